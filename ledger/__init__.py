@@ -1,0 +1,1 @@
+"""Event-sourced customer-interaction ledger: domain and service."""

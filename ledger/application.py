@@ -1,0 +1,678 @@
+"""The service layer: one eventsourcing Application that records commands.
+
+Each command method resolves the customer, loads it, calls one aggregate method
+and saves, returning a `Receipt` of plain data. A command id seen before returns
+the first receipt and writes nothing; a concurrent writer makes the save conflict,
+and the command is retried on the fresh state a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from ledger import commands as c
+from ledger.clock import check_not_future, now
+from ledger.config import Settings, load_settings
+from ledger.corrections import coerce_changes
+from ledger.domain.base import CustomerEvent, Meta
+from ledger.domain.customer import Customer
+from ledger.domain.directory import (
+    CustomerKey,
+    CustomerNumbering,
+    code_key,
+    customer_id_for_command,
+    format_code,
+    name_key,
+)
+from ledger.domain.events import (
+    CustomerRegistered,
+    LifecycleStageChanged,
+    OwnerAssigned,
+    ProfileUpdated,
+    RelationshipReactivated,
+    RelationshipTerminated,
+    SegmentChanged,
+    TierChanged,
+)
+from ledger.errors import (
+    ConcurrencyError,
+    CustomerNameTakenError,
+    CustomerNotFoundError,
+    EventNotFoundError,
+)
+from ledger.references import parse_code
+
+T = TypeVar("T")
+Action = Callable[[Customer, Meta], str | None]
+
+# Events that change what the customer list shows; the list folds only these.
+DIRECTORY_EVENTS = (
+    CustomerRegistered,
+    ProfileUpdated,
+    SegmentChanged,
+    TierChanged,
+    LifecycleStageChanged,
+    OwnerAssigned,
+    RelationshipTerminated,
+    RelationshipReactivated,
+)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a recorded command returns: where it landed, and whether it was a retry."""
+
+    customer_code: str
+    customer_name: str
+    version: int
+    subject: str
+    replayed: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"{self.customer_code}/{self.subject}" if self.subject else self.customer_code
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    code: str
+    name: str
+    segment: str
+    tier: str
+    vip: bool
+    stage: str
+    owner: str | None
+    industry: str
+
+
+class Ledger(Application):
+    """The customer-interaction ledger."""
+
+    name = "Ledger"
+    # Snapshots keep long-lived customers fast to load (a snapshot every 200 events
+    # means at most 199 events replay on top of one).
+    snapshotting_intervals = {Customer: 200, CustomerNumbering: 200}
+    MAX_ATTEMPTS = 8
+
+    def __init__(self, env: dict[str, str] | None = None, settings: Settings | None = None):
+        super().__init__(env)
+        self.settings = settings or load_settings()
+
+    # ------------------------------------------------------------- plumbing
+    def meta_for(self, command: c.Command) -> Meta:
+        occurred_at = command.occurred_at or now()
+        check_not_future(occurred_at, self.settings.clock_skew)
+        return Meta(
+            occurred_at=occurred_at,
+            actor=command.actor,
+            command_id=command.command_id,
+            correlation_id=command.correlation_id,
+            causation_id=command.causation_id,
+        )
+
+    def resolve_customer(self, reference: str) -> UUID:
+        """Find a customer by code (`C-00042`) or exact name (case-insensitive)."""
+        code = parse_code(reference)
+        key = code_key(code) if code else name_key(reference)
+        entry = self._get_or_none(CustomerKey.id_for(key))
+        if entry is None or entry.customer_id is None:
+            raise CustomerNotFoundError(
+                f"no customer {reference!r}: name one by code (C-00042) or exact name; "
+                "`ledger customer list` shows them"
+            )
+        assert isinstance(entry, CustomerKey)
+        return entry.customer_id
+
+    def get_customer(self, reference: str) -> Customer:
+        customer = self.repository.get(self.resolve_customer(reference))
+        assert isinstance(customer, Customer)
+        return customer
+
+    def _get_or_none(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        for n in range(self.MAX_ATTEMPTS):
+            try:
+                return attempt()
+            except IntegrityError:
+                # Someone saved this customer since we loaded it: reload and retry,
+                # after a short random pause so racing writers spread out.
+                time.sleep(random.uniform(0, 0.005 * (n + 1)))
+        raise ConcurrencyError(
+            "the customer kept changing while this command was recorded; nothing was "
+            "written: run the command again"
+        )
+
+    def _execute(self, command: c.CustomerCommand, action: Action) -> Receipt:
+        customer_id = self.resolve_customer(command.customer)
+
+        def attempt() -> Receipt:
+            customer = self.repository.get(customer_id)
+            assert isinstance(customer, Customer)
+            done = customer.result_of(command.command_id)
+            if done is not None:
+                return _receipt(customer, *done, replayed=True)
+            subject = action(customer, self.meta_for(command)) or ""
+            self.save(customer)
+            return _receipt(customer, customer.version, subject)
+
+        return self._retrying(attempt)
+
+    # -------------------------------------------------------------- profile
+    def register_customer(self, command: c.RegisterCustomer) -> Receipt:
+        customer_id = customer_id_for_command(command.command_id)
+
+        def attempt() -> Receipt:
+            existing = self._get_or_none(customer_id)
+            if existing is not None:
+                return _receipt(existing, 1, "", replayed=True)
+            key_of_name = self._get_or_none(CustomerKey.id_for(name_key(command.name)))
+            if key_of_name is not None and key_of_name.customer_id is not None:
+                raise CustomerNameTakenError(
+                    f"a customer named {command.name!r} exists already: choose a distinct "
+                    "name (add the city or legal form)"
+                )
+            meta = self.meta_for(command)
+            numbering = self._get_or_none(CustomerNumbering.SINGLETON_ID)
+            numbering = numbering or CustomerNumbering.start()
+            code = format_code(numbering.issue(customer_id))
+            customer = Customer.register(
+                customer_id=customer_id,
+                code=code,
+                name=command.name,
+                kind=command.kind.value,
+                industry=command.industry,
+                segment=command.segment,
+                headquarters=command.headquarters,
+                tier=command.tier.value,
+                vip=command.vip,
+                stage=command.stage.value,
+                owner=command.owner,
+                external_refs=dict(command.external_refs),
+                meta=meta,
+            )
+            if key_of_name is None:
+                key_of_name = CustomerKey.claim(name_key(command.name), customer_id)
+            else:
+                key_of_name.reclaim(customer_id)
+            self.save(numbering, customer, CustomerKey.claim(code_key(code), customer_id), key_of_name)
+            return _receipt(customer, customer.version, "")
+
+        return self._retrying(attempt)
+
+    def update_profile(self, command: c.UpdateProfile) -> Receipt:
+        customer_id = self.resolve_customer(command.customer)
+        changes: dict[str, Any] = {
+            field: (value.value if hasattr(value, "value") else value)
+            for field in ("name", "kind", "industry", "headquarters")
+            if (value := getattr(command, field)) is not None
+        }
+        if command.external_refs:
+            changes["external_refs"] = dict(command.external_refs)
+
+        def attempt() -> Receipt:
+            customer = self.repository.get(customer_id)
+            assert isinstance(customer, Customer)
+            done = customer.result_of(command.command_id)
+            if done is not None:
+                return _receipt(customer, *done, replayed=True)
+            old_name = customer.name
+            customer.update_profile(changes, self.meta_for(command))
+            keys: list[Aggregate] = []
+            if command.name is not None and name_key(command.name) != name_key(old_name):
+                keys = self._move_name_key(customer_id, old_name, command.name)
+            self.save(customer, *keys)
+            return _receipt(customer, customer.version, "")
+
+        return self._retrying(attempt)
+
+    def _move_name_key(self, customer_id: UUID, old: str, new: str) -> list[Aggregate]:
+        taken = self._get_or_none(CustomerKey.id_for(name_key(new)))
+        if taken is not None and taken.customer_id not in (None, customer_id):
+            raise CustomerNameTakenError(
+                f"a customer named {new!r} exists already: choose a distinct name"
+            )
+        released = self._get_or_none(CustomerKey.id_for(name_key(old)))
+        keys: list[Aggregate] = []
+        if released is not None:
+            released.release()
+            keys.append(released)
+        if taken is None:
+            keys.append(CustomerKey.claim(name_key(new), customer_id))
+        else:
+            taken.reclaim(customer_id)
+            keys.append(taken)
+        return keys
+
+    def change_segment(self, command: c.ChangeSegment) -> Receipt:
+        return self._execute(
+            command, lambda cu, m: cu.change_segment(command.segment, command.reason, m)
+        )
+
+    def change_tier(self, command: c.ChangeTier) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.change_tier(command.tier.value, command.vip, command.reason, m),
+        )
+
+    def change_stage(self, command: c.ChangeStage) -> Receipt:
+        return self._execute(
+            command, lambda cu, m: cu.change_stage(command.stage.value, command.reason, m)
+        )
+
+    def add_branch(self, command: c.AddBranch) -> Receipt:
+        return self._execute(
+            command, lambda cu, m: cu.add_branch(command.name, command.location, m)
+        )
+
+    def close_branch(self, command: c.CloseBranch) -> Receipt:
+        return self._execute(
+            command, lambda cu, m: _same(command.case, cu.close_branch(command.case, command.reason, m))
+        )
+
+    def assign_owner(self, command: c.AssignOwner) -> Receipt:
+        return self._execute(
+            command, lambda cu, m: cu.assign_owner(command.owner, command.reason, m)
+        )
+
+    def terminate_relationship(self, command: c.TerminateRelationship) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.terminate(
+                command.reason, command.root_cause, command.head_office_ref, m
+            ),
+        )
+
+    def reactivate_relationship(self, command: c.ReactivateRelationship) -> Receipt:
+        return self._execute(command, lambda cu, m: cu.reactivate(command.repair_plan, m))
+
+    # --------------------------------------------------------------- people
+    def add_key_person(self, command: c.AddKeyPerson) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.add_key_person(
+                name=command.name,
+                title=command.title,
+                phones=list(command.phones),
+                emails=list(command.emails),
+                personal_notes=command.personal_notes,
+                decision_role=command.decision_role.value,
+                relationship_status=command.relationship_status.value,
+                counterpart=command.counterpart,
+                meta=m,
+            ),
+        )
+
+    def update_key_person(self, command: c.UpdateKeyPerson) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(
+                command.case, cu.update_key_person(command.case, command.changes(), m)
+            ),
+        )
+
+    def assess_relationship(self, command: c.AssessRelationship) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(
+                command.case,
+                cu.assess_relationship(
+                    command.case, command.relationship_status.value, command.note, m
+                ),
+            ),
+        )
+
+    def record_person_left(self, command: c.RecordPersonLeft) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(command.case, cu.record_person_left(command.case, command.reason, m)),
+        )
+
+    # --------------------------------------------------------- interactions
+    def log_contact(self, command: c.LogContact) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.log_contact(
+                channel=command.channel.value,
+                direction=command.direction.value,
+                people=list(command.people),
+                summary=command.summary,
+                follow_ups=list(command.follow_ups),
+                meta=m,
+            ),
+        )
+
+    def plan_visit(self, command: c.PlanVisit) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.plan_visit(
+                planned_for=command.planned_for,
+                purpose=command.purpose.value,
+                kind=command.kind.value,
+                visitor=command.visitor or command.actor,
+                companions=list(command.companions),
+                people=list(command.people),
+                agenda=command.agenda,
+                meta=m,
+            ),
+        )
+
+    def report_visit(self, command: c.ReportVisit) -> Receipt:
+        expenses = [
+            {"item": e.item, "amount": str(e.amount), "currency": e.currency}
+            for e in command.expenses
+        ]
+        commitments = [
+            {"description": p.description, "due": p.due.isoformat() if p.due else None}
+            for p in command.commitments
+        ]
+        return self._execute(
+            command,
+            lambda cu, m: cu.report_visit(
+                visit_id=command.visit,
+                purpose=command.purpose.value,
+                kind=command.kind.value,
+                visitor=command.visitor or command.actor,
+                companions=list(command.companions),
+                people_met=list(command.people_met),
+                summary=command.summary,
+                outcome=command.outcome.value,
+                expenses=expenses,
+                problems_handled=list(command.problems_handled),
+                problems_pending=list(command.problems_pending),
+                commitments=commitments,
+                meta=m,
+            ),
+        )
+
+    def cancel_visit(self, command: c.CancelVisit) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(command.case, cu.cancel_visit(command.case, command.reason, m)),
+        )
+
+    def record_satisfaction(self, command: c.RecordSatisfaction) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.record_satisfaction(
+                command.score, command.source.value, command.note, m
+            ),
+        )
+
+    def record_correction(self, command: c.RecordCorrection) -> Receipt:
+        customer_id = self.resolve_customer(command.customer)
+        target = self.event_at(customer_id, command.version)
+        changes = coerce_changes(target, command.changes, self.settings.timezone)
+        return self._execute(
+            command,
+            lambda cu, m: cu.record_correction(
+                target_version=command.version,
+                target_type=type(target).__name__,
+                reason=command.reason,
+                changes=changes,
+                meta=m,
+            ),
+        )
+
+    def event_at(self, customer_id: UUID, version: int) -> CustomerEvent:
+        found = list(self.events.get(customer_id, gt=version - 1, lte=version))
+        if not found:
+            raise EventNotFoundError(
+                f"this customer has no version {version}: `ledger history` lists versions"
+            )
+        event = found[0]
+        assert isinstance(event, CustomerEvent)
+        return event
+
+    # ------------------------------------------------------------ inquiries
+    def receive_inquiry(self, command: c.ReceiveInquiry) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.receive_inquiry(
+                command.channel.value, command.title, command.question, m
+            ),
+        )
+
+    def answer_inquiry(self, command: c.AnswerInquiry) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(command.case, cu.answer_inquiry(command.case, command.answer, m)),
+        )
+
+    # ----------------------------------------------------------- complaints
+    def file_complaint(self, command: c.FileComplaint) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.file_complaint(
+                command.category.value,
+                command.severity.value,
+                command.description,
+                command.channel.value,
+                m,
+            ),
+        )
+
+    def acknowledge_complaint(self, command: c.AcknowledgeComplaint) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(
+                command.case, cu.acknowledge_complaint(command.case, command.note, m)
+            ),
+        )
+
+    def pause_complaint(self, command: c.PauseComplaint) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(command.case, cu.pause_complaint(command.case, command.reason, m)),
+        )
+
+    def resume_complaint(self, command: c.ResumeComplaint) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(command.case, cu.resume_complaint(command.case, command.note, m)),
+        )
+
+    def resolve_complaint(self, command: c.ResolveComplaint) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(
+                command.case,
+                cu.resolve_complaint(command.case, command.resolution, command.root_cause, m),
+            ),
+        )
+
+    def reopen_complaint(self, command: c.ReopenComplaint) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(command.case, cu.reopen_complaint(command.case, command.reason, m)),
+        )
+
+    # ---------------------------------------------------------- escalations
+    def raise_escalation(self, command: c.RaiseEscalation) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.raise_escalation(
+                command.case, command.level, command.to, command.reason, m
+            ),
+        )
+
+    def resolve_escalation(self, command: c.ResolveEscalation) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(
+                command.case, cu.resolve_escalation(command.case, command.resolution, m)
+            ),
+        )
+
+    # -------------------------------------------------------- opportunities
+    def create_lead(self, command: c.CreateLead) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.create_lead(command.title, command.source, command.note, m),
+        )
+
+    def open_opportunity(self, command: c.OpenOpportunity) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.open_opportunity(
+                lead_id=command.lead,
+                title=command.title,
+                stage=command.stage.value,
+                value=None if command.value is None else str(command.value),
+                currency=command.currency,
+                meta=m,
+            ),
+        )
+
+    def change_opportunity_stage(self, command: c.ChangeOpportunityStage) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(
+                command.case,
+                cu.change_opportunity_stage(command.case, command.stage.value, command.note, m),
+            ),
+        )
+
+    def log_follow_up(self, command: c.LogFollowUp) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(
+                command.case,
+                cu.log_follow_up(command.case, command.summary, command.next_step, m),
+            ),
+        )
+
+    def win_opportunity(self, command: c.WinOpportunity) -> Receipt:
+        value = None if command.value is None else str(command.value)
+        return self._execute(
+            command,
+            lambda cu, m: _same(
+                command.case, cu.win_opportunity(command.case, value, command.note, m)
+            ),
+        )
+
+    def lose_opportunity(self, command: c.LoseOpportunity) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(command.case, cu.lose_opportunity(command.case, command.reason, m)),
+        )
+
+    # ---------------------------------------------------------- commitments
+    def make_commitment(self, command: c.MakeCommitment) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.make_commitment(command.description, command.due, command.source, m),
+        )
+
+    def fulfil_commitment(self, command: c.FulfilCommitment) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: _same(command.case, cu.fulfil_commitment(command.case, command.note, m)),
+        )
+
+    # ---------------------------------------------------------------- reads
+    def customer_events(self, reference: str) -> tuple[Customer, list[CustomerEvent]]:
+        """The customer's current state and its whole stream, oldest first."""
+        customer_id = self.resolve_customer(reference)
+        events = [e for e in self.events.get(customer_id) if isinstance(e, CustomerEvent)]
+        customer = self.repository.get(customer_id)
+        assert isinstance(customer, Customer)
+        return customer, events
+
+    def list_customers(
+        self,
+        *,
+        segment: str | None = None,
+        owner: str | None = None,
+        stage: str | None = None,
+        tier: str | None = None,
+    ) -> list[CustomerRow]:
+        """Every customer, in code order, folded from the profile events of the log."""
+        rows: dict[UUID, dict[str, Any]] = {}
+        for event in self._directory_events():
+            if isinstance(event, CustomerRegistered):
+                rows[event.originator_id] = {
+                    "code": event.code,
+                    "name": event.name,
+                    "segment": event.segment,
+                    "tier": event.tier,
+                    "vip": event.vip,
+                    "stage": event.stage,
+                    "owner": event.owner,
+                    "industry": event.industry,
+                }
+                continue
+            row = rows.get(event.originator_id)
+            if row is None:
+                continue
+            _fold_directory_event(row, event)
+        listed = [CustomerRow(**row) for row in rows.values()]
+        return sorted(
+            (
+                r
+                for r in listed
+                if (segment is None or r.segment == segment)
+                and (owner is None or r.owner == owner)
+                and (stage is None or r.stage == stage)
+                and (tier is None or r.tier == tier)
+            ),
+            key=lambda r: r.code,
+        )
+
+    def _directory_events(self, batch: int = 1000) -> Iterator[CustomerEvent]:
+        topics = [get_topic(cls) for cls in DIRECTORY_EVENTS]
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(start, batch, topics=topics)
+            for notification in notifications:
+                event = self.mapper.to_domain_event(notification)
+                assert isinstance(event, CustomerEvent)
+                yield event
+            if len(notifications) < batch:
+                return
+            start = notifications[-1].id + 1
+
+
+def _fold_directory_event(row: dict[str, Any], event: CustomerEvent) -> None:
+    if isinstance(event, ProfileUpdated):
+        row.update({k: v for k, v in event.changes.items() if k in row})
+    elif isinstance(event, SegmentChanged):
+        row["segment"] = event.segment
+    elif isinstance(event, TierChanged):
+        row["tier"], row["vip"] = event.tier, event.vip
+    elif isinstance(event, LifecycleStageChanged | RelationshipReactivated):
+        row["stage"] = event.stage
+    elif isinstance(event, OwnerAssigned):
+        row["owner"] = event.owner
+    elif isinstance(event, RelationshipTerminated):
+        row["stage"] = "terminated"
+
+
+def _receipt(customer: Any, version: int, subject: str, *, replayed: bool = False) -> Receipt:
+    return Receipt(
+        customer_code=customer.code,
+        customer_name=customer.name,
+        version=version,
+        subject=subject,
+        replayed=replayed,
+    )
+
+
+def _same(subject: str, _: None) -> str:
+    """Commands on an existing case answer with that case's id."""
+    return subject
+

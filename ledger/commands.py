@@ -1,0 +1,397 @@
+"""Commands: what staff ask the ledger to record, validated at the edge.
+
+Each is an immutable pydantic model that refuses unknown fields. Times arrive
+already parsed (see `ledger.clock`); `occurred_at=None` means "now".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+from uuid import uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from ledger.references import parse_local_id
+from ledger.vocabulary import (
+    Channel,
+    ComplaintCategory,
+    CustomerKind,
+    DecisionRole,
+    Direction,
+    OpportunityStage,
+    RelationshipStatus,
+    SatisfactionSource,
+    Severity,
+    Stage,
+    Tier,
+    VisitKind,
+    VisitOutcome,
+    VisitPurpose,
+)
+
+StaffId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9._-]{1,39}$")
+]
+Segment = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Currency = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{3}$")]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+
+
+def new_command_id() -> str:
+    return uuid4().hex
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    actor: StaffId
+    command_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        default_factory=new_command_id
+    )
+    occurred_at: datetime | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+class CustomerCommand(Command):
+    customer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class LocalIdCommand(CustomerCommand):
+    """A command about one thing inside the customer's stream (`case` is `CP3`, `P2`...)."""
+
+    TARGET_KIND: ClassVar[str] = ""
+    case: str
+
+    @field_validator("case")
+    @classmethod
+    def _known_local_id(cls, value: str) -> str:
+        local_id, _ = parse_local_id(value, expected=cls.TARGET_KIND or None)
+        return local_id
+
+
+def _local_ids(values: list[str], kind: str) -> list[str]:
+    return [parse_local_id(value, expected=kind)[0] for value in values]
+
+
+# ------------------------------------------------------------------- profile
+class RegisterCustomer(Command):
+    name: Name
+    kind: CustomerKind = CustomerKind.ORGANISATION
+    industry: OptionalText = ""
+    segment: Segment
+    headquarters: OptionalText = ""
+    tier: Tier = Tier.GENERAL
+    vip: bool = False
+    stage: Stage = Stage.PROSPECT
+    owner: StaffId | None = None
+    external_refs: dict[str, str] = Field(default_factory=dict)
+
+
+class UpdateProfile(CustomerCommand):
+    name: Name | None = None
+    kind: CustomerKind | None = None
+    industry: OptionalText | None = None
+    headquarters: OptionalText | None = None
+    external_refs: dict[str, str] = Field(default_factory=dict)
+
+
+class ChangeSegment(CustomerCommand):
+    segment: Segment
+    reason: OptionalText = ""
+
+
+class ChangeTier(CustomerCommand):
+    tier: Tier
+    vip: bool = False
+    reason: OptionalText = ""
+
+
+class ChangeStage(CustomerCommand):
+    stage: Stage
+    reason: OptionalText = ""
+
+
+class AddBranch(CustomerCommand):
+    name: Name
+    location: OptionalText = ""
+
+
+class CloseBranch(LocalIdCommand):
+    TARGET_KIND = "branch"
+    reason: OptionalText = ""
+
+
+class AssignOwner(CustomerCommand):
+    owner: StaffId
+    reason: Text
+
+
+class TerminateRelationship(CustomerCommand):
+    reason: Text
+    root_cause: Text
+    head_office_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class ReactivateRelationship(CustomerCommand):
+    repair_plan: Text
+
+
+# -------------------------------------------------------------------- people
+class AddKeyPerson(CustomerCommand):
+    name: Name
+    title: OptionalText = ""
+    phones: list[Name] = Field(default_factory=list)
+    emails: list[Name] = Field(default_factory=list)
+    personal_notes: OptionalText = ""
+    decision_role: DecisionRole
+    relationship_status: RelationshipStatus = RelationshipStatus.NOT_ESTABLISHED
+    counterpart: StaffId | None = None
+
+
+class UpdateKeyPerson(LocalIdCommand):
+    TARGET_KIND = "person"
+    name: Name | None = None
+    title: OptionalText | None = None
+    phones: list[Name] | None = None
+    emails: list[Name] | None = None
+    personal_notes: OptionalText | None = None
+    decision_role: DecisionRole | None = None
+    counterpart: StaffId | None = None
+
+    def changes(self) -> dict[str, Any]:
+        fields = ("name", "title", "phones", "emails", "personal_notes", "decision_role")
+        found = {f: getattr(self, f) for f in (*fields, "counterpart") if getattr(self, f) is not None}
+        return {k: (v.value if hasattr(v, "value") else v) for k, v in found.items()}
+
+
+class AssessRelationship(LocalIdCommand):
+    TARGET_KIND = "person"
+    relationship_status: RelationshipStatus
+    note: OptionalText = ""
+
+
+class RecordPersonLeft(LocalIdCommand):
+    TARGET_KIND = "person"
+    reason: OptionalText = ""
+
+
+# -------------------------------------------------------------- interactions
+class LogContact(CustomerCommand):
+    channel: Channel
+    direction: Direction
+    people: list[str] = Field(default_factory=list)
+    summary: Text
+    follow_ups: list[Text] = Field(default_factory=list)
+
+    @field_validator("people")
+    @classmethod
+    def _people_ids(cls, values: list[str]) -> list[str]:
+        return _local_ids(values, "person")
+
+
+class PlanVisit(CustomerCommand):
+    planned_for: datetime
+    purpose: VisitPurpose
+    kind: VisitKind
+    visitor: StaffId | None = None
+    companions: list[StaffId] = Field(default_factory=list)
+    people: list[str] = Field(default_factory=list)
+    agenda: OptionalText = ""
+
+    @field_validator("people")
+    @classmethod
+    def _people_ids(cls, values: list[str]) -> list[str]:
+        return _local_ids(values, "person")
+
+
+class Expense(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    item: Name
+    amount: Money
+    currency: Currency = "CNY"
+
+
+class PromisedCommitment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    description: Text
+    due: date | None = None
+
+
+class ReportVisit(CustomerCommand):
+    visit: str | None = None
+    purpose: VisitPurpose
+    kind: VisitKind
+    visitor: StaffId | None = None
+    companions: list[StaffId] = Field(default_factory=list)
+    people_met: list[str] = Field(default_factory=list)
+    summary: Text
+    outcome: VisitOutcome
+    expenses: list[Expense] = Field(default_factory=list)
+    problems_handled: list[Text] = Field(default_factory=list)
+    problems_pending: list[Text] = Field(default_factory=list)
+    commitments: list[PromisedCommitment] = Field(default_factory=list)
+
+    @field_validator("visit")
+    @classmethod
+    def _visit_id(cls, value: str | None) -> str | None:
+        return None if value is None else parse_local_id(value, expected="visit")[0]
+
+    @field_validator("people_met")
+    @classmethod
+    def _people_ids(cls, values: list[str]) -> list[str]:
+        return _local_ids(values, "person")
+
+
+class CancelVisit(LocalIdCommand):
+    TARGET_KIND = "visit"
+    reason: OptionalText = ""
+
+
+class RecordSatisfaction(CustomerCommand):
+    score: Annotated[int, Field(ge=1, le=5)]
+    source: SatisfactionSource
+    note: OptionalText = ""
+
+
+class RecordCorrection(CustomerCommand):
+    version: Annotated[int, Field(ge=1)]
+    reason: Text
+    changes: dict[str, str]
+
+    @field_validator("changes")
+    @classmethod
+    def _something_changes(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("name at least one FIELD=VALUE to correct")
+        return value
+
+
+# ----------------------------------------------------------------- inquiries
+class ReceiveInquiry(CustomerCommand):
+    channel: Channel
+    title: Name
+    question: OptionalText = ""
+
+
+class AnswerInquiry(LocalIdCommand):
+    TARGET_KIND = "inquiry"
+    answer: Text
+
+
+# ---------------------------------------------------------------- complaints
+class FileComplaint(CustomerCommand):
+    category: ComplaintCategory
+    severity: Severity = Severity.MEDIUM
+    description: Text
+    channel: Channel
+
+
+class AcknowledgeComplaint(LocalIdCommand):
+    TARGET_KIND = "complaint"
+    note: OptionalText = ""
+
+
+class PauseComplaint(LocalIdCommand):
+    TARGET_KIND = "complaint"
+    reason: Text
+
+
+class ResumeComplaint(LocalIdCommand):
+    TARGET_KIND = "complaint"
+    note: OptionalText = ""
+
+
+class ResolveComplaint(LocalIdCommand):
+    TARGET_KIND = "complaint"
+    resolution: Text
+    root_cause: OptionalText = ""
+
+
+class ReopenComplaint(LocalIdCommand):
+    TARGET_KIND = "complaint"
+    reason: Text
+
+
+# --------------------------------------------------------------- escalations
+class RaiseEscalation(LocalIdCommand):
+    """`case` is the inquiry or complaint being escalated."""
+
+    level: Annotated[int, Field(ge=1, le=3)]
+    to: Name
+    reason: Text
+
+    @field_validator("case")
+    @classmethod
+    def _escalatable(cls, value: str) -> str:
+        local_id, kind = parse_local_id(value)
+        if kind not in ("inquiry", "complaint"):
+            raise ValueError(f"only inquiries (IQ..) and complaints (CP..) escalate, not {kind}s")
+        return local_id
+
+
+class ResolveEscalation(LocalIdCommand):
+    TARGET_KIND = "escalation"
+    resolution: Text
+
+
+# ------------------------------------------------------------- opportunities
+class CreateLead(CustomerCommand):
+    title: Name
+    source: OptionalText = ""
+    note: OptionalText = ""
+
+
+class OpenOpportunity(CustomerCommand):
+    lead: str | None = None
+    title: Name
+    stage: OpportunityStage = OpportunityStage.QUALIFICATION
+    value: Money | None = None
+    currency: Currency | None = None
+
+    @field_validator("lead")
+    @classmethod
+    def _lead_id(cls, value: str | None) -> str | None:
+        return None if value is None else parse_local_id(value, expected="opportunity")[0]
+
+
+class ChangeOpportunityStage(LocalIdCommand):
+    TARGET_KIND = "opportunity"
+    stage: OpportunityStage
+    note: OptionalText = ""
+
+
+class LogFollowUp(LocalIdCommand):
+    TARGET_KIND = "opportunity"
+    summary: Text
+    next_step: OptionalText = ""
+
+
+class WinOpportunity(LocalIdCommand):
+    TARGET_KIND = "opportunity"
+    value: Money | None = None
+    note: OptionalText = ""
+
+
+class LoseOpportunity(LocalIdCommand):
+    TARGET_KIND = "opportunity"
+    reason: Text
+
+
+# --------------------------------------------------------------- commitments
+class MakeCommitment(CustomerCommand):
+    description: Text
+    due: date | None = None
+    source: OptionalText = ""
+
+
+class FulfilCommitment(LocalIdCommand):
+    TARGET_KIND = "commitment"
+    note: OptionalText = ""

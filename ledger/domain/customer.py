@@ -1,0 +1,660 @@
+"""The Customer aggregate: one stream per customer holds the whole relationship.
+
+Each public method is a command: it checks the rule (a `check_...` guard) and only
+then triggers the event. Cases, people, branches and visits live inside the stream
+and are named by short local ids (`CP3`, `P2`, `B1`) issued in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.base import Meta
+from ledger.domain.events import (
+    BranchAdded,
+    BranchClosed,
+    CommitmentFulfilled,
+    CommitmentMade,
+    ComplaintAcknowledged,
+    ComplaintFiled,
+    ComplaintPaused,
+    ComplaintReopened,
+    ComplaintResolved,
+    ComplaintResumed,
+    ContactLogged,
+    CorrectionRecorded,
+    CustomerRegistered,
+    EscalationRaised,
+    EscalationResolved,
+    FollowUpLogged,
+    InquiryAnswered,
+    InquiryReceived,
+    KeyPersonAdded,
+    KeyPersonLeft,
+    KeyPersonRelationshipAssessed,
+    KeyPersonUpdated,
+    LeadCreated,
+    LifecycleStageChanged,
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityStageChanged,
+    OpportunityWon,
+    OwnerAssigned,
+    ProfileUpdated,
+    RelationshipReactivated,
+    RelationshipTerminated,
+    SatisfactionRecorded,
+    SegmentChanged,
+    TierChanged,
+    VisitCancelled,
+    VisitPlanned,
+    VisitReported,
+)
+from ledger.errors import (
+    CaseAlreadyClosedError,
+    CaseNotFoundError,
+    EventNotFoundError,
+    RelationshipTerminatedError,
+    RuleViolationError,
+)
+
+# Local id prefixes: a case id reads as what it is (`CP3` is the third complaint).
+PREFIXES = {
+    "inquiry": "IQ",
+    "complaint": "CP",
+    "escalation": "ES",
+    "opportunity": "OP",
+    "commitment": "CM",
+    "visit": "V",
+    "branch": "B",
+    "person": "P",
+}
+KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
+
+CASE_KINDS_THAT_ESCALATE = ("inquiry", "complaint")
+
+
+class Customer(Aggregate):
+    """A customer organisation (or individual) and everything that happened with it."""
+
+    def __init__(self) -> None:
+        # Plain JSON-able state, so snapshots stay readable by a stock eventsourcing
+        # application; CustomerRegistered.apply_to fills in the profile.
+        self.code = ""
+        self.name = ""
+        self.kind = ""
+        self.industry = ""
+        self.segment = ""
+        self.headquarters = ""
+        self.tier = ""
+        self.vip = False
+        self.stage = ""
+        self.stage_before_termination: str | None = None
+        self.owner: str | None = None
+        self.external_refs: dict[str, str] = {}
+        self.branches: dict[str, dict[str, Any]] = {}
+        self.people: dict[str, dict[str, Any]] = {}
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.counters: dict[str, int] = {}
+        self.commands: dict[str, list[Any]] = {}
+        self.registered_at: datetime | None = None
+
+    # ----------------------------------------------------------------- creation
+    @classmethod
+    def register(
+        cls,
+        *,
+        customer_id: UUID,
+        code: str,
+        name: str,
+        kind: str,
+        industry: str,
+        segment: str,
+        headquarters: str,
+        tier: str,
+        vip: bool,
+        stage: str,
+        owner: str | None,
+        external_refs: dict[str, str],
+        meta: Meta,
+    ) -> Customer:
+        if stage == "terminated":
+            raise RuleViolationError(
+                "a customer cannot be registered as terminated: register it, then "
+                "use `ledger relationship terminate`"
+            )
+        return cls._create(
+            CustomerRegistered,
+            id=customer_id,
+            code=code,
+            name=name,
+            kind=kind,
+            industry=industry,
+            segment=segment,
+            headquarters=headquarters,
+            tier=tier,
+            vip=vip,
+            stage=stage,
+            owner=owner,
+            external_refs=external_refs,
+            **meta.as_fields(),
+        )
+
+    # ------------------------------------------------------------ bookkeeping
+    def result_of(self, command_id: str) -> tuple[int, str] | None:
+        """The (version, subject) a command produced, if it was recorded already."""
+        recorded = self.commands.get(command_id)
+        return None if recorded is None else (int(recorded[0]), str(recorded[1]))
+
+    def next_id(self, kind: str, offset: int = 1) -> str:
+        prefix = PREFIXES[kind]
+        return f"{prefix}{self.counters.get(prefix, 0) + offset}"
+
+    def open_case(
+        self, case_id: str, kind: str, opened_at: datetime, status: str = "open", **extra: Any
+    ) -> None:
+        prefix = PREFIXES[kind]
+        self.counters[prefix] = self.counters.get(prefix, 0) + 1
+        self.cases[case_id] = {"kind": kind, "status": status, "opened_at": opened_at, **extra}
+
+    @property
+    def is_terminated(self) -> bool:
+        return self.stage == "terminated"
+
+    def _record(self, event_class: type[Aggregate.Event], meta: Meta, **fields: Any) -> None:
+        self.trigger_event(event_class, **fields, **meta.as_fields())
+
+    # ------------------------------------------------------------------ guards
+    def check_case(self, case_id: str, kind: str) -> dict[str, Any]:
+        case = self.cases.get(case_id)
+        if case is None or case["kind"] != kind:
+            raise CaseNotFoundError(f"{self.code} has no {kind} {case_id}")
+        return case
+
+    def check_not_before_opening(self, case_id: str, case: dict[str, Any], meta: Meta) -> None:
+        if meta.occurred_at < case["opened_at"]:
+            raise RuleViolationError(
+                f"{self.code}/{case_id} was opened at {case['opened_at']:%Y-%m-%d %H:%M}; "
+                "a later step cannot have happened before that: check --at"
+            )
+
+    def check_open(self, case_id: str, case: dict[str, Any], allowed: Iterable[str]) -> None:
+        if case["status"] not in allowed:
+            raise CaseAlreadyClosedError(
+                f"{self.code}/{case_id} is {case['status']}: {_how_to_reopen(case['kind'])}"
+            )
+
+    def check_not_terminated(self, doing: str) -> None:
+        if self.is_terminated:
+            raise RelationshipTerminatedError(
+                f"the relationship with {self.code} is terminated: "
+                f"reactivate it (`ledger relationship reactivate`) before you {doing}"
+            )
+
+    def check_person(self, person_id: str, *, present: bool = True) -> dict[str, Any]:
+        person = self.people.get(person_id)
+        if person is None:
+            raise CaseNotFoundError(f"{self.code} has no key person {person_id}")
+        if present and not person["present"]:
+            raise RuleViolationError(f"{self.code}/{person_id} {person['name']} has left")
+        return person
+
+    def check_people(self, person_ids: Iterable[str]) -> None:
+        for person_id in person_ids:
+            self.check_person(person_id, present=False)
+
+    # ------------------------------------------------------------------ profile
+    def update_profile(self, changes: dict[str, Any], meta: Meta) -> None:
+        effective = {k: v for k, v in changes.items() if getattr(self, k, None) != v}
+        if not effective:
+            raise RuleViolationError(f"nothing to change: {self.code} already has those values")
+        self._record(ProfileUpdated, meta, changes=effective)
+
+    def change_segment(self, segment: str, reason: str, meta: Meta) -> None:
+        if segment == self.segment:
+            raise RuleViolationError(f"{self.code} is already in segment {segment}")
+        self._record(SegmentChanged, meta, previous=self.segment, segment=segment, reason=reason)
+
+    def change_tier(self, tier: str, vip: bool, reason: str, meta: Meta) -> None:
+        if tier == self.tier and vip == self.vip:
+            raise RuleViolationError(f"{self.code} is already {tier}{' VIP' if vip else ''}")
+        self._record(TierChanged, meta, tier=tier, vip=vip, reason=reason)
+
+    def change_stage(self, stage: str, reason: str, meta: Meta) -> None:
+        if stage == "terminated":
+            raise RuleViolationError(
+                "use `ledger relationship terminate` to end a relationship: it needs a "
+                "reason, a root-cause analysis and the head-office filing"
+            )
+        self.check_not_terminated("change its lifecycle stage")
+        if stage == self.stage:
+            raise RuleViolationError(f"{self.code} is already at stage {stage}")
+        self._record(LifecycleStageChanged, meta, previous=self.stage, stage=stage, reason=reason)
+
+    def add_branch(self, name: str, location: str, meta: Meta) -> str:
+        for branch_id, branch in self.branches.items():
+            if branch["open"] and branch["name"].casefold() == name.casefold():
+                raise RuleViolationError(f"{self.code} already has an open branch {name} ({branch_id})")
+        branch_id = self.next_id("branch")
+        self._record(BranchAdded, meta, branch_id=branch_id, name=name, location=location)
+        return branch_id
+
+    def close_branch(self, branch_id: str, reason: str, meta: Meta) -> None:
+        branch = self.branches.get(branch_id)
+        if branch is None:
+            raise CaseNotFoundError(f"{self.code} has no branch {branch_id}")
+        if not branch["open"]:
+            raise CaseAlreadyClosedError(f"{self.code}/{branch_id} is closed already")
+        self._record(BranchClosed, meta, branch_id=branch_id, reason=reason)
+
+    def assign_owner(self, owner: str, reason: str, meta: Meta) -> None:
+        if owner == self.owner:
+            raise RuleViolationError(f"{owner} already owns {self.code}")
+        self._record(OwnerAssigned, meta, previous=self.owner, owner=owner, reason=reason)
+
+    def terminate(self, reason: str, root_cause: str, head_office_ref: str, meta: Meta) -> None:
+        if self.is_terminated:
+            raise RuleViolationError(f"the relationship with {self.code} is terminated already")
+        self._record(
+            RelationshipTerminated,
+            meta,
+            reason=reason,
+            root_cause=root_cause,
+            head_office_ref=head_office_ref,
+        )
+
+    def reactivate(self, repair_plan: str, meta: Meta) -> None:
+        if not self.is_terminated:
+            raise RuleViolationError(
+                f"the relationship with {self.code} is not terminated: nothing to reactivate"
+            )
+        stage = self.stage_before_termination or "development"
+        self._record(RelationshipReactivated, meta, repair_plan=repair_plan, stage=stage)
+
+    # ------------------------------------------------------------------ people
+    def add_key_person(
+        self,
+        *,
+        name: str,
+        title: str,
+        phones: list[str],
+        emails: list[str],
+        personal_notes: str,
+        decision_role: str,
+        relationship_status: str,
+        counterpart: str | None,
+        meta: Meta,
+    ) -> str:
+        person_id = self.next_id("person")
+        self._record(
+            KeyPersonAdded,
+            meta,
+            person_id=person_id,
+            name=name,
+            title=title,
+            phones=phones,
+            emails=emails,
+            personal_notes=personal_notes,
+            decision_role=decision_role,
+            relationship_status=relationship_status,
+            counterpart=counterpart,
+        )
+        return person_id
+
+    def update_key_person(self, person_id: str, changes: dict[str, Any], meta: Meta) -> None:
+        self.check_person(person_id)
+        if not changes:
+            raise RuleViolationError("nothing to change: give at least one field to update")
+        self._record(KeyPersonUpdated, meta, person_id=person_id, changes=changes)
+
+    def assess_relationship(
+        self, person_id: str, relationship_status: str, note: str, meta: Meta
+    ) -> None:
+        self.check_person(person_id)
+        self._record(
+            KeyPersonRelationshipAssessed,
+            meta,
+            person_id=person_id,
+            relationship_status=relationship_status,
+            note=note,
+        )
+
+    def record_person_left(self, person_id: str, reason: str, meta: Meta) -> None:
+        self.check_person(person_id)
+        self._record(KeyPersonLeft, meta, person_id=person_id, reason=reason)
+
+    # ------------------------------------------------------------ interactions
+    def log_contact(
+        self,
+        *,
+        channel: str,
+        direction: str,
+        people: list[str],
+        summary: str,
+        follow_ups: list[str],
+        meta: Meta,
+    ) -> None:
+        self.check_people(people)
+        self._record(
+            ContactLogged,
+            meta,
+            channel=channel,
+            direction=direction,
+            people=people,
+            summary=summary,
+            follow_ups=follow_ups,
+        )
+
+    def plan_visit(
+        self,
+        *,
+        planned_for: datetime,
+        purpose: str,
+        kind: str,
+        visitor: str,
+        companions: list[str],
+        people: list[str],
+        agenda: str,
+        meta: Meta,
+    ) -> str:
+        self.check_not_terminated("plan a visit")
+        self.check_people(people)
+        case_id = self.next_id("visit")
+        self._record(
+            VisitPlanned,
+            meta,
+            case_id=case_id,
+            planned_for=planned_for,
+            purpose=purpose,
+            kind=kind,
+            visitor=visitor,
+            companions=companions,
+            people=people,
+            agenda=agenda,
+        )
+        return case_id
+
+    def report_visit(
+        self,
+        *,
+        visit_id: str | None,
+        purpose: str,
+        kind: str,
+        visitor: str,
+        companions: list[str],
+        people_met: list[str],
+        summary: str,
+        outcome: str,
+        expenses: list[dict[str, str]],
+        problems_handled: list[str],
+        problems_pending: list[str],
+        commitments: list[dict[str, Any]],
+        meta: Meta,
+    ) -> str:
+        self.check_people(people_met)
+        if visit_id is not None:
+            case = self.check_case(visit_id, "visit")
+            self.check_open(visit_id, case, allowed=("planned",))
+        case_id = visit_id or self.next_id("visit")
+        numbered = [
+            {**commitment, "commitment_id": self.next_id("commitment", offset=n)}
+            for n, commitment in enumerate(commitments, start=1)
+        ]
+        self._record(
+            VisitReported,
+            meta,
+            case_id=case_id,
+            planned=visit_id is not None,
+            purpose=purpose,
+            kind=kind,
+            visitor=visitor,
+            companions=companions,
+            people_met=people_met,
+            summary=summary,
+            outcome=outcome,
+            expenses=expenses,
+            problems_handled=problems_handled,
+            problems_pending=problems_pending,
+            commitments=numbered,
+        )
+        return case_id
+
+    def cancel_visit(self, visit_id: str, reason: str, meta: Meta) -> None:
+        case = self.check_case(visit_id, "visit")
+        self.check_open(visit_id, case, allowed=("planned",))
+        self._record(VisitCancelled, meta, case_id=visit_id, reason=reason)
+
+    def record_satisfaction(self, score: int, source: str, note: str, meta: Meta) -> None:
+        if not 1 <= score <= 5:
+            raise RuleViolationError(f"a satisfaction score is 1 to 5, not {score}")
+        self._record(SatisfactionRecorded, meta, score=score, source=source, note=note)
+
+    def record_correction(
+        self,
+        *,
+        target_version: int,
+        target_type: str,
+        reason: str,
+        changes: dict[str, Any],
+        meta: Meta,
+    ) -> None:
+        if not 1 <= target_version <= self.version:
+            raise EventNotFoundError(
+                f"{self.code} has versions 1 to {self.version}; there is no version "
+                f"{target_version} to correct (see `ledger history {self.code}`)"
+            )
+        if not changes:
+            raise RuleViolationError("a correction must change at least one field")
+        self._record(
+            CorrectionRecorded,
+            meta,
+            target_version=target_version,
+            target_type=target_type,
+            reason=reason,
+            changes=changes,
+        )
+
+    # ----------------------------------------------------------------- inquiries
+    def receive_inquiry(self, channel: str, title: str, question: str, meta: Meta) -> str:
+        case_id = self.next_id("inquiry")
+        self._record(
+            InquiryReceived, meta, case_id=case_id, channel=channel, title=title, question=question
+        )
+        return case_id
+
+    def answer_inquiry(self, case_id: str, answer: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "inquiry")
+        self.check_open(case_id, case, allowed=("open",))
+        self.check_not_before_opening(case_id, case, meta)
+        self._record(InquiryAnswered, meta, case_id=case_id, answer=answer)
+
+    # ---------------------------------------------------------------- complaints
+    def file_complaint(
+        self, category: str, severity: str, description: str, channel: str, meta: Meta
+    ) -> str:
+        case_id = self.next_id("complaint")
+        self._record(
+            ComplaintFiled,
+            meta,
+            case_id=case_id,
+            category=category,
+            severity=severity,
+            description=description,
+            channel=channel,
+        )
+        return case_id
+
+    def acknowledge_complaint(self, case_id: str, note: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "complaint")
+        self.check_open(case_id, case, allowed=("open",))
+        if case["acknowledged"]:
+            raise RuleViolationError(f"{self.code}/{case_id} is acknowledged already")
+        self.check_not_before_opening(case_id, case, meta)
+        self._record(ComplaintAcknowledged, meta, case_id=case_id, note=note)
+
+    def pause_complaint(self, case_id: str, reason: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "complaint")
+        self.check_open(case_id, case, allowed=("open",))
+        if case["paused"]:
+            raise RuleViolationError(
+                f"{self.code}/{case_id} is paused already: resume it when the customer answers"
+            )
+        self.check_not_before_opening(case_id, case, meta)
+        self._record(ComplaintPaused, meta, case_id=case_id, reason=reason)
+
+    def resume_complaint(self, case_id: str, note: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "complaint")
+        self.check_open(case_id, case, allowed=("open",))
+        if not case["paused"]:
+            raise RuleViolationError(f"{self.code}/{case_id} is not paused: nothing to resume")
+        self._record(ComplaintResumed, meta, case_id=case_id, note=note)
+
+    def resolve_complaint(self, case_id: str, resolution: str, root_cause: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "complaint")
+        self.check_open(case_id, case, allowed=("open",))
+        self.check_not_before_opening(case_id, case, meta)
+        self._record(
+            ComplaintResolved, meta, case_id=case_id, resolution=resolution, root_cause=root_cause
+        )
+
+    def reopen_complaint(self, case_id: str, reason: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "complaint")
+        if case["status"] != "resolved":
+            raise RuleViolationError(f"{self.code}/{case_id} is not resolved: nothing to reopen")
+        self._record(ComplaintReopened, meta, case_id=case_id, reason=reason)
+
+    # --------------------------------------------------------------- escalations
+    def raise_escalation(self, concerning: str, level: int, to: str, reason: str, meta: Meta) -> str:
+        case = self.cases.get(concerning)
+        if case is None or case["kind"] not in CASE_KINDS_THAT_ESCALATE:
+            raise CaseNotFoundError(
+                f"{self.code} has no inquiry or complaint {concerning} to escalate"
+            )
+        self.check_open(concerning, case, allowed=("open",))
+        if not 1 <= level <= 3:
+            raise RuleViolationError(
+                "escalation levels are 1 (supervisor), 2 (department head), 3 (head office)"
+            )
+        open_levels = [
+            c["level"]
+            for c in self.cases.values()
+            if c["kind"] == "escalation" and c["status"] == "open" and c["concerning"] == concerning
+        ]
+        if open_levels and level <= max(open_levels):
+            raise RuleViolationError(
+                f"{self.code}/{concerning} is already escalated to level {max(open_levels)}: "
+                f"escalate to level {max(open_levels) + 1} or higher"
+            )
+        case_id = self.next_id("escalation")
+        self._record(
+            EscalationRaised,
+            meta,
+            case_id=case_id,
+            concerning=concerning,
+            level=level,
+            to=to,
+            reason=reason,
+        )
+        return case_id
+
+    def resolve_escalation(self, case_id: str, resolution: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "escalation")
+        self.check_open(case_id, case, allowed=("open",))
+        self._record(EscalationResolved, meta, case_id=case_id, resolution=resolution)
+
+    # ------------------------------------------------------------- opportunities
+    def create_lead(self, title: str, source: str, note: str, meta: Meta) -> str:
+        self.check_not_terminated("create a lead")
+        case_id = self.next_id("opportunity")
+        self._record(LeadCreated, meta, case_id=case_id, title=title, source=source, note=note)
+        return case_id
+
+    def open_opportunity(
+        self,
+        *,
+        lead_id: str | None,
+        title: str,
+        stage: str,
+        value: str | None,
+        currency: str | None,
+        meta: Meta,
+    ) -> str:
+        self.check_not_terminated("open an opportunity")
+        if lead_id is not None:
+            case = self.check_case(lead_id, "opportunity")
+            if case["status"] != "lead":
+                raise RuleViolationError(f"{self.code}/{lead_id} is not a lead: it is {case['status']}")
+        case_id = lead_id or self.next_id("opportunity")
+        self._record(
+            OpportunityOpened,
+            meta,
+            case_id=case_id,
+            from_lead=lead_id is not None,
+            title=title,
+            stage=stage,
+            value=value,
+            currency=currency,
+        )
+        return case_id
+
+    def change_opportunity_stage(self, case_id: str, stage: str, note: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "opportunity")
+        self.check_open(case_id, case, allowed=("open",))
+        if case["stage"] == stage:
+            raise RuleViolationError(f"{self.code}/{case_id} is at stage {stage} already")
+        self._record(
+            OpportunityStageChanged,
+            meta,
+            case_id=case_id,
+            previous=case["stage"],
+            stage=stage,
+            note=note,
+        )
+
+    def log_follow_up(self, case_id: str, summary: str, next_step: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "opportunity")
+        self.check_open(case_id, case, allowed=("lead", "open"))
+        self._record(FollowUpLogged, meta, case_id=case_id, summary=summary, next_step=next_step)
+
+    def win_opportunity(self, case_id: str, value: str | None, note: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "opportunity")
+        self.check_open(case_id, case, allowed=("open",))
+        self._record(OpportunityWon, meta, case_id=case_id, value=value, note=note)
+
+    def lose_opportunity(self, case_id: str, reason: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "opportunity")
+        self.check_open(case_id, case, allowed=("lead", "open"))
+        self._record(OpportunityLost, meta, case_id=case_id, reason=reason)
+
+    # --------------------------------------------------------------- commitments
+    def make_commitment(self, description: str, due: date | None, source: str, meta: Meta) -> str:
+        case_id = self.next_id("commitment")
+        self._record(
+            CommitmentMade,
+            meta,
+            case_id=case_id,
+            description=description,
+            due=due.isoformat() if due else None,
+            source=source,
+        )
+        return case_id
+
+    def fulfil_commitment(self, case_id: str, note: str, meta: Meta) -> None:
+        case = self.check_case(case_id, "commitment")
+        self.check_open(case_id, case, allowed=("open",))
+        self._record(CommitmentFulfilled, meta, case_id=case_id, note=note)
+
+
+def _how_to_reopen(kind: str) -> str:
+    if kind == "complaint":
+        return "reopen it first (`ledger complaint reopen`)"
+    if kind == "inquiry":
+        return "an answered inquiry stays answered; receive a new inquiry instead"
+    if kind == "visit":
+        return "plan a new visit instead"
+    return f"open a new {kind} instead"

@@ -1,0 +1,93 @@
+"""Every event a customer's stream can hold, grouped by area."""
+
+from ledger.domain.events.cases import (
+    CommitmentFulfilled,
+    CommitmentMade,
+    ComplaintAcknowledged,
+    ComplaintFiled,
+    ComplaintPaused,
+    ComplaintReopened,
+    ComplaintResolved,
+    ComplaintResumed,
+    EscalationRaised,
+    EscalationResolved,
+    InquiryAnswered,
+    InquiryReceived,
+)
+from ledger.domain.events.interactions import (
+    ContactLogged,
+    CorrectionRecorded,
+    SatisfactionRecorded,
+    VisitCancelled,
+    VisitPlanned,
+    VisitReported,
+)
+from ledger.domain.events.people import (
+    KeyPersonAdded,
+    KeyPersonLeft,
+    KeyPersonRelationshipAssessed,
+    KeyPersonUpdated,
+)
+from ledger.domain.events.profile import (
+    BranchAdded,
+    BranchClosed,
+    CustomerRegistered,
+    LifecycleStageChanged,
+    OwnerAssigned,
+    ProfileUpdated,
+    RelationshipReactivated,
+    RelationshipTerminated,
+    SegmentChanged,
+    TierChanged,
+)
+from ledger.domain.events.sales import (
+    FollowUpLogged,
+    LeadCreated,
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityStageChanged,
+    OpportunityWon,
+)
+
+ALL_EVENTS = (
+    CustomerRegistered,
+    ProfileUpdated,
+    SegmentChanged,
+    TierChanged,
+    LifecycleStageChanged,
+    BranchAdded,
+    BranchClosed,
+    OwnerAssigned,
+    KeyPersonAdded,
+    KeyPersonUpdated,
+    KeyPersonRelationshipAssessed,
+    KeyPersonLeft,
+    ContactLogged,
+    VisitPlanned,
+    VisitReported,
+    VisitCancelled,
+    InquiryReceived,
+    InquiryAnswered,
+    ComplaintFiled,
+    ComplaintAcknowledged,
+    ComplaintPaused,
+    ComplaintResumed,
+    ComplaintResolved,
+    ComplaintReopened,
+    EscalationRaised,
+    EscalationResolved,
+    LeadCreated,
+    OpportunityOpened,
+    OpportunityStageChanged,
+    FollowUpLogged,
+    OpportunityWon,
+    OpportunityLost,
+    CommitmentMade,
+    CommitmentFulfilled,
+    SatisfactionRecorded,
+    RelationshipTerminated,
+    RelationshipReactivated,
+    CorrectionRecorded,
+)
+
+__all__ = [cls.__name__ for cls in ALL_EVENTS] + ["ALL_EVENTS"]

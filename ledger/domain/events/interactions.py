@@ -1,0 +1,88 @@
+"""Events about contact with the customer: contacts, visits, satisfaction, corrections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ledger.domain.base import CustomerEvent
+
+if TYPE_CHECKING:
+    from ledger.domain.customer import Customer
+
+
+class ContactLogged(CustomerEvent):
+    channel: str
+    direction: str
+    people: list[str]
+    summary: str
+    follow_ups: list[str]
+
+
+class VisitPlanned(CustomerEvent):
+    case_id: str
+    planned_for: datetime
+    purpose: str
+    kind: str
+    visitor: str
+    companions: list[str]
+    people: list[str]
+    agenda: str
+
+    def apply_to(self, customer: Customer) -> None:
+        customer.open_case(self.case_id, "visit", self.occurred_at, status="planned")
+
+
+class VisitReported(CustomerEvent):
+    """A visit happened. `case_id` is the planned visit's id, or a new one for an
+    unplanned visit; each commitment made gets its own commitment case."""
+
+    case_id: str
+    planned: bool
+    purpose: str
+    kind: str
+    visitor: str
+    companions: list[str]
+    people_met: list[str]
+    summary: str
+    outcome: str
+    expenses: list[dict[str, str]]
+    problems_handled: list[str]
+    problems_pending: list[str]
+    commitments: list[dict[str, Any]]
+
+    def apply_to(self, customer: Customer) -> None:
+        if not self.planned:
+            customer.open_case(self.case_id, "visit", self.occurred_at, status="planned")
+        customer.cases[self.case_id]["status"] = "reported"
+        customer.cases[self.case_id]["outcome"] = self.outcome
+        for commitment in self.commitments:
+            customer.open_case(
+                commitment["commitment_id"],
+                "commitment",
+                self.occurred_at,
+                due=commitment.get("due"),
+            )
+
+
+class VisitCancelled(CustomerEvent):
+    case_id: str
+    reason: str
+
+    def apply_to(self, customer: Customer) -> None:
+        customer.cases[self.case_id]["status"] = "cancelled"
+
+
+class SatisfactionRecorded(CustomerEvent):
+    score: int
+    source: str
+    note: str
+
+
+class CorrectionRecorded(CustomerEvent):
+    """Says what was wrong with an earlier event; the original stays in the stream."""
+
+    target_version: int
+    target_type: str
+    reason: str
+    changes: dict[str, Any]

@@ -1,0 +1,116 @@
+"""Where the ledger keeps its events: one place decides, from --db or the environment.
+
+Precedence: an explicit `--db` value, then `LEDGER_DATABASE_URL`, then the embedded
+SQLite file `$LEDGER_HOME/ledger.sqlite3` (`LEDGER_HOME` defaults to `~/.ledger`).
+A value starting with `postgresql://` (or `postgres://`) selects PostgreSQL; anything
+else is a SQLite file path. The result is the environment the eventsourcing library
+reads, so domain and service code never name a database.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ledger.errors import InvalidInputError, StorageNotFoundError
+
+DEFAULT_HOME = "~/.ledger"
+SQLITE_FILENAME = "ledger.sqlite3"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+@dataclass(frozen=True)
+class Storage:
+    """A resolved storage location and the library environment that selects it."""
+
+    kind: str  # "sqlite" or "postgres"
+    location: str  # file path, or the URL without its password
+    env: dict[str, str]
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.kind == "postgres"
+
+
+def default_sqlite_path(environ: dict[str, str] | None = None) -> Path:
+    environ = dict(os.environ) if environ is None else environ
+    home = environ.get("LEDGER_HOME") or DEFAULT_HOME
+    return Path(home).expanduser() / SQLITE_FILENAME
+
+
+def resolve(db: str | None = None, environ: dict[str, str] | None = None) -> Storage:
+    """Turn `--db`, `LEDGER_DATABASE_URL` or `LEDGER_HOME` into a `Storage`."""
+    environ = dict(os.environ) if environ is None else environ
+    target = db or environ.get("LEDGER_DATABASE_URL") or ""
+    if target.split(":", 1)[0] in POSTGRES_SCHEMES and "://" in target:
+        return _postgres(target)
+    path = Path(target).expanduser() if target else default_sqlite_path(environ)
+    return _sqlite(path)
+
+
+def _sqlite(path: Path) -> Storage:
+    if path.is_dir():
+        raise InvalidInputError(
+            f"--db {path} is a directory: give a file path such as {path / SQLITE_FILENAME}"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "10",
+        "CREATE_TABLE": "y",
+    }
+    return Storage(kind="sqlite", location=str(path), env=env)
+
+
+def _postgres(url: str) -> Storage:
+    parts = urlsplit(url)
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise InvalidInputError(
+            f"database URL {_without_password(url)!r} names no database: "
+            "use postgresql://USER@HOST:PORT/DBNAME"
+        )
+    try:
+        port = parts.port or 5432
+    except ValueError as error:
+        raise InvalidInputError(f"database URL has a bad port: {error}") from None
+    query = parse_qs(parts.query)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": parts.hostname or "localhost",
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "2",
+        "CREATE_TABLE": "y",
+    }
+    if "schema" in query:
+        env["POSTGRES_SCHEMA"] = query["schema"][0]
+    return Storage(kind="postgres", location=_without_password(url), env=env)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def require_existing(storage: Storage) -> None:
+    """Reads must not create an empty database by accident (a typo in --db)."""
+    if storage.kind == "sqlite" and not Path(storage.location).exists():
+        raise StorageNotFoundError(
+            f"no ledger at {storage.location}: run `ledger demo` to create one, "
+            "or point --db / LEDGER_HOME at an existing ledger"
+        )
+
+
+def prepare_for_writing(storage: Storage) -> None:
+    """The embedded default needs no setup: make its folder on first write."""
+    if storage.kind == "sqlite":
+        Path(storage.location).parent.mkdir(parents=True, exist_ok=True)

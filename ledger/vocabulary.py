@@ -1,0 +1,121 @@
+"""The closed vocabularies of the domain (DESIGN.md §3): each is a `StrEnum`, so
+events store plain strings and a stock eventsourcing reader sees plain JSON."""
+
+from enum import StrEnum
+
+
+class CustomerKind(StrEnum):
+    ORGANISATION = "organisation"
+    INDIVIDUAL = "individual"
+
+
+class Tier(StrEnum):
+    STRATEGIC = "strategic"
+    GENERAL = "general"
+
+
+class Stage(StrEnum):
+    PROSPECT = "prospect"
+    DEVELOPMENT = "development"
+    GROWTH = "growth"
+    MATURITY = "maturity"
+    TERMINATED = "terminated"
+
+
+class DecisionRole(StrEnum):
+    DECISION_MAKER = "decision_maker"
+    ADVISOR = "advisor"
+    USER = "user"
+    GATEKEEPER = "gatekeeper"
+    COACH = "coach"
+
+
+class RelationshipStatus(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+    NOT_ESTABLISHED = "not_established"
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    LETTER = "letter"
+    FAX = "fax"
+    MEETING = "meeting"
+    WEB = "web"
+    MESSAGE = "message"
+    OTHER = "other"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class VisitPurpose(StrEnum):
+    MARKET_RESEARCH = "market_research"
+    COMPETITOR_INTEL = "competitor_intel"
+    MAINTENANCE = "maintenance"
+    NEW_CUSTOMER = "new_customer"
+    NEW_PROJECT = "new_project"
+    INFLUENCE = "influence"
+    COLLECTION = "collection"
+
+
+class VisitKind(StrEnum):
+    FIRST_VISIT = "first_visit"
+    PROBLEM_HANDLING = "problem_handling"
+    RELATIONSHIP_BUILDING = "relationship_building"
+
+
+class VisitOutcome(StrEnum):
+    """A: deal succeeded, B: promising, C: visit again, D: no hope, E: keep observing."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+
+
+VISIT_OUTCOME_MEANING = {
+    "A": "deal succeeded",
+    "B": "promising",
+    "C": "visit again",
+    "D": "no hope",
+    "E": "keep observing",
+}
+
+
+class ComplaintCategory(StrEnum):
+    SERVICE = "service"
+    QUALITY = "quality"
+    BILLING = "billing"
+    DELIVERY = "delivery"
+    STAFF = "staff"
+    SAFETY = "safety"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class OpportunityStage(StrEnum):
+    QUALIFICATION = "qualification"
+    NEEDS_ANALYSIS = "needs_analysis"
+    PROPOSAL = "proposal"
+    NEGOTIATION = "negotiation"
+    CONTRACTING = "contracting"
+
+
+class SatisfactionSource(StrEnum):
+    SURVEY = "survey"
+    SPOT_CHECK = "spot_check"
+
+
+ESCALATION_LEVELS = {1: "supervisor", 2: "department head", 3: "head office"}
