@@ -1,0 +1,128 @@
+"""The `ledger` command: a thin shell over the service.
+
+Typed ledger errors become one line on stderr: exit 1 for a rule the ledger
+refuses, 2 for bad input. A traceback here means a bug.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from commands.runtime import FORMATS, LedgerContext
+
+# Command groups, loaded on first use so that `ledger --help` stays fast.
+GROUPS: dict[str, tuple[str, str]] = {
+    "customer": ("commands.customer", "Register, list and update customers."),
+    "branch": ("commands.branch", "Add and close a customer's branches."),
+    "person": ("commands.person", "Key people at a customer and our relationship with them."),
+    "owner": ("commands.owner", "Hand a customer over to a new owner."),
+    "contact": ("commands.contact", "Log calls, emails, letters, meetings."),
+    "visit": ("commands.visit", "Plan, report and cancel customer visits."),
+    "inquiry": ("commands.inquiry", "Receive and answer inquiries."),
+    "complaint": ("commands.complaint", "File and work complaints through to resolution."),
+    "escalate": ("commands.escalation", "Escalate an inquiry or complaint."),
+    "escalation": ("commands.escalation", "Resolve escalations."),
+    "opportunity": ("commands.opportunity", "Leads and opportunities through to won or lost."),
+    "commitment": ("commands.commitment", "Promises made to a customer, until fulfilled."),
+    "satisfaction": ("commands.satisfaction", "Record satisfaction scores."),
+    "relationship": ("commands.relationship", "Terminate and reactivate a relationship."),
+    "correct": ("commands.correction", "Correct an earlier event (the original stays)."),
+    "history": ("commands.history", "The whole relationship with a customer, oldest first."),
+    "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
+}
+
+
+class LedgerGroup(click.Group):
+    """Loads command groups lazily and turns typed errors into one clear line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(GROUPS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = GROUPS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command = getattr(module, cmd_name.replace("-", "_"))
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help comes from GROUPS, so listing commands imports none of them.
+        rows = [(name, GROUPS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ledger.errors import LedgerError
+
+        try:
+            return super().invoke(ctx)
+        except LedgerError as error:
+            if error.exit_code == 2:
+                raise click.UsageError(str(error)) from None
+            raise click.ClickException(str(error)) from None
+        except click.ClickException:
+            raise
+        except Exception as error:
+            _database_error_or_raise(error)
+            raise
+        finally:
+            if isinstance(ctx.obj, LedgerContext):
+                ctx.obj.close()
+
+
+def _database_error_or_raise(error: Exception) -> None:
+    from eventsourcing.persistence import OperationalError, PersistenceError
+
+    if isinstance(error, OperationalError | PersistenceError):
+        raise click.ClickException(
+            f"the database could not be used ({str(error).splitlines()[0] if str(error) else type(error).__name__}): "
+            "check --db / LEDGER_DATABASE_URL and that the server is up"
+        ) from None
+
+
+@click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="LEDGER_DATABASE_URL",
+    metavar="PATH|URL",
+    help="SQLite file, or postgresql://USER@HOST:PORT/DB. Default: $LEDGER_HOME/ledger.sqlite3 "
+    "(LEDGER_HOME defaults to ~/.ledger). Env: LEDGER_DATABASE_URL.",
+)
+@click.option(
+    "--as",
+    "actor",
+    envvar="LEDGER_ACTOR",
+    metavar="STAFF",
+    help="The staff member who acts (e.g. li.wei). Env: LEDGER_ACTOR.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format for people (table) or machines.",
+)
+@click.version_option(package_name="ledger")
+@click.pass_context
+def ledger(ctx: click.Context, db: str | None, actor: str | None, output_format: str) -> None:
+    """Event-sourced customer-interaction ledger.
+
+    Every contact, visit, inquiry, complaint and escalation is an immutable event in
+    its customer's stream; nothing is ever updated or deleted.
+    """
+    ctx.obj = LedgerContext(db=db, actor=actor, output_format=output_format)
+
+
+def main() -> None:
+    ledger(prog_name="ledger")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""What every command shares: the context object, common options, recording a
+command through the service, and turning typed errors into one line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger, Receipt
+    from ledger.config import Settings
+    from ledger.storage import Storage
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+class LedgerContext:
+    """Built by the root group into `ctx.obj`; opens the ledger only when asked."""
+
+    def __init__(self, db: str | None, actor: str | None, output_format: str) -> None:
+        self.db = db
+        self.actor = actor
+        self.output_format = output_format
+        self._app: Ledger | None = None
+
+    @cached_property
+    def storage(self) -> Storage:
+        from ledger.storage import resolve
+
+        return resolve(self.db)
+
+    @cached_property
+    def settings(self) -> Settings:
+        from ledger.config import load_settings
+
+        return load_settings()
+
+    def ledger(self, *, writing: bool) -> Ledger:
+        """Open the ledger; a read never creates an empty database by accident."""
+        if self._app is None:
+            from ledger.application import Ledger
+            from ledger.storage import prepare_for_writing, require_existing
+
+            if writing:
+                prepare_for_writing(self.storage)
+            else:
+                require_existing(self.storage)
+            self._app = Ledger(env=self.storage.env, settings=self.settings)
+        return self._app
+
+    def require_actor(self) -> str:
+        if not self.actor:
+            raise click.UsageError(
+                "no acting staff member: pass --as STAFF (e.g. --as li.wei) or set LEDGER_ACTOR"
+            )
+        return self.actor
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+            self._app = None
+
+
+pass_ledger = click.make_pass_decorator(LedgerContext)
+
+
+def recording_options(func: F) -> F:
+    """Options every recording command takes: when it happened and idempotency keys."""
+    options = [
+        click.option(
+            "--at",
+            "occurred_at",
+            metavar="TIME",
+            help="When it happened in the world (default now; may be back-dated), "
+            "e.g. 2026-03-04T10:30. Times without an offset are in the ledger's time zone.",
+        ),
+        click.option(
+            "--command-id",
+            metavar="ID",
+            help="Idempotency key: repeating a command with the same id records it once.",
+        ),
+        click.option("--correlation-id", metavar="ID", help="Ties related commands together."),
+        click.option("--causation-id", metavar="ID", help="The command or event that caused this one."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Output format (default: the global --format, else table).",
+    )(func)
+
+
+def record(
+    obj: LedgerContext,
+    method: str,
+    model: str,
+    *,
+    occurred_at: str | None,
+    command_id: str | None,
+    correlation_id: str | None,
+    causation_id: str | None,
+    done: str,
+    **fields: Any,
+) -> Receipt:
+    """Validate a command, record it through the service and print the receipt."""
+    from ledger import commands as models
+    from ledger.clock import parse_time
+
+    actor = obj.require_actor()
+    payload: dict[str, Any] = {"actor": actor, **fields}
+    if occurred_at is not None:
+        payload["occurred_at"] = parse_time(occurred_at, obj.settings.timezone, what="--at")
+    for key, value in (
+        ("command_id", command_id),
+        ("correlation_id", correlation_id),
+        ("causation_id", causation_id),
+    ):
+        if value is not None:
+            payload[key] = value
+    command = build(getattr(models, model), payload)
+    receipt: Receipt = getattr(obj.ledger(writing=True), method)(command)
+    render_receipt(obj, receipt, done)
+    return receipt
+
+
+def build(model: type[Any], payload: dict[str, Any]) -> Any:
+    """Construct a pydantic command, turning the first validation error into one line."""
+    from pydantic import ValidationError
+
+    try:
+        return model(**payload)
+    except ValidationError as error:
+        raise click.UsageError(describe_validation_error(error)) from None
+
+
+def describe_validation_error(error: Any) -> str:
+    first = error.errors()[0]
+    location = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]
+    option = "--" + location[0].replace("_", "-") if location else "input"
+    message = str(first.get("msg", "is invalid"))
+    message = message.removeprefix("Value error, ")
+    given = first.get("input")
+    shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+    if first.get("type") == "enum":
+        expected = first.get("ctx", {}).get("expected", "")
+        return f"{option}: must be one of {expected}{shown}"
+    return f"{option}: {message[0].lower()}{message[1:]}{shown}"
+
+
+def render_receipt(obj: LedgerContext, receipt: Receipt, done: str) -> None:
+    if obj.output_format in ("json", "jsonl"):
+        click.echo(
+            json.dumps(
+                {
+                    "ref": receipt.ref,
+                    "customer": receipt.customer_code,
+                    "name": receipt.customer_name,
+                    "version": receipt.version,
+                    "replayed": receipt.replayed,
+                }
+            )
+        )
+        return
+    if receipt.replayed:
+        click.echo(
+            f"Already recorded: {receipt.ref} ({receipt.customer_name}), version "
+            f"{receipt.version}; nothing new was written."
+        )
+    else:
+        click.echo(f"{done}: {receipt.ref} ({receipt.customer_name}), version {receipt.version}.")
+
+
+def split_case(reference: str, expected: str | None = None) -> tuple[str, str]:
+    """`C-00042/CP3` -> ("C-00042", "CP3"), with a one-line error otherwise."""
+    from ledger.references import parse_local_ref
+
+    ref = parse_local_ref(reference, expected=expected)
+    return ref.customer, ref.local_id
+
+
+def parse_pairs(values: Iterable[str], option: str) -> dict[str, str]:
+    """`KEY=VALUE` options into a dict."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"{option} takes KEY=VALUE, not {value!r}")
+        pairs[key.strip()] = rest.strip()
+    return pairs
+
+
+def output_format(obj: LedgerContext, local: str | None) -> str:
+    return local or obj.output_format
+
+
+def emit_rows(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    fmt: str,
+    *,
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+) -> None:
+    """Print rows as a table for people, or json / jsonl / csv for machines."""
+    if fmt == "json":
+        click.echo(json.dumps(list(rows), default=str, ensure_ascii=False, indent=2))
+        return
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, default=str, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([key for key, _ in columns])
+        for row in rows:
+            writer.writerow([_cell(row.get(key)) for key, _ in columns])
+        return
+    if not rows:
+        click.echo(empty)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for _, heading in columns:
+        table.add_column(heading, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(row.get(key)) for key, _ in columns])
+    Console(soft_wrap=False).print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
