@@ -36,6 +36,15 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
+class OneLineUsageError(click.UsageError):
+    """A usage error shown as one line (plus where to read help), exit code 2."""
+
+    def show(self, file: Any = None) -> None:
+        hint = f" (see `{self.ctx.command_path} --help`)" if self.ctx is not None else ""
+        message = " ".join(self.format_message().split())
+        click.echo(f"Error: {message}{hint}", err=True)
+
+
 class LedgerGroup(click.Group):
     """Loads command groups lazily and turns typed errors into one clear line."""
 
@@ -64,8 +73,11 @@ class LedgerGroup(click.Group):
             return super().invoke(ctx)
         except LedgerError as error:
             if error.exit_code == 2:
-                raise click.UsageError(str(error)) from None
+                raise OneLineUsageError(str(error)) from None
             raise click.ClickException(str(error)) from None
+        except click.UsageError as error:
+            # Click's own messages (a missing option, a bad choice) as one line too.
+            raise OneLineUsageError(error.format_message(), error.ctx) from None
         except click.ClickException:
             raise
         except Exception as error:

@@ -153,6 +153,8 @@ def describe_validation_error(error: Any) -> str:
     message = message.removeprefix("Value error, ")
     given = first.get("input")
     shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+    if first.get("type") == "string_too_short" and first.get("ctx", {}).get("min_length") == 1:
+        return f"{option} must not be empty: say briefly what happened"
     if first.get("type") == "enum":
         expected = first.get("ctx", {}).get("expected", "")
         return f"{option}: must be one of {expected}{shown}"

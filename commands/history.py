@@ -1,0 +1,89 @@
+"""`ledger history CUSTOMER`: the whole relationship, oldest first."""
+
+from __future__ import annotations
+
+import click
+
+from commands.runtime import LedgerContext, emit_rows, format_option, output_format, pass_ledger
+
+
+@click.command()
+@click.argument("customer")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    metavar="KIND",
+    help="Only these kinds (repeatable or comma-separated): profile, owner, people, contact, "
+    "visit, inquiry, complaint, escalation, opportunity, commitment, satisfaction, "
+    "relationship, correction; or an event name such as ComplaintFiled.",
+)
+@click.option("--since", metavar="TIME", help="Only what happened at or after TIME.")
+@click.option("--until", metavar="TIME", help="Only what happened at or before TIME.")
+@format_option
+@pass_ledger
+def history(
+    obj: LedgerContext,
+    customer: str,
+    kinds: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    output_format: str | None,
+) -> None:
+    """The whole relationship with CUSTOMER (code or exact name), oldest first.
+
+    One line per event, readable by someone who never met the customer: what
+    happened, when (in the ledger's time zone), who recorded it, and the
+    version of the customer's stream it is. Corrections stand beside the
+    event they correct; the original is never changed.
+    """
+    from ledger.clock import parse_time
+    from ledger.history import resolve_kinds, tell
+
+    tz = obj.settings.timezone
+    wanted = resolve_kinds(kinds) if kinds else None
+    start = parse_time(since, tz, what="--since") if since else None
+    end = parse_time(until, tz, what="--until") if until else None
+    if start and end and start > end:
+        raise click.UsageError("--since is after --until: swap them")
+    state, events = obj.ledger(writing=False).customer_events(customer)
+    entries = tell(events, kinds=wanted, since=start, until=end)
+    fmt = output_format(obj, output_format)
+    if fmt != "table":
+        emit_rows([e.as_dict() for e in entries], _MACHINE_COLUMNS, fmt)
+        return
+    owner = state.owner or "no owner"
+    click.echo(
+        f"{state.code} {state.name} — segment {state.segment}, {state.tier}"
+        f"{' VIP' if state.vip else ''}, stage {state.stage}, owner {owner}. "
+        f"{len(events)} events, {len(entries)} shown."
+    )
+    rows = [
+        {
+            "v": e.version,
+            "when": e.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "kind": e.category,
+            "by": e.actor,
+            "what": e.text + (f" [corrected by v{', v'.join(map(str, e.corrected_by))}]" if e.corrected_by else ""),
+        }
+        for e in entries
+    ]
+    emit_rows(
+        rows,
+        [("v", "v"), ("when", f"when ({tz.key})"), ("kind", "kind"), ("by", "by"), ("what", "what happened")],
+        "table",
+        empty="No events match those filters.",
+    )
+
+
+_MACHINE_COLUMNS = [
+    ("version", "version"),
+    ("event", "event"),
+    ("kind", "kind"),
+    ("occurred_at", "occurred_at"),
+    ("recorded_at", "recorded_at"),
+    ("actor", "actor"),
+    ("command_id", "command_id"),
+    ("text", "text"),
+    ("corrected_by", "corrected_by"),
+]
