@@ -7,7 +7,6 @@ refuses, 2 for bad input. A traceback here means a bug.
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Any
 
 import click
@@ -92,8 +91,9 @@ def _database_error_or_raise(error: Exception) -> None:
     from eventsourcing.persistence import OperationalError, PersistenceError
 
     if isinstance(error, OperationalError | PersistenceError):
+        first_line = (str(error).splitlines() or [type(error).__name__])[0]
         raise click.ClickException(
-            f"the database could not be used ({str(error).splitlines()[0] if str(error) else type(error).__name__}): "
+            f"the database could not be used ({first_line}): "
             "check --db / LEDGER_DATABASE_URL and that the server is up"
         ) from None
 
@@ -137,4 +137,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from commands.runtime import LedgerContext, pass_ledger, record, recording_options, split_case
 from commands.contact import CHANNELS
+from commands.runtime import LedgerContext, pass_ledger, record, recording_options, split_case
 
 CATEGORIES = ("service", "quality", "billing", "delivery", "staff", "safety", "other")
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -62,7 +62,9 @@ def _step(
 
     @complaint.command(name, help=f"{summary} CASE is the complaint's id, e.g. C-00042/CP3.")
     @click.argument("case")
-    @click.option(f"--{text_option.replace('_', '-')}", text_option, required=required, help=text_help)
+    @click.option(
+        f"--{text_option.replace('_', '-')}", text_option, required=required, help=text_help
+    )
     @recording_options
     @pass_ledger
     def step(obj: LedgerContext, case: str, **fields: str | None) -> None:
@@ -71,23 +73,43 @@ def _step(
 
 
 _step(
-    "ack", "acknowledge_complaint", "AcknowledgeComplaint", "Complaint acknowledged",
-    "note", "What we told the customer.", False,
+    "ack",
+    "acknowledge_complaint",
+    "AcknowledgeComplaint",
+    "Complaint acknowledged",
+    "note",
+    "What we told the customer.",
+    False,
     "Acknowledge receipt of a complaint.",
 )
 _step(
-    "pause", "pause_complaint", "PauseComplaint", "Complaint paused",
-    "reason", "What we wait on the customer for.", True,
+    "pause",
+    "pause_complaint",
+    "PauseComplaint",
+    "Complaint paused",
+    "reason",
+    "What we wait on the customer for.",
+    True,
     "Pause a complaint while waiting on the customer (the SLA clock stops).",
 )
 _step(
-    "resume", "resume_complaint", "ResumeComplaint", "Complaint resumed",
-    "note", "What the customer supplied.", False,
+    "resume",
+    "resume_complaint",
+    "ResumeComplaint",
+    "Complaint resumed",
+    "note",
+    "What the customer supplied.",
+    False,
     "Resume a paused complaint (the SLA clock runs again).",
 )
 _step(
-    "reopen", "reopen_complaint", "ReopenComplaint", "Complaint reopened",
-    "reason", "Why the resolution did not hold.", True,
+    "reopen",
+    "reopen_complaint",
+    "ReopenComplaint",
+    "Complaint reopened",
+    "reason",
+    "Why the resolution did not hold.",
+    True,
     "Reopen a resolved complaint.",
 )
 
@@ -98,7 +120,9 @@ _step(
 @click.option("--root-cause", default="", help="Why it happened.")
 @recording_options
 @pass_ledger
-def resolve(obj: LedgerContext, case: str, resolution: str, root_cause: str, **recording: str | None) -> None:
+def resolve(
+    obj: LedgerContext, case: str, resolution: str, root_cause: str, **recording: str | None
+) -> None:
     """Resolve complaint CASE (e.g. C-00042/CP3)."""
     customer, local_id = split_case(case, expected="complaint")
     record(

@@ -16,7 +16,9 @@ def contact() -> None:
 
 @contact.command("log")
 @click.argument("customer")
-@click.option("--channel", required=True, type=click.Choice(CHANNELS), help="How the contact happened.")
+@click.option(
+    "--channel", required=True, type=click.Choice(CHANNELS), help="How the contact happened."
+)
 @click.option(
     "--direction",
     required=True,
@@ -24,8 +26,16 @@ def contact() -> None:
     help="inbound: the customer reached us; outbound: we reached them.",
 )
 @click.option("--summary", required=True, help="Short report of what was said (mandatory).")
-@click.option("--person", "people", multiple=True, metavar="P1", help="Key person involved (repeatable).")
-@click.option("--follow-up", "follow_ups", multiple=True, metavar="TEXT", help="Follow-up promised (repeatable).")
+@click.option(
+    "--person", "people", multiple=True, metavar="P1", help="Key person involved (repeatable)."
+)
+@click.option(
+    "--follow-up",
+    "follow_ups",
+    multiple=True,
+    metavar="TEXT",
+    help="Follow-up promised (repeatable).",
+)
 @recording_options
 @pass_ledger
 def log(

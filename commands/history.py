@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from commands.runtime import LedgerContext, emit_rows, format_option, output_format, pass_ledger
+from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
 
 
 @click.command()
@@ -48,7 +48,7 @@ def history(
         raise click.UsageError("--since is after --until: swap them")
     state, events = obj.ledger(writing=False).customer_events(customer)
     entries = tell(events, kinds=wanted, since=start, until=end)
-    fmt = output_format(obj, output_format)
+    fmt = choose_format(obj, output_format)
     if fmt != "table":
         emit_rows([e.as_dict() for e in entries], _MACHINE_COLUMNS, fmt)
         return
@@ -64,13 +64,22 @@ def history(
             "when": e.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             "kind": e.category,
             "by": e.actor,
-            "what": e.text + (f" [corrected by v{', v'.join(map(str, e.corrected_by))}]" if e.corrected_by else ""),
+            "what": e.text
+            + (
+                f" [corrected by v{', v'.join(map(str, e.corrected_by))}]" if e.corrected_by else ""
+            ),
         }
         for e in entries
     ]
     emit_rows(
         rows,
-        [("v", "v"), ("when", f"when ({tz.key})"), ("kind", "kind"), ("by", "by"), ("what", "what happened")],
+        [
+            ("v", "v"),
+            ("when", f"when ({tz.key})"),
+            ("kind", "kind"),
+            ("by", "by"),
+            ("what", "what happened"),
+        ],
         "table",
         empty="No events match those filters.",
     )

@@ -66,7 +66,9 @@ class LedgerContext:
             self._app = None
 
 
-pass_ledger = click.make_pass_decorator(LedgerContext)
+def pass_ledger(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Pass the `LedgerContext` from `ctx.obj` as the command's first argument."""
+    return click.make_pass_decorator(LedgerContext)(func)
 
 
 def recording_options(func: F) -> F:
@@ -85,7 +87,9 @@ def recording_options(func: F) -> F:
             help="Idempotency key: repeating a command with the same id records it once.",
         ),
         click.option("--correlation-id", metavar="ID", help="Ties related commands together."),
-        click.option("--causation-id", metavar="ID", help="The command or event that caused this one."),
+        click.option(
+            "--causation-id", metavar="ID", help="The command or event that caused this one."
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -203,7 +207,8 @@ def parse_pairs(values: Iterable[str], option: str) -> dict[str, str]:
     return pairs
 
 
-def output_format(obj: LedgerContext, local: str | None) -> str:
+def choose_format(obj: LedgerContext, local: str | None) -> str:
+    """A command's own --format wins over the global one."""
     return local or obj.output_format
 
 

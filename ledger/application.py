@@ -95,7 +95,7 @@ class CustomerRow:
     industry: str
 
 
-class Ledger(Application):
+class Ledger(Application[UUID]):
     """The customer-interaction ledger."""
 
     name = "Ledger"
@@ -107,6 +107,9 @@ class Ledger(Application):
     def __init__(self, env: dict[str, str] | None = None, settings: Settings | None = None):
         super().__init__(env)
         self.settings = settings or load_settings()
+        # A code names one customer forever, so its lookup can be remembered;
+        # names can move between customers and are always looked up afresh.
+        self._ids_by_code: dict[str, UUID] = {}
 
     # ------------------------------------------------------------- plumbing
     def meta_for(self, command: c.Command) -> Meta:
@@ -123,6 +126,8 @@ class Ledger(Application):
     def resolve_customer(self, reference: str) -> UUID:
         """Find a customer by code (`C-00042`) or exact name (case-insensitive)."""
         code = parse_code(reference)
+        if code is not None and code in self._ids_by_code:
+            return self._ids_by_code[code]
         key = code_key(code) if code else name_key(reference)
         entry = self._get_or_none(CustomerKey.id_for(key))
         if entry is None or entry.customer_id is None:
@@ -131,11 +136,13 @@ class Ledger(Application):
                 "`ledger customer list` shows them"
             )
         assert isinstance(entry, CustomerKey)
-        return entry.customer_id
+        customer_id: UUID = entry.customer_id
+        if code is not None:
+            self._ids_by_code[code] = customer_id
+        return customer_id
 
     def get_customer(self, reference: str) -> Customer:
-        customer = self.repository.get(self.resolve_customer(reference))
-        assert isinstance(customer, Customer)
+        customer: Customer = self.repository.get(self.resolve_customer(reference))
         return customer
 
     def _get_or_none(self, aggregate_id: UUID) -> Any:
@@ -157,18 +164,18 @@ class Ledger(Application):
             "written: run the command again"
         )
 
-    def _execute(self, command: c.CustomerCommand, action: Action) -> Receipt:
+    def _execute(self, command: c.CustomerCommand, action: Action, *, subject: str = "") -> Receipt:
+        """Record one command; `subject` names the existing thing it concerns, if any."""
         customer_id = self.resolve_customer(command.customer)
 
         def attempt() -> Receipt:
-            customer = self.repository.get(customer_id)
-            assert isinstance(customer, Customer)
+            customer: Customer = self.repository.get(customer_id)
             done = customer.result_of(command.command_id)
             if done is not None:
                 return _receipt(customer, *done, replayed=True)
-            subject = action(customer, self.meta_for(command)) or ""
+            opened = action(customer, self.meta_for(command))
             self.save(customer)
-            return _receipt(customer, customer.version, subject)
+            return _receipt(customer, customer.version, opened or subject)
 
         return self._retrying(attempt)
 
@@ -209,7 +216,9 @@ class Ledger(Application):
                 key_of_name = CustomerKey.claim(name_key(command.name), customer_id)
             else:
                 key_of_name.reclaim(customer_id)
-            self.save(numbering, customer, CustomerKey.claim(code_key(code), customer_id), key_of_name)
+            self.save(
+                numbering, customer, CustomerKey.claim(code_key(code), customer_id), key_of_name
+            )
             return _receipt(customer, customer.version, "")
 
         return self._retrying(attempt)
@@ -225,8 +234,7 @@ class Ledger(Application):
             changes["external_refs"] = dict(command.external_refs)
 
         def attempt() -> Receipt:
-            customer = self.repository.get(customer_id)
-            assert isinstance(customer, Customer)
+            customer: Customer = self.repository.get(customer_id)
             done = customer.result_of(command.command_id)
             if done is not None:
                 return _receipt(customer, *done, replayed=True)
@@ -281,7 +289,9 @@ class Ledger(Application):
 
     def close_branch(self, command: c.CloseBranch) -> Receipt:
         return self._execute(
-            command, lambda cu, m: _same(command.case, cu.close_branch(command.case, command.reason, m))
+            command,
+            lambda cu, m: cu.close_branch(command.case, command.reason, m),
+            subject=command.case,
         )
 
     def assign_owner(self, command: c.AssignOwner) -> Receipt:
@@ -320,26 +330,24 @@ class Ledger(Application):
     def update_key_person(self, command: c.UpdateKeyPerson) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(
-                command.case, cu.update_key_person(command.case, command.changes(), m)
-            ),
+            lambda cu, m: cu.update_key_person(command.case, command.changes(), m),
+            subject=command.case,
         )
 
     def assess_relationship(self, command: c.AssessRelationship) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(
-                command.case,
-                cu.assess_relationship(
-                    command.case, command.relationship_status.value, command.note, m
-                ),
+            lambda cu, m: cu.assess_relationship(
+                command.case, command.relationship_status.value, command.note, m
             ),
+            subject=command.case,
         )
 
     def record_person_left(self, command: c.RecordPersonLeft) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(command.case, cu.record_person_left(command.case, command.reason, m)),
+            lambda cu, m: cu.record_person_left(command.case, command.reason, m),
+            subject=command.case,
         )
 
     # --------------------------------------------------------- interactions
@@ -402,7 +410,8 @@ class Ledger(Application):
     def cancel_visit(self, command: c.CancelVisit) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(command.case, cu.cancel_visit(command.case, command.reason, m)),
+            lambda cu, m: cu.cancel_visit(command.case, command.reason, m),
+            subject=command.case,
         )
 
     def record_satisfaction(self, command: c.RecordSatisfaction) -> Receipt:
@@ -450,7 +459,8 @@ class Ledger(Application):
     def answer_inquiry(self, command: c.AnswerInquiry) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(command.case, cu.answer_inquiry(command.case, command.answer, m)),
+            lambda cu, m: cu.answer_inquiry(command.case, command.answer, m),
+            subject=command.case,
         )
 
     # ----------------------------------------------------------- complaints
@@ -469,36 +479,38 @@ class Ledger(Application):
     def acknowledge_complaint(self, command: c.AcknowledgeComplaint) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(
-                command.case, cu.acknowledge_complaint(command.case, command.note, m)
-            ),
+            lambda cu, m: cu.acknowledge_complaint(command.case, command.note, m),
+            subject=command.case,
         )
 
     def pause_complaint(self, command: c.PauseComplaint) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(command.case, cu.pause_complaint(command.case, command.reason, m)),
+            lambda cu, m: cu.pause_complaint(command.case, command.reason, m),
+            subject=command.case,
         )
 
     def resume_complaint(self, command: c.ResumeComplaint) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(command.case, cu.resume_complaint(command.case, command.note, m)),
+            lambda cu, m: cu.resume_complaint(command.case, command.note, m),
+            subject=command.case,
         )
 
     def resolve_complaint(self, command: c.ResolveComplaint) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(
-                command.case,
-                cu.resolve_complaint(command.case, command.resolution, command.root_cause, m),
+            lambda cu, m: cu.resolve_complaint(
+                command.case, command.resolution, command.root_cause, m
             ),
+            subject=command.case,
         )
 
     def reopen_complaint(self, command: c.ReopenComplaint) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(command.case, cu.reopen_complaint(command.case, command.reason, m)),
+            lambda cu, m: cu.reopen_complaint(command.case, command.reason, m),
+            subject=command.case,
         )
 
     # ---------------------------------------------------------- escalations
@@ -513,9 +525,8 @@ class Ledger(Application):
     def resolve_escalation(self, command: c.ResolveEscalation) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(
-                command.case, cu.resolve_escalation(command.case, command.resolution, m)
-            ),
+            lambda cu, m: cu.resolve_escalation(command.case, command.resolution, m),
+            subject=command.case,
         )
 
     # -------------------------------------------------------- opportunities
@@ -541,34 +552,32 @@ class Ledger(Application):
     def change_opportunity_stage(self, command: c.ChangeOpportunityStage) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(
-                command.case,
-                cu.change_opportunity_stage(command.case, command.stage.value, command.note, m),
+            lambda cu, m: cu.change_opportunity_stage(
+                command.case, command.stage.value, command.note, m
             ),
+            subject=command.case,
         )
 
     def log_follow_up(self, command: c.LogFollowUp) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(
-                command.case,
-                cu.log_follow_up(command.case, command.summary, command.next_step, m),
-            ),
+            lambda cu, m: cu.log_follow_up(command.case, command.summary, command.next_step, m),
+            subject=command.case,
         )
 
     def win_opportunity(self, command: c.WinOpportunity) -> Receipt:
         value = None if command.value is None else str(command.value)
         return self._execute(
             command,
-            lambda cu, m: _same(
-                command.case, cu.win_opportunity(command.case, value, command.note, m)
-            ),
+            lambda cu, m: cu.win_opportunity(command.case, value, command.note, m),
+            subject=command.case,
         )
 
     def lose_opportunity(self, command: c.LoseOpportunity) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(command.case, cu.lose_opportunity(command.case, command.reason, m)),
+            lambda cu, m: cu.lose_opportunity(command.case, command.reason, m),
+            subject=command.case,
         )
 
     # ---------------------------------------------------------- commitments
@@ -581,7 +590,8 @@ class Ledger(Application):
     def fulfil_commitment(self, command: c.FulfilCommitment) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: _same(command.case, cu.fulfil_commitment(command.case, command.note, m)),
+            lambda cu, m: cu.fulfil_commitment(command.case, command.note, m),
+            subject=command.case,
         )
 
     # ---------------------------------------------------------------- reads
@@ -589,8 +599,7 @@ class Ledger(Application):
         """The customer's current state and its whole stream, oldest first."""
         customer_id = self.resolve_customer(reference)
         events = [e for e in self.events.get(customer_id) if isinstance(e, CustomerEvent)]
-        customer = self.repository.get(customer_id)
-        assert isinstance(customer, Customer)
+        customer: Customer = self.repository.get(customer_id)
         return customer, events
 
     def list_customers(
@@ -670,9 +679,3 @@ def _receipt(customer: Any, version: int, subject: str, *, replayed: bool = Fals
         subject=subject,
         replayed=replayed,
     )
-
-
-def _same(subject: str, _: None) -> str:
-    """Commands on an existing case answer with that case's id."""
-    return subject
-

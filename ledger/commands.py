@@ -168,7 +168,9 @@ class UpdateKeyPerson(LocalIdCommand):
 
     def changes(self) -> dict[str, Any]:
         fields = ("name", "title", "phones", "emails", "personal_notes", "decision_role")
-        found = {f: getattr(self, f) for f in (*fields, "counterpart") if getattr(self, f) is not None}
+        found = {
+            f: getattr(self, f) for f in (*fields, "counterpart") if getattr(self, f) is not None
+        }
         return {k: (v.value if hasattr(v, "value") else v) for k, v in found.items()}
 
 

@@ -51,7 +51,7 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
 
 
 def correctable_fields(event: CustomerEvent) -> list[str]:
-    names = [f.name for f in dataclasses.fields(event)]  # type: ignore[arg-type]
+    names = [f.name for f in dataclasses.fields(event)]
     return [name for name in names if name not in FIXED_FIELDS]
 
 

@@ -166,7 +166,7 @@ def tell(
 def payload(event: CustomerEvent) -> dict[str, Any]:
     return {
         f.name: _plain(getattr(event, f.name))
-        for f in dataclasses.fields(event)  # type: ignore[arg-type]
+        for f in dataclasses.fields(event)
         if f.name not in ENVELOPE
     }
 
@@ -247,7 +247,8 @@ def _person_added(e: Any, _: _People) -> str:
 
 def _contact(e: Any, p: _People) -> str:
     with_whom = f" with {p.many(e.people)}" if e.people else ""
-    text = f"{CHANNEL_WORDS.get(e.channel, 'Contact')} ({e.direction}){with_whom}: {_sentence(e.summary)}"
+    channel = CHANNEL_WORDS.get(e.channel, "Contact")
+    text = f"{channel} ({e.direction}){with_whom}: {_sentence(e.summary)}"
     if e.follow_ups:
         text += f" Follow-up promised: {'; '.join(e.follow_ups)}."
     return text
@@ -292,7 +293,9 @@ def _escalation(e: Any, _: _People) -> str:
 def _opportunity_opened(e: Any, _: _People) -> str:
     value = f", value {e.value} {e.currency or ''}".rstrip() if e.value else ""
     origin = " from lead" if e.from_lead else ""
-    return _sentence(f"Opportunity {e.case_id} opened{origin}: {e.title}, stage {_words(e.stage)}{value}")
+    return _sentence(
+        f"Opportunity {e.case_id} opened{origin}: {e.title}, stage {_words(e.stage)}{value}"
+    )
 
 
 def _correction(e: Any, _: _People) -> str:
@@ -359,11 +362,13 @@ _DESCRIBERS: dict[str, Callable[[Any, _People], str]] = {
         f"Escalation {e.case_id} resolved{_then(e.resolution)}"
     ),
     "LeadCreated": lambda e, _: _sentence(
-        f"Lead {e.case_id}: {e.title}{f' (source: {e.source})' if e.source else ''}{_then(e.note, '. ')}"
+        f"Lead {e.case_id}: {e.title}"
+        f"{f' (source: {e.source})' if e.source else ''}{_then(e.note, '. ')}"
     ),
     "OpportunityOpened": _opportunity_opened,
     "OpportunityStageChanged": lambda e, _: _sentence(
-        f"Opportunity {e.case_id} moved from {_words(e.previous)} to {_words(e.stage)}{_then(e.note)}"
+        f"Opportunity {e.case_id} moved from {_words(e.previous)} "
+        f"to {_words(e.stage)}{_then(e.note)}"
     ),
     "FollowUpLogged": lambda e, _: _sentence(
         f"Follow-up on {e.case_id}: {_sentence(e.summary)}"

@@ -239,7 +239,9 @@ class Customer(Aggregate):
     def add_branch(self, name: str, location: str, meta: Meta) -> str:
         for branch_id, branch in self.branches.items():
             if branch["open"] and branch["name"].casefold() == name.casefold():
-                raise RuleViolationError(f"{self.code} already has an open branch {name} ({branch_id})")
+                raise RuleViolationError(
+                    f"{self.code} already has an open branch {name} ({branch_id})"
+                )
         branch_id = self.next_id("branch")
         self._record(BranchAdded, meta, branch_id=branch_id, name=name, location=location)
         return branch_id
@@ -529,7 +531,9 @@ class Customer(Aggregate):
         self._record(ComplaintReopened, meta, case_id=case_id, reason=reason)
 
     # --------------------------------------------------------------- escalations
-    def raise_escalation(self, concerning: str, level: int, to: str, reason: str, meta: Meta) -> str:
+    def raise_escalation(
+        self, concerning: str, level: int, to: str, reason: str, meta: Meta
+    ) -> str:
         case = self.cases.get(concerning)
         if case is None or case["kind"] not in CASE_KINDS_THAT_ESCALATE:
             raise CaseNotFoundError(
@@ -588,7 +592,9 @@ class Customer(Aggregate):
         if lead_id is not None:
             case = self.check_case(lead_id, "opportunity")
             if case["status"] != "lead":
-                raise RuleViolationError(f"{self.code}/{lead_id} is not a lead: it is {case['status']}")
+                raise RuleViolationError(
+                    f"{self.code}/{lead_id} is not a lead: it is {case['status']}"
+                )
         case_id = lead_id or self.next_id("opportunity")
         self._record(
             OpportunityOpened,

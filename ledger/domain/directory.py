@@ -34,7 +34,9 @@ class CustomerNumbering(Aggregate):
 
     SINGLETON_ID = uuid5(NAMESPACE, "customer-numbering")
 
-    @event("Started")
+    class Started(Aggregate.Created):
+        pass
+
     def __init__(self) -> None:
         self.last_number = 0
 
@@ -62,7 +64,10 @@ class CustomerKey(Aggregate):
     def claim(cls, key: str, customer_id: UUID) -> CustomerKey:
         return cls._create(cls.Claimed, id=cls.id_for(key), key=key, customer_id=customer_id)
 
-    @event("Claimed")
+    class Claimed(Aggregate.Created):
+        key: str
+        customer_id: UUID
+
     def __init__(self, key: str, customer_id: UUID) -> None:
         self.key = key
         self.customer_id: UUID | None = customer_id

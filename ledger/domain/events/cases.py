@@ -98,7 +98,11 @@ class EscalationRaised(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         customer.open_case(
-            self.case_id, "escalation", self.occurred_at, concerning=self.concerning, level=self.level
+            self.case_id,
+            "escalation",
+            self.occurred_at,
+            concerning=self.concerning,
+            level=self.level,
         )
 
 
