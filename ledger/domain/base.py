@@ -47,6 +47,7 @@ class CustomerEvent(Aggregate.Event):
     command_id: str
     correlation_id: str | None
     causation_id: str | None
+    chain: str  # links this event to the previous one of the stream (ledger.domain.chain)
 
     @property
     def subject(self) -> str:
@@ -58,6 +59,7 @@ class CustomerEvent(Aggregate.Event):
 
     def apply(self, aggregate: Any) -> None:
         self.apply_to(aggregate)
+        aggregate.chain_head = self.chain
         # Remember the command so a retry returns the first result (idempotency).
         aggregate.commands.setdefault(self.command_id, [self.originator_version, self.subject])
 

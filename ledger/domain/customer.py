@@ -13,8 +13,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 from ledger.domain.base import Meta
+from ledger.domain.chain import GENESIS, link
 from ledger.domain.events import (
     BranchAdded,
     BranchClosed,
@@ -103,6 +105,7 @@ class Customer(Aggregate):
         self.counters: dict[str, int] = {}
         self.commands: dict[str, list[Any]] = {}
         self.registered_at: datetime | None = None
+        self.chain_head = GENESIS
 
     # ----------------------------------------------------------------- creation
     @classmethod
@@ -128,22 +131,24 @@ class Customer(Aggregate):
                 "a customer cannot be registered as terminated: register it, then "
                 "use `ledger relationship terminate`"
             )
-        return cls._create(
-            CustomerRegistered,
-            id=customer_id,
-            code=code,
-            name=name,
-            kind=kind,
-            industry=industry,
-            segment=segment,
-            headquarters=headquarters,
-            tier=tier,
-            vip=vip,
-            stage=stage,
-            owner=owner,
-            external_refs=external_refs,
+        content = {
+            "code": code,
+            "name": name,
+            "kind": kind,
+            "industry": industry,
+            "segment": segment,
+            "headquarters": headquarters,
+            "tier": tier,
+            "vip": vip,
+            "stage": stage,
+            "owner": owner,
+            "external_refs": external_refs,
+            "originator_topic": get_topic(cls),
+            "timestamp": CustomerRegistered.create_timestamp(),
             **meta.as_fields(),
-        )
+        }
+        chain = link(GENESIS, customer_id, 1, get_topic(CustomerRegistered), content)
+        return cls._create(CustomerRegistered, id=customer_id, chain=chain, **content)
 
     # ------------------------------------------------------------ bookkeeping
     def result_of(self, command_id: str) -> tuple[int, str] | None:
@@ -167,7 +172,9 @@ class Customer(Aggregate):
         return self.stage == "terminated"
 
     def _record(self, event_class: type[Aggregate.Event], meta: Meta, **fields: Any) -> None:
-        self.trigger_event(event_class, **fields, **meta.as_fields())
+        content = {**fields, **meta.as_fields(), "timestamp": event_class.create_timestamp()}
+        chain = link(self.chain_head, self.id, self.version + 1, get_topic(event_class), content)
+        self.trigger_event(event_class, chain=chain, **content)
 
     # ------------------------------------------------------------------ guards
     def check_case(self, case_id: str, kind: str) -> dict[str, Any]:
