@@ -47,7 +47,9 @@ class CustomerEvent(Aggregate.Event):
     command_id: str
     correlation_id: str | None
     causation_id: str | None
-    chain: str  # links this event to the previous one of the stream (ledger.domain.chain)
+    # Tamper evidence (ledger.domain.chain): the previous event's hash, and this one's.
+    previous_hash: str
+    event_hash: str
 
     @property
     def subject(self) -> str:
@@ -59,7 +61,7 @@ class CustomerEvent(Aggregate.Event):
 
     def apply(self, aggregate: Any) -> None:
         self.apply_to(aggregate)
-        aggregate.chain_head = self.chain
+        aggregate.chain_head = self.event_hash
         # Remember the command so a retry returns the first result (idempotency).
         aggregate.commands.setdefault(self.command_id, [self.originator_version, self.subject])
 

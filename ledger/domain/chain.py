@@ -1,9 +1,14 @@
-"""Hash chaining of a customer's stream: each event's `chain` covers the previous
-event's `chain`, its stream identity and position, its type and its full content.
+"""Hash chaining of a customer's stream. Each event records `previous_hash` (the
+`event_hash` of the event before it, empty for the first) and `event_hash`, a
+SHA-256 over its stream identity and position, its type and its full content,
+`previous_hash` included.
 
 The content hashed is exactly what the event store keeps in the event's state
-(every field but the id, version and the chain itself), so an auditor can
-recompute a link from the stored row alone, before any upcasting.
+(every field but the id, the version and `event_hash`), so an auditor can
+recompute a hash from the stored row alone, before any upcasting. Keeping the
+previous hash in each event lets an audit tell an event whose content was
+changed (its own hash no longer matches) from one rewritten together with its
+hash (the next event no longer follows it).
 """
 
 from __future__ import annotations
@@ -16,14 +21,14 @@ from uuid import UUID
 
 GENESIS = ""
 # Fields the event store keeps outside the state, or that are the link itself.
-NOT_HASHED = frozenset({"originator_id", "originator_version", "chain", "class_version"})
+NOT_HASHED = frozenset({"originator_id", "originator_version", "event_hash", "class_version"})
 
 
-def link(previous: str, stream_id: UUID, version: int, topic: str, content: dict[str, Any]) -> str:
-    """The chain value of one event."""
+def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any]) -> str:
+    """The hash of one event; `content` holds its fields, `previous_hash` included."""
     body = {k: v for k, v in content.items() if k not in NOT_HASHED}
     material = json.dumps(
-        [previous, str(stream_id), version, topic, body],
+        [str(stream_id), version, topic, body],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

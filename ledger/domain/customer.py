@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from ledger.domain.base import Meta
-from ledger.domain.chain import GENESIS, link
+from ledger.domain.chain import GENESIS, event_hash
 from ledger.domain.events import (
     BranchAdded,
     BranchClosed,
@@ -145,10 +145,11 @@ class Customer(Aggregate):
             "external_refs": external_refs,
             "originator_topic": get_topic(cls),
             "timestamp": CustomerRegistered.create_timestamp(),
+            "previous_hash": GENESIS,
             **meta.as_fields(),
         }
-        chain = link(GENESIS, customer_id, 1, get_topic(CustomerRegistered), content)
-        return cls._create(CustomerRegistered, id=customer_id, chain=chain, **content)
+        digest = event_hash(customer_id, 1, get_topic(CustomerRegistered), content)
+        return cls._create(CustomerRegistered, id=customer_id, event_hash=digest, **content)
 
     # ------------------------------------------------------------ bookkeeping
     def result_of(self, command_id: str) -> tuple[int, str] | None:
@@ -172,9 +173,14 @@ class Customer(Aggregate):
         return self.stage == "terminated"
 
     def _record(self, event_class: type[Aggregate.Event], meta: Meta, **fields: Any) -> None:
-        content = {**fields, **meta.as_fields(), "timestamp": event_class.create_timestamp()}
-        chain = link(self.chain_head, self.id, self.version + 1, get_topic(event_class), content)
-        self.trigger_event(event_class, chain=chain, **content)
+        content = {
+            **fields,
+            **meta.as_fields(),
+            "timestamp": event_class.create_timestamp(),
+            "previous_hash": self.chain_head,
+        }
+        digest = event_hash(self.id, self.version + 1, get_topic(event_class), content)
+        self.trigger_event(event_class, event_hash=digest, **content)
 
     # ------------------------------------------------------------------ guards
     def check_case(self, case_id: str, kind: str) -> dict[str, Any]:

@@ -1,0 +1,262 @@
+"""Tamper evidence: recompute every customer stream's hashes from the stored rows,
+find the first divergence per stream, and roll the stream heads up into one
+ledger-wide digest that can be kept outside the system.
+
+Verification reads the raw stored rows (not domain events), so it checks exactly
+what the database holds, before any upcasting. Each row must be *sound* (its
+content hashes to its recorded `event_hash`) and *follow* the row before it (its
+`previous_hash` is that row's `event_hash`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
+
+from ledger.domain.chain import GENESIS, event_hash
+from ledger.errors import InvalidInputError
+
+CUSTOMER_TOPIC_PREFIX = "ledger.domain.events."
+DIGEST_PREFIX = "ledger-digest-v1"
+BATCH = 5000
+
+Content = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first place a stream stops proving itself."""
+
+    stream_id: UUID
+    version: int
+    kind: str  # modified, removed, inserted, reordered
+    detail: str
+    customer_code: str = ""
+
+
+@dataclass
+class _Head:
+    hash: str = GENESIS
+    version: int = 0
+
+
+@dataclass
+class AuditReport:
+    events: int = 0
+    streams: int = 0
+    position: int = 0
+    divergences: list[Divergence] = field(default_factory=list)
+    heads: dict[UUID, tuple[int, str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.divergences
+
+    @property
+    def digest(self) -> str:
+        return make_digest(self.position, self.heads)
+
+
+def make_digest(position: int, heads: dict[UUID, tuple[int, str]]) -> str:
+    """`ledger-digest-v1:<log position>:<streams>:<sha256 of the sorted stream heads>`."""
+    material = "\n".join(
+        f"{stream_id}:{version}:{head}" for stream_id, (version, head) in sorted(heads.items())
+    )
+    seal = hashlib.sha256(material.encode("ascii")).hexdigest()
+    return f"{DIGEST_PREFIX}:{position}:{len(heads)}:{seal}"
+
+
+def parse_digest(text: str) -> int:
+    """The log position a digest covers; raises on anything that is not a digest."""
+    parts = text.strip().split(":")
+    if (
+        len(parts) != 4
+        or parts[0] != DIGEST_PREFIX
+        or not parts[1].isdigit()
+        or not parts[2].isdigit()
+        or len(parts[3]) != 64
+    ):
+        raise InvalidInputError(
+            f"{text!r} is not a ledger digest: it reads {DIGEST_PREFIX}:POSITION:STREAMS:SHA256, "
+            "as `ledger audit digest` prints it"
+        )
+    return int(parts[1])
+
+
+class Auditor:
+    """Recomputes hashes over an application's recorder, streaming the log in batches."""
+
+    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[Any]) -> None:
+        self.recorder = recorder
+        self.decode: Callable[[bytes], Any] = mapper.transcoder.decode
+
+    def verify_all(
+        self, up_to: int | None = None, progress: Callable[[int], None] | None = None
+    ) -> AuditReport:
+        """Walk the log once (up to a position, for a digest); check streams as they pass."""
+        stop = up_to if up_to is not None else self.recorder.max_notification_id() or 0
+        report = AuditReport(position=stop)
+        heads: dict[UUID, _Head] = {}
+        broken: set[UUID] = set()
+        for batch in self._batches(stop):
+            for row in batch:
+                if not row.topic.startswith(CUSTOMER_TOPIC_PREFIX):
+                    continue
+                stream_id = _uuid(row.originator_id)
+                report.events += 1
+                if stream_id in broken:
+                    continue
+                head = heads.setdefault(stream_id, _Head())
+                if not self._advance(head, stream_id, row):
+                    broken.add(stream_id)
+                    report.divergences.append(self._classify(stream_id, stop))
+            if progress is not None:
+                progress(len(batch))
+        report.streams = len(heads)
+        report.heads = {sid: (h.version, h.hash) for sid, h in heads.items()}
+        return report
+
+    def verify_stream(self, stream_id: UUID) -> AuditReport:
+        rows = self.recorder.select_events(stream_id)
+        report = AuditReport(events=len(rows), streams=1)
+        head = _Head()
+        for row in rows:
+            if not self._advance(head, stream_id, row):
+                report.divergences.append(self._explain(stream_id, list(rows)))
+                break
+        report.heads = {stream_id: (head.version, head.hash)}
+        return report
+
+    # ------------------------------------------------------------------ checks
+    def _advance(self, head: _Head, stream_id: UUID, row: StoredEvent) -> bool:
+        content = self._content(row)
+        if (
+            content is None
+            or row.originator_version != head.version + 1
+            or content.get("previous_hash") != head.hash
+            or not _sound(stream_id, row.originator_version, row, content)
+        ):
+            return False
+        head.hash, head.version = content["event_hash"], row.originator_version
+        return True
+
+    def _content(self, row: StoredEvent) -> Content | None:
+        try:
+            content = self.decode(row.state)
+        except Exception:  # an altered byte can leave undecodable JSON: that is a finding
+            return None
+        return content if isinstance(content, dict) else None
+
+    def _batches(self, stop: int) -> Iterator[Sequence[Notification]]:
+        start = 1
+        while start <= stop:
+            batch = self.recorder.select_notifications(start, BATCH, stop=stop)
+            if not batch:
+                return
+            yield batch
+            start = batch[-1].id + 1
+
+    # ---------------------------------------------------------- classification
+    def _classify(self, stream_id: UUID, up_to: int) -> Divergence:
+        rows = list(self.recorder.select_events(stream_id))
+        # Events recorded after the position being verified are not judged.
+        later = {
+            n.originator_version
+            for batch in self._batches_after(up_to)
+            for n in batch
+            if _uuid(n.originator_id) == stream_id
+        }
+        return self._explain(stream_id, [r for r in rows if r.originator_version not in later])
+
+    def _batches_after(self, position: int) -> Iterator[Sequence[Notification]]:
+        start = position + 1
+        while True:
+            batch = self.recorder.select_notifications(start, BATCH)
+            if not batch:
+                return
+            yield batch
+            start = batch[-1].id + 1
+
+    def _explain(self, stream_id: UUID, rows: list[StoredEvent]) -> Divergence:
+        """Say how the stream was altered at its first break, looking at all its rows."""
+        contents = [self._content(row) for row in rows]
+        code = next((str(c["code"]) for c in contents if c and c.get("code")), "")
+        head = _Head()
+        for i, row in enumerate(rows):
+            version, content = row.originator_version, contents[i]
+            if version != head.version + 1:
+                return Divergence(
+                    stream_id, head.version + 1, "removed", _missing(head, version), code
+                )
+            if content is None:
+                return Divergence(
+                    stream_id, version, "modified", f"version {version} is no longer readable", code
+                )
+            if _sound(stream_id, version, row, content):
+                if content.get("previous_hash") == head.hash:
+                    head.hash, head.version = content["event_hash"], version
+                    continue
+                return Divergence(
+                    stream_id,
+                    version - 1,
+                    "modified",
+                    f"version {version - 1} was rewritten together with its hash: "
+                    f"version {version} no longer follows it",
+                    code,
+                )
+            return Divergence(
+                stream_id, version, *self._unsound(stream_id, i, rows, contents), code
+            )
+        return Divergence(stream_id, head.version + 1, "removed", "the stream ends early", code)
+
+    def _unsound(
+        self, stream_id: UUID, i: int, rows: list[StoredEvent], contents: list[Content | None]
+    ) -> tuple[str, str]:
+        """Row i's content does not hash to its recorded hash: changed, moved or forged?"""
+        version = rows[i].originator_version
+        for j, other in enumerate(contents):
+            if j == i or other is None or not _sound(stream_id, version, rows[j], other):
+                continue
+            # The event that belongs at `version` is stored at another version.
+            if j == i + 1:
+                mine = contents[i]
+                swapped = mine is not None and _sound(stream_id, version + 1, rows[i], mine)
+                if not swapped:
+                    return "inserted", (
+                        f"a row that is not in the chain stands at version {version}; "
+                        "the original events follow it one place later"
+                    )
+            return "reordered", (
+                f"the event recorded as version {version} is stored at version "
+                f"{rows[j].originator_version}"
+            )
+        if i == len(rows) - 1:
+            return "modified", (
+                f"version {version}, the last, does not match its hash: altered, "
+                "or forged and appended"
+            )
+        return "modified", f"version {version}'s content no longer matches its recorded hash"
+
+
+def _sound(stream_id: UUID, version: int, row: StoredEvent, content: Content) -> bool:
+    """Does this content, taken as `version` of the stream, hash to its recorded hash?"""
+    try:
+        return event_hash(stream_id, version, row.topic, content) == content.get("event_hash")
+    except TypeError:
+        return False
+
+
+def _missing(head: _Head, found: int) -> str:
+    expected = head.version + 1
+    if found == expected + 1:
+        return f"version {expected} is missing"
+    return f"versions {expected} to {found - 1} are missing"
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
