@@ -31,6 +31,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "relationship": ("commands.relationship", "Terminate and reactivate a relationship."),
     "correct": ("commands.correction", "Correct an earlier event (the original stays)."),
     "history": ("commands.history", "The whole relationship with a customer, oldest first."),
+    "audit": ("commands.audit", "Prove the history unaltered: hash chains and digests."),
     "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
 }
 

@@ -1,0 +1,161 @@
+"""`ledger audit digest|verify`: prove the recorded history is complete and unaltered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
+
+if TYPE_CHECKING:
+    from ledger.audit import AuditReport
+
+
+@click.group()
+def audit() -> None:
+    """Tamper evidence: hash chains per customer and a ledger-wide digest."""
+
+
+@audit.command()
+@format_option
+@pass_ledger
+def digest(obj: LedgerContext, output_format: str | None) -> None:
+    """Print the current ledger digest, after verifying every stream.
+
+    Keep the digest outside the system (a signed report, an email to the
+    auditors): `ledger audit verify --digest D` later proves that nothing
+    recorded before it was rewritten. No digest is printed for a ledger that
+    does not verify.
+    """
+    report = _verify(obj, up_to=None)
+    if not report.ok:
+        _show_divergences(report, choose_format(obj, output_format))
+        raise click.ClickException(
+            f"{len(report.divergences)} customer stream(s) do not verify: no digest "
+            "was issued; see `ledger audit verify`"
+        )
+    if choose_format(obj, output_format) == "table":
+        click.echo(report.digest)
+        click.echo(
+            f"Covers {report.events} events in {report.streams} customer streams, up to log "
+            f"position {report.position}.",
+            err=True,
+        )
+        return
+    emit_rows([_summary(report)], _SUMMARY_COLUMNS, choose_format(obj, output_format))
+
+
+@audit.command()
+@click.argument("customer", required=False)
+@click.option(
+    "--digest",
+    "kept_digest",
+    metavar="DIGEST",
+    help="A digest printed earlier by `ledger audit digest`: prove nothing before it changed.",
+)
+@format_option
+@pass_ledger
+def verify(
+    obj: LedgerContext, customer: str | None, kept_digest: str | None, output_format: str | None
+) -> None:
+    """Recompute every hash and report the first divergence per customer stream.
+
+    With CUSTOMER, only that customer's stream. With --digest, the whole log up to
+    the digest's position is recomputed and must give the same digest. Exits 1
+    on any divergence.
+    """
+    from ledger.audit import Auditor, parse_digest
+
+    fmt = choose_format(obj, output_format)
+    if customer is not None and kept_digest is not None:
+        raise click.UsageError("--digest covers the whole ledger: leave out CUSTOMER")
+    position = parse_digest(kept_digest) if kept_digest else None
+    if customer is not None:
+        app = obj.ledger(writing=False)
+        report = Auditor(app.recorder, app.mapper).verify_stream(app.resolve_customer(customer))
+    else:
+        report = _verify(obj, up_to=position)
+    if not report.ok:
+        _show_divergences(report, fmt)
+        raise click.ClickException(
+            f"{len(report.divergences)} customer stream(s) were altered: see the first "
+            "divergence of each above"
+        )
+    if kept_digest is not None and report.digest != kept_digest.strip():
+        raise click.ClickException(
+            f"the ledger up to log position {position} no longer gives that digest: events "
+            "recorded before it were removed or rewritten"
+        )
+    if fmt != "table":
+        emit_rows([_summary(report)], _SUMMARY_COLUMNS, fmt)
+        return
+    scope = f"up to log position {report.position} " if customer is None else ""
+    click.echo(
+        f"Verified {report.events} events in {report.streams} customer stream(s) {scope}"
+        "with no divergence."
+    )
+    if kept_digest is not None:
+        click.echo("The digest matches: nothing recorded before it was rewritten.")
+
+
+def _verify(obj: LedgerContext, up_to: int | None) -> AuditReport:
+    import sys
+
+    from rich.progress import Progress
+
+    from ledger.audit import Auditor
+
+    app = obj.ledger(writing=False)
+    total = up_to if up_to is not None else app.recorder.max_notification_id() or 0
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("verifying", total=total)
+        return Auditor(app.recorder, app.mapper).verify_all(
+            up_to=up_to, progress=lambda n: progress.advance(task, n)
+        )
+
+
+def _show_divergences(report: AuditReport, fmt: str) -> None:
+    rows = [
+        {
+            "customer": d.customer_code,
+            "stream_id": str(d.stream_id),
+            "version": d.version,
+            "kind": d.kind,
+            "detail": d.detail,
+        }
+        for d in report.divergences
+    ]
+    emit_rows(
+        rows,
+        [("customer", "customer"), ("version", "version"), ("kind", "kind"), ("detail", "detail")]
+        if fmt == "table"
+        else [
+            ("customer", "customer"),
+            ("stream_id", "stream_id"),
+            ("version", "version"),
+            ("kind", "kind"),
+            ("detail", "detail"),
+        ],
+        fmt,
+        title="First divergence per customer stream",
+    )
+
+
+def _summary(report: AuditReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "events": report.events,
+        "streams": report.streams,
+        "position": report.position,
+        "digest": report.digest,
+    }
+
+
+_SUMMARY_COLUMNS = [
+    ("ok", "ok"),
+    ("events", "events"),
+    ("streams", "streams"),
+    ("position", "position"),
+    ("digest", "digest"),
+]
