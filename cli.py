@@ -31,6 +31,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "relationship": ("commands.relationship", "Terminate and reactivate a relationship."),
     "correct": ("commands.correction", "Correct an earlier event (the original stays)."),
     "history": ("commands.history", "The whole relationship with a customer, oldest first."),
+    "projections": ("commands.projections", "Read models: status, rebuild, follow the log."),
     "audit": ("commands.audit", "Prove the history unaltered: hash chains and digests."),
     "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
 }
@@ -89,8 +90,17 @@ class LedgerGroup(click.Group):
 
 
 def _database_error_or_raise(error: Exception) -> None:
-    from eventsourcing.persistence import OperationalError, PersistenceError
+    from eventsourcing.persistence import (
+        MapperDeserialisationError,
+        OperationalError,
+        PersistenceError,
+    )
 
+    if isinstance(error, MapperDeserialisationError):
+        raise click.ClickException(
+            f"a stored event cannot be read ({str(error).splitlines()[0]}): the database "
+            "may have been altered; run `ledger audit verify`"
+        ) from None
     if isinstance(error, OperationalError | PersistenceError):
         first_line = (str(error).splitlines() or [type(error).__name__])[0]
         raise click.ClickException(

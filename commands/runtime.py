@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ledger.application import Ledger, Receipt
     from ledger.config import Settings
     from ledger.storage import Storage
+    from projections.views import Views
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -27,6 +28,7 @@ class LedgerContext:
         self.actor = actor
         self.output_format = output_format
         self._app: Ledger | None = None
+        self._views: Views | None = None
 
     @cached_property
     def storage(self) -> Storage:
@@ -53,6 +55,14 @@ class LedgerContext:
             self._app = Ledger(env=self.storage.env, settings=self.settings)
         return self._app
 
+    def views(self) -> Views:
+        """The read models over the existing ledger (reads never create one)."""
+        if self._views is None:
+            from projections.views import Views
+
+            self._views = Views(self.ledger(writing=False), self.storage)
+        return self._views
+
     def require_actor(self) -> str:
         if not self.actor:
             raise click.UsageError(
@@ -61,6 +71,9 @@ class LedgerContext:
         return self.actor
 
     def close(self) -> None:
+        if self._views is not None:
+            self._views.close()
+            self._views = None
         if self._app is not None:
             self._app.close()
             self._app = None

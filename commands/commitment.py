@@ -1,0 +1,63 @@
+"""`ledger commitment ...`: promises made to a customer, tracked until fulfilled."""
+
+from __future__ import annotations
+
+import click
+
+from commands.runtime import LedgerContext, pass_ledger, record, recording_options, split_case
+
+
+@click.group()
+def commitment() -> None:
+    """Promises made to a customer, until fulfilled."""
+
+
+@commitment.command("make")
+@click.argument("customer")
+@click.option("--description", required=True, help="What was promised.")
+@click.option("--due", metavar="YYYY-MM-DD", help="When it must be fulfilled.")
+@click.option("--source", default="", help="Where the promise was made, e.g. a meeting.")
+@recording_options
+@pass_ledger
+def make(
+    obj: LedgerContext,
+    customer: str,
+    description: str,
+    due: str | None,
+    source: str,
+    **recording: str | None,
+) -> None:
+    """Record a promise made to CUSTOMER; prints its id (e.g. C-00042/CM1)."""
+    from ledger.clock import parse_date
+
+    record(
+        obj,
+        "make_commitment",
+        "MakeCommitment",
+        done="Commitment made",
+        customer=customer,
+        description=description,
+        due=None if due is None else parse_date(due, what="--due"),
+        source=source,
+        **recording,
+    )
+
+
+@commitment.command("fulfil")
+@click.argument("case", metavar="CUSTOMER/CM1")
+@click.option("--note", default="", help="How it was fulfilled.")
+@recording_options
+@pass_ledger
+def fulfil(obj: LedgerContext, case: str, note: str, **recording: str | None) -> None:
+    """Record that the commitment CUSTOMER/CM1 is fulfilled."""
+    customer, local_id = split_case(case, expected="commitment")
+    record(
+        obj,
+        "fulfil_commitment",
+        "FulfilCommitment",
+        done="Commitment fulfilled",
+        customer=customer,
+        case=local_id,
+        note=note,
+        **recording,
+    )

@@ -1,0 +1,273 @@
+"""`ledger customer ...`: register customers, list them, and change their profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from commands.runtime import (
+    LedgerContext,
+    choose_format,
+    emit_rows,
+    format_option,
+    parse_pairs,
+    pass_ledger,
+    record,
+    recording_options,
+)
+from ledger.vocabulary import CustomerKind, Stage, Tier
+
+KINDS = tuple(kind.value for kind in CustomerKind)
+TIERS = tuple(tier.value for tier in Tier)
+STAGES = tuple(stage.value for stage in Stage)
+# A customer enters the ledger alive; termination has its own command and filing.
+STAGES_AT_REGISTRATION = tuple(stage for stage in STAGES if stage != Stage.TERMINATED)
+
+LIST_COLUMNS = (
+    ("code", "Code"),
+    ("name", "Name"),
+    ("segment", "Segment"),
+    ("tier", "Tier"),
+    ("vip", "VIP"),
+    ("stage", "Stage"),
+    ("owner", "Owner"),
+    ("industry", "Industry"),
+)
+
+external_ref_option = click.option(
+    "--external-ref",
+    "external_refs",
+    multiple=True,
+    metavar="SYSTEM=ID",
+    help="The customer's id in another system, e.g. crm=4711 (repeatable).",
+)
+
+
+@click.group()
+def customer() -> None:
+    """Register, list and update customers."""
+
+
+@customer.command("register")
+@click.argument("name")
+@click.option("--segment", required=True, help="Business unit that owns it, e.g. airport.")
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default=CustomerKind.ORGANISATION.value,
+    show_default=True,
+    help="An organisation or an individual.",
+)
+@click.option("--industry", default="", help="The customer's industry.")
+@click.option("--headquarters", default="", help="Where the head office is.")
+@click.option(
+    "--tier",
+    type=click.Choice(TIERS),
+    default=Tier.GENERAL.value,
+    show_default=True,
+    help="Strategic customers get the closest attention.",
+)
+@click.option("--vip", is_flag=True, help="Mark the customer as a VIP.")
+@click.option(
+    "--stage",
+    type=click.Choice(STAGES_AT_REGISTRATION),
+    default=Stage.PROSPECT.value,
+    show_default=True,
+    help="Lifecycle stage.",
+)
+@click.option("--owner", metavar="STAFF", help="The responsible staff member, e.g. zhang.min.")
+@external_ref_option
+@recording_options
+@pass_ledger
+def register(
+    obj: LedgerContext,
+    name: str,
+    segment: str,
+    kind: str,
+    industry: str,
+    headquarters: str,
+    tier: str,
+    vip: bool,
+    stage: str,
+    owner: str | None,
+    external_refs: tuple[str, ...],
+    **recording: str | None,
+) -> None:
+    """Register a customer called NAME; prints its code (e.g. C-00042)."""
+    record(
+        obj,
+        "register_customer",
+        "RegisterCustomer",
+        done="Customer registered",
+        name=name,
+        segment=segment,
+        kind=kind,
+        industry=industry,
+        headquarters=headquarters,
+        tier=tier,
+        vip=vip,
+        stage=stage,
+        owner=owner,
+        external_refs=parse_pairs(external_refs, "--external-ref"),
+        **recording,
+    )
+
+
+@customer.command("list")
+@click.option("--segment", help="Only customers of this segment.")
+@click.option("--owner", metavar="STAFF", help="Only customers this staff member owns.")
+@click.option("--stage", type=click.Choice(STAGES), help="Only customers at this lifecycle stage.")
+@click.option("--tier", type=click.Choice(TIERS), help="Only customers of this tier.")
+@format_option
+@pass_ledger
+def list_(
+    obj: LedgerContext,
+    segment: str | None,
+    owner: str | None,
+    stage: str | None,
+    tier: str | None,
+    output_format: str | None,
+) -> None:
+    """List customers in code order, optionally filtered."""
+    from dataclasses import asdict
+
+    customers = obj.ledger(writing=False).list_customers(
+        segment=segment, owner=owner, stage=stage, tier=tier
+    )
+    emit_rows(
+        [asdict(row) for row in customers],
+        LIST_COLUMNS,
+        choose_format(obj, output_format),
+        title="Customers",
+        empty="No customers match.",
+    )
+
+
+@customer.command("update")
+@click.argument("customer_ref", metavar="CUSTOMER")
+@click.option("--name", help="New name (must stay unique).")
+@click.option("--kind", type=click.Choice(KINDS), help="An organisation or an individual.")
+@click.option("--industry", help="The customer's industry.")
+@click.option("--headquarters", help="Where the head office is.")
+@external_ref_option
+@recording_options
+@pass_ledger
+def update(
+    obj: LedgerContext,
+    customer_ref: str,
+    name: str | None,
+    kind: str | None,
+    industry: str | None,
+    headquarters: str | None,
+    external_refs: tuple[str, ...],
+    **recording: str | None,
+) -> None:
+    """Update the profile of CUSTOMER (code such as C-00042, or exact name)."""
+    changes: dict[str, Any] = {
+        field: value
+        for field, value in (
+            ("name", name),
+            ("kind", kind),
+            ("industry", industry),
+            ("headquarters", headquarters),
+        )
+        if value is not None
+    }
+    if external_refs:
+        changes["external_refs"] = parse_pairs(external_refs, "--external-ref")
+    if not changes:
+        raise click.UsageError(
+            "nothing to update: give at least one of --name, --kind, --industry, "
+            "--headquarters, --external-ref"
+        )
+    record(
+        obj,
+        "update_profile",
+        "UpdateProfile",
+        done="Profile updated",
+        customer=customer_ref,
+        **changes,
+        **recording,
+    )
+
+
+@customer.command("tier")
+@click.argument("customer_ref", metavar="CUSTOMER")
+@click.argument("tier", metavar="TIER", type=click.Choice(TIERS))
+@click.option(
+    "--vip/--no-vip",
+    default=False,
+    show_default=True,
+    help="Whether the customer is a VIP after the change (give --vip to keep a VIP flag).",
+)
+@click.option("--reason", default="", help="Why the tier changes.")
+@recording_options
+@pass_ledger
+def tier(
+    obj: LedgerContext,
+    customer_ref: str,
+    tier: str,
+    vip: bool,
+    reason: str,
+    **recording: str | None,
+) -> None:
+    """Move CUSTOMER to TIER (strategic or general)."""
+    record(
+        obj,
+        "change_tier",
+        "ChangeTier",
+        done="Tier changed",
+        customer=customer_ref,
+        tier=tier,
+        vip=vip,
+        reason=reason,
+        **recording,
+    )
+
+
+@customer.command("stage")
+@click.argument("customer_ref", metavar="CUSTOMER")
+@click.argument("stage", metavar="STAGE", type=click.Choice(STAGES))
+@click.option("--reason", default="", help="Why the stage changes.")
+@recording_options
+@pass_ledger
+def stage(
+    obj: LedgerContext, customer_ref: str, stage: str, reason: str, **recording: str | None
+) -> None:
+    """Move CUSTOMER to lifecycle STAGE: prospect, development, growth or maturity.
+
+    To end a relationship, use `ledger relationship terminate`.
+    """
+    record(
+        obj,
+        "change_stage",
+        "ChangeStage",
+        done="Stage changed",
+        customer=customer_ref,
+        stage=stage,
+        reason=reason,
+        **recording,
+    )
+
+
+@customer.command("segment")
+@click.argument("customer_ref", metavar="CUSTOMER")
+@click.argument("segment")
+@click.option("--reason", default="", help="Why the customer moves.")
+@recording_options
+@pass_ledger
+def segment(
+    obj: LedgerContext, customer_ref: str, segment: str, reason: str, **recording: str | None
+) -> None:
+    """Move CUSTOMER to the business unit SEGMENT."""
+    record(
+        obj,
+        "change_segment",
+        "ChangeSegment",
+        done="Segment changed",
+        customer=customer_ref,
+        segment=segment,
+        reason=reason,
+        **recording,
+    )

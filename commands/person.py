@@ -1,0 +1,174 @@
+"""`ledger person ...`: key people at a customer, their role in the buying decision,
+and how our relationship with each stands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from commands.runtime import LedgerContext, pass_ledger, record, recording_options, split_case
+from ledger.vocabulary import DecisionRole, RelationshipStatus
+
+ROLES = tuple(role.value for role in DecisionRole)
+STATUSES = tuple(status.value for status in RelationshipStatus)
+ROLE_HELP = "Role in the buying decision (a gatekeeper screens and can veto; a coach supports us)."
+
+
+@click.group()
+def person() -> None:
+    """Key people at a customer and our relationship with them."""
+
+
+@person.command("add")
+@click.argument("customer")
+@click.option("--name", required=True, help="The person's name.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help=ROLE_HELP)
+@click.option("--title", default="", help="Job title.")
+@click.option("--phone", "phones", multiple=True, help="Phone number (repeatable).")
+@click.option("--email", "emails", multiple=True, help="Email address (repeatable).")
+@click.option("--notes", default="", help="Personal notes: birthday, education, interests.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default=RelationshipStatus.NOT_ESTABLISHED.value,
+    show_default=True,
+    help="How our relationship with the person stands.",
+)
+@click.option("--counterpart", metavar="STAFF", help="Our staff member who looks after them.")
+@recording_options
+@pass_ledger
+def add(
+    obj: LedgerContext,
+    customer: str,
+    name: str,
+    role: str,
+    title: str,
+    phones: tuple[str, ...],
+    emails: tuple[str, ...],
+    notes: str,
+    status: str,
+    counterpart: str | None,
+    **recording: str | None,
+) -> None:
+    """Add a key person at CUSTOMER; prints the person's id (e.g. C-00042/P1)."""
+    record(
+        obj,
+        "add_key_person",
+        "AddKeyPerson",
+        done="Key person added",
+        customer=customer,
+        name=name,
+        decision_role=role,
+        title=title,
+        phones=list(phones),
+        emails=list(emails),
+        personal_notes=notes,
+        relationship_status=status,
+        counterpart=counterpart,
+        **recording,
+    )
+
+
+@person.command("update")
+@click.argument("ref", metavar="CUSTOMER/P1")
+@click.option("--name", help="The person's name.")
+@click.option("--role", type=click.Choice(ROLES), help=ROLE_HELP)
+@click.option("--title", help="Job title.")
+@click.option(
+    "--phone", "phones", multiple=True, help="Phone number; replaces the list (repeatable)."
+)
+@click.option(
+    "--email", "emails", multiple=True, help="Email address; replaces the list (repeatable)."
+)
+@click.option("--notes", help="Personal notes; replace the earlier notes.")
+@click.option("--counterpart", metavar="STAFF", help="Our staff member who looks after them.")
+@recording_options
+@pass_ledger
+def update(
+    obj: LedgerContext,
+    ref: str,
+    name: str | None,
+    role: str | None,
+    title: str | None,
+    phones: tuple[str, ...],
+    emails: tuple[str, ...],
+    notes: str | None,
+    counterpart: str | None,
+    **recording: str | None,
+) -> None:
+    """Update what we know about the key person CUSTOMER/P1 (e.g. C-00042/P1)."""
+    customer, local_id = split_case(ref, expected="person")
+    given: dict[str, Any] = {
+        "name": name,
+        "decision_role": role,
+        "title": title,
+        "phones": list(phones) or None,
+        "emails": list(emails) or None,
+        "personal_notes": notes,
+        "counterpart": counterpart,
+    }
+    changes = {field: value for field, value in given.items() if value is not None}
+    if not changes:
+        raise click.UsageError(
+            "nothing to update: give at least one of --name, --role, --title, --phone, "
+            "--email, --notes, --counterpart (to record how the relationship stands, "
+            "use `ledger person assess`)"
+        )
+    record(
+        obj,
+        "update_key_person",
+        "UpdateKeyPerson",
+        done="Key person updated",
+        customer=customer,
+        case=local_id,
+        **changes,
+        **recording,
+    )
+
+
+@person.command("assess")
+@click.argument("ref", metavar="CUSTOMER/P1")
+@click.option(
+    "--status",
+    required=True,
+    type=click.Choice(STATUSES),
+    help="How our relationship with the person stands now.",
+)
+@click.option("--note", default="", help="What the assessment rests on.")
+@recording_options
+@pass_ledger
+def assess(obj: LedgerContext, ref: str, status: str, note: str, **recording: str | None) -> None:
+    """Assess our relationship with the key person CUSTOMER/P1."""
+    customer, local_id = split_case(ref, expected="person")
+    record(
+        obj,
+        "assess_relationship",
+        "AssessRelationship",
+        done="Relationship assessed",
+        customer=customer,
+        case=local_id,
+        relationship_status=status,
+        note=note,
+        **recording,
+    )
+
+
+@person.command("left")
+@click.argument("ref", metavar="CUSTOMER/P1")
+@click.option("--reason", default="", help="Why or where the person went.")
+@recording_options
+@pass_ledger
+def left(obj: LedgerContext, ref: str, reason: str, **recording: str | None) -> None:
+    """Record that the key person CUSTOMER/P1 has left the customer."""
+    customer, local_id = split_case(ref, expected="person")
+    record(
+        obj,
+        "record_person_left",
+        "RecordPersonLeft",
+        done="Key person left",
+        customer=customer,
+        case=local_id,
+        reason=reason,
+        **recording,
+    )

@@ -1,0 +1,108 @@
+"""`ledger projections status|rebuild|run`: the read models and their positions."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import click
+
+from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
+
+
+@click.group()
+def projections() -> None:
+    """Read models (views) rebuilt from the event log."""
+
+
+@projections.command()
+@format_option
+@pass_ledger
+def status(obj: LedgerContext, output_format: str | None) -> None:
+    """Each projection's position in the log, the head, and how far behind it is."""
+    views = obj.views()
+    rows = [
+        {
+            "projection": s.name,
+            "position": s.position,
+            "head": s.head,
+            "lag": s.lag,
+            "state": "stale: rebuild" if s.stale else ("current" if s.lag == 0 else "behind"),
+        }
+        for s in views.status()
+    ]
+    emit_rows(
+        rows,
+        [
+            ("projection", "projection"),
+            ("position", "position"),
+            ("head", "head"),
+            ("lag", "lag"),
+            ("state", "state"),
+        ],
+        choose_format(obj, output_format),
+    )
+
+
+@projections.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@pass_ledger
+def rebuild(obj: LedgerContext, names: tuple[str, ...]) -> None:
+    """Drop projections (all, or those NAMEd) and replay the whole log into them."""
+    import sys
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    views = obj.views()
+    with Progress(
+        TextColumn("rebuilding"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} log positions"),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task("rebuild", total=None)
+
+        def advance(position: int, head: int) -> None:
+            progress.update(task, completed=position, total=head)
+
+        events, seconds = views.rebuild(list(names) or None, progress=advance)
+    rate = events / seconds if seconds > 0 else 0.0
+    rebuilt = ", ".join(names) if names else ", ".join(views.names())
+    click.echo(f"Rebuilt {rebuilt}: {events:,} events in {seconds:.2f} s ({rate:,.0f} events/s).")
+
+
+@projections.command()
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Stop after this long (default: run until interrupted).",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    help="Longest wait between checks for new events, in seconds.",
+)
+@pass_ledger
+def run(obj: LedgerContext, seconds: float | None, poll: float) -> None:
+    """Follow the log and keep every projection current.
+
+    On PostgreSQL it is woken by the database's notifications as soon as events
+    are recorded (LISTEN/NOTIFY), so a separate process or machine can keep the
+    views hot; on SQLite it polls.
+    """
+    views = obj.views()
+    deadline = None if seconds is None else time.monotonic() + seconds
+    click.echo(f"Following the log of {obj.storage.location} (Ctrl-C to stop).", err=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a follower is stopped
+        views.follow(
+            should_stop=lambda: deadline is not None and time.monotonic() >= deadline,
+            on_progress=lambda n: click.echo(f"applied {n} events", err=True),
+            poll_seconds=poll,
+        )
+    positions = ", ".join(f"{s.name} at {s.position}" for s in views.status())
+    click.echo(f"Stopped: {positions}.")

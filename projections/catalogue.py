@@ -1,0 +1,12 @@
+"""Every projection the ledger keeps, in the order they are listed to users."""
+
+from __future__ import annotations
+
+from projections.base import Projection
+
+
+def all_projections() -> list[Projection]:
+    from projections.customer360 import Customer360
+    from projections.recorded import RecordedVersions
+
+    return [Customer360(), RecordedVersions()]

@@ -1,0 +1,614 @@
+"""Customer 360: everything a member of staff needs on one customer, one document
+per customer, kept current from the customer's events.
+
+Handlers are pure (`apply(doc, event)`), so the same code rebuilds the stored
+view and computes the view as it stood at any earlier version (`as_of`).
+Every element that comes from an event keeps that event's version in `v`, so
+a correction can patch exactly what it corrects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
+from functools import singledispatch
+from typing import Any
+from uuid import UUID
+
+from ledger.domain import events as ev
+from ledger.domain.base import CustomerEvent
+from ledger.history import _plain, describe
+from projections.base import Projection, dumps, iso
+from projections.store import Transaction
+
+Doc = dict[str, Any]
+TIMELINE_LENGTH = 15
+SATISFACTION_LENGTH = 24
+CLOSED_STATUSES = {"answered", "resolved", "won", "lost", "fulfilled", "reported", "cancelled"}
+
+
+class Customer360(Projection):
+    name = "customer360"
+    version = "1"
+    tables = {
+        "view_customer360": (
+            "CREATE TABLE IF NOT EXISTS view_customer360 ("
+            "customer_id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, "
+            "segment TEXT NOT NULL, owner TEXT, stage TEXT NOT NULL, tier TEXT NOT NULL, "
+            "version INTEGER NOT NULL, doc TEXT NOT NULL)"
+        )
+    }
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS view_customer360_code ON view_customer360 (code)",
+        "CREATE INDEX IF NOT EXISTS view_customer360_segment ON view_customer360 (segment, owner)",
+    )
+
+    def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
+        ids = sorted({str(e.originator_id) for e in events})
+        docs: dict[str, Doc] = {}
+        for chunk in _chunks(ids, 500):
+            for customer_id, doc in tx.fetchall(
+                "SELECT customer_id, doc FROM view_customer360 "
+                f"WHERE customer_id IN ({tx.in_list(len(chunk))})",
+                chunk,
+            ):
+                docs[str(customer_id)] = json.loads(doc)
+        for event in events:
+            key = str(event.originator_id)
+            doc = docs.get(key)
+            if doc is None:
+                doc = docs[key] = new_doc(key)
+            apply_event(doc, event)
+        tx.executemany(
+            "INSERT INTO view_customer360 "
+            "(customer_id, code, name, segment, owner, stage, tier, version, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET "
+            "code = excluded.code, name = excluded.name, segment = excluded.segment, "
+            "owner = excluded.owner, stage = excluded.stage, tier = excluded.tier, "
+            "version = excluded.version, doc = excluded.doc",
+            [
+                (
+                    k,
+                    d["code"],
+                    d["name"],
+                    d["segment"],
+                    d["owner"],
+                    d["stage"],
+                    d["tier"],
+                    d["version"],
+                    dumps(d),
+                )
+                for k, d in docs.items()
+            ],
+        )
+
+    @staticmethod
+    def load(tx: Transaction, customer_id: UUID) -> Doc | None:
+        row = tx.fetchone(
+            "SELECT doc FROM view_customer360 WHERE customer_id = ?", (str(customer_id),)
+        )
+        return None if row is None else dict(json.loads(row[0]))
+
+
+def as_of(customer_id: UUID, events: Iterable[CustomerEvent]) -> Doc:
+    """The 360 computed from a customer's events (all, or up to some version)."""
+    doc = new_doc(str(customer_id))
+    for event in events:
+        apply_event(doc, event)
+    # Through JSON, so a computed view reads exactly like a stored one.
+    return dict(json.loads(dumps(doc)))
+
+
+def new_doc(customer_id: str) -> Doc:
+    return {
+        "customer_id": customer_id,
+        "code": "",
+        "name": "",
+        "kind": "",
+        "industry": "",
+        "segment": "",
+        "headquarters": "",
+        "tier": "",
+        "vip": False,
+        "stage": "",
+        "owner": None,
+        "external_refs": {},
+        "registered_at": None,
+        "version": 0,
+        "last_event_at": None,
+        "owners": [],
+        "branches": {},
+        "people": {},
+        "cases": {},
+        "last_contact": {},
+        "timeline": [],
+        "satisfaction": [],
+        "pending_problems": [],
+        "last_visit": None,
+        "termination": None,
+        "counts": {},
+    }
+
+
+def apply_event(doc: Doc, event: CustomerEvent) -> None:
+    """Fold one event into the document; the common bookkeeping, then the handler."""
+    kind = type(event).__name__
+    doc["version"] = event.originator_version
+    at = iso(event.occurred_at)
+    if doc["last_event_at"] is None or at > doc["last_event_at"]:
+        doc["last_event_at"] = at
+    doc["counts"][kind] = doc["counts"].get(kind, 0) + 1
+    _handle(event, doc, at)
+    if kind != "CorrectionRecorded":
+        _remember_in_timeline(doc, event, at)
+
+
+def _remember_in_timeline(doc: Doc, event: CustomerEvent, at: str) -> None:
+    entry = {
+        "v": event.originator_version,
+        "occurred_at": at,
+        "event": type(event).__name__,
+        "actor": event.actor,
+        "payload": _payload(event),
+        "text": describe(event, _names(doc)),
+    }
+    timeline = doc["timeline"]
+    timeline.append(entry)
+    timeline.sort(key=lambda e: (e["occurred_at"], e["v"]))
+    del timeline[:-TIMELINE_LENGTH]
+
+
+def _payload(event: CustomerEvent) -> dict[str, Any]:
+    skip = {"originator_id", "originator_version", "timestamp", "previous_hash", "event_hash"}
+    return {
+        f.name: _plain(getattr(event, f.name))
+        for f in dataclasses.fields(event)
+        if f.name not in skip
+    }
+
+
+def _names(doc: Doc) -> dict[str, str]:
+    return {pid: p["name"] for pid, p in doc["people"].items()}
+
+
+# ----------------------------------------------------------------- handlers
+@singledispatch
+def _handle(event: CustomerEvent, doc: Doc, at: str) -> None:
+    """Events that only count and appear in the timeline."""
+
+
+@_handle.register
+def _(e: ev.CustomerRegistered, doc: Doc, at: str) -> None:
+    for field in ("code", "name", "kind", "industry", "segment", "headquarters", "tier"):
+        doc[field] = getattr(e, field)
+    doc.update(vip=e.vip, stage=e.stage, owner=e.owner, registered_at=at)
+    doc["external_refs"] = dict(e.external_refs)
+    if e.owner:
+        doc["owners"].append(
+            {
+                "v": e.originator_version,
+                "owner": e.owner,
+                "previous": None,
+                "occurred_at": at,
+                "reason": "registered",
+            }
+        )
+
+
+@_handle.register
+def _(e: ev.ProfileUpdated, doc: Doc, at: str) -> None:
+    for field, value in e.changes.items():
+        if field == "external_refs":
+            doc["external_refs"].update(value)
+        else:
+            doc[field] = value
+
+
+@_handle.register
+def _(e: ev.SegmentChanged, doc: Doc, at: str) -> None:
+    doc["segment"] = e.segment
+
+
+@_handle.register
+def _(e: ev.TierChanged, doc: Doc, at: str) -> None:
+    doc["tier"], doc["vip"] = e.tier, e.vip
+
+
+@_handle.register
+def _(e: ev.LifecycleStageChanged, doc: Doc, at: str) -> None:
+    doc["stage"] = e.stage
+
+
+@_handle.register
+def _(e: ev.BranchAdded, doc: Doc, at: str) -> None:
+    doc["branches"][e.branch_id] = {
+        "v": e.originator_version,
+        "name": e.name,
+        "location": e.location,
+        "open": True,
+        "occurred_at": at,
+    }
+
+
+@_handle.register
+def _(e: ev.BranchClosed, doc: Doc, at: str) -> None:
+    doc["branches"][e.branch_id]["open"] = False
+
+
+@_handle.register
+def _(e: ev.OwnerAssigned, doc: Doc, at: str) -> None:
+    doc["owner"] = e.owner
+    doc["owners"].append(
+        {
+            "v": e.originator_version,
+            "owner": e.owner,
+            "previous": e.previous,
+            "occurred_at": at,
+            "reason": e.reason,
+        }
+    )
+
+
+@_handle.register
+def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
+    doc["people"][e.person_id] = {
+        "v": e.originator_version,
+        "name": e.name,
+        "title": e.title,
+        "decision_role": e.decision_role,
+        "relationship_status": e.relationship_status,
+        "counterpart": e.counterpart,
+        "present": True,
+        "assessed_at": at,
+    }
+
+
+@_handle.register
+def _(e: ev.KeyPersonUpdated, doc: Doc, at: str) -> None:
+    person = doc["people"][e.person_id]
+    for field in ("name", "title", "decision_role", "counterpart"):
+        if field in e.changes:
+            person[field] = e.changes[field]
+
+
+@_handle.register
+def _(e: ev.KeyPersonRelationshipAssessed, doc: Doc, at: str) -> None:
+    person = doc["people"][e.person_id]
+    person.update(relationship_status=e.relationship_status, assessed_at=at, note=e.note)
+
+
+@_handle.register
+def _(e: ev.KeyPersonLeft, doc: Doc, at: str) -> None:
+    doc["people"][e.person_id]["present"] = False
+
+
+@_handle.register
+def _(e: ev.ContactLogged, doc: Doc, at: str) -> None:
+    current = doc["last_contact"].get(e.channel)
+    if current is None or at >= current["occurred_at"]:
+        doc["last_contact"][e.channel] = {
+            "v": e.originator_version,
+            "occurred_at": at,
+            "direction": e.direction,
+            "summary": e.summary,
+        }
+
+
+def _open_case(doc: Doc, e: CustomerEvent, case_id: str, kind: str, at: str, **extra: Any) -> None:
+    doc["cases"][case_id] = {
+        "v": e.originator_version,
+        "kind": kind,
+        "status": "open",
+        "opened_at": at,
+        "closed_at": None,
+        "closed_v": None,
+        **extra,
+    }
+
+
+def _close_case(doc: Doc, e: CustomerEvent, case_id: str, status: str, at: str) -> None:
+    case = doc["cases"][case_id]
+    case.update(status=status, closed_at=at, closed_v=e.originator_version)
+    if case.get("paused_at"):
+        case["pauses"].append([case["paused_at"], at])
+        case["paused_at"] = None
+
+
+@_handle.register
+def _(e: ev.VisitPlanned, doc: Doc, at: str) -> None:
+    _open_case(
+        doc,
+        e,
+        e.case_id,
+        "visit",
+        at,
+        title=f"{e.purpose} visit",
+        planned_for=iso(e.planned_for),
+        visitor=e.visitor,
+    )
+    doc["cases"][e.case_id]["status"] = "planned"
+
+
+@_handle.register
+def _(e: ev.VisitReported, doc: Doc, at: str) -> None:
+    if e.case_id not in doc["cases"]:
+        _open_case(doc, e, e.case_id, "visit", at, title=f"{e.purpose} visit", visitor=e.visitor)
+    _close_case(doc, e, e.case_id, "reported", at)
+    doc["cases"][e.case_id]["outcome"] = e.outcome
+    doc["last_visit"] = {
+        "v": e.originator_version,
+        "case_id": e.case_id,
+        "occurred_at": at,
+        "outcome": e.outcome,
+        "summary": e.summary,
+        "visitor": e.visitor,
+    }
+    for text in e.problems_pending:
+        doc["pending_problems"].append(
+            {"v": e.originator_version, "visit": e.case_id, "occurred_at": at, "text": text}
+        )
+    for commitment in e.commitments:
+        _open_case(
+            doc,
+            e,
+            commitment["commitment_id"],
+            "commitment",
+            at,
+            title=commitment["description"],
+            due=commitment.get("due"),
+            source=e.case_id,
+        )
+
+
+@_handle.register
+def _(e: ev.VisitCancelled, doc: Doc, at: str) -> None:
+    _close_case(doc, e, e.case_id, "cancelled", at)
+
+
+@_handle.register
+def _(e: ev.InquiryReceived, doc: Doc, at: str) -> None:
+    _open_case(doc, e, e.case_id, "inquiry", at, title=e.title, channel=e.channel)
+
+
+@_handle.register
+def _(e: ev.InquiryAnswered, doc: Doc, at: str) -> None:
+    _close_case(doc, e, e.case_id, "answered", at)
+
+
+@_handle.register
+def _(e: ev.ComplaintFiled, doc: Doc, at: str) -> None:
+    _open_case(
+        doc,
+        e,
+        e.case_id,
+        "complaint",
+        at,
+        title=e.description,
+        category=e.category,
+        severity=e.severity,
+        channel=e.channel,
+        acknowledged_at=None,
+        paused_at=None,
+        pauses=[],
+    )
+
+
+@_handle.register
+def _(e: ev.ComplaintAcknowledged, doc: Doc, at: str) -> None:
+    doc["cases"][e.case_id]["acknowledged_at"] = at
+
+
+@_handle.register
+def _(e: ev.ComplaintPaused, doc: Doc, at: str) -> None:
+    doc["cases"][e.case_id]["paused_at"] = at
+
+
+@_handle.register
+def _(e: ev.ComplaintResumed, doc: Doc, at: str) -> None:
+    case = doc["cases"][e.case_id]
+    if case.get("paused_at"):
+        case["pauses"].append([case["paused_at"], at])
+    case["paused_at"] = None
+
+
+@_handle.register
+def _(e: ev.ComplaintResolved, doc: Doc, at: str) -> None:
+    _close_case(doc, e, e.case_id, "resolved", at)
+    doc["cases"][e.case_id].update(resolution=e.resolution, root_cause=e.root_cause)
+
+
+@_handle.register
+def _(e: ev.ComplaintReopened, doc: Doc, at: str) -> None:
+    case = doc["cases"][e.case_id]
+    case.update(status="open", reopened_at=at, closed_at=None, closed_v=None)
+
+
+@_handle.register
+def _(e: ev.EscalationRaised, doc: Doc, at: str) -> None:
+    _open_case(
+        doc,
+        e,
+        e.case_id,
+        "escalation",
+        at,
+        title=e.reason,
+        concerning=e.concerning,
+        level=e.level,
+        to=e.to,
+    )
+    concerned = doc["cases"].get(e.concerning)
+    if concerned is not None:
+        concerned["escalation_level"] = max(concerned.get("escalation_level", 0), e.level)
+
+
+@_handle.register
+def _(e: ev.EscalationResolved, doc: Doc, at: str) -> None:
+    _close_case(doc, e, e.case_id, "resolved", at)
+
+
+@_handle.register
+def _(e: ev.LeadCreated, doc: Doc, at: str) -> None:
+    _open_case(doc, e, e.case_id, "opportunity", at, title=e.title, stage="lead", last_follow_up=at)
+    doc["cases"][e.case_id]["status"] = "lead"
+
+
+@_handle.register
+def _(e: ev.OpportunityOpened, doc: Doc, at: str) -> None:
+    if e.case_id not in doc["cases"]:
+        _open_case(doc, e, e.case_id, "opportunity", at, title=e.title, last_follow_up=at)
+    doc["cases"][e.case_id].update(
+        status="open",
+        title=e.title,
+        stage=e.stage,
+        value=e.value,
+        currency=e.currency,
+        last_follow_up=at,
+    )
+
+
+@_handle.register
+def _(e: ev.OpportunityStageChanged, doc: Doc, at: str) -> None:
+    doc["cases"][e.case_id].update(stage=e.stage, last_follow_up=at)
+
+
+@_handle.register
+def _(e: ev.FollowUpLogged, doc: Doc, at: str) -> None:
+    case = doc["cases"][e.case_id]
+    case["last_follow_up"] = max(case.get("last_follow_up") or at, at)
+    case["next_step"] = e.next_step
+
+
+@_handle.register
+def _(e: ev.OpportunityWon, doc: Doc, at: str) -> None:
+    _close_case(doc, e, e.case_id, "won", at)
+    if e.value:
+        doc["cases"][e.case_id]["value"] = e.value
+
+
+@_handle.register
+def _(e: ev.OpportunityLost, doc: Doc, at: str) -> None:
+    _close_case(doc, e, e.case_id, "lost", at)
+    doc["cases"][e.case_id]["lost_reason"] = e.reason
+
+
+@_handle.register
+def _(e: ev.CommitmentMade, doc: Doc, at: str) -> None:
+    _open_case(doc, e, e.case_id, "commitment", at, title=e.description, due=e.due, source=e.source)
+
+
+@_handle.register
+def _(e: ev.CommitmentFulfilled, doc: Doc, at: str) -> None:
+    _close_case(doc, e, e.case_id, "fulfilled", at)
+
+
+@_handle.register
+def _(e: ev.SatisfactionRecorded, doc: Doc, at: str) -> None:
+    doc["satisfaction"].append(
+        {"v": e.originator_version, "occurred_at": at, "score": e.score, "source": e.source}
+    )
+    doc["satisfaction"].sort(key=lambda s: (s["occurred_at"], s["v"]))
+    del doc["satisfaction"][:-SATISFACTION_LENGTH]
+
+
+@_handle.register
+def _(e: ev.RelationshipTerminated, doc: Doc, at: str) -> None:
+    doc["stage"] = "terminated"
+    doc["termination"] = {
+        "v": e.originator_version,
+        "occurred_at": at,
+        "reason": e.reason,
+        "root_cause": e.root_cause,
+        "head_office_ref": e.head_office_ref,
+    }
+
+
+@_handle.register
+def _(e: ev.RelationshipReactivated, doc: Doc, at: str) -> None:
+    doc["stage"] = e.stage
+    doc["termination"] = None
+
+
+@_handle.register
+def _(e: ev.CorrectionRecorded, doc: Doc, at: str) -> None:
+    correct(doc, e.target_version, e.changes)
+
+
+# ----------------------------------------------------------------- corrections
+# Event field -> document key, where the document names a corrected value differently.
+RENAMED = {"description": "title", "question": "question"}
+
+
+def correct(doc: Doc, version: int, changes: dict[str, Any]) -> None:
+    """Views use corrected values: patch every element recorded by that version."""
+    values = {k: (iso(v) if hasattr(v, "astimezone") else v) for k, v in changes.items()}
+    for element in _elements(doc):
+        if element.get("v") == version:
+            for field, value in values.items():
+                if field == "occurred_at":
+                    key = "opened_at" if "opened_at" in element else "occurred_at"
+                    element[key] = value
+                elif field in element:
+                    element[field] = value
+                elif RENAMED.get(field) in element:
+                    element[RENAMED[field]] = value
+        if element.get("closed_v") == version and "occurred_at" in values:
+            element["closed_at"] = values["occurred_at"]
+    for entry in doc["timeline"]:
+        if entry["v"] == version:
+            entry["payload"].update(_plain(values))
+            entry["corrected"] = True
+            entry["text"] = _redescribe(entry, doc)
+    doc["timeline"].sort(key=lambda e: (e["occurred_at"], e["v"]))
+
+
+def _elements(doc: Doc) -> Iterable[dict[str, Any]]:
+    yield from doc["owners"]
+    yield from doc["branches"].values()
+    yield from doc["people"].values()
+    yield from doc["cases"].values()
+    yield from doc["last_contact"].values()
+    yield from doc["satisfaction"]
+    yield from doc["pending_problems"]
+    for single in ("last_visit", "termination"):
+        if doc[single]:
+            yield doc[single]
+
+
+def _redescribe(entry: dict[str, Any], doc: Doc) -> str:
+    from types import SimpleNamespace
+
+    if "occurred_at" in entry["payload"]:
+        entry["occurred_at"] = entry["payload"]["occurred_at"]
+    event = SimpleNamespace(**entry["payload"])
+    text = describe(_as_event(entry["event"], event), _names(doc))
+    return f"{text} (corrected)"
+
+
+def _as_event(name: str, namespace: Any) -> Any:
+    # describe() dispatches on the class name; give the namespace that name.
+    return type(name, (), dict(vars(namespace)))()
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def customer_360(views: Any, customer_id: UUID, moment: Any = None) -> Doc | None:
+    """The stored 360, caught up first; or, with `moment`, the 360 as it stood then,
+    replayed from the events recorded up to that moment (found through the
+    recording-time index). None when the customer was not yet recorded then."""
+    from projections.recorded import RecordedVersions
+
+    views.catch_up(["customer360", "recorded"])
+    with views.store.transaction() as tx:
+        if moment is None:
+            return Customer360.load(tx, customer_id)
+        version = RecordedVersions.version_as_of(tx, customer_id, moment)
+    if version == 0:
+        return None
+    events = [
+        e for e in views.app.events.get(customer_id, lte=version) if isinstance(e, CustomerEvent)
+    ]
+    return as_of(customer_id, events)

@@ -1,0 +1,106 @@
+"""Where views live: tables beside the event store, in the same database.
+
+One small portable dialect serves SQLite and PostgreSQL: statements are written
+with `?` placeholders and standard SQL; `Transaction` adapts them. Each view
+writes its rows and its tracking position in one transaction, so a crash in the
+middle leaves the view exactly as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ledger.storage import Storage
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS view_tracking ("
+    "name TEXT PRIMARY KEY, position BIGINT NOT NULL, version TEXT NOT NULL)"
+)
+
+
+class Transaction:
+    """Executes portable statements inside one open database transaction."""
+
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self._cursor = cursor
+        self._postgres = postgres
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self._postgres else statement
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._sql(statement), tuple(params))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(statement), [tuple(r) for r in rows])
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._cursor.execute(self._sql(statement), tuple(params))
+        return list(self._cursor.fetchall())
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        self._cursor.execute(self._sql(statement), tuple(params))
+        row = self._cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    def in_list(self, count: int) -> str:
+        """Placeholders for `IN (...)` with `count` values."""
+        return ",".join("?" * count)
+
+
+class ViewStore:
+    """A connection to the ledger's database for reading and writing views."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.postgres = storage.is_postgres
+        self._connection: Any = None
+
+    def _connect(self) -> Any:
+        if self._connection is None:
+            if self.postgres:
+                import psycopg
+
+                env = self.storage.env
+                self._connection = psycopg.connect(
+                    dbname=env["POSTGRES_DBNAME"],
+                    host=env["POSTGRES_HOST"],
+                    port=env["POSTGRES_PORT"],
+                    user=env["POSTGRES_USER"],
+                    password=env.get("POSTGRES_PASSWORD") or None,
+                    connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+                    options=f"-c search_path={env.get('POSTGRES_SCHEMA', 'public')}",
+                    autocommit=True,  # transactions are explicit, in transaction()
+                )
+            else:
+                self._connection = sqlite3.connect(
+                    self.storage.location, timeout=30, isolation_level=None
+                )
+                self._connection.execute("PRAGMA journal_mode=WAL")
+        return self._connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """All or nothing: commit on success, roll back on any error."""
+        connection = self._connect()
+        if self.postgres:
+            with connection.transaction(), connection.cursor() as cursor:
+                yield Transaction(cursor, postgres=True)
+            return
+        cursor = connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield Transaction(cursor, postgres=False)
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

@@ -1,0 +1,239 @@
+"""Keeping views current: catch up from the notification log, rebuild, report status,
+and follow the log continuously.
+
+All views advance together from one read of the log: each batch of events is
+decoded once, then every view that is behind applies its part, and all rows and
+tracking positions of the batch commit in one transaction. Notification ids can
+have gaps (rolled-back inserts); a view never waits for a missing id.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ledger.domain.base import CustomerEvent
+from projections.base import Projection
+from projections.store import TRACKING_DDL, Transaction, ViewStore
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from ledger.storage import Storage
+
+CUSTOMER_TOPIC_PREFIX = "ledger.domain.events."
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    name: str
+    position: int
+    head: int
+    stale: bool
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+def default_projections() -> list[Projection]:
+    from projections.catalogue import all_projections
+
+    return all_projections()
+
+
+class Views:
+    def __init__(
+        self, app: Ledger, storage: Storage, projections: Sequence[Projection] | None = None
+    ) -> None:
+        self.app = app
+        self.store = ViewStore(storage)
+        self.projections = list(projections) if projections is not None else default_projections()
+        self._ready = False
+
+    def projection(self, name: str) -> Projection:
+        for projection in self.projections:
+            if projection.name == name:
+                return projection
+        raise KeyError(name)
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.projections]
+
+    # ------------------------------------------------------------------ state
+    def _ensure_tables(self) -> None:
+        if self._ready:
+            return
+        with self.store.transaction() as tx:
+            tx.execute(TRACKING_DDL)
+            for projection in self.projections:
+                projection.create(tx)
+        self._ready = True
+
+    def _tracked(self, tx: Transaction, lock: bool = False) -> dict[str, tuple[int, str]]:
+        suffix = " FOR UPDATE" if lock and self.store.postgres else ""
+        rows = tx.fetchall(f"SELECT name, position, version FROM view_tracking{suffix}")
+        return {str(name): (int(position), str(version)) for name, position, version in rows}
+
+    def status(self) -> list[ViewStatus]:
+        self._ensure_tables()
+        head = self.app.recorder.max_notification_id() or 0
+        with self.store.transaction() as tx:
+            tracked = self._tracked(tx)
+        return [
+            ViewStatus(
+                name=p.name,
+                position=tracked.get(p.name, (0, p.version))[0],
+                head=head,
+                stale=tracked.get(p.name, (0, p.version))[1] != p.version,
+            )
+            for p in self.projections
+        ]
+
+    # --------------------------------------------------------------- updating
+    def catch_up(
+        self,
+        names: Iterable[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Bring views up to the head of the log; returns how many events were applied."""
+        self._ensure_tables()
+        targets = self._select(names)
+        with self.store.transaction() as tx:
+            tracked = self._tracked(tx)
+        stale = [p for p in targets if p.name in tracked and tracked[p.name][1] != p.version]
+        if stale:
+            self._reset(stale)
+            tracked = {k: v for k, v in tracked.items() if k not in {p.name for p in stale}}
+        head = self.app.recorder.max_notification_id() or 0
+        start = min((tracked.get(p.name, (0, ""))[0] for p in targets), default=head) + 1
+        applied = 0
+        while start <= head:
+            batch = self.app.recorder.select_notifications(start, BATCH, stop=head)
+            if not batch:
+                break
+            events = [
+                (n.id, self.app.mapper.to_domain_event(n))
+                for n in batch
+                if n.topic.startswith(CUSTOMER_TOPIC_PREFIX)
+            ]
+            applied += self._apply(targets, events, batch[-1].id)
+            start = batch[-1].id + 1
+            if progress is not None:
+                progress(batch[-1].id, head)
+        return applied
+
+    def _apply(
+        self, targets: list[Projection], events: Sequence[tuple[int, object]], last_id: int
+    ) -> int:
+        applied = 0
+        with self.store.transaction() as tx:
+            # Positions are re-read under lock: a concurrent catch-up may have moved on.
+            tracked = self._tracked(tx, lock=True)
+            for projection in targets:
+                position = tracked.get(projection.name, (0, projection.version))[0]
+                if position >= last_id:
+                    continue
+                mine = [e for nid, e in events if nid > position and isinstance(e, CustomerEvent)]
+                if mine:
+                    projection.process(tx, mine)
+                    applied += len(mine)
+                tx.execute(
+                    "INSERT INTO view_tracking (name, position, version) VALUES (?, ?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+                    "version = excluded.version",
+                    (projection.name, last_id, projection.version),
+                )
+        return applied
+
+    def rebuild(
+        self,
+        names: Iterable[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[int, float]:
+        """Drop the views and replay the whole log into them: (events, seconds)."""
+        self._ensure_tables()
+        targets = self._select(names)
+        began = time.perf_counter()
+        self._reset(targets)
+        events = self.catch_up([p.name for p in targets], progress=progress)
+        return events, time.perf_counter() - began
+
+    def _reset(self, targets: Sequence[Projection]) -> None:
+        with self.store.transaction() as tx:
+            for projection in targets:
+                projection.drop(tx)
+                projection.create(tx)
+                tx.execute("DELETE FROM view_tracking WHERE name = ?", (projection.name,))
+
+    def _select(self, names: Iterable[str] | None) -> list[Projection]:
+        if names is None:
+            return list(self.projections)
+        wanted = list(names)
+        unknown = [n for n in wanted if n not in self.names()]
+        if unknown:
+            from ledger.errors import InvalidInputError
+
+            raise InvalidInputError(
+                f"unknown projection {unknown[0]!r}: choose from {', '.join(self.names())}"
+            )
+        return [p for p in self.projections if p.name in wanted]
+
+    # -------------------------------------------------------------- following
+    def follow(
+        self,
+        should_stop: Callable[[], bool],
+        on_progress: Callable[[int], None] | None = None,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        """Keep views hot until told to stop: woken by PostgreSQL's NOTIFY on new
+        events, or by polling on SQLite (which has no notifications)."""
+        wait = self._notification_waiter(poll_seconds)
+        try:
+            while not should_stop():
+                applied = self.catch_up()
+                if applied and on_progress is not None:
+                    on_progress(applied)
+                wait()
+        finally:
+            self.close_listener()
+
+    _listener: object | None = None
+
+    def _notification_waiter(self, poll_seconds: float) -> Callable[[], None]:
+        if not self.store.postgres:
+            return lambda: time.sleep(poll_seconds)
+        import psycopg
+        from psycopg import sql
+
+        env = self.store.storage.env
+        listener = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env.get("POSTGRES_PASSWORD") or None,
+            autocommit=True,
+        )
+        channel = str(getattr(self.app.recorder, "channel_name", "ledger_events"))
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        self._listener = listener
+
+        def wait() -> None:
+            # Returns on the first notification, or after the poll interval at most.
+            for _ in listener.notifies(timeout=poll_seconds, stop_after=1):
+                pass
+
+        return wait
+
+    def close_listener(self) -> None:
+        listener = self._listener
+        if listener is not None:
+            listener.close()  # type: ignore[attr-defined]
+            self._listener = None
+
+    def close(self) -> None:
+        self.close_listener()
+        self.store.close()

@@ -1,0 +1,54 @@
+"""`ledger owner assign`: a handover, with its reason."""
+
+from __future__ import annotations
+
+import json
+
+from tests.e2e.conftest import LedgerCli, assert_refused, assert_usage_error, no_customer
+
+
+def test_a_customer_is_handed_to_a_new_owner(cli: LedgerCli, customer: str) -> None:
+    output = cli.ok("owner", "assign", customer, "--to", "zhang.min", "--reason", "li.wei leaves")
+
+    listed = json.loads(cli.ok("customer", "list", "--format", "json"))
+    assert output == "Owner assigned: C-00001 (Capital Airport Group), version 2.\n"
+    assert listed[0]["owner"] == "zhang.min"
+
+
+def test_handing_a_customer_to_its_owner_is_refused(cli: LedgerCli, customer: str) -> None:
+    cli.ok("owner", "assign", customer, "--to", "zhang.min", "--reason", "li.wei leaves")
+    written = cli.events_recorded()
+
+    result = cli.run("owner", "assign", customer, "--to", "zhang.min", "--reason", "again")
+
+    assert_refused(result, "zhang.min already owns C-00001")
+    assert cli.events_recorded() == written
+
+
+def test_a_handover_needs_a_reason(cli: LedgerCli, customer: str) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run("owner", "assign", customer, "--to", "zhang.min")
+
+    assert_usage_error(result, "Missing option '--reason'.", "owner assign")
+    assert cli.events_recorded() == written
+
+
+def test_a_handover_with_an_empty_reason_is_a_usage_error(cli: LedgerCli, customer: str) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run("owner", "assign", customer, "--to", "zhang.min", "--reason", " ")
+
+    assert_usage_error(
+        result, "--reason must not be empty: say briefly what happened", "owner assign"
+    )
+    assert cli.events_recorded() == written
+
+
+def test_handing_over_an_unknown_customer_is_refused(cli: LedgerCli, customer: str) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run("owner", "assign", "C-00002", "--to", "zhang.min", "--reason", "x")
+
+    assert_refused(result, no_customer("C-00002"))
+    assert cli.events_recorded() == written
