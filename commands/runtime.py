@@ -162,20 +162,44 @@ def build(model: type[Any], payload: dict[str, Any]) -> Any:
         raise click.UsageError(describe_validation_error(error)) from None
 
 
+# What a value that fails a pattern should look like, in words a person can act on.
+PATTERN_HINTS = {
+    "^[a-z][a-z0-9._-]{1,39}$": "a staff id such as li.wei (lowercase letters, digits, . _ -)",
+    "^[a-z0-9][a-z0-9_-]{0,39}$": "a segment id such as airport (lowercase letters, digits, _ -)",
+    "^[A-Z]{3}$": "a three-letter currency code such as CNY",
+}
+
+
 def describe_validation_error(error: Any) -> str:
+    """One line for the first problem, named by the option the user typed."""
     first = error.errors()[0]
     location = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]
-    option = "--" + location[0].replace("_", "-") if location else "input"
-    message = str(first.get("msg", "is invalid"))
-    message = message.removeprefix("Value error, ")
     given = first.get("input")
+    option = _option_for(location[0] if location else "", given)
+    message = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
     shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
-    if first.get("type") == "string_too_short" and first.get("ctx", {}).get("min_length") == 1:
-        return f"{option} must not be empty: say briefly what happened"
-    if first.get("type") == "enum":
-        expected = first.get("ctx", {}).get("expected", "")
-        return f"{option}: must be one of {expected}{shown}"
+    kind = first.get("type")
+    context = first.get("ctx", {})
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return f"{option} must not be empty"
+    if kind == "string_pattern_mismatch" and context.get("pattern") in PATTERN_HINTS:
+        return f"{option} must be {PATTERN_HINTS[context['pattern']]}{shown}"
+    if kind == "enum":
+        return f"{option} must be one of {context.get('expected', '')}{shown}"
     return f"{option}: {message[0].lower()}{message[1:]}{shown}"
+
+
+def _option_for(field: str, given: Any) -> str:
+    """The command-line option behind a model field: the one the rejected value came
+    from (`--to` for an owner), else the field's own name."""
+    context = click.get_current_context(silent=True)
+    if context is not None and given is not None:
+        for param in context.command.params:
+            value = context.params.get(param.name or "")
+            values = value if isinstance(value, tuple | list) else (value,)
+            if isinstance(param, click.Option) and any(v == given for v in values):
+                return max(param.opts, key=len)
+    return "--" + field.replace("_", "-") if field else "input"
 
 
 def render_receipt(obj: LedgerContext, receipt: Receipt, done: str) -> None:
@@ -257,8 +281,10 @@ def emit_rows(
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, header_style="bold")
-    for _, heading in columns:
-        table.add_column(heading, overflow="fold")
+    # Short columns never wrap mid-word; the last (usually prose) takes what is left.
+    for n, (_, heading) in enumerate(columns):
+        last = n == len(columns) - 1
+        table.add_column(heading, overflow="fold", no_wrap=not last)
     for row in rows:
         table.add_row(*[_cell(row.get(key)) for key, _ in columns])
     Console(soft_wrap=False).print(table)

@@ -33,6 +33,8 @@ FIXED_FIELDS = frozenset(
         "person_id",
         "branch_id",
         "code",
+        "previous_hash",
+        "event_hash",
     }
 )
 

@@ -121,7 +121,7 @@ def test_a_follow_up_needs_a_summary(cli: LedgerCli, opened: str) -> None:
     result = cli.run("opportunity", "follow-up", opened, "--summary", "")
 
     assert_usage_error(
-        result, "--summary must not be empty: say briefly what happened", "opportunity follow-up"
+        result, "--summary must not be empty", "opportunity follow-up"
     )
     assert cli.events_recorded() == written
 

@@ -40,7 +40,7 @@ def test_a_handover_with_an_empty_reason_is_a_usage_error(cli: LedgerCli, custom
     result = cli.run("owner", "assign", customer, "--to", "zhang.min", "--reason", " ")
 
     assert_usage_error(
-        result, "--reason must not be empty: say briefly what happened", "owner assign"
+        result, "--reason must not be empty", "owner assign"
     )
     assert cli.events_recorded() == written
 
@@ -51,4 +51,20 @@ def test_handing_over_an_unknown_customer_is_refused(cli: LedgerCli, customer: s
     result = cli.run("owner", "assign", "C-00002", "--to", "zhang.min", "--reason", "x")
 
     assert_refused(result, no_customer("C-00002"))
+    assert cli.events_recorded() == written
+
+
+def test_a_new_owner_that_is_not_a_staff_id_is_named_by_its_option(
+    cli: LedgerCli, customer: str
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run("owner", "assign", customer, "--to", "Zhang Min", "--reason", "leaves")
+
+    assert_usage_error(
+        result,
+        "--to must be a staff id such as li.wei (lowercase letters, digits, . _ -) "
+        "(got 'Zhang Min')",
+        "owner assign",
+    )
     assert cli.events_recorded() == written

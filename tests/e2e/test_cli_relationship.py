@@ -92,7 +92,7 @@ def test_reactivating_needs_a_repair_plan(cli: LedgerCli, terminated: str) -> No
 
     assert_usage_error(
         result,
-        "--repair-plan must not be empty: say briefly what happened",
+        "--repair-plan must not be empty",
         "relationship reactivate",
     )
     assert cli.events_recorded() == written
