@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -271,3 +272,38 @@ def segment(
         reason=reason,
         **recording,
     )
+
+
+@customer.command("show")
+@click.argument("reference", metavar="CUSTOMER")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="TIME",
+    help="Show the customer as the ledger knew it at this recording time.",
+)
+@format_option
+@pass_ledger
+def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: str | None) -> None:
+    """The customer 360: profile, owners, people, open cases, contacts, timeline.
+
+    With --as-of, everything is as it stood at that moment: only what had been
+    recorded by then counts (back-dated entries recorded later do not).
+    """
+    from commands.render360 import render_360
+    from ledger.clock import parse_time
+    from projections.customer360 import customer_360
+
+    moment = parse_time(as_of, obj.settings.timezone, what="--as-of") if as_of else None
+    views = obj.views()
+    customer_id = views.app.resolve_customer(reference)
+    doc = customer_360(views, customer_id, moment)
+    if doc is None:
+        raise click.ClickException(
+            f"{reference} had not been recorded yet at {as_of}: try a later --as-of"
+        )
+    fmt = choose_format(obj, output_format)
+    if fmt == "table":
+        render_360(doc, obj.settings.timezone, moment)
+    else:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2 if fmt == "json" else None))

@@ -20,6 +20,18 @@ from commands.runtime import LedgerContext, choose_format, emit_rows, format_opt
 )
 @click.option("--since", metavar="TIME", help="Only what happened at or after TIME.")
 @click.option("--until", metavar="TIME", help="Only what happened at or before TIME.")
+@click.option(
+    "--occurred-before",
+    metavar="TIME",
+    help="Only what happened in the world before TIME (the events' own time).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="TIME",
+    help="What the ledger knew at recording time TIME: later entries, even back-dated "
+    "ones, are left out.",
+)
 @format_option
 @pass_ledger
 def history(
@@ -28,6 +40,8 @@ def history(
     kinds: tuple[str, ...],
     since: str | None,
     until: str | None,
+    occurred_before: str | None,
+    as_of: str | None,
     output_format: str | None,
 ) -> None:
     """The whole relationship with CUSTOMER (code or exact name), oldest first.
@@ -44,15 +58,37 @@ def history(
     wanted = resolve_kinds(kinds) if kinds else None
     start = parse_time(since, tz, what="--since") if since else None
     end = parse_time(until, tz, what="--until") if until else None
+    before = parse_time(occurred_before, tz, what="--occurred-before") if occurred_before else None
+    moment = parse_time(as_of, tz, what="--as-of") if as_of else None
     if start and end and start > end:
         raise click.UsageError("--since is after --until: swap them")
     state, events = obj.ledger(writing=False).customer_events(customer)
-    entries = tell(events, kinds=wanted, since=start, until=end)
+    known = total = len(events)
+    if moment is not None:
+        from projections.recorded import RecordedVersions
+
+        views = obj.views()
+        views.catch_up(["recorded"])
+        with views.store.transaction() as tx:
+            known = RecordedVersions.version_as_of(tx, state.id, moment)
+        events = [e for e in events if e.originator_version <= known]
+        if 0 < known < state.version:
+            state = obj.ledger(writing=False).repository.get(state.id, version=known)
+    entries = [
+        e
+        for e in tell(events, kinds=wanted, since=start, until=end)
+        if before is None or e.occurred_at < before
+    ]
     fmt = choose_format(obj, output_format)
     if fmt != "table":
         emit_rows([e.as_dict() for e in entries], _MACHINE_COLUMNS, fmt)
         return
     owner = state.owner or "no owner"
+    if moment is not None:
+        click.echo(
+            f"As recorded by {moment.astimezone(tz):%Y-%m-%d %H:%M %Z}: "
+            f"{known} of {total} events."
+        )
     click.echo(
         f"{state.code} {state.name} — segment {state.segment}, {state.tier}"
         f"{' VIP' if state.vip else ''}, stage {state.stage}, owner {owner}. "

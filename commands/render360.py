@@ -1,0 +1,140 @@
+"""The customer 360 drawn for a person at a terminal (rich), from the view document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+
+OPEN = {"open", "lead", "planned"}
+
+
+def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> None:
+    console = Console(soft_wrap=False)
+
+    def when(text: str | None, with_time: bool = True) -> str:
+        if not text:
+            return ""
+        shown = datetime.fromisoformat(text).astimezone(tz)
+        return shown.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+    vip = " VIP" if doc["vip"] else ""
+    kind = ", ".join(x for x in (doc["kind"], doc["industry"]) if x)
+    title = f"[bold]{doc['code']} {doc['name']}[/bold] ({kind})"
+    if moment is not None:
+        title += f"  [yellow]as recorded by {moment.astimezone(tz):%Y-%m-%d %H:%M}[/yellow]"
+    console.print(title)
+    console.print(
+        f"segment {doc['segment']} · {doc['tier']}{vip} · stage {doc['stage']} · owner "
+        f"{doc['owner'] or '[red]none[/red]'}"
+        + (f" · HQ {doc['headquarters']}" if doc["headquarters"] else "")
+        + f" · registered {when(doc['registered_at'], False)} · {doc['version']} events"
+    )
+    if doc["termination"]:
+        t = doc["termination"]
+        console.print(
+            f"[red]Terminated {when(t['occurred_at'], False)}[/red]: {t['reason']} "
+            f"(root cause: {t['root_cause']}; head office {t['head_office_ref']})"
+        )
+    if doc["owners"]:
+        chain = " → ".join(
+            f"{o['owner']} ({when(o['occurred_at'], False)}"
+            + (f": {o['reason']}" if o["reason"] and o["reason"] != "registered" else "")
+            + ")"
+            for o in doc["owners"]
+        )
+        console.print(f"Owners: {chain}")
+    branches = [
+        f"{bid} {b['name']}"
+        + (f" ({b['location']})" if b["location"] else "")
+        + ("" if b["open"] else " [closed]")
+        for bid, b in doc["branches"].items()
+    ]
+    if branches:
+        console.print("Branches: " + "; ".join(branches))
+
+    people = _table("Key people", ["id", "name", "title", "role", "relationship", "counterpart"])
+    for pid, p in doc["people"].items():
+        name = p["name"] if p["present"] else f"{p['name']} (left)"
+        people.add_row(
+            pid,
+            name,
+            p.get("title", ""),
+            p["decision_role"].replace("_", " "),
+            p["relationship_status"].replace("_", " "),
+            p.get("counterpart") or "",
+        )
+    _print_if_rows(console, people)
+
+    cases = [(cid, c) for cid, c in doc["cases"].items() if c["status"] in OPEN]
+    service = _table("Open cases", ["id", "kind", "what", "opened", "state"])
+    sales = _table("Opportunities", ["id", "title", "stage", "value", "last follow-up"])
+    promises = _table("Open commitments", ["id", "promise", "due", "from"])
+    for cid, c in cases:
+        if c["kind"] == "opportunity":
+            value = f"{c.get('value') or ''} {c.get('currency') or ''}".strip()
+            sales.add_row(cid, c["title"], c.get("stage", ""), value, when(c.get("last_follow_up")))
+        elif c["kind"] == "commitment":
+            promises.add_row(cid, c["title"], c.get("due") or "", c.get("source") or "")
+        else:
+            service.add_row(cid, c["kind"], c.get("title", ""), when(c["opened_at"]), _state(c))
+    for table in (service, sales, promises):
+        _print_if_rows(console, table)
+
+    if doc["pending_problems"]:
+        console.print("[bold]Pending problems from visits[/bold]")
+        for problem in doc["pending_problems"]:
+            console.print(
+                f"  {when(problem['occurred_at'], False)} {problem['visit']}: {problem['text']}"
+            )
+
+    contacts = _table("Last contact per channel", ["channel", "when", "direction", "summary"])
+    for channel, c in sorted(
+        doc["last_contact"].items(), key=lambda kv: kv[1]["occurred_at"], reverse=True
+    ):
+        contacts.add_row(channel, when(c["occurred_at"]), c["direction"], c["summary"])
+    _print_if_rows(console, contacts)
+
+    if doc["last_visit"]:
+        v = doc["last_visit"]
+        console.print(
+            f"Last visit {v['case_id']} {when(v['occurred_at'], False)} by {v['visitor']}: "
+            f"outcome {v['outcome']} — {v['summary']}"
+        )
+    if doc["satisfaction"]:
+        scores = [s["score"] for s in doc["satisfaction"]]
+        trend = " → ".join(str(s) for s in scores[-8:])
+        console.print(
+            f"Satisfaction: {trend} (average {sum(scores) / len(scores):.1f} over {len(scores)})"
+        )
+
+    timeline = _table("Recent timeline", ["v", "when", "by", "what"])
+    for entry in doc["timeline"][-10:]:
+        timeline.add_row(str(entry["v"]), when(entry["occurred_at"]), entry["actor"], entry["text"])
+    _print_if_rows(console, timeline)
+
+
+def _state(case: dict[str, Any]) -> str:
+    parts = [case["status"]]
+    if case.get("paused_at"):
+        parts.append("paused (waiting on customer)")
+    if case.get("acknowledged_at"):
+        parts.append("acknowledged")
+    if case.get("escalation_level"):
+        parts.append(f"escalated L{case['escalation_level']}")
+    return ", ".join(parts)
+
+
+def _table(title: str, columns: list[str]) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for n, column in enumerate(columns):
+        table.add_column(column, overflow="fold", no_wrap=n < len(columns) - 1)
+    return table
+
+
+def _print_if_rows(console: Console, table: Table) -> None:
+    if table.row_count:
+        console.print(table)
