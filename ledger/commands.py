@@ -6,12 +6,19 @@ already parsed (see `ledger.clock`); `occurred_at=None` means "now".
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from ledger.references import parse_local_id
 from ledger.vocabulary import (
@@ -55,7 +62,9 @@ class Command(BaseModel):
     command_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
         default_factory=new_command_id
     )
-    occurred_at: datetime | None = None
+    # A time without an offset is ambiguous here; `ledger.clock.parse_time` reads
+    # typed times in the ledger's time zone before they reach a command.
+    occurred_at: AwareDatetime | None = None
     correlation_id: str | None = None
     causation_id: str | None = None
 
@@ -200,7 +209,7 @@ class LogContact(CustomerCommand):
 
 
 class PlanVisit(CustomerCommand):
-    planned_for: datetime
+    planned_for: AwareDatetime
     purpose: VisitPurpose
     kind: VisitKind
     visitor: StaffId | None = None

@@ -1,0 +1,152 @@
+"""`ledger demo`: load a realistic, reproducible data set and show what to try next."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import click
+
+from commands.runtime import LedgerContext, pass_ledger
+
+if TYPE_CHECKING:
+    from ledger.demo import DemoLoad, DemoTour
+
+
+@click.command()
+@click.option(
+    "--customers",
+    type=click.IntRange(1, 100_000),
+    default=300,
+    show_default=True,
+    help="How many customers to load.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Which stories to tell: the same seed always loads the same data "
+    "(default: the demo's fixed seed).",
+)
+@pass_ledger
+def demo(obj: LedgerContext, customers: int, seed: int | None) -> None:
+    """Load a year of realistic history for a few hundred customers, then print a tour.
+
+    Three segments (airport, technology, real_estate) and a dozen staff: contacts,
+    visits with outcomes and expenses, inquiries, complaints (some late, some still
+    open), escalations, opportunities, handovers, a termination and a reactivation.
+    Everything was recorded through the ledger's own rules, back-dated over the last
+    year. Running it again adds nothing: customers already loaded are skipped.
+    """
+    from datetime import datetime
+
+    from ledger.demo import DEFAULT_SEED, demo_tour, load_demo
+
+    chosen_seed = DEFAULT_SEED if seed is None else seed
+    app = obj.ledger(writing=True)
+    timezone = obj.settings.timezone
+    with _progress_bar(customers) as advance:
+        loaded = load_demo(
+            app,
+            customers=customers,
+            seed=chosen_seed,
+            today=datetime.now(timezone).date(),
+            timezone=timezone,
+            progress=advance,
+        )
+    _print_tour(obj, loaded, demo_tour(app, chosen_seed), chosen_seed)
+
+
+@contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr, so stdout carries only the tour."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("Loading demo customers", total=total)
+        yield lambda: progress.advance(task)
+
+
+def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int) -> None:
+    where = f"{obj.storage.location} ({obj.storage.kind})"
+    if loaded.added == 0:
+        click.echo(
+            f"The demo data (seed {seed}, {loaded.requested} customers) is already loaded "
+            f"in {where}; nothing was added."
+        )
+    else:
+        skipped = f"; {loaded.present} were there already" if loaded.present else ""
+        click.echo(
+            f"Loaded the demo into {where}: {loaded.added} customers with "
+            f"{loaded.events:,} events in {loaded.seconds:.1f} s (seed {seed}){skipped}."
+        )
+    click.echo(
+        "Three segments (airport, technology, real_estate); staff such as li.wei, "
+        "zhang.min, chen.jing, wang.fang, wang.qiang; zhao.lei left the company during "
+        "the year and their customers were handed over."
+    )
+    showcase = tour.showcase
+    if showcase is None:
+        return
+    actor = showcase.owner or "li.wei"
+    # A --db given on the command line must be given again; one from the environment
+    # is still there. The storage location never shows a password.
+    needs_db = bool(obj.db) and os.environ.get("LEDGER_DATABASE_URL") != obj.db
+    ledger = f"ledger --db {obj.storage.location}" if needs_db else "ledger"
+    tries: list[tuple[str, str]] = [
+        (
+            f"{ledger} history {showcase.code}",
+            f"{showcase.name}: handed over when zhao.lei left, a complaint resolved late "
+            "after escalation to level 2",
+        ),
+        (f"{ledger} history {showcase.code} --kind complaint,escalation", "just its complaints"),
+        (f"{ledger} customer list --segment {showcase.segment}", "every airport customer"),
+    ]
+    if tour.reactivated is not None:
+        tries.append(
+            (
+                f"{ledger} history {tour.reactivated.code} --kind relationship,owner",
+                f"{tour.reactivated.name}: terminated, then won back with a repair plan",
+            )
+        )
+    if tour.terminated is not None:
+        tries.append(
+            (
+                f"{ledger} customer list --stage terminated",
+                "customers lost during the year (the win-back list)",
+            )
+        )
+    tries += [
+        (
+            f"{ledger} --as {actor} contact log {showcase.code} --channel phone "
+            '--direction outbound --summary "Called to confirm next week\'s review meeting"',
+            "record something yourself",
+        ),
+        (
+            f"{ledger} --as {actor} complaint file {(tour.another or showcase).code} "
+            '--category service --channel phone --description "Baggage belt 3 stopped twice"',
+            "file a complaint: the 4-working-hour clock starts now",
+        ),
+    ]
+    click.echo("\nTry next:")
+    for command, why in tries:
+        click.echo(f"  {command}\n      {why}")
+    click.echo(
+        f"\nRecording commands name who acts: add --as {actor}, or export LEDGER_ACTOR={actor}."
+    )
+    if needs_db:
+        click.echo(
+            f"Or, instead of --db on every command: export LEDGER_DATABASE_URL="
+            f"{obj.storage.location}"
+        )

@@ -1,0 +1,181 @@
+"""The demo data set: reproducible, complete, loaded once, and true to the rules,
+on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from cli import ledger
+from ledger.application import Ledger
+from ledger.demo import DEFAULT_SEED, LEAVER, DemoLoad, demo_customer_id, load_demo
+from ledger.domain.base import CustomerEvent
+from ledger.domain.events import (
+    ALL_EVENTS,
+    ComplaintFiled,
+    ComplaintPaused,
+    ComplaintReopened,
+    ComplaintResolved,
+    EscalationRaised,
+    OwnerAssigned,
+)
+from ledger.errors import InvalidInputError
+from ledger.storage import resolve
+
+CUSTOMERS = 12
+# What differs between two loads of the same seed: when each event was recorded,
+# and the hash chain, which covers that recording time.
+RECORDING_FIELDS = {"timestamp", "event_hash", "previous_hash"}
+
+
+def load(app: Ledger, today: date | None = None) -> DemoLoad:
+    return load_demo(
+        app,
+        customers=CUSTOMERS,
+        seed=DEFAULT_SEED,
+        today=today or datetime.now(UTC).date(),
+        timezone=ZoneInfo("UTC"),
+    )
+
+
+def stream(app: Ledger, index: int) -> list[CustomerEvent]:
+    events = app.events.get(demo_customer_id(DEFAULT_SEED, index))
+    return [e for e in events if isinstance(e, CustomerEvent)]
+
+
+def demo_events(app: Ledger) -> list[CustomerEvent]:
+    return [event for index in range(CUSTOMERS) for event in stream(app, index)]
+
+
+def what_happened(event: CustomerEvent) -> tuple[str, dict[str, Any]]:
+    fields = {k: v for k, v in vars(event).items() if k not in RECORDING_FIELDS}
+    return type(event).__name__, fields
+
+
+def late_complaints(events: list[CustomerEvent]) -> list[str]:
+    """Complaints, never paused, resolved after a whole working day had passed since
+    they were filed (or reopened): unmistakably beyond the 4 working hours, with or
+    without a business calendar."""
+    filed: dict[str, date] = {}
+    paused: set[str] = set()
+    late = []
+    for event in events:
+        if isinstance(event, ComplaintFiled | ComplaintReopened):
+            filed[event.case_id] = event.occurred_at.astimezone(UTC).date()
+        elif isinstance(event, ComplaintPaused):
+            paused.add(event.case_id)
+        elif isinstance(event, ComplaintResolved) and event.case_id not in paused:
+            resolved = event.occurred_at.astimezone(UTC).date()
+            days_between = (filed[event.case_id] + timedelta(days=n) for n in range(1, 30))
+            if any(day < resolved and day.weekday() < 5 for day in days_between):
+                late.append(event.case_id)
+    return late
+
+
+def test_the_same_seed_loads_the_same_events(ledger_app: Ledger, tmp_path: Path) -> None:
+    today = datetime.now(UTC).date()
+    elsewhere = Ledger(env=resolve(str(tmp_path / "elsewhere.sqlite3"), environ={}).env)
+
+    try:
+        load(ledger_app, today)
+        load(elsewhere, today)
+        loaded_here = [what_happened(e) for e in demo_events(ledger_app)]
+        loaded_elsewhere = [what_happened(e) for e in demo_events(elsewhere)]
+    finally:
+        elsewhere.close()
+
+    assert loaded_here == loaded_elsewhere
+    assert len(loaded_here) > 20 * CUSTOMERS
+
+
+def test_a_dozen_demo_customers_show_every_kind_of_event(ledger_app: Ledger) -> None:
+    load(ledger_app)
+
+    recorded = {type(event).__name__ for event in demo_events(ledger_app)}
+
+    assert {cls.__name__ for cls in ALL_EVENTS} - recorded == set()
+
+
+def test_loading_the_demo_twice_adds_nothing(ledger_app: Ledger) -> None:
+    first = load(ledger_app)
+    last_notification = ledger_app.recorder.max_notification_id()
+
+    second = load(ledger_app)
+
+    assert (first.added, first.present) == (CUSTOMERS, 0)
+    assert (second.added, second.present, second.events) == (0, CUSTOMERS, 0)
+    assert ledger_app.recorder.max_notification_id() == last_notification
+
+
+def test_some_demo_complaints_were_resolved_late(ledger_app: Ledger) -> None:
+    load(ledger_app)
+
+    late = [
+        case for index in range(CUSTOMERS) for case in late_complaints(stream(ledger_app, index))
+    ]
+
+    assert late
+
+
+def test_the_tour_customer_was_handed_over_escalated_and_answered_late(
+    ledger_app: Ledger,
+) -> None:
+    load(ledger_app)
+
+    story = stream(ledger_app, 0)
+
+    handovers = [e for e in story if isinstance(e, OwnerAssigned)]
+    assert any(e.previous == LEAVER and LEAVER in e.reason for e in handovers)
+    assert {e.level for e in story if isinstance(e, EscalationRaised)} >= {1, 2}
+    assert late_complaints(story)
+
+
+def test_every_demo_event_happened_in_the_past_and_in_order(ledger_app: Ledger) -> None:
+    load(ledger_app)
+    now = datetime.now(UTC)
+
+    for index in range(CUSTOMERS):
+        moments = [event.occurred_at for event in stream(ledger_app, index)]
+
+        assert moments == sorted(moments)
+        assert moments[-1] < now
+
+
+def test_a_demo_history_cannot_end_in_the_future(ledger_app: Ledger) -> None:
+    the_day_after_tomorrow = datetime.now(UTC).date() + timedelta(days=2)
+
+    with pytest.raises(InvalidInputError, match="still to come"):
+        load(ledger_app, the_day_after_tomorrow)
+
+    assert not ledger_app.recorder.max_notification_id()
+
+
+def test_ledger_demo_prints_where_the_data_is_and_what_to_try(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+
+    result = CliRunner().invoke(ledger, ["--db", str(db), "demo", "--customers", "12"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Loaded the demo into {db} (sqlite): 12 customers with " in result.stdout
+    assert f"ledger --db {db} history C-00001\n" in result.stdout
+    assert "export LEDGER_ACTOR=" in result.stdout
+
+
+def test_ledger_demo_run_again_says_the_data_is_loaded_already(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+    runner = CliRunner()
+    runner.invoke(ledger, ["--db", str(db), "demo", "--customers", "12"])
+
+    result = runner.invoke(ledger, ["--db", str(db), "demo", "--customers", "12"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"The demo data (seed {DEFAULT_SEED}, 12 customers) is already loaded in {db} (sqlite); "
+        "nothing was added."
+    )
+    assert f"ledger --db {db} history C-00001\n" in result.stdout
