@@ -15,9 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ledger import vocabulary as v
-from ledger.clock import parse_time
+from ledger.clock import check_not_future, parse_date, parse_time
+from ledger.config import DEFAULT_CLOCK_SKEW
 from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
+from ledger.references import parse_local_id
 
 FIXED_FIELDS = frozenset(
     {
@@ -38,7 +40,8 @@ FIXED_FIELDS = frozenset(
     }
 )
 
-# Fields whose values come from a closed vocabulary, by event field name.
+# Fields whose values come from a closed vocabulary: by field name, and where one
+# name means different things in different events, by (event, field).
 VOCABULARIES: dict[str, type[StrEnum]] = {
     "channel": v.Channel,
     "direction": v.Direction,
@@ -50,6 +53,20 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
     "relationship_status": v.RelationshipStatus,
     "tier": v.Tier,
 }
+EVENT_VOCABULARIES: dict[tuple[str, str], type[StrEnum]] = {
+    ("SatisfactionRecorded", "source"): v.SatisfactionSource,
+    ("VisitPlanned", "kind"): v.VisitKind,
+    ("VisitReported", "kind"): v.VisitKind,
+    ("CustomerRegistered", "kind"): v.CustomerKind,
+    ("LifecycleStageChanged", "stage"): v.Stage,
+    ("LifecycleStageChanged", "previous"): v.Stage,
+    ("OpportunityOpened", "stage"): v.OpportunityStage,
+    ("OpportunityStageChanged", "stage"): v.OpportunityStage,
+    ("OpportunityStageChanged", "previous"): v.OpportunityStage,
+}
+# Whole numbers with the range their command allows.
+RANGES: dict[str, tuple[int, int]] = {"score": (1, 5), "level": (1, 3)}
+PERSON_LISTS = frozenset({"people", "people_met"})
 
 
 def correctable_fields(event: CustomerEvent) -> list[str]:
@@ -66,16 +83,31 @@ def coerce_changes(event: CustomerEvent, changes: dict[str, str], tz: ZoneInfo) 
             raise InvalidInputError(
                 f"{kind} has no correctable field {field!r}: choose from {', '.join(allowed)}"
             )
-        coerced[field] = _coerce(field, text, getattr(event, field), tz)
+        coerced[field] = _coerce(kind, field, text, getattr(event, field), tz)
     return coerced
 
 
-def _coerce(field: str, text: str, original: Any, tz: ZoneInfo) -> Any:
-    if field in VOCABULARIES:
-        choices = [member.value for member in VOCABULARIES[field]]
-        if text not in choices:
-            raise InvalidInputError(f"{field} must be one of {', '.join(choices)}, not {text!r}")
+def _coerce(kind: str, field: str, text: str, original: Any, tz: ZoneInfo) -> Any:
+    vocabulary = EVENT_VOCABULARIES.get((kind, field)) or (
+        VOCABULARIES.get(field) if (kind, field) not in _FREE_TEXT else None
+    )
+    if vocabulary is not None:
+        choices = [member.value for member in vocabulary]
+        if text not in choices or text == "terminated":
+            allowed = [c for c in choices if c != "terminated"]
+            raise InvalidInputError(f"{field} must be one of {', '.join(allowed)}, not {text!r}")
         return text
+    if field in RANGES:
+        low, high = RANGES[field]
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise InvalidInputError(f"{field} is a whole number from {low} to {high}, not {text!r}")
+        return int(text)
+    if field == "due":
+        return parse_date(text, what="due").isoformat()
+    if field in PERSON_LISTS:
+        return [parse_local_id(item, expected="person")[0] for item in _items(text)]
+    if field == "currency" and not (len(text) == 3 and text.isalpha() and text.isupper()):
+        raise InvalidInputError(f"currency is a three-letter code such as CNY, not {text!r}")
     if isinstance(original, bool):
         if text.lower() not in ("true", "false", "yes", "no"):
             raise InvalidInputError(f"{field} is true or false, not {text!r}")
@@ -86,9 +118,12 @@ def _coerce(field: str, text: str, original: Any, tz: ZoneInfo) -> Any:
         except ValueError:
             raise InvalidInputError(f"{field} is a whole number, not {text!r}") from None
     if isinstance(original, datetime):
-        return parse_time(text, tz, what=field)
+        moment = parse_time(text, tz, what=field)
+        if field == "occurred_at":
+            check_not_future(moment, DEFAULT_CLOCK_SKEW)
+        return moment
     if isinstance(original, list):
-        return [item.strip() for item in text.split(";") if item.strip()]
+        return _items(text)
     if field in ("value", "amount"):
         try:
             return str(Decimal(text))
@@ -99,3 +134,12 @@ def _coerce(field: str, text: str, original: Any, tz: ZoneInfo) -> Any:
     if not text.strip():
         raise InvalidInputError(f"{field} cannot be corrected to an empty value")
     return text.strip()
+
+
+# Fields whose names match a vocabulary but which hold free text in these events.
+_FREE_TEXT = frozenset({("LeadCreated", "source"), ("CommitmentMade", "source")})
+
+
+def _items(text: str) -> list[str]:
+    """A list typed on the command line: items separated by semicolons."""
+    return [item.strip() for item in text.split(";") if item.strip()]

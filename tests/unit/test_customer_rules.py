@@ -372,7 +372,7 @@ def test_a_resolved_escalation_cannot_be_resolved_again(customer: Customer) -> N
 def test_a_lead_cannot_change_stage_before_it_is_opened(customer: Customer) -> None:
     lead = create_lead(customer)
 
-    with refused(customer, CaseAlreadyClosedError, "OP1 is lead"):
+    with refused(customer, RuleViolationError, "OP1 is still a lead: open it first"):
         customer.change_opportunity_stage(lead, "proposal", "", at(6))
 
 
@@ -394,7 +394,7 @@ def test_an_opportunity_does_not_change_to_the_stage_it_is_at(customer: Customer
 def test_a_lead_cannot_be_won_before_it_is_opened(customer: Customer) -> None:
     lead = create_lead(customer)
 
-    with refused(customer, CaseAlreadyClosedError, "OP1 is lead"):
+    with refused(customer, RuleViolationError, "OP1 is still a lead: open it first"):
         customer.win_opportunity(lead, None, "", at(6))
 
 
