@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ledger.calendar import CalendarConfig, parse_calendar_config
 from ledger.errors import InvalidInputError
+from ledger.sla_policy import SlaPolicy, parse_sla_policy
 from ledger.storage import DEFAULT_HOME
 
 # A recorded event may claim to have happened a little in the future: clocks of
@@ -24,6 +26,8 @@ class Settings:
     timezone: ZoneInfo
     clock_skew: timedelta
     raw: dict[str, Any]
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -37,7 +41,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             f"unknown time zone {tz_name!r}: use an IANA name such as Asia/Shanghai or UTC"
         ) from None
     skew_minutes = raw.get("clock_skew_minutes", DEFAULT_CLOCK_SKEW.total_seconds() / 60)
-    return Settings(timezone=timezone, clock_skew=timedelta(minutes=float(skew_minutes)), raw=raw)
+    return Settings(
+        timezone=timezone,
+        clock_skew=timedelta(minutes=float(skew_minutes)),
+        raw=raw,
+        calendar=parse_calendar_config(raw.get("calendar")),
+        sla=parse_sla_policy(raw.get("sla")),
+    )
 
 
 def _read_file(environ: dict[str, str]) -> dict[str, Any]:
