@@ -33,6 +33,12 @@ GROUPS: dict[str, tuple[str, str]] = {
     "history": ("commands.history", "The whole relationship with a customer, oldest first."),
     "projections": ("commands.projections", "Read models: status, rebuild, follow the log."),
     "audit": ("commands.audit", "Prove the history unaltered: hash chains and digests."),
+    "export": ("commands.export", "Every event with all its metadata, as jsonl or csv."),
+    "schema": ("commands.schema", "JSON Schemas of the events, as `ledger export` writes them."),
+    "churn": ("commands.churn", "Customers at risk of leaving, with the reasons; win-back list."),
+    "brief": ("commands.brief", "What a new owner must know before the first call."),
+    "sla": ("commands.sla", "SLA breaches, cases at risk, and the breach sweep."),
+    "report": ("commands.report", "Monthly report: cases, visits, satisfaction, handovers."),
     "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
 }
 

@@ -100,15 +100,12 @@ def verify(
 
 
 def _verify(obj: LedgerContext, up_to: int | None) -> AuditReport:
-    import sys
-
-    from rich.progress import Progress
-
+    from commands.runtime import stderr_progress
     from ledger.audit import Auditor
 
     app = obj.ledger(writing=False)
     total = up_to if up_to is not None else app.recorder.max_notification_id() or 0
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+    with stderr_progress() as progress:
         task = progress.add_task("verifying", total=total)
         return Auditor(app.recorder, app.mapper).verify_all(
             up_to=up_to, progress=lambda n: progress.advance(task, n)

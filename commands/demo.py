@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from commands.runtime import LedgerContext, pass_ledger
+from commands.runtime import LedgerContext, pass_ledger, stderr_progress
 
 if TYPE_CHECKING:
     from ledger.demo import DemoLoad, DemoTour
@@ -62,16 +62,13 @@ def demo(obj: LedgerContext, customers: int, seed: int | None) -> None:
 @contextmanager
 def _progress_bar(total: int) -> Iterator[Callable[[], None]]:
     """A progress bar on stderr, so stdout carries only the tour."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
 
-    progress = Progress(
+    progress = stderr_progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
     )
     with progress:
         task = progress.add_task("Loading demo customers", total=total)

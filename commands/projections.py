@@ -49,18 +49,16 @@ def status(obj: LedgerContext, output_format: str | None) -> None:
 @pass_ledger
 def rebuild(obj: LedgerContext, names: tuple[str, ...]) -> None:
     """Drop projections (all, or those NAMEd) and replay the whole log into them."""
-    import sys
+    from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from commands.runtime import stderr_progress
 
     views = obj.views()
-    with Progress(
+    with stderr_progress(
         TextColumn("rebuilding"),
         BarColumn(),
         TextColumn("{task.completed:,}/{task.total:,} log positions"),
         TimeRemainingColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
     ) as progress:
         task = progress.add_task("rebuild", total=None)
 

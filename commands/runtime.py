@@ -298,3 +298,22 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     return str(value)
+
+
+def stderr_progress(*columns: Any, enabled: bool = True) -> Any:
+    """A rich progress bar on stderr that leaves stdout to the command's output
+    (rich would otherwise route stdout writes through the bar's console). Shown
+    only on a terminal."""
+    import sys
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    return Progress(
+        *columns,
+        console=Console(stderr=True),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+        disable=not (enabled and sys.stderr.isatty()),
+    )

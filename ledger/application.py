@@ -489,7 +489,11 @@ class Ledger(Application[UUID]):
         return self._execute(
             command,
             lambda cu, m: cu.receive_inquiry(
-                command.channel.value, command.title, command.question, m
+                command.channel.value,
+                command.title,
+                command.question,
+                m,
+                sla_policy=self.settings.sla.as_record(),
             ),
         )
 
@@ -510,6 +514,7 @@ class Ledger(Application[UUID]):
                 command.description,
                 command.channel.value,
                 m,
+                sla_policy=self.settings.sla.as_record(),
             ),
         )
 
@@ -570,7 +575,13 @@ class Ledger(Application[UUID]):
     def create_lead(self, command: c.CreateLead) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: cu.create_lead(command.title, command.source, command.note, m),
+            lambda cu, m: cu.create_lead(
+                command.title,
+                command.source,
+                command.note,
+                m,
+                sla_policy=self.settings.sla.as_record(),
+            ),
         )
 
     def open_opportunity(self, command: c.OpenOpportunity) -> Receipt:
@@ -583,6 +594,7 @@ class Ledger(Application[UUID]):
                 value=None if command.value is None else str(command.value),
                 currency=command.currency,
                 meta=m,
+                sla_policy=self.settings.sla.as_record(),
             ),
         )
 
@@ -621,13 +633,29 @@ class Ledger(Application[UUID]):
     def make_commitment(self, command: c.MakeCommitment) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: cu.make_commitment(command.description, command.due, command.source, m),
+            lambda cu, m: cu.make_commitment(
+                command.description,
+                command.due,
+                command.source,
+                m,
+                sla_policy=self.settings.sla.as_record(),
+            ),
         )
 
     def fulfil_commitment(self, command: c.FulfilCommitment) -> Receipt:
         return self._execute(
             command,
             lambda cu, m: cu.fulfil_commitment(command.case, command.note, m),
+            subject=command.case,
+        )
+
+    # ------------------------------------------------------------------ SLA
+    def record_breach(self, command: c.RecordBreach) -> Receipt:
+        return self._execute(
+            command,
+            lambda cu, m: cu.record_breach(
+                command.case, command.target, command.due_at, command.policy_version, m
+            ),
             subject=command.case,
         )
 

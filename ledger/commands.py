@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import uuid4
 
 from pydantic import (
@@ -406,3 +406,12 @@ class MakeCommitment(CustomerCommand):
 class FulfilCommitment(LocalIdCommand):
     TARGET_KIND = "commitment"
     note: OptionalText = ""
+
+
+# ----------------------------------------------------------------------- SLA
+class RecordBreach(LocalIdCommand):
+    """A sweep found `case` past its SLA `target`; `occurred_at` is when it saw it."""
+
+    target: Literal["first_answer", "resolution", "follow_up", "commitment_due"]
+    due_at: AwareDatetime
+    policy_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -51,6 +51,7 @@ CATEGORIES: dict[str, str] = {
     "RelationshipTerminated": "relationship",
     "RelationshipReactivated": "relationship",
     "CorrectionRecorded": "correction",
+    "SlaBreached": "sla",
 }
 KINDS = sorted(set(CATEGORIES.values()))
 
@@ -395,4 +396,8 @@ _DESCRIBERS: dict[str, Callable[[Any, _People], str]] = {
         f"Relationship reactivated (back to stage {e.stage}): {e.repair_plan}"
     ),
     "CorrectionRecorded": _correction,
+    "SlaBreached": lambda e, _: _sentence(
+        f"{e.case_id} missed its {_words(e.target)} target (due {e.due_at:%Y-%m-%d %H:%M}, "
+        f"policy {e.policy_version}); detected {e.detected_at:%Y-%m-%d %H:%M}"
+    ),
 }

@@ -6,7 +6,10 @@ from projections.base import Projection
 
 
 def all_projections() -> list[Projection]:
+    from projections.churn import ChurnSignals
     from projections.customer360 import Customer360
+    from projections.monthly import MonthlyFigures
     from projections.recorded import RecordedVersions
+    from projections.sla import SlaCases
 
-    return [Customer360(), RecordedVersions()]
+    return [Customer360(), RecordedVersions(), ChurnSignals(), SlaCases(), MonthlyFigures()]

@@ -19,7 +19,7 @@ from uuid import UUID
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.history import _plain, describe
-from projections.base import Projection, dumps, iso
+from projections.base import Projection, dumps, from_iso, iso
 from projections.store import Transaction
 
 Doc = dict[str, Any]
@@ -537,6 +537,8 @@ def _(e: ev.CorrectionRecorded, doc: Doc, at: str) -> None:
 # ----------------------------------------------------------------- corrections
 # Event field -> document key, where the document names a corrected value differently.
 RENAMED = {"description": "title", "question": "question"}
+# Event fields that are times (kept as ISO text in the document).
+TIME_FIELDS = frozenset({"occurred_at", "planned_for"})
 
 
 def correct(doc: Doc, version: int, changes: dict[str, Any]) -> None:
@@ -580,7 +582,12 @@ def _redescribe(entry: dict[str, Any], doc: Doc) -> str:
 
     if "occurred_at" in entry["payload"]:
         entry["occurred_at"] = entry["payload"]["occurred_at"]
-    event = SimpleNamespace(**entry["payload"])
+    # The payload holds times as text; describers format them as times.
+    fields = {
+        k: from_iso(v) if k in TIME_FIELDS and isinstance(v, str) else v
+        for k, v in entry["payload"].items()
+    }
+    event = SimpleNamespace(**fields)
     text = describe(_as_event(entry["event"], event), _names(doc))
     return f"{text} (corrected)"
 

@@ -67,14 +67,22 @@ class Views:
         if self._ready:
             return
         with self.store.transaction() as tx:
+            if self.store.postgres:
+                # Concurrent CREATE TABLE IF NOT EXISTS can collide in PostgreSQL's
+                # catalogue (two followers starting on a fresh database): take turns.
+                tx.execute("SELECT pg_advisory_xact_lock(hashtext('views ' || current_schema()))")
             tx.execute(TRACKING_DDL)
             for projection in self.projections:
                 projection.create(tx)
         self._ready = True
 
     def _tracked(self, tx: Transaction, lock: bool = False) -> dict[str, tuple[int, str]]:
-        suffix = " FOR UPDATE" if lock and self.store.postgres else ""
-        rows = tx.fetchall(f"SELECT name, position, version FROM view_tracking{suffix}")
+        if lock and self.store.postgres:
+            # Row locks cannot guard a position that has no row yet (a fresh or just
+            # rebuilt view): lock the table, so catch-ups take turns as SQLite's
+            # BEGIN IMMEDIATE makes them; plain reads of positions are not blocked.
+            tx.execute("LOCK TABLE view_tracking IN SHARE ROW EXCLUSIVE MODE")
+        rows = tx.fetchall("SELECT name, position, version FROM view_tracking")
         return {str(name): (int(position), str(version)) for name, position, version in rows}
 
     def status(self) -> list[ViewStatus]:
@@ -119,16 +127,22 @@ class Views:
                 for n in batch
                 if n.topic.startswith(CUSTOMER_TOPIC_PREFIX)
             ]
-            applied += self._apply(targets, events, batch[-1].id)
+            applied += self._apply(targets, events, start, batch[-1].id)
             start = batch[-1].id + 1
             if progress is not None:
                 progress(batch[-1].id, head)
         return applied
 
     def _apply(
-        self, targets: list[Projection], events: Sequence[tuple[int, object]], last_id: int
+        self,
+        targets: list[Projection],
+        events: Sequence[tuple[int, object]],
+        first_id: int,
+        last_id: int,
     ) -> int:
-        applied = 0
+        """Apply one batch (log ids `first_id`..`last_id`); returns how many of its
+        events went into at least one view."""
+        applied: set[int] = set()
         with self.store.transaction() as tx:
             # Positions are re-read under lock: a concurrent catch-up may have moved on.
             tracked = self._tracked(tx, lock=True)
@@ -136,17 +150,23 @@ class Views:
                 position = tracked.get(projection.name, (0, projection.version))[0]
                 if position >= last_id:
                     continue
-                mine = [e for nid, e in events if nid > position and isinstance(e, CustomerEvent)]
+                if position < first_id - 1:
+                    # Reset by another catch-up since this one began: the events before
+                    # this batch are not in it, so leave it to be replayed from its start.
+                    continue
+                mine = [
+                    (nid, e) for nid, e in events if nid > position and isinstance(e, CustomerEvent)
+                ]
                 if mine:
-                    projection.process(tx, mine)
-                    applied += len(mine)
+                    projection.process(tx, [e for _, e in mine])
+                    applied.update(nid for nid, _ in mine)
                 tx.execute(
                     "INSERT INTO view_tracking (name, position, version) VALUES (?, ?, ?) "
                     "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
                     "version = excluded.version",
                     (projection.name, last_id, projection.version),
                 )
-        return applied
+        return len(applied)
 
     def rebuild(
         self,

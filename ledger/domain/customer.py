@@ -7,7 +7,7 @@ and are named by short local ids (`CP3`, `P2`, `B1`) issued in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -52,6 +52,7 @@ from ledger.domain.events import (
     RelationshipTerminated,
     SatisfactionRecorded,
     SegmentChanged,
+    SlaBreached,
     TierChanged,
     VisitCancelled,
     VisitPlanned,
@@ -64,6 +65,7 @@ from ledger.errors import (
     RelationshipTerminatedError,
     RuleViolationError,
 )
+from ledger.sla_policy import SlaPolicy
 
 # Local id prefixes: a case id reads as what it is (`CP3` is the third complaint).
 PREFIXES = {
@@ -79,6 +81,22 @@ PREFIXES = {
 KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
 
 CASE_KINDS_THAT_ESCALATE = ("inquiry", "complaint")
+
+# The SLA target each kind of case runs against (DESIGN.md §4).
+SLA_TARGETS = {
+    "inquiry": "first_answer",
+    "complaint": "resolution",
+    "opportunity": "follow_up",
+    "commitment": "commitment_due",
+}
+
+PolicyRecord = Mapping[str, Any]
+
+
+def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
+    """The policy stamped on a case as it opens: the one given (the service passes
+    the configured one), else the default policy."""
+    return dict(sla_policy) if sla_policy is not None else dict(SlaPolicy().as_record())
 
 
 class Customer(Aggregate):
@@ -197,6 +215,11 @@ class Customer(Aggregate):
             )
 
     def check_open(self, case_id: str, case: dict[str, Any], allowed: Iterable[str]) -> None:
+        if case["status"] == "lead" and "lead" not in allowed:
+            raise RuleViolationError(
+                f"{self.code}/{case_id} is still a lead: open it first "
+                f"(`ledger opportunity open {self.code} --lead {case_id} --title ...`)"
+            )
         if case["status"] not in allowed:
             raise CaseAlreadyClosedError(
                 f"{self.code}/{case_id} is {case['status']}: {_how_to_reopen(case['kind'])}"
@@ -224,6 +247,17 @@ class Customer(Aggregate):
     # ------------------------------------------------------------------ profile
     def update_profile(self, changes: dict[str, Any], meta: Meta) -> None:
         effective = {k: v for k, v in changes.items() if getattr(self, k, None) != v}
+        if "external_refs" in effective:
+            # Only references that are new or different count as a change.
+            refs = {
+                system: ref
+                for system, ref in effective["external_refs"].items()
+                if self.external_refs.get(system) != ref
+            }
+            if refs:
+                effective["external_refs"] = refs
+            else:
+                del effective["external_refs"]
         if not effective:
             raise RuleViolationError(f"nothing to change: {self.code} already has those values")
         self._record(ProfileUpdated, meta, changes=effective)
@@ -433,6 +467,7 @@ class Customer(Aggregate):
             summary=summary,
             outcome=outcome,
             expenses=expenses,
+            expense_totals=VisitReported.total_expenses(expenses),
             problems_handled=problems_handled,
             problems_pending=problems_pending,
             commitments=numbered,
@@ -475,10 +510,24 @@ class Customer(Aggregate):
         )
 
     # ----------------------------------------------------------------- inquiries
-    def receive_inquiry(self, channel: str, title: str, question: str, meta: Meta) -> str:
+    def receive_inquiry(
+        self,
+        channel: str,
+        title: str,
+        question: str,
+        meta: Meta,
+        *,
+        sla_policy: PolicyRecord | None = None,
+    ) -> str:
         case_id = self.next_id("inquiry")
         self._record(
-            InquiryReceived, meta, case_id=case_id, channel=channel, title=title, question=question
+            InquiryReceived,
+            meta,
+            case_id=case_id,
+            channel=channel,
+            title=title,
+            question=question,
+            sla_policy=policy_record(sla_policy),
         )
         return case_id
 
@@ -490,7 +539,14 @@ class Customer(Aggregate):
 
     # ---------------------------------------------------------------- complaints
     def file_complaint(
-        self, category: str, severity: str, description: str, channel: str, meta: Meta
+        self,
+        category: str,
+        severity: str,
+        description: str,
+        channel: str,
+        meta: Meta,
+        *,
+        sla_policy: PolicyRecord | None = None,
     ) -> str:
         case_id = self.next_id("complaint")
         self._record(
@@ -501,6 +557,7 @@ class Customer(Aggregate):
             severity=severity,
             description=description,
             channel=channel,
+            sla_policy=policy_record(sla_policy),
         )
         return case_id
 
@@ -585,10 +642,26 @@ class Customer(Aggregate):
         self._record(EscalationResolved, meta, case_id=case_id, resolution=resolution)
 
     # ------------------------------------------------------------- opportunities
-    def create_lead(self, title: str, source: str, note: str, meta: Meta) -> str:
+    def create_lead(
+        self,
+        title: str,
+        source: str,
+        note: str,
+        meta: Meta,
+        *,
+        sla_policy: PolicyRecord | None = None,
+    ) -> str:
         self.check_not_terminated("create a lead")
         case_id = self.next_id("opportunity")
-        self._record(LeadCreated, meta, case_id=case_id, title=title, source=source, note=note)
+        self._record(
+            LeadCreated,
+            meta,
+            case_id=case_id,
+            title=title,
+            source=source,
+            note=note,
+            sla_policy=policy_record(sla_policy),
+        )
         return case_id
 
     def open_opportunity(
@@ -600,6 +673,7 @@ class Customer(Aggregate):
         value: str | None,
         currency: str | None,
         meta: Meta,
+        sla_policy: PolicyRecord | None = None,
     ) -> str:
         self.check_not_terminated("open an opportunity")
         if lead_id is not None:
@@ -618,6 +692,7 @@ class Customer(Aggregate):
             stage=stage,
             value=value,
             currency=currency,
+            sla_policy=policy_record(sla_policy),
         )
         return case_id
 
@@ -651,7 +726,15 @@ class Customer(Aggregate):
         self._record(OpportunityLost, meta, case_id=case_id, reason=reason)
 
     # --------------------------------------------------------------- commitments
-    def make_commitment(self, description: str, due: date | None, source: str, meta: Meta) -> str:
+    def make_commitment(
+        self,
+        description: str,
+        due: date | None,
+        source: str,
+        meta: Meta,
+        *,
+        sla_policy: PolicyRecord | None = None,
+    ) -> str:
         case_id = self.next_id("commitment")
         self._record(
             CommitmentMade,
@@ -660,6 +743,7 @@ class Customer(Aggregate):
             description=description,
             due=due.isoformat() if due else None,
             source=source,
+            sla_policy=policy_record(sla_policy),
         )
         return case_id
 
@@ -667,6 +751,46 @@ class Customer(Aggregate):
         case = self.check_case(case_id, "commitment")
         self.check_open(case_id, case, allowed=("open",))
         self._record(CommitmentFulfilled, meta, case_id=case_id, note=note)
+
+
+    # ------------------------------------------------------------------- SLA
+    def record_breach(
+        self, case_id: str, target: str, due_at: datetime, policy_version: str, meta: Meta
+    ) -> None:
+        """Record that `case_id` missed its SLA `target` (due at `due_at`), as a sweep
+        detected it at `meta.occurred_at`; each target of a case breaches once."""
+        case = self.cases.get(case_id)
+        if case is None or SLA_TARGETS.get(case["kind"]) is None:
+            raise CaseNotFoundError(
+                f"{self.code} has no inquiry, complaint, opportunity or commitment {case_id}"
+            )
+        if SLA_TARGETS[case["kind"]] != target:
+            raise RuleViolationError(
+                f"{self.code}/{case_id} is {_a(case['kind'])}: its SLA target is "
+                f"{SLA_TARGETS[case['kind']]}, not {target}"
+            )
+        if target in case.get("breaches", ()):
+            raise RuleViolationError(
+                f"{self.code}/{case_id} has its {target} breach recorded already"
+            )
+        if due_at >= meta.occurred_at:
+            raise RuleViolationError(
+                f"{self.code}/{case_id} is due at {due_at:%Y-%m-%d %H:%M}: a breach cannot "
+                "be detected before the target has passed"
+            )
+        self._record(
+            SlaBreached,
+            meta,
+            case_id=case_id,
+            target=target,
+            due_at=due_at,
+            detected_at=meta.occurred_at,
+            policy_version=policy_version,
+        )
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def _how_to_reopen(kind: str) -> str:

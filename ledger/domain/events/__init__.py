@@ -13,6 +13,7 @@ from ledger.domain.events.cases import (
     EscalationResolved,
     InquiryAnswered,
     InquiryReceived,
+    SlaBreached,
 )
 from ledger.domain.events.interactions import (
     ContactLogged,
@@ -88,6 +89,7 @@ ALL_EVENTS = (
     RelationshipTerminated,
     RelationshipReactivated,
     CorrectionRecorded,
+    SlaBreached,
 )
 
 __all__ = [
@@ -126,6 +128,7 @@ __all__ = [
     "RelationshipTerminated",
     "SatisfactionRecorded",
     "SegmentChanged",
+    "SlaBreached",
     "TierChanged",
     "VisitCancelled",
     "VisitPlanned",

@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent
 
 if TYPE_CHECKING:
     from ledger.domain.customer import Customer
 
+# The SLA policy in force before cases carried one (DESIGN.md §4's numbers), as
+# `SlaPolicy.as_record` writes it. Written out rather than derived from today's
+# defaults: a later change of defaults must not rewrite what old cases were under.
+POLICY_BEFORE_STAMPING: dict[str, Any] = {
+    "policy_version": "default",
+    "inquiry_first_answer_minutes": 10.0,
+    "complaint_resolution_hours": 4.0,
+    "follow_up_days": 30.0,
+    "visit_coverage": 0.5,
+    "handover_working_days": 1,
+    "at_risk_ratio": 0.75,
+    "report_due_day": 5,
+}
+
+
+def stamp_policy_on_version_1(state: dict[str, Any]) -> None:
+    """Upcast of a case-opening event stored before the SLA policy was stamped."""
+    state["sla_policy"] = dict(POLICY_BEFORE_STAMPING)
+
 
 class InquiryReceived(CustomerEvent):
+    """Version 2 adds `sla_policy`, the policy the case opened under (see
+    `POLICY_BEFORE_STAMPING` for version 1 rows, upcast when read)."""
+
+    class_version = 2
+
     case_id: str
     channel: str
     title: str
     question: str
+    sla_policy: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        stamp_policy_on_version_1(state)
 
     def apply_to(self, customer: Customer) -> None:
         customer.open_case(self.case_id, "inquiry", self.occurred_at)
@@ -29,11 +59,20 @@ class InquiryAnswered(CustomerEvent):
 
 
 class ComplaintFiled(CustomerEvent):
+    """Version 2 adds `sla_policy`, the policy the case opened under."""
+
+    class_version = 2
+
     case_id: str
     category: str
     severity: str
     description: str
     channel: str
+    sla_policy: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        stamp_policy_on_version_1(state)
 
     def apply_to(self, customer: Customer) -> None:
         customer.open_case(
@@ -115,12 +154,20 @@ class EscalationResolved(CustomerEvent):
 
 
 class CommitmentMade(CustomerEvent):
-    """A promise to the customer, tracked until fulfilled. `due` is an ISO date."""
+    """A promise to the customer, tracked until fulfilled. `due` is an ISO date.
+    Version 2 adds `sla_policy` (its at-risk threshold applies to the promise)."""
+
+    class_version = 2
 
     case_id: str
     description: str
     due: str | None
     source: str
+    sla_policy: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        stamp_policy_on_version_1(state)
 
     def apply_to(self, customer: Customer) -> None:
         customer.open_case(self.case_id, "commitment", self.occurred_at, due=self.due)
@@ -132,3 +179,17 @@ class CommitmentFulfilled(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         customer.cases[self.case_id]["status"] = "fulfilled"
+
+
+class SlaBreached(CustomerEvent):
+    """A sweep found that a case missed an SLA target (`first_answer`, `resolution`,
+    `follow_up` or `commitment_due`); `detected_at` is when the sweep saw it."""
+
+    case_id: str
+    target: str
+    due_at: datetime
+    detected_at: datetime
+    policy_version: str
+
+    def apply_to(self, customer: Customer) -> None:
+        customer.cases[self.case_id].setdefault("breaches", []).append(self.target)

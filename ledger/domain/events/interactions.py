@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent
@@ -35,7 +36,14 @@ class VisitPlanned(CustomerEvent):
 
 class VisitReported(CustomerEvent):
     """A visit happened. `case_id` is the planned visit's id, or a new one for an
-    unplanned visit; each commitment made gets its own commitment case."""
+    unplanned visit; each commitment made gets its own commitment case.
+
+    Version 2 adds `expense_totals` (currency -> total as a decimal string), derived
+    from `expenses`; version 1 rows gain it when they are read (`upcast_v1_v2`), so
+    their stored content, and hence their hash, stays as it was recorded.
+    """
+
+    class_version = 2
 
     case_id: str
     planned: bool
@@ -50,6 +58,20 @@ class VisitReported(CustomerEvent):
     problems_handled: list[str]
     problems_pending: list[str]
     commitments: list[dict[str, Any]]
+    expense_totals: dict[str, str]
+
+    @staticmethod
+    def total_expenses(expenses: list[dict[str, str]]) -> dict[str, str]:
+        """What was spent per currency: {"CNY": "1280.50"}."""
+        totals: dict[str, Decimal] = {}
+        for expense in expenses:
+            currency = expense["currency"]
+            totals[currency] = totals.get(currency, Decimal(0)) + Decimal(expense["amount"])
+        return {currency: str(totals[currency]) for currency in sorted(totals)}
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["expense_totals"] = VisitReported.total_expenses(state["expenses"])
 
     def apply_to(self, customer: Customer) -> None:
         if not self.planned:

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent
+from ledger.domain.events.cases import stamp_policy_on_version_1
 
 if TYPE_CHECKING:
     from ledger.domain.customer import Customer
 
 
 class LeadCreated(CustomerEvent):
+    """Version 2 adds `sla_policy`, the policy the case opened under (its
+    follow-up interval)."""
+
+    class_version = 2
+
     case_id: str
     title: str
     source: str
     note: str
+    sla_policy: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        stamp_policy_on_version_1(state)
 
     def apply_to(self, customer: Customer) -> None:
         customer.open_case(self.case_id, "opportunity", self.occurred_at, status="lead")
 
 
 class OpportunityOpened(CustomerEvent):
-    """Opens a new opportunity, or converts a lead (`from_lead`) under its own id."""
+    """Opens a new opportunity, or converts a lead (`from_lead`) under its own id.
+    Version 2 adds `sla_policy`; a converted lead keeps the policy it opened under."""
+
+    class_version = 2
 
     case_id: str
     from_lead: bool
@@ -29,6 +43,11 @@ class OpportunityOpened(CustomerEvent):
     stage: str
     value: str | None
     currency: str | None
+    sla_policy: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        stamp_policy_on_version_1(state)
 
     def apply_to(self, customer: Customer) -> None:
         if not self.from_lead:

@@ -1,0 +1,309 @@
+"""The monthly report (DESIGN.md §4, issue 3 view 5): complaints and inquiries by
+category with resolution times and breaches, visits per owner with coverage,
+satisfaction, and handovers, for one calendar month in the ledger's time zone.
+
+This projection keeps what the SLA view does not: satisfaction scores and
+handovers. Cases, their clocks and visit coverage come from the SLA view
+(`projections.sla`), so both reports count a case and a breach the same way.
+Resolution times are worked out when asked, on the business calendar, from
+each case's opening, closing and pauses.
+
+Customers are filtered by their current segment.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ledger.domain import events as ev
+from ledger.domain.base import CustomerEvent
+from projections.base import Projection, from_iso, iso
+from projections.sla import Coverage, Month, SlaCases, coverage
+from projections.store import Transaction
+
+if TYPE_CHECKING:
+    from projections.views import Views
+
+# Columns a correction may change, per table, by the event that wrote the row.
+CORRECTABLE = {
+    "SatisfactionRecorded": ("view_monthly_satisfaction", ("occurred_at", "score", "source")),
+    "OwnerAssigned": ("view_monthly_handovers", ("occurred_at", "previous", "owner", "reason")),
+}
+
+
+class MonthlyFigures(Projection):
+    name = "monthly"
+    version = "1"
+    tables = {
+        "view_monthly_satisfaction": (
+            "CREATE TABLE IF NOT EXISTS view_monthly_satisfaction ("
+            "customer_id TEXT NOT NULL, version INTEGER NOT NULL, occurred_at TEXT NOT NULL, "
+            "score INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (customer_id, version))"
+        ),
+        "view_monthly_handovers": (
+            "CREATE TABLE IF NOT EXISTS view_monthly_handovers ("
+            "customer_id TEXT NOT NULL, version INTEGER NOT NULL, occurred_at TEXT NOT NULL, "
+            "previous TEXT, owner TEXT NOT NULL, reason TEXT NOT NULL, "
+            "PRIMARY KEY (customer_id, version))"
+        ),
+    }
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS view_monthly_satisfaction_time "
+        "ON view_monthly_satisfaction (occurred_at)",
+        "CREATE INDEX IF NOT EXISTS view_monthly_handovers_time "
+        "ON view_monthly_handovers (occurred_at)",
+    )
+
+    def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
+        pending = _Pending()
+        for event in events:
+            customer_id = str(event.originator_id)
+            at = iso(event.occurred_at)
+            if isinstance(event, ev.SatisfactionRecorded):
+                pending.scores.append(
+                    (customer_id, event.originator_version, at, event.score, event.source)
+                )
+            elif isinstance(event, ev.OwnerAssigned):
+                pending.handovers.append(
+                    (
+                        customer_id,
+                        event.originator_version,
+                        at,
+                        event.previous,
+                        event.owner,
+                        event.reason,
+                    )
+                )
+            elif isinstance(event, ev.CorrectionRecorded) and event.target_type in CORRECTABLE:
+                # The corrected row may have arrived in this same batch: write it first.
+                pending.flush(tx)
+                _correct(tx, customer_id, event)
+        pending.flush(tx)
+
+
+@dataclass
+class _Pending:
+    scores: list[tuple[Any, ...]] = field(default_factory=list)
+    handovers: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def flush(self, tx: Transaction) -> None:
+        tx.executemany(
+            "INSERT INTO view_monthly_satisfaction "
+            "(customer_id, version, occurred_at, score, source) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (customer_id, version) DO NOTHING",
+            self.scores,
+        )
+        tx.executemany(
+            "INSERT INTO view_monthly_handovers "
+            "(customer_id, version, occurred_at, previous, owner, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, version) DO NOTHING",
+            self.handovers,
+        )
+        self.scores, self.handovers = [], []
+
+
+def _correct(tx: Transaction, customer_id: str, event: ev.CorrectionRecorded) -> None:
+    table, columns = CORRECTABLE[event.target_type]
+    changes = {
+        column: iso(value) if isinstance(value, datetime) else value
+        for column, value in event.changes.items()
+        if column in columns
+    }
+    if not changes:
+        return
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    tx.execute(
+        f"UPDATE {table} SET {assignments} WHERE customer_id = ? AND version = ?",
+        (*changes.values(), customer_id, event.target_version),
+    )
+
+
+# ------------------------------------------------------------------ queries
+@dataclass(frozen=True)
+class CaseFigures:
+    """Inquiries (by channel) or complaints (by category) of one month."""
+
+    kind: str
+    category: str
+    received: int = 0
+    resolved: int = 0
+    median_resolution: timedelta | None = None  # business time, pauses excluded
+    mean_resolution: timedelta | None = None
+    breaches: int = 0
+
+
+@dataclass(frozen=True)
+class SatisfactionFigures:
+    source: str  # survey, spot_check, or "all"
+    count: int
+    average: float | None
+
+
+@dataclass(frozen=True)
+class Handover:
+    customer: str
+    occurred_at: datetime
+    previous: str | None
+    owner: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    month: Month
+    segment: str | None
+    cases: list[CaseFigures]
+    visits: list[Coverage]
+    coverage_target: float
+    satisfaction: list[SatisfactionFigures]
+    handovers: list[Handover]
+
+
+def monthly_report(
+    views: Views, month: Month, *, segment: str | None = None, now: datetime
+) -> MonthlyReport:
+    """The figures of `month`, with everything recorded by now (a month still
+    running is counted up to `now`)."""
+    views.catch_up([SlaCases.name, MonthlyFigures.name])
+    sla = views.projection(SlaCases.name)
+    assert isinstance(sla, SlaCases)
+    clocks = sla.clocks
+    tz = clocks.timezone
+    start, end = month.start(tz), month.end(tz)
+    until = min(end, now)
+    with views.store.transaction() as tx:
+        cases = _case_figures(tx, sla, start, end, until, segment)
+        visits = coverage(tx, month, until, tz, segment=segment) if start < now else []
+        satisfaction = _satisfaction(tx, start, end, segment)
+        handovers = _handovers(tx, start, end, segment)
+    return MonthlyReport(
+        month=month,
+        segment=segment,
+        cases=cases,
+        visits=visits,
+        coverage_target=clocks.settings.sla.visit_coverage,
+        satisfaction=satisfaction,
+        handovers=handovers,
+    )
+
+
+def _segment_clause(segment: str | None, alias: str) -> tuple[str, list[str]]:
+    if segment is None:
+        return "", []
+    return f" AND {alias}.segment = ?", [segment]
+
+
+def _case_figures(
+    tx: Transaction,
+    sla: SlaCases,
+    start: datetime,
+    end: datetime,
+    until: datetime,
+    segment: str | None,
+) -> list[CaseFigures]:
+    where, params = _segment_clause(segment, "c")
+    kinds = " AND c.kind IN ('inquiry', 'complaint')"
+    received = tx.fetchall(
+        "SELECT c.kind, c.category, COUNT(*) FROM view_sla_cases c "
+        f"WHERE c.opened_at >= ? AND c.opened_at < ?{kinds}{where} GROUP BY c.kind, c.category",
+        (iso(start), iso(end), *params),
+    )
+    breached = tx.fetchall(
+        "SELECT c.kind, c.category, COUNT(*) FROM view_sla_cases c "
+        f"WHERE c.breach_at >= ? AND c.breach_at < ?{kinds}{where} GROUP BY c.kind, c.category",
+        (iso(start), iso(until), *params),
+    )
+    closed = tx.fetchall(
+        "SELECT c.kind, c.category, c.opened_at, c.closed_at, c.pauses FROM view_sla_cases c "
+        f"WHERE c.closed_at >= ? AND c.closed_at < ?{kinds}{where}",
+        (iso(start), iso(end), *params),
+    )
+    figures: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def entry(kind: str, category: str) -> dict[str, Any]:
+        return figures.setdefault((kind, category), {"received": 0, "breaches": 0, "times": []})
+
+    for kind, category, count in received:
+        entry(kind, category)["received"] = int(count)
+    for kind, category, count in breached:
+        entry(kind, category)["breaches"] = int(count)
+    for kind, category, opened, closed_at, pauses in closed:
+        entry(kind, category)["times"].append(
+            sla.clocks.business_time(from_iso(opened), from_iso(closed_at), _pauses(pauses))
+        )
+    order = {"complaint": 0, "inquiry": 1}
+    return [
+        CaseFigures(
+            kind=kind,
+            category=category,
+            received=values["received"],
+            resolved=len(values["times"]),
+            median_resolution=_median(values["times"]),
+            mean_resolution=_mean(values["times"]),
+            breaches=values["breaches"],
+        )
+        for (kind, category), values in sorted(
+            figures.items(), key=lambda item: (order[item[0][0]], item[0][1])
+        )
+    ]
+
+
+def _pauses(text: str) -> list[tuple[datetime, datetime | None]]:
+    return [
+        (from_iso(start), None if end is None else from_iso(end)) for start, end in json.loads(text)
+    ]
+
+
+def _median(times: list[timedelta]) -> timedelta | None:
+    if not times:
+        return None
+    return timedelta(seconds=round(statistics.median(t.total_seconds() for t in times)))
+
+
+def _mean(times: list[timedelta]) -> timedelta | None:
+    if not times:
+        return None
+    return timedelta(seconds=round(statistics.fmean(t.total_seconds() for t in times)))
+
+
+def _satisfaction(
+    tx: Transaction, start: datetime, end: datetime, segment: str | None
+) -> list[SatisfactionFigures]:
+    where, params = _segment_clause(segment, "c")
+    rows = tx.fetchall(
+        "SELECT s.source, COUNT(*), SUM(s.score) FROM view_monthly_satisfaction s "
+        "JOIN view_sla_customers c ON c.customer_id = s.customer_id "
+        f"WHERE s.occurred_at >= ? AND s.occurred_at < ?{where} GROUP BY s.source "
+        "ORDER BY s.source",
+        (iso(start), iso(end), *params),
+    )
+    figures = [
+        SatisfactionFigures(str(source), int(count), int(total) / int(count))
+        for source, count, total in rows
+    ]
+    count = sum(f.count for f in figures)
+    total = sum(f.count * (f.average or 0) for f in figures)
+    figures.append(SatisfactionFigures("all", count, total / count if count else None))
+    return figures
+
+
+def _handovers(
+    tx: Transaction, start: datetime, end: datetime, segment: str | None
+) -> list[Handover]:
+    where, params = _segment_clause(segment, "c")
+    rows = tx.fetchall(
+        "SELECT c.code, h.occurred_at, h.previous, h.owner, h.reason, h.version "
+        "FROM view_monthly_handovers h JOIN view_sla_customers c ON c.customer_id = h.customer_id "
+        f"WHERE h.occurred_at >= ? AND h.occurred_at < ?{where} "
+        "ORDER BY h.occurred_at, c.code, h.version",
+        (iso(start), iso(end), *params),
+    )
+    return [
+        Handover(str(code), from_iso(at), previous, str(owner), str(reason))
+        for code, at, previous, owner, reason, _ in rows
+    ]

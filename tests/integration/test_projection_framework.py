@@ -1,0 +1,518 @@
+"""Keeping views current, on SQLite and PostgreSQL: every event applied exactly once,
+rows and positions committed together, gaps in the log passed over, rebuilds that
+match incremental catch-up, and views rebuilt when their logic changes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from ledger import commands as c
+from ledger.application import Ledger
+from ledger.domain.base import CustomerEvent
+from ledger.errors import InvalidInputError
+from ledger.storage import Storage, resolve
+from projections.customer360 import Customer360, as_of
+from projections.recorded import RecordedVersions
+from projections.store import Transaction
+from projections.views import Views
+
+ACTOR = "li.wei"
+
+
+# ------------------------------------------------------------------- helpers
+def register(app: Ledger, name: str) -> str:
+    receipt = app.register_customer(
+        c.RegisterCustomer(actor=ACTOR, name=name, segment="airport", owner="zhang.min")
+    )
+    return receipt.customer_code
+
+
+def busy_week(app: Ledger, code: str) -> None:
+    """A week of work with one customer: contacts, a complaint worked through, a lead."""
+    app.log_contact(
+        c.LogContact(
+            actor=ACTOR, customer=code, channel="phone", direction="inbound", summary="Asked"
+        )
+    )
+    complaint = app.file_complaint(
+        c.FileComplaint(
+            actor=ACTOR, customer=code, category="service", description="Late", channel="email"
+        )
+    ).subject
+    app.acknowledge_complaint(c.AcknowledgeComplaint(actor=ACTOR, customer=code, case=complaint))
+    app.resolve_complaint(
+        c.ResolveComplaint(actor=ACTOR, customer=code, case=complaint, resolution="Refund")
+    )
+    app.create_lead(c.CreateLead(actor=ACTOR, customer=code, title="Lounge"))
+    app.record_satisfaction(
+        c.RecordSatisfaction(actor=ACTOR, customer=code, score=4, source="survey")
+    )
+
+
+def log_call(app: Ledger, code: str, summary: str = "Called back") -> None:
+    app.log_contact(
+        c.LogContact(
+            actor=ACTOR, customer=code, channel="phone", direction="outbound", summary=summary
+        )
+    )
+
+
+def customer_events(app: Ledger) -> dict[str, list[CustomerEvent]]:
+    streams: dict[str, list[CustomerEvent]] = {}
+    for row in app.list_customers():
+        customer_id = app.resolve_customer(row.code)
+        streams[str(customer_id)] = [
+            e for e in app.events.get(customer_id) if isinstance(e, CustomerEvent)
+        ]
+    return streams
+
+
+def computed_docs(app: Ledger) -> dict[str, dict[str, Any]]:
+    """The 360 of every customer, folded afresh from all its events."""
+    return {key: as_of(UUID(key), events) for key, events in customer_events(app).items()}
+
+
+def stored_docs(views: Views) -> dict[str, dict[str, Any]]:
+    import json
+
+    with views.store.transaction() as tx:
+        rows = tx.fetchall("SELECT customer_id, doc FROM view_customer360")
+    return {str(customer_id): json.loads(doc) for customer_id, doc in rows}
+
+
+def view_rows(views: Views) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every view's tables, in a stable order."""
+    with views.store.transaction() as tx:
+        return {
+            table: sorted(tx.fetchall(f"SELECT * FROM {table}"), key=repr)
+            for projection in views.projections
+            for table in projection.tables
+        }
+
+
+def positions(views: Views) -> dict[str, int]:
+    return {status.name: status.position for status in views.status()}
+
+
+def events_in_log(app: Ledger) -> int:
+    return sum(len(events) for events in customer_events(app).values())
+
+
+@pytest.fixture
+def views(ledger_app: Ledger, storage: Storage) -> Iterator[Views]:
+    created = Views(ledger_app, storage)
+    yield created
+    created.close()
+
+
+# ------------------------------------------------------------------ catch-up
+def test_catching_up_applies_every_event_of_every_customer_exactly_once(
+    ledger_app: Ledger, views: Views
+) -> None:
+    for name in ("Capital Airport", "Harbour Freight"):
+        busy_week(ledger_app, register(ledger_app, name))
+
+    applied = views.catch_up()
+
+    docs = stored_docs(views)
+    assert applied == events_in_log(ledger_app)
+    assert docs == computed_docs(ledger_app)
+    assert all(sum(doc["counts"].values()) == doc["version"] for doc in docs.values())
+
+
+def test_a_second_catch_up_applies_nothing_and_changes_nothing(
+    ledger_app: Ledger, views: Views
+) -> None:
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    views.catch_up()
+    before = view_rows(views)
+
+    applied = views.catch_up()
+
+    assert applied == 0
+    assert view_rows(views) == before
+
+
+def test_a_catch_up_applies_only_what_was_recorded_since_the_last_one(
+    ledger_app: Ledger, views: Views
+) -> None:
+    code = register(ledger_app, "Capital Airport")
+    views.catch_up()
+    busy_week(ledger_app, code)
+
+    applied = views.catch_up(["customer360"])
+
+    assert applied == events_in_log(ledger_app) - 1
+    assert stored_docs(views) == computed_docs(ledger_app)
+
+
+def test_catching_up_one_view_leaves_the_others_where_they_were(
+    ledger_app: Ledger, views: Views
+) -> None:
+    register(ledger_app, "Capital Airport")
+
+    views.catch_up(["recorded"])
+
+    head = ledger_app.recorder.max_notification_id()
+    assert positions(views) == {n: head if n == "recorded" else 0 for n in views.names()}
+    assert stored_docs(views) == {}
+
+
+def test_an_unknown_view_name_is_refused_with_the_names_there_are(views: Views) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        views.catch_up(["customer361"])
+
+    assert str(refused.value) == (
+        f"unknown projection 'customer361': choose from {', '.join(views.names())}"
+    )
+
+
+# --------------------------------------------------------------- concurrency
+class Follower(threading.Thread):
+    """A separate follower, as another process would be: its own Ledger and Views,
+    catching up each time it is told to (a SQLite connection stays in its thread)."""
+
+    def __init__(self, storage: Storage, rounds: threading.Barrier, **views: Any) -> None:
+        super().__init__()
+        self.storage, self.rounds, self.views_options = storage, rounds, views
+        # Opened here: the library's own table set-up is not made for racing starts.
+        self.app = Ledger(env=storage.env)
+        self.applied = 0
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        app = self.app
+        views = Views(app, self.storage, **self.views_options)
+        try:
+            while True:
+                self.rounds.wait(timeout=30)
+                self.applied += views.catch_up()
+                self.rounds.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            pass  # the test is over
+        except BaseException as error:  # surfaced by the test's assertions
+            self.failure = error
+            self.rounds.abort()
+        finally:
+            views.close()
+            app.close()
+
+
+def test_two_followers_catching_up_at_once_build_the_view_one_would(
+    ledger_app: Ledger, views: Views, storage: Storage
+) -> None:
+    codes = [register(ledger_app, name) for name in ("Capital Airport", "Harbour Freight")]
+    rounds = threading.Barrier(3)
+    followers = [Follower(storage, rounds) for _ in range(2)]
+    for follower in followers:
+        follower.start()
+
+    for round_ in range(4):
+        for code in codes:
+            if round_ % 2:
+                busy_week(ledger_app, code)
+            else:
+                log_call(ledger_app, code)
+        rounds.wait(timeout=30)  # both catch up at once ...
+        rounds.wait(timeout=30)  # ... and are done
+    rounds.abort()
+    for follower in followers:
+        follower.join(timeout=30)
+
+    docs = stored_docs(views)
+    assert [f.failure for f in followers] == [None, None]
+    assert sum(f.applied for f in followers) == events_in_log(ledger_app)
+    assert docs == computed_docs(ledger_app)
+    assert all(sum(doc["counts"].values()) == doc["version"] for doc in docs.values())
+
+
+def test_a_catch_up_that_read_the_positions_before_another_committed_applies_nothing_twice(
+    ledger_app: Ledger, storage: Storage
+) -> None:
+    """The interleaving that row locks alone miss: the second follower has begun its
+    batch (and found no positions to lock, as on a fresh or just-rebuilt view) when
+    the first commits the same events. It must wait its turn, then skip them."""
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    in_batch, first_done = threading.Event(), threading.Event()
+
+    class HesitantCustomer360(Customer360):
+        def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
+            in_batch.set()
+            # Long enough for the first follower to commit, unless it is made to wait.
+            first_done.wait(timeout=1)
+            super().process(tx, events)
+
+    go = threading.Barrier(2)
+    second = Follower(storage, go, projections=[HesitantCustomer360(), RecordedVersions()])
+    second.start()
+    go.wait(timeout=10)
+    in_batch.wait(timeout=10)
+    first = Views(ledger_app, storage, [Customer360(), RecordedVersions()])
+
+    first_applied = first.catch_up()
+    first_done.set()
+    go.wait(timeout=30)
+    go.abort()
+    second.join(timeout=30)
+
+    docs = stored_docs(first)
+    first.close()
+    assert second.failure is None
+    assert first_applied + second.applied == events_in_log(ledger_app)
+    assert docs == computed_docs(ledger_app)
+    assert all(sum(doc["counts"].values()) == doc["version"] for doc in docs.values())
+
+
+def test_a_view_reset_by_another_process_midway_through_a_catch_up_is_replayed_whole(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    monkeypatch.setattr("projections.views.BATCH", 2)
+    reset = False
+
+    def reset_by_another_process(position: int, head: int) -> None:
+        nonlocal reset
+        if not reset:
+            # What a rebuild elsewhere commits: the view emptied, its position gone.
+            with views.store.transaction() as tx:
+                tx.execute("DELETE FROM view_customer360")
+                tx.execute("DELETE FROM view_tracking WHERE name = ?", ("customer360",))
+            reset = True
+
+    views.catch_up(progress=reset_by_another_process)
+    views.catch_up()
+
+    assert stored_docs(views) == computed_docs(ledger_app)
+
+
+# ------------------------------------------------------------------ failures
+def test_a_failure_in_the_middle_of_a_batch_leaves_every_view_and_position_as_it_was(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = register(ledger_app, "Capital Airport")
+    busy_week(ledger_app, code)
+    views.catch_up()
+    busy_week(ledger_app, code)
+    rows_before, positions_before = view_rows(views), positions(views)
+    write_rows = RecordedVersions.process
+
+    def write_rows_then_fail(
+        self: RecordedVersions, tx: Transaction, events: Sequence[CustomerEvent]
+    ) -> None:
+        write_rows(self, tx, events)
+        raise RuntimeError("the machine lost power")
+
+    monkeypatch.setattr(RecordedVersions, "process", write_rows_then_fail)
+
+    with pytest.raises(RuntimeError):
+        views.catch_up()
+
+    assert view_rows(views) == rows_before
+    assert positions(views) == positions_before
+
+
+def fail(*_: object) -> None:
+    raise RuntimeError("the machine lost power")
+
+
+def test_after_a_failed_catch_up_the_next_one_applies_the_events_once(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = register(ledger_app, "Capital Airport")
+    views.catch_up()
+    busy_week(ledger_app, code)
+    with monkeypatch.context() as patched:
+        patched.setattr(RecordedVersions, "process", fail)
+        with pytest.raises(RuntimeError):
+            views.catch_up()
+
+    applied = views.catch_up()
+
+    assert applied == events_in_log(ledger_app) - 1
+    assert stored_docs(views) == computed_docs(ledger_app)
+
+
+# ---------------------------------------------------------------------- gaps
+def test_gaps_in_the_notification_ids_are_passed_over(
+    ledger_app: Ledger, views: Views, storage: Storage
+) -> None:
+    code = register(ledger_app, "Capital Airport")
+    views.catch_up()
+    caught_up_at = ledger_app.recorder.max_notification_id()
+    register(ledger_app, "Harbour Freight")  # its directory entries follow its event
+    log_call(ledger_app, code)
+    table, notification_id = (
+        ("ledger_events", "notification_id") if storage.is_postgres else ("stored_events", "rowid")
+    )
+    with views.store.transaction() as tx:
+        # Leave a hole in the middle of what is still to be read: a directory entry's id.
+        tx.execute(
+            f"DELETE FROM {table} WHERE {notification_id} = (SELECT MIN({notification_id}) "
+            f"FROM {table} WHERE {notification_id} > ? AND topic NOT LIKE ?)",
+            (caught_up_at, "ledger.domain.events.%"),
+        )
+
+    views.catch_up()
+
+    assert stored_docs(views) == computed_docs(ledger_app)
+    assert all(status.lag == 0 for status in views.status())
+
+
+@pytest.mark.postgres
+def test_an_id_taken_by_a_rolled_back_insert_is_never_waited_for(
+    postgres_schema_url: str,
+) -> None:
+    storage = resolve(postgres_schema_url, environ={})
+    app = Ledger(env=storage.env)
+    views = Views(app, storage)
+    try:
+        code = register(app, "Capital Airport")
+        views.catch_up()
+        with pytest.raises(RuntimeError), views.store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO ledger_events (originator_id, originator_version, topic, state) "
+                "VALUES (gen_random_uuid(), 1, 'ledger.domain.events:Nothing', '')"
+            )
+            raise RuntimeError("rolled back: the id it drew stays unused")
+        log_call(app, code, "After the gap")
+
+        started = time.perf_counter()
+        views.catch_up()
+
+        assert time.perf_counter() - started < 5
+        doc = stored_docs(views)[str(app.resolve_customer(code))]
+        assert doc["last_contact"]["phone"]["summary"] == "After the gap"
+        assert doc == computed_docs(app)[doc["customer_id"]]
+    finally:
+        views.close()
+        app.close()
+
+
+# ------------------------------------------------------------------ rebuilds
+def test_a_rebuild_gives_the_same_views_as_catching_up_step_by_step(
+    ledger_app: Ledger, views: Views
+) -> None:
+    code = register(ledger_app, "Capital Airport")
+    for _ in range(3):
+        busy_week(ledger_app, code)
+        views.catch_up()
+    incremental = view_rows(views)
+
+    events, seconds = views.rebuild()
+
+    assert events == events_in_log(ledger_app)
+    assert seconds > 0
+    assert view_rows(views) == incremental
+
+
+def test_rebuilding_one_view_leaves_the_others_untouched(ledger_app: Ledger, views: Views) -> None:
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    views.catch_up()
+    with views.store.transaction() as tx:
+        tx.execute("UPDATE view_recorded SET recorded_at = ?", ("untouched",))
+
+    events, _ = views.rebuild(["customer360"])
+
+    with views.store.transaction() as tx:
+        recorded = {row[0] for row in tx.fetchall("SELECT recorded_at FROM view_recorded")}
+    assert events == events_in_log(ledger_app)
+    assert recorded == {"untouched"}
+
+
+def test_a_view_whose_logic_changed_is_rebuilt_on_the_next_catch_up(
+    ledger_app: Ledger, views: Views, storage: Storage
+) -> None:
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    views.catch_up()
+    with views.store.transaction() as tx:
+        tx.execute("UPDATE view_customer360 SET name = ?", ("built by the old logic",))
+
+    class Customer360Revised(Customer360):
+        version = "2"
+
+    revised = Views(ledger_app, storage, [Customer360Revised(), RecordedVersions()])
+    try:
+        stale_before = {s.name: s.stale for s in revised.status()}
+        revised.catch_up()
+
+        with revised.store.transaction() as tx:
+            names = {row[0] for row in tx.fetchall("SELECT name FROM view_customer360")}
+            tracked = dict(tx.fetchall("SELECT name, version FROM view_tracking"))
+        tracked = {name: tracked[name] for name in revised.names()}
+        assert stale_before == {"customer360": True, "recorded": False}
+        assert names == {"Capital Airport"}
+        assert tracked == {"customer360": "2", "recorded": "1"}
+        assert stored_docs(revised) == computed_docs(ledger_app)
+        assert not any(s.stale for s in revised.status())
+    finally:
+        revised.close()
+
+
+def test_a_view_built_by_the_same_logic_is_not_rebuilt(ledger_app: Ledger, views: Views) -> None:
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    views.catch_up()
+    with views.store.transaction() as tx:
+        tx.execute("UPDATE view_customer360 SET name = ?", ("kept",))
+
+    views.catch_up()
+
+    with views.store.transaction() as tx:
+        assert tx.fetchall("SELECT name FROM view_customer360") == [("kept",)]
+
+
+# -------------------------------------------------------------------- status
+def test_status_shows_each_views_position_the_head_and_the_lag(
+    ledger_app: Ledger, views: Views
+) -> None:
+    code = register(ledger_app, "Capital Airport")
+    views.catch_up(["customer360"])
+    caught_up_at = ledger_app.recorder.max_notification_id() or 0
+    log_call(ledger_app, code)
+    head = ledger_app.recorder.max_notification_id() or 0
+
+    statuses = {s.name: s for s in views.status()}
+
+    assert [(s.position, s.head, s.lag, s.stale) for s in statuses.values()] == [
+        (caught_up_at, head, head - caught_up_at, False)
+        if name == "customer360"
+        else (0, head, head, False)
+        for name in views.names()
+    ]
+
+
+def test_a_follower_applies_what_is_recorded_while_it_runs(
+    ledger_app: Ledger, views: Views, storage: Storage
+) -> None:
+    code = register(ledger_app, "Capital Airport")
+    stop = threading.Event()
+    applied: list[int] = []
+
+    def follow() -> None:
+        follower = Views(Ledger(env=storage.env), storage)
+        try:
+            follower.follow(stop.is_set, on_progress=applied.append, poll_seconds=0.05)
+        finally:
+            follower.close()
+            follower.app.close()
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    try:
+        log_call(ledger_app, code, "Heard by the follower")
+        deadline = time.monotonic() + 10
+        while any(s.lag for s in views.status()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+    assert not thread.is_alive()
+    assert sum(applied) == events_in_log(ledger_app)
+    doc = stored_docs(views)[str(ledger_app.resolve_customer(code))]
+    assert doc["last_contact"]["phone"]["summary"] == "Heard by the follower"

@@ -1,0 +1,443 @@
+"""The property every view must have, on SQLite and PostgreSQL: whatever valid
+commands were recorded, and whenever the views caught up along the way (in
+whatever batch sizes), the views kept incrementally equal the views after a full
+rebuild; and each customer 360 equals the one folded afresh from its events."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import projections.views as views_module
+from ledger import commands as c
+from ledger.application import Ledger
+from ledger.domain.base import CustomerEvent
+from ledger.domain.customer import Customer
+from ledger.errors import LedgerError
+from ledger.storage import Storage, resolve
+from ledger.vocabulary import Channel, OpportunityStage
+from projections.customer360 import as_of
+from projections.views import Views
+from tests.conftest import POSTGRES_URL, postgres_or_skip
+
+ACTOR = "li.wei"
+# Early January 2026: every generated time is in the past, in a shuffled order.
+BASE = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+CHANNELS = [channel.value for channel in Channel]
+STAGES = [stage.value for stage in OpportunityStage]
+OWNERS = ["li.wei", "zhang.min", "chen.jing"]
+TEXT_FIELDS = ("summary", "description", "title", "reason", "resolution", "answer", "agenda")
+
+
+# ---------------------------------------------------------------- databases
+@contextmanager
+def fresh_storage(backend: str) -> Iterator[Storage]:
+    """A new empty database for one example (hypothesis does not reset fixtures)."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield resolve(str(Path(folder) / "ledger.sqlite3"), environ={})
+        return
+    import psycopg
+
+    schema = f"ledger_property_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        separator = "&" if "?" in POSTGRES_URL else "?"
+        yield resolve(f"{POSTGRES_URL}{separator}schema={schema}", environ={})
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+# ------------------------------------------------------------------ commands
+@dataclass(frozen=True)
+class Step:
+    """One generated step: which command, for which customer, about which of its
+    things (`pick`), and a number that varies its details and its time."""
+
+    action: str
+    customer: int
+    pick: int
+    variant: int
+
+    def about(self, code: str) -> dict[str, Any]:
+        """What every command carries: who, which customer, when it happened (mostly
+        back-dated to a shuffled hour, sometimes now)."""
+        when = None if self.variant % 5 == 0 else BASE + timedelta(hours=self.variant)
+        return {"actor": ACTOR, "customer": code, "occurred_at": when}
+
+    def text(self, what: str) -> str:
+        return f"{what} {self.variant}"
+
+
+Command = Callable[[Ledger, str, Customer, Step], object]
+
+
+def of_kind(customer: Customer, *kinds: str, status: str | None = None) -> list[str]:
+    return sorted(
+        (
+            case_id
+            for case_id, case in customer.cases.items()
+            if case["kind"] in kinds and status in (None, case["status"])
+        ),
+        key=lambda case_id: (len(case_id), case_id),
+    )
+
+
+def chosen(ids: list[str], step: Step) -> str | None:
+    return ids[step.pick % len(ids)] if ids else None
+
+
+def on_case(kinds: tuple[str, ...], method: str, build: Callable[[str, str, Step], Any]) -> Command:
+    """A command about one existing case of those kinds, whatever its state: refusals
+    are part of what is generated."""
+
+    def run(app: Ledger, code: str, customer: Customer, step: Step) -> object:
+        case = chosen(of_kind(customer, *kinds), step)
+        return None if case is None else getattr(app, method)(build(code, case, step))
+
+    return run
+
+
+def plain(method: str, build: Callable[[str, Customer, Step], Any]) -> Command:
+    def run(app: Ledger, code: str, customer: Customer, step: Step) -> object:
+        command = build(code, customer, step)
+        return None if command is None else getattr(app, method)(command)
+
+    return run
+
+
+def present_people(customer: Customer) -> list[str]:
+    return sorted(pid for pid, person in customer.people.items() if person["present"])
+
+
+def correction(app: Ledger, code: str, customer: Customer, step: Step) -> object:
+    """Correct a field of an earlier event: its time, its words, a score, a channel."""
+    version = customer.version - step.pick % customer.version
+    target = app.event_at(customer.id, version)
+    moved = (BASE + timedelta(hours=step.variant, minutes=30)).isoformat()
+    candidates = [("occurred_at", moved)]
+    candidates += [(f, step.text("corrected")) for f in TEXT_FIELDS if hasattr(target, f)]
+    if hasattr(target, "score"):
+        candidates.append(("score", str(1 + step.variant % 5)))
+    if hasattr(target, "channel"):
+        candidates.append(("channel", CHANNELS[step.variant % len(CHANNELS)]))
+    if hasattr(target, "planned_for"):
+        candidates.append(("planned_for", moved))
+    field, value = candidates[step.variant % len(candidates)]
+    return app.record_correction(
+        c.RecordCorrection(
+            actor=ACTOR, customer=code, version=version, reason="typo", changes={field: value}
+        )
+    )
+
+
+def _contact(code: str, customer: Customer, s: Step) -> Any:
+    return c.LogContact(
+        **s.about(code), channel=CHANNELS[s.variant % len(CHANNELS)],
+        direction="inbound" if s.variant % 2 else "outbound",
+        people=present_people(customer)[: s.pick % 2], summary=s.text("call"),
+    )  # fmt: skip
+
+
+def _visit_report(code: str, customer: Customer, s: Step) -> Any:
+    planned = of_kind(customer, "visit", status="planned")
+    return c.ReportVisit(
+        **s.about(code), visit=chosen(planned, s) if s.pick % 2 else None,
+        purpose="maintenance", kind="problem_handling", summary=s.text("visit"),
+        outcome="ABCDE"[s.variant % 5], problems_pending=[s.text("pending")][: s.pick % 2],
+        commitments=[c.PromisedCommitment(description=s.text("promise"))][: s.variant % 2],
+    )  # fmt: skip
+
+
+def _open_opportunity(code: str, customer: Customer, s: Step) -> Any:
+    leads = of_kind(customer, "opportunity", status="lead")
+    return c.OpenOpportunity(
+        **s.about(code), lead=chosen(leads, s) if s.pick % 2 else None,
+        title=s.text("deal"), stage=STAGES[s.variant % len(STAGES)],
+    )  # fmt: skip
+
+
+def _assess(code: str, customer: Customer, s: Step) -> Any:
+    person = chosen(present_people(customer), s)
+    if person is None:
+        return None
+    status = ("positive", "neutral", "negative")[s.variant % 3]
+    return c.AssessRelationship(**s.about(code), case=person, relationship_status=status)
+
+
+COMPLAINT = ("complaint",)
+OPPORTUNITY = ("opportunity",)
+
+COMMANDS: dict[str, Command] = {
+    "contact": plain("log_contact", _contact),
+    "satisfaction": plain(
+        "record_satisfaction",
+        lambda code, _, s: c.RecordSatisfaction(
+            **s.about(code), score=1 + s.variant % 5, source="survey"
+        ),
+    ),
+    "file": plain(
+        "file_complaint",
+        lambda code, _, s: c.FileComplaint(
+            **s.about(code), category="service", description=s.text("complaint"), channel="email"
+        ),
+    ),
+    "acknowledge": on_case(
+        COMPLAINT,
+        "acknowledge_complaint",
+        lambda code, case, s: c.AcknowledgeComplaint(**s.about(code), case=case),
+    ),
+    "pause": on_case(
+        COMPLAINT,
+        "pause_complaint",
+        lambda code, case, s: c.PauseComplaint(**s.about(code), case=case, reason="waiting"),
+    ),
+    "resume": on_case(
+        COMPLAINT,
+        "resume_complaint",
+        lambda code, case, s: c.ResumeComplaint(**s.about(code), case=case),
+    ),
+    "resolve": on_case(
+        COMPLAINT,
+        "resolve_complaint",
+        lambda code, case, s: c.ResolveComplaint(
+            **s.about(code), case=case, resolution=s.text("fixed")
+        ),
+    ),
+    "reopen": on_case(
+        COMPLAINT,
+        "reopen_complaint",
+        lambda code, case, s: c.ReopenComplaint(**s.about(code), case=case, reason="again"),
+    ),
+    "inquiry": plain(
+        "receive_inquiry",
+        lambda code, _, s: c.ReceiveInquiry(
+            **s.about(code), channel="phone", title=s.text("question")
+        ),
+    ),
+    "answer": on_case(
+        ("inquiry",),
+        "answer_inquiry",
+        lambda code, case, s: c.AnswerInquiry(**s.about(code), case=case, answer=s.text("answer")),
+    ),
+    "escalate": on_case(
+        ("complaint", "inquiry"),
+        "raise_escalation",
+        lambda code, case, s: c.RaiseEscalation(
+            **s.about(code),
+            case=case,
+            level=1 + s.variant % 3,
+            to="head of service",
+            reason=s.text("escalated"),
+        ),
+    ),
+    "settle": on_case(
+        ("escalation",),
+        "resolve_escalation",
+        lambda code, case, s: c.ResolveEscalation(**s.about(code), case=case, resolution="done"),
+    ),
+    "lead": plain(
+        "create_lead", lambda code, _, s: c.CreateLead(**s.about(code), title=s.text("lead"))
+    ),
+    "open": plain("open_opportunity", _open_opportunity),
+    "stage": on_case(
+        OPPORTUNITY,
+        "change_opportunity_stage",
+        lambda code, case, s: c.ChangeOpportunityStage(
+            **s.about(code), case=case, stage=STAGES[s.variant % len(STAGES)]
+        ),
+    ),
+    "follow_up": on_case(
+        OPPORTUNITY,
+        "log_follow_up",
+        lambda code, case, s: c.LogFollowUp(
+            **s.about(code), case=case, summary=s.text("follow-up")
+        ),
+    ),
+    "win": on_case(
+        OPPORTUNITY,
+        "win_opportunity",
+        lambda code, case, s: c.WinOpportunity(**s.about(code), case=case),
+    ),
+    "lose": on_case(
+        OPPORTUNITY,
+        "lose_opportunity",
+        lambda code, case, s: c.LoseOpportunity(**s.about(code), case=case, reason="price"),
+    ),
+    "commit": plain(
+        "make_commitment",
+        lambda code, _, s: c.MakeCommitment(**s.about(code), description=s.text("promise")),
+    ),
+    "fulfil": on_case(
+        ("commitment",),
+        "fulfil_commitment",
+        lambda code, case, s: c.FulfilCommitment(**s.about(code), case=case),
+    ),
+    "person": plain(
+        "add_key_person",
+        lambda code, _, s: c.AddKeyPerson(
+            **s.about(code),
+            name=s.text("person"),
+            decision_role=("decision_maker", "advisor", "gatekeeper")[s.variant % 3],
+        ),
+    ),
+    "assess": plain("assess_relationship", _assess),
+    "plan_visit": plain(
+        "plan_visit",
+        lambda code, _, s: c.PlanVisit(
+            **s.about(code),
+            planned_for=BASE + timedelta(days=s.variant),
+            purpose="new_project",
+            kind="first_visit",
+            agenda=s.text("agenda"),
+        ),
+    ),
+    "report_visit": plain("report_visit", _visit_report),
+    "cancel_visit": on_case(
+        ("visit",),
+        "cancel_visit",
+        lambda code, case, s: c.CancelVisit(**s.about(code), case=case),
+    ),
+    "owner": plain(
+        "assign_owner",
+        lambda code, _, s: c.AssignOwner(
+            **s.about(code), owner=OWNERS[s.variant % len(OWNERS)], reason="handover"
+        ),
+    ),
+    "terminate": plain(
+        "terminate_relationship",
+        lambda code, _, s: c.TerminateRelationship(
+            **s.about(code),
+            reason="tender lost",
+            root_cause="price",
+            head_office_ref=f"HO-{s.variant}",
+        ),
+    ),
+    "reactivate": plain(
+        "reactivate_relationship",
+        lambda code, _, s: c.ReactivateRelationship(**s.about(code), repair_plan="reviews"),
+    ),
+    "correct": correction,
+}
+CATCH_UP = "catch up"
+
+steps = st.builds(
+    Step,
+    action=st.sampled_from([*COMMANDS, CATCH_UP, CATCH_UP, "correct"]),
+    customer=st.integers(0, 2),
+    pick=st.integers(0, 7),
+    variant=st.integers(0, 47),
+)
+
+
+# ------------------------------------------------------------------ the test
+def view_rows(views: Views) -> dict[str, list[tuple[Any, ...]]]:
+    with views.store.transaction() as tx:
+        return {
+            table: sorted(tx.fetchall(f"SELECT * FROM {table}"), key=repr)
+            for projection in views.projections
+            for table in projection.tables
+        }
+
+
+def stored_360s(views: Views) -> dict[str, Any]:
+    with views.store.transaction() as tx:
+        rows = tx.fetchall("SELECT customer_id, doc FROM view_customer360")
+    return {str(customer_id): json.loads(doc) for customer_id, doc in rows}
+
+
+def folded_360s(app: Ledger, codes: list[str]) -> dict[str, Any]:
+    folded = {}
+    for code in codes:
+        customer_id = app.resolve_customer(code)
+        events = [e for e in app.events.get(customer_id) if isinstance(e, CustomerEvent)]
+        folded[str(customer_id)] = as_of(customer_id, events)
+    return folded
+
+
+def record(app: Ledger, code: str, step: Step) -> None:
+    customer = app.get_customer(code)
+    # Refused in this state: nothing is written, and the history goes on.
+    with contextlib.suppress(LedgerError):
+        COMMANDS[step.action](app, code, customer, step)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    customers=st.integers(1, 3),
+    plan=st.lists(steps, min_size=20, max_size=60),
+    batch=st.sampled_from([1, 2, 3, 7, 2000]),
+)
+def views_kept_up_equal_views_rebuilt(
+    backend: str, customers: int, plan: list[Step], batch: int
+) -> None:
+    with (
+        fresh_storage(backend) as storage,
+        mock.patch.object(views_module, "BATCH", batch),
+    ):
+        app = Ledger(env=storage.env)
+        views = Views(app, storage)
+        try:
+            codes = [
+                app.register_customer(
+                    c.RegisterCustomer(
+                        actor=ACTOR, name=f"Customer {n}", segment="airport", owner="li.wei",
+                        occurred_at=BASE,
+                    )
+                ).customer_code
+                for n in range(customers)
+            ]  # fmt: skip
+            for step in plan:
+                if step.action == CATCH_UP:
+                    # Sometimes as a new process would: its own Views on the same database.
+                    if step.variant % 2:
+                        views.catch_up()
+                    else:
+                        other = Views(app, storage)
+                        other.catch_up()
+                        other.close()
+                else:
+                    record(app, codes[step.customer % customers], step)
+            views.catch_up()
+            kept_up = view_rows(views)
+            docs = stored_360s(views)
+
+            views.rebuild()
+
+            assert view_rows(views) == kept_up
+            assert docs == folded_360s(app, codes)
+            assert all(sum(d["counts"].values()) == d["version"] for d in docs.values())
+        finally:
+            views.close()
+            app.close()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_views_kept_up_along_random_histories_equal_views_rebuilt_from_the_log(
+    backend: str,
+) -> None:
+    if backend == "postgres":
+        postgres_or_skip()
+
+    views_kept_up_equal_views_rebuilt(backend)
