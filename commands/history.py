@@ -71,6 +71,10 @@ def history(
         views.catch_up(["recorded"])
         with views.store.transaction() as tx:
             known = RecordedVersions.version_as_of(tx, state.id, moment)
+        if known == 0:
+            raise click.ClickException(
+                f"{customer} had not been recorded yet at {as_of}: try a later --as-of"
+            )
         events = [e for e in events if e.originator_version <= known]
         if 0 < known < state.version:
             state = obj.ledger(writing=False).repository.get(state.id, version=known)

@@ -295,3 +295,13 @@ def test_history_with_a_bad_as_of_is_a_usage_error(cli: LedgerCli, customer: str
         "--as-of 'last week' is not a date or time: use YYYY-MM-DD or YYYY-MM-DDTHH:MM "
         "(optionally with a UTC offset)",
     )
+
+
+def test_history_as_of_before_the_customer_was_recorded_is_refused(
+    cli: LedgerCli, customer: str
+) -> None:
+    result = cli.run("history", customer, "--as-of", "2000-01-01")
+
+    assert_refused(
+        result, f"{customer} had not been recorded yet at 2000-01-01: try a later --as-of"
+    )
