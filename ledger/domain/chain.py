@@ -27,18 +27,25 @@ NOT_HASHED = frozenset({"originator_id", "originator_version", "event_hash", "cl
 def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any]) -> str:
     """The hash of one event; `content` holds its fields, `previous_hash` included."""
     body = {k: v for k, v in content.items() if k not in NOT_HASHED}
+    return hash_body(stream_id, version, topic, body)
+
+
+def hash_body(stream_id: UUID, version: int, topic: str, body: dict[str, Any]) -> str:
+    """`event_hash` for content already without the fields that are not hashed
+    (the audit's fast path over millions of stored rows)."""
     material = _ENCODER.encode([str(stream_id), version, topic, body])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 def _canonical(value: Any) -> Any:
-    """Datetimes and UUIDs as strings; anything else is not event content."""
+    """Datetimes and UUIDs in the tagged form the event store's JSON transcoder writes
+    (`{"_type_": ..., "_data_": ...}`), so an audit can hash a stored row decoded as
+    plain JSON, without building a single Python object per value."""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return {"_type_": "datetime_iso", "_data_": value.isoformat()}
     if isinstance(value, UUID):
-        return str(value)
+        return {"_type_": "uuid_hex", "_data_": value.hex}
     raise TypeError(f"cannot hash a {type(value).__name__}: events hold JSON-able values only")
-
 
 # Built once: `json.dumps` with options builds a new encoder per call, which is most
 # of the cost of hashing an event during an audit of millions.
