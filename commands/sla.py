@@ -82,13 +82,13 @@ CSV_COLUMNS = tuple(
 def sla() -> None:
     """Service targets (DESIGN.md §4): breaches, cases at risk, and the breach sweep.
 
-    Targets: an inquiry's first answer within 10 business minutes; a complaint
+    By default: an inquiry's first answer within 10 business minutes; a complaint
     resolved within 4 business hours (the clock stops while it waits on the
     customer); a follow-up on every open lead or opportunity at least every 30
     days; each commitment kept by the end of its due day; each owner visits at
-    least 50% of their active customers every calendar month. Business time runs
-    on the calendar in the configuration ([calendar]); each case keeps the policy
-    ([sla]) in force when it opened.
+    least 50% of their active customers every calendar month. The [sla] table of
+    the configuration changes the targets for cases opened from then on (each case
+    keeps the policy it opened under); business time runs on the [calendar].
     """
 
 
@@ -176,8 +176,10 @@ def at_risk(
     as_of: str | None,
     output_format: str | None,
 ) -> None:
-    """Open cases past the at-risk share (75% by default) of their target but not
-    yet due as of --as-of, by due time; paused complaints are not at risk.
+    """Cases near their deadline as of --as-of, by due time.
+
+    A case is at risk while it is open and not yet due once the at-risk share of
+    its target (75% by default) has passed; a paused complaint is not at risk.
 
     Owners are at risk once that share of the month has passed with their visit
     coverage still short of the target.
@@ -207,8 +209,10 @@ def at_risk(
 @format_option
 @pass_ledger
 def sweep(obj: LedgerContext, escalate: bool, output_format: str | None) -> None:
-    """Record each newly detected breach as an SlaBreached event in its customer's
-    history, acting as --as STAFF.
+    """Record each new breach in its customer's history.
+
+    Each breach detected now and not yet recorded becomes an SlaBreached event in
+    its customer's stream, recorded by the staff member named with --as.
 
     Running it again records nothing new, and two sweeps at once record each breach
     once: every breach (and escalation) has its own command id. Visit coverage

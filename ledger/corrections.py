@@ -37,6 +37,7 @@ FIXED_FIELDS = frozenset(
         "code",
         "previous_hash",
         "event_hash",
+        "sla_policy",  # the policy a case opened under is a fact of record
     }
 )
 

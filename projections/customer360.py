@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Sequence
-from functools import singledispatch
+from functools import cache, singledispatch
 from typing import Any
 from uuid import UUID
 
@@ -45,7 +45,8 @@ class Customer360(Projection):
     )
 
     def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
-        ids = sorted({str(e.originator_id) for e in events})
+        keys = [str(e.originator_id) for e in events]
+        ids = sorted(set(keys))
         docs: dict[str, Doc] = {}
         for chunk in _chunks(ids, 500):
             for customer_id, doc in tx.fetchall(
@@ -54,8 +55,7 @@ class Customer360(Projection):
                 chunk,
             ):
                 docs[str(customer_id)] = json.loads(doc)
-        for event in events:
-            key = str(event.originator_id)
+        for key, event in zip(keys, events, strict=True):
             doc = docs.get(key)
             if doc is None:
                 doc = docs[key] = new_doc(key)
@@ -145,27 +145,45 @@ def apply_event(doc: Doc, event: CustomerEvent) -> None:
 
 
 def _remember_in_timeline(doc: Doc, event: CustomerEvent, at: str) -> None:
+    timeline = doc["timeline"]
+    version = event.originator_version
+    if len(timeline) >= TIMELINE_LENGTH and (at, version) < _timeline_key(timeline[0]):
+        return  # older than everything kept: it would be dropped at once
     entry = {
-        "v": event.originator_version,
+        "v": version,
         "occurred_at": at,
         "event": type(event).__name__,
         "actor": event.actor,
         "payload": _payload(event),
         "text": describe(event, _names(doc)),
     }
-    timeline = doc["timeline"]
+    in_order = not timeline or _timeline_key(timeline[-1]) <= (at, version)
     timeline.append(entry)
-    timeline.sort(key=lambda e: (e["occurred_at"], e["v"]))
+    if not in_order:  # the timeline is kept sorted: only a back-dated entry moves
+        timeline.sort(key=_timeline_key)
     del timeline[:-TIMELINE_LENGTH]
 
 
+def _timeline_key(entry: dict[str, Any]) -> tuple[str, int]:
+    return entry["occurred_at"], entry["v"]
+
+
+# Values stored as they are; anything else goes through the history's conversion.
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def _payload(event: CustomerEvent) -> dict[str, Any]:
+    payload = {}
+    for name in _payload_fields(type(event)):
+        value = getattr(event, name)
+        payload[name] = value if type(value) in _AS_IS else _plain(value)
+    return payload
+
+
+@cache
+def _payload_fields(event_class: type[CustomerEvent]) -> tuple[str, ...]:
     skip = {"originator_id", "originator_version", "timestamp", "previous_hash", "event_hash"}
-    return {
-        f.name: _plain(getattr(event, f.name))
-        for f in dataclasses.fields(event)
-        if f.name not in skip
-    }
+    return tuple(f.name for f in dataclasses.fields(event_class) if f.name not in skip)
 
 
 def _names(doc: Doc) -> dict[str, str]:
@@ -504,11 +522,14 @@ def _(e: ev.CommitmentFulfilled, doc: Doc, at: str) -> None:
 
 @_handle.register
 def _(e: ev.SatisfactionRecorded, doc: Doc, at: str) -> None:
-    doc["satisfaction"].append(
+    scores = doc["satisfaction"]
+    in_order = not scores or _timeline_key(scores[-1]) <= (at, e.originator_version)
+    scores.append(
         {"v": e.originator_version, "occurred_at": at, "score": e.score, "source": e.source}
     )
-    doc["satisfaction"].sort(key=lambda s: (s["occurred_at"], s["v"]))
-    del doc["satisfaction"][:-SATISFACTION_LENGTH]
+    if not in_order:
+        scores.sort(key=_timeline_key)
+    del scores[:-SATISFACTION_LENGTH]
 
 
 @_handle.register

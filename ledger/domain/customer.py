@@ -752,7 +752,6 @@ class Customer(Aggregate):
         self.check_open(case_id, case, allowed=("open",))
         self._record(CommitmentFulfilled, meta, case_id=case_id, note=note)
 
-
     # ------------------------------------------------------------------- SLA
     def record_breach(
         self, case_id: str, target: str, due_at: datetime, policy_version: str, meta: Meta
