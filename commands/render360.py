@@ -131,7 +131,8 @@ def _state(case: dict[str, Any]) -> str:
 def _table(title: str, columns: list[str]) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for n, column in enumerate(columns):
-        table.add_column(column, overflow="fold", no_wrap=n < len(columns) - 1)
+        # The id column never wraps or shrinks; the others wrap at word boundaries.
+        table.add_column(column, overflow="fold", no_wrap=n == 0, min_width=4 if n == 0 else None)
     return table
 
 

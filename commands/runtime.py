@@ -281,10 +281,9 @@ def emit_rows(
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, header_style="bold")
-    # Short columns never wrap mid-word; the last (usually prose) takes what is left.
+    # The first column (a code or id) never wraps; the others wrap between words.
     for n, (_, heading) in enumerate(columns):
-        last = n == len(columns) - 1
-        table.add_column(heading, overflow="fold", no_wrap=not last)
+        table.add_column(heading, overflow="fold", no_wrap=n == 0)
     for row in rows:
         table.add_row(*[_cell(row.get(key)) for key, _ in columns])
     Console(soft_wrap=False).print(table)
