@@ -198,9 +198,8 @@ def update(
 @click.argument("tier", metavar="TIER", type=click.Choice(TIERS))
 @click.option(
     "--vip/--no-vip",
-    default=False,
-    show_default=True,
-    help="Whether the customer is a VIP after the change (give --vip to keep a VIP flag).",
+    default=None,
+    help="Set or clear the VIP flag (left as it is when neither is given).",
 )
 @click.option("--reason", default="", help="Why the tier changes.")
 @recording_options
@@ -209,7 +208,7 @@ def tier(
     obj: LedgerContext,
     customer_ref: str,
     tier: str,
-    vip: bool,
+    vip: bool | None,
     reason: str,
     **recording: str | None,
 ) -> None:

@@ -311,7 +311,12 @@ class Ledger(Application[UUID]):
     def change_tier(self, command: c.ChangeTier) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: cu.change_tier(command.tier.value, command.vip, command.reason, m),
+            lambda cu, m: cu.change_tier(
+                command.tier.value,
+                cu.vip if command.vip is None else command.vip,
+                command.reason,
+                m,
+            ),
         )
 
     def change_stage(self, command: c.ChangeStage) -> Receipt:

@@ -119,7 +119,7 @@ class ChangeSegment(CustomerCommand):
 
 class ChangeTier(CustomerCommand):
     tier: Tier
-    vip: bool = False
+    vip: bool | None = None  # None keeps the current VIP flag
     reason: OptionalText = ""
 
 

@@ -327,3 +327,14 @@ def test_repeating_a_registration_with_its_command_id_registers_once(cli: Ledger
         "Already recorded: C-00001 (Capital Airport Group), version 1; nothing new was written.\n"
     )
     assert cli.events_recorded() == written
+
+
+def test_changing_the_tier_keeps_the_vip_flag_unless_told(cli: LedgerCli, customer: str) -> None:
+    cli.ok("customer", "tier", customer, "strategic", "--vip", "--reason", "hub")
+
+    cli.ok("customer", "tier", customer, "general", "--reason", "smaller contract")
+    kept = json.loads(cli.ok("customer", "list", "--format", "json"))[0]["vip"]
+    cli.ok("customer", "tier", customer, "strategic", "--no-vip", "--reason", "review")
+    cleared = json.loads(cli.ok("customer", "list", "--format", "json"))[0]["vip"]
+
+    assert (kept, cleared) == (True, False)
