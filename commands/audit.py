@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 @click.group()
 def audit() -> None:
-    """Tamper evidence: hash chains per customer and a ledger-wide digest."""
+    """Tamper evidence (hash chains per stream, a ledger-wide digest) and the read log."""
 
 
 @audit.command()
@@ -28,6 +28,9 @@ def digest(obj: LedgerContext, output_format: str | None) -> None:
     recorded before it was rewritten. No digest is printed for a ledger that
     does not verify.
     """
+    from ledger.access import may_audit
+
+    obj.require(may_audit, "audits are for auditors and executives")
     report = _verify(obj, up_to=None)
     if not report.ok:
         _show_divergences(report, choose_format(obj, output_format))
@@ -65,8 +68,10 @@ def verify(
     the digest's position is recomputed and must give the same digest. Exits 1
     on any divergence.
     """
+    from ledger.access import may_audit
     from ledger.audit import Auditor, parse_digest
 
+    obj.require(may_audit, "audits are for auditors and executives")
     fmt = choose_format(obj, output_format)
     if customer is not None and kept_digest is not None:
         raise click.UsageError("--digest covers the whole ledger: leave out CUSTOMER")
@@ -156,3 +161,65 @@ _SUMMARY_COLUMNS = [
     ("position", "position"),
     ("digest", "digest"),
 ]
+
+
+READ_COLUMNS = (
+    ("at", "When"),
+    ("reader", "Reader"),
+    ("customer", "Customer"),
+    ("view", "View"),
+    ("detail", "Detail"),
+)
+
+
+@audit.command()
+@click.argument("customer", required=False)
+@click.option("--by", "reader", metavar="STAFF", help="Only reads by this staff member.")
+@click.option("--since", metavar="TIME", help="Only reads at or after this time.")
+@click.option("--until", metavar="TIME", help="Only reads before this time.")
+@format_option
+@pass_ledger
+def reads(
+    obj: LedgerContext,
+    customer: str | None,
+    reader: str | None,
+    since: str | None,
+    until: str | None,
+    output_format: str | None,
+) -> None:
+    """Who read which customer's record, through which view, when (oldest first).
+
+    With CUSTOMER, the reads of that customer, including full exports (shown
+    with customer `*`). Every `customer show`, `history`, `brief` and `export` by
+    a person is logged; lists (SLA, churn, reports) are not reads of one record.
+    """
+    from ledger.access import may_audit
+    from ledger.clock import parse_time
+    from projections.reads import ReadLog
+    from projections.reads import reads as read_log
+
+    obj.require(may_audit, "the read log is for auditors and executives")
+    tz = obj.settings.timezone
+    start = parse_time(since, tz, what="--since") if since else None
+    end = parse_time(until, tz, what="--until") if until else None
+    app = obj.ledger(writing=False)
+    customer_id = app.resolve_customer(customer) if customer is not None else None
+    views = obj.views()
+    views.catch_up([ReadLog.name, "customer360"])
+    with views.store.transaction() as tx:
+        found = read_log(tx, customer_id=customer_id, reader=reader, since=start, until=end)
+        codes = dict(tx.fetchall("SELECT customer_id, code FROM view_customer360"))
+    fmt = choose_format(obj, output_format)
+    rows = [
+        {
+            "at": r.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+            if fmt == "table"
+            else r.at.isoformat(),
+            "reader": r.reader,
+            "customer": codes.get(r.customer_id, r.customer_id),
+            "view": r.view,
+            "detail": r.detail,
+        }
+        for r in found
+    ]
+    emit_rows(rows, READ_COLUMNS, fmt, title="Reads", empty="No reads match.")

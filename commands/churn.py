@@ -88,13 +88,19 @@ def list_(
     fmt = choose_format(obj, output_format)
     moment = parse_time(as_of, obj.settings.timezone, what="--as-of") if as_of else now()
     views = obj.views()
+    segment = obj.scope_segment(segment)
+    visible = obj.visible
     if win_back:
         if min_score is not None:
             raise click.UsageError(
                 "--min-score does not apply to --win-back: terminated customers are not scored"
             )
         emit_rows(
-            win_back_list(views, moment, segment=segment, owner=owner, limit=limit),
+            [
+                row
+                for row in win_back_list(views, moment, segment=segment, owner=owner)
+                if visible.allows(row["code"])
+            ][:limit],
             WIN_BACK_COLUMNS,
             fmt,
             title="Win-back: terminated customers",
@@ -109,8 +115,9 @@ def list_(
         segment=segment,
         owner=owner,
         min_score=min_score or 0,
-        limit=limit,
     )
+    # The limit counts what the caller may see.
+    ranked = [r for r in ranked if visible.allows(r.code)][:limit]
     shown = moment.astimezone(obj.settings.timezone)
     emit_rows(
         [r.as_row() for r in ranked],
@@ -120,7 +127,11 @@ def list_(
         empty="No customers to score.",
     )
     if fmt == "table":
-        terminated = len(win_back_list(views, moment, segment=segment, owner=owner))
+        terminated = sum(
+            1
+            for row in win_back_list(views, moment, segment=segment, owner=owner)
+            if visible.allows(row["code"])
+        )
         if terminated:
             click.echo(
                 f"{terminated} terminated customer{'s are' if terminated > 1 else ' is'} on "

@@ -133,11 +133,12 @@ def list_(
     """List customers in code order, optionally filtered."""
     from dataclasses import asdict
 
+    visible = obj.visible
     customers = obj.ledger(writing=False).list_customers(
         segment=segment, owner=owner, stage=stage, tier=tier
     )
     emit_rows(
-        [asdict(row) for row in customers],
+        [asdict(row) for row in customers if visible.allows(row.code)],
         LIST_COLUMNS,
         choose_format(obj, output_format),
         title="Customers",
@@ -294,9 +295,8 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
     from projections.customer360 import customer_360
 
     moment = parse_time(as_of, obj.settings.timezone, what="--as-of") if as_of else None
-    views = obj.views()
-    customer_id = views.app.resolve_customer(reference)
-    doc = customer_360(views, customer_id, moment)
+    customer_id = obj.read_customer(reference, "customer show", detail=as_of or "").id
+    doc = customer_360(obj.views(), customer_id, moment)
     if doc is None:
         raise click.ClickException(
             f"{reference} had not been recorded yet at {as_of}: try a later --as-of"

@@ -42,11 +42,15 @@ def demo(obj: LedgerContext, customers: int, seed: int | None) -> None:
     """
     from datetime import datetime
 
-    from ledger.demo import DEFAULT_SEED, demo_tour, load_demo
+    from ledger.demo import DEFAULT_SEED, demo_tour, history_end, load_demo
+    from ledger.demo_staff import ensure_demo_staff
 
     chosen_seed = DEFAULT_SEED if seed is None else seed
     app = obj.ledger(writing=True)
     timezone = obj.settings.timezone
+    # Accounts first: the leaver's departure is then in the log before the
+    # handovers of their customers, as it happened.
+    ensure_demo_staff(app, history_end(datetime.now(timezone).date(), timezone), obj.actor)
     with _progress_bar(customers) as advance:
         loaded = load_demo(
             app,
@@ -76,6 +80,8 @@ def _progress_bar(total: int) -> Iterator[Callable[[], None]]:
 
 
 def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int) -> None:
+    from ledger.demo_staff import AUDITOR, EXECUTIVE
+
     where = f"{obj.storage.location} ({obj.storage.kind})"
     if loaded.added == 0:
         click.echo(
@@ -89,9 +95,10 @@ def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int)
             f"{loaded.events:,} events in {loaded.seconds:.1f} s (seed {seed}){skipped}."
         )
     click.echo(
-        "Three segments (airport, technology, real_estate); staff such as li.wei, "
-        "zhang.min, chen.jing, wang.fang, wang.qiang; zhao.lei left the company during "
-        "the year and their customers were handed over."
+        "Three segments (airport, technology, real_estate), each with a head (li.wei, "
+        "chen.jing, wang.qiang) and staff (zhang.min, wang.fang, ...); guo.ming is an "
+        "executive, he.ping an auditor, it.admin the admin of the accounts. zhao.lei "
+        "left the company during the year and their customers were handed over."
     )
     showcase = tour.showcase
     if showcase is None:
@@ -136,11 +143,17 @@ def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int)
             "file a complaint: the 4-working-hour clock starts now",
         ),
     ]
+    click.echo(
+        f"\nEvery command runs as a staff account. To look around as the executive:\n"
+        f"  export LEDGER_ACTOR={EXECUTIVE}"
+    )
     click.echo("\nTry next:")
     for command, why in tries:
         click.echo(f"  {command}\n      {why}")
     click.echo(
-        f"\nRecording commands name who acts: add --as {actor}, or export LEDGER_ACTOR={actor}."
+        f"\nRecording as {actor} (the owner) works on their own customers; as {AUDITOR} "
+        "(the auditor) nothing can be recorded, and `ledger audit reads` shows who "
+        "looked at what."
     )
     if needs_db:
         click.echo(

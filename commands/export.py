@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from uuid import UUID
 
 import click
 
@@ -52,7 +53,15 @@ def export(
     start = parse_time(since, obj.settings.timezone, what="--since") if since else None
     app = obj.ledger(writing=False)
     exporter = Exporter(app.recorder, app.mapper)
-    customer_id = app.resolve_customer(customer) if customer is not None else None
+    if customer is not None:
+        customer_id: UUID | None = obj.read_customer(customer, "export", detail=fmt).id
+    else:
+        caller = obj.require(
+            lambda c: c.sees_every_customer,
+            "exporting every customer is for executives and auditors: name a customer",
+        )
+        app.record_read(caller, None, "export", detail=fmt)
+        customer_id = None
     total = exporter.log_length() if customer_id is None else exporter.stream_length(customer_id)
     with _progress(total) as advance:
         records = (

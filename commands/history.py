@@ -62,6 +62,7 @@ def history(
     moment = parse_time(as_of, tz, what="--as-of") if as_of else None
     if start and end and start > end:
         raise click.UsageError("--since is after --until: swap them")
+    obj.read_customer(customer, "history", detail=f"as of {as_of}" if as_of else "")
     state, events = obj.ledger(writing=False).customer_events(customer)
     known = total = len(events)
     if moment is not None:
@@ -90,8 +91,7 @@ def history(
     owner = state.owner or "no owner"
     if moment is not None:
         click.echo(
-            f"As recorded by {moment.astimezone(tz):%Y-%m-%d %H:%M %Z}: "
-            f"{known} of {total} events."
+            f"As recorded by {moment.astimezone(tz):%Y-%m-%d %H:%M %Z}: {known} of {total} events."
         )
     click.echo(
         f"{state.code} {state.name} — segment {state.segment}, {state.tier}"

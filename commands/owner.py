@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from commands.runtime import LedgerContext, pass_ledger, record, recording_options
+from commands.runtime import LedgerContext, build, pass_ledger, record, recording_options
 
 
 @click.group()
@@ -34,3 +34,47 @@ def assign(
         reason=reason,
         **recording,
     )
+
+
+@owner.command("reassign")
+@click.option("--from", "previous", required=True, metavar="STAFF", help="The current owner.")
+@click.option("--to", "new_owner", required=True, metavar="STAFF", help="The new owner.")
+@click.option(
+    "--reason", default="handover after departure", show_default=True, help="Why they move."
+)
+@recording_options
+@pass_ledger
+def reassign(
+    obj: LedgerContext, previous: str, new_owner: str, reason: str, **recording: str | None
+) -> None:
+    """Hand every customer of one owner to another at once (one OwnerAssigned each).
+
+    All of them move in one transaction, or none do. A segment head moves the
+    customers of their own segment; an executive, all of them.
+    """
+    from ledger.clock import parse_time
+    from ledger.commands import ReassignOwner
+
+    payload: dict[str, object] = {
+        "actor": obj.require_actor(),
+        "previous": previous,
+        "owner": new_owner,
+        "reason": reason,
+    }
+    at = recording.pop("occurred_at", None)
+    if at is not None:
+        payload["occurred_at"] = parse_time(at, obj.settings.timezone, what="--at")
+    payload.update({k: v for k, v in recording.items() if v is not None})
+    receipts = obj.ledger(writing=True).reassign_owner(build(ReassignOwner, payload))
+    if not receipts:
+        click.echo(f"{previous} owns no customers you can reassign; nothing was written.")
+        return
+    moved = [r for r in receipts if not r.replayed]
+    for receipt in receipts:
+        click.echo(
+            f"  {receipt.customer_code} ({receipt.customer_name}), version {receipt.version}"
+        )
+    if moved:
+        click.echo(f"Reassigned {len(moved)} customer(s) from {previous} to {new_owner}.")
+    else:
+        click.echo("Already recorded; nothing new was written.")

@@ -20,6 +20,7 @@ def projections() -> None:
 @pass_ledger
 def status(obj: LedgerContext, output_format: str | None) -> None:
     """Each projection's position in the log, the head, and how far behind it is."""
+    obj.caller  # noqa: B018 - any active account may look (no customer content)
     views = obj.views()
     rows = [
         {
@@ -49,6 +50,9 @@ def status(obj: LedgerContext, output_format: str | None) -> None:
 @pass_ledger
 def rebuild(obj: LedgerContext, names: tuple[str, ...]) -> None:
     """Drop projections (all, or those NAMEd) and replay the whole log into them."""
+    from ledger.access import may_run_views
+
+    obj.require(may_run_views, "rebuilding projections is for admins and executives")
     from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
 
     from commands.runtime import stderr_progress
@@ -93,6 +97,9 @@ def run(obj: LedgerContext, seconds: float | None, poll: float) -> None:
     are recorded (LISTEN/NOTIFY), so a separate process or machine can keep the
     views hot; on SQLite it polls.
     """
+    from ledger.access import may_run_views
+
+    obj.require(may_run_views, "following the log is for admins and executives")
     views = obj.views()
     deadline = None if seconds is None else time.monotonic() + seconds
     click.echo(f"Following the log of {obj.storage.location} (Ctrl-C to stop).", err=True)

@@ -67,6 +67,13 @@ def monthly(obj: LedgerContext, month: str, segment: str | None, output_format: 
     from projections.monthly import monthly_report
     from projections.sla import Month
 
+    from ledger.access import AUDITOR, EXECUTIVE, SEGMENT_HEAD
+
+    obj.require(
+        lambda c: c.role in (EXECUTIVE, AUDITOR, SEGMENT_HEAD),
+        "the monthly report covers whole segments: ask your segment head",
+    )
+    segment = obj.scope_segment(segment)
     chosen = Month.parse(month)
     figures = monthly_report(obj.views(), chosen, segment=segment, now=now())
     fmt = choose_format(obj, output_format)

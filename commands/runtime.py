@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from ledger.access import Caller
     from ledger.application import Ledger, Receipt
     from ledger.config import Settings
+    from ledger.domain.customer import Customer
     from ledger.storage import Storage
     from projections.views import Views
+    from projections.visibility import Visibility
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -64,11 +67,71 @@ class LedgerContext:
         return self._views
 
     def require_actor(self) -> str:
-        if not self.actor:
+        """Who acts: --as / LEDGER_ACTOR, else the configuration's `actor` (the
+        single-user default); it must name a staff account either way."""
+        actor = self.actor or self.settings.raw.get("actor")
+        if not actor:
             raise click.UsageError(
-                "no acting staff member: pass --as STAFF (e.g. --as li.wei) or set LEDGER_ACTOR"
+                "no acting staff member: pass --as STAFF (e.g. --as li.wei), set "
+                "LEDGER_ACTOR, or set `actor` in the configuration file"
             )
-        return self.actor
+        return str(actor)
+
+    @cached_property
+    def caller(self) -> Caller:
+        """The active staff account this command runs as."""
+        return self.ledger(writing=False).caller(self.require_actor())
+
+    def require(self, allowed: Callable[[Caller], bool], refusal: str) -> Caller:
+        """The caller, if `allowed`; else refuse with `refusal` (nothing happens)."""
+        from ledger.errors import AccessDeniedError
+
+        caller = self.caller
+        if not allowed(caller):
+            raise AccessDeniedError(f"{caller.staff_id} is {caller.role}: {refusal}")
+        return caller
+
+    def reader(self) -> Caller:
+        """The caller, who must be allowed to read customer records at all."""
+        from ledger.access import may_read_customers
+
+        return self.require(may_read_customers, "that role has no access to customer records")
+
+    @cached_property
+    def visible(self) -> Visibility:
+        from projections.visibility import visibility
+
+        return visibility(self.views(), self.reader())
+
+    def scope_segment(self, segment: str | None) -> str | None:
+        """The segment a list is confined to: whatever was asked for by those who see
+        every segment; one's own segment for segment heads and staff."""
+        from ledger.errors import AccessDeniedError
+
+        caller = self.reader()
+        if caller.sees_every_customer:
+            return segment
+        if segment is not None and segment != caller.segment:
+            raise AccessDeniedError(
+                f"{caller.staff_id} works in segment {caller.segment} and sees no other"
+            )
+        return caller.segment
+
+    def sees_owner_figures(self, owner: str | None) -> bool:
+        """Whether figures about an owner (not about one customer), such as visit
+        coverage, are the caller's to see: staff see only their own."""
+        from ledger.access import STAFF
+
+        caller = self.reader()
+        return caller.role != STAFF or owner == caller.staff_id
+
+    def read_customer(self, reference: str, view: str, detail: str = "") -> Customer:
+        """The customer to show, if the caller may see it; the read is logged."""
+        caller = self.reader()
+        app = self.ledger(writing=False)
+        customer = app.visible_customer(caller, reference)
+        app.record_read(caller, customer.id, view, detail)
+        return customer
 
     def close(self) -> None:
         if self._views is not None:

@@ -4,7 +4,7 @@ the sweep that records each breach in its customer's history."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
+from projections.handover import HANDOVER
 from projections.sla import KINDS
 
 if TYPE_CHECKING:
@@ -99,9 +100,10 @@ def filter_options(func: F) -> F:
         click.option("--owner", metavar="STAFF", help="Only customers this staff member owns."),
         click.option(
             "--kind",
-            type=click.Choice(KINDS),
+            type=click.Choice((*KINDS, HANDOVER)),
             help="Only this target: inquiry first answer, complaint resolution, follow-up "
-            "of leads and opportunities, commitments, or owners' visit coverage.",
+            "of leads and opportunities, commitments, owners' visit coverage, or handing "
+            "a departed owner's customers over.",
         ),
         click.option(
             "--as-of",
@@ -143,17 +145,21 @@ def breaches(
     "Late by" is working time for inquiries and complaints (pauses excluded) and
     calendar time otherwise, up to the closing or to --as-of.
 
-    Not checked yet: handing a departed staff member's customers to an active owner
-    within 1 working day. It needs the staff directory (issue 5).
+    A departed (deactivated) owner's customers must be handed to an active owner
+    within 1 working day: each one not handed over in time is a `handover` breach.
     """
     from projections import sla as clocks
 
     tz = obj.settings.timezone
     moment = _moment(as_of, tz, "--as-of")
     after = None if since is None else _moment(since, tz, "--since")
+    segment = obj.scope_segment(segment)
     items = clocks.breaches(
         obj.views(), as_of=moment, since=after, segment=segment, owner=owner, kind=kind
     )
+    if kind in (None, HANDOVER):
+        items += handover_items(obj, moment, after, segment, owner, breached=True)
+    items = visible_items(obj, items)
     fmt = choose_format(obj, output_format)
     emit_rows(
         [item_row(item, tz, fmt) for item in items],
@@ -188,7 +194,11 @@ def at_risk(
 
     tz = obj.settings.timezone
     moment = _moment(as_of, tz, "--as-of")
+    segment = obj.scope_segment(segment)
     items = clocks.at_risk(obj.views(), as_of=moment, segment=segment, owner=owner, kind=kind)
+    if kind in (None, HANDOVER):
+        items += handover_items(obj, moment, None, segment, owner, breached=False)
+    items = visible_items(obj, items)
     fmt = choose_format(obj, output_format)
     emit_rows(
         [item_row(item, tz, fmt) for item in items],
@@ -218,11 +228,23 @@ def sweep(obj: LedgerContext, escalate: bool, output_format: str | None) -> None
     once: every breach (and escalation) has its own command id. Visit coverage
     belongs to no customer and is not recorded.
     """
+    from ledger.access import EXECUTIVE, SEGMENT_HEAD
     from ledger.clock import now
 
-    actor = obj.require_actor()
+    caller = obj.require(
+        lambda c: c.role in (EXECUTIVE, SEGMENT_HEAD),
+        "the sweep is run by an executive, or a segment head for their segment",
+    )
     app = obj.ledger(writing=True)
-    actions = sweep_breaches(app, obj.views(), actor=actor, moment=now(), escalate=escalate)
+    visible = obj.visible
+    actions = sweep_breaches(
+        app,
+        obj.views(),
+        actor=caller.staff_id,
+        moment=now(),
+        escalate=escalate,
+        visible=visible.allows,
+    )
     tz = obj.settings.timezone
     fmt = choose_format(obj, output_format)
     emit_rows(
@@ -255,7 +277,13 @@ class SweepAction:
 
 
 def sweep_breaches(
-    app: Ledger, views: Views, *, actor: str, moment: datetime, escalate: bool
+    app: Ledger,
+    views: Views,
+    *,
+    actor: str,
+    moment: datetime,
+    escalate: bool,
+    visible: Callable[[str], bool] = lambda code: True,
 ) -> list[SweepAction]:
     """Record every breach no sweep has recorded yet as of `moment`, and with
     `escalate` raise the next level on breached open inquiries and complaints.
@@ -270,6 +298,8 @@ def sweep_breaches(
 
     actions = []
     for item in unrecorded_breaches(views, as_of=moment):
+        if not visible(item.customer):
+            continue
         try:
             receipt = app.record_breach(
                 c.RecordBreach(
@@ -291,7 +321,7 @@ def sweep_breaches(
         return actions
     for item in breached_open_cases(views, as_of=moment):
         level = item.escalation_level + 1
-        if level > max(ESCALATION_LEVELS):
+        if not visible(item.customer) or level > max(ESCALATION_LEVELS):
             continue
         try:
             receipt = app.raise_escalation(
@@ -369,3 +399,84 @@ def _duration(span: timedelta | None, business: bool) -> str | None:
         return f"{hours}h {rest:02d}m working"
     days, hours = divmod(hours, 24)
     return f"{days}d {hours}h" if days else f"{hours}h {rest:02d}m"
+
+
+def visible_items(obj: LedgerContext, items: list[SlaItem]) -> list[SlaItem]:
+    """Only what the caller may see: customers' cases by visibility, owners' figures
+    (visit coverage) for those whose figures they may see."""
+    from projections.sla import SlaItem
+
+    visible = obj.visible
+    return sorted(
+        (
+            item
+            for item in items
+            if (
+                visible.allows(item.customer)
+                if item.customer
+                else obj.sees_owner_figures(item.owner)
+            )
+        ),
+        key=SlaItem.sort_key,
+    )
+
+
+def handover_items(
+    obj: LedgerContext,
+    moment: datetime,
+    since: datetime | None,
+    segment: str | None,
+    owner: str | None,
+    *,
+    breached: bool,
+) -> list[SlaItem]:
+    """Departed owners' customers not handed over within one working day (breached),
+    or close to it (at risk), as of `moment`."""
+    from ledger.calendar import BusinessCalendar
+    from projections.handover import Handovers, handovers
+    from projections.sla import Month, SlaItem
+
+    views = obj.views()
+    views.catch_up([Handovers.name])
+    calendar = BusinessCalendar.from_settings(obj.settings)
+    policy = obj.settings.sla
+    tz = obj.settings.timezone
+    if since is None:
+        since = Month.of(moment, tz).previous().start(tz)
+    with views.store.transaction() as tx:
+        pending = handovers(tx, as_of=moment)
+    items = []
+    for h in pending:
+        if (segment is not None and h.segment != segment) or (
+            owner is not None and h.departed != owner
+        ):
+            continue
+        due = calendar.add_working_days(h.started_at, 1)
+        end = h.closed_at or moment
+        detail = f"{h.departed} left; " + (
+            f"handed to {h.handed_to}" if h.handed_to else "not handed over"
+        )
+        item = SlaItem(
+            kind=HANDOVER,
+            customer=h.code,
+            case="handover",
+            owner=h.departed,
+            segment=h.segment,
+            opened_at=h.started_at,
+            due_at=due,
+            status="closed" if h.closed_at else "open",
+            closed_at=h.closed_at,
+            policy_version="",
+            business_time=True,
+            detail=detail,
+        )
+        if breached:
+            if end > due and (h.closed_at is None or due > since):
+                late = calendar.business_time_between(due, end)
+                items.append(replace(item, late=late))
+        elif h.closed_at is None and end < due:
+            total = calendar.working_day_length
+            elapsed = calendar.business_time_between(h.started_at, end)
+            if elapsed >= policy.at_risk_after(total):
+                items.append(replace(item, left=calendar.business_time_between(end, due)))
+    return items

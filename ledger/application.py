@@ -21,6 +21,15 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from ledger import commands as c
+from ledger.access import (
+    STAFF,
+    Caller,
+    may_assign_owners,
+    may_move_segment,
+    may_record,
+    may_register_in,
+    may_see,
+)
 from ledger.clock import check_not_future, now
 from ledger.config import Settings, load_settings
 from ledger.corrections import coerce_changes
@@ -45,15 +54,19 @@ from ledger.domain.events import (
     TierChanged,
 )
 from ledger.errors import (
+    AccessDeniedError,
     ConcurrencyError,
     CustomerNameTakenError,
     CustomerNotFoundError,
     EventNotFoundError,
 )
 from ledger.references import parse_code
+from ledger.staffing import StaffService
 
 T = TypeVar("T")
 Action = Callable[[Customer, Meta], str | None]
+# A command's own access rule, checked once the customer is loaded and visible.
+Permission = Callable[[Caller, Customer], None]
 
 # Events that change what the customer list shows; the list folds only these.
 DIRECTORY_EVENTS = (
@@ -115,7 +128,7 @@ class LedgerRepository(Repository[UUID]):
         return super().get(aggregate_id, **kwargs)
 
 
-class Ledger(Application[UUID]):
+class Ledger(StaffService, Application[UUID]):
     """The customer-interaction ledger."""
 
     name = "Ledger"
@@ -155,10 +168,7 @@ class Ledger(Application[UUID]):
         key = code_key(code) if code else name_key(reference)
         entry = self._get_or_none(CustomerKey.id_for(key))
         if entry is None or entry.customer_id is None:
-            raise CustomerNotFoundError(
-                f"no customer {reference!r}: name one by code (C-00042) or exact name; "
-                "`ledger customer list` shows them"
-            )
+            raise customer_not_found(reference)
         assert isinstance(entry, CustomerKey)
         customer_id: UUID = entry.customer_id
         if code is not None:
@@ -192,12 +202,40 @@ class Ledger(Application[UUID]):
             "written: run the command again"
         )
 
-    def _execute(self, command: c.CustomerCommand, action: Action, *, subject: str = "") -> Receipt:
+    def visible_customer(self, caller: Caller, reference: str) -> Customer:
+        """The customer `reference` names, if the caller may see it; one the caller
+        may not see is reported exactly like one that does not exist."""
+        customer: Customer = self.repository.get(self.resolve_customer(reference))
+        if not may_see(caller, customer.segment, customer.owner, customer.worked_on):
+            raise customer_not_found(reference)
+        return customer
+
+    def check_writable(self, caller: Caller, customer: Customer, reference: str) -> None:
+        if not may_see(caller, customer.segment, customer.owner, customer.worked_on):
+            raise customer_not_found(reference)
+        if not may_record(caller):
+            raise AccessDeniedError(
+                f"{caller.staff_id} is {caller.role}: that role reads customers and "
+                "records nothing on them"
+            )
+
+    def _execute(
+        self,
+        command: c.CustomerCommand,
+        action: Action,
+        *,
+        subject: str = "",
+        permission: Permission | None = None,
+    ) -> Receipt:
         """Record one command; `subject` names the existing thing it concerns, if any."""
+        caller = self.caller(command.actor)
         customer_id = self.resolve_customer(command.customer)
 
         def attempt() -> Receipt:
             customer: Customer = self.repository.get(customer_id)
+            self.check_writable(caller, customer, command.customer)
+            if permission is not None:
+                permission(caller, customer)
             done = customer.result_of(command.command_id)
             if done is not None:
                 return _receipt(customer, *done, replayed=True)
@@ -209,6 +247,20 @@ class Ledger(Application[UUID]):
 
     # -------------------------------------------------------------- profile
     def register_customer(self, command: c.RegisterCustomer) -> Receipt:
+        caller = self.caller(command.actor)
+        if not may_record(caller) or not may_register_in(caller, command.segment):
+            where = f"in segment {caller.segment}" if caller.segment else "in no segment"
+            raise AccessDeniedError(
+                f"{caller.staff_id} is {caller.role} {where}: customers of segment "
+                f"{command.segment} are registered by its staff, its head or an executive"
+            )
+        if command.owner is not None:
+            if caller.role == STAFF and command.owner != caller.staff_id:
+                raise AccessDeniedError(
+                    "staff register customers they own themselves (--owner "
+                    f"{caller.staff_id}, or none): a segment head assigns other owners"
+                )
+            self.check_owner(command.owner, command.segment)
         customer_id = customer_id_for_command(command.command_id)
 
         def attempt() -> Receipt:
@@ -269,9 +321,11 @@ class Ledger(Application[UUID]):
         }
         if command.external_refs:
             changes["external_refs"] = dict(command.external_refs)
+        caller = self.caller(command.actor)
 
         def attempt() -> Receipt:
             customer: Customer = self.repository.get(customer_id)
+            self.check_writable(caller, customer, command.customer)
             done = customer.result_of(command.command_id)
             if done is not None:
                 return _receipt(customer, *done, replayed=True)
@@ -304,8 +358,17 @@ class Ledger(Application[UUID]):
         return keys
 
     def change_segment(self, command: c.ChangeSegment) -> Receipt:
+        def permission(caller: Caller, customer: Customer) -> None:
+            if not may_move_segment(caller, customer.segment):
+                raise AccessDeniedError(
+                    f"moving {customer.code} out of segment {customer.segment} needs the "
+                    "head of that segment or an executive"
+                )
+
         return self._execute(
-            command, lambda cu, m: cu.change_segment(command.segment, command.reason, m)
+            command,
+            lambda cu, m: cu.change_segment(command.segment, command.reason, m),
+            permission=permission,
         )
 
     def change_tier(self, command: c.ChangeTier) -> Receipt:
@@ -337,9 +400,46 @@ class Ledger(Application[UUID]):
         )
 
     def assign_owner(self, command: c.AssignOwner) -> Receipt:
+        def permission(caller: Caller, customer: Customer) -> None:
+            check_assigns_owners(caller, customer)
+            self.check_owner(command.owner, customer.segment)
+
         return self._execute(
-            command, lambda cu, m: cu.assign_owner(command.owner, command.reason, m)
+            command,
+            lambda cu, m: cu.assign_owner(command.owner, command.reason, m),
+            permission=permission,
         )
+
+    def reassign_owner(self, command: c.ReassignOwner) -> list[Receipt]:
+        """Hand every customer of `previous` that the caller may reassign to `owner`,
+        all in one transaction: one OwnerAssigned per customer, or nothing."""
+        caller = self.caller(command.actor)
+        ids = [
+            self.resolve_customer(row.code) for row in self.list_customers(owner=command.previous)
+        ]
+
+        def attempt() -> list[Receipt]:
+            changed: list[Customer] = []
+            receipts: list[Receipt] = []
+            for customer_id in ids:
+                customer: Customer = self.repository.get(customer_id)
+                if not may_assign_owners(caller, customer.segment):
+                    continue
+                done = customer.result_of(command.command_id)
+                if done is not None:
+                    receipts.append(_receipt(customer, *done, replayed=True))
+                    continue
+                if customer.owner != command.previous:
+                    continue
+                self.check_owner(command.owner, customer.segment)
+                customer.assign_owner(command.owner, command.reason, self.meta_for(command))
+                changed.append(customer)
+                receipts.append(_receipt(customer, customer.version, ""))
+            if changed:
+                self.save(*changed)
+            return receipts
+
+        return self._retrying(attempt)
 
     def terminate_relationship(self, command: c.TerminateRelationship) -> Receipt:
         return self._execute(
@@ -739,6 +839,21 @@ def _fold_directory_event(row: dict[str, Any], event: CustomerEvent) -> None:
         row["owner"] = event.owner
     elif isinstance(event, RelationshipTerminated):
         row["stage"] = "terminated"
+
+
+def customer_not_found(reference: str) -> CustomerNotFoundError:
+    return CustomerNotFoundError(
+        f"no customer {reference!r}: name one by code (C-00042) or exact name; "
+        "`ledger customer list` shows them"
+    )
+
+
+def check_assigns_owners(caller: Caller, customer: Customer) -> None:
+    if not may_assign_owners(caller, customer.segment):
+        raise AccessDeniedError(
+            f"owners of {customer.segment} customers are assigned by the head of "
+            f"{customer.segment} or an executive"
+        )
 
 
 def _receipt(customer: Any, version: int, subject: str, *, replayed: bool = False) -> Receipt:

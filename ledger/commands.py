@@ -415,3 +415,44 @@ class RecordBreach(LocalIdCommand):
     target: Literal["first_answer", "resolution", "follow_up", "commitment_due"]
     due_at: AwareDatetime
     policy_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+# ------------------------------------------------------------------ staff
+Role = Literal["executive", "segment_head", "staff", "auditor", "admin"]
+
+
+class StaffCommand(Command):
+    staff: StaffId
+
+
+class AddStaff(StaffCommand):
+    name: Name
+    role: Role
+    segment: Segment | None = None
+    reason: Text = "joined"
+
+
+class ChangeStaffRole(StaffCommand):
+    role: Role
+    # The segment the new role works in (kept when not given).
+    segment: Segment | None = None
+    reason: Text
+
+
+class ChangeStaffSegment(StaffCommand):
+    segment: Segment
+    reason: Text
+
+
+class ChangeStaffStatus(StaffCommand):
+    """Freeze, deactivate or reactivate an account."""
+
+    reason: Text
+
+
+class ReassignOwner(Command):
+    """Hand every customer of one owner to another (a departure)."""
+
+    previous: StaffId
+    owner: StaffId
+    reason: Text = "handover after departure"

@@ -59,3 +59,11 @@ class ConcurrencyError(LedgerError):
 
 class EventNotFoundError(LedgerError):
     """A correction refers to a version the customer's stream does not have."""
+
+
+class AccessDeniedError(LedgerError):
+    """The acting staff member may not do this (or may not act at all)."""
+
+
+class StaffNotFoundError(LedgerError):
+    pass

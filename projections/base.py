@@ -24,6 +24,9 @@ class Projection(ABC):
     # Table name -> CREATE TABLE statement (portable SQL); indexes after.
     tables: ClassVar[dict[str, str]]
     indexes: ClassVar[tuple[str, ...]] = ()
+    # The events this view is given: customers' by default; staff events and the
+    # read log only to views that ask for them.
+    accepts: ClassVar[tuple[type, ...]] = (CustomerEvent,)
 
     @abstractmethod
     def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:

@@ -8,8 +8,21 @@ from projections.base import Projection
 def all_projections() -> list[Projection]:
     from projections.churn import ChurnSignals
     from projections.customer360 import Customer360
+    from projections.handover import Handovers
     from projections.monthly import MonthlyFigures
+    from projections.reads import ReadLog
     from projections.recorded import RecordedVersions
     from projections.sla import SlaCases
+    from projections.staff import StaffDirectoryView, WorkedOn
 
-    return [Customer360(), RecordedVersions(), ChurnSignals(), SlaCases(), MonthlyFigures()]
+    return [
+        Customer360(),
+        RecordedVersions(),
+        ChurnSignals(),
+        SlaCases(),
+        MonthlyFigures(),
+        StaffDirectoryView(),
+        WorkedOn(),
+        Handovers(),
+        ReadLog(),
+    ]

@@ -56,6 +56,8 @@ TARGETS = {
     "follow-up": "follow_up",
     "commitment": "commitment_due",
     COVERAGE: "visit_coverage",
+    # Departures: computed by projections.handover, listed with the others.
+    "handover": "handover_after_departure",
 }
 BUSINESS_TIME_KINDS = frozenset({"inquiry", "complaint"})
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ledger.domain.base import CustomerEvent
+from ledger.domain.base import CustomerEvent, RecordedEvent
 from projections.base import Projection
 from projections.store import TRACKING_DDL, Transaction, ViewStore
 
@@ -129,11 +129,11 @@ class Views:
             batch = self.app.recorder.select_notifications(start, size, stop=head)
             if not batch:
                 break
-            events: list[tuple[int, CustomerEvent]] = []
+            events: list[tuple[int, RecordedEvent]] = []
             for n in batch:
                 if n.topic.startswith(CUSTOMER_TOPIC_PREFIX):
                     event = self.app.mapper.to_domain_event(n)
-                    if isinstance(event, CustomerEvent):
+                    if isinstance(event, RecordedEvent):
                         events.append((n.id, event))
             applied += self._apply(targets, events, start, batch[-1].id)
             start = batch[-1].id + 1
@@ -144,13 +144,15 @@ class Views:
     def _apply(
         self,
         targets: list[Projection],
-        events: Sequence[tuple[int, CustomerEvent]],
+        events: Sequence[tuple[int, RecordedEvent]],
         first_id: int,
         last_id: int,
     ) -> int:
         """Apply one batch (log ids `first_id`..`last_id`); returns how many of its
         events went into at least one view."""
         applied: set[int] = set()
+        # Most batches hold customer events only: filtering per view is then skipped.
+        mixed = any(not isinstance(e, CustomerEvent) for _, e in events)
         with self.store.transaction() as tx:
             # Positions are re-read under lock: a concurrent catch-up may have moved on.
             tracked = self._tracked(tx, lock=True)
@@ -163,11 +165,16 @@ class Views:
                     # this batch are not in it, so leave it to be replayed from its start.
                     continue
                 if position < first_id:
-                    mine: Sequence[tuple[int, CustomerEvent]] = events
+                    mine: Sequence[tuple[int, RecordedEvent]] = events
                 else:
                     mine = [(nid, e) for nid, e in events if nid > position]
+                if mixed or projection.accepts != (CustomerEvent,):
+                    mine = [(nid, e) for nid, e in mine if isinstance(e, projection.accepts)]
                 if mine:
-                    projection.process(tx, [e for _, e in mine])
+                    # Only what the view accepts reaches it (customer events unless it
+                    # asks for more); the signature names the common case.
+                    given: list[Any] = [e for _, e in mine]
+                    projection.process(tx, given)
                     applied.update(nid for nid, _ in mine)
                 tx.execute(
                     "INSERT INTO view_tracking (name, position, version) VALUES (?, ?, ?) "

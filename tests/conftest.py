@@ -13,6 +13,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.storage import Storage, resolve
+from tests.staffing import seed_staff
 
 POSTGRES_URL = os.environ.get(
     "LEDGER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -67,6 +68,7 @@ def storage(db_url: str) -> Storage:
 def ledger_app(storage: Storage) -> Iterator[Ledger]:
     """A Ledger on a fresh database of each backend."""
     app = Ledger(env=storage.env)
+    seed_staff(app)
     yield app
     app.close()
 

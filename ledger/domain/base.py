@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
+
+from ledger.domain.chain import GENESIS, event_hash
 
 if TYPE_CHECKING:
     from ledger.domain.customer import Customer
+
+A = TypeVar("A", bound=Aggregate)
 
 # Fields that name the thing inside the stream an event concerns; the first one an
 # event has becomes the result a repeated command returns.
@@ -39,8 +45,9 @@ class Meta:
         }
 
 
-class CustomerEvent(Aggregate.Event):
-    """Base of every event in a customer's stream."""
+class RecordedEvent(Aggregate.Event):
+    """What every recorded event carries: who, when in the world, under which
+    command, and its link in the stream's hash chain (ledger.domain.chain)."""
 
     occurred_at: datetime
     actor: str
@@ -51,6 +58,23 @@ class CustomerEvent(Aggregate.Event):
     previous_hash: str
     event_hash: str
 
+    def apply(self, aggregate: Any) -> None:
+        self.apply_to(aggregate)
+        aggregate.chain_head = self.event_hash
+        # Remember the command so a retry returns the first result (idempotency).
+        aggregate.commands.setdefault(self.command_id, [self.originator_version, self.subject])
+
+    @property
+    def subject(self) -> str:
+        return ""
+
+    def apply_to(self, aggregate: Any) -> None:
+        """Evolve the aggregate's state; the default changes nothing."""
+
+
+class CustomerEvent(RecordedEvent):
+    """Base of every event in a customer's stream."""
+
     @property
     def subject(self) -> str:
         for name in SUBJECT_FIELDS:
@@ -60,11 +84,44 @@ class CustomerEvent(Aggregate.Event):
         return ""
 
     def apply(self, aggregate: Any) -> None:
-        self.apply_to(aggregate)
-        aggregate.chain_head = self.event_hash
-        # Remember the command so a retry returns the first result (idempotency).
-        aggregate.commands.setdefault(self.command_id, [self.originator_version, self.subject])
+        super().apply(aggregate)
+        # Everyone who recorded something on a customer has worked on it, which is
+        # what lets `staff` see the customer (ledger.access).
+        aggregate.worked_on[self.actor] = self.originator_version
 
     def apply_to(self, customer: Customer) -> None:
         """Evolve the customer's state; events that change no rule-relevant state
         (a logged contact, say) keep this default."""
+
+
+def record_chained(
+    aggregate: Any, event_class: type[Aggregate.Event], meta: Meta, **fields: Any
+) -> None:
+    """Trigger the aggregate's next event with its link in the hash chain."""
+    content = {
+        **fields,
+        **meta.as_fields(),
+        "timestamp": event_class.create_timestamp(),
+        "previous_hash": aggregate.chain_head,
+    }
+    digest = event_hash(aggregate.id, aggregate.version + 1, get_topic(event_class), content)
+    aggregate.trigger_event(event_class, event_hash=digest, **content)
+
+
+def create_chained(
+    aggregate_class: type[A],
+    event_class: type[Aggregate.Created],
+    aggregate_id: UUID,
+    meta: Meta,
+    **fields: Any,
+) -> A:
+    """Create an aggregate with its first event, the start of its hash chain."""
+    content = {
+        **fields,
+        **meta.as_fields(),
+        "originator_topic": get_topic(aggregate_class),
+        "timestamp": event_class.create_timestamp(),
+        "previous_hash": GENESIS,
+    }
+    digest = event_hash(aggregate_id, 1, get_topic(event_class), content)
+    return aggregate_class._create(event_class, id=aggregate_id, event_hash=digest, **content)

@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from ledger.domain.base import Meta
+from ledger.domain.base import Meta, record_chained
 from ledger.domain.chain import GENESIS, event_hash
 from ledger.domain.events import (
     BranchAdded,
@@ -102,6 +102,14 @@ def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
 class Customer(Aggregate):
     """A customer organisation (or individual) and everything that happened with it."""
 
+    # v2 added `worked_on`; a v1 snapshot knows only the owner (who set it is lost).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        owner = state.get("owner")
+        state["worked_on"] = {owner: state.get("_version", 1)} if owner else {}
+
     def __init__(self) -> None:
         # Plain JSON-able state, so snapshots stay readable by a stock eventsourcing
         # application; CustomerRegistered.apply_to fills in the profile.
@@ -124,6 +132,8 @@ class Customer(Aggregate):
         self.commands: dict[str, list[Any]] = {}
         self.registered_at: datetime | None = None
         self.chain_head = GENESIS
+        # Staff id -> the last version they recorded (or were made owner at).
+        self.worked_on: dict[str, int] = {}
 
     # ----------------------------------------------------------------- creation
     @classmethod
@@ -191,14 +201,7 @@ class Customer(Aggregate):
         return self.stage == "terminated"
 
     def _record(self, event_class: type[Aggregate.Event], meta: Meta, **fields: Any) -> None:
-        content = {
-            **fields,
-            **meta.as_fields(),
-            "timestamp": event_class.create_timestamp(),
-            "previous_hash": self.chain_head,
-        }
-        digest = event_hash(self.id, self.version + 1, get_topic(event_class), content)
-        self.trigger_event(event_class, event_hash=digest, **content)
+        record_chained(self, event_class, meta, **fields)
 
     # ------------------------------------------------------------------ guards
     def check_case(self, case_id: str, kind: str) -> dict[str, Any]:

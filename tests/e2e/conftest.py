@@ -13,6 +13,7 @@ from cli import ledger
 from ledger.application import Ledger
 from ledger.domain.base import CustomerEvent
 from ledger.storage import resolve
+from tests.staffing import seed_staff
 
 E = TypeVar("E", bound=CustomerEvent)
 
@@ -26,6 +27,16 @@ class LedgerCli:
 
     db: str
     runner: CliRunner = field(default_factory=CliRunner)
+    # The accounts tests act as; False for a test about a ledger without any.
+    staffed: bool = True
+
+    def __post_init__(self) -> None:
+        if self.staffed:
+            app = Ledger(env=resolve(self.db, environ={}).env)
+            try:
+                seed_staff(app)
+            finally:
+                app.close()
 
     def run(
         self, *args: str, actor: str | None = ACTOR, env: dict[str, str] | None = None

@@ -128,7 +128,7 @@ def test_a_since_that_is_not_a_time_is_a_usage_error(two_customers: LedgerCli) -
 
 
 def test_exporting_from_a_missing_ledger_creates_none(tmp_path: Path) -> None:
-    cli = LedgerCli(db=str(tmp_path / "typo.sqlite3"))
+    cli = LedgerCli(db=str(tmp_path / "typo.sqlite3"), staffed=False)
 
     result = cli.run("export")
 

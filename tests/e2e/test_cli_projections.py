@@ -142,7 +142,7 @@ def test_projections_are_kept_and_rebuilt_on_each_backend(db_url: str) -> None:
 )
 def test_reading_views_without_a_ledger_creates_nothing(tmp_path: Path, args: list[str]) -> None:
     missing = tmp_path / "nowhere" / "ledger.sqlite3"
-    cli = LedgerCli(db=str(missing))
+    cli = LedgerCli(db=str(missing), staffed=False)
 
     result = cli.run(*args)
 

@@ -36,6 +36,8 @@ class CustomerRegistered(CustomerEvent, Aggregate.Created):
         customer.vip = self.vip
         customer.stage = self.stage
         customer.owner = self.owner
+        if self.owner:
+            customer.worked_on[self.owner] = 1
         customer.external_refs = dict(self.external_refs)
         customer.registered_at = self.occurred_at
 
@@ -110,6 +112,7 @@ class OwnerAssigned(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         customer.owner = self.owner
+        customer.worked_on[self.owner] = self.originator_version
 
 
 class RelationshipTerminated(CustomerEvent):

@@ -1,0 +1,334 @@
+"""`ledger staff ...`: staff accounts, their roles and segments, and departures.
+
+Account changes are events in the account's own stream (who changed whom, and
+why), kept forever; only an admin makes them. The first account of a new ledger
+founds the directory and needs no --as.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from commands.runtime import (
+    LedgerContext,
+    build,
+    choose_format,
+    emit_rows,
+    format_option,
+    pass_ledger,
+    recording_options,
+)
+from ledger.domain.staff import ROLES
+
+STAFF_COLUMNS = (
+    ("staff_id", "Staff"),
+    ("name", "Name"),
+    ("role", "Role"),
+    ("segment", "Segment"),
+    ("status", "Status"),
+    ("since", "Since"),
+)
+
+
+@click.group()
+def staff() -> None:
+    """Staff accounts: add, list, show, role, segment, freeze, deactivate, reactivate.
+
+    Roles: executive (every segment), segment_head (all customers of their
+    segment; assigns owners there), staff (customers of their segment they own or
+    have worked on), auditor (reads everything, writes nothing), admin (accounts
+    only, no customer content). A frozen or deactivated account can do nothing.
+    """
+
+
+def _record_staff(
+    obj: LedgerContext, method: str, model: str, done: str, actor: str, **fields: Any
+) -> None:
+    from ledger import commands as models
+    from ledger.clock import parse_time
+
+    occurred_at = fields.pop("occurred_at", None)
+    payload: dict[str, Any] = {"actor": actor, **{k: v for k, v in fields.items() if v is not None}}
+    if occurred_at is not None:
+        payload["occurred_at"] = parse_time(occurred_at, obj.settings.timezone, what="--at")
+    command = build(getattr(models, model), payload)
+    receipt = getattr(obj.ledger(writing=True), method)(command)
+    if obj.output_format in ("json", "jsonl"):
+        import json
+
+        click.echo(
+            json.dumps(
+                {
+                    "staff": receipt.staff_id,
+                    "version": receipt.version,
+                    "replayed": receipt.replayed,
+                }
+            )
+        )
+    elif receipt.replayed:
+        click.echo(
+            f"Already recorded: {receipt.staff_id}, version {receipt.version}; "
+            "nothing new was written."
+        )
+    else:
+        click.echo(f"{done}: {receipt.staff_id}, version {receipt.version}.")
+
+
+@staff.command("add")
+@click.argument("staff_id", metavar="STAFF")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What the account may do.")
+@click.option("--segment", help="The segment they work in (needed for segment_head and staff).")
+@click.option("--reason", default="joined", show_default=True, help="Why the account is added.")
+@recording_options
+@pass_ledger
+def add(
+    obj: LedgerContext,
+    staff_id: str,
+    name: str,
+    role: str,
+    segment: str | None,
+    reason: str,
+    **recording: str | None,
+) -> None:
+    """Add the account STAFF (e.g. li.wei). Admins only, except for the first."""
+    app = obj.ledger(writing=True)
+    # The first account founds the directory: nobody exists yet to act for it.
+    actor = obj.require_actor() if app.directory_founded() else staff_id
+    _record_staff(
+        obj,
+        "add_staff",
+        "AddStaff",
+        "Staff member added",
+        actor,
+        staff=staff_id,
+        name=name,
+        role=role,
+        segment=segment,
+        reason=reason,
+        **recording,
+    )
+
+
+@staff.command("role")
+@click.argument("staff_id", metavar="STAFF")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--segment", help="The segment the new role works in (default: theirs).")
+@click.option("--reason", required=True, help="Why the role changes.")
+@recording_options
+@pass_ledger
+def role(
+    obj: LedgerContext,
+    staff_id: str,
+    role: str,
+    segment: str | None,
+    reason: str,
+    **recording: str | None,
+) -> None:
+    """Give STAFF another role."""
+    _record_staff(
+        obj,
+        "change_staff_role",
+        "ChangeStaffRole",
+        "Role changed",
+        obj.require_actor(),
+        staff=staff_id,
+        role=role,
+        segment=segment,
+        reason=reason,
+        **recording,
+    )
+
+
+@staff.command("segment")
+@click.argument("staff_id", metavar="STAFF")
+@click.argument("segment")
+@click.option("--reason", required=True, help="Why they move.")
+@recording_options
+@pass_ledger
+def segment(
+    obj: LedgerContext, staff_id: str, segment: str, reason: str, **recording: str | None
+) -> None:
+    """Move STAFF to another segment."""
+    _record_staff(
+        obj,
+        "change_staff_segment",
+        "ChangeStaffSegment",
+        "Segment changed",
+        obj.require_actor(),
+        staff=staff_id,
+        segment=segment,
+        reason=reason,
+        **recording,
+    )
+
+
+def _status_command(name: str, method: str, done: str, help_text: str) -> None:
+    @staff.command(name, help=help_text)
+    @click.argument("staff_id", metavar="STAFF")
+    @click.option("--reason", required=True, help="Why (kept forever with the change).")
+    @recording_options
+    @pass_ledger
+    def change(obj: LedgerContext, staff_id: str, reason: str, **recording: str | None) -> None:
+        _record_staff(
+            obj,
+            method,
+            "ChangeStaffStatus",
+            done,
+            obj.require_actor(),
+            staff=staff_id,
+            reason=reason,
+            **recording,
+        )
+        if name == "deactivate":
+            _list_left_behind(obj, staff_id)
+
+
+_status_command(
+    "freeze",
+    "freeze_staff",
+    "Account frozen",
+    "Stop STAFF's access at once (ahead of a departure, say); customers stay theirs.",
+)
+_status_command(
+    "deactivate",
+    "deactivate_staff",
+    "Account deactivated",
+    "STAFF has left: no access from now on. Lists their customers, which must be "
+    "handed to an active owner within one working day (`ledger owner reassign`).",
+)
+_status_command(
+    "reactivate",
+    "reactivate_staff",
+    "Account reactivated",
+    "Give a frozen or deactivated STAFF access again.",
+)
+
+
+def _list_left_behind(obj: LedgerContext, staff_id: str) -> None:
+    """The departed owner's customers, by code only (an admin sees no content)."""
+    if obj.output_format in ("json", "jsonl"):
+        return
+    codes = [row.code for row in obj.ledger(writing=False).list_customers(owner=staff_id)]
+    if not codes:
+        click.echo(f"{staff_id} owned no customers.")
+        return
+    click.echo(
+        f"{staff_id} owned {len(codes)} customer(s), to hand to an active owner within one "
+        f"working day: {', '.join(codes)}"
+    )
+    click.echo(f"  e.g. ledger owner reassign --from {staff_id} --to STAFF")
+
+
+@staff.command("list")
+@click.option("--role", type=click.Choice(ROLES), help="Only this role.")
+@click.option("--segment", help="Only this segment.")
+@click.option("--all", "everyone", is_flag=True, help="Include deactivated accounts.")
+@format_option
+@pass_ledger
+def list_staff(
+    obj: LedgerContext,
+    role: str | None,
+    segment: str | None,
+    everyone: bool,
+    output_format: str | None,
+) -> None:
+    """Staff accounts, by id."""
+    from projections.staff import StaffDirectoryView, staff_rows
+
+    obj.caller  # noqa: B018 - any active account may list colleagues
+    views = obj.views()
+    views.catch_up([StaffDirectoryView.name])
+    clauses, params = [], []
+    for column, value in (("role", role), ("segment", segment)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if not everyone:
+        clauses.append("status != 'deactivated'")
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    with views.store.transaction() as tx:
+        rows = staff_rows(tx, where, params)
+    fmt = choose_format(obj, output_format)
+    emit_rows(rows, STAFF_COLUMNS, fmt, title="Staff", empty="No staff accounts match.")
+
+
+@staff.command("show")
+@click.argument("staff_id", metavar="STAFF")
+@format_option
+@pass_ledger
+def show(obj: LedgerContext, staff_id: str, output_format: str | None) -> None:
+    """STAFF's account and every change to it: who changed what, when, why."""
+    from ledger.domain.events.staff import StaffEvent
+    from ledger.domain.staff import staff_stream_id
+
+    obj.caller  # noqa: B018 - any active account may look a colleague up
+    app = obj.ledger(writing=False)
+    member = app.staff_member(staff_id)
+    changes = [
+        {
+            "version": e.originator_version,
+            "at": e.occurred_at.astimezone(obj.settings.timezone).strftime("%Y-%m-%d %H:%M"),
+            "change": _describe(e),
+            "by": e.actor,
+            "reason": e.reason,
+        }
+        for e in app.events.get(staff_stream_id(staff_id))
+        if isinstance(e, StaffEvent)
+    ]
+    fmt = choose_format(obj, output_format)
+    if fmt in ("json", "jsonl"):
+        import json
+
+        click.echo(
+            json.dumps(
+                {
+                    "staff": member.staff_id,
+                    "name": member.name,
+                    "role": member.role,
+                    "segment": member.segment,
+                    "status": member.status,
+                    "changes": changes,
+                },
+                ensure_ascii=False,
+                indent=2 if fmt == "json" else None,
+            )
+        )
+        return
+    if fmt == "table":
+        click.echo(
+            f"{member.staff_id}: {member.name}, {member.role}"
+            f"{' of ' + member.segment if member.segment else ''}, {member.status}"
+        )
+    emit_rows(
+        changes,
+        (
+            ("version", "v"),
+            ("at", "When"),
+            ("change", "Change"),
+            ("by", "By"),
+            ("reason", "Reason"),
+        ),
+        fmt,
+        title="Account history",
+    )
+
+
+def _describe(event: Any) -> str:
+    from ledger.domain.events import staff as ev
+
+    if isinstance(event, ev.StaffAdded):
+        where = f" in {event.segment}" if event.segment else ""
+        return f"added as {event.role}{where}"
+    if isinstance(event, ev.StaffRoleChanged):
+        where = f" in {event.segment}" if event.segment else ""
+        return f"role {event.previous} -> {event.role}{where}"
+    if isinstance(event, ev.StaffSegmentChanged):
+        return f"segment {event.previous or '-'} -> {event.segment}"
+    return {
+        ev.StaffFrozen: "frozen",
+        ev.StaffDeactivated: "deactivated",
+        ev.StaffReactivated: "reactivated",
+    }.get(type(event), type(event).__name__)

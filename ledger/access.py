@@ -1,0 +1,94 @@
+"""Who may see and do what (DESIGN.md §6): the whole rulebook, as pure functions.
+
+A customer a caller may not see does not exist for them: refusals about such a
+customer use the same words as an unknown customer, so nothing leaks, not even
+whether it exists. Refusals about a customer the caller does see say what is
+missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+EXECUTIVE, SEGMENT_HEAD, STAFF, AUDITOR, ADMIN = (
+    "executive",
+    "segment_head",
+    "staff",
+    "auditor",
+    "admin",
+)
+# Roles that work on customers: they record interactions and can own accounts.
+CUSTOMER_ROLES = (EXECUTIVE, SEGMENT_HEAD, STAFF)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The active staff member a command runs as."""
+
+    staff_id: str
+    role: str
+    segment: str | None
+
+    @property
+    def sees_every_customer(self) -> bool:
+        return self.role in (EXECUTIVE, AUDITOR)
+
+
+def may_see(caller: Caller, segment: str, owner: str | None, worked_on: Iterable[str]) -> bool:
+    """Whether the caller may see a customer of `segment`, owned by `owner`, that
+    the staff in `worked_on` have recorded something on."""
+    if caller.sees_every_customer:
+        return True
+    if caller.role == SEGMENT_HEAD:
+        return segment == caller.segment
+    if caller.role == STAFF:
+        return segment == caller.segment and (
+            owner == caller.staff_id or caller.staff_id in worked_on
+        )
+    return False
+
+
+def may_record(caller: Caller) -> bool:
+    """Auditors read everything and write nothing; admins see no customer content."""
+    return caller.role in CUSTOMER_ROLES
+
+
+def may_register_in(caller: Caller, segment: str) -> bool:
+    return caller.role == EXECUTIVE or (
+        caller.role in (SEGMENT_HEAD, STAFF) and caller.segment == segment
+    )
+
+
+def may_assign_owners(caller: Caller, segment: str) -> bool:
+    return caller.role == EXECUTIVE or (caller.role == SEGMENT_HEAD and caller.segment == segment)
+
+
+def may_move_segment(caller: Caller, source: str) -> bool:
+    """Moving a customer out of a segment is for that segment's head or an executive."""
+    return may_assign_owners(caller, source)
+
+
+def may_own(role: str, staff_segment: str | None, customer_segment: str) -> bool:
+    """An owner must be able to see the customer they own."""
+    return role == EXECUTIVE or (
+        role in (SEGMENT_HEAD, STAFF) and staff_segment == customer_segment
+    )
+
+
+def may_manage_staff(caller: Caller) -> bool:
+    return caller.role == ADMIN
+
+
+def may_audit(caller: Caller) -> bool:
+    """Tamper checks, digests and the read log."""
+    return caller.role in (AUDITOR, EXECUTIVE)
+
+
+def may_run_views(caller: Caller) -> bool:
+    """Rebuilding and following projections: operations, no customer content shown."""
+    return caller.role in (ADMIN, EXECUTIVE)
+
+
+def may_read_customers(caller: Caller) -> bool:
+    return caller.role != ADMIN

@@ -1,0 +1,101 @@
+"""The demo's staff accounts: an admin who founds the directory, an executive,
+an auditor, a head and three staff per segment, and the leaver deactivated on
+their last day."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from ledger import commands as c
+from ledger.demo import HISTORY_DAYS, LEAVER, STAFF, leaver_last_day
+from ledger.errors import AccessDeniedError
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+ADMIN = "it.admin"
+EXECUTIVE = "guo.ming"
+AUDITOR = "he.ping"
+
+NAMES = {
+    ADMIN: "IT Administration",
+    EXECUTIVE: "Guo Ming",
+    AUDITOR: "He Ping",
+    "li.wei": "Li Wei",
+    "zhang.min": "Zhang Min",
+    "liu.yang": "Liu Yang",
+    "zhao.lei": "Zhao Lei",
+    "chen.jing": "Chen Jing",
+    "wang.fang": "Wang Fang",
+    "sun.hao": "Sun Hao",
+    "zhou.ting": "Zhou Ting",
+    "wang.qiang": "Wang Qiang",
+    "huang.li": "Huang Li",
+    "wu.xiaoming": "Wu Xiaoming",
+    "xu.na": "Xu Na",
+}
+
+
+def demo_accounts() -> list[tuple[str, str, str | None]]:
+    """(staff id, role, segment) of every demo account, the founder first."""
+    accounts: list[tuple[str, str, str | None]] = [
+        (ADMIN, "admin", None),
+        (EXECUTIVE, "executive", None),
+        (AUDITOR, "auditor", None),
+    ]
+    for segment, team in STAFF.items():
+        head, *members = team
+        accounts.append((head, "segment_head", segment))
+        accounts += [(member, "staff", segment) for member in members]
+    return accounts
+
+
+def ensure_demo_staff(app: Ledger, end: datetime, actor: str | None) -> int:
+    """Add the demo's accounts that are missing; returns how many were added.
+
+    On a new ledger the demo's admin founds the directory; on one with accounts
+    already, only an admin (`actor`) may add the demo's."""
+    start = end - timedelta(days=HISTORY_DAYS + 1)
+    founded = app.directory_founded()
+    if founded:
+        missing = [a for a in demo_accounts() if app._member_or_none(a[0]) is None]
+        if not missing:
+            return 0
+        if actor is None:
+            raise AccessDeniedError(
+                "this ledger has staff accounts already: run the demo --as an admin, "
+                "who adds the demo's accounts"
+            )
+        app.caller(actor)
+    added = 0
+    for staff_id, role, segment in demo_accounts():
+        receipt = (
+            app.add_staff(
+                c.AddStaff(
+                    actor=staff_id if staff_id == ADMIN and not founded else (actor or ADMIN),
+                    staff=staff_id,
+                    name=NAMES[staff_id],
+                    role=role,
+                    segment=segment,
+                    reason="demo account",
+                    occurred_at=start,
+                    command_id=f"demo-staff:{staff_id}",
+                )
+            )
+            if app._member_or_none(staff_id) is None
+            else None
+        )
+        added += receipt is not None and not receipt.replayed
+    last_day = datetime.combine(leaver_last_day(end), time(18), end.tzinfo)
+    if app.staff_member(LEAVER).is_active:
+        app.deactivate_staff(
+            c.ChangeStaffStatus(
+                actor=actor or ADMIN,
+                staff=LEAVER,
+                reason="left the company",
+                occurred_at=last_day,
+                command_id=f"demo-staff:{LEAVER}:left",
+            )
+        )
+    return added

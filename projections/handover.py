@@ -1,0 +1,170 @@
+"""Departures: a deactivated staff member's customers must be handed to an active
+owner within one working day (DESIGN.md §4).
+
+The clock starts when the account is deactivated (world time) for every customer
+it owned then, and stops when the customer is assigned an owner, or when the
+account is reactivated. A handover back-dated after a departure recorded earlier
+counts from the departure too. Deadlines are computed when asked, on the configured
+business calendar, so a calendar change needs no rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ledger.domain import events as ev
+from ledger.domain.events.staff import StaffAdded, StaffDeactivated, StaffEvent, StaffReactivated
+from projections.base import Projection, from_iso, iso
+from projections.store import Transaction
+
+HANDOVER = "handover"
+
+
+class Handovers(Projection):
+    name = "handover"
+    version = "1"
+    accepts = (
+        ev.CustomerRegistered,
+        ev.OwnerAssigned,
+        ev.SegmentChanged,
+        StaffAdded,
+        StaffDeactivated,
+        StaffReactivated,
+    )
+    tables = {
+        "view_handover_owner": (
+            "CREATE TABLE IF NOT EXISTS view_handover_owner ("
+            "customer_id TEXT PRIMARY KEY, code TEXT NOT NULL, segment TEXT NOT NULL, "
+            "owner TEXT)"
+        ),
+        "view_handover_staff": (
+            "CREATE TABLE IF NOT EXISTS view_handover_staff ("
+            "stream_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, left_at TEXT)"
+        ),
+        "view_handover": (
+            "CREATE TABLE IF NOT EXISTS view_handover ("
+            "customer_id TEXT NOT NULL, departed TEXT NOT NULL, started_at TEXT NOT NULL, "
+            "closed_at TEXT, handed_to TEXT, PRIMARY KEY (customer_id, started_at))"
+        ),
+    }
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS view_handover_owner_by_owner ON view_handover_owner (owner)",
+    )
+
+    def process(self, tx: Transaction, events: Sequence[Any]) -> None:
+        # Few events reach this view (registrations, handovers, segment moves and
+        # account changes), so each is applied as it comes, in log order.
+        for e in events:
+            if isinstance(e, StaffEvent):
+                self._staff(tx, e)
+            else:
+                self._customer(tx, e)
+
+    @staticmethod
+    def _customer(tx: Transaction, e: Any) -> None:
+        customer_id = str(e.originator_id)
+        if isinstance(e, ev.CustomerRegistered):
+            tx.execute(
+                "INSERT INTO view_handover_owner (customer_id, code, segment, owner) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (customer_id) DO NOTHING",
+                (customer_id, e.code, e.segment, e.owner),
+            )
+        elif isinstance(e, ev.SegmentChanged):
+            tx.execute(
+                "UPDATE view_handover_owner SET segment = ? WHERE customer_id = ?",
+                (e.segment, customer_id),
+            )
+        elif isinstance(e, ev.OwnerAssigned):
+            if e.previous:
+                # A handover recorded after the departure but back-dated, or a
+                # departure recorded late: the clock ran from the departure.
+                tx.execute(
+                    "INSERT INTO view_handover (customer_id, departed, started_at, closed_at, "
+                    "handed_to) SELECT ?, staff_id, left_at, ?, ? FROM view_handover_staff "
+                    "WHERE staff_id = ? AND left_at IS NOT NULL AND left_at <= ? "
+                    "ON CONFLICT (customer_id, started_at) DO NOTHING",
+                    (customer_id, iso(e.occurred_at), e.owner, e.previous, iso(e.occurred_at)),
+                )
+            tx.execute(
+                "UPDATE view_handover_owner SET owner = ? WHERE customer_id = ?",
+                (e.owner, customer_id),
+            )
+            tx.execute(
+                "UPDATE view_handover SET closed_at = ?, handed_to = ? "
+                "WHERE customer_id = ? AND closed_at IS NULL",
+                (iso(e.occurred_at), e.owner, customer_id),
+            )
+
+    @staticmethod
+    def _staff(tx: Transaction, e: StaffEvent) -> None:
+        stream_id = str(e.originator_id)
+        if isinstance(e, StaffAdded):
+            tx.execute(
+                "INSERT INTO view_handover_staff (stream_id, staff_id) VALUES (?, ?) "
+                "ON CONFLICT (stream_id) DO NOTHING",
+                (stream_id, e.member),
+            )
+            return
+        row = tx.fetchone(
+            "SELECT staff_id FROM view_handover_staff WHERE stream_id = ?", (stream_id,)
+        )
+        if row is None:
+            return
+        staff_id, at = row[0], iso(e.occurred_at)
+        if isinstance(e, StaffDeactivated):
+            tx.execute(
+                "UPDATE view_handover_staff SET left_at = ? WHERE stream_id = ?", (at, stream_id)
+            )
+            tx.execute(
+                "INSERT INTO view_handover (customer_id, departed, started_at) "
+                "SELECT customer_id, owner, ? FROM view_handover_owner WHERE owner = ? "
+                "ON CONFLICT (customer_id, started_at) DO NOTHING",
+                (at, staff_id),
+            )
+        elif isinstance(e, StaffReactivated):
+            # Back at work: their customers have an active owner again.
+            tx.execute(
+                "UPDATE view_handover_staff SET left_at = NULL WHERE stream_id = ?", (stream_id,)
+            )
+            tx.execute(
+                "UPDATE view_handover SET closed_at = ?, handed_to = ? "
+                "WHERE departed = ? AND closed_at IS NULL",
+                (at, staff_id, staff_id),
+            )
+
+
+@dataclass(frozen=True)
+class PendingHandover:
+    customer_id: str
+    code: str
+    segment: str
+    departed: str
+    started_at: datetime
+    closed_at: datetime | None
+    handed_to: str | None
+
+
+def handovers(tx: Transaction, *, as_of: datetime) -> list[PendingHandover]:
+    """Every handover clock started by `as_of`, as it stood then (a handover after
+    `as_of` is still open at `as_of`)."""
+    rows = tx.fetchall(
+        "SELECT h.customer_id, o.code, o.segment, h.departed, h.started_at, h.closed_at, "
+        "h.handed_to FROM view_handover h JOIN view_handover_owner o "
+        "ON o.customer_id = h.customer_id WHERE h.started_at <= ? "
+        "ORDER BY h.started_at, o.code",
+        (iso(as_of),),
+    )
+    found = []
+    for row in rows:
+        closed = from_iso(row[5]) if row[5] is not None else None
+        if closed is not None and closed > as_of:
+            closed, handed_to = None, None
+        else:
+            handed_to = row[6]
+        found.append(
+            PendingHandover(row[0], row[1], row[2], row[3], from_iso(row[4]), closed, handed_to)
+        )
+    return found

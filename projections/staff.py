@@ -1,0 +1,117 @@
+"""The staff directory as a table (`ledger staff list`), and who has worked on
+which customer: the rows that decide what a `staff` member may see in lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ledger.domain import events as ev
+from ledger.domain.base import CustomerEvent
+from ledger.domain.events.staff import (
+    StaffAdded,
+    StaffDeactivated,
+    StaffEvent,
+    StaffFrozen,
+    StaffReactivated,
+    StaffRoleChanged,
+    StaffSegmentChanged,
+)
+from projections.base import Projection, iso
+from projections.store import Transaction
+
+STAFF_COLUMNS = "staff_id, name, role, segment, status, since, changed_by, reason"
+
+
+class StaffDirectoryView(Projection):
+    name = "staff"
+    version = "1"
+    accepts = (StaffEvent,)
+    tables = {
+        "view_staff": (
+            "CREATE TABLE IF NOT EXISTS view_staff ("
+            "staff_id TEXT PRIMARY KEY, stream_id TEXT NOT NULL, name TEXT NOT NULL, "
+            "role TEXT NOT NULL, "
+            "segment TEXT, status TEXT NOT NULL, since TEXT NOT NULL, "
+            "changed_by TEXT NOT NULL, reason TEXT NOT NULL)"
+        )
+    }
+
+    def process(self, tx: Transaction, events: Sequence[Any]) -> None:
+        for event in events:
+            self._apply(tx, event)
+
+    @staticmethod
+    def _apply(tx: Transaction, e: StaffEvent) -> None:
+        if isinstance(e, StaffAdded):
+            tx.execute(
+                f"INSERT INTO view_staff (stream_id, {STAFF_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(e.originator_id),
+                    e.member,
+                    e.name,
+                    e.role,
+                    e.segment,
+                    "active",
+                    iso(e.occurred_at),
+                    e.actor,
+                    e.reason,
+                ),
+            )
+            return
+        changes: dict[str, Any] = {}
+        if isinstance(e, StaffRoleChanged):
+            changes = {"role": e.role, "segment": e.segment}
+        elif isinstance(e, StaffSegmentChanged):
+            changes = {"segment": e.segment}
+        elif isinstance(e, StaffFrozen | StaffDeactivated | StaffReactivated):
+            status = {StaffFrozen: "frozen", StaffDeactivated: "deactivated"}.get(type(e), "active")
+            changes = {"status": status, "since": iso(e.occurred_at)}
+        changes.update(changed_by=e.actor, reason=e.reason)
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        tx.execute(
+            f"UPDATE view_staff SET {assignments} WHERE stream_id = ?",
+            (*changes.values(), str(e.originator_id)),
+        )
+
+
+class WorkedOn(Projection):
+    """(customer, staff) for everyone who recorded on a customer or owned it."""
+
+    name = "worked_on"
+    version = "1"
+    tables = {
+        "view_worked_on": (
+            "CREATE TABLE IF NOT EXISTS view_worked_on ("
+            "customer_id TEXT NOT NULL, staff_id TEXT NOT NULL, "
+            "PRIMARY KEY (customer_id, staff_id))"
+        )
+    }
+    indexes = ("CREATE INDEX IF NOT EXISTS view_worked_on_staff ON view_worked_on (staff_id)",)
+
+    def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
+        pairs: set[tuple[str, str]] = set()
+        for e in events:
+            customer_id = str(e.originator_id)
+            pairs.add((customer_id, e.actor))
+            owner = (
+                getattr(e, "owner", None)
+                if isinstance(e, ev.CustomerRegistered | ev.OwnerAssigned)
+                else None
+            )
+            if owner:
+                pairs.add((customer_id, owner))
+        tx.executemany(
+            "INSERT INTO view_worked_on (customer_id, staff_id) VALUES (?, ?) "
+            "ON CONFLICT (customer_id, staff_id) DO NOTHING",
+            sorted(pairs),
+        )
+
+
+def staff_rows(
+    tx: Transaction, where: str = "", params: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
+    rows = tx.fetchall(f"SELECT {STAFF_COLUMNS} FROM view_staff {where} ORDER BY staff_id", params)
+    names = [c.strip() for c in STAFF_COLUMNS.split(",")]
+    return [dict(zip(names, row, strict=True)) for row in rows]
