@@ -63,11 +63,10 @@ def monthly(obj: LedgerContext, month: str, segment: str | None, output_format: 
     visited, the coverage against the target, and the visit reports. Satisfaction
     scores by source. Handovers: every change of owner in the month.
     """
+    from ledger.access import AUDITOR, EXECUTIVE, SEGMENT_HEAD
     from ledger.clock import now
     from projections.monthly import monthly_report
     from projections.sla import Month
-
-    from ledger.access import AUDITOR, EXECUTIVE, SEGMENT_HEAD
 
     obj.require(
         lambda c: c.role in (EXECUTIVE, AUDITOR, SEGMENT_HEAD),
