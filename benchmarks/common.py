@@ -97,7 +97,17 @@ def bench_settings() -> Settings:
 
 
 def open_ledger(storage: Storage, **env: str) -> Ledger:
-    return Ledger(env={**storage.env, **env}, settings=bench_settings())
+    """A ledger on `storage` where ACTOR is an executive account (who may record
+    anything), as every command needs an active account."""
+    from ledger.commands import AddStaff
+
+    app = Ledger(env={**storage.env, **env}, settings=bench_settings())
+    if not app.directory_founded():
+        app.add_staff(
+            AddStaff(actor="bench.admin", staff="bench.admin", name="Admin", role="admin")
+        )
+        app.add_staff(AddStaff(actor="bench.admin", staff=ACTOR, name="Bench", role="executive"))
+    return app
 
 
 def register_customer(app: Ledger, name: str = "Benchmark Trading Ltd") -> str:

@@ -63,7 +63,12 @@ def _step(
     @complaint.command(name, help=f"{summary} CASE is the complaint's id, e.g. C-00042/CP3.")
     @click.argument("case")
     @click.option(
-        f"--{text_option.replace('_', '-')}", text_option, required=required, help=text_help
+        f"--{text_option.replace('_', '-')}",
+        text_option,
+        required=required,
+        # An optional text left out is empty, not missing.
+        default=None if required else "",
+        help=text_help,
     )
     @recording_options
     @pass_ledger

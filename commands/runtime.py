@@ -262,6 +262,10 @@ def _option_for(field: str, given: Any) -> str:
             values = value if isinstance(value, tuple | list) else (value,)
             if isinstance(param, click.Option) and any(v == given for v in values):
                 return max(param.opts, key=len)
+        for param in context.command.params:
+            # A positional argument is named as its usage line shows it (STAFF).
+            if isinstance(param, click.Argument) and context.params.get(param.name or "") == given:
+                return param.make_metavar(context) if param.metavar else (param.name or "").upper()
     return "--" + field.replace("_", "-") if field else "input"
 
 

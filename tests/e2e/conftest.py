@@ -47,6 +47,11 @@ class LedgerCli:
         assert result.exception is None or isinstance(result.exception, SystemExit), result.output
         return result
 
+    def ok_as(self, actor: str, *args: str) -> str:
+        result = self.run(*args, actor=actor)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
     def ok(self, *args: str) -> str:
         result = self.run(*args)
         assert result.exit_code == 0, result.output
