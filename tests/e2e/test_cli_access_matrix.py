@@ -317,7 +317,7 @@ def test_only_an_admin_manages_staff_accounts(cli: LedgerCli, role: str) -> None
         "airport",
         actor=role,
     )
-    kind = dict((name, r) for name, r, _ in ACCOUNTS)[role]
+    kind = {name: r for name, r, _ in ACCOUNTS}[role]
     assert (result.exit_code, result.stderr) == (
         1,
         f"Error: {role} is {kind}: only an admin manages staff accounts\n",
