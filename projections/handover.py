@@ -55,48 +55,65 @@ class Handovers(Projection):
     )
 
     def process(self, tx: Transaction, events: Sequence[Any]) -> None:
-        # Few events reach this view (registrations, handovers, segment moves and
-        # account changes), so each is applied as it comes, in log order.
+        # Staff events are rare and each may depend on everything before it; the
+        # customer events between two of them are applied together.
+        run: list[Any] = []
         for e in events:
             if isinstance(e, StaffEvent):
+                self._customers(tx, run)
+                run = []
                 self._staff(tx, e)
             else:
-                self._customer(tx, e)
+                run.append(e)
+        self._customers(tx, run)
 
     @staticmethod
-    def _customer(tx: Transaction, e: Any) -> None:
-        customer_id = str(e.originator_id)
-        if isinstance(e, ev.CustomerRegistered):
-            tx.execute(
+    def _customers(tx: Transaction, events: Sequence[Any]) -> None:
+        """Registrations, segment moves and handovers, with no staff change among
+        them: a registration precedes its customer's other events, and each kind
+        of change keeps its order, so one statement per kind gives the same rows."""
+        registered, moved, assigned = [], [], []
+        for e in events:
+            if isinstance(e, ev.CustomerRegistered):
+                registered.append((str(e.originator_id), e.code, e.segment, e.owner))
+            elif isinstance(e, ev.SegmentChanged):
+                moved.append((e.segment, str(e.originator_id)))
+            elif isinstance(e, ev.OwnerAssigned):
+                assigned.append(e)
+        if registered:
+            tx.executemany(
                 "INSERT INTO view_handover_owner (customer_id, code, segment, owner) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (customer_id) DO NOTHING",
-                (customer_id, e.code, e.segment, e.owner),
+                registered,
             )
-        elif isinstance(e, ev.SegmentChanged):
-            tx.execute(
-                "UPDATE view_handover_owner SET segment = ? WHERE customer_id = ?",
-                (e.segment, customer_id),
+        if moved:
+            tx.executemany(
+                "UPDATE view_handover_owner SET segment = ? WHERE customer_id = ?", moved
             )
-        elif isinstance(e, ev.OwnerAssigned):
-            if e.previous:
-                # A handover recorded after the departure but back-dated, or a
-                # departure recorded late: the clock ran from the departure.
-                tx.execute(
-                    "INSERT INTO view_handover (customer_id, departed, started_at, closed_at, "
-                    "handed_to) SELECT ?, staff_id, left_at, ?, ? FROM view_handover_staff "
-                    "WHERE staff_id = ? AND left_at IS NOT NULL AND left_at <= ? "
-                    "ON CONFLICT (customer_id, started_at) DO NOTHING",
-                    (customer_id, iso(e.occurred_at), e.owner, e.previous, iso(e.occurred_at)),
-                )
-            tx.execute(
-                "UPDATE view_handover_owner SET owner = ? WHERE customer_id = ?",
-                (e.owner, customer_id),
-            )
-            tx.execute(
-                "UPDATE view_handover SET closed_at = ?, handed_to = ? "
-                "WHERE customer_id = ? AND closed_at IS NULL",
-                (iso(e.occurred_at), e.owner, customer_id),
-            )
+        if not assigned:
+            return
+        # A handover recorded after the departure but back-dated, or a departure
+        # recorded late: the clock ran from the departure.
+        tx.executemany(
+            "INSERT INTO view_handover (customer_id, departed, started_at, closed_at, "
+            "handed_to) SELECT ?, staff_id, left_at, ?, ? FROM view_handover_staff "
+            "WHERE staff_id = ? AND left_at IS NOT NULL AND left_at <= ? "
+            "ON CONFLICT (customer_id, started_at) DO NOTHING",
+            [
+                (str(e.originator_id), iso(e.occurred_at), e.owner, e.previous, iso(e.occurred_at))
+                for e in assigned
+                if e.previous
+            ],
+        )
+        tx.executemany(
+            "UPDATE view_handover_owner SET owner = ? WHERE customer_id = ?",
+            [(e.owner, str(e.originator_id)) for e in assigned],
+        )
+        tx.executemany(
+            "UPDATE view_handover SET closed_at = ?, handed_to = ? "
+            "WHERE customer_id = ? AND closed_at IS NULL",
+            [(iso(e.occurred_at), e.owner, str(e.originator_id)) for e in assigned],
+        )
 
     @staticmethod
     def _staff(tx: Transaction, e: StaffEvent) -> None:
