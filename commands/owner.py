@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from commands.runtime import LedgerContext, build, pass_ledger, record, recording_options
+from commands.runtime import (
+    LedgerContext,
+    build_command,
+    pass_ledger,
+    record,
+    recording_options,
+)
 
 
 @click.group()
@@ -52,20 +58,18 @@ def reassign(
     All of them move in one transaction, or none do. A segment head moves the
     customers of their own segment; an executive, all of them.
     """
-    from ledger.clock import parse_time
     from ledger.commands import ReassignOwner
 
-    payload: dict[str, object] = {
-        "actor": obj.require_actor(),
-        "previous": previous,
-        "owner": new_owner,
-        "reason": reason,
-    }
-    at = recording.pop("occurred_at", None)
-    if at is not None:
-        payload["occurred_at"] = parse_time(at, obj.settings.timezone, what="--at")
-    payload.update({k: v for k, v in recording.items() if v is not None})
-    receipts = obj.ledger(writing=True).reassign_owner(build(ReassignOwner, payload))
+    command = build_command(
+        obj,
+        ReassignOwner,
+        obj.require_actor(),
+        previous=previous,
+        owner=new_owner,
+        reason=reason,
+        **recording,
+    )
+    receipts = obj.ledger(writing=True).reassign_owner(command)
     if not receipts:
         click.echo(f"{previous} owns no customers you can reassign; nothing was written.")
         return

@@ -196,23 +196,42 @@ def record(
 ) -> Receipt:
     """Validate a command, record it through the service and print the receipt."""
     from ledger import commands as models
-    from ledger.clock import parse_time
 
-    actor = obj.require_actor()
-    payload: dict[str, Any] = {"actor": actor, **fields}
-    if occurred_at is not None:
-        payload["occurred_at"] = parse_time(occurred_at, obj.settings.timezone, what="--at")
-    for key, value in (
-        ("command_id", command_id),
-        ("correlation_id", correlation_id),
-        ("causation_id", causation_id),
-    ):
-        if value is not None:
-            payload[key] = value
-    command = build(getattr(models, model), payload)
+    command = build_command(
+        obj,
+        getattr(models, model),
+        obj.require_actor(),
+        occurred_at=occurred_at,
+        command_id=command_id,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        **fields,
+    )
     receipt: Receipt = getattr(obj.ledger(writing=True), method)(command)
     render_receipt(obj, receipt, done)
     return receipt
+
+
+def build_command(
+    obj: LedgerContext,
+    model: type[Any],
+    actor: str,
+    *,
+    occurred_at: str | None = None,
+    **fields: Any,
+) -> Any:
+    """A command for `actor` from typed options: `--at` read in the ledger's time
+    zone, the ids of `recording_options` and the command's own fields (options
+    left out are left to the model's defaults)."""
+    from ledger.clock import parse_time
+
+    payload: dict[str, Any] = {
+        "actor": actor,
+        **{key: value for key, value in fields.items() if value is not None},
+    }
+    if occurred_at is not None:
+        payload["occurred_at"] = parse_time(occurred_at, obj.settings.timezone, what="--at")
+    return build(model, payload)
 
 
 def build(model: type[Any], payload: dict[str, Any]) -> Any:

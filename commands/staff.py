@@ -13,7 +13,7 @@ import click
 
 from commands.runtime import (
     LedgerContext,
-    build,
+    build_command,
     choose_format,
     emit_rows,
     format_option,
@@ -47,13 +47,8 @@ def _record_staff(
     obj: LedgerContext, method: str, model: str, done: str, actor: str, **fields: Any
 ) -> None:
     from ledger import commands as models
-    from ledger.clock import parse_time
 
-    occurred_at = fields.pop("occurred_at", None)
-    payload: dict[str, Any] = {"actor": actor, **{k: v for k, v in fields.items() if v is not None}}
-    if occurred_at is not None:
-        payload["occurred_at"] = parse_time(occurred_at, obj.settings.timezone, what="--at")
-    command = build(getattr(models, model), payload)
+    command = build_command(obj, getattr(models, model), actor, **fields)
     receipt = getattr(obj.ledger(writing=True), method)(command)
     if obj.output_format in ("json", "jsonl"):
         import json
