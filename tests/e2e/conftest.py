@@ -19,6 +19,11 @@ E = TypeVar("E", bound=CustomerEvent)
 
 ACTOR = "li.wei"
 CUSTOMER_NAME = "Capital Airport Group"
+# The usage error of every command but `schema` and `--help` when no one is named to act as.
+NO_ACTOR = (
+    "no acting staff member: pass --as STAFF (e.g. --as li.wei), set LEDGER_ACTOR, "
+    "or set `actor` in the configuration file"
+)
 
 
 @dataclass

@@ -20,7 +20,8 @@ import pytest
 from commands.export import LARGE
 from ledger.application import Ledger
 from ledger.storage import resolve
-from tests.e2e.conftest import LedgerCli, assert_refused, assert_usage_error, no_customer
+from tests.e2e.conftest import ACTOR, LedgerCli, assert_refused, assert_usage_error, no_customer
+from tests.staffing import seed_staff
 from tests.unit.test_schemas import every_kind_of_event
 
 
@@ -180,15 +181,19 @@ def test_a_large_export_shows_progress_on_a_terminal_and_keeps_stdout_clean(
 ) -> None:
     db = tmp_path / "large.sqlite3"
     app = Ledger(env=resolve(str(db), environ={}).env)
+    seed_staff(app)
+    staffed = app.recorder.max_notification_id() or 0
     app.save(*(every_kind_of_event(code=f"C-{n:05d}") for n in range(LARGE // 40 + 1)))
-    recorded = app.recorder.max_notification_id()
+    recorded = (app.recorder.max_notification_id() or 0) - staffed
     app.close()
     terminal, stderr_end = pty.openpty()
     drawn: list[bytes] = []
     reader = threading.Thread(target=_read_until_closed, args=(terminal, drawn))
 
+    command = [sys.executable, "-c", "from cli import main; main()", "--db", str(db)]
+
     with subprocess.Popen(
-        [sys.executable, "-c", "from cli import main; main()", "--db", str(db), "export"],
+        [*command, "--as", ACTOR, "export"],
         stdout=subprocess.PIPE,
         stderr=stderr_end,
     ) as child:

@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import LedgerCli, assert_usage_error
+from tests.e2e.conftest import NO_ACTOR, LedgerCli, assert_usage_error
 
 WIDE = {"COLUMNS": "220"}
 MONDAY_NOON = "2026-03-09T12:00"
@@ -165,21 +165,26 @@ def test_a_time_that_is_no_time_is_a_usage_error(story: LedgerCli) -> None:
 
 
 def test_an_unknown_kind_is_a_usage_error(story: LedgerCli) -> None:
-    result = story.run("sla", "at-risk", "--kind", "handover")
+    result = story.run("sla", "at-risk", "--kind", "escalation")
 
     assert_usage_error(
         result,
-        "Invalid value for '--kind': 'handover' is not one of 'inquiry', 'complaint', "
-        "'follow-up', 'commitment', 'visit-coverage'.",
+        "Invalid value for '--kind': 'escalation' is not one of 'inquiry', 'complaint', "
+        "'follow-up', 'commitment', 'visit-coverage', 'handover'.",
         "sla at-risk",
     )
 
 
-def test_the_help_of_breaches_says_the_handover_rule_is_not_checked_yet(cli: LedgerCli) -> None:
-    help_text = cli.ok("sla", "breaches", "--help")
+def test_the_help_of_breaches_says_departed_owners_customers_are_due_a_handover(
+    cli: LedgerCli,
+) -> None:
+    help_text = " ".join(cli.ok("sla", "breaches", "--help").split())
 
-    assert "Not checked yet" in help_text
-    assert "staff directory" in help_text
+    assert (
+        "A departed (deactivated) owner's customers must be handed to an active owner "
+        "within 1 working day: each one not handed over in time is a `handover` breach."
+    ) in help_text
+    assert "Not checked yet" not in help_text
 
 
 def test_a_sweep_records_breaches_once(story: LedgerCli) -> None:
@@ -200,11 +205,7 @@ def test_a_sweep_needs_someone_to_act_as(story: LedgerCli) -> None:
 
     result = story.run("sla", "sweep", actor=None)
 
-    assert_usage_error(
-        result,
-        "no acting staff member: pass --as STAFF (e.g. --as li.wei) or set LEDGER_ACTOR",
-        "sla sweep",
-    )
+    assert_usage_error(result, NO_ACTOR, "sla sweep")
     assert story.events_recorded() == written
 
 

@@ -149,11 +149,12 @@ def test_every_demo_event_happened_in_the_past_and_in_order(ledger_app: Ledger) 
 
 def test_a_demo_history_cannot_end_in_the_future(ledger_app: Ledger) -> None:
     the_day_after_tomorrow = datetime.now(UTC).date() + timedelta(days=2)
+    recorded = ledger_app.recorder.max_notification_id()
 
     with pytest.raises(InvalidInputError, match="still to come"):
         load(ledger_app, the_day_after_tomorrow)
 
-    assert not ledger_app.recorder.max_notification_id()
+    assert ledger_app.recorder.max_notification_id() == recorded
 
 
 def test_ledger_demo_prints_where_the_data_is_and_what_to_try(tmp_path: Path) -> None:

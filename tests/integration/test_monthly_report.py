@@ -29,6 +29,7 @@ from ledger.vocabulary import (
 from projections.monthly import CaseFigures, Handover, MonthlyReport, monthly_report
 from projections.sla import Coverage, Month
 from projections.views import Views
+from tests.staffing import seed_staff
 
 ACTOR = "li.wei"
 APRIL = Month(2026, 4)
@@ -155,6 +156,8 @@ def april(ledger_app: Ledger) -> April:
     month.score(beta, 2, SatisfactionSource.SURVEY, at(4, 3, 10))
     month.score(alpha, 5, SatisfactionSource.SPOT_CHECK, at(4, 15, 10))
     month.score(gamma, 3, SatisfactionSource.SURVEY, at(4, 16, 10))
+    # A handover there and back in March, which April's report leaves out.
+    seed_staff(ledger_app, ("wang.fang.2",))
     month.hand_over(gamma, "wang.fang.2", at(3, 25, 10))
     month.hand_over(gamma, "wang.fang", at(3, 26, 10))
     month.hand_over(beta, "li.wei", at(4, 20, 15))

@@ -162,7 +162,9 @@ def test_a_version_1_visit_report_exports_as_version_2(
 def test_a_version_1_visit_report_appears_in_the_history(
     db_url: str, ledger_app: Ledger, customer_id: UUID
 ) -> None:
-    result = CliRunner().invoke(ledger, ["--db", db_url, "--format", "json", "history", "C-00001"])
+    result = CliRunner().invoke(
+        ledger, ["--db", db_url, "--as", ACTOR, "--format", "json", "history", "C-00001"]
+    )
 
     assert result.exit_code == 0, result.output
     entries = json.loads(result.stdout)

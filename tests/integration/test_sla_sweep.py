@@ -23,12 +23,21 @@ from ledger.storage import Storage
 from ledger.vocabulary import Channel, ComplaintCategory
 from projections.sla import breaches
 from projections.views import Views
+from tests.staffing import seed_staff
 
 ACTOR = "li.wei"
 SWEEPER = "sla.bot"
 REGISTERED = datetime(2026, 3, 2, 9, tzinfo=UTC)
 FILED = datetime(2026, 3, 6, 16, 30, tzinfo=UTC)  # a Friday: due Monday 11:30
 DUE = datetime(2026, 3, 9, 11, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def sweeper(ledger_app: Ledger) -> str:
+    """The sweep runs as an account of its own, an executive (who may sweep every
+    segment)."""
+    seed_staff(ledger_app, (SWEEPER,))
+    return SWEEPER
 
 
 @pytest.fixture

@@ -16,7 +16,9 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.audit import Auditor, Divergence
 from ledger.domain.chain import event_hash
+from ledger.domain.staff import staff_stream_id
 from ledger.storage import Storage
+from tests.staffing import ADMIN, EXECUTIVES
 
 
 class RawRows:
@@ -156,10 +158,15 @@ def test_an_untouched_ledger_verifies(story: tuple[Ledger, UUID]) -> None:
 
     report = Auditor(app.recorder, app.mapper).verify_all()
 
+    # The customer's stream and each seeded staff account's, hash-chained alike.
+    accounts = [staff_stream_id(staff_id) for staff_id in (ADMIN, *EXECUTIVES)]
     assert report.ok
-    assert report.events == 7
-    assert report.streams == 1
-    assert report.heads[stream][0] == 7
+    assert report.events == 7 + len(accounts)
+    assert report.streams == 1 + len(accounts)
+    assert {s: version for s, (version, _) in report.heads.items()} == {
+        stream: 7,
+        **dict.fromkeys(accounts, 1),
+    }
 
 
 def test_a_changed_byte_is_found_as_a_modified_event(

@@ -32,6 +32,7 @@ from ledger.vocabulary import Channel, OpportunityStage
 from projections.customer360 import as_of
 from projections.views import Views
 from tests.conftest import POSTGRES_URL, postgres_or_skip
+from tests.staffing import seed_staff
 
 ACTOR = "li.wei"
 # Early January 2026: every generated time is in the past, in a shuffled order.
@@ -395,6 +396,7 @@ def views_kept_up_equal_views_rebuilt(
         mock.patch.object(views_module, "BATCH", batch),
     ):
         app = Ledger(env=storage.env)
+        seed_staff(app)
         views = Views(app, storage)
         try:
             codes = [
