@@ -35,13 +35,14 @@ def digest(obj: LedgerContext, output_format: str | None) -> None:
     if not report.ok:
         _show_divergences(report, choose_format(obj, output_format))
         raise click.ClickException(
-            f"{len(report.divergences)} customer stream(s) do not verify: no digest "
+            f"{len(report.divergences)} stream(s) do not verify: no digest "
             "was issued; see `ledger audit verify`"
         )
     if choose_format(obj, output_format) == "table":
         click.echo(report.digest)
         click.echo(
-            f"Covers {report.events} events in {report.streams} customer streams, up to log "
+            f"Covers {report.events} events in {report.streams} streams (customers, staff "
+            f"accounts, read log), up to log "
             f"position {report.position}.",
             err=True,
         )
@@ -62,7 +63,9 @@ def digest(obj: LedgerContext, output_format: str | None) -> None:
 def verify(
     obj: LedgerContext, customer: str | None, kept_digest: str | None, output_format: str | None
 ) -> None:
-    """Recompute every hash and report the first divergence per customer stream.
+    """Recompute every hash; report the first divergence per stream.
+
+    Streams are the customers', the staff accounts' and the read log's.
 
     With CUSTOMER, only that customer's stream. With --digest, the whole log up to
     the digest's position is recomputed and must give the same digest. Exits 1
@@ -84,7 +87,7 @@ def verify(
     if not report.ok:
         _show_divergences(report, fmt)
         raise click.ClickException(
-            f"{len(report.divergences)} customer stream(s) were altered: see the first "
+            f"{len(report.divergences)} stream(s) were altered: see the first "
             "divergence of each above"
         )
     if kept_digest is not None and report.digest != kept_digest.strip():
@@ -97,8 +100,7 @@ def verify(
         return
     scope = f"up to log position {report.position} " if customer is None else ""
     click.echo(
-        f"Verified {report.events} events in {report.streams} customer stream(s) {scope}"
-        "with no divergence."
+        f"Verified {report.events} events in {report.streams} stream(s) {scope}with no divergence."
     )
     if kept_digest is not None:
         click.echo("The digest matches: nothing recorded before it was rewritten.")
@@ -140,7 +142,7 @@ def _show_divergences(report: AuditReport, fmt: str) -> None:
             ("detail", "detail"),
         ],
         fmt,
-        title="First divergence per customer stream",
+        title="First divergence per stream",
     )
 
 
