@@ -9,8 +9,10 @@ have gaps (rolled-back inserts); a view never waits for a missing id.
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +44,18 @@ class ViewStatus:
     @property
     def lag(self) -> int:
         return max(self.head - self.position, 0)
+
+
+@contextmanager
+def _collector_passes_over_what_is_held() -> Iterator[None]:
+    """A replay holds every view's rows in memory, a growing heap of dicts and lists
+    that the cyclic garbage collector would walk again and again as new objects are
+    made: that made a rebuild about a third slower. Frozen objects are left out of
+    collections (reference counting still frees them); they are unfrozen after."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def default_projections() -> list[Projection]:
@@ -205,6 +219,12 @@ class Views:
         writing them every `REBUILD_FLUSH` events and at the end; returns the events
         applied. Should another catch-up write to one of these views meanwhile, what
         is held is dropped and a plain catch-up carries on from the stored positions."""
+        with _collector_passes_over_what_is_held():
+            return self._replay_log(targets, progress)
+
+    def _replay_log(
+        self, targets: list[Projection], progress: Callable[[int, int], None] | None
+    ) -> int:
         head = self.app.recorder.max_notification_id() or 0
         replays: dict[str, Replay] = {p.name: p.replay(None) for p in targets}
         flushed = 0  # the position committed for every target; none while 0
@@ -221,6 +241,9 @@ class Views:
                     replay.feed(decoded)
             held += len(events)
             start = batch[-1].id + 1
+            # What is held now stays until it is written: the collector need not
+            # look at it again (see `_collector_passes_over_what_is_held`).
+            gc.freeze()
             if held >= REBUILD_FLUSH or start > head:
                 if not self._flush(targets, replays, flushed, batch[-1].id):
                     return applied + self.catch_up([p.name for p in targets], progress)
