@@ -90,8 +90,7 @@ def history(
     owner = state.owner or "no owner"
     if moment is not None:
         click.echo(
-            f"As recorded by {moment.astimezone(tz):%Y-%m-%d %H:%M %Z}: "
-            f"{known} of {total} events."
+            f"As recorded by {moment.astimezone(tz):%Y-%m-%d %H:%M %Z}: {known} of {total} events."
         )
     click.echo(
         f"{state.code} {state.name} — segment {state.segment}, {state.tier}"

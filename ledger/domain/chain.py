@@ -47,6 +47,7 @@ def _canonical(value: Any) -> Any:
         return {"_type_": "uuid_hex", "_data_": value.hex}
     raise TypeError(f"cannot hash a {type(value).__name__}: events hold JSON-able values only")
 
+
 # Built once: `json.dumps` with options builds a new encoder per call, which is most
 # of the cost of hashing an event during an audit of millions.
 _ENCODER = json.JSONEncoder(

@@ -31,9 +31,7 @@ def test_a_commitment_needs_a_description(cli: LedgerCli, customer: str) -> None
 
     result = cli.run("commitment", "make", customer, "--description", "")
 
-    assert_usage_error(
-        result, "--description must not be empty", "commitment make"
-    )
+    assert_usage_error(result, "--description must not be empty", "commitment make")
     assert cli.events_recorded() == written
 
 

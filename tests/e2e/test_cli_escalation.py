@@ -121,7 +121,5 @@ def test_an_escalation_needs_a_resolution_text(cli: LedgerCli, complaint: str) -
 
     result = cli.run("escalation", "resolve", "C-00001/ES1", "--resolution", "")
 
-    assert_usage_error(
-        result, "--resolution must not be empty", "escalation resolve"
-    )
+    assert_usage_error(result, "--resolution must not be empty", "escalation resolve")
     assert cli.events_recorded() == written

@@ -33,9 +33,7 @@ def test_an_inquiry_needs_a_title(cli: LedgerCli, customer: str) -> None:
 
     result = cli.run("inquiry", "receive", customer, "--channel", "phone", "--title", "  ")
 
-    assert_usage_error(
-        result, "--title must not be empty", "inquiry receive"
-    )
+    assert_usage_error(result, "--title must not be empty", "inquiry receive")
     assert cli.events_recorded() == written
 
 
@@ -77,9 +75,7 @@ def test_an_empty_answer_is_a_usage_error(cli: LedgerCli, customer: str) -> None
 
     result = cli.run("inquiry", "answer", "C-00001/IQ1", "--answer", "")
 
-    assert_usage_error(
-        result, "--answer must not be empty", "inquiry answer"
-    )
+    assert_usage_error(result, "--answer must not be empty", "inquiry answer")
     assert cli.events_recorded() == written
 
 

@@ -120,9 +120,7 @@ def test_a_follow_up_needs_a_summary(cli: LedgerCli, opened: str) -> None:
 
     result = cli.run("opportunity", "follow-up", opened, "--summary", "")
 
-    assert_usage_error(
-        result, "--summary must not be empty", "opportunity follow-up"
-    )
+    assert_usage_error(result, "--summary must not be empty", "opportunity follow-up")
     assert cli.events_recorded() == written
 
 

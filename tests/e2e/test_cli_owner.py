@@ -39,9 +39,7 @@ def test_a_handover_with_an_empty_reason_is_a_usage_error(cli: LedgerCli, custom
 
     result = cli.run("owner", "assign", customer, "--to", "zhang.min", "--reason", " ")
 
-    assert_usage_error(
-        result, "--reason must not be empty", "owner assign"
-    )
+    assert_usage_error(result, "--reason must not be empty", "owner assign")
     assert cli.events_recorded() == written
 
 

@@ -205,9 +205,7 @@ def test_a_visit_report_needs_a_summary(cli: LedgerCli, customer: str) -> None:
 
     result = cli.run("visit", "report", customer, *PLAN, "--summary", " ", "--outcome", "C")
 
-    assert_usage_error(
-        result, "--summary must not be empty", "visit report"
-    )
+    assert_usage_error(result, "--summary must not be empty", "visit report")
     assert cli.events_recorded() == written
 
 
