@@ -3,6 +3,13 @@
 A projection holds no state outside its tables, so a rebuild is: drop its tables
 and tracking, replay the log. `version` names the handlers' logic: a stored view
 built by other logic is rebuilt before it is used.
+
+Events reach a projection through a `Replay`: the rows it holds in memory while
+events are applied, written out by `flush`. Catching up uses one replay per batch
+(rows read from the view's tables, written back in the same transaction); a
+rebuild uses one replay for the whole log, so each row is built in memory from
+all its events and written once, instead of read and rewritten batch after batch.
+Both run the same handlers, so both give the same rows.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -28,9 +36,16 @@ class Projection(ABC):
     # read log only to views that ask for them.
     accepts: ClassVar[tuple[type, ...]] = (CustomerEvent,)
 
-    @abstractmethod
     def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
         """Apply a batch of events (in log order) to this view's tables."""
+        replay = self.replay(tx)
+        replay.feed(Decoded.of(events))
+        replay.flush(tx)
+
+    @abstractmethod
+    def replay(self, tx: Transaction | None) -> Replay:
+        """A replay that reads the rows it needs from `tx`; with None, the view's
+        tables are empty (a rebuild) and nothing needs reading."""
 
     def create(self, tx: Transaction) -> None:
         for statement in self.tables.values():
@@ -43,9 +58,73 @@ class Projection(ABC):
             tx.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+class Replay(ABC):
+    """Rows of one view held in memory while events are applied to them."""
+
+    @abstractmethod
+    def feed(self, batch: Decoded) -> None:
+        """Apply events (in log order) to the rows held."""
+
+    @abstractmethod
+    def flush(self, tx: Transaction) -> None:
+        """Write every row changed since the last flush."""
+
+
+class StatementProjection(Projection):
+    """A small view that writes each batch straight to its tables with a few
+    statements (`process`): a rebuild holds the events it accepts until it
+    writes. For views fed few events (staff changes, registrations, reads)."""
+
+    @abstractmethod
+    def process(self, tx: Transaction, events: Sequence[Any]) -> None:
+        """Apply a batch of events (in log order) to this view's tables."""
+
+    def replay(self, tx: Transaction | None) -> Replay:
+        return _HeldEvents(self)
+
+
+class _HeldEvents(Replay):
+    def __init__(self, projection: StatementProjection) -> None:
+        self.projection = projection
+        self.events: list[Any] = []
+
+    def feed(self, batch: Decoded) -> None:
+        self.events.extend(batch.events)
+
+    def flush(self, tx: Transaction) -> None:
+        if self.events:
+            self.projection.process(tx, self.events)
+            self.events = []
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A batch of events with what nearly every view works out for each of them,
+    worked out once: the customer's id as text and the ISO time it happened."""
+
+    events: Sequence[CustomerEvent]
+    keys: Sequence[str]
+    times: Sequence[str]
+
+    @classmethod
+    def of(cls, events: Sequence[CustomerEvent]) -> Decoded:
+        # The same customer recurs throughout a batch: its id is turned into text once.
+        texts: dict[UUID, str] = {}
+        keys = []
+        for event in events:
+            originator = event.originator_id
+            key = texts.get(originator)
+            if key is None:
+                key = texts[originator] = str(originator)
+            keys.append(key)
+        return cls(events, keys, [iso(event.occurred_at) for event in events])
+
+
 def iso(moment: datetime) -> str:
     """Times in views are UTC ISO strings of fixed shape, so they sort as text."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 def from_iso(text: str) -> datetime:

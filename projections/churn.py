@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
-from functools import singledispatch
+from functools import cache, singledispatch
 from itertools import pairwise
 from typing import Any
 
@@ -27,7 +27,7 @@ from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
 from ledger.vocabulary import VISIT_OUTCOME_MEANING, DecisionRole
-from projections.base import Projection, dumps, from_iso, iso
+from projections.base import Decoded, Projection, Replay, dumps, from_iso, iso
 from projections.store import Transaction
 
 Doc = dict[str, Any]
@@ -204,33 +204,8 @@ class ChurnSignals(Projection):
     }
     indexes = ("CREATE INDEX IF NOT EXISTS view_churn_segment ON view_churn (segment, owner)",)
 
-    def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
-        ids = sorted({str(e.originator_id) for e in events})
-        docs: dict[str, Doc] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for customer_id, doc in tx.fetchall(
-                f"SELECT customer_id, doc FROM view_churn WHERE customer_id IN "
-                f"({tx.in_list(len(chunk))})",
-                chunk,
-            ):
-                docs[str(customer_id)] = json.loads(doc)
-        for event in events:
-            key = str(event.originator_id)
-            doc = docs.get(key)
-            if doc is None:
-                doc = docs[key] = new_signals(key)
-            apply_event(doc, event)
-        tx.executemany(
-            "INSERT INTO view_churn (customer_id, code, name, segment, owner, stage, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET "
-            "code = excluded.code, name = excluded.name, segment = excluded.segment, "
-            "owner = excluded.owner, stage = excluded.stage, doc = excluded.doc",
-            [
-                (k, d["code"], d["name"], d["segment"], d["owner"], d["stage"], dumps(d))
-                for k, d in docs.items()
-            ],
-        )
+    def replay(self, tx: Transaction | None) -> Replay:
+        return _Signals(tx)
 
     @staticmethod
     def load_all(
@@ -250,8 +225,63 @@ def signals_from(customer_id: str, events: Iterable[CustomerEvent]) -> Doc:
     """The signals computed straight from a customer's events (as a stored one reads)."""
     doc = new_signals(customer_id)
     for event in events:
-        apply_event(doc, event)
+        apply_event(doc, event, iso(event.occurred_at))
     return dict(json.loads(dumps(doc)))
+
+
+COLUMNS = ("customer_id", "code", "name", "segment", "owner", "stage", "doc")
+
+
+class _Signals(Replay):
+    """Customers' signals held while events are applied, each written once per flush."""
+
+    def __init__(self, tx: Transaction | None) -> None:
+        self.tx = tx  # where signals not held yet are read from; None: nowhere
+        self.docs: dict[str, Doc] = {}
+        self.stored: set[str] = set()  # those with a row in the table
+        self.changed: set[str] = set()
+
+    def feed(self, batch: Decoded) -> None:
+        docs = self.docs
+        if self.tx is not None:
+            self._load(sorted({k for k in batch.keys if k not in docs}))
+        changed = self.changed
+        for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
+            doc = docs.get(key)
+            if doc is None:
+                doc = docs[key] = new_signals(key)
+            apply_event(doc, event, at)
+            changed.add(key)
+
+    def _load(self, ids: list[str]) -> None:
+        assert self.tx is not None
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for customer_id, doc in self.tx.fetchall(
+                f"SELECT customer_id, doc FROM view_churn WHERE customer_id IN "
+                f"({self.tx.in_list(len(chunk))})",
+                chunk,
+            ):
+                self.docs[str(customer_id)] = json.loads(doc)
+                self.stored.add(str(customer_id))
+
+    def flush(self, tx: Transaction) -> None:
+        fresh: list[tuple[Any, ...]] = []
+        known: list[tuple[Any, ...]] = []
+        for key in sorted(self.changed):
+            d = self.docs[key]
+            row = (key, d["code"], d["name"], d["segment"], d["owner"], d["stage"], dumps(d))
+            (known if key in self.stored else fresh).append(row)
+        tx.insert_new("view_churn", COLUMNS, fresh)
+        tx.executemany(
+            f"INSERT INTO view_churn ({', '.join(COLUMNS)}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET "
+            "code = excluded.code, name = excluded.name, segment = excluded.segment, "
+            "owner = excluded.owner, stage = excluded.stage, doc = excluded.doc",
+            known,
+        )
+        self.stored.update(self.changed)
+        self.changed.clear()
 
 
 def new_signals(customer_id: str) -> Doc:
@@ -281,8 +311,15 @@ def new_signals(customer_id: str) -> Doc:
     }
 
 
-def apply_event(doc: Doc, event: CustomerEvent) -> None:
-    _handle(event, doc, iso(event.occurred_at))
+def apply_event(doc: Doc, event: CustomerEvent, at: str) -> None:
+    """Fold one event (which happened at `at`, as ISO text) into the signals."""
+    _handler(type(event))(event, doc, at)
+
+
+@cache
+def _handler(event_class: type[CustomerEvent]) -> Callable[[Any, Doc, str], None]:
+    # Looked up once per class: singledispatch's own lookup costs more than most handlers.
+    return _handle.dispatch(event_class)
 
 
 # -------------------------------------------------------------------- handlers

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from functools import cache, singledispatch
 from typing import Any
 from uuid import UUID
@@ -19,7 +19,7 @@ from uuid import UUID
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.history import _plain, describe
-from projections.base import Projection, dumps, from_iso, iso
+from projections.base import Decoded, Projection, Replay, dumps, from_iso, iso
 from projections.store import Transaction
 
 Doc = dict[str, Any]
@@ -44,44 +44,8 @@ class Customer360(Projection):
         "CREATE INDEX IF NOT EXISTS view_customer360_segment ON view_customer360 (segment, owner)",
     )
 
-    def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
-        keys = [str(e.originator_id) for e in events]
-        ids = sorted(set(keys))
-        docs: dict[str, Doc] = {}
-        for chunk in _chunks(ids, 500):
-            for customer_id, doc in tx.fetchall(
-                "SELECT customer_id, doc FROM view_customer360 "
-                f"WHERE customer_id IN ({tx.in_list(len(chunk))})",
-                chunk,
-            ):
-                docs[str(customer_id)] = json.loads(doc)
-        for key, event in zip(keys, events, strict=True):
-            doc = docs.get(key)
-            if doc is None:
-                doc = docs[key] = new_doc(key)
-            apply_event(doc, event)
-        tx.executemany(
-            "INSERT INTO view_customer360 "
-            "(customer_id, code, name, segment, owner, stage, tier, version, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET "
-            "code = excluded.code, name = excluded.name, segment = excluded.segment, "
-            "owner = excluded.owner, stage = excluded.stage, tier = excluded.tier, "
-            "version = excluded.version, doc = excluded.doc",
-            [
-                (
-                    k,
-                    d["code"],
-                    d["name"],
-                    d["segment"],
-                    d["owner"],
-                    d["stage"],
-                    d["tier"],
-                    d["version"],
-                    dumps(d),
-                )
-                for k, d in docs.items()
-            ],
-        )
+    def replay(self, tx: Transaction | None) -> Replay:
+        return _Documents(tx)
 
     @staticmethod
     def load(tx: Transaction, customer_id: UUID) -> Doc | None:
@@ -93,11 +57,89 @@ class Customer360(Projection):
 
 def as_of(customer_id: UUID, events: Iterable[CustomerEvent]) -> Doc:
     """The 360 computed from a customer's events (all, or up to some version)."""
-    doc = new_doc(str(customer_id))
-    for event in events:
-        apply_event(doc, event)
+    key = str(customer_id)
+    documents = _Documents(None)
+    documents.feed(Decoded([], [], []))  # nothing yet: a customer without events
+    documents.docs[key] = _held(new_doc(key))
+    folded = list(events)
+    documents.feed(Decoded(folded, [key] * len(folded), [iso(e.occurred_at) for e in folded]))
+    doc = documents.docs[key]
+    _write_timeline(doc)
     # Through JSON, so a computed view reads exactly like a stored one.
     return dict(json.loads(dumps(doc)))
+
+
+class _Documents(Replay):
+    """Customers' documents held while events are applied, each written once per
+    flush, with only the timeline entries still kept worked out."""
+
+    def __init__(self, tx: Transaction | None) -> None:
+        self.tx = tx  # where documents not held yet are read from; None: nowhere
+        self.docs: dict[str, Doc] = {}
+        self.stored: set[str] = set()  # those with a row in the table
+        self.changed: set[str] = set()
+
+    def feed(self, batch: Decoded) -> None:
+        docs = self.docs
+        if self.tx is not None:
+            self._load([k for k in set(batch.keys) if k not in docs])
+        changed = self.changed
+        for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
+            doc = docs.get(key)
+            if doc is None:
+                doc = docs[key] = _held(new_doc(key))
+            apply_event(doc, event, at)
+            changed.add(key)
+
+    def _load(self, keys: list[str]) -> None:
+        assert self.tx is not None
+        for chunk in _chunks(sorted(keys), 500):
+            for customer_id, doc in self.tx.fetchall(
+                "SELECT customer_id, doc FROM view_customer360 "
+                f"WHERE customer_id IN ({self.tx.in_list(len(chunk))})",
+                chunk,
+            ):
+                self.docs[str(customer_id)] = _held(json.loads(doc))
+                self.stored.add(str(customer_id))
+
+    def flush(self, tx: Transaction) -> None:
+        fresh: list[tuple[Any, ...]] = []
+        known: list[tuple[Any, ...]] = []
+        for key in sorted(self.changed):
+            doc = self.docs[key]
+            _write_timeline(doc)
+            row = (
+                key,
+                doc["code"],
+                doc["name"],
+                doc["segment"],
+                doc["owner"],
+                doc["stage"],
+                doc["tier"],
+                doc["version"],
+                dumps(doc),
+            )
+            (known if key in self.stored else fresh).append(row)
+        tx.insert_new("view_customer360", COLUMNS, fresh)
+        tx.executemany(
+            f"INSERT INTO view_customer360 ({', '.join(COLUMNS)}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET "
+            "code = excluded.code, name = excluded.name, segment = excluded.segment, "
+            "owner = excluded.owner, stage = excluded.stage, tier = excluded.tier, "
+            "version = excluded.version, doc = excluded.doc",
+            known,
+        )
+        self.stored.update(self.changed)
+        self.changed.clear()
+
+
+def _held(doc: Doc) -> _Held:
+    held = _Held(doc)
+    held.names = None
+    return held
+
+
+COLUMNS = ("customer_id", "code", "name", "segment", "owner", "stage", "tier", "version", "doc")
 
 
 def new_doc(customer_id: str) -> Doc:
@@ -131,17 +173,36 @@ def new_doc(customer_id: str) -> Doc:
     }
 
 
-def apply_event(doc: Doc, event: CustomerEvent) -> None:
-    """Fold one event into the document; the common bookkeeping, then the handler."""
-    kind = type(event).__name__
+def apply_event(doc: Doc, event: CustomerEvent, at: str) -> None:
+    """Fold one event (which happened at `at`, as ISO text) into the document; the
+    common bookkeeping, then the handler."""
+    event_class = type(event)
+    kind = event_class.__name__
     doc["version"] = event.originator_version
-    at = iso(event.occurred_at)
     if doc["last_event_at"] is None or at > doc["last_event_at"]:
         doc["last_event_at"] = at
-    doc["counts"][kind] = doc["counts"].get(kind, 0) + 1
-    _handle(event, doc, at)
+    counts = doc["counts"]
+    counts[kind] = counts.get(kind, 0) + 1
+    _handler(event_class)(event, doc, at)
     if kind != "CorrectionRecorded":
         _remember_in_timeline(doc, event, at)
+
+
+@cache
+def _handler(event_class: type[CustomerEvent]) -> Callable[[Any, Doc, str], None]:
+    # Looked up once per class: singledispatch's own lookup costs more than most handlers.
+    return _handle.dispatch(event_class)
+
+
+class _Unwritten(dict[str, Any]):
+    """A timeline entry whose payload and text are worked out only when its document
+    is written (most entries have left the timeline by then), from its event and the
+    key people's names as they were when it was applied."""
+
+    __slots__ = ("names", "source")
+
+    source: CustomerEvent
+    names: dict[str, str]
 
 
 def _remember_in_timeline(doc: Doc, event: CustomerEvent, at: str) -> None:
@@ -149,19 +210,31 @@ def _remember_in_timeline(doc: Doc, event: CustomerEvent, at: str) -> None:
     version = event.originator_version
     if len(timeline) >= TIMELINE_LENGTH and (at, version) < _timeline_key(timeline[0]):
         return  # older than everything kept: it would be dropped at once
-    entry = {
-        "v": version,
-        "occurred_at": at,
-        "event": type(event).__name__,
-        "actor": event.actor,
-        "payload": _payload(event),
-        "text": describe(event, _names(doc)),
-    }
+    entry = _Unwritten(
+        v=version,
+        occurred_at=at,
+        event=type(event).__name__,
+        actor=event.actor,
+        payload=None,
+        text=None,
+    )
+    entry.source = event
+    entry.names = _names(doc)
     in_order = not timeline or _timeline_key(timeline[-1]) <= (at, version)
     timeline.append(entry)
     if not in_order:  # the timeline is kept sorted: only a back-dated entry moves
         timeline.sort(key=_timeline_key)
     del timeline[:-TIMELINE_LENGTH]
+
+
+def _write_timeline(doc: Doc) -> None:
+    """Work out the payload and text of the timeline's unwritten entries."""
+    timeline = doc["timeline"]
+    for index, entry in enumerate(timeline):
+        if type(entry) is _Unwritten:
+            entry["payload"] = _payload(entry.source)
+            entry["text"] = describe(entry.source, entry.names)
+            timeline[index] = dict(entry)
 
 
 def _timeline_key(entry: dict[str, Any]) -> tuple[str, int]:
@@ -186,8 +259,27 @@ def _payload_fields(event_class: type[CustomerEvent]) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(event_class) if f.name not in skip)
 
 
+class _Held(dict[str, Any]):
+    """A document being worked on, with its key people's names worked out once
+    (they are not stored): a handler that can change a name forgets them, and they
+    are never changed in place, so an unwritten entry keeps the names of its time."""
+
+    __slots__ = ("names",)
+
+    names: dict[str, str] | None
+
+
 def _names(doc: Doc) -> dict[str, str]:
-    return {pid: p["name"] for pid, p in doc["people"].items()}
+    if not isinstance(doc, _Held):
+        return {pid: p["name"] for pid, p in doc["people"].items()}
+    if doc.names is None:
+        doc.names = {pid: p["name"] for pid, p in doc["people"].items()}
+    return doc.names
+
+
+def _forget_names(doc: Doc) -> None:
+    if isinstance(doc, _Held):
+        doc.names = None
 
 
 # ----------------------------------------------------------------- handlers
@@ -270,6 +362,7 @@ def _(e: ev.OwnerAssigned, doc: Doc, at: str) -> None:
 
 @_handle.register
 def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
+    _forget_names(doc)
     doc["people"][e.person_id] = {
         "v": e.originator_version,
         "name": e.name,
@@ -284,6 +377,7 @@ def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
 
 @_handle.register
 def _(e: ev.KeyPersonUpdated, doc: Doc, at: str) -> None:
+    _forget_names(doc)
     person = doc["people"][e.person_id]
     for field in ("name", "title", "decision_role", "counterpart"):
         if field in e.changes:
@@ -564,6 +658,10 @@ TIME_FIELDS = frozenset({"occurred_at", "planned_for"})
 
 def correct(doc: Doc, version: int, changes: dict[str, Any]) -> None:
     """Views use corrected values: patch every element recorded by that version."""
+    # Entries are patched as written: work out the unwritten ones first, with the
+    # names of their time. A person's name may be what is corrected.
+    _write_timeline(doc)
+    _forget_names(doc)
     values = {k: (iso(v) if hasattr(v, "astimezone") else v) for k, v in changes.items()}
     for element in _elements(doc):
         if element.get("v") == version:

@@ -17,13 +17,13 @@ from typing import Any
 
 from ledger.domain import events as ev
 from ledger.domain.events.staff import StaffAdded, StaffDeactivated, StaffEvent, StaffReactivated
-from projections.base import Projection, from_iso, iso
+from projections.base import StatementProjection, from_iso, iso
 from projections.store import Transaction
 
 HANDOVER = "handover"
 
 
-class Handovers(Projection):
+class Handovers(StatementProjection):
     name = "handover"
     version = "1"
     accepts = (

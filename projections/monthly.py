@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain import events as ev
-from ledger.domain.base import CustomerEvent
-from projections.base import Projection, from_iso, iso
+from projections.base import Decoded, Projection, Replay, from_iso, iso
 from projections.sla import Coverage, Month, SlaCases, coverage
 from projections.store import Transaction
 
@@ -59,68 +57,88 @@ class MonthlyFigures(Projection):
         "ON view_monthly_handovers (occurred_at)",
     )
 
-    def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
-        pending = _Pending()
-        for event in events:
-            customer_id = str(event.originator_id)
-            at = iso(event.occurred_at)
+    def replay(self, tx: Transaction | None) -> Replay:
+        return _Rows(fresh=tx is None)
+
+
+SATISFACTION_COLUMNS = ("customer_id", "version", "occurred_at", "score", "source")
+HANDOVER_COLUMNS = ("customer_id", "version", "occurred_at", "previous", "owner", "reason")
+
+
+class _Rows(Replay):
+    """New rows held until written, keyed by (customer, version) so that a correction
+    of a row not yet written patches it in place; corrections of rows already in
+    the table are written after the new rows, in the order they were recorded."""
+
+    def __init__(self, *, fresh: bool) -> None:
+        # Into a table emptied for this replay, every row is new: no conflict to check.
+        self.fresh = fresh
+        self.rows: dict[str, dict[tuple[str, int], list[Any]]] = {
+            "view_monthly_satisfaction": {},
+            "view_monthly_handovers": {},
+        }
+        self.updates: list[tuple[str, dict[str, Any], str, int]] = []
+
+    def feed(self, batch: Decoded) -> None:
+        scores = self.rows["view_monthly_satisfaction"]
+        handovers = self.rows["view_monthly_handovers"]
+        for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
             if isinstance(event, ev.SatisfactionRecorded):
-                pending.scores.append(
-                    (customer_id, event.originator_version, at, event.score, event.source)
-                )
+                version = event.originator_version
+                scores[(key, version)] = [key, version, at, event.score, event.source]
             elif isinstance(event, ev.OwnerAssigned):
-                pending.handovers.append(
-                    (
-                        customer_id,
-                        event.originator_version,
-                        at,
-                        event.previous,
-                        event.owner,
-                        event.reason,
-                    )
-                )
+                version = event.originator_version
+                handovers[(key, version)] = [
+                    key,
+                    version,
+                    at,
+                    event.previous,
+                    event.owner,
+                    event.reason,
+                ]
             elif isinstance(event, ev.CorrectionRecorded) and event.target_type in CORRECTABLE:
-                # The corrected row may have arrived in this same batch: write it first.
-                pending.flush(tx)
-                _correct(tx, customer_id, event)
-        pending.flush(tx)
+                self._correct(key, event)
 
-
-@dataclass
-class _Pending:
-    scores: list[tuple[Any, ...]] = field(default_factory=list)
-    handovers: list[tuple[Any, ...]] = field(default_factory=list)
+    def _correct(self, customer_id: str, event: ev.CorrectionRecorded) -> None:
+        table, columns = CORRECTABLE[event.target_type]
+        changes = {
+            column: iso(value) if isinstance(value, datetime) else value
+            for column, value in event.changes.items()
+            if column in columns
+        }
+        if not changes:
+            return
+        held = self.rows[table].get((customer_id, event.target_version))
+        if held is None:
+            self.updates.append((table, changes, customer_id, event.target_version))
+            return
+        names = SATISFACTION_COLUMNS if table == "view_monthly_satisfaction" else HANDOVER_COLUMNS
+        for column, value in changes.items():
+            held[names.index(column)] = value
 
     def flush(self, tx: Transaction) -> None:
-        tx.executemany(
-            "INSERT INTO view_monthly_satisfaction "
-            "(customer_id, version, occurred_at, score, source) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (customer_id, version) DO NOTHING",
-            self.scores,
-        )
-        tx.executemany(
-            "INSERT INTO view_monthly_handovers "
-            "(customer_id, version, occurred_at, previous, owner, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, version) DO NOTHING",
-            self.handovers,
-        )
-        self.scores, self.handovers = [], []
-
-
-def _correct(tx: Transaction, customer_id: str, event: ev.CorrectionRecorded) -> None:
-    table, columns = CORRECTABLE[event.target_type]
-    changes = {
-        column: iso(value) if isinstance(value, datetime) else value
-        for column, value in event.changes.items()
-        if column in columns
-    }
-    if not changes:
-        return
-    assignments = ", ".join(f"{column} = ?" for column in changes)
-    tx.execute(
-        f"UPDATE {table} SET {assignments} WHERE customer_id = ? AND version = ?",
-        (*changes.values(), customer_id, event.target_version),
-    )
+        for table, columns in (
+            ("view_monthly_satisfaction", SATISFACTION_COLUMNS),
+            ("view_monthly_handovers", HANDOVER_COLUMNS),
+        ):
+            rows = list(self.rows[table].values())
+            if self.fresh:
+                tx.insert_new(table, columns, rows)
+            else:
+                marks = ", ".join("?" * len(columns))
+                tx.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+                    "ON CONFLICT (customer_id, version) DO NOTHING",
+                    rows,
+                )
+            self.rows[table] = {}
+        for table, changes, customer_id, version in self.updates:
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            tx.execute(
+                f"UPDATE {table} SET {assignments} WHERE customer_id = ? AND version = ?",
+                (*changes.values(), customer_id, version),
+            )
+        self.updates = []
 
 
 # ------------------------------------------------------------------ queries

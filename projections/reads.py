@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.domain.events.staff import RecordRead
-from projections.base import Projection, from_iso, iso
+from projections.base import StatementProjection, from_iso, iso
 from projections.store import Transaction
 
 # A read of every customer at once (a full export) is stored under this id.
@@ -26,7 +26,7 @@ class Read:
     detail: str
 
 
-class ReadLog(Projection):
+class ReadLog(StatementProjection):
     name = "reads"
     version = "1"
     accepts = (RecordRead,)

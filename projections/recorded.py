@@ -3,12 +3,11 @@ that as-of views load by (the event store itself cannot load by time)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from ledger.domain.base import CustomerEvent
-from projections.base import Projection, iso
+from projections.base import Decoded, Projection, Replay, iso
 from projections.store import Transaction
 
 
@@ -27,12 +26,8 @@ class RecordedVersions(Projection):
         "ON view_recorded (customer_id, recorded_at)",
     )
 
-    def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
-        tx.executemany(
-            "INSERT INTO view_recorded (customer_id, version, recorded_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (customer_id, version) DO NOTHING",
-            [(str(e.originator_id), e.originator_version, iso(e.timestamp)) for e in events],
-        )
+    def replay(self, tx: Transaction | None) -> Replay:
+        return _Rows(fresh=tx is None)
 
     @staticmethod
     def version_as_of(tx: Transaction, customer_id: UUID, moment: datetime) -> int:
@@ -42,3 +37,29 @@ class RecordedVersions(Projection):
             (str(customer_id), iso(moment)),
         )
         return int(row[0]) if row and row[0] is not None else 0
+
+
+class _Rows(Replay):
+    """One row per event, held until written."""
+
+    def __init__(self, *, fresh: bool) -> None:
+        # Into a table emptied for this replay, every row is new: no conflict to check.
+        self.fresh = fresh
+        self.rows: list[tuple[Any, ...]] = []
+
+    def feed(self, batch: Decoded) -> None:
+        self.rows += [
+            (key, event.originator_version, iso(event.timestamp))
+            for event, key in zip(batch.events, batch.keys, strict=True)
+        ]
+
+    def flush(self, tx: Transaction) -> None:
+        if self.fresh:
+            tx.insert_new("view_recorded", ("customer_id", "version", "recorded_at"), self.rows)
+        else:
+            tx.executemany(
+                "INSERT INTO view_recorded (customer_id, version, recorded_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (customer_id, version) DO NOTHING",
+                self.rows,
+            )
+        self.rows = []

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import singledispatch
+from functools import cache, singledispatch
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -38,7 +38,7 @@ from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events.cases import POLICY_BEFORE_STAMPING
 from ledger.sla_policy import SlaPolicy
-from projections.base import Projection, dumps, from_iso, iso
+from projections.base import Decoded, Projection, Replay, dumps, from_iso, iso
 from projections.store import Transaction
 
 if TYPE_CHECKING:
@@ -381,27 +381,67 @@ class SlaCases(Projection):
             (fingerprint,),
         )
 
-    def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
-        batch = _load(tx, events)
-        for event in events:
-            customer_id = str(event.originator_id)
-            _handle(event, batch, customer_id, iso(event.occurred_at))
-        _store(tx, batch, self.clocks)
+    def replay(self, tx: Transaction | None) -> Replay:
+        return _Rows(tx, self.clocks)
+
+
+class _Rows(Replay):
+    """Customers and cases held while events are applied; a case's clock is worked
+    out when it is written, once per flush, however many steps it took meanwhile."""
+
+    def __init__(self, tx: Transaction | None, clocks: Clocks) -> None:
+        self.tx = tx  # where rows not held yet are read from; None: nowhere
+        self.clocks = clocks
+        self.batch = Batch(customers={}, cases={})
+
+    def feed(self, batch: Decoded) -> None:
+        held = self.batch
+        if self.tx is not None:
+            _load(self.tx, batch, held)
+        for event, customer_id, at in zip(batch.events, batch.keys, batch.times, strict=True):
+            _handler(type(event))(event, held, customer_id, at)
+
+    def flush(self, tx: Transaction) -> None:
+        _store(tx, self.batch, self.clocks)
+        self.batch.written()
+
+
+@cache
+def _handler(event_class: type[CustomerEvent]) -> Callable[[Any, Batch, str, str], None]:
+    # Looked up once per class: singledispatch's own lookup costs more than most handlers.
+    return _handle.dispatch(event_class)
 
 
 # ------------------------------------------------------------ working state
 @dataclass
 class Batch:
-    """The rows one batch of events reads and changes."""
+    """The rows events read and change, and what changed since they were last written."""
 
     customers: dict[str, Doc]
     cases: dict[str, Doc]
+    # Each customer's cases (case key -> case), to find them without a scan.
+    by_customer: dict[str, dict[str, Doc]] = field(default_factory=dict)
     changed_customers: set[str] = field(default_factory=set)
-    fresh: set[str] = field(default_factory=set)  # no row stored yet
+    fresh: set[str] = field(default_factory=set)  # customers with no row stored yet
+    fresh_cases: set[str] = field(default_factory=set)  # cases with no row stored yet
     moved: set[str] = field(default_factory=set)  # code, segment or owner changed
     changed_cases: set[str] = field(default_factory=set)
     visits: list[tuple[str, int, str]] = field(default_factory=list)
     visit_corrections: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def hold(self, key: str, case: Doc) -> None:
+        self.cases[key] = case
+        self.by_customer.setdefault(case["customer_id"], {})[key] = case
+
+    def written(self) -> None:
+        """Everything held is stored now."""
+        self.changed_customers.clear()
+        self.fresh.clear()
+        self.fresh_cases.clear()
+        self.moved.clear()
+        self.changed_cases.clear()
+        self.visits = []
+        self.visit_corrections = []
 
     def customer(self, customer_id: str) -> Doc:
         doc = self.customers.get(customer_id)
@@ -432,15 +472,16 @@ class Batch:
             "recorded": False,
             **values,
         }
-        self.cases[key] = doc
+        if key not in self.cases:
+            self.fresh_cases.add(key)
+        self.hold(key, doc)
         self.changed_cases.add(key)
         return doc
 
     def cases_of(self, customer_id: str) -> Iterator[Doc]:
-        for key, doc in self.cases.items():
-            if doc["customer_id"] == customer_id:
-                self.changed_cases.add(key)
-                yield doc
+        for key, doc in self.by_customer.get(customer_id, {}).items():
+            self.changed_cases.add(key)
+            yield doc
 
 
 def _new_customer(customer_id: str) -> Doc:
@@ -455,9 +496,10 @@ def _new_customer(customer_id: str) -> Doc:
     }
 
 
-def _load(tx: Transaction, events: Sequence[CustomerEvent]) -> Batch:
-    ids = sorted({str(e.originator_id) for e in events})
-    customers: dict[str, Doc] = {}
+def _load(tx: Transaction, decoded: Decoded, batch: Batch) -> None:
+    """Read into `batch` the stored rows these events need that it does not hold."""
+    ids = sorted({k for k in decoded.keys if k not in batch.customers})
+    customers = batch.customers
     for chunk in _chunks(ids):
         for customer_id, code, segment, owner, stage, history, escalations in tx.fetchall(
             "SELECT customer_id, code, segment, owner, stage, history, escalations "
@@ -476,8 +518,7 @@ def _load(tx: Transaction, events: Sequence[CustomerEvent]) -> Batch:
     whole: set[str] = set()
     keys: set[str] = set()
     raised: dict[tuple[str, str], str] = {}
-    for event in events:
-        customer_id = str(event.originator_id)
+    for event, customer_id in zip(decoded.events, decoded.keys, strict=True):
         if isinstance(event, ev.CorrectionRecorded):
             whole.add(customer_id)
         elif isinstance(event, ev.EscalationRaised):
@@ -494,9 +535,11 @@ def _load(tx: Transaction, events: Sequence[CustomerEvent]) -> Batch:
     cases: dict[str, Doc] = {}
     for chunk in _chunks(sorted(whole)):
         cases.update(_case_rows(tx, f"customer_id IN ({tx.in_list(len(chunk))})", chunk))
-    for chunk in _chunks(sorted(keys - set(cases))):
+    for chunk in _chunks(sorted(keys - set(cases) - set(batch.cases))):
         cases.update(_case_rows(tx, f"case_key IN ({tx.in_list(len(chunk))})", chunk))
-    return Batch(customers=customers, cases=cases)
+    for key, case in cases.items():
+        if key not in batch.cases:  # what is held may have changed since it was stored
+            batch.hold(key, case)
 
 
 def _concerning(customer: Doc | None, escalation_id: str) -> str | None:
@@ -558,18 +601,18 @@ def _store(tx: Transaction, batch: Batch, clocks: Clocks) -> None:
             if cid not in batch.fresh
         ],
     )
-    rows = []
+    rows: list[tuple[Any, ...]] = []
+    fresh_rows: list[tuple[Any, ...]] = []
     for key in sorted(batch.changed_cases):
         case = batch.cases[key]
         customer = batch.customers.get(case["customer_id"]) or _new_customer(case["customer_id"])
         row = _case_row(key, case, customer, clocks)
         if row is not None:
-            rows.append(row)
+            (fresh_rows if key in batch.fresh_cases else rows).append(row)
+    tx.insert_new("view_sla_cases", CASE_COLUMNS, fresh_rows)
     tx.executemany(
-        "INSERT INTO view_sla_cases (case_key, customer_id, case_id, code, segment, owner, "
-        "kind, target, category, opened_at, closed_at, settled_at, paused, due_at, risk_at, "
-        "breach_at, escalation_level, recorded, policy_version, policy, due_date, pauses, "
-        "steps, escalations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        f"INSERT INTO view_sla_cases ({', '.join(CASE_COLUMNS)}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
         "?, ?, ?, ?, ?) ON CONFLICT (case_key) DO UPDATE SET code = excluded.code, "
         "segment = excluded.segment, owner = excluded.owner, category = excluded.category, "
         "opened_at = excluded.opened_at, closed_at = excluded.closed_at, "
@@ -580,32 +623,38 @@ def _store(tx: Transaction, batch: Batch, clocks: Clocks) -> None:
         "escalations = excluded.escalations",
         rows,
     )
+    customer_rows = [
+        (
+            cid,
+            d["code"],
+            d["segment"],
+            d["owner"],
+            d["stage"],
+            dumps(d["history"]),
+            dumps(d["escalations"]),
+        )
+        for cid, d in customers.items()
+    ]
+    tx.insert_new(
+        "view_sla_customers",
+        CUSTOMER_COLUMNS,
+        [row for row in customer_rows if row[0] in batch.fresh],
+    )
     tx.executemany(
-        "INSERT INTO view_sla_customers (customer_id, code, segment, owner, stage, history, "
-        "escalations) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET "
+        f"INSERT INTO view_sla_customers ({', '.join(CUSTOMER_COLUMNS)}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET "
         "code = excluded.code, segment = excluded.segment, owner = excluded.owner, "
         "stage = excluded.stage, history = excluded.history, escalations = excluded.escalations",
-        [
-            (
-                cid,
-                d["code"],
-                d["segment"],
-                d["owner"],
-                d["stage"],
-                dumps(d["history"]),
-                dumps(d["escalations"]),
-            )
-            for cid, d in customers.items()
-        ],
+        [row for row in customer_rows if row[0] not in batch.fresh],
     )
     for chunk in _chunks([cid for cid in history_changed if cid not in batch.fresh]):
         tx.execute(
             f"DELETE FROM view_sla_periods WHERE customer_id IN ({tx.in_list(len(chunk))})",
             chunk,
         )
-    tx.executemany(
-        "INSERT INTO view_sla_periods (customer_id, since, until, owner, segment, active) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+    tx.insert_new(
+        "view_sla_periods",
+        ("customer_id", "since", "until", "owner", "segment", "active"),
         [
             (cid, *period)
             for cid in history_changed
@@ -621,6 +670,35 @@ def _store(tx: Transaction, batch: Batch, clocks: Clocks) -> None:
         "UPDATE view_sla_visits SET visited_at = ? WHERE customer_id = ? AND version = ?",
         batch.visit_corrections,
     )
+
+
+CASE_COLUMNS = (
+    "case_key",
+    "customer_id",
+    "case_id",
+    "code",
+    "segment",
+    "owner",
+    "kind",
+    "target",
+    "category",
+    "opened_at",
+    "closed_at",
+    "settled_at",
+    "paused",
+    "due_at",
+    "risk_at",
+    "breach_at",
+    "escalation_level",
+    "recorded",
+    "policy_version",
+    "policy",
+    "due_date",
+    "pauses",
+    "steps",
+    "escalations",
+)
+CUSTOMER_COLUMNS = ("customer_id", "code", "segment", "owner", "stage", "history", "escalations")
 
 
 def _case_row(key: str, case: Doc, customer: Doc, clocks: Clocks) -> tuple[Any, ...] | None:

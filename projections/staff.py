@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from ledger.domain import events as ev
-from ledger.domain.base import CustomerEvent
 from ledger.domain.events.staff import (
     StaffAdded,
     StaffDeactivated,
@@ -17,13 +16,13 @@ from ledger.domain.events.staff import (
     StaffRoleChanged,
     StaffSegmentChanged,
 )
-from projections.base import Projection, iso
+from projections.base import Decoded, Projection, Replay, StatementProjection, iso
 from projections.store import Transaction
 
 STAFF_COLUMNS = "staff_id, name, role, segment, status, since, changed_by, reason"
 
 
-class StaffDirectoryView(Projection):
+class StaffDirectoryView(StatementProjection):
     name = "staff"
     version = "1"
     accepts = (StaffEvent,)
@@ -90,23 +89,31 @@ class WorkedOn(Projection):
     }
     indexes = ("CREATE INDEX IF NOT EXISTS view_worked_on_staff ON view_worked_on (staff_id)",)
 
-    def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
-        pairs: set[tuple[str, str]] = set()
-        for e in events:
-            customer_id = str(e.originator_id)
-            pairs.add((customer_id, e.actor))
-            owner = (
-                getattr(e, "owner", None)
-                if isinstance(e, ev.CustomerRegistered | ev.OwnerAssigned)
-                else None
-            )
-            if owner:
-                pairs.add((customer_id, owner))
+    def replay(self, tx: Transaction | None) -> Replay:
+        return _WorkedOnPairs()
+
+
+class _WorkedOnPairs(Replay):
+    """The (customer, staff) pairs met since the last write; stored ones are
+    skipped by the insert, so nothing needs reading first."""
+
+    def __init__(self) -> None:
+        self.pairs: set[tuple[str, str]] = set()
+
+    def feed(self, batch: Decoded) -> None:
+        pairs = self.pairs
+        for key, e in zip(batch.keys, batch.events, strict=True):
+            pairs.add((key, e.actor))
+            if isinstance(e, ev.CustomerRegistered | ev.OwnerAssigned) and e.owner:
+                pairs.add((key, e.owner))
+
+    def flush(self, tx: Transaction) -> None:
         tx.executemany(
             "INSERT INTO view_worked_on (customer_id, staff_id) VALUES (?, ?) "
             "ON CONFLICT (customer_id, staff_id) DO NOTHING",
-            sorted(pairs),
+            sorted(self.pairs),
         )
+        self.pairs = set()
 
 
 def staff_rows(
