@@ -336,10 +336,34 @@ COMMANDS: dict[str, Command] = {
     "correct": correction,
 }
 CATCH_UP = "catch up"
+# Owners who may leave and come back (the acting li.wei stays).
+LEAVERS = ["zhang.min", "chen.jing"]
+
+
+def staff_change(app: Ledger, code: str, step: Step) -> None:
+    """A departure, a return, or a read of the customer's record: the staff,
+    handover and read-log views are fed by these."""
+    leaver = LEAVERS[step.variant % len(LEAVERS)]
+    at = BASE + timedelta(hours=step.variant)
+    with contextlib.suppress(LedgerError):
+        if step.action == "leave":
+            app.deactivate_staff(
+                c.ChangeStaffStatus(actor="ops", staff=leaver, reason="left", occurred_at=at)
+            )
+        elif step.action == "return":
+            app.reactivate_staff(
+                c.ChangeStaffStatus(actor="ops", staff=leaver, reason="back", occurred_at=at)
+            )
+        else:
+            caller = app.caller(ACTOR)
+            app.record_read(caller, app.resolve_customer(code), "customer show")
+
+
+STAFF_CHANGES = ("leave", "return", "read")
 
 steps = st.builds(
     Step,
-    action=st.sampled_from([*COMMANDS, CATCH_UP, CATCH_UP, "correct"]),
+    action=st.sampled_from([*COMMANDS, *STAFF_CHANGES, CATCH_UP, CATCH_UP, "correct"]),
     customer=st.integers(0, 2),
     pick=st.integers(0, 7),
     variant=st.integers(0, 47),
@@ -417,6 +441,8 @@ def views_kept_up_equal_views_rebuilt(
                         other = Views(app, storage)
                         other.catch_up()
                         other.close()
+                elif step.action in STAFF_CHANGES:
+                    staff_change(app, codes[step.customer % customers], step)
                 else:
                     record(app, codes[step.customer % customers], step)
             views.catch_up()
