@@ -565,7 +565,9 @@ class Ledger(StaffService, Application[UUID]):
         )
 
     def record_correction(self, command: c.RecordCorrection) -> Receipt:
-        customer_id = self.resolve_customer(command.customer)
+        # Whether the version exists says something about the customer: ask only
+        # once the caller is known to see it.
+        customer_id = self.visible_customer(self.caller(command.actor), command.customer).id
         target = self.event_at(customer_id, command.version)
         changes = coerce_changes(target, command.changes, self.settings.timezone)
         return self._execute(

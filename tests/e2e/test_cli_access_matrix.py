@@ -369,3 +369,13 @@ def test_every_read_of_a_customers_record_is_in_the_read_log(cli: LedgerCli) -> 
     ]
     by = cli.run("audit", "reads", "--by", "staff.a", "--format", "csv", actor="aud")
     assert [line.split(",")[2] for line in by.stdout.splitlines()[1:]] == [AIRPORT]
+
+
+@pytest.mark.parametrize("role", ["head.b", "staff.a2", "staff.b", "ops"])
+def test_a_correction_of_a_hidden_customer_does_not_reveal_its_versions(
+    cli: LedgerCli, role: str
+) -> None:
+    result = cli.run(
+        "correct", AIRPORT, "--version", "99", "--set", "industry=x", "--reason", "r", actor=role
+    )
+    assert (result.exit_code, result.stderr) == (1, f"Error: {no_customer(AIRPORT)}\n")
