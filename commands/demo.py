@@ -104,6 +104,8 @@ def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int)
     if showcase is None:
         return
     actor = showcase.owner or "li.wei"
+    # Each recording example acts as the customer's owner, who may record on it.
+    other = tour.another or showcase
     # A --db given on the command line must be given again; one from the environment
     # is still there. The storage location never shows a password.
     needs_db = bool(obj.db) and os.environ.get("LEDGER_DATABASE_URL") != obj.db
@@ -138,7 +140,7 @@ def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int)
             "record something yourself",
         ),
         (
-            f"{ledger} --as {actor} complaint file {(tour.another or showcase).code} "
+            f"{ledger} --as {other.owner or actor} complaint file {other.code} "
             '--category service --channel phone --description "Baggage belt 3 stopped twice"',
             "file a complaint: the 4-working-hour clock starts now",
         ),
