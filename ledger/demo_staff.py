@@ -59,7 +59,7 @@ def ensure_demo_staff(app: Ledger, end: datetime, actor: str | None) -> int:
     start = end - timedelta(days=HISTORY_DAYS + 1)
     founded = app.directory_founded()
     if founded:
-        missing = [a for a in demo_accounts() if app._member_or_none(a[0]) is None]
+        missing = [a for a in demo_accounts() if app.member_or_none(a[0]) is None]
         if not missing:
             return 0
         if actor is None:
@@ -70,23 +70,23 @@ def ensure_demo_staff(app: Ledger, end: datetime, actor: str | None) -> int:
         app.caller(actor)
     added = 0
     for staff_id, role, segment in demo_accounts():
-        receipt = (
-            app.add_staff(
-                c.AddStaff(
-                    actor=staff_id if staff_id == ADMIN and not founded else (actor or ADMIN),
-                    staff=staff_id,
-                    name=NAMES[staff_id],
-                    role=role,
-                    segment=segment,
-                    reason="demo account",
-                    occurred_at=start,
-                    command_id=f"demo-staff:{staff_id}",
-                )
+        if app.member_or_none(staff_id) is not None:
+            continue
+        # On a new ledger the demo's admin founds the directory and adds the rest.
+        founder = staff_id == ADMIN and not founded
+        app.add_staff(
+            c.AddStaff(
+                actor=staff_id if founder else (actor or ADMIN),
+                staff=staff_id,
+                name=NAMES[staff_id],
+                role=role,
+                segment=segment,
+                reason="demo account",
+                occurred_at=start,
+                command_id=f"demo-staff:{staff_id}",
             )
-            if app._member_or_none(staff_id) is None
-            else None
         )
-        added += receipt is not None and not receipt.replayed
+        added += 1
     last_day = datetime.combine(leaver_last_day(end), time(18), end.tzinfo)
     if app.staff_member(LEAVER).is_active:
         app.deactivate_staff(

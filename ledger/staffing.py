@@ -106,7 +106,7 @@ class StaffService:
     # ---------------------------------------------------------------- accounts
     def add_staff(self, command: c.AddStaff) -> StaffReceipt:
         def attempt() -> StaffReceipt:
-            existing = self._member_or_none(command.staff)
+            existing = self.member_or_none(command.staff)
             if existing is not None:
                 if existing.result_of(command.command_id) is not None:
                     return StaffReceipt(existing.staff_id, 1, replayed=True)
@@ -191,7 +191,7 @@ class StaffService:
             )
         return caller
 
-    def _member_or_none(self, staff_id: str) -> StaffMember | None:
+    def member_or_none(self, staff_id: str) -> StaffMember | None:
         try:
             return self.staff_member(staff_id)
         except StaffNotFoundError:
