@@ -5,6 +5,13 @@ Handlers are pure (`apply(doc, event)`), so the same code rebuilds the stored
 view and computes the view as it stood at any earlier version (`as_of`).
 Every element that comes from an event keeps that event's version in `v`, so
 a correction can patch exactly what it corrects.
+
+The document keeps the open cases and only the `CLOSED_KEPT` most recently closed
+ones: older closed cases are moved to `view_customer360_closed`, one row each, and
+brought back should an event touch one again (a complaint reopened). A customer's
+past would otherwise make its document grow for ever: a long-standing customer's
+360 held thousands of closed cases that `customer show` read and parsed on every
+call only to leave them out. Corrections patch the rows kept apart in place.
 """
 
 from __future__ import annotations
@@ -26,22 +33,36 @@ Doc = dict[str, Any]
 TIMELINE_LENGTH = 15
 SATISFACTION_LENGTH = 24
 CLOSED_STATUSES = {"answered", "resolved", "won", "lost", "fulfilled", "reported", "cancelled"}
+# Closed cases the document keeps (the latest to close); the older ones are kept apart.
+CLOSED_KEPT = 20
 
 
 class Customer360(Projection):
     name = "customer360"
-    version = "1"
+    # 2: closed cases beyond the latest CLOSED_KEPT moved out of the document.
+    version = "2"
     tables = {
         "view_customer360": (
             "CREATE TABLE IF NOT EXISTS view_customer360 ("
             "customer_id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, "
             "segment TEXT NOT NULL, owner TEXT, stage TEXT NOT NULL, tier TEXT NOT NULL, "
             "version INTEGER NOT NULL, doc TEXT NOT NULL)"
-        )
+        ),
+        # A closed case kept out of its customer's document: `v` opened it and
+        # `closed_v` closed it, so a correction of either event finds it.
+        "view_customer360_closed": (
+            "CREATE TABLE IF NOT EXISTS view_customer360_closed ("
+            "customer_id TEXT NOT NULL, case_id TEXT NOT NULL, v INTEGER NOT NULL, "
+            "closed_v INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (customer_id, case_id))"
+        ),
     }
     indexes = (
         "CREATE INDEX IF NOT EXISTS view_customer360_code ON view_customer360 (code)",
         "CREATE INDEX IF NOT EXISTS view_customer360_segment ON view_customer360 (segment, owner)",
+        "CREATE INDEX IF NOT EXISTS view_customer360_closed_v "
+        "ON view_customer360_closed (customer_id, v)",
+        "CREATE INDEX IF NOT EXISTS view_customer360_closed_closed_v "
+        "ON view_customer360_closed (customer_id, closed_v)",
     )
 
     def replay(self, tx: Transaction | None) -> Replay:
@@ -60,7 +81,7 @@ def as_of(customer_id: UUID, events: Iterable[CustomerEvent]) -> Doc:
     key = str(customer_id)
     documents = _Documents(None)
     documents.feed(Decoded([], [], []))  # nothing yet: a customer without events
-    documents.docs[key] = _held(new_doc(key))
+    documents.docs[key] = _held(new_doc(key), _Closed(key, None))
     folded = list(events)
     documents.feed(Decoded(folded, [key] * len(folded), [iso(e.occurred_at) for e in folded]))
     doc = documents.docs[key]
@@ -75,7 +96,7 @@ class _Documents(Replay):
 
     def __init__(self, tx: Transaction | None) -> None:
         self.tx = tx  # where documents not held yet are read from; None: nowhere
-        self.docs: dict[str, Doc] = {}
+        self.docs: dict[str, _Held] = {}
         self.stored: set[str] = set()  # those with a row in the table
         self.changed: set[str] = set()
 
@@ -87,7 +108,8 @@ class _Documents(Replay):
         for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
             doc = docs.get(key)
             if doc is None:
-                doc = docs[key] = _held(new_doc(key))
+                # A customer without a row has no closed cases kept apart either.
+                doc = docs[key] = _held(new_doc(key), _Closed(key, None))
             apply_event(doc, event, at)
             changed.add(key)
 
@@ -99,14 +121,17 @@ class _Documents(Replay):
                 f"WHERE customer_id IN ({self.tx.in_list(len(chunk))})",
                 chunk,
             ):
-                self.docs[str(customer_id)] = _held(json.loads(doc))
-                self.stored.add(str(customer_id))
+                key = str(customer_id)
+                self.docs[key] = _held(json.loads(doc), _Closed(key, self.tx))
+                self.stored.add(key)
 
     def flush(self, tx: Transaction) -> None:
         fresh: list[tuple[Any, ...]] = []
         known: list[tuple[Any, ...]] = []
+        closed = _ClosedRows()
         for key in sorted(self.changed):
             doc = self.docs[key]
+            doc.closed.write_to(closed)
             _write_timeline(doc)
             row = (
                 key,
@@ -129,17 +154,112 @@ class _Documents(Replay):
             "version = excluded.version, doc = excluded.doc",
             known,
         )
+        closed.flush(tx)
         self.stored.update(self.changed)
         self.changed.clear()
 
 
-def _held(doc: Doc) -> _Held:
+def _held(doc: Doc, closed: _Closed) -> _Held:
     held = _Held(doc)
     held.names = None
+    held.closed = closed
+    held.unsettled = False
     return held
 
 
+class _Closed:
+    """One customer's closed cases kept out of its document: those read or moved
+    there while events are applied (the rest stay in the table until needed), and
+    which rows to write or delete at the next flush."""
+
+    __slots__ = ("changed", "held", "key", "removed", "stored", "tx")
+
+    def __init__(self, key: str, tx: Transaction | None) -> None:
+        self.key = key
+        # Where cases not held are read from; None: every one there is is held
+        # (a rebuild, a 360 computed from events, a customer new to the table).
+        self.tx = tx
+        self.held: dict[str, Doc] = {}
+        self.stored: set[str] = set()  # of those known, the ones with a row
+        self.changed: set[str] = set()  # held ones to write
+        self.removed: set[str] = set()  # back in the document: their rows go
+
+    def put(self, case_id: str, case: Doc) -> None:
+        self.held[case_id] = case
+        self.changed.add(case_id)
+        self.removed.discard(case_id)  # a row still there is overwritten
+
+    def take(self, case_id: str) -> Doc | None:
+        """The case, no longer kept apart (it goes back into the document)."""
+        case = self.held.pop(case_id, None)
+        if case is None and self.tx is not None and case_id not in self.removed:
+            row = self.tx.fetchone(
+                "SELECT doc FROM view_customer360_closed WHERE customer_id = ? AND case_id = ?",
+                (self.key, case_id),
+            )
+            if row is not None:
+                case = json.loads(row[0])
+                self.stored.add(case_id)
+        if case is not None:
+            self.changed.discard(case_id)
+            if case_id in self.stored:
+                self.removed.add(case_id)
+        return case
+
+    def recorded_by(self, version: int) -> list[tuple[str, Doc]]:
+        """The cases kept apart that the event at `version` opened or closed."""
+        if self.tx is not None:
+            for case_id, text in self.tx.fetchall(
+                "SELECT case_id, doc FROM view_customer360_closed "
+                "WHERE customer_id = ? AND (v = ? OR closed_v = ?)",
+                (self.key, version, version),
+            ):
+                # A held case is newer than its row; a removed one is in the document.
+                if case_id not in self.held and case_id not in self.removed:
+                    self.held[case_id] = json.loads(text)
+                    self.stored.add(case_id)
+        return [
+            (case_id, case)
+            for case_id, case in self.held.items()
+            if case["v"] == version or case["closed_v"] == version
+        ]
+
+    def write_to(self, rows: _ClosedRows) -> None:
+        for case_id in sorted(self.removed):
+            rows.gone.append((self.key, case_id))
+        for case_id in sorted(self.changed):
+            case = self.held[case_id]
+            row = (self.key, case_id, case["v"], case["closed_v"], dumps(case))
+            (rows.known if case_id in self.stored else rows.fresh).append(row)
+        self.stored -= self.removed
+        self.stored |= self.changed
+        self.removed.clear()
+        self.changed.clear()
+
+
+class _ClosedRows:
+    """Closed cases' rows to write in one flush, for all customers."""
+
+    def __init__(self) -> None:
+        self.gone: list[tuple[str, str]] = []
+        self.fresh: list[tuple[Any, ...]] = []
+        self.known: list[tuple[Any, ...]] = []
+
+    def flush(self, tx: Transaction) -> None:
+        tx.executemany(
+            "DELETE FROM view_customer360_closed WHERE customer_id = ? AND case_id = ?", self.gone
+        )
+        tx.insert_new("view_customer360_closed", CLOSED_COLUMNS, self.fresh)
+        tx.executemany(
+            f"INSERT INTO view_customer360_closed ({', '.join(CLOSED_COLUMNS)}) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_id, case_id) DO UPDATE SET "
+            "v = excluded.v, closed_v = excluded.closed_v, doc = excluded.doc",
+            self.known,
+        )
+
+
 COLUMNS = ("customer_id", "code", "name", "segment", "owner", "stage", "tier", "version", "doc")
+CLOSED_COLUMNS = ("customer_id", "case_id", "v", "closed_v", "doc")
 
 
 def new_doc(customer_id: str) -> Doc:
@@ -173,9 +293,10 @@ def new_doc(customer_id: str) -> Doc:
     }
 
 
-def apply_event(doc: Doc, event: CustomerEvent, at: str) -> None:
+def apply_event(doc: _Held, event: CustomerEvent, at: str) -> None:
     """Fold one event (which happened at `at`, as ISO text) into the document; the
-    common bookkeeping, then the handler."""
+    common bookkeeping, then the handler, then closed cases past the latest
+    `CLOSED_KEPT` are kept apart."""
     event_class = type(event)
     kind = event_class.__name__
     doc["version"] = event.originator_version
@@ -184,12 +305,14 @@ def apply_event(doc: Doc, event: CustomerEvent, at: str) -> None:
     counts = doc["counts"]
     counts[kind] = counts.get(kind, 0) + 1
     _handler(event_class)(event, doc, at)
+    if doc.unsettled:
+        _keep_closed_bounded(doc)
     if kind != "CorrectionRecorded":
         _remember_in_timeline(doc, event, at)
 
 
 @cache
-def _handler(event_class: type[CustomerEvent]) -> Callable[[Any, Doc, str], None]:
+def _handler(event_class: type[CustomerEvent]) -> Callable[[Any, _Held, str], None]:
     # Looked up once per class: singledispatch's own lookup costs more than most handlers.
     return _handle.dispatch(event_class)
 
@@ -262,11 +385,15 @@ def _payload_fields(event_class: type[CustomerEvent]) -> tuple[str, ...]:
 class _Held(dict[str, Any]):
     """A document being worked on, with its key people's names worked out once
     (they are not stored): a handler that can change a name forgets them, and they
-    are never changed in place, so an unwritten entry keeps the names of its time."""
+    are never changed in place, so an unwritten entry keeps the names of its time.
+    It has its closed cases kept apart at hand, and knows whether a case closed (or
+    came back closed) since the closed cases it keeps were last counted."""
 
-    __slots__ = ("names",)
+    __slots__ = ("closed", "names", "unsettled")
 
     names: dict[str, str] | None
+    closed: _Closed
+    unsettled: bool
 
 
 def _names(doc: Doc) -> dict[str, str]:
@@ -282,14 +409,56 @@ def _forget_names(doc: Doc) -> None:
         doc.names = None
 
 
+# ------------------------------------------------------------ closed cases
+def _find_case(doc: _Held, case_id: str) -> Doc | None:
+    """The case, from the document or, if it was kept apart, brought back into it."""
+    case: Doc | None = doc["cases"].get(case_id)
+    if case is None:
+        case = doc.closed.take(case_id)
+        if case is not None:
+            cases = doc["cases"]
+            cases[case_id] = case
+            # Cases are in the order they opened, which is the order of `v` (each
+            # opens at the newest version): the one brought back goes to its place.
+            ordered = sorted(cases.items(), key=lambda item: int(item[1]["v"]))
+            cases.clear()
+            cases.update(ordered)
+            doc.unsettled = True  # still closed, it may go back at once
+    return case
+
+
+def _case(doc: _Held, case_id: str) -> Doc:
+    case = _find_case(doc, case_id)
+    if case is None:
+        raise KeyError(case_id)
+    return case
+
+
+def _keep_closed_bounded(doc: _Held) -> None:
+    """Keep the `CLOSED_KEPT` latest closed cases in the document, the others apart."""
+    doc.unsettled = False
+    cases = doc["cases"]
+    if len(cases) <= CLOSED_KEPT:
+        return  # too few to count: most customers, most of the time
+    closed = [
+        (case["closed_v"], case_id)
+        for case_id, case in cases.items()
+        if case["status"] in CLOSED_STATUSES
+    ]
+    if len(closed) > CLOSED_KEPT:
+        closed.sort()
+        for _, case_id in closed[: len(closed) - CLOSED_KEPT]:
+            doc.closed.put(case_id, cases.pop(case_id))
+
+
 # ----------------------------------------------------------------- handlers
 @singledispatch
-def _handle(event: CustomerEvent, doc: Doc, at: str) -> None:
+def _handle(event: CustomerEvent, doc: _Held, at: str) -> None:
     """Events that only count and appear in the timeline."""
 
 
 @_handle.register
-def _(e: ev.CustomerRegistered, doc: Doc, at: str) -> None:
+def _(e: ev.CustomerRegistered, doc: _Held, at: str) -> None:
     for field in ("code", "name", "kind", "industry", "segment", "headquarters", "tier"):
         doc[field] = getattr(e, field)
     doc.update(vip=e.vip, stage=e.stage, owner=e.owner, registered_at=at)
@@ -307,7 +476,7 @@ def _(e: ev.CustomerRegistered, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.ProfileUpdated, doc: Doc, at: str) -> None:
+def _(e: ev.ProfileUpdated, doc: _Held, at: str) -> None:
     for field, value in e.changes.items():
         if field == "external_refs":
             doc["external_refs"].update(value)
@@ -316,22 +485,22 @@ def _(e: ev.ProfileUpdated, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.SegmentChanged, doc: Doc, at: str) -> None:
+def _(e: ev.SegmentChanged, doc: _Held, at: str) -> None:
     doc["segment"] = e.segment
 
 
 @_handle.register
-def _(e: ev.TierChanged, doc: Doc, at: str) -> None:
+def _(e: ev.TierChanged, doc: _Held, at: str) -> None:
     doc["tier"], doc["vip"] = e.tier, e.vip
 
 
 @_handle.register
-def _(e: ev.LifecycleStageChanged, doc: Doc, at: str) -> None:
+def _(e: ev.LifecycleStageChanged, doc: _Held, at: str) -> None:
     doc["stage"] = e.stage
 
 
 @_handle.register
-def _(e: ev.BranchAdded, doc: Doc, at: str) -> None:
+def _(e: ev.BranchAdded, doc: _Held, at: str) -> None:
     doc["branches"][e.branch_id] = {
         "v": e.originator_version,
         "name": e.name,
@@ -342,12 +511,12 @@ def _(e: ev.BranchAdded, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.BranchClosed, doc: Doc, at: str) -> None:
+def _(e: ev.BranchClosed, doc: _Held, at: str) -> None:
     doc["branches"][e.branch_id]["open"] = False
 
 
 @_handle.register
-def _(e: ev.OwnerAssigned, doc: Doc, at: str) -> None:
+def _(e: ev.OwnerAssigned, doc: _Held, at: str) -> None:
     doc["owner"] = e.owner
     doc["owners"].append(
         {
@@ -361,7 +530,7 @@ def _(e: ev.OwnerAssigned, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
+def _(e: ev.KeyPersonAdded, doc: _Held, at: str) -> None:
     _forget_names(doc)
     doc["people"][e.person_id] = {
         "v": e.originator_version,
@@ -376,7 +545,7 @@ def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.KeyPersonUpdated, doc: Doc, at: str) -> None:
+def _(e: ev.KeyPersonUpdated, doc: _Held, at: str) -> None:
     _forget_names(doc)
     person = doc["people"][e.person_id]
     for field in ("name", "title", "decision_role", "counterpart"):
@@ -385,18 +554,18 @@ def _(e: ev.KeyPersonUpdated, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.KeyPersonRelationshipAssessed, doc: Doc, at: str) -> None:
+def _(e: ev.KeyPersonRelationshipAssessed, doc: _Held, at: str) -> None:
     person = doc["people"][e.person_id]
     person.update(relationship_status=e.relationship_status, assessed_at=at, note=e.note)
 
 
 @_handle.register
-def _(e: ev.KeyPersonLeft, doc: Doc, at: str) -> None:
+def _(e: ev.KeyPersonLeft, doc: _Held, at: str) -> None:
     doc["people"][e.person_id]["present"] = False
 
 
 @_handle.register
-def _(e: ev.ContactLogged, doc: Doc, at: str) -> None:
+def _(e: ev.ContactLogged, doc: _Held, at: str) -> None:
     current = doc["last_contact"].get(e.channel)
     if current is None or at >= current["occurred_at"]:
         doc["last_contact"][e.channel] = {
@@ -407,7 +576,9 @@ def _(e: ev.ContactLogged, doc: Doc, at: str) -> None:
         }
 
 
-def _open_case(doc: Doc, e: CustomerEvent, case_id: str, kind: str, at: str, **extra: Any) -> None:
+def _open_case(
+    doc: _Held, e: CustomerEvent, case_id: str, kind: str, at: str, **extra: Any
+) -> None:
     doc["cases"][case_id] = {
         "v": e.originator_version,
         "kind": kind,
@@ -419,16 +590,17 @@ def _open_case(doc: Doc, e: CustomerEvent, case_id: str, kind: str, at: str, **e
     }
 
 
-def _close_case(doc: Doc, e: CustomerEvent, case_id: str, status: str, at: str) -> None:
-    case = doc["cases"][case_id]
+def _close_case(doc: _Held, e: CustomerEvent, case_id: str, status: str, at: str) -> None:
+    case = _case(doc, case_id)
     case.update(status=status, closed_at=at, closed_v=e.originator_version)
+    doc.unsettled = True
     if case.get("paused_at"):
         case["pauses"].append([case["paused_at"], at])
         case["paused_at"] = None
 
 
 @_handle.register
-def _(e: ev.VisitPlanned, doc: Doc, at: str) -> None:
+def _(e: ev.VisitPlanned, doc: _Held, at: str) -> None:
     _open_case(
         doc,
         e,
@@ -443,8 +615,8 @@ def _(e: ev.VisitPlanned, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.VisitReported, doc: Doc, at: str) -> None:
-    if e.case_id not in doc["cases"]:
+def _(e: ev.VisitReported, doc: _Held, at: str) -> None:
+    if _find_case(doc, e.case_id) is None:
         _open_case(doc, e, e.case_id, "visit", at, title=f"{e.purpose} visit", visitor=e.visitor)
     _close_case(doc, e, e.case_id, "reported", at)
     doc["cases"][e.case_id]["outcome"] = e.outcome
@@ -474,22 +646,22 @@ def _(e: ev.VisitReported, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.VisitCancelled, doc: Doc, at: str) -> None:
+def _(e: ev.VisitCancelled, doc: _Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "cancelled", at)
 
 
 @_handle.register
-def _(e: ev.InquiryReceived, doc: Doc, at: str) -> None:
+def _(e: ev.InquiryReceived, doc: _Held, at: str) -> None:
     _open_case(doc, e, e.case_id, "inquiry", at, title=e.title, channel=e.channel)
 
 
 @_handle.register
-def _(e: ev.InquiryAnswered, doc: Doc, at: str) -> None:
+def _(e: ev.InquiryAnswered, doc: _Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "answered", at)
 
 
 @_handle.register
-def _(e: ev.ComplaintFiled, doc: Doc, at: str) -> None:
+def _(e: ev.ComplaintFiled, doc: _Held, at: str) -> None:
     _open_case(
         doc,
         e,
@@ -507,37 +679,37 @@ def _(e: ev.ComplaintFiled, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.ComplaintAcknowledged, doc: Doc, at: str) -> None:
-    doc["cases"][e.case_id]["acknowledged_at"] = at
+def _(e: ev.ComplaintAcknowledged, doc: _Held, at: str) -> None:
+    _case(doc, e.case_id)["acknowledged_at"] = at
 
 
 @_handle.register
-def _(e: ev.ComplaintPaused, doc: Doc, at: str) -> None:
-    doc["cases"][e.case_id]["paused_at"] = at
+def _(e: ev.ComplaintPaused, doc: _Held, at: str) -> None:
+    _case(doc, e.case_id)["paused_at"] = at
 
 
 @_handle.register
-def _(e: ev.ComplaintResumed, doc: Doc, at: str) -> None:
-    case = doc["cases"][e.case_id]
+def _(e: ev.ComplaintResumed, doc: _Held, at: str) -> None:
+    case = _case(doc, e.case_id)
     if case.get("paused_at"):
         case["pauses"].append([case["paused_at"], at])
     case["paused_at"] = None
 
 
 @_handle.register
-def _(e: ev.ComplaintResolved, doc: Doc, at: str) -> None:
+def _(e: ev.ComplaintResolved, doc: _Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "resolved", at)
     doc["cases"][e.case_id].update(resolution=e.resolution, root_cause=e.root_cause)
 
 
 @_handle.register
-def _(e: ev.ComplaintReopened, doc: Doc, at: str) -> None:
-    case = doc["cases"][e.case_id]
+def _(e: ev.ComplaintReopened, doc: _Held, at: str) -> None:
+    case = _case(doc, e.case_id)  # brought back if it was kept apart
     case.update(status="open", reopened_at=at, closed_at=None, closed_v=None)
 
 
 @_handle.register
-def _(e: ev.EscalationRaised, doc: Doc, at: str) -> None:
+def _(e: ev.EscalationRaised, doc: _Held, at: str) -> None:
     _open_case(
         doc,
         e,
@@ -549,25 +721,25 @@ def _(e: ev.EscalationRaised, doc: Doc, at: str) -> None:
         level=e.level,
         to=e.to,
     )
-    concerned = doc["cases"].get(e.concerning)
+    concerned = _find_case(doc, e.concerning)
     if concerned is not None:
         concerned["escalation_level"] = max(concerned.get("escalation_level", 0), e.level)
 
 
 @_handle.register
-def _(e: ev.EscalationResolved, doc: Doc, at: str) -> None:
+def _(e: ev.EscalationResolved, doc: _Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "resolved", at)
 
 
 @_handle.register
-def _(e: ev.LeadCreated, doc: Doc, at: str) -> None:
+def _(e: ev.LeadCreated, doc: _Held, at: str) -> None:
     _open_case(doc, e, e.case_id, "opportunity", at, title=e.title, stage="lead", last_follow_up=at)
     doc["cases"][e.case_id]["status"] = "lead"
 
 
 @_handle.register
-def _(e: ev.OpportunityOpened, doc: Doc, at: str) -> None:
-    if e.case_id not in doc["cases"]:
+def _(e: ev.OpportunityOpened, doc: _Held, at: str) -> None:
+    if _find_case(doc, e.case_id) is None:
         _open_case(doc, e, e.case_id, "opportunity", at, title=e.title, last_follow_up=at)
     doc["cases"][e.case_id].update(
         status="open",
@@ -580,42 +752,42 @@ def _(e: ev.OpportunityOpened, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.OpportunityStageChanged, doc: Doc, at: str) -> None:
-    doc["cases"][e.case_id].update(stage=e.stage, last_follow_up=at)
+def _(e: ev.OpportunityStageChanged, doc: _Held, at: str) -> None:
+    _case(doc, e.case_id).update(stage=e.stage, last_follow_up=at)
 
 
 @_handle.register
-def _(e: ev.FollowUpLogged, doc: Doc, at: str) -> None:
-    case = doc["cases"][e.case_id]
+def _(e: ev.FollowUpLogged, doc: _Held, at: str) -> None:
+    case = _case(doc, e.case_id)
     case["last_follow_up"] = max(case.get("last_follow_up") or at, at)
     case["next_step"] = e.next_step
 
 
 @_handle.register
-def _(e: ev.OpportunityWon, doc: Doc, at: str) -> None:
+def _(e: ev.OpportunityWon, doc: _Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "won", at)
     if e.value:
         doc["cases"][e.case_id]["value"] = e.value
 
 
 @_handle.register
-def _(e: ev.OpportunityLost, doc: Doc, at: str) -> None:
+def _(e: ev.OpportunityLost, doc: _Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "lost", at)
     doc["cases"][e.case_id]["lost_reason"] = e.reason
 
 
 @_handle.register
-def _(e: ev.CommitmentMade, doc: Doc, at: str) -> None:
+def _(e: ev.CommitmentMade, doc: _Held, at: str) -> None:
     _open_case(doc, e, e.case_id, "commitment", at, title=e.description, due=e.due, source=e.source)
 
 
 @_handle.register
-def _(e: ev.CommitmentFulfilled, doc: Doc, at: str) -> None:
+def _(e: ev.CommitmentFulfilled, doc: _Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "fulfilled", at)
 
 
 @_handle.register
-def _(e: ev.SatisfactionRecorded, doc: Doc, at: str) -> None:
+def _(e: ev.SatisfactionRecorded, doc: _Held, at: str) -> None:
     scores = doc["satisfaction"]
     in_order = not scores or _timeline_key(scores[-1]) <= (at, e.originator_version)
     scores.append(
@@ -627,7 +799,7 @@ def _(e: ev.SatisfactionRecorded, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.RelationshipTerminated, doc: Doc, at: str) -> None:
+def _(e: ev.RelationshipTerminated, doc: _Held, at: str) -> None:
     doc["stage"] = "terminated"
     doc["termination"] = {
         "v": e.originator_version,
@@ -639,13 +811,13 @@ def _(e: ev.RelationshipTerminated, doc: Doc, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.RelationshipReactivated, doc: Doc, at: str) -> None:
+def _(e: ev.RelationshipReactivated, doc: _Held, at: str) -> None:
     doc["stage"] = e.stage
     doc["termination"] = None
 
 
 @_handle.register
-def _(e: ev.CorrectionRecorded, doc: Doc, at: str) -> None:
+def _(e: ev.CorrectionRecorded, doc: _Held, at: str) -> None:
     correct(doc, e.target_version, e.changes)
 
 
@@ -656,31 +828,45 @@ RENAMED = {"description": "title", "question": "question"}
 TIME_FIELDS = frozenset({"occurred_at", "planned_for"})
 
 
-def correct(doc: Doc, version: int, changes: dict[str, Any]) -> None:
-    """Views use corrected values: patch every element recorded by that version."""
+def correct(doc: _Held, version: int, changes: dict[str, Any]) -> None:
+    """Views use corrected values: patch every element recorded by that version,
+    closed cases kept apart included."""
     # Entries are patched as written: work out the unwritten ones first, with the
     # names of their time. A person's name may be what is corrected.
     _write_timeline(doc)
     _forget_names(doc)
     values = {k: (iso(v) if hasattr(v, "astimezone") else v) for k, v in changes.items()}
     for element in _elements(doc):
-        if element.get("v") == version:
-            for field, value in values.items():
-                if field == "occurred_at":
-                    key = "opened_at" if "opened_at" in element else "occurred_at"
-                    element[key] = value
-                elif field in element:
-                    element[field] = value
-                elif RENAMED.get(field) in element:
-                    element[RENAMED[field]] = value
-        if element.get("closed_v") == version and "occurred_at" in values:
-            element["closed_at"] = values["occurred_at"]
+        _patch(element, version, values)
+    for case_id, case in doc.closed.recorded_by(version):
+        if _patch(case, version, values):
+            doc.closed.put(case_id, case)
     for entry in doc["timeline"]:
         if entry["v"] == version:
             entry["payload"].update(_plain(values))
             entry["corrected"] = True
             entry["text"] = _redescribe(entry, doc)
     doc["timeline"].sort(key=lambda e: (e["occurred_at"], e["v"]))
+
+
+def _patch(element: dict[str, Any], version: int, values: dict[str, Any]) -> bool:
+    """Patch one element with the corrected values of the event at `version`;
+    whether it was that event's."""
+    patched = False
+    if element.get("v") == version:
+        patched = True
+        for field, value in values.items():
+            if field == "occurred_at":
+                key = "opened_at" if "opened_at" in element else "occurred_at"
+                element[key] = value
+            elif field in element:
+                element[field] = value
+            elif RENAMED.get(field) in element:
+                element[RENAMED[field]] = value
+    if element.get("closed_v") == version and "occurred_at" in values:
+        patched = True
+        element["closed_at"] = values["occurred_at"]
+    return patched
 
 
 def _elements(doc: Doc) -> Iterable[dict[str, Any]]:

@@ -3,6 +3,7 @@ current from its events, using corrected values, and as it stood at any moment."
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from ledger.application import Ledger
 from ledger.domain.base import CustomerEvent
 from ledger.history import tell
 from ledger.storage import Storage
-from projections.customer360 import as_of, customer_360
+from projections.customer360 import CLOSED_KEPT, as_of, customer_360
 from projections.views import Views
 
 ACTOR = "li.wei"
@@ -394,3 +395,144 @@ def test_there_is_no_360_as_of_a_moment_before_the_customer_was_recorded(
     before = customer_360(views, customer_id, datetime(2000, 1, 1, tzinfo=UTC))
 
     assert before is None
+
+
+# ------------------------------------------------ closed cases kept apart
+def answered_inquiries(app: Ledger, count: int, from_hour: float = 10) -> list[str]:
+    """Receive and answer `count` inquiries, an hour apart; their case ids."""
+    cases = []
+    for n in range(count):
+        case = app.receive_inquiry(
+            c.ReceiveInquiry(
+                actor=ACTOR, customer=CUSTOMER, channel="phone", title=f"Question {n}",
+                occurred_at=at(from_hour + n),
+            )
+        ).subject  # fmt: skip
+        app.answer_inquiry(
+            c.AnswerInquiry(
+                actor=ACTOR, customer=CUSTOMER, case=case, answer="Answered",
+                occurred_at=at(from_hour + n + 0.5),
+            )
+        )  # fmt: skip
+        cases.append(case)
+    return cases
+
+
+def resolved_complaint(app: Ledger) -> str:
+    """A complaint acknowledged, paused, resumed, escalated and resolved; its id."""
+    case = app.file_complaint(
+        c.FileComplaint(
+            actor=ACTOR, customer=CUSTOMER, category="service", description="Bags late",
+            channel="email", occurred_at=at(1),
+        )
+    ).subject  # fmt: skip
+    app.acknowledge_complaint(
+        c.AcknowledgeComplaint(actor=ACTOR, customer=CUSTOMER, case=case, occurred_at=at(1.5))
+    )
+    app.pause_complaint(
+        c.PauseComplaint(
+            actor=ACTOR, customer=CUSTOMER, case=case, reason="Flight list", occurred_at=at(2)
+        )
+    )
+    app.resume_complaint(
+        c.ResumeComplaint(actor=ACTOR, customer=CUSTOMER, case=case, occurred_at=at(3))
+    )
+    app.raise_escalation(
+        c.RaiseEscalation(
+            actor=ACTOR, customer=CUSTOMER, case=case, level=2, to="Head of handling",
+            reason="Repeated", occurred_at=at(4),
+        )
+    )  # fmt: skip
+    app.resolve_complaint(
+        c.ResolveComplaint(
+            actor=ACTOR, customer=CUSTOMER, case=case, resolution="Extra staff",
+            occurred_at=at(5),
+        )
+    )  # fmt: skip
+    return case
+
+
+def reopen(app: Ledger, case: str, hours: float) -> None:
+    app.reopen_complaint(
+        c.ReopenComplaint(
+            actor=ACTOR, customer=CUSTOMER, case=case, reason="Late again", occurred_at=at(hours)
+        )
+    )
+
+
+def test_the_360_keeps_the_latest_closed_cases_however_many_have_closed(
+    app: Ledger, views: Views
+) -> None:
+    waiting = app.receive_inquiry(
+        c.ReceiveInquiry(actor=ACTOR, customer=CUSTOMER, channel="email", title="Still open")
+    ).subject
+    answered = answered_inquiries(app, CLOSED_KEPT)
+    size = len(json.dumps(show(views)))
+
+    answered += answered_inquiries(app, 3 * CLOSED_KEPT, from_hour=100)
+
+    doc = show(views)
+    assert list(doc["cases"]) == [waiting, *answered[-CLOSED_KEPT:]]
+    assert len(json.dumps(doc)) < size * 1.2  # the document did not grow with the past
+    assert doc == as_of(app.resolve_customer(CUSTOMER), events(app))
+
+
+def test_a_complaint_reopened_long_after_it_was_resolved_shows_again_with_all_it_had(
+    app: Ledger, views: Views
+) -> None:
+    complaint = resolved_complaint(app)
+    answered_inquiries(app, CLOSED_KEPT)
+    assert complaint not in show(views)["cases"]  # closed long ago: kept apart
+
+    reopen(app, complaint, 200)
+
+    doc = show(views)
+    case = doc["cases"][complaint]
+    assert (case["status"], case["title"], case["escalation_level"]) == ("open", "Bags late", 2)
+    assert case["acknowledged_at"] == at(1.5).isoformat(timespec="microseconds")
+    assert case["pauses"] == [
+        [at(2).isoformat(timespec="microseconds"), at(3).isoformat(timespec="microseconds")]
+    ]
+    assert case["reopened_at"] == at(200).isoformat(timespec="microseconds")
+    assert list(doc["cases"])[:2] == [complaint, "ES1"]  # in its place among the cases
+    assert doc == as_of(app.resolve_customer(CUSTOMER), events(app))
+
+
+def test_a_correction_of_a_complaint_kept_apart_shows_when_it_is_reopened(
+    app: Ledger, views: Views
+) -> None:
+    complaint = resolved_complaint(app)
+    filed = next(e.version for e in tell(events(app)) if e.event == "ComplaintFiled")
+    answered_inquiries(app, CLOSED_KEPT)
+    show(views)  # caught up: the complaint is kept apart when it is corrected
+
+    correct(app, filed, description="Bags two hours late", occurred_at=at(0.5).isoformat())
+    show(views)
+    reopen(app, complaint, 200)
+
+    case = show(views)["cases"][complaint]
+    assert (case["title"], case["opened_at"]) == (
+        "Bags two hours late", at(0.5).isoformat(timespec="microseconds"),
+    )  # fmt: skip
+
+
+def test_a_complaint_closed_again_after_reopening_is_kept_with_its_new_closing(
+    app: Ledger, views: Views
+) -> None:
+    complaint = resolved_complaint(app)
+    answered_inquiries(app, CLOSED_KEPT)
+    reopen(app, complaint, 200)
+    app.resolve_complaint(
+        c.ResolveComplaint(
+            actor=ACTOR, customer=CUSTOMER, case=complaint, resolution="Fixed for good",
+            occurred_at=at(201),
+        )
+    )  # fmt: skip
+
+    doc = show(views)
+
+    case = doc["cases"][complaint]  # now among the latest to close
+    assert (case["status"], case["resolution"]) == ("resolved", "Fixed for good")
+    assert case["closed_at"] == at(201).isoformat(timespec="microseconds")
+    assert len(doc["cases"]) == 1 + CLOSED_KEPT  # the escalation, still open, and those
+    assert doc == as_of(app.resolve_customer(CUSTOMER), events(app))
