@@ -295,7 +295,7 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
     from projections.customer360 import customer_360
 
     moment = parse_time(as_of, obj.settings.timezone, what="--as-of") if as_of else None
-    customer_id = obj.read_customer(reference, "customer show", detail=as_of or "").id
+    customer_id = obj.read_customer(reference, "customer show", detail=as_of or "")
     doc = customer_360(obj.views(), customer_id, moment)
     if doc is None:
         raise click.ClickException(

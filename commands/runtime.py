@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from ledger.access import Caller
     from ledger.application import Ledger, Receipt
     from ledger.config import Settings
-    from ledger.domain.customer import Customer
     from ledger.storage import Storage
     from projections.views import Views
     from projections.visibility import Visibility
@@ -125,13 +126,17 @@ class LedgerContext:
         caller = self.reader()
         return caller.role != STAFF or owner == caller.staff_id
 
-    def read_customer(self, reference: str, view: str, detail: str = "") -> Customer:
-        """The customer to show, if the caller may see it; the read is logged."""
+    def read_customer(self, reference: str, view: str, detail: str = "") -> UUID:
+        """The id of the customer to show, if the caller may see it; the read is
+        logged. Who may see it is read from the views, which every read brings up
+        to date anyway: a customer with a long history is not loaded for it."""
+        from projections.visibility import visible_customer
+
         caller = self.reader()
         app = self.ledger(writing=False)
-        customer = app.visible_customer(caller, reference)
-        app.record_read(caller, customer.id, view, detail)
-        return customer
+        customer_id = visible_customer(self.views(), caller, reference)
+        app.record_read(caller, customer_id, view, detail)
+        return customer_id
 
     def close(self) -> None:
         if self._views is not None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from uuid import UUID
 
-from ledger.access import SEGMENT_HEAD, STAFF, Caller, may_read_customers
+from ledger.access import SEGMENT_HEAD, STAFF, Caller, may_read_customers, may_see
 from projections.customer360 import Customer360
 from projections.staff import WorkedOn
 
@@ -48,3 +49,28 @@ def visibility(views: Views, caller: Caller) -> Visibility:
         else:
             rows = []
     return Visibility(caller, frozenset(str(row[0]) for row in rows))
+
+
+def visible_customer(views: Views, caller: Caller, reference: str) -> UUID:
+    """The id of the customer `reference` names, if the caller may see it; one the
+    caller may not see is reported exactly like one that does not exist."""
+    from ledger.application import customer_not_found
+
+    customer_id = views.app.resolve_customer(reference)
+    if caller.sees_every_customer:
+        return customer_id
+    views.catch_up([Customer360.name, WorkedOn.name])
+    key = str(customer_id)
+    with views.store.transaction() as tx:
+        row = tx.fetchone(
+            "SELECT segment, owner FROM view_customer360 WHERE customer_id = ?", (key,)
+        )
+        worked_on = [
+            str(r[0])
+            for r in tx.fetchall(
+                "SELECT staff_id FROM view_worked_on WHERE customer_id = ?", (key,)
+            )
+        ]
+    if row is None or not may_see(caller, str(row[0]), row[1], worked_on):
+        raise customer_not_found(reference)
+    return customer_id
