@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
@@ -20,7 +20,6 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from ledger import commands as c
 from ledger.access import (
     STAFF,
     Caller,
@@ -62,6 +61,10 @@ from ledger.errors import (
 )
 from ledger.references import parse_code
 from ledger.staffing import StaffService
+
+if TYPE_CHECKING:
+    # Commands are pydantic models, costly to import: reads never need them.
+    from ledger import commands as c
 
 T = TypeVar("T")
 Action = Callable[[Customer, Meta], str | None]

@@ -14,7 +14,6 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
-from ledger import commands as c
 from ledger.access import Caller, may_manage_staff, may_own
 from ledger.clock import now
 from ledger.domain.base import Meta
@@ -24,6 +23,8 @@ from ledger.errors import AccessDeniedError, RuleViolationError, StaffNotFoundEr
 if TYPE_CHECKING:
     from eventsourcing.application import Repository
     from eventsourcing.domain import Aggregate
+
+    from ledger import commands as c
 
 # The first account founds the directory; only these roles can hold the keys.
 FOUNDING_ROLES = ("admin", "executive")
@@ -148,7 +149,9 @@ class StaffService:
 
     def change_staff_segment(self, command: c.ChangeStaffSegment) -> StaffReceipt:
         return self._change_staff(
-            command, lambda m, meta: m.change_segment(command.segment, command.reason, meta)
+            command,
+            lambda m, meta: m.change_segment(command.segment, command.reason, meta),
+            may_change_own=True,
         )
 
     def freeze_staff(self, command: c.ChangeStaffStatus) -> StaffReceipt:
@@ -161,10 +164,14 @@ class StaffService:
         return self._change_staff(command, lambda m, meta: m.reactivate(command.reason, meta))
 
     def _change_staff(
-        self, command: c.StaffCommand, action: Callable[[StaffMember, Meta], None]
+        self,
+        command: c.StaffCommand,
+        action: Callable[[StaffMember, Meta], None],
+        *,
+        may_change_own: bool = False,
     ) -> StaffReceipt:
         caller = self._require_staff_manager(command.actor)
-        if command.staff == caller.staff_id and not isinstance(command, c.ChangeStaffSegment):
+        if command.staff == caller.staff_id and not may_change_own:
             # An admin locking or demoting themselves out would leave nobody able
             # to undo it.
             raise RuleViolationError(
