@@ -240,7 +240,7 @@ class Views:
         applied = held = 0
         start = 1
         while start <= head:
-            batch = self.app.recorder.select_notifications(start, REBUILD_BATCH, stop=head)
+            batch = self._read(start, head)
             if not batch:
                 break
             events = [event for _, event in self._decode(batch)]
@@ -262,6 +262,22 @@ class Views:
             if progress is not None:
                 progress(batch[-1].id, head)
         return applied
+
+    def _read(self, start: int, head: int) -> list[Any]:
+        """About `REBUILD_BATCH` notifications from `start`, read `BATCH` at a time as
+        catching up reads them. One large `LIMIT` is much slower on PostgreSQL: the
+        log's table is rarely analysed after bulk writes, the planner then expects a
+        few thousand rows in any id range, and above that limit it reads every row
+        from `start` to the head and sorts them on disk, for each batch: a rebuild
+        took time quadratic in the length of the log."""
+        notifications: list[Any] = []
+        while start <= head and len(notifications) < REBUILD_BATCH:
+            page = self.app.recorder.select_notifications(start, BATCH, stop=head)
+            if not page:
+                break
+            notifications += page
+            start = page[-1].id + 1
+        return notifications
 
     @staticmethod
     def _routed(
