@@ -47,9 +47,15 @@ class Projection(ABC):
         """A replay that reads the rows it needs from `tx`; with None, the view's
         tables are empty (a rebuild) and nothing needs reading."""
 
-    def create(self, tx: Transaction) -> None:
+    def create(self, tx: Transaction, *, indexed: bool = True) -> None:
+        """The view's tables, and unless `indexed` is False, their indexes (a
+        rebuild adds them once its rows are in: `create_indexes`)."""
         for statement in self.tables.values():
             tx.execute(statement)
+        if indexed:
+            self.create_indexes(tx)
+
+    def create_indexes(self, tx: Transaction) -> None:
         for statement in self.indexes:
             tx.execute(statement)
 
