@@ -31,7 +31,12 @@ BATCH = 2000
 # many events, and at the end. In a log where customers interleave, a customer's
 # document then is written a few times in all, not once or twice per batch.
 REBUILD_BATCH = 20_000
-REBUILD_FLUSH = 500_000
+# Held rows take about 1.5 GB per million events (the 360 documents most); a rebuild
+# writes at least every `REBUILD_FLUSH` events. A write after the first rewrites the
+# rows of every customer met since (nearly all, where customers interleave) through
+# per-row upserts, so it costs more than the first: the tail of the log is folded
+# into the last write unless it holds at least half as many events again.
+REBUILD_FLUSH = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,7 @@ class Views:
         self, targets: list[Projection], progress: Callable[[int, int], None] | None
     ) -> int:
         """Replay the log into just-emptied views, holding their rows in memory and
-        writing them every `REBUILD_FLUSH` events and at the end; returns the events
+        writing them every `REBUILD_FLUSH` events or so and at the end; returns the events
         applied. Should another catch-up write to one of these views meanwhile, what
         is held is dropped and a plain catch-up carries on from the stored positions."""
         with _collector_paused():
@@ -259,7 +264,7 @@ class Views:
             # Counted as catching up counts: events that went into at least one view.
             held += sum(1 for e in events if isinstance(e, accepted))
             start = batch[-1].id + 1
-            if held >= REBUILD_FLUSH or start > head:
+            if start > head or (held >= REBUILD_FLUSH and head - start >= REBUILD_FLUSH // 2):
                 if not self._flush(targets, replays, flushed, batch[-1].id):
                     self._index(targets)
                     return applied + self.catch_up([p.name for p in targets], progress)
