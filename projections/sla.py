@@ -363,8 +363,8 @@ class SlaCases(Projection):
             settings = load_settings()
         self.clocks = Clocks(settings)
 
-    def create(self, tx: Transaction) -> None:
-        super().create(tx)
+    def create(self, tx: Transaction, *, indexed: bool = True) -> None:
+        super().create(tx, indexed=indexed)
         stored = tx.fetchone("SELECT value FROM view_sla_meta WHERE key = 'calendar'")
         fingerprint = self.clocks.fingerprint
         if stored is not None and stored[0] == fingerprint:

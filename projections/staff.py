@@ -3,7 +3,8 @@ which customer: the rows that decide what a `staff` member may see in lists."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from typing import Any
 
 from ledger.domain import events as ev
@@ -101,11 +102,15 @@ class _WorkedOnPairs(Replay):
         self.pairs: set[tuple[str, str]] = set()
 
     def feed(self, batch: Decoded) -> None:
-        pairs = self.pairs
-        for key, e in zip(batch.keys, batch.events, strict=True):
-            pairs.add((key, e.actor))
-            if isinstance(e, ev.CustomerRegistered | ev.OwnerAssigned) and e.owner:
-                pairs.add((key, e.owner))
+        # Every customer event passes here: one set update in C for the actors, and
+        # a look at the owner only for the two kinds that name one (neither has
+        # subclasses, so the exact class is checked, cheaper than isinstance).
+        events = batch.events
+        self.pairs.update(zip(batch.keys, map(_actor, events), strict=True))
+        owners: Iterator[tuple[str, Any]] = (
+            (key, e) for key, e in zip(batch.keys, events, strict=True) if type(e) in _OWNER_EVENTS
+        )
+        self.pairs.update((key, e.owner) for key, e in owners if e.owner)
 
     def flush(self, tx: Transaction) -> None:
         tx.executemany(
@@ -114,6 +119,10 @@ class _WorkedOnPairs(Replay):
             sorted(self.pairs),
         )
         self.pairs = set()
+
+
+_actor = attrgetter("actor")
+_OWNER_EVENTS = frozenset({ev.CustomerRegistered, ev.OwnerAssigned})
 
 
 def staff_rows(

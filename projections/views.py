@@ -31,7 +31,12 @@ BATCH = 2000
 # many events, and at the end. In a log where customers interleave, a customer's
 # document then is written a few times in all, not once or twice per batch.
 REBUILD_BATCH = 20_000
-REBUILD_FLUSH = 500_000
+# Held rows take about 1.5 GB per million events (the 360 documents most); a rebuild
+# writes at least every `REBUILD_FLUSH` events. A write after the first rewrites the
+# rows of every customer met since (nearly all, where customers interleave) through
+# per-row upserts, so it costs more than the first: the tail of the log is folded
+# into the last write unless it holds at least half as many events again.
+REBUILD_FLUSH = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -47,15 +52,22 @@ class ViewStatus:
 
 
 @contextmanager
-def _collector_passes_over_what_is_held() -> Iterator[None]:
-    """A replay holds every view's rows in memory, a growing heap of dicts and lists
-    that the cyclic garbage collector would walk again and again as new objects are
-    made: that made a rebuild about a third slower. Frozen objects are left out of
-    collections (reference counting still frees them); they are unfrozen after."""
+def _collector_paused() -> Iterator[None]:
+    """A replay holds every view's rows in memory, a heap of dicts and lists that
+    grows by a million objects per 100,000 events, and makes almost no cyclic
+    garbage (about a thousand objects in 300,000 events): reference counting frees
+    the rest. The cyclic collector would only walk that heap again and again; so
+    it is paused for the replay (in this whole process), and resumed after if it
+    was running. Freezing the held objects after each batch (`gc.freeze`) instead
+    still spent a sixth of a rebuild in collections: each batch's new objects were
+    walked by frequent full collections."""
+    running = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if running:
+            gc.enable()
 
 
 def default_projections() -> list[Projection]:
@@ -216,7 +228,9 @@ class Views:
         self._ensure_tables()
         targets = self._select(names)
         began = time.perf_counter()
-        self._reset(targets)
+        # Indexes are built once the first rows are in (`_flush`): building one from
+        # sorted rows is much cheaper than updating it for every row of a bulk write.
+        self._reset(targets, indexed=False)
         events = self._replay(targets, progress)
         return events, time.perf_counter() - began
 
@@ -224,10 +238,10 @@ class Views:
         self, targets: list[Projection], progress: Callable[[int, int], None] | None
     ) -> int:
         """Replay the log into just-emptied views, holding their rows in memory and
-        writing them every `REBUILD_FLUSH` events and at the end; returns the events
+        writing them every `REBUILD_FLUSH` events or so and at the end; returns the events
         applied. Should another catch-up write to one of these views meanwhile, what
         is held is dropped and a plain catch-up carries on from the stored positions."""
-        with _collector_passes_over_what_is_held():
+        with _collector_paused():
             return self._replay_log(targets, progress)
 
     def _replay_log(
@@ -240,7 +254,7 @@ class Views:
         applied = held = 0
         start = 1
         while start <= head:
-            batch = self.app.recorder.select_notifications(start, REBUILD_BATCH, stop=head)
+            batch = self._read(start, head)
             if not batch:
                 break
             events = [event for _, event in self._decode(batch)]
@@ -250,11 +264,9 @@ class Views:
             # Counted as catching up counts: events that went into at least one view.
             held += sum(1 for e in events if isinstance(e, accepted))
             start = batch[-1].id + 1
-            # What is held now stays until it is written: the collector need not
-            # look at it again (see `_collector_passes_over_what_is_held`).
-            gc.freeze()
-            if held >= REBUILD_FLUSH or start > head:
+            if start > head or (held >= REBUILD_FLUSH and head - start >= REBUILD_FLUSH // 2):
                 if not self._flush(targets, replays, flushed, batch[-1].id):
+                    self._index(targets)
                     return applied + self.catch_up([p.name for p in targets], progress)
                 flushed = batch[-1].id
                 applied += held
@@ -262,6 +274,22 @@ class Views:
             if progress is not None:
                 progress(batch[-1].id, head)
         return applied
+
+    def _read(self, start: int, head: int) -> list[Any]:
+        """About `REBUILD_BATCH` notifications from `start`, read `BATCH` at a time as
+        catching up reads them. One large `LIMIT` is much slower on PostgreSQL: the
+        log's table is rarely analysed after bulk writes, the planner then expects a
+        few thousand rows in any id range, and above that limit it reads every row
+        from `start` to the head and sorts them on disk, for each batch: a rebuild
+        took time quadratic in the length of the log."""
+        notifications: list[Any] = []
+        while start <= head and len(notifications) < REBUILD_BATCH:
+            page = self.app.recorder.select_notifications(start, BATCH, stop=head)
+            if not page:
+                break
+            notifications += page
+            start = page[-1].id + 1
+        return notifications
 
     @staticmethod
     def _routed(
@@ -298,6 +326,9 @@ class Views:
                     return False
             for projection in targets:
                 replays[projection.name].flush(tx)
+                # The tables were created bare for the rebuild: the first write of
+                # the rows indexes them, in the same transaction (a no-op after).
+                projection.create_indexes(tx)
                 tx.execute(
                     "INSERT INTO view_tracking (name, position, version) VALUES (?, ?, ?) "
                     "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
@@ -306,12 +337,19 @@ class Views:
                 )
         return True
 
-    def _reset(self, targets: Sequence[Projection]) -> None:
+    def _reset(self, targets: Sequence[Projection], *, indexed: bool = True) -> None:
         with self.store.transaction() as tx:
             for projection in targets:
                 projection.drop(tx)
-                projection.create(tx)
+                projection.create(tx, indexed=indexed)
                 tx.execute("DELETE FROM view_tracking WHERE name = ?", (projection.name,))
+
+    def _index(self, targets: Sequence[Projection]) -> None:
+        """Indexes of views a rebuild created bare and left to a catch-up (should the
+        rebuild die first, the next `Views` to open the database creates them)."""
+        with self.store.transaction() as tx:
+            for projection in targets:
+                projection.create_indexes(tx)
 
     def _select(self, names: Iterable[str] | None) -> list[Projection]:
         if names is None:

@@ -421,6 +421,43 @@ def test_a_rebuild_gives_the_same_views_as_catching_up_step_by_step(
     assert view_rows(views) == incremental
 
 
+def test_a_rebuild_written_in_several_parts_gives_the_same_views(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = register(ledger_app, "Capital Airport")
+    for _ in range(3):
+        busy_week(ledger_app, code)
+    busy_week(ledger_app, register(ledger_app, "Harbour Logistics"))
+    views.catch_up()
+    incremental = view_rows(views)
+    # Pages of 3 events, 7 to a batch, written every 10 or so: rows written by one
+    # part are updated by the next, and the tail is folded into the last part.
+    monkeypatch.setattr("projections.views.BATCH", 3)
+    monkeypatch.setattr("projections.views.REBUILD_BATCH", 7)
+    monkeypatch.setattr("projections.views.REBUILD_FLUSH", 10)
+
+    events, _ = views.rebuild()
+
+    assert events == every_event_in_log(ledger_app)
+    assert view_rows(views) == incremental
+
+
+def test_a_rebuild_leaves_every_view_indexed(views: Views) -> None:
+    views.rebuild()
+
+    expected = {
+        statement.split(" ON ")[0].split()[-1] for p in views.projections for statement in p.indexes
+    }
+    with views.store.transaction() as tx:
+        if views.store.postgres:
+            rows = tx.fetchall(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            )
+        else:
+            rows = tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'index'")
+    assert expected <= {str(name) for (name,) in rows}
+
+
 def test_rebuilding_one_view_leaves_the_others_untouched(ledger_app: Ledger, views: Views) -> None:
     busy_week(ledger_app, register(ledger_app, "Capital Airport"))
     views.catch_up()
