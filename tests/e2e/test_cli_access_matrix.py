@@ -302,42 +302,30 @@ def test_a_frozen_or_deactivated_account_can_do_nothing(cli: LedgerCli, status: 
     assert cli.run("customer", "show", AIRPORT, actor="staff.a").exit_code == 0
 
 
+NEW_HIRE = (
+    "staff",
+    "add",
+    "new.hire",
+    "--name",
+    "New Hire",
+    "--role",
+    "staff",
+    "--segment",
+    "airport",
+)
+
+
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "ops"])
 def test_only_an_admin_manages_staff_accounts(cli: LedgerCli, role: str) -> None:
     before = cli.events_recorded()
-    result = cli.run(
-        "staff",
-        "add",
-        "new.hire",
-        "--name",
-        "New Hire",
-        "--role",
-        "staff",
-        "--segment",
-        "airport",
-        actor=role,
-    )
+    result = cli.run(*NEW_HIRE, actor=role)
     kind = {name: r for name, r, _ in ACCOUNTS}[role]
     assert (result.exit_code, result.stderr) == (
         1,
         f"Error: {role} is {kind}: only an admin manages staff accounts\n",
     )
     assert cli.events_recorded() == before
-    assert (
-        cli.run(
-            "staff",
-            "add",
-            "new.hire",
-            "--name",
-            "New Hire",
-            "--role",
-            "staff",
-            "--segment",
-            "airport",
-            actor="ops",
-        ).exit_code
-        == 0
-    )
+    assert cli.run(*NEW_HIRE, actor="ops").exit_code == 0
 
 
 @pytest.mark.parametrize(
