@@ -167,7 +167,7 @@ def verify(app: Ledger) -> int:
 
 
 def verify_through_the_cli(url: str) -> int:
-    result = CliRunner().invoke(ledger_cli, ["--db", url, "audit", "verify"])
+    result = CliRunner().invoke(ledger_cli, ["--db", url, "--as", ACTOR, "audit", "verify"])
     assert result.exit_code == 0, result.output
     return 0
 

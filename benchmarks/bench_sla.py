@@ -174,7 +174,7 @@ def command(storage: Storage) -> Callable[[], object]:
 
     # The same default settings as the rest of the benchmark: no developer's config.
     runner = CliRunner(env={"LEDGER_HOME": tempfile.gettempdir()})
-    arguments = ["--db", storage.location, "sla", "breaches", "--format", "json"]
+    arguments = ["--db", storage.location, "--as", ACTOR, "sla", "breaches", "--format", "json"]
 
     def run() -> object:
         result = runner.invoke(ledger, arguments)
