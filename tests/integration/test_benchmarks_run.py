@@ -1,0 +1,42 @@
+"""Every benchmark script still runs end to end (on SQLite, at a tiny size): a
+benchmark that broke when the ledger changed would otherwise go unnoticed until
+someone needs its figures. The figures themselves are not checked here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TINY = {
+    "bench_audit": ["--events", "600", "--customers", "4", "--runs", "1"],
+    "bench_command": ["--count", "20", "--rounds", "1", "--warmup", "1"],
+    "bench_rebuild": ["--events", "2000", "--customers", "10", "--runs", "1"],
+    "bench_replay": ["--count", "300", "--runs", "1"],
+    "bench_show": ["--count", "400", "--runs", "1", "--cli-runs", "1"],
+    "bench_sla": ["--count", "50", "--runs", "1"],
+    "bench_startup": ["--count", "1"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(TINY))
+def test_the_benchmark_runs_and_prints_its_figures(script: str, tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{script}", "--backend", "sqlite", *TINY[script]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PATH": str(Path(sys.executable).parent),
+            "LEDGER_HOME": str(tmp_path),
+            "HOME": str(tmp_path),
+        },
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "baseline" in finished.stdout
