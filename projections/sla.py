@@ -786,6 +786,33 @@ def _step(
         case["steps"].append([at, event.originator_version, step])
 
 
+# Events that only add a step to their case's clock.
+CASE_STEPS: dict[type[CustomerEvent], str] = {
+    ev.InquiryAnswered: CLOSE,
+    ev.ComplaintPaused: PAUSE,
+    ev.ComplaintResumed: RESUME,
+    ev.ComplaintResolved: CLOSE,
+    ev.ComplaintReopened: REOPEN,
+    ev.OpportunityStageChanged: TOUCH,
+    ev.FollowUpLogged: TOUCH,
+    ev.OpportunityWon: CLOSE,
+    ev.OpportunityLost: CLOSE,
+    ev.CommitmentFulfilled: CLOSE,
+}
+
+
+def _register_case_steps() -> None:
+    for event_class, step in CASE_STEPS.items():
+
+        def handle(e: Any, batch: Batch, customer_id: str, at: str, step: str = step) -> None:
+            _step(batch, customer_id, e.case_id, e, at, step)
+
+        _handle.register(event_class)(handle)
+
+
+_register_case_steps()
+
+
 @_handle.register
 def _(e: ev.CustomerRegistered, batch: Batch, customer_id: str, at: str) -> None:
     _history(
@@ -827,36 +854,11 @@ def _(e: ev.InquiryReceived, batch: Batch, customer_id: str, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.InquiryAnswered, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, CLOSE)
-
-
-@_handle.register
 def _(e: ev.ComplaintFiled, batch: Batch, customer_id: str, at: str) -> None:
     case = batch.open_case(
         customer_id, e.case_id, "complaint", category=e.category, policy=dumps(e.sla_policy)
     )
     case["steps"].append([at, e.originator_version, OPEN])
-
-
-@_handle.register
-def _(e: ev.ComplaintPaused, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, PAUSE)
-
-
-@_handle.register
-def _(e: ev.ComplaintResumed, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, RESUME)
-
-
-@_handle.register
-def _(e: ev.ComplaintResolved, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, CLOSE)
-
-
-@_handle.register
-def _(e: ev.ComplaintReopened, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, REOPEN)
 
 
 @_handle.register
@@ -876,36 +878,11 @@ def _(e: ev.OpportunityOpened, batch: Batch, customer_id: str, at: str) -> None:
 
 
 @_handle.register
-def _(e: ev.OpportunityStageChanged, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, TOUCH)
-
-
-@_handle.register
-def _(e: ev.FollowUpLogged, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, TOUCH)
-
-
-@_handle.register
-def _(e: ev.OpportunityWon, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, CLOSE)
-
-
-@_handle.register
-def _(e: ev.OpportunityLost, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, CLOSE)
-
-
-@_handle.register
 def _(e: ev.CommitmentMade, batch: Batch, customer_id: str, at: str) -> None:
     case = batch.open_case(
         customer_id, e.case_id, "commitment", due=e.due, policy=dumps(e.sla_policy)
     )
     case["steps"].append([at, e.originator_version, OPEN])
-
-
-@_handle.register
-def _(e: ev.CommitmentFulfilled, batch: Batch, customer_id: str, at: str) -> None:
-    _step(batch, customer_id, e.case_id, e, at, CLOSE)
 
 
 @_handle.register
