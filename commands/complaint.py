@@ -66,8 +66,6 @@ def _step(
         f"--{text_option.replace('_', '-')}",
         text_option,
         required=required,
-        # An optional text left out is empty, not missing.
-        default=None if required else "",
         help=text_help,
     )
     @recording_options

@@ -229,9 +229,11 @@ class Ledger(StaffService, Application[UUID]):
         *,
         subject: str = "",
         permission: Permission | None = None,
+        caller: Caller | None = None,
     ) -> Receipt:
-        """Record one command; `subject` names the existing thing it concerns, if any."""
-        caller = self.caller(command.actor)
+        """Record one command; `subject` names the existing thing it concerns, if any
+        (`caller`: the acting account, when the command looked it up already)."""
+        caller = caller or self.caller(command.actor)
         customer_id = self.resolve_customer(command.customer)
 
         def attempt() -> Receipt:
@@ -417,8 +419,11 @@ class Ledger(StaffService, Application[UUID]):
         """Hand every customer of `previous` that the caller may reassign to `owner`,
         all in one transaction: one OwnerAssigned per customer, or nothing."""
         caller = self.caller(command.actor)
+        # One read of the log gives the ids; no lookup of each customer by its code.
         ids = [
-            self.resolve_customer(row.code) for row in self.list_customers(owner=command.previous)
+            customer_id
+            for customer_id, row in self._directory_rows().items()
+            if row["owner"] == command.previous
         ]
 
         def attempt() -> list[Receipt]:
@@ -570,7 +575,8 @@ class Ledger(StaffService, Application[UUID]):
     def record_correction(self, command: c.RecordCorrection) -> Receipt:
         # Whether the version exists says something about the customer: ask only
         # once the caller is known to see it.
-        customer_id = self.visible_customer(self.caller(command.actor), command.customer).id
+        caller = self.caller(command.actor)
+        customer_id = self.visible_customer(caller, command.customer).id
         target = self.event_at(customer_id, command.version)
         changes = coerce_changes(target, command.changes, self.settings.timezone)
         return self._execute(
@@ -582,6 +588,7 @@ class Ledger(StaffService, Application[UUID]):
                 changes=changes,
                 meta=m,
             ),
+            caller=caller,
         )
 
     def event_at(self, customer_id: UUID, version: int) -> CustomerEvent:
@@ -786,6 +793,21 @@ class Ledger(StaffService, Application[UUID]):
         tier: str | None = None,
     ) -> list[CustomerRow]:
         """Every customer, in code order, folded from the profile events of the log."""
+        listed = [CustomerRow(**row) for row in self._directory_rows().values()]
+        return sorted(
+            (
+                r
+                for r in listed
+                if (segment is None or r.segment == segment)
+                and (owner is None or r.owner == owner)
+                and (stage is None or r.stage == stage)
+                and (tier is None or r.tier == tier)
+            ),
+            key=lambda r: r.code,
+        )
+
+    def _directory_rows(self) -> dict[UUID, dict[str, Any]]:
+        """What the customer list shows of each customer, by id."""
         rows: dict[UUID, dict[str, Any]] = {}
         for event in self._directory_events():
             if isinstance(event, CustomerRegistered):
@@ -801,21 +823,9 @@ class Ledger(StaffService, Application[UUID]):
                 }
                 continue
             row = rows.get(event.originator_id)
-            if row is None:
-                continue
-            _fold_directory_event(row, event)
-        listed = [CustomerRow(**row) for row in rows.values()]
-        return sorted(
-            (
-                r
-                for r in listed
-                if (segment is None or r.segment == segment)
-                and (owner is None or r.owner == owner)
-                and (stage is None or r.stage == stage)
-                and (tier is None or r.tier == tier)
-            ),
-            key=lambda r: r.code,
-        )
+            if row is not None:
+                _fold_directory_event(row, event)
+        return rows
 
     def _directory_events(self, batch: int = 1000) -> Iterator[CustomerEvent]:
         topics = [get_topic(cls) for cls in DIRECTORY_EVENTS]
