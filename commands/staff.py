@@ -109,7 +109,7 @@ def add(
 
 @staff.command("role")
 @click.argument("staff_id", metavar="STAFF")
-@click.argument("role", type=click.Choice(ROLES))
+@click.argument("role", type=click.Choice(ROLES), metavar="ROLE")
 @click.option("--segment", help="The segment the new role works in (default: theirs).")
 @click.option("--reason", required=True, help="Why the role changes.")
 @recording_options

@@ -21,6 +21,8 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from ledger.access import (
+    EXECUTIVE,
+    SEGMENT_HEAD,
     STAFF,
     Caller,
     may_assign_owners,
@@ -419,6 +421,11 @@ class Ledger(StaffService, Application[UUID]):
         """Hand every customer of `previous` that the caller may reassign to `owner`,
         all in one transaction: one OwnerAssigned per customer, or nothing."""
         caller = self.caller(command.actor)
+        if caller.role not in (EXECUTIVE, SEGMENT_HEAD):
+            raise AccessDeniedError(
+                f"{caller.staff_id} is {caller.role}: owners are assigned by segment heads "
+                "and executives"
+            )
         # One read of the log gives the ids; no lookup of each customer by its code.
         ids = [
             customer_id

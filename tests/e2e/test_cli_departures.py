@@ -199,3 +199,15 @@ def test_staff_see_only_their_own_customers_breaches(cli: LedgerCli) -> None:
     assert handover_breaches(cli, "2026-11-24T12:00", actor="staff.b") == []
     assert len(handover_breaches(cli, "2026-11-24T12:00", actor="head.a")) == 2
     assert handover_breaches(cli, "2026-11-24T12:00", actor="head.b") == []
+
+
+def test_staff_cannot_reassign_customers(cli: LedgerCli) -> None:
+    leave(cli)
+    before = cli.events_recorded()
+    result = cli.run("owner", "reassign", "--from", "staff.a", "--to", "staff.a2", actor="staff.a2")
+    assert (result.exit_code, result.stderr, result.stdout) == (
+        1,
+        "Error: staff.a2 is staff: owners are assigned by segment heads and executives\n",
+        "",
+    )
+    assert cli.events_recorded() == before
