@@ -47,8 +47,15 @@ def status(obj: LedgerContext, output_format: str | None) -> None:
 
 @projections.command()
 @click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that replay the views kept per customer, each a share of the "
+    "customers (default: one per core once the log holds 100,000 events).",
+)
 @pass_ledger
-def rebuild(obj: LedgerContext, names: tuple[str, ...]) -> None:
+def rebuild(obj: LedgerContext, names: tuple[str, ...], workers: int | None) -> None:
     """Drop projections (all, or those NAMEd) and replay the whole log into them."""
     from ledger.access import may_run_views
 
@@ -69,7 +76,7 @@ def rebuild(obj: LedgerContext, names: tuple[str, ...]) -> None:
         def advance(position: int, head: int) -> None:
             progress.update(task, completed=position, total=head)
 
-        events, seconds = views.rebuild(list(names) or None, progress=advance)
+        events, seconds = views.rebuild(list(names) or None, progress=advance, workers=workers)
     rate = events / seconds if seconds > 0 else 0.0
     rebuilt = ", ".join(names) if names else ", ".join(views.names())
     click.echo(f"Rebuilt {rebuilt}: {events:,} events in {seconds:.2f} s ({rate:,.0f} events/s).")

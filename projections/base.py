@@ -35,6 +35,11 @@ class Projection(ABC):
     # The events this view is given: customers' by default; staff events and the
     # read log only to views that ask for them.
     accepts: ClassVar[tuple[type, ...]] = (CustomerEvent,)
+    # True when every row belongs to one customer and only that customer's events
+    # change it: a rebuild may then split the log by customer and replay the parts
+    # in separate processes (projections/parallel.py). Views that join streams
+    # (staff with their customers, say) leave it False.
+    keyed_by_customer: ClassVar[bool] = False
 
     def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
         """Apply a batch of events (in log order) to this view's tables."""

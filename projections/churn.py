@@ -194,6 +194,7 @@ def churn_policy(raw: Mapping[str, Any]) -> ChurnPolicy:
 # ------------------------------------------------------------------ projection
 class ChurnSignals(Projection):
     name = "churn"
+    keyed_by_customer = True
     version = "1"
     tables = {
         "view_churn": (

@@ -39,6 +39,7 @@ CLOSED_KEPT = 20
 
 class Customer360(Projection):
     name = "customer360"
+    keyed_by_customer = True
     # 2: closed cases beyond the latest CLOSED_KEPT moved out of the document.
     version = "2"
     tables = {

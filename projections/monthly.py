@@ -36,6 +36,7 @@ CORRECTABLE = {
 
 class MonthlyFigures(Projection):
     name = "monthly"
+    keyed_by_customer = True
     version = "1"
     tables = {
         "view_monthly_satisfaction": (

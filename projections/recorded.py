@@ -13,6 +13,7 @@ from projections.store import Transaction
 
 class RecordedVersions(Projection):
     name = "recorded"
+    keyed_by_customer = True
     version = "1"
     tables = {
         "view_recorded": (

@@ -308,6 +308,7 @@ def coverage(
 # ------------------------------------------------------------ the projection
 class SlaCases(Projection):
     name = "sla"
+    keyed_by_customer = True
     version = "1"
     tables = {
         "view_sla_cases": (

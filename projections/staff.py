@@ -80,6 +80,7 @@ class WorkedOn(Projection):
     """(customer, staff) for everyone who recorded on a customer or owned it."""
 
     name = "worked_on"
+    keyed_by_customer = True
     version = "1"
     tables = {
         "view_worked_on": (

@@ -28,6 +28,10 @@ class Transaction:
         self._cursor = cursor
         self._postgres = postgres
 
+    @property
+    def postgres(self) -> bool:
+        return self._postgres
+
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self._postgres else statement
 
@@ -114,6 +118,22 @@ class ViewStore:
             cursor.execute("ROLLBACK")
             raise
         cursor.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        """A transaction that only reads: on SQLite it takes no write lock, so
+        commands and catch-ups carry on beside it."""
+        connection = self._connect()
+        if self.postgres:
+            with connection.transaction(), connection.cursor() as cursor:
+                yield Transaction(cursor, postgres=True)
+            return
+        cursor = connection.cursor()
+        cursor.execute("BEGIN")
+        try:
+            yield Transaction(cursor, postgres=False)
+        finally:
+            cursor.execute("ROLLBACK")
 
     def close(self) -> None:
         if self._connection is not None:

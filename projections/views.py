@@ -51,8 +51,36 @@ class ViewStatus:
         return max(self.head - self.position, 0)
 
 
+def decode(mapper: Any, notifications: Sequence[Any]) -> list[tuple[int, RecordedEvent]]:
+    """The recorded events (customers', staff accounts', reads) among the
+    notifications, with their ids."""
+    events: list[tuple[int, RecordedEvent]] = []
+    to_domain_event = mapper.to_domain_event
+    for n in notifications:
+        if n.topic.startswith(CUSTOMER_TOPIC_PREFIX):
+            event = to_domain_event(n)
+            if isinstance(event, RecordedEvent):
+                events.append((n.id, event))
+    return events
+
+
+def routed(
+    targets: Sequence[Projection], replays: dict[str, Replay], events: list[RecordedEvent]
+) -> Iterator[tuple[Decoded, Replay]]:
+    """Each replay with the events its view accepts, each selection decoded once:
+    most views take the customers' events, a few staff events or the read log."""
+    selections: dict[tuple[type, ...], Decoded] = {}
+    for projection in targets:
+        decoded = selections.get(projection.accepts)
+        if decoded is None:
+            chosen: list[Any] = [e for e in events if isinstance(e, projection.accepts)]
+            decoded = selections[projection.accepts] = Decoded.of(chosen)
+        if decoded.events:
+            yield decoded, replays[projection.name]
+
+
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """A replay holds every view's rows in memory, a heap of dicts and lists that
     grows by a million objects per 100,000 events, and makes almost no cyclic
     garbage (about a thousand objects in 300,000 events): reference counting frees
@@ -68,6 +96,14 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if running:
             gc.enable()
+
+
+def _with_subclasses(kind: type) -> list[type]:
+    found = [kind]
+    subclasses: list[type] = kind.__subclasses__()
+    for sub in subclasses:
+        found += _with_subclasses(sub)
+    return found
 
 
 def default_projections() -> list[Projection]:
@@ -134,16 +170,7 @@ class Views:
 
     # --------------------------------------------------------------- updating
     def _decode(self, notifications: Sequence[Any]) -> list[tuple[int, RecordedEvent]]:
-        """The recorded events (customers', staff accounts', reads) among the
-        notifications, with their ids."""
-        events: list[tuple[int, RecordedEvent]] = []
-        to_domain_event = self.app.mapper.to_domain_event
-        for n in notifications:
-            if n.topic.startswith(CUSTOMER_TOPIC_PREFIX):
-                event = to_domain_event(n)
-                if isinstance(event, RecordedEvent):
-                    events.append((n.id, event))
-        return events
+        return decode(self.app.mapper, notifications)
 
     def catch_up(
         self,
@@ -223,16 +250,131 @@ class Views:
         self,
         names: Iterable[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
+        workers: int | None = None,
     ) -> tuple[int, float]:
-        """Drop the views and replay the whole log into them: (events, seconds)."""
+        """Drop the views and replay the whole log into them: (events, seconds).
+        The views keyed by customer are replayed by `workers` processes (default:
+        one per core once the log is long enough to gain; see parallel.py)."""
+        from projections.parallel import worker_count
+
         self._ensure_tables()
         targets = self._select(names)
         began = time.perf_counter()
-        # Indexes are built once the first rows are in (`_flush`): building one from
+        # Indexes are built once the first rows are in (`commit`): building one from
         # sorted rows is much cheaper than updating it for every row of a bulk write.
         self._reset(targets, indexed=False)
-        events = self._replay(targets, progress)
+        head = self.app.recorder.max_notification_id() or 0
+        parts = worker_count(workers, head)
+        if parts > 1 and any(p.keyed_by_customer for p in targets):
+            events = self._replay_split(targets, progress, parts, head)
+        else:
+            events = self._replay(targets, progress)
         return events, time.perf_counter() - began
+
+    def _replay_split(
+        self,
+        targets: list[Projection],
+        progress: Callable[[int, int], None] | None,
+        parts: int,
+        head: int,
+    ) -> int:
+        """`_replay`, with the views keyed by customer replayed by `parts` worker
+        processes, each holding the rows of its customers for up to
+        `REBUILD_FLUSH` log positions before everything is written."""
+        span = parts * REBUILD_FLUSH
+        applied = flushed = 0
+        start = 1
+        while start <= head:
+            stop = min(head, start + span - 1)
+            if head - stop < span // 2:
+                stop = head  # the tail is folded into this write
+            done = self._replay_stretch(targets, parts, flushed, stop, head, progress)
+            if done is None:
+                self._index(targets)
+                return applied + self.catch_up([p.name for p in targets], progress)
+            applied += done
+            flushed, start = stop, stop + 1
+            if progress is not None:
+                progress(stop, head)
+        return applied
+
+    def _replay_stretch(
+        self,
+        targets: list[Projection],
+        parts: int,
+        flushed: int,
+        stop: int,
+        head: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> int | None:
+        """Replay log positions after `flushed` up to `stop` and write them (see
+        `_replay_split`): the events applied, or None if another catch-up wrote to
+        a target meanwhile (nothing written)."""
+        from projections.parallel import Part, make, run_parts
+
+        keyed = [p for p in targets if p.keyed_by_customer]
+        others = [p for p in targets if not p.keyed_by_customer]
+        shares = [
+            Part(
+                storage=self.store.storage,
+                settings=self.app.settings,
+                projections=keyed,
+                index=k,
+                count=parts,
+                start=flushed + 1,
+                stop=stop,
+                fresh=flushed == 0,
+            )
+            for k in range(parts)
+        ]
+        theirs: list[RecordedEvent] = []
+
+        def read_others() -> None:
+            theirs.extend(self._read_accepted(others, flushed + 1, stop))
+
+        def passed(position: int) -> None:
+            if progress is not None:
+                progress(position, head)
+
+        with collector_paused():
+            outcomes = run_parts(shares, read_others, passed)
+
+            def write(tx: Transaction) -> None:
+                for outcome in outcomes:
+                    make(tx, outcome.writes)
+                for projection in others:
+                    mine: list[Any] = [e for e in theirs if isinstance(e, projection.accepts)]
+                    if mine:
+                        replay = projection.replay(tx)
+                        replay.feed(Decoded.of(mine))
+                        replay.flush(tx)
+
+            if not self.commit(targets, flushed, stop, write):
+                return None
+        taken_by_keyed = tuple({kind for p in keyed for kind in p.accepts})
+        return sum(o.applied for o in outcomes) + sum(
+            1 for e in theirs if not isinstance(e, taken_by_keyed)
+        )
+
+    def _read_accepted(
+        self, projections: Sequence[Projection], start: int, stop: int
+    ) -> list[RecordedEvent]:
+        """The events `projections` accept between two log positions, read by topic:
+        the views that are not keyed by customer take a few kinds of event."""
+        from eventsourcing.utils import get_topic
+
+        kinds = {kind for p in projections for kind in p.accepts}
+        if not kinds:
+            return []
+        topics = sorted({get_topic(cls) for kind in kinds for cls in _with_subclasses(kind)})
+        events: list[RecordedEvent] = []
+        while start <= stop:
+            page = self.app.recorder.select_notifications(start, BATCH, stop=stop, topics=topics)
+            if not page:
+                break
+            events += [e for _, e in self._decode(page) if isinstance(e, tuple(kinds))]
+            start = page[-1].id + 1
+        return events
 
     def _replay(
         self, targets: list[Projection], progress: Callable[[int, int], None] | None
@@ -241,7 +383,7 @@ class Views:
         writing them every `REBUILD_FLUSH` events or so and at the end; returns the events
         applied. Should another catch-up write to one of these views meanwhile, what
         is held is dropped and a plain catch-up carries on from the stored positions."""
-        with _collector_paused():
+        with collector_paused():
             return self._replay_log(targets, progress)
 
     def _replay_log(
@@ -259,7 +401,7 @@ class Views:
                 break
             events = [event for _, event in self._decode(batch)]
             if events:
-                for decoded, replay in self._routed(targets, replays, events):
+                for decoded, replay in routed(targets, replays, events):
                     replay.feed(decoded)
             # Counted as catching up counts: events that went into at least one view.
             held += sum(1 for e in events if isinstance(e, accepted))
@@ -291,21 +433,6 @@ class Views:
             start = page[-1].id + 1
         return notifications
 
-    @staticmethod
-    def _routed(
-        targets: list[Projection], replays: dict[str, Replay], events: list[RecordedEvent]
-    ) -> Iterator[tuple[Decoded, Replay]]:
-        """Each replay with the events its view accepts, each selection decoded once:
-        most views take the customers' events, a few staff events or the read log."""
-        selections: dict[tuple[type, ...], Decoded] = {}
-        for projection in targets:
-            decoded = selections.get(projection.accepts)
-            if decoded is None:
-                chosen: list[Any] = [e for e in events if isinstance(e, projection.accepts)]
-                decoded = selections[projection.accepts] = Decoded.of(chosen)
-            if decoded.events:
-                yield decoded, replays[projection.name]
-
     def _flush(
         self,
         targets: list[Projection],
@@ -315,7 +442,24 @@ class Views:
     ) -> bool:
         """Write what the replays hold and move every target to `position`, in one
         transaction; False (writing nothing) if a target is no longer where this
-        replay left it (at `expected`, or untracked while that is 0)."""
+        replay left it (see `commit`)."""
+
+        def write(tx: Transaction) -> None:
+            for projection in targets:
+                replays[projection.name].flush(tx)
+
+        return self.commit(targets, expected, position, write)
+
+    def commit(
+        self,
+        targets: Sequence[Projection],
+        expected: int,
+        position: int,
+        write: Callable[[Transaction], None],
+    ) -> bool:
+        """Run `write` and move every target to `position`, in one transaction;
+        False (writing nothing) if a target is no longer where a rebuild left it:
+        at `expected`, or untracked while that is 0 (another catch-up wrote to it)."""
         with self.store.transaction() as tx:
             tracked = self._tracked(tx, lock=True)
             for projection in targets:
@@ -324,8 +468,8 @@ class Views:
                     expected and found != (expected, projection.version)
                 ):
                     return False
+            write(tx)
             for projection in targets:
-                replays[projection.name].flush(tx)
                 # The tables were created bare for the rebuild: the first write of
                 # the rows indexes them, in the same transaction (a no-op after).
                 projection.create_indexes(tx)

@@ -128,10 +128,25 @@ def test_projections_are_kept_and_rebuilt_on_each_backend(db_url: str) -> None:
 
     ran = cli.ok("projections", "run", "--seconds", "0.2", "--poll", "0.1")
     rebuilt = cli.ok("projections", "rebuild")
+    kept = status(cli)
+    split = cli.ok("projections", "rebuild", "--workers", "2")
 
     assert ran == f"Stopped: {', '.join(f'{n} at {head}' for n in NAMES)}.\n"
-    assert rebuilt.startswith(f"Rebuilt {', '.join(NAMES)}: {STAFF_EVENTS + 2} events in ")
-    assert {row["lag"] for row in status(cli)} == {0}
+    for output in (rebuilt, split):
+        assert output.startswith(f"Rebuilt {', '.join(NAMES)}: {STAFF_EVENTS + 2} events in ")
+    assert {row["lag"] for row in kept} == {0}
+    assert status(cli) == kept
+
+
+def test_a_rebuild_needs_at_least_one_worker(cli: LedgerCli, customer: str) -> None:
+    before = cli.events_recorded()
+
+    result = cli.run("projections", "rebuild", "--workers", "0")
+
+    assert_usage_error(
+        result, "Invalid value for '--workers': 0 is not in the range x>=1.", "projections rebuild"
+    )
+    assert cli.events_recorded() == before
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ match incremental catch-up, and views rebuilt when their logic changes."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
 from ledger.storage import Storage, resolve
 from projections.customer360 import Customer360, as_of
+from projections.parallel import PARALLEL_FROM, RebuildFailedError, worker_count
 from projections.recorded import RecordedVersions
 from projections.store import Transaction
 from projections.views import Views
@@ -563,3 +565,105 @@ def test_a_follower_applies_what_is_recorded_while_it_runs(
     assert sum(applied) == every_event_in_log(ledger_app)
     doc = stored_docs(views)[str(ledger_app.resolve_customer(code))]
     assert doc["last_contact"]["phone"]["summary"] == "Heard by the follower"
+
+
+# ------------------------------------------------- rebuilds split by customer
+def a_busy_ledger(app: Ledger, customers: int = 8) -> None:
+    """Customers enough that every worker gets some, a departure with customers
+    left to hand over, and a read: every view, split or not, has rows."""
+    codes = [register(app, f"Customer {n}") for n in range(customers)]
+    for code in codes:
+        busy_week(app, code)
+    app.deactivate_staff(c.ChangeStaffStatus(actor=ADMIN, staff="zhang.min", reason="left"))
+    app.assign_owner(c.AssignOwner(actor=ACTOR, customer=codes[0], owner="li.wei", reason="cover"))
+    app.record_read(app.caller(ACTOR), app.resolve_customer(codes[1]), "customer360")
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_rebuild_split_over_worker_processes_gives_the_same_views(
+    ledger_app: Ledger, views: Views, workers: int
+) -> None:
+    a_busy_ledger(ledger_app)
+    views.catch_up()
+    incremental = view_rows(views)
+
+    events, _ = views.rebuild(workers=workers)
+
+    assert events == every_event_in_log(ledger_app) + 1  # and the read
+    assert view_rows(views) == incremental
+    assert {s.position for s in views.status()} == {ledger_app.recorder.max_notification_id()}
+
+
+def test_a_split_rebuild_written_in_several_stretches_gives_the_same_views(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_busy_ledger(ledger_app)
+    views.catch_up()
+    incremental = view_rows(views)
+    # Stretches of 2 x 12 log positions: the workers of each stretch after the
+    # first read the rows their customers already have.
+    monkeypatch.setattr("projections.views.REBUILD_FLUSH", 12)
+    head = ledger_app.recorder.max_notification_id()
+    heard: list[int] = []
+
+    events, _ = views.rebuild(workers=2, progress=lambda position, _: heard.append(position))
+
+    assert events == every_event_in_log(ledger_app) + 1
+    assert view_rows(views) == incremental
+    assert heard == sorted(heard) and heard[-1] == head
+    assert len([p for p in heard if p % 24 == 0]) >= 2  # written stretch by stretch
+
+
+class FailingInAWorker(Customer360):
+    """A 360 whose replay fails: as a worker would on a database error."""
+
+    def replay(self, tx: Transaction | None) -> Any:
+        raise ValueError("the disk is full")
+
+
+class DyingInAWorker(Customer360):
+    """A 360 whose worker process dies outright, as if killed."""
+
+    def replay(self, tx: Transaction | None) -> Any:
+        import os
+
+        os._exit(3)
+
+
+@pytest.mark.parametrize(
+    ("projection", "message"),
+    [
+        (FailingInAWorker(), "a rebuild worker failed: ValueError: the disk is full"),
+        (DyingInAWorker(), "a rebuild worker stopped unexpectedly (exit code 3)"),
+    ],
+)
+def test_a_split_rebuild_whose_worker_fails_writes_nothing_and_says_why(
+    ledger_app: Ledger, storage: Storage, projection: Customer360, message: str
+) -> None:
+    a_busy_ledger(ledger_app, customers=3)
+    failing = Views(ledger_app, storage, [projection, RecordedVersions()])
+    try:
+        with pytest.raises(RebuildFailedError) as raised:
+            failing.rebuild(workers=2)
+
+        assert str(raised.value).startswith(message)
+        assert "nothing was written" in str(raised.value)
+        with failing.store.transaction() as tx:
+            assert tx.fetchall("SELECT * FROM view_customer360") == []
+            assert tx.fetchall("SELECT * FROM view_recorded") == []
+            assert tx.fetchall("SELECT * FROM view_tracking") == []
+    finally:
+        failing.close()
+    # The views were emptied and are untracked: the next catch-up replays them whole.
+    healthy = Views(ledger_app, storage)
+    try:
+        healthy.catch_up()
+        assert stored_docs(healthy) == computed_docs(ledger_app)
+    finally:
+        healthy.close()
+
+
+def test_a_short_log_is_rebuilt_in_this_process_and_a_long_one_on_every_core() -> None:
+    assert worker_count(None, PARALLEL_FROM - 1) == 1
+    assert worker_count(None, PARALLEL_FROM) == len(os.sched_getaffinity(0))
+    assert worker_count(3, 10) == 3

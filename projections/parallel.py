@@ -1,0 +1,252 @@
+"""Rebuilding the views keyed by customer in several processes at once.
+
+A rebuild is Python work on every event of the log, which one process does on one
+core. The views whose rows each belong to one customer (`keyed_by_customer`) can
+be rebuilt from disjoint parts of the log instead: worker process k reads only
+the events of the customers whose id falls in part k (the database selects them,
+so no worker reads another's events), applies them to its own replays, and hands
+back the writes it would make. The process that started them meanwhile reads the
+few events the other views take (selected by topic), and once every part is in,
+makes all the writes and moves every view's position in one transaction, as a
+serial rebuild does (`Views._replay_split`).
+
+A worker's writes are recorded, not made (`Deferred`): it has no share in that
+transaction, and a rebuild that fails in any part writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing import get_context
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from ledger.config import Settings
+from ledger.errors import LedgerError
+from ledger.storage import Storage
+from projections.base import Projection
+from projections.store import Transaction, ViewStore
+
+# Below this many events in the log a rebuild runs in this process: starting a
+# worker (a new interpreter importing the ledger) takes about half a second.
+PARALLEL_FROM = 100_000
+# Events fed to the replays at a time (each feed works some things out per batch).
+FEED = 10_000
+PAGE = 2_000
+
+Write = tuple[str, tuple[Any, ...]]
+
+
+class RebuildFailedError(LedgerError):
+    """A worker of a split rebuild failed; nothing was written."""
+
+
+def worker_count(requested: int | None, events: int) -> int:
+    """Processes to split a rebuild of `events` log positions over: as asked, or
+    one per core the process may use once the log is long enough to gain."""
+    if requested is not None:
+        return max(1, requested)
+    if events < PARALLEL_FROM:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+@dataclass(frozen=True)
+class Part:
+    """One worker's share: log positions `start`..`stop` of the customers in part
+    `index` of `count`, replayed into `projections`; `fresh` when their tables are
+    empty (the first share of a rebuild), else rows are read from them as needed."""
+
+    storage: Storage
+    settings: Settings
+    projections: Sequence[Projection]
+    index: int
+    count: int
+    start: int
+    stop: int
+    fresh: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    applied: int
+    writes: list[Write]
+
+
+class Deferred(Transaction):
+    """Records the writes a replay makes on flush, to be made later in another
+    process's transaction (`make`)."""
+
+    def __init__(self) -> None:
+        super().__init__(cursor=None, postgres=False)
+        self.writes: list[Write] = []
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.writes.append(("execute", (statement, tuple(params))))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.writes.append(("executemany", (statement, list(rows))))
+
+    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.writes.append(("insert_new", (table, tuple(columns), list(rows))))
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise RuntimeError("a replay's flush only writes; it read from a deferred transaction")
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        raise RuntimeError("a replay's flush only writes; it read from a deferred transaction")
+
+
+def make(tx: Transaction, writes: Sequence[Write]) -> None:
+    """Make recorded writes, in the order they were recorded."""
+    for method, args in writes:
+        getattr(tx, method)(*args)
+
+
+def run_parts(
+    parts: Sequence[Part],
+    meanwhile: Callable[[], None],
+    progress: Callable[[int], None] | None = None,
+) -> list[Outcome]:
+    """Replay every part in its own process; `meanwhile` runs here while they
+    work; `progress` hears the position all parts have passed. Raises
+    RebuildFailedError (after stopping the others) if any part fails."""
+    context = get_context("spawn")  # a fork would share the parent's open connections
+    workers: list[tuple[BaseProcess, Connection]] = []
+    try:
+        for part in parts:
+            mine, theirs = context.Pipe(duplex=False)
+            process = context.Process(target=_work, args=(part, theirs), daemon=True)
+            process.start()
+            theirs.close()
+            workers.append((process, mine))
+        meanwhile()
+        return _collect(parts, workers, progress)
+    finally:
+        for worker, channel in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+            channel.close()
+
+
+def _collect(
+    parts: Sequence[Part],
+    workers: list[tuple[BaseProcess, Connection]],
+    progress: Callable[[int], None] | None,
+) -> list[Outcome]:
+    passed = {channel: part.start - 1 for part, (_, channel) in zip(parts, workers, strict=True)}
+    outcomes: dict[Connection, Outcome] = {}
+    waiting = [channel for _, channel in workers]
+    while waiting:
+        for ready in wait(waiting):
+            assert isinstance(ready, Connection)
+            try:
+                message = ready.recv()
+            except EOFError:
+                process = next(p for p, c in workers if c is ready)
+                process.join()
+                raise RebuildFailedError(
+                    f"a rebuild worker stopped unexpectedly (exit code {process.exitcode}); "
+                    "nothing was written: run the rebuild again"
+                ) from None
+            if message[0] == "failed":
+                raise RebuildFailedError(
+                    f"a rebuild worker failed: {message[1]}; nothing was written"
+                )
+            if message[0] == "progress":
+                passed[ready] = message[1]
+                if progress is not None:
+                    progress(min(passed.values()))
+                continue
+            outcomes[ready] = Outcome(applied=message[1], writes=message[2])
+            waiting.remove(ready)
+    return [outcomes[channel] for _, channel in workers]
+
+
+def _work(part: Part, channel: Connection) -> None:
+    """A worker's whole life: replay its part, send back what it would write."""
+    try:
+        outcome = _replay(part, lambda position: channel.send(("progress", position)))
+        channel.send(("done", outcome.applied, outcome.writes))
+    except BaseException as error:  # reported, and raised by the parent
+        channel.send(("failed", f"{type(error).__name__}: {error}"))
+    finally:
+        channel.close()
+
+
+def _replay(part: Part, passed: Callable[[int], None]) -> Outcome:
+    from ledger.application import Ledger
+    from projections.views import collector_paused, decode, routed
+
+    # The tables exist; workers creating them at once could collide in PostgreSQL's
+    # catalogue ("tuple concurrently updated").
+    app = Ledger(env={**part.storage.env, "CREATE_TABLE": "n"}, settings=part.settings)
+    store = ViewStore(part.storage)
+    try:
+        with collector_paused(), store.reading() as tx:
+            replays = {p.name: p.replay(None if part.fresh else tx) for p in part.projections}
+            accepted = tuple({kind for p in part.projections for kind in p.accepts})
+            applied = 0
+            for notifications in _feeds(tx, app.recorder, part):
+                events = [event for _, event in decode(app.mapper, notifications)]
+                for decoded, replay in routed(part.projections, replays, events):
+                    replay.feed(decoded)
+                applied += sum(1 for e in events if isinstance(e, accepted))
+                passed(notifications[-1].id)
+            deferred = Deferred()
+            for projection in part.projections:
+                replays[projection.name].flush(deferred)
+            return Outcome(applied, deferred.writes)
+    finally:
+        store.close()
+        app.close()
+
+
+def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Notification]]:
+    """The part's notifications in log order, about `FEED` at a time. Each query
+    asks for a window of positions, not a number of rows: with a LIMIT and this
+    filter, PostgreSQL's estimate of a rarely analysed log goes wrong, and it reads
+    and sorts the rest of the log for every page (see `Views._read`)."""
+    table = recorder.events_table_name
+    if tx.postgres:
+        # The last byte of a random (version 4) UUID is uniform.
+        statement = (
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {table} WHERE notification_id >= ? AND notification_id <= ? "
+            "AND mod(get_byte(uuid_send(originator_id), 15), ?) = ? ORDER BY notification_id"
+        )
+    else:
+        # Ids are stored as text; the code of the last hex digit splits them.
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {table} WHERE rowid >= ? AND rowid <= ? "
+            "AND unicode(substr(originator_id, -1)) % ? = ? ORDER BY rowid"
+        )
+    window = PAGE * part.count  # about PAGE rows of this part
+    held: list[Notification] = []
+    for start in range(part.start, part.stop + 1, window):
+        last = min(part.stop, start + window - 1)
+        held += [
+            Notification(
+                id=int(nid),
+                originator_id=originator if isinstance(originator, UUID) else UUID(originator),
+                originator_version=int(version),
+                topic=str(topic),
+                state=bytes(state),
+            )
+            for nid, originator, version, topic, state in tx.fetchall(
+                statement, (start, last, part.count, part.index)
+            )
+        ]
+        if len(held) >= FEED or (held and last == part.stop):
+            yield held
+            held = []
