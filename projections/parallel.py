@@ -22,10 +22,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
-
-from eventsourcing.persistence import Notification
 
 from ledger.config import Settings
 from ledger.errors import LedgerError
@@ -73,12 +71,6 @@ class Part:
     fresh: bool
 
 
-@dataclass(frozen=True)
-class Outcome:
-    applied: int
-    writes: list[Write]
-
-
 class Deferred(Transaction):
     """Records the writes a replay makes on flush, to be made later in another
     process's transaction (`make`)."""
@@ -114,76 +106,94 @@ def make(tx: Transaction, writes: Sequence[Write]) -> None:
 def run_parts(
     parts: Sequence[Part],
     meanwhile: Callable[[], None],
+    received: Callable[[list[Write]], None],
     progress: Callable[[int], None] | None = None,
-) -> list[Outcome]:
-    """Replay every part in its own process; `meanwhile` runs here while they
-    work; `progress` hears the position all parts have passed. Raises
-    RebuildFailedError (after stopping the others) if any part fails."""
+    at_once: int | None = None,
+) -> int:
+    """Replay every part in its own process, at most `at_once` at a time (default:
+    all); `meanwhile` runs here while they work; `received` is given each view's
+    writes as a worker hands them over (views are written one after another, so
+    writing the first can start while a worker still works out the next);
+    `progress` hears the position every part has passed. Returns the events
+    applied. Raises RebuildFailedError (after stopping the others) if any fails."""
     context = get_context("spawn")  # a fork would share the parent's open connections
-    workers: list[tuple[BaseProcess, Connection]] = []
+    waiting = list(parts)
+    running: dict[Connection, tuple[Part, BaseProcess]] = {}
+    passed = {part.index: part.start - 1 for part in parts}
+    applied = 0
+
+    def start_next() -> None:
+        part = waiting.pop(0)
+        mine, theirs = context.Pipe(duplex=False)
+        process = context.Process(target=_work, args=(part, theirs), daemon=True)
+        process.start()
+        theirs.close()
+        running[mine] = (part, process)
+
     try:
-        for part in parts:
-            mine, theirs = context.Pipe(duplex=False)
-            process = context.Process(target=_work, args=(part, theirs), daemon=True)
-            process.start()
-            theirs.close()
-            workers.append((process, mine))
+        while waiting and len(running) < (at_once or len(parts)):
+            start_next()
         meanwhile()
-        return _collect(parts, workers, progress)
+        while running:
+            for ready in wait(list(running)):
+                assert isinstance(ready, Connection)
+                part, process = running[ready]
+                message = _receive(ready, process)
+                if message[0] == "progress":
+                    passed[part.index] = message[1]
+                    if progress is not None:
+                        progress(min(passed.values()))
+                elif message[0] == "writes":
+                    received(message[1])
+                else:
+                    applied += message[1]
+                    passed[part.index] = part.stop
+                    del running[ready]
+                    ready.close()
+                    process.join()
+                    if waiting:
+                        start_next()
+        return applied
     finally:
-        for worker, channel in workers:
-            if worker.is_alive():
-                worker.terminate()
-            worker.join()
+        for channel, (_, process) in running.items():
+            if process.is_alive():
+                process.terminate()
+            process.join()
             channel.close()
 
 
-def _collect(
-    parts: Sequence[Part],
-    workers: list[tuple[BaseProcess, Connection]],
-    progress: Callable[[int], None] | None,
-) -> list[Outcome]:
-    passed = {channel: part.start - 1 for part, (_, channel) in zip(parts, workers, strict=True)}
-    outcomes: dict[Connection, Outcome] = {}
-    waiting = [channel for _, channel in workers]
-    while waiting:
-        for ready in wait(waiting):
-            assert isinstance(ready, Connection)
-            try:
-                message = ready.recv()
-            except EOFError:
-                process = next(p for p, c in workers if c is ready)
-                process.join()
-                raise RebuildFailedError(
-                    f"a rebuild worker stopped unexpectedly (exit code {process.exitcode}); "
-                    "nothing was written: run the rebuild again"
-                ) from None
-            if message[0] == "failed":
-                raise RebuildFailedError(
-                    f"a rebuild worker failed: {message[1]}; nothing was written"
-                )
-            if message[0] == "progress":
-                passed[ready] = message[1]
-                if progress is not None:
-                    progress(min(passed.values()))
-                continue
-            outcomes[ready] = Outcome(applied=message[1], writes=message[2])
-            waiting.remove(ready)
-    return [outcomes[channel] for _, channel in workers]
+def _receive(channel: Connection, process: BaseProcess) -> tuple[Any, ...]:
+    try:
+        message: tuple[Any, ...] = channel.recv()
+    except EOFError:
+        process.join()
+        raise RebuildFailedError(
+            f"a rebuild worker stopped unexpectedly (exit code {process.exitcode}); "
+            "nothing was written: run the rebuild again"
+        ) from None
+    if message[0] == "failed":
+        raise RebuildFailedError(f"a rebuild worker failed: {message[1]}; nothing was written")
+    return message
 
 
 def _work(part: Part, channel: Connection) -> None:
-    """A worker's whole life: replay its part, send back what it would write."""
+    """A worker's whole life: replay its part, hand over what it would write."""
     try:
-        outcome = _replay(part, lambda position: channel.send(("progress", position)))
-        channel.send(("done", outcome.applied, outcome.writes))
+        applied = _replay(
+            part,
+            lambda position: channel.send(("progress", position)),
+            lambda writes: channel.send(("writes", writes)),
+        )
+        channel.send(("done", applied))
     except BaseException as error:  # reported, and raised by the parent
         channel.send(("failed", f"{type(error).__name__}: {error}"))
     finally:
         channel.close()
 
 
-def _replay(part: Part, passed: Callable[[int], None]) -> Outcome:
+def _replay(
+    part: Part, passed: Callable[[int], None], hand_over: Callable[[list[Write]], None]
+) -> int:
     from ledger.application import Ledger
     from projections.views import collector_paused, decode, routed
 
@@ -202,16 +212,29 @@ def _replay(part: Part, passed: Callable[[int], None]) -> Outcome:
                     replay.feed(decoded)
                 applied += sum(1 for e in events if isinstance(e, accepted))
                 passed(notifications[-1].id)
-            deferred = Deferred()
             for projection in part.projections:
+                deferred = Deferred()
                 replays[projection.name].flush(deferred)
-            return Outcome(applied, deferred.writes)
+                del replays[projection.name]  # its rows are handed over: free them
+                hand_over(deferred.writes)
+            return applied
     finally:
         store.close()
         app.close()
 
 
-def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Notification]]:
+class Row(NamedTuple):
+    """A stored event as the mapper reads it (a `Notification` is a frozen
+    dataclass: making a million of them costs a second)."""
+
+    id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Row]]:
     """The part's notifications in log order, about `FEED` at a time. Each query
     asks for a window of positions, not a number of rows: with a LIMIT and this
     filter, PostgreSQL's estimate of a rarely analysed log goes wrong, and it reads
@@ -232,21 +255,14 @@ def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Notifica
             "AND unicode(substr(originator_id, -1)) % ? = ? ORDER BY rowid"
         )
     window = PAGE * part.count  # about PAGE rows of this part
-    held: list[Notification] = []
+    held: list[Row] = []
     for start in range(part.start, part.stop + 1, window):
         last = min(part.stop, start + window - 1)
-        held += [
-            Notification(
-                id=int(nid),
-                originator_id=originator if isinstance(originator, UUID) else UUID(originator),
-                originator_version=int(version),
-                topic=str(topic),
-                state=bytes(state),
-            )
-            for nid, originator, version, topic, state in tx.fetchall(
-                statement, (start, last, part.count, part.index)
-            )
-        ]
+        rows = tx.fetchall(statement, (start, last, part.count, part.index))
+        if tx.postgres:  # each value already of its type: made in C, row by row
+            held += map(Row._make, rows)
+        else:
+            held += [Row(nid, UUID(originator), *rest) for nid, originator, *rest in rows]
         if len(held) >= FEED or (held and last == part.stop):
             yield held
             held = []

@@ -309,11 +309,13 @@ def coverage(
 class SlaCases(Projection):
     name = "sla"
     keyed_by_customer = True
-    version = "1"
+    # 2: the cases' key is a unique index, built after a rebuild's rows are in
+    # (as view_recorded's).
+    version = "2"
     tables = {
         "view_sla_cases": (
             "CREATE TABLE IF NOT EXISTS view_sla_cases ("
-            "case_key TEXT PRIMARY KEY, customer_id TEXT NOT NULL, case_id TEXT NOT NULL, "
+            "case_key TEXT NOT NULL, customer_id TEXT NOT NULL, case_id TEXT NOT NULL, "
             "code TEXT NOT NULL, segment TEXT NOT NULL, owner TEXT, kind TEXT NOT NULL, "
             "target TEXT NOT NULL, category TEXT NOT NULL, opened_at TEXT NOT NULL, "
             "closed_at TEXT, settled_at TEXT NOT NULL, paused INTEGER NOT NULL, due_at TEXT, "
@@ -342,6 +344,7 @@ class SlaCases(Projection):
         ),
     }
     indexes = (
+        "CREATE UNIQUE INDEX IF NOT EXISTS view_sla_cases_key ON view_sla_cases (case_key)",
         "CREATE INDEX IF NOT EXISTS view_sla_cases_breach ON view_sla_cases (breach_at)",
         "CREATE INDEX IF NOT EXISTS view_sla_cases_open_breach "
         "ON view_sla_cases (closed_at, breach_at)",

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent, RecordedEvent
@@ -310,7 +311,7 @@ class Views:
         """Replay log positions after `flushed` up to `stop` and write them (see
         `_replay_split`): the events applied, or None if another catch-up wrote to
         a target meanwhile (nothing written)."""
-        from projections.parallel import Part, make, run_parts
+        from projections.parallel import Part, Write, make, run_parts
 
         keyed = [p for p in targets if p.keyed_by_customer]
         others = [p for p in targets if not p.keyed_by_customer]
@@ -328,6 +329,7 @@ class Views:
             for k in range(parts)
         ]
         theirs: list[RecordedEvent] = []
+        applied = 0
 
         def read_others() -> None:
             theirs.extend(self._read_accepted(others, flushed + 1, stop))
@@ -336,25 +338,41 @@ class Views:
             if progress is not None:
                 progress(position, head)
 
+        def write_others(tx: Transaction) -> None:
+            for projection in others:
+                mine: list[Any] = [e for e in theirs if isinstance(e, projection.accepts)]
+                if mine:
+                    replay = projection.replay(tx)
+                    replay.feed(Decoded.of(mine))
+                    replay.flush(tx)
+
         with collector_paused():
-            outcomes = run_parts(shares, read_others, passed)
+            if self.store.postgres:
+                # Each view's rows are written as a worker hands them over, while the
+                # workers carry on, inside the one transaction (readers and commands
+                # are not blocked by it; a catch-up waits for it).
+                def write_as_they_come(tx: Transaction) -> None:
+                    nonlocal applied
+                    applied = run_parts(shares, read_others, partial(make, tx), passed)
+                    write_others(tx)
 
-            def write(tx: Transaction) -> None:
-                for outcome in outcomes:
-                    make(tx, outcome.writes)
-                for projection in others:
-                    mine: list[Any] = [e for e in theirs if isinstance(e, projection.accepts)]
-                    if mine:
-                        replay = projection.replay(tx)
-                        replay.feed(Decoded.of(mine))
-                        replay.flush(tx)
+                if not self.commit(targets, flushed, stop, write_as_they_come):
+                    return None
+            else:
+                # SQLite has one writer at a time: the transaction is kept short, as
+                # commands would wait for it; the rows are held until every part is in.
+                held: list[list[Write]] = []
+                applied = run_parts(shares, read_others, held.append, passed)
 
-            if not self.commit(targets, flushed, stop, write):
-                return None
+                def write_held(tx: Transaction) -> None:
+                    for writes in held:
+                        make(tx, writes)
+                    write_others(tx)
+
+                if not self.commit(targets, flushed, stop, write_held):
+                    return None
         taken_by_keyed = tuple({kind for p in keyed for kind in p.accepts})
-        return sum(o.applied for o in outcomes) + sum(
-            1 for e in theirs if not isinstance(e, taken_by_keyed)
-        )
+        return applied + sum(1 for e in theirs if not isinstance(e, taken_by_keyed))
 
     def _read_accepted(
         self, projections: Sequence[Projection], start: int, stop: int

@@ -496,7 +496,7 @@ def test_a_view_whose_logic_changed_is_rebuilt_on_the_next_catch_up(
         tracked = {name: tracked[name] for name in revised.names()}
         assert stale_before == {"customer360": True, "recorded": False}
         assert names == {"Capital Airport"}
-        assert tracked == {"customer360": Customer360Revised.version, "recorded": "1"}
+        assert tracked == {"customer360": Customer360Revised.version, "recorded": RecordedVersions.version}
         assert stored_docs(revised) == computed_docs(ledger_app)
         assert not any(s.stale for s in revised.status())
     finally:
