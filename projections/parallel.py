@@ -106,13 +106,13 @@ def make(tx: Transaction, writes: Sequence[Write]) -> None:
 def run_parts(
     parts: Sequence[Part],
     meanwhile: Callable[[], None],
-    received: Callable[[list[Write]], None],
+    received: Callable[[str, list[Write]], None],
     progress: Callable[[int], None] | None = None,
     at_once: int | None = None,
 ) -> int:
     """Replay every part in its own process, at most `at_once` at a time (default:
     all); `meanwhile` runs here while they work; `received` is given each view's
-    writes as a worker hands them over (views are written one after another, so
+    name and writes as a worker hands them over (views are written one after another, so
     writing the first can start while a worker still works out the next);
     `progress` hears the position every part has passed. Returns the events
     applied. Raises RebuildFailedError (after stopping the others) if any fails."""
@@ -144,7 +144,7 @@ def run_parts(
                     if progress is not None:
                         progress(min(passed.values()))
                 elif message[0] == "writes":
-                    received(message[1])
+                    received(message[1], message[2])
                 else:
                     applied += message[1]
                     passed[part.index] = part.stop
@@ -182,7 +182,7 @@ def _work(part: Part, channel: Connection) -> None:
         applied = _replay(
             part,
             lambda position: channel.send(("progress", position)),
-            lambda writes: channel.send(("writes", writes)),
+            lambda name, writes: channel.send(("writes", name, writes)),
         )
         channel.send(("done", applied))
     except BaseException as error:  # reported, and raised by the parent
@@ -192,7 +192,7 @@ def _work(part: Part, channel: Connection) -> None:
 
 
 def _replay(
-    part: Part, passed: Callable[[int], None], hand_over: Callable[[list[Write]], None]
+    part: Part, passed: Callable[[int], None], hand_over: Callable[[str, list[Write]], None]
 ) -> int:
     from ledger.application import Ledger
     from projections.views import collector_paused, decode, routed
@@ -216,7 +216,7 @@ def _replay(
                 deferred = Deferred()
                 replays[projection.name].flush(deferred)
                 del replays[projection.name]  # its rows are handed over: free them
-                hand_over(deferred.writes)
+                hand_over(projection.name, deferred.writes)
             return applied
     finally:
         store.close()

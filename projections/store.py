@@ -78,6 +78,7 @@ class ViewStore:
         self.storage = storage
         self.postgres = storage.is_postgres
         self._connection: Any = None
+        self._lz4: bool | None = None  # whether the PostgreSQL server has lz4
 
     def _connect(self) -> Any:
         if self._connection is None:
@@ -118,6 +119,24 @@ class ViewStore:
             cursor.execute("ROLLBACK")
             raise
         cursor.execute("COMMIT")
+
+    def compress_quickly(self, tx: Transaction) -> None:
+        """On PostgreSQL, values written in `tx` that are large enough to be
+        compressed (the 360 documents, about 17 KB each) use lz4 where the server
+        has it, instead of the default pglz: a rebuild of 10,000 documents spent
+        about 1.5 s of the server's time compressing them with pglz."""
+        if not self.postgres:
+            return
+        if self._lz4 is None:
+            self._lz4 = (
+                tx.fetchone(
+                    "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+                    "AND 'lz4' = ANY(enumvals)"
+                )
+                is not None
+            )
+        if self._lz4:
+            tx.execute("SET LOCAL default_toast_compression = 'lz4'")
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:

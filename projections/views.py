@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent, RecordedEvent
@@ -219,6 +218,7 @@ class Views:
         with self.store.transaction() as tx:
             # Positions are re-read under lock: a concurrent catch-up may have moved on.
             tracked = self._tracked(tx, lock=True)
+            self.store.compress_quickly(tx)
             for projection in targets:
                 position = tracked.get(projection.name, (0, projection.version))[0]
                 if position >= last_id:
@@ -350,10 +350,20 @@ class Views:
             if self.store.postgres:
                 # Each view's rows are written as a worker hands them over, while the
                 # workers carry on, inside the one transaction (readers and commands
-                # are not blocked by it; a catch-up waits for it).
+                # are not blocked by it; a catch-up waits for it). Once every part of
+                # a view is in, its indexes are built, while the workers still write
+                # out the views after it.
                 def write_as_they_come(tx: Transaction) -> None:
                     nonlocal applied
-                    applied = run_parts(shares, read_others, partial(make, tx), passed)
+                    parts_in: dict[str, int] = {}
+
+                    def received(name: str, writes: list[Write]) -> None:
+                        make(tx, writes)
+                        parts_in[name] = parts_in.get(name, 0) + 1
+                        if parts_in[name] == len(shares):
+                            self.projection(name).create_indexes(tx)
+
+                    applied = run_parts(shares, read_others, received, passed)
                     write_others(tx)
 
                 if not self.commit(targets, flushed, stop, write_as_they_come):
@@ -362,7 +372,9 @@ class Views:
                 # SQLite has one writer at a time: the transaction is kept short, as
                 # commands would wait for it; the rows are held until every part is in.
                 held: list[list[Write]] = []
-                applied = run_parts(shares, read_others, held.append, passed)
+                applied = run_parts(
+                    shares, read_others, lambda _, writes: held.append(writes), passed
+                )
 
                 def write_held(tx: Transaction) -> None:
                     for writes in held:
@@ -486,6 +498,7 @@ class Views:
                     expected and found != (expected, projection.version)
                 ):
                     return False
+            self.store.compress_quickly(tx)
             write(tx)
             for projection in targets:
                 # The tables were created bare for the rebuild: the first write of

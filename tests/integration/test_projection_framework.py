@@ -444,8 +444,9 @@ def test_a_rebuild_written_in_several_parts_gives_the_same_views(
     assert view_rows(views) == incremental
 
 
-def test_a_rebuild_leaves_every_view_indexed(views: Views) -> None:
-    views.rebuild()
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_leaves_every_view_indexed(views: Views, workers: int) -> None:
+    views.rebuild(workers=workers)
 
     expected = {
         statement.split(" ON ")[0].split()[-1] for p in views.projections for statement in p.indexes
@@ -496,7 +497,10 @@ def test_a_view_whose_logic_changed_is_rebuilt_on_the_next_catch_up(
         tracked = {name: tracked[name] for name in revised.names()}
         assert stale_before == {"customer360": True, "recorded": False}
         assert names == {"Capital Airport"}
-        assert tracked == {"customer360": Customer360Revised.version, "recorded": RecordedVersions.version}
+        assert tracked == {
+            "customer360": Customer360Revised.version,
+            "recorded": RecordedVersions.version,
+        }
         assert stored_docs(revised) == computed_docs(ledger_app)
         assert not any(s.stale for s in revised.status())
     finally:
@@ -667,3 +671,35 @@ def test_a_short_log_is_rebuilt_in_this_process_and_a_long_one_on_every_core() -
     assert worker_count(None, PARALLEL_FROM - 1) == 1
     assert worker_count(None, PARALLEL_FROM) == len(os.sched_getaffinity(0))
     assert worker_count(3, 10) == 3
+
+
+@pytest.mark.postgres
+def test_documents_are_compressed_with_lz4_where_the_server_has_it(
+    postgres_schema_url: str,
+) -> None:
+    storage = resolve(postgres_schema_url, environ={})
+    app = Ledger(env=storage.env)
+    seed_staff(app)
+    views = Views(app, storage)
+    try:
+        code = register(app, "Capital Airport")
+        for _ in range(6):
+            busy_week(app, code)
+        compressions = "SELECT DISTINCT pg_column_compression(doc) FROM view_customer360"
+        with views.store.transaction() as tx:
+            offered = tx.fetchone(
+                "SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'"
+            )
+        expected = "lz4" if offered and "lz4" in offered[0] else "pglz"
+
+        views.catch_up()
+        with views.store.transaction() as tx:
+            caught_up = tx.fetchall(compressions)
+        views.rebuild(workers=2)
+        with views.store.transaction() as tx:
+            rebuilt = tx.fetchall(compressions)
+
+        assert caught_up == rebuilt == [(expected,)]
+    finally:
+        views.close()
+        app.close()
