@@ -106,6 +106,17 @@ def _with_subclasses(kind: type) -> list[type]:
     return found
 
 
+def _topics(kinds: tuple[type, ...]) -> list[str] | None:
+    """The topics of the events of `kinds` (subclasses included), or None when
+    they include every customer event: most views take those, and filtering would
+    only cost the database work."""
+    from eventsourcing.utils import get_topic
+
+    if any(issubclass(CustomerEvent, kind) for kind in kinds):
+        return None
+    return sorted({get_topic(cls) for kind in kinds for cls in _with_subclasses(kind)})
+
+
 def default_projections() -> list[Projection]:
     from projections.catalogue import all_projections
 
@@ -391,19 +402,13 @@ class Views:
     ) -> list[RecordedEvent]:
         """The events `projections` accept between two log positions, read by topic:
         the views that are not keyed by customer take a few kinds of event."""
-        from eventsourcing.utils import get_topic
-
-        kinds = {kind for p in projections for kind in p.accepts}
+        kinds = tuple({kind for p in projections for kind in p.accepts})
         if not kinds:
             return []
-        topics = sorted({get_topic(cls) for kind in kinds for cls in _with_subclasses(kind)})
         events: list[RecordedEvent] = []
         while start <= stop:
-            page = self.app.recorder.select_notifications(start, BATCH, stop=stop, topics=topics)
-            if not page:
-                break
-            events += [e for _, e in self._decode(page) if isinstance(e, tuple(kinds))]
-            start = page[-1].id + 1
+            page, start = self._read(start, stop, _topics(kinds))
+            events += [e for _, e in self._decode(page) if isinstance(e, kinds)]
         return events
 
     def _replay(
@@ -422,46 +427,50 @@ class Views:
         head = self.app.recorder.max_notification_id() or 0
         replays: dict[str, Replay] = {p.name: p.replay(None) for p in targets}
         accepted = tuple({kind for p in targets for kind in p.accepts})
+        # Views that take only a few kinds of event (staff, handovers, the read log,
+        # rebuilt on their own) read only those: a few pages instead of the whole log.
+        topics = _topics(accepted)
         flushed = 0  # the position committed for every target; none while 0
         applied = held = 0
         start = 1
         while start <= head:
-            batch = self._read(start, head)
-            if not batch:
-                break
+            batch, start = self._read(start, head, topics)
             events = [event for _, event in self._decode(batch)]
             if events:
                 for decoded, replay in routed(targets, replays, events):
                     replay.feed(decoded)
             # Counted as catching up counts: events that went into at least one view.
             held += sum(1 for e in events if isinstance(e, accepted))
-            start = batch[-1].id + 1
             if start > head or (held >= REBUILD_FLUSH and head - start >= REBUILD_FLUSH // 2):
-                if not self._flush(targets, replays, flushed, batch[-1].id):
+                if not self._flush(targets, replays, flushed, start - 1):
                     self._index(targets)
                     return applied + self.catch_up([p.name for p in targets], progress)
-                flushed = batch[-1].id
+                flushed = start - 1
                 applied += held
                 held = 0
             if progress is not None:
-                progress(batch[-1].id, head)
+                progress(start - 1, head)
         return applied
 
-    def _read(self, start: int, head: int) -> list[Any]:
-        """About `REBUILD_BATCH` notifications from `start`, read `BATCH` at a time as
-        catching up reads them. One large `LIMIT` is much slower on PostgreSQL: the
-        log's table is rarely analysed after bulk writes, the planner then expects a
-        few thousand rows in any id range, and above that limit it reads every row
-        from `start` to the head and sorts them on disk, for each batch: a rebuild
-        took time quadratic in the length of the log."""
+    def _read(
+        self, start: int, stop: int, topics: Sequence[str] | None = None
+    ) -> tuple[list[Any], int]:
+        """About `REBUILD_BATCH` notifications from `start` (of `topics` only, if
+        given), read `BATCH` at a time as catching up reads them; and the position
+        to read from next (past `stop` once every one up to it is read). One large
+        `LIMIT` is much slower on PostgreSQL: the log's table is rarely analysed
+        after bulk writes, the planner then expects a few thousand rows in any id
+        range, and above that limit it reads every row from `start` to the head and
+        sorts them on disk, for each batch: a rebuild took time quadratic in the
+        length of the log."""
         notifications: list[Any] = []
-        while start <= head and len(notifications) < REBUILD_BATCH:
-            page = self.app.recorder.select_notifications(start, BATCH, stop=head)
-            if not page:
-                break
+        while start <= stop and len(notifications) < REBUILD_BATCH:
+            page = self.app.recorder.select_notifications(
+                start, BATCH, stop=stop, topics=topics or ()
+            )
             notifications += page
-            start = page[-1].id + 1
-        return notifications
+            start = page[-1].id + 1 if len(page) == BATCH else stop + 1
+        return notifications, start
 
     def _flush(
         self,
