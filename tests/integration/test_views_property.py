@@ -416,6 +416,36 @@ def record(app: Ledger, code: str, step: Step) -> None:
         COMMANDS[step.action](app, code, customer, step)
 
 
+def play(
+    app: Ledger, storage: Storage, views: Views, customers: int, plan: list[Step]
+) -> list[str]:
+    """Register the customers, then carry out the plan, catching views up where it
+    says; returns the customers' codes."""
+    codes = [
+        app.register_customer(
+            c.RegisterCustomer(
+                actor=ACTOR, name=f"Customer {n}", segment="airport", owner="li.wei",
+                occurred_at=BASE,
+            )
+        ).customer_code
+        for n in range(customers)
+    ]  # fmt: skip
+    for step in plan:
+        if step.action == CATCH_UP:
+            # Sometimes as a new process would: its own Views on the same database.
+            if step.variant % 2:
+                views.catch_up()
+            else:
+                other = Views(app, storage)
+                other.catch_up()
+                other.close()
+        elif step.action in STAFF_CHANGES:
+            staff_change(app, codes[step.customer % customers], step)
+        else:
+            record(app, codes[step.customer % customers], step)
+    return codes
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -441,28 +471,7 @@ def views_kept_up_equal_views_rebuilt(
         seed_staff(app)
         views = Views(app, storage)
         try:
-            codes = [
-                app.register_customer(
-                    c.RegisterCustomer(
-                        actor=ACTOR, name=f"Customer {n}", segment="airport", owner="li.wei",
-                        occurred_at=BASE,
-                    )
-                ).customer_code
-                for n in range(customers)
-            ]  # fmt: skip
-            for step in plan:
-                if step.action == CATCH_UP:
-                    # Sometimes as a new process would: its own Views on the same database.
-                    if step.variant % 2:
-                        views.catch_up()
-                    else:
-                        other = Views(app, storage)
-                        other.catch_up()
-                        other.close()
-                elif step.action in STAFF_CHANGES:
-                    staff_change(app, codes[step.customer % customers], step)
-                else:
-                    record(app, codes[step.customer % customers], step)
+            codes = play(app, storage, views, customers, plan)
             views.catch_up()
             kept_up = view_rows(views)
             docs = stored_360s(views)
@@ -493,3 +502,48 @@ def test_views_kept_up_along_random_histories_equal_views_rebuilt_from_the_log(
         postgres_or_skip()
 
     views_kept_up_equal_views_rebuilt(backend)
+
+
+# Worker processes import the views afresh, so nothing here is patched (batch
+# sizes, closed cases kept): each example replays a random history in 2 or 3
+# processes; fewer examples, as each starts them.
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    customers=st.integers(2, 6),
+    plan=st.lists(steps, min_size=20, max_size=60),
+    workers=st.integers(2, 3),
+)
+def views_kept_up_equal_views_rebuilt_by_workers(
+    backend: str, customers: int, plan: list[Step], workers: int
+) -> None:
+    with fresh_storage(backend) as storage:
+        app = Ledger(env=storage.env)
+        seed_staff(app)
+        views = Views(app, storage)
+        try:
+            play(app, storage, views, customers, plan)
+            views.catch_up()
+            kept_up = view_rows(views)
+
+            views.rebuild(workers=workers)
+
+            assert view_rows(views) == kept_up
+        finally:
+            views.close()
+            app.close()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_views_kept_up_along_random_histories_equal_views_rebuilt_by_worker_processes(
+    backend: str,
+) -> None:
+    if backend == "postgres":
+        postgres_or_skip()
+
+    views_kept_up_equal_views_rebuilt_by_workers(backend)
