@@ -52,7 +52,14 @@ def worker_count(requested: int | None, events: int) -> int:
         return max(1, requested)
     if events < PARALLEL_FROM:
         return 1
-    return max(1, len(os.sched_getaffinity(0)))
+    return usable_cores()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (all of the machine's where the system
+    cannot say, as on macOS)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
