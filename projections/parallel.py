@@ -174,13 +174,20 @@ def _receive(channel: Connection, process: BaseProcess) -> tuple[Any, ...]:
         message: tuple[Any, ...] = channel.recv()
     except EOFError:
         process.join()
-        raise RebuildFailedError(
-            f"a rebuild worker stopped unexpectedly (exit code {process.exitcode}); "
-            "nothing was written: run the rebuild again"
-        ) from None
+        code = process.exitcode or 0
+        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+        raise RebuildFailedError(f"a rebuild worker stopped unexpectedly ({how}){LEFT}") from None
     if message[0] == "failed":
-        raise RebuildFailedError(f"a rebuild worker failed: {message[1]}; nothing was written")
+        raise RebuildFailedError(f"a rebuild worker failed: {message[1]}{LEFT}")
     return message
+
+
+# What a failed rebuild leaves: its writes were never committed, but the views were
+# emptied when it began.
+LEFT = (
+    "; none of its rows were written, the views it was rebuilding are empty until "
+    "the next query replays them: run the rebuild again"
+)
 
 
 def _work(part: Part, channel: Connection) -> None:
