@@ -5,10 +5,10 @@ core. The views whose rows each belong to one customer (`keyed_by_customer`) can
 be rebuilt from disjoint parts of the log instead: worker process k reads only
 the events of the customers whose id falls in part k (the database selects them,
 so no worker reads another's events), applies them to its own replays, and hands
-back the writes it would make. The process that started them meanwhile reads the
-few events the other views take (selected by topic), and once every part is in,
-makes all the writes and moves every view's position in one transaction, as a
-serial rebuild does (`Views._replay_split`).
+back the writes it would make, view by view. The process that started them
+meanwhile reads the few events the other views take (selected by topic), makes
+the workers' writes and its own, and moves every view's position, all in one
+transaction, as a serial rebuild does (`Views._replay_split`).
 
 A worker's writes are recorded, not made (`Deferred`): it has no share in that
 transaction, and a rebuild that fails in any part writes nothing.
@@ -36,6 +36,7 @@ from projections.store import Transaction, ViewStore
 PARALLEL_FROM = 100_000
 # Events fed to the replays at a time (each feed works some things out per batch).
 FEED = 10_000
+# Rows of its part a worker reads per query, about.
 PAGE = 2_000
 
 Write = tuple[str, tuple[Any, ...]]
@@ -115,31 +116,24 @@ def run_parts(
     meanwhile: Callable[[], None],
     received: Callable[[str, list[Write]], None],
     progress: Callable[[int], None] | None = None,
-    at_once: int | None = None,
 ) -> int:
-    """Replay every part in its own process, at most `at_once` at a time (default:
-    all); `meanwhile` runs here while they work; `received` is given each view's
-    name and writes as a worker hands them over (views are written one after another, so
-    writing the first can start while a worker still works out the next);
-    `progress` hears the position every part has passed. Returns the events
-    applied. Raises RebuildFailedError (after stopping the others) if any fails."""
+    """Replay every part in its own process, all at once; `meanwhile` runs here
+    while they work; `received` is given each view's name and writes as a worker
+    hands them over (a worker writes its views out one after another, so the first
+    can be written while it works out the next); `progress` hears the position
+    every part has passed. Returns the events applied. Raises RebuildFailedError
+    (after stopping the others) if any part fails."""
     context = get_context("spawn")  # a fork would share the parent's open connections
-    waiting = list(parts)
     running: dict[Connection, tuple[Part, BaseProcess]] = {}
     passed = {part.index: part.start - 1 for part in parts}
     applied = 0
-
-    def start_next() -> None:
-        part = waiting.pop(0)
-        mine, theirs = context.Pipe(duplex=False)
-        process = context.Process(target=_work, args=(part, theirs), daemon=True)
-        process.start()
-        theirs.close()
-        running[mine] = (part, process)
-
     try:
-        while waiting and len(running) < (at_once or len(parts)):
-            start_next()
+        for part in parts:
+            mine, theirs = context.Pipe(duplex=False)
+            started: BaseProcess = context.Process(target=_work, args=(part, theirs), daemon=True)
+            started.start()
+            theirs.close()
+            running[mine] = (part, started)
         meanwhile()
         while running:
             for ready in wait(list(running)):
@@ -158,14 +152,12 @@ def run_parts(
                     del running[ready]
                     ready.close()
                     process.join()
-                    if waiting:
-                        start_next()
         return applied
     finally:
-        for channel, (_, process) in running.items():
-            if process.is_alive():
-                process.terminate()
-            process.join()
+        for channel, (_, left) in running.items():
+            if left.is_alive():
+                left.terminate()
+            left.join()
             channel.close()
 
 
