@@ -106,19 +106,31 @@ class ViewStore:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """All or nothing: commit on success, roll back on any error."""
+        with self._within("BEGIN IMMEDIATE", commit=True) as tx:
+            yield tx
+
+    @contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        """A transaction that only reads: on SQLite it takes no write lock, so
+        commands and catch-ups carry on beside it."""
+        with self._within("BEGIN", commit=False) as tx:
+            yield tx
+
+    @contextmanager
+    def _within(self, begin: str, *, commit: bool) -> Iterator[Transaction]:
         connection = self._connect()
         if self.postgres:
             with connection.transaction(), connection.cursor() as cursor:
                 yield Transaction(cursor, postgres=True)
             return
         cursor = connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute(begin)
         try:
             yield Transaction(cursor, postgres=False)
         except BaseException:
             cursor.execute("ROLLBACK")
             raise
-        cursor.execute("COMMIT")
+        cursor.execute("COMMIT" if commit else "ROLLBACK")
 
     def compress_quickly(self, tx: Transaction) -> None:
         """On PostgreSQL, values written in `tx` that are large enough to be
@@ -137,22 +149,6 @@ class ViewStore:
             )
         if self._lz4:
             tx.execute("SET LOCAL default_toast_compression = 'lz4'")
-
-    @contextmanager
-    def reading(self) -> Iterator[Transaction]:
-        """A transaction that only reads: on SQLite it takes no write lock, so
-        commands and catch-ups carry on beside it."""
-        connection = self._connect()
-        if self.postgres:
-            with connection.transaction(), connection.cursor() as cursor:
-                yield Transaction(cursor, postgres=True)
-            return
-        cursor = connection.cursor()
-        cursor.execute("BEGIN")
-        try:
-            yield Transaction(cursor, postgres=False)
-        finally:
-            cursor.execute("ROLLBACK")
 
     def close(self) -> None:
         if self._connection is not None:

@@ -4,8 +4,16 @@ by the admin `ops`. The access rules themselves are tested in test_access_*."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 from ledger import commands as c
 from ledger.application import Ledger
+from ledger.storage import Storage
+
+if TYPE_CHECKING:
+    from projections.views import Views
 
 ADMIN = "ops"
 EXECUTIVES = ("li.wei", "zhang.min", "wang.fang", "chen.jie", "chen.jing", "bench.user")
@@ -24,3 +32,18 @@ def seed_staff(app: Ledger, executives: tuple[str, ...] = EXECUTIVES) -> None:
                 command_id=f"seed:{staff_id}",
             )
         )
+
+
+@contextmanager
+def staffed_ledger(storage: Storage) -> Iterator[tuple[Ledger, Views]]:
+    """A ledger on `storage` with these staff accounts, and its views."""
+    from projections.views import Views
+
+    app = Ledger(env=storage.env)
+    seed_staff(app)
+    views = Views(app, storage)
+    try:
+        yield app, views
+    finally:
+        views.close()
+        app.close()

@@ -23,7 +23,7 @@ from projections.parallel import PARALLEL_FROM, RebuildFailedError, usable_cores
 from projections.recorded import RecordedVersions
 from projections.store import Transaction
 from projections.views import Views
-from tests.staffing import ADMIN, EXECUTIVES, seed_staff
+from tests.staffing import ADMIN, EXECUTIVES, staffed_ledger
 
 ACTOR = "li.wei"
 
@@ -379,11 +379,7 @@ def test_gaps_in_the_notification_ids_are_passed_over(
 def test_an_id_taken_by_a_rolled_back_insert_is_never_waited_for(
     postgres_schema_url: str,
 ) -> None:
-    storage = resolve(postgres_schema_url, environ={})
-    app = Ledger(env=storage.env)
-    seed_staff(app)
-    views = Views(app, storage)
-    try:
+    with staffed_ledger(resolve(postgres_schema_url, environ={})) as (app, views):
         code = register(app, "Capital Airport")
         views.catch_up()
         with pytest.raises(RuntimeError), views.store.transaction() as tx:
@@ -401,9 +397,6 @@ def test_an_id_taken_by_a_rolled_back_insert_is_never_waited_for(
         doc = stored_docs(views)[str(app.resolve_customer(code))]
         assert doc["last_contact"]["phone"]["summary"] == "After the gap"
         assert doc == computed_docs(app)[doc["customer_id"]]
-    finally:
-        views.close()
-        app.close()
 
 
 # ------------------------------------------------------------------ rebuilds
@@ -682,11 +675,7 @@ def test_a_short_log_is_rebuilt_in_this_process_and_a_long_one_on_every_core() -
 def test_documents_are_compressed_with_lz4_where_the_server_has_it(
     postgres_schema_url: str,
 ) -> None:
-    storage = resolve(postgres_schema_url, environ={})
-    app = Ledger(env=storage.env)
-    seed_staff(app)
-    views = Views(app, storage)
-    try:
+    with staffed_ledger(resolve(postgres_schema_url, environ={})) as (app, views):
         code = register(app, "Capital Airport")
         for _ in range(6):
             busy_week(app, code)
@@ -705,9 +694,6 @@ def test_documents_are_compressed_with_lz4_where_the_server_has_it(
             rebuilt = tx.fetchall(compressions)
 
         assert caught_up == rebuilt == [(expected,)]
-    finally:
-        views.close()
-        app.close()
 
 
 def test_views_that_take_few_kinds_of_event_are_rebuilt_from_those_alone(

@@ -33,7 +33,7 @@ from ledger.vocabulary import Channel, OpportunityStage
 from projections.customer360 import as_of
 from projections.views import Views
 from tests.conftest import POSTGRES_URL, postgres_or_skip
-from tests.staffing import seed_staff
+from tests.staffing import staffed_ledger
 
 ACTOR = "li.wei"
 # Early January 2026: every generated time is in the past, in a shuffled order.
@@ -466,30 +466,24 @@ def views_kept_up_equal_views_rebuilt(
         fresh_storage(backend) as storage,
         mock.patch.object(views_module, "BATCH", batch),
         mock.patch.object(customer360_module, "CLOSED_KEPT", closed_kept),
+        staffed_ledger(storage) as (app, views),
     ):
-        app = Ledger(env=storage.env)
-        seed_staff(app)
-        views = Views(app, storage)
-        try:
-            codes = play(app, storage, views, customers, plan)
-            views.catch_up()
-            kept_up = view_rows(views)
-            docs = stored_360s(views)
-            cases = stored_cases(views)
+        codes = play(app, storage, views, customers, plan)
+        views.catch_up()
+        kept_up = view_rows(views)
+        docs = stored_360s(views)
+        cases = stored_cases(views)
 
-            views.rebuild()
+        views.rebuild()
 
-            assert view_rows(views) == kept_up
-            assert docs == folded_360s(app, codes)
-            assert all(sum(d["counts"].values()) == d["version"] for d in docs.values())
-            # Nothing lost or left stale by moving cases apart: together they are
-            # the cases of a document that keeps every closed case.
-            with mock.patch.object(customer360_module, "CLOSED_KEPT", len(plan)):
-                everything = folded_360s(app, codes)
-            assert cases == {key: doc["cases"] for key, doc in everything.items()}
-        finally:
-            views.close()
-            app.close()
+        assert view_rows(views) == kept_up
+        assert docs == folded_360s(app, codes)
+        assert all(sum(d["counts"].values()) == d["version"] for d in docs.values())
+        # Nothing lost or left stale by moving cases apart: together they are
+        # the cases of a document that keeps every closed case.
+        with mock.patch.object(customer360_module, "CLOSED_KEPT", len(plan)):
+            everything = folded_360s(app, codes)
+        assert cases == {key: doc["cases"] for key, doc in everything.items()}
 
 
 @pytest.mark.parametrize(
@@ -520,21 +514,14 @@ def test_views_kept_up_along_random_histories_equal_views_rebuilt_from_the_log(
 def views_kept_up_equal_views_rebuilt_by_workers(
     backend: str, customers: int, plan: list[Step], workers: int
 ) -> None:
-    with fresh_storage(backend) as storage:
-        app = Ledger(env=storage.env)
-        seed_staff(app)
-        views = Views(app, storage)
-        try:
-            play(app, storage, views, customers, plan)
-            views.catch_up()
-            kept_up = view_rows(views)
+    with fresh_storage(backend) as storage, staffed_ledger(storage) as (app, views):
+        play(app, storage, views, customers, plan)
+        views.catch_up()
+        kept_up = view_rows(views)
 
-            views.rebuild(workers=workers)
+        views.rebuild(workers=workers)
 
-            assert view_rows(views) == kept_up
-        finally:
-            views.close()
-            app.close()
+        assert view_rows(views) == kept_up
 
 
 @pytest.mark.parametrize(
