@@ -432,6 +432,8 @@ class Ledger(StaffService, Application[UUID]):
             for customer_id, row in self._directory_rows().items()
             if row["owner"] == command.previous
         ]
+        if not ids:
+            self.staff_member(command.previous)  # a mistyped name is said, not "none owned"
 
         def attempt() -> list[Receipt]:
             changed: list[Customer] = []

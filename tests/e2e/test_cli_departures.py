@@ -18,7 +18,7 @@ from ledger import commands as c
 from ledger.application import Ledger
 from ledger.domain.events import OwnerAssigned
 from ledger.storage import resolve
-from tests.e2e.conftest import LedgerCli
+from tests.e2e.conftest import LedgerCli, assert_refused
 
 LEFT_AT = "2026-11-20T16:30"
 DUE = "2026-11-23T16:30:00+00:00"
@@ -199,6 +199,16 @@ def test_staff_see_only_their_own_customers_breaches(cli: LedgerCli) -> None:
     assert handover_breaches(cli, "2026-11-24T12:00", actor="staff.b") == []
     assert len(handover_breaches(cli, "2026-11-24T12:00", actor="head.a")) == 2
     assert handover_breaches(cli, "2026-11-24T12:00", actor="head.b") == []
+
+
+def test_reassigning_from_a_name_no_account_has_is_refused(cli: LedgerCli) -> None:
+    leave(cli)
+    before = cli.events_recorded()
+
+    result = cli.run("owner", "reassign", "--from", "staf.a", "--to", "head.a", actor="boss")
+
+    assert_refused(result, "no staff member 'staf.a': `ledger staff list` shows who there is")
+    assert cli.events_recorded() == before
 
 
 def test_staff_cannot_reassign_customers(cli: LedgerCli) -> None:
