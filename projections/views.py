@@ -357,6 +357,10 @@ class Views:
                     replay.feed(Decoded.of(mine))
                     replay.flush(tx)
 
+        def replay_parts(received: Callable[[str, list[Write]], None]) -> None:
+            nonlocal applied
+            applied = run_parts(shares, read_others, received, passed)
+
         with collector_paused():
             if self.store.postgres:
                 # Each view's rows are written as a worker hands them over, while the
@@ -364,8 +368,7 @@ class Views:
                 # are not blocked by it; a catch-up waits for it). Once every part of
                 # a view is in, its indexes are built, while the workers still write
                 # out the views after it.
-                def write_as_they_come(tx: Transaction) -> None:
-                    nonlocal applied
+                def write(tx: Transaction) -> None:
                     parts_in: dict[str, int] = {}
 
                     def received(name: str, writes: list[Write]) -> None:
@@ -374,26 +377,21 @@ class Views:
                         if parts_in[name] == len(shares):
                             self.projection(name).create_indexes(tx)
 
-                    applied = run_parts(shares, read_others, received, passed)
+                    replay_parts(received)
                     write_others(tx)
-
-                if not self.commit(targets, flushed, stop, write_as_they_come):
-                    return None
             else:
                 # SQLite has one writer at a time: the transaction is kept short, as
                 # commands would wait for it; the rows are held until every part is in.
                 held: list[list[Write]] = []
-                applied = run_parts(
-                    shares, read_others, lambda _, writes: held.append(writes), passed
-                )
+                replay_parts(lambda _, writes: held.append(writes))
 
-                def write_held(tx: Transaction) -> None:
+                def write(tx: Transaction) -> None:
                     for writes in held:
                         make(tx, writes)
                     write_others(tx)
 
-                if not self.commit(targets, flushed, stop, write_held):
-                    return None
+            if not self.commit(targets, flushed, stop, write):
+                return None
         taken_by_keyed = tuple({kind for p in keyed for kind in p.accepts})
         return applied + sum(1 for e in theirs if not isinstance(e, taken_by_keyed))
 
@@ -405,9 +403,10 @@ class Views:
         kinds = tuple({kind for p in projections for kind in p.accepts})
         if not kinds:
             return []
+        topics = _topics(kinds)
         events: list[RecordedEvent] = []
         while start <= stop:
-            page, start = self._read(start, stop, _topics(kinds))
+            page, start = self._read(start, stop, topics)
             events += [e for _, e in self._decode(page) if isinstance(e, kinds)]
         return events
 
