@@ -20,9 +20,9 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
 
 from ledger.domain.chain import GENESIS, event_hash, hash_body
+from ledger.domain.topics import RECORDED_TOPIC_PREFIX
 from ledger.errors import InvalidInputError
 
-CUSTOMER_TOPIC_PREFIX = "ledger.domain.events."
 DIGEST_PREFIX = "ledger-digest-v1"
 BATCH = 5000
 
@@ -107,7 +107,7 @@ class Auditor:
         broken: set[UUID] = set()
         for batch in self._batches(stop):
             for row in batch:
-                if not row.topic.startswith(CUSTOMER_TOPIC_PREFIX):
+                if not row.topic.startswith(RECORDED_TOPIC_PREFIX):
                     continue
                 stream_id = _uuid(row.originator_id)
                 report.events += 1

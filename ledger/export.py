@@ -25,9 +25,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
 
-from ledger.audit import CUSTOMER_TOPIC_PREFIX
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events import CustomerRegistered
+from ledger.domain.topics import is_customer_topic
 
 BATCH = 1000
 
@@ -189,11 +189,10 @@ class Exporter:
     def _record(
         self, row: StoredEvent, position: int | None, since: datetime | None
     ) -> Record | None:
-        if not row.topic.startswith(CUSTOMER_TOPIC_PREFIX):
-            return None
-        event = self.mapper.to_domain_event(row)
-        if not isinstance(event, CustomerEvent):
+        if not is_customer_topic(row.topic):
             return None  # staff accounts and the read log are not customers' history
+        event = self.mapper.to_domain_event(row)
+        assert isinstance(event, CustomerEvent)
         if isinstance(event, CustomerRegistered):
             self.codes[event.originator_id] = event.code
         if since is not None and event.timestamp < since:

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from ledger.config import Settings
+from ledger.domain.topics import is_customer_topic
 from ledger.errors import LedgerError
 from ledger.storage import Storage
 from projections.base import Projection
@@ -213,7 +214,9 @@ def _replay(
             accepted = tuple({kind for p in part.projections for kind in p.accepts})
             applied = 0
             for notifications in _feeds(tx, app.recorder, part):
-                events = [event for _, event in decode(app.mapper, notifications)]
+                # Staff accounts' events and the read log go to the other views only.
+                mine = [n for n in notifications if is_customer_topic(n.topic)]
+                events = [event for _, event in decode(app.mapper, mine)]
                 for decoded, replay in routed(part.projections, replays, events):
                     replay.feed(decoded)
                 applied += sum(1 for e in events if isinstance(e, accepted))

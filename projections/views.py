@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent, RecordedEvent
+from ledger.domain.topics import RECORDED_TOPIC_PREFIX
 from projections.base import Decoded, Projection, Replay
 from projections.store import TRACKING_DDL, Transaction, ViewStore
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.storage import Storage
 
-CUSTOMER_TOPIC_PREFIX = "ledger.domain.events."
 BATCH = 2000
 # A rebuild reads the log in batches of this many events and holds every view's rows
 # in memory across them; it writes them out (and commits its position) after this
@@ -57,7 +57,7 @@ def decode(mapper: Any, notifications: Sequence[Any]) -> list[tuple[int, Recorde
     events: list[tuple[int, RecordedEvent]] = []
     to_domain_event = mapper.to_domain_event
     for n in notifications:
-        if n.topic.startswith(CUSTOMER_TOPIC_PREFIX):
+        if n.topic.startswith(RECORDED_TOPIC_PREFIX):
             event = to_domain_event(n)
             if isinstance(event, RecordedEvent):
                 events.append((n.id, event))

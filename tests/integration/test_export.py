@@ -16,7 +16,7 @@ import pytest
 
 from ledger import commands as c
 from ledger.application import Ledger
-from ledger.audit import CUSTOMER_TOPIC_PREFIX
+from ledger.domain.topics import is_customer_topic
 from ledger.export import COLUMNS, Exporter, write_all
 from ledger.vocabulary import (
     Channel,
@@ -31,7 +31,6 @@ from tests.unit.test_schemas import every_kind_of_event, validate
 ACTOR = "li.wei"
 BACK_DATED = datetime(2026, 1, 5, 10, 30, tzinfo=UTC)
 # Staff accounts' events and the read log: in the same log, but not customers' events.
-STAFF_TOPIC_PREFIX = "ledger.domain.events.staff"
 
 
 @pytest.fixture
@@ -102,7 +101,7 @@ def stored_customer_rows(app: Ledger) -> list[tuple[int, UUID, int, dict[str, An
             app.mapper.transcoder.decode(n.state),
         )
         for n in rows
-        if n.topic.startswith(CUSTOMER_TOPIC_PREFIX) and not n.topic.startswith(STAFF_TOPIC_PREFIX)
+        if is_customer_topic(n.topic)
     ]
 
 

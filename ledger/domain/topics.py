@@ -1,0 +1,12 @@
+"""Telling stored events apart by their topic, without decoding them."""
+
+from __future__ import annotations
+
+# Every event the ledger records and hash-chains: customers', staff accounts', reads.
+RECORDED_TOPIC_PREFIX = "ledger.domain.events."
+# Staff accounts' events and the read log: recorded, but no customer's history.
+STAFF_TOPIC_PREFIX = "ledger.domain.events.staff:"
+
+
+def is_customer_topic(topic: str) -> bool:
+    return topic.startswith(RECORDED_TOPIC_PREFIX) and not topic.startswith(STAFF_TOPIC_PREFIX)
