@@ -277,10 +277,19 @@ class Views:
         self._reset(targets, indexed=False)
         head = self.app.recorder.max_notification_id() or 0
         parts = worker_count(workers, head)
-        if parts > 1 and any(p.keyed_by_customer for p in targets):
-            events = self._replay_split(targets, progress, parts, head)
-        else:
-            events = self._replay(targets, progress)
+        try:
+            if parts > 1 and any(p.keyed_by_customer for p in targets):
+                events, finished = self._replay_split(targets, progress, parts, head)
+            else:
+                events, finished = self._replay(targets, progress, head)
+        finally:
+            # A rebuild that wrote no rows (an empty log, a failed worker, another
+            # catch-up first) still leaves its views indexed.
+            self._index(targets)
+        if not finished:
+            # Another catch-up wrote to one of these views meanwhile: what was held is
+            # dropped, and a plain catch-up carries on from the stored positions.
+            events += self.catch_up([p.name for p in targets], progress)
         return events, time.perf_counter() - began
 
     def _replay_split(
@@ -289,7 +298,7 @@ class Views:
         progress: Callable[[int, int], None] | None,
         parts: int,
         head: int,
-    ) -> int:
+    ) -> tuple[int, bool]:
         """`_replay`, with the views keyed by customer replayed by `parts` worker
         processes, each holding the rows of its customers for up to
         `REBUILD_FLUSH` log positions before everything is written."""
@@ -302,13 +311,12 @@ class Views:
                 stop = head  # the tail is folded into this write
             done = self._replay_stretch(targets, parts, flushed, stop, head, progress)
             if done is None:
-                self._index(targets)
-                return applied + self.catch_up([p.name for p in targets], progress)
+                return applied, False
             applied += done
             flushed, start = stop, stop + 1
             if progress is not None:
                 progress(stop, head)
-        return applied
+        return applied, True
 
     def _replay_stretch(
         self,
@@ -411,19 +419,18 @@ class Views:
         return events
 
     def _replay(
-        self, targets: list[Projection], progress: Callable[[int, int], None] | None
-    ) -> int:
+        self, targets: list[Projection], progress: Callable[[int, int], None] | None, head: int
+    ) -> tuple[int, bool]:
         """Replay the log into just-emptied views, holding their rows in memory and
         writing them every `REBUILD_FLUSH` events or so and at the end; returns the events
-        applied. Should another catch-up write to one of these views meanwhile, what
-        is held is dropped and a plain catch-up carries on from the stored positions."""
+        applied, and False if it stopped because another catch-up wrote to one of
+        these views meanwhile (what was held is dropped)."""
         with collector_paused():
-            return self._replay_log(targets, progress)
+            return self._replay_log(targets, progress, head)
 
     def _replay_log(
-        self, targets: list[Projection], progress: Callable[[int, int], None] | None
-    ) -> int:
-        head = self.app.recorder.max_notification_id() or 0
+        self, targets: list[Projection], progress: Callable[[int, int], None] | None, head: int
+    ) -> tuple[int, bool]:
         replays: dict[str, Replay] = {p.name: p.replay(None) for p in targets}
         accepted = tuple({kind for p in targets for kind in p.accepts})
         # Views that take only a few kinds of event (staff, handovers, the read log,
@@ -442,14 +449,13 @@ class Views:
             held += sum(1 for e in events if isinstance(e, accepted))
             if start > head or (held >= REBUILD_FLUSH and head - start >= REBUILD_FLUSH // 2):
                 if not self._flush(targets, replays, flushed, start - 1):
-                    self._index(targets)
-                    return applied + self.catch_up([p.name for p in targets], progress)
+                    return applied, False
                 flushed = start - 1
                 applied += held
                 held = 0
             if progress is not None:
                 progress(start - 1, head)
-        return applied
+        return applied, True
 
     def _read(
         self, start: int, stop: int, topics: Sequence[str] | None = None
@@ -528,8 +534,8 @@ class Views:
                 tx.execute("DELETE FROM view_tracking WHERE name = ?", (projection.name,))
 
     def _index(self, targets: Sequence[Projection]) -> None:
-        """Indexes of views a rebuild created bare and left to a catch-up (should the
-        rebuild die first, the next `Views` to open the database creates them)."""
+        """Indexes of views a rebuild created bare (should the process die before,
+        the next `Views` to open the database creates them)."""
         with self.store.transaction() as tx:
             for projection in targets:
                 projection.create_indexes(tx)

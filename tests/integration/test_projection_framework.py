@@ -23,7 +23,7 @@ from projections.parallel import PARALLEL_FROM, RebuildFailedError, usable_cores
 from projections.recorded import RecordedVersions
 from projections.store import Transaction
 from projections.views import Views
-from tests.staffing import ADMIN, EXECUTIVES, staffed_ledger
+from tests.staffing import ADMIN, EXECUTIVES, seed_staff, staffed_ledger
 
 ACTOR = "li.wei"
 
@@ -452,6 +452,53 @@ def test_a_rebuild_leaves_every_view_indexed(views: Views, workers: int) -> None
         else:
             rows = tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'index'")
     assert expected <= {str(name) for (name,) in rows}
+
+
+def test_views_rebuilt_from_an_empty_log_take_in_what_is_recorded_after(
+    storage: Storage,
+) -> None:
+    app = Ledger(env=storage.env)
+    empty = Views(app, storage)
+    try:
+        events, _ = empty.rebuild()
+        seed_staff(app)
+        busy_week(app, register(app, "Capital Airport"))
+
+        empty.catch_up()
+
+        assert events == 0
+        assert stored_docs(empty) == computed_docs(app)
+    finally:
+        empty.close()
+        app.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_overtaken_by_another_catch_up_leaves_that_ones_views(
+    ledger_app: Ledger,
+    views: Views,
+    storage: Storage,
+    workers: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a_busy_ledger(ledger_app, customers=3)
+    views.catch_up()
+    incremental = view_rows(views)
+    other = Views(ledger_app, storage)
+    commit = views.commit
+
+    def overtaken(*args: Any) -> bool:
+        other.catch_up()  # another process brings the emptied views up first
+        return commit(*args)
+
+    monkeypatch.setattr(views, "commit", overtaken)
+    try:
+        views.rebuild(workers=workers)
+    finally:
+        other.close()
+
+    assert view_rows(views) == incremental
+    assert {s.position for s in views.status()} == {ledger_app.recorder.max_notification_id()}
 
 
 def test_rebuilding_one_view_leaves_the_others_untouched(ledger_app: Ledger, views: Views) -> None:
