@@ -257,11 +257,13 @@ def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Row]]:
             "AND mod(get_byte(uuid_send(originator_id), 15), ?) = ? ORDER BY notification_id"
         )
     else:
-        # Ids are stored as text; the code of the last hex digit splits them.
+        # Ids are stored as text: the same last byte, from its two hex digits.
         statement = (
             "SELECT rowid, originator_id, originator_version, topic, state "
             f"FROM {table} WHERE rowid >= ? AND rowid <= ? "
-            "AND unicode(substr(originator_id, -1)) % ? = ? ORDER BY rowid"
+            "AND ((instr('0123456789abcdef', substr(originator_id, -2, 1)) - 1) * 16 "
+            "+ instr('0123456789abcdef', substr(originator_id, -1)) - 1) % ? = ? "
+            "ORDER BY rowid"
         )
     window = PAGE * part.count  # about PAGE rows of this part
     held: list[Row] = []

@@ -78,7 +78,6 @@ class ViewStore:
         self.storage = storage
         self.postgres = storage.is_postgres
         self._connection: Any = None
-        self._lz4: bool | None = None  # whether the PostgreSQL server has lz4
 
     def _connect(self) -> Any:
         if self._connection is None:
@@ -96,6 +95,7 @@ class ViewStore:
                     options=f"-c search_path={env.get('POSTGRES_SCHEMA', 'public')}",
                     autocommit=True,  # transactions are explicit, in transaction()
                 )
+                _compress_quickly(self._connection)
             else:
                 self._connection = sqlite3.connect(
                     self.storage.location, timeout=30, isolation_level=None
@@ -132,25 +132,20 @@ class ViewStore:
             raise
         cursor.execute("COMMIT" if commit else "ROLLBACK")
 
-    def compress_quickly(self, tx: Transaction) -> None:
-        """On PostgreSQL, values written in `tx` that are large enough to be
-        compressed (the 360 documents, about 17 KB each) use lz4 where the server
-        has it, instead of the default pglz: a rebuild of 10,000 documents spent
-        about 1.5 s of the server's time compressing them with pglz."""
-        if not self.postgres:
-            return
-        if self._lz4 is None:
-            self._lz4 = (
-                tx.fetchone(
-                    "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
-                    "AND 'lz4' = ANY(enumvals)"
-                )
-                is not None
-            )
-        if self._lz4:
-            tx.execute("SET LOCAL default_toast_compression = 'lz4'")
-
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _compress_quickly(connection: Any) -> None:
+    """Values large enough to be compressed (the 360 documents, about 17 KB each)
+    use lz4 where the PostgreSQL server has it, instead of the default pglz: a
+    rebuild of 10,000 documents spent about 1.5 s of the server's time compressing
+    them with pglz. Set once for the session, so every transaction has it."""
+    offered = connection.execute(
+        "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+        "AND 'lz4' = ANY(enumvals)"
+    ).fetchone()
+    if offered is not None:
+        connection.execute("SET default_toast_compression = 'lz4'")

@@ -229,7 +229,6 @@ class Views:
         with self.store.transaction() as tx:
             # Positions are re-read under lock: a concurrent catch-up may have moved on.
             tracked = self._tracked(tx, lock=True)
-            self.store.compress_quickly(tx)
             for projection in targets:
                 position = tracked.get(projection.name, (0, projection.version))[0]
                 if position >= last_id:
@@ -361,9 +360,7 @@ class Views:
             for projection in others:
                 mine: list[Any] = [e for e in theirs if isinstance(e, projection.accepts)]
                 if mine:
-                    replay = projection.replay(tx)
-                    replay.feed(Decoded.of(mine))
-                    replay.flush(tx)
+                    projection.process(tx, mine)
 
         def replay_parts(received: Callable[[str, list[Write]], None]) -> None:
             nonlocal applied
@@ -512,7 +509,6 @@ class Views:
                     expected and found != (expected, projection.version)
                 ):
                     return False
-            self.store.compress_quickly(tx)
             write(tx)
             for projection in targets:
                 # The tables were created bare for the rebuild: the first write of
