@@ -67,6 +67,7 @@ from ledger.staffing import StaffService
 if TYPE_CHECKING:
     # Commands are pydantic models, costly to import: reads never need them.
     from ledger import commands as c
+    from ledger.domain.staff import StaffMember
 
 T = TypeVar("T")
 Action = Callable[[Customer, Meta], str | None]
@@ -438,6 +439,7 @@ class Ledger(StaffService, Application[UUID]):
         def attempt() -> list[Receipt]:
             changed: list[Customer] = []
             receipts: list[Receipt] = []
+            owner: StaffMember | None = None  # the new owner's account, read once
             for customer_id in ids:
                 customer: Customer = self.repository.get(customer_id)
                 if not may_assign_owners(caller, customer.segment):
@@ -448,7 +450,7 @@ class Ledger(StaffService, Application[UUID]):
                     continue
                 if customer.owner != command.previous:
                     continue
-                self.check_owner(command.owner, customer.segment)
+                owner = self.check_owner(command.owner, customer.segment, owner)
                 customer.assign_owner(command.owner, command.reason, self.meta_for(command))
                 changed.append(customer)
                 receipts.append(_receipt(customer, customer.version, ""))

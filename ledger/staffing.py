@@ -84,15 +84,19 @@ class StaffService:
             )
         return Caller(member.staff_id, member.role, member.segment)
 
-    def check_owner(self, owner: str, customer_segment: str) -> None:
-        """A new owner must be an active account that can see the customer."""
-        try:
-            member = self.staff_member(owner)
-        except StaffNotFoundError:
-            raise RuleViolationError(
-                f"{owner!r} is not a staff member: an owner must be one "
-                "(`ledger staff list` shows them)"
-            ) from None
+    def check_owner(
+        self, owner: str, customer_segment: str, member: StaffMember | None = None
+    ) -> StaffMember:
+        """A new owner must be an active account that can see the customer; returns
+        the account, which a caller checking many customers passes back in."""
+        if member is None:
+            try:
+                member = self.staff_member(owner)
+            except StaffNotFoundError:
+                raise RuleViolationError(
+                    f"{owner!r} is not a staff member: an owner must be one "
+                    "(`ledger staff list` shows them)"
+                ) from None
         if not member.is_active:
             raise RuleViolationError(
                 f"{owner}'s account is {member.status}: hand the customer to an active owner"
@@ -103,6 +107,7 @@ class StaffService:
                 f"{owner} is {member.role} and {where}: an owner of a customer in "
                 f"{customer_segment} must be staff or head of {customer_segment}, or an executive"
             )
+        return member
 
     # ---------------------------------------------------------------- accounts
     def add_staff(self, command: c.AddStaff) -> StaffReceipt:
