@@ -208,14 +208,6 @@ class Ledger(StaffService, Application[UUID]):
             "written: run the command again"
         )
 
-    def visible_customer(self, caller: Caller, reference: str) -> Customer:
-        """The customer `reference` names, if the caller may see it; one the caller
-        may not see is reported exactly like one that does not exist."""
-        customer: Customer = self.repository.get(self.resolve_customer(reference))
-        if not may_see(caller, customer.segment, customer.owner, customer.worked_on):
-            raise customer_not_found(reference)
-        return customer
-
     def check_writable(self, caller: Caller, customer: Customer, reference: str) -> None:
         if not may_see(caller, customer.segment, customer.owner, customer.worked_on):
             raise customer_not_found(reference)
@@ -584,23 +576,20 @@ class Ledger(StaffService, Application[UUID]):
         )
 
     def record_correction(self, command: c.RecordCorrection) -> Receipt:
-        # Whether the version exists says something about the customer: ask only
-        # once the caller is known to see it.
-        caller = self.caller(command.actor)
-        customer_id = self.visible_customer(caller, command.customer).id
-        target = self.event_at(customer_id, command.version)
-        changes = coerce_changes(target, command.changes, self.settings.timezone)
-        return self._execute(
-            command,
-            lambda cu, m: cu.record_correction(
+        def correct(customer: Customer, meta: Meta) -> str | None:
+            # Looked up once the caller is known to see the customer (`_execute`
+            # checks that first): whether a version exists says something about it.
+            target = self.event_at(customer.id, command.version)
+            customer.record_correction(
                 target_version=command.version,
                 target_type=type(target).__name__,
                 reason=command.reason,
-                changes=changes,
-                meta=m,
-            ),
-            caller=caller,
-        )
+                changes=coerce_changes(target, command.changes, self.settings.timezone),
+                meta=meta,
+            )
+            return None
+
+        return self._execute(command, correct)
 
     def event_at(self, customer_id: UUID, version: int) -> CustomerEvent:
         found = list(self.events.get(customer_id, gt=version - 1, lte=version))
