@@ -80,12 +80,9 @@ class Customer360(Projection):
 def as_of(customer_id: UUID, events: Iterable[CustomerEvent]) -> Doc:
     """The 360 computed from a customer's events (all, or up to some version)."""
     key = str(customer_id)
-    documents = _Documents(None)
-    documents.feed(Decoded([], [], []))  # nothing yet: a customer without events
-    documents.docs[key] = _held(new_doc(key), _Closed(key, None))
-    folded = list(events)
-    documents.feed(Decoded(folded, [key] * len(folded), [iso(e.occurred_at) for e in folded]))
-    doc = documents.docs[key]
+    doc = _held(new_doc(key), _Closed(key, None))
+    for event in events:
+        apply_event(doc, event, iso(event.occurred_at))
     _write_timeline(doc)
     # Through JSON, so a computed view reads exactly like a stored one.
     return dict(json.loads(dumps(doc)))
@@ -329,7 +326,7 @@ class _Unwritten(dict[str, Any]):
     names: dict[str, str]
 
 
-def _remember_in_timeline(doc: Doc, event: CustomerEvent, at: str) -> None:
+def _remember_in_timeline(doc: _Held, event: CustomerEvent, at: str) -> None:
     timeline = doc["timeline"]
     version = event.originator_version
     if len(timeline) >= TIMELINE_LENGTH and (at, version) < _timeline_key(timeline[0]):
@@ -397,17 +394,14 @@ class _Held(dict[str, Any]):
     unsettled: bool
 
 
-def _names(doc: Doc) -> dict[str, str]:
-    if not isinstance(doc, _Held):
-        return {pid: p["name"] for pid, p in doc["people"].items()}
+def _names(doc: _Held) -> dict[str, str]:
     if doc.names is None:
         doc.names = {pid: p["name"] for pid, p in doc["people"].items()}
     return doc.names
 
 
-def _forget_names(doc: Doc) -> None:
-    if isinstance(doc, _Held):
-        doc.names = None
+def _forget_names(doc: _Held) -> None:
+    doc.names = None
 
 
 # ------------------------------------------------------------ closed cases
@@ -883,7 +877,7 @@ def _elements(doc: Doc) -> Iterable[dict[str, Any]]:
             yield doc[single]
 
 
-def _redescribe(entry: dict[str, Any], doc: Doc) -> str:
+def _redescribe(entry: dict[str, Any], doc: _Held) -> str:
     from types import SimpleNamespace
 
     if "occurred_at" in entry["payload"]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from ledger.access import SEGMENT_HEAD, STAFF, Caller, may_read_customers, may_see
+from ledger.access import SEGMENT_HEAD, STAFF, Caller, may_see
 from projections.customer360 import Customer360
 from projections.staff import WorkedOn
 
@@ -16,39 +16,32 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Visibility:
-    caller: Caller
     # Customer codes the caller may see; None when they see every customer.
     codes: frozenset[str] | None
 
     def allows(self, code: str) -> bool:
         return self.codes is None or code in self.codes
 
-    @property
-    def everything(self) -> bool:
-        return self.codes is None
-
 
 def visibility(views: Views, caller: Caller) -> Visibility:
     if caller.sees_every_customer:
-        return Visibility(caller, None)
-    if not may_read_customers(caller):
-        return Visibility(caller, frozenset())
+        return Visibility(None)
+    if caller.role == SEGMENT_HEAD:
+        statement = "SELECT code FROM view_customer360 WHERE segment = ?"
+        params: tuple[str | None, ...] = (caller.segment,)
+    elif caller.role == STAFF:
+        statement = (
+            "SELECT c.code FROM view_customer360 c WHERE c.segment = ? AND (c.owner = ? "
+            "OR EXISTS (SELECT 1 FROM view_worked_on w "
+            "WHERE w.customer_id = c.customer_id AND w.staff_id = ?))"
+        )
+        params = (caller.segment, caller.staff_id, caller.staff_id)
+    else:
+        return Visibility(frozenset())  # admins read no customer
     views.catch_up([Customer360.name, WorkedOn.name])
     with views.store.transaction() as tx:
-        if caller.role == SEGMENT_HEAD:
-            rows = tx.fetchall(
-                "SELECT code FROM view_customer360 WHERE segment = ?", (caller.segment,)
-            )
-        elif caller.role == STAFF:
-            rows = tx.fetchall(
-                "SELECT c.code FROM view_customer360 c WHERE c.segment = ? AND (c.owner = ? "
-                "OR EXISTS (SELECT 1 FROM view_worked_on w "
-                "WHERE w.customer_id = c.customer_id AND w.staff_id = ?))",
-                (caller.segment, caller.staff_id, caller.staff_id),
-            )
-        else:
-            rows = []
-    return Visibility(caller, frozenset(str(row[0]) for row in rows))
+        rows = tx.fetchall(statement, params)
+    return Visibility(frozenset(str(row[0]) for row in rows))
 
 
 def visible_customer(views: Views, caller: Caller, reference: str) -> UUID:
