@@ -20,7 +20,7 @@ from commands.runtime import (
     pass_ledger,
     recording_options,
 )
-from ledger.domain.staff import ROLES
+from ledger.access import ROLES
 
 STAFF_COLUMNS = (
     ("staff_id", "Staff"),

@@ -18,8 +18,13 @@ EXECUTIVE, SEGMENT_HEAD, STAFF, AUDITOR, ADMIN = (
     "auditor",
     "admin",
 )
+ROLES = (EXECUTIVE, SEGMENT_HEAD, STAFF, AUDITOR, ADMIN)
 # Roles that work on customers: they record interactions and can own accounts.
 CUSTOMER_ROLES = (EXECUTIVE, SEGMENT_HEAD, STAFF)
+# Roles confined to one segment, which their account must name.
+SEGMENT_ROLES = (SEGMENT_HEAD, STAFF)
+# Who may found the staff directory (its first account).
+FOUNDING_ROLES = (ADMIN, EXECUTIVE)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
-from ledger.access import Caller, may_manage_staff, may_own
+from ledger.access import FOUNDING_ROLES, Caller, may_manage_staff, may_own
 from ledger.clock import now
 from ledger.domain.base import Meta
 from ledger.domain.staff import ReadRecord, StaffDirectory, StaffMember, staff_stream_id
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from ledger import commands as c
 
 # The first account founds the directory; only these roles can hold the keys.
-FOUNDING_ROLES = ("admin", "executive")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from ledger.access import ROLES, SEGMENT_ROLES
 from ledger.domain.base import Meta, create_chained, record_chained
 from ledger.domain.chain import GENESIS
 from ledger.domain.directory import NAMESPACE
@@ -26,10 +27,6 @@ from ledger.domain.events.staff import (
     StaffSegmentChanged,
 )
 from ledger.errors import RuleViolationError
-
-ROLES = ("executive", "segment_head", "staff", "auditor", "admin")
-# Roles whose work is one segment's customers: they cannot be without a segment.
-SEGMENT_ROLES = ("segment_head", "staff")
 
 
 def staff_stream_id(staff_id: str) -> UUID:
