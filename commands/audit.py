@@ -199,6 +199,7 @@ def reads(
     from ledger.clock import parse_time
     from projections.reads import ReadLog
     from projections.reads import reads as read_log
+    from projections.store import chunks
 
     obj.require(may_audit, "the read log is for auditors and executives")
     tz = obj.settings.timezone
@@ -210,7 +211,15 @@ def reads(
     views.catch_up([ReadLog.name, "customer360"])
     with views.store.transaction() as tx:
         found = read_log(tx, customer_id=customer_id, reader=reader, since=start, until=end)
-        codes = dict(tx.fetchall("SELECT customer_id, code FROM view_customer360"))
+        codes = {
+            customer: code
+            for chunk in chunks(sorted({r.customer_id for r in found}))
+            for customer, code in tx.fetchall(
+                "SELECT customer_id, code FROM view_customer360 "
+                f"WHERE customer_id IN ({tx.in_list(len(chunk))})",
+                chunk,
+            )
+        }
     fmt = choose_format(obj, output_format)
     rows = [
         {

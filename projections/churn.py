@@ -28,7 +28,7 @@ from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
 from ledger.vocabulary import VISIT_OUTCOME_MEANING, DecisionRole
 from projections.base import Decoded, Projection, Replay, dumps, from_iso, iso
-from projections.store import Transaction
+from projections.store import Transaction, chunks
 
 Doc = dict[str, Any]
 
@@ -256,8 +256,7 @@ class _Signals(Replay):
 
     def _load(self, ids: list[str]) -> None:
         assert self.tx is not None
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in chunks(ids):
             for customer_id, doc in self.tx.fetchall(
                 f"SELECT customer_id, doc FROM view_churn WHERE customer_id IN "
                 f"({self.tx.in_list(len(chunk))})",

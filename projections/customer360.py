@@ -27,7 +27,7 @@ from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.history import _plain, describe
 from projections.base import Decoded, Projection, Replay, dumps, from_iso, iso
-from projections.store import Transaction
+from projections.store import Transaction, chunks
 
 Doc = dict[str, Any]
 TIMELINE_LENGTH = 15
@@ -113,7 +113,7 @@ class _Documents(Replay):
 
     def _load(self, keys: list[str]) -> None:
         assert self.tx is not None
-        for chunk in _chunks(sorted(keys), 500):
+        for chunk in chunks(sorted(keys)):
             for customer_id, doc in self.tx.fetchall(
                 "SELECT customer_id, doc FROM view_customer360 "
                 f"WHERE customer_id IN ({self.tx.in_list(len(chunk))})",
@@ -895,11 +895,6 @@ def _redescribe(entry: dict[str, Any], doc: _Held) -> str:
 def _as_event(name: str, namespace: Any) -> Any:
     # describe() dispatches on the class name; give the namespace that name.
     return type(name, (), dict(vars(namespace)))()
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def customer_360(views: Any, customer_id: UUID, moment: Any = None) -> Doc | None:

@@ -39,7 +39,7 @@ from ledger.domain.base import CustomerEvent
 from ledger.domain.events.cases import POLICY_BEFORE_STAMPING
 from ledger.sla_policy import SlaPolicy
 from projections.base import Decoded, Projection, Replay, dumps, from_iso, iso
-from projections.store import Transaction
+from projections.store import Transaction, chunks
 
 if TYPE_CHECKING:
     from ledger.config import Settings
@@ -68,7 +68,6 @@ OPEN, CLOSE, PAUSE, RESUME, REOPEN, TOUCH = "open", "close", "pause", "resume", 
 UNSTAMPED_POLICY = dumps(POLICY_BEFORE_STAMPING)
 
 _LOCAL_ID = re.compile(r"^([A-Z]+)(\d+)$")
-_CHUNK = 500
 
 
 # ------------------------------------------------------------------- clocks
@@ -504,7 +503,7 @@ def _load(tx: Transaction, decoded: Decoded, batch: Batch) -> None:
     """Read into `batch` the stored rows these events need that it does not hold."""
     ids = sorted({k for k in decoded.keys if k not in batch.customers})
     customers = batch.customers
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for customer_id, code, segment, owner, stage, history, escalations in tx.fetchall(
             "SELECT customer_id, code, segment, owner, stage, history, escalations "
             f"FROM view_sla_customers WHERE customer_id IN ({tx.in_list(len(chunk))})",
@@ -537,9 +536,9 @@ def _load(tx: Transaction, decoded: Decoded, batch: Batch) -> None:
         elif getattr(event, "case_id", None):
             keys.add(f"{customer_id}/{event.case_id}")  # type: ignore[attr-defined]
     cases: dict[str, Doc] = {}
-    for chunk in _chunks(sorted(whole)):
+    for chunk in chunks(sorted(whole)):
         cases.update(_case_rows(tx, f"customer_id IN ({tx.in_list(len(chunk))})", chunk))
-    for chunk in _chunks(sorted(keys - set(cases) - set(batch.cases))):
+    for chunk in chunks(sorted(keys - set(cases) - set(batch.cases))):
         cases.update(_case_rows(tx, f"case_key IN ({tx.in_list(len(chunk))})", chunk))
     for key, case in cases.items():
         if key not in batch.cases:  # what is held may have changed since it was stored
@@ -651,7 +650,7 @@ def _store(tx: Transaction, batch: Batch, clocks: Clocks) -> None:
         "stage = excluded.stage, history = excluded.history, escalations = excluded.escalations",
         [row for row in customer_rows if row[0] not in batch.fresh],
     )
-    for chunk in _chunks([cid for cid in history_changed if cid not in batch.fresh]):
+    for chunk in chunks([cid for cid in history_changed if cid not in batch.fresh]):
         tx.execute(
             f"DELETE FROM view_sla_periods WHERE customer_id IN ({tx.in_list(len(chunk))})",
             chunk,
@@ -957,11 +956,6 @@ def _(e: ev.CorrectionRecorded, batch: Batch, customer_id: str, at: str) -> None
             case["category"] = changes["channel"]
     if moved_to is not None and e.target_type == "VisitReported":
         batch.visit_corrections.append((moved_to, customer_id, e.target_version))
-
-
-def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield list(items[start : start + _CHUNK])
 
 
 # ------------------------------------------------------------------ queries

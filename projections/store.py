@@ -71,6 +71,13 @@ class Transaction:
         return ",".join("?" * count)
 
 
+def chunks(items: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
+    """`items` a few hundred at a time: for `IN (...)` lists, as databases limit
+    how many parameters one statement takes."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
 class ViewStore:
     """A connection to the ledger's database for reading and writing views."""
 
