@@ -99,16 +99,22 @@ def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
     return dict(sla_policy) if sla_policy is not None else dict(SlaPolicy().as_record())
 
 
+# Set on a customer loaded from a snapshot that did not keep `worked_on`.
+WORKED_ON_UNKNOWN = "_worked_on_unknown"
+
+
 class Customer(Aggregate):
     """A customer organisation (or individual) and everything that happened with it."""
 
-    # v2 added `worked_on`; a v1 snapshot knows only the owner (who set it is lost).
+    # v2 added `worked_on`.
     class_version = 2
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
-        owner = state.get("owner")
-        state["worked_on"] = {owner: state.get("_version", 1)} if owner else {}
+        # Who recorded before a v1 snapshot is only in the events before it: the
+        # customer is marked, and the repository replays its whole stream instead.
+        state["worked_on"] = {}
+        state[WORKED_ON_UNKNOWN] = True
 
     def __init__(self) -> None:
         # Plain JSON-able state, so snapshots stay readable by a stock eventsourcing

@@ -13,6 +13,7 @@ from uuid import UUID
 import psycopg
 import pytest
 from eventsourcing.application import Application, project_aggregate
+from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
@@ -452,6 +453,28 @@ def test_a_long_lived_customer_loads_from_a_snapshot_to_the_same_state(
     assert loaded.version == 206
     assert loaded.cases["CP1"]["status"] == "resolved"
     assert state(loaded) == state(replayed)
+
+
+def test_a_snapshot_from_before_worked_on_was_kept_still_gives_everyone_who_worked_on_it(
+    ledger_app: Ledger,
+) -> None:
+    register(ledger_app, owner="zhang.min")
+    log_call(ledger_app, actor="wang.fang")
+    customer_id = ledger_app.resolve_customer("C-00001")
+    # A snapshot as version 1 of the Customer wrote it: no `worked_on` in its state.
+    old = Snapshot.take(ledger_app.repository.get(customer_id))
+    del old.state["worked_on"]
+    old.state.pop("class_version", None)
+    assert ledger_app.snapshots is not None
+    ledger_app.snapshots.put([old])
+    log_call(ledger_app, actor="chen.jie")
+
+    loaded: Customer = ledger_app.repository.get(customer_id)
+
+    assert set(loaded.worked_on) == {ACTOR, "zhang.min", "wang.fang", "chen.jie"}
+    replayed = project_aggregate(None, ledger_app.events.get(customer_id))
+    assert isinstance(replayed, Customer)
+    assert loaded.worked_on == replayed.worked_on
 
 
 # --------------------------------------------------------------- corrections
