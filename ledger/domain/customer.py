@@ -13,10 +13,9 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.utils import get_topic
 
-from ledger.domain.base import Meta, record_chained
-from ledger.domain.chain import GENESIS, event_hash
+from ledger.domain.base import Meta, create_chained, record_chained
+from ledger.domain.chain import GENESIS
 from ledger.domain.events import (
     BranchAdded,
     BranchClosed,
@@ -165,25 +164,23 @@ class Customer(Aggregate):
                 "a customer cannot be registered as terminated: register it, then "
                 "use `ledger relationship terminate`"
             )
-        content = {
-            "code": code,
-            "name": name,
-            "kind": kind,
-            "industry": industry,
-            "segment": segment,
-            "headquarters": headquarters,
-            "tier": tier,
-            "vip": vip,
-            "stage": stage,
-            "owner": owner,
-            "external_refs": external_refs,
-            "originator_topic": get_topic(cls),
-            "timestamp": CustomerRegistered.create_timestamp(),
-            "previous_hash": GENESIS,
-            **meta.as_fields(),
-        }
-        digest = event_hash(customer_id, 1, get_topic(CustomerRegistered), content)
-        return cls._create(CustomerRegistered, id=customer_id, event_hash=digest, **content)
+        return create_chained(
+            cls,
+            CustomerRegistered,
+            customer_id,
+            meta,
+            code=code,
+            name=name,
+            kind=kind,
+            industry=industry,
+            segment=segment,
+            headquarters=headquarters,
+            tier=tier,
+            vip=vip,
+            stage=stage,
+            owner=owner,
+            external_refs=external_refs,
+        )
 
     # ------------------------------------------------------------ bookkeeping
     def result_of(self, command_id: str) -> tuple[int, str] | None:
