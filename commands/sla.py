@@ -228,11 +228,11 @@ def sweep(obj: LedgerContext, escalate: bool, output_format: str | None) -> None
     once: every breach (and escalation) has its own command id. Visit coverage
     belongs to no customer and is not recorded.
     """
-    from ledger.access import EXECUTIVE, SEGMENT_HEAD
+    from ledger.access import manages_a_segment
     from ledger.clock import now
 
     caller = obj.require(
-        lambda c: c.role in (EXECUTIVE, SEGMENT_HEAD),
+        manages_a_segment,
         "the sweep is run by an executive, or a segment head for their segment",
     )
     app = obj.ledger(writing=True)

@@ -60,9 +60,14 @@ def may_record(caller: Caller) -> bool:
 
 
 def may_register_in(caller: Caller, segment: str) -> bool:
-    return caller.role == EXECUTIVE or (
-        caller.role in (SEGMENT_HEAD, STAFF) and caller.segment == segment
-    )
+    """Customers are registered where the caller could own them."""
+    return may_own(caller.role, caller.segment, segment)
+
+
+def manages_a_segment(caller: Caller) -> bool:
+    """Executives (every segment) and segment heads (their own): they assign owners
+    and sweep for breaches."""
+    return caller.role in (EXECUTIVE, SEGMENT_HEAD)
 
 
 def may_assign_owners(caller: Caller, segment: str) -> bool:

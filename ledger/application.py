@@ -21,10 +21,9 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from ledger.access import (
-    EXECUTIVE,
-    SEGMENT_HEAD,
     STAFF,
     Caller,
+    manages_a_segment,
     may_assign_owners,
     may_move_segment,
     may_record,
@@ -254,7 +253,7 @@ class Ledger(StaffService, Application[UUID]):
     # -------------------------------------------------------------- profile
     def register_customer(self, command: c.RegisterCustomer) -> Receipt:
         caller = self.caller(command.actor)
-        if not may_record(caller) or not may_register_in(caller, command.segment):
+        if not may_register_in(caller, command.segment):
             where = f"in segment {caller.segment}" if caller.segment else "in no segment"
             raise AccessDeniedError(
                 f"{caller.staff_id} is {caller.role} {where}: customers of segment "
@@ -407,7 +406,7 @@ class Ledger(StaffService, Application[UUID]):
 
     def assign_owner(self, command: c.AssignOwner) -> Receipt:
         def permission(caller: Caller, customer: Customer) -> None:
-            check_assigns_owners(caller, customer)
+            check_manages_a_segment(caller, customer)
             self.check_owner(command.owner, customer.segment)
 
         return self._execute(
@@ -420,7 +419,7 @@ class Ledger(StaffService, Application[UUID]):
         """Hand every customer of `previous` that the caller may reassign to `owner`,
         all in one transaction: one OwnerAssigned per customer, or nothing."""
         caller = self.caller(command.actor)
-        if caller.role not in (EXECUTIVE, SEGMENT_HEAD):
+        if not manages_a_segment(caller):
             raise AccessDeniedError(
                 f"{caller.staff_id} is {caller.role}: owners are assigned by segment heads "
                 "and executives"
@@ -869,7 +868,7 @@ def customer_not_found(reference: str) -> CustomerNotFoundError:
     )
 
 
-def check_assigns_owners(caller: Caller, customer: Customer) -> None:
+def check_manages_a_segment(caller: Caller, customer: Customer) -> None:
     if not may_assign_owners(caller, customer.segment):
         raise AccessDeniedError(
             f"owners of {customer.segment} customers are assigned by the head of "
