@@ -47,6 +47,7 @@ from ledger.clock import now
 from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
 from ledger.storage import Storage
+from projections.handover import Handovers
 from projections.sla import SlaCases, at_risk, breaches
 from projections.views import Views
 
@@ -132,7 +133,8 @@ def build(app: Ledger, customers: int, batch: int) -> int:
 def measure_backend(storage: Storage, customers: int, runs: int, batch: int) -> None:
     app = open_ledger(storage)
     settings = bench_settings()
-    views = Views(app, storage, projections=[SlaCases(settings)])
+    # The views `sla breaches` reads: cases and coverage, and handovers after departures.
+    views = Views(app, storage, projections=[SlaCases(settings), Handovers()])
     try:
         started = time.perf_counter()
         events = build(app, customers, batch)

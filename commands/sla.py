@@ -4,7 +4,7 @@ the sweep that records each breach in its customer's history."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import click
 
 from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
-from projections.handover import HANDOVER
 from projections.sla import KINDS
 
 if TYPE_CHECKING:
@@ -100,7 +99,7 @@ def filter_options(func: F) -> F:
         click.option("--owner", metavar="STAFF", help="Only customers this staff member owns."),
         click.option(
             "--kind",
-            type=click.Choice((*KINDS, HANDOVER)),
+            type=click.Choice(KINDS),
             help="Only this target: inquiry first answer, complaint resolution, follow-up "
             "of leads and opportunities, commitments, owners' visit coverage, or handing "
             "a departed owner's customers over.",
@@ -157,8 +156,6 @@ def breaches(
     items = clocks.breaches(
         obj.views(), as_of=moment, since=after, segment=segment, owner=owner, kind=kind
     )
-    if kind in (None, HANDOVER):
-        items += handover_items(obj, moment, after, segment, owner, breached=True)
     items = visible_items(obj, items)
     fmt = choose_format(obj, output_format)
     emit_rows(
@@ -196,8 +193,6 @@ def at_risk(
     moment = _moment(as_of, tz, "--as-of")
     segment = obj.scope_segment(segment)
     items = clocks.at_risk(obj.views(), as_of=moment, segment=segment, owner=owner, kind=kind)
-    if kind in (None, HANDOVER):
-        items += handover_items(obj, moment, None, segment, owner, breached=False)
     items = visible_items(obj, items)
     fmt = choose_format(obj, output_format)
     emit_rows(
@@ -419,64 +414,3 @@ def visible_items(obj: LedgerContext, items: list[SlaItem]) -> list[SlaItem]:
         ),
         key=SlaItem.sort_key,
     )
-
-
-def handover_items(
-    obj: LedgerContext,
-    moment: datetime,
-    since: datetime | None,
-    segment: str | None,
-    owner: str | None,
-    *,
-    breached: bool,
-) -> list[SlaItem]:
-    """Departed owners' customers not handed over within one working day (breached),
-    or close to it (at risk), as of `moment`."""
-    from ledger.calendar import BusinessCalendar
-    from projections.handover import Handovers, handovers
-    from projections.sla import Month, SlaItem
-
-    views = obj.views()
-    views.catch_up([Handovers.name])
-    calendar = BusinessCalendar.from_settings(obj.settings)
-    policy = obj.settings.sla
-    tz = obj.settings.timezone
-    if since is None:
-        since = Month.of(moment, tz).previous().start(tz)
-    with views.store.transaction() as tx:
-        pending = handovers(tx, as_of=moment)
-    items = []
-    for h in pending:
-        if (segment is not None and h.segment != segment) or (
-            owner is not None and h.departed != owner
-        ):
-            continue
-        due = calendar.add_working_days(h.started_at, 1)
-        end = h.closed_at or moment
-        detail = f"{h.departed} left; " + (
-            f"handed to {h.handed_to}" if h.handed_to else "not handed over"
-        )
-        item = SlaItem(
-            kind=HANDOVER,
-            customer=h.code,
-            case="handover",
-            owner=h.departed,
-            segment=h.segment,
-            opened_at=h.started_at,
-            due_at=due,
-            status="closed" if h.closed_at else "open",
-            closed_at=h.closed_at,
-            policy_version="",
-            business_time=True,
-            detail=detail,
-        )
-        if breached:
-            if end > due and (h.closed_at is None or due > since):
-                late = calendar.business_time_between(due, end)
-                items.append(replace(item, late=late))
-        elif h.closed_at is None and end < due:
-            total = calendar.working_day_length
-            elapsed = calendar.business_time_between(h.started_at, end)
-            if elapsed >= policy.at_risk_after(total):
-                items.append(replace(item, left=calendar.business_time_between(end, due)))
-    return items

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, singledispatch
 from itertools import groupby
@@ -39,6 +39,7 @@ from ledger.domain.base import CustomerEvent
 from ledger.domain.events.cases import POLICY_BEFORE_STAMPING
 from ledger.sla_policy import SlaPolicy
 from projections.base import Decoded, Projection, Replay, dumps, from_iso, iso
+from projections.handover import HANDOVER, Handovers, handovers
 from projections.store import Transaction, chunks
 
 if TYPE_CHECKING:
@@ -49,15 +50,17 @@ Doc = dict[str, Any]
 
 CASE_KINDS = ("inquiry", "complaint", "follow-up", "commitment")
 COVERAGE = "visit-coverage"
-KINDS = (*CASE_KINDS, COVERAGE)
+KINDS = (*CASE_KINDS, COVERAGE, HANDOVER)
+# Kinds that are not cases of `view_sla_cases`: worked out from other views.
+_NOT_CASES = (COVERAGE, HANDOVER)
 TARGETS = {
     "inquiry": "first_answer",
     "complaint": "resolution",
     "follow-up": "follow_up",
     "commitment": "commitment_due",
     COVERAGE: "visit_coverage",
-    # Departures: computed by projections.handover, listed with the others.
-    "handover": "handover_after_departure",
+    # Departures: from the handover view (projections.handover).
+    HANDOVER: "handover_after_departure",
 }
 BUSINESS_TIME_KINDS = frozenset({"inquiry", "complaint"})
 
@@ -1018,13 +1021,13 @@ def breaches(
     however old, and every breach after `since` (default: the start of the month
     before `as_of`'s), closed or not; plus owners' months of visit coverage that
     ended short of the target after `since`. Ordered by due time, then reference."""
-    sla = _caught_up(views)
+    sla = _caught_up(views, kind)
     clocks = sla.clocks
     if since is None:
         since = Month.of(as_of, clocks.timezone).previous().start(clocks.timezone)
     items: list[SlaItem] = []
     with views.store.transaction() as tx:
-        if kind != COVERAGE:
+        if kind not in _NOT_CASES:
             filters, params = _filters(segment=segment, owner=owner, kind=kind)
             moment, after = iso(as_of), iso(since)
             rows = tx.fetchall(
@@ -1045,6 +1048,8 @@ def breaches(
             items += [_breach_item(row, clocks, as_of, moment) for row in rows]
         if kind in (None, COVERAGE):
             items += _coverage_breaches(tx, clocks, as_of, since, segment, owner)
+        if kind in (None, HANDOVER):
+            items += _handover_items(tx, clocks, as_of, since, segment, owner, breached=True)
     return sorted(items, key=SlaItem.sort_key)
 
 
@@ -1059,11 +1064,11 @@ def at_risk(
     """Open cases, not paused, past the at-risk share of their target but not yet
     due as of `as_of`; plus owners whose coverage of the month so far is short of
     the target once that share of the month has passed."""
-    sla = _caught_up(views)
+    sla = _caught_up(views, kind)
     clocks = sla.clocks
     items: list[SlaItem] = []
     with views.store.transaction() as tx:
-        if kind != COVERAGE:
+        if kind not in _NOT_CASES:
             filters, params = _filters(segment=segment, owner=owner, kind=kind)
             moment = iso(as_of)
             settled = tx.fetchall(
@@ -1091,6 +1096,8 @@ def at_risk(
                     items.append(_risk_item(row, clocks, as_of, clock))
         if kind in (None, COVERAGE):
             items += _coverage_at_risk(tx, clocks, as_of, segment, owner)
+        if kind in (None, HANDOVER):
+            items += _handover_items(tx, clocks, as_of, None, segment, owner, breached=False)
     return sorted(items, key=SlaItem.sort_key)
 
 
@@ -1120,8 +1127,9 @@ def breached_open_cases(
     return sorted((_breach_item(row, sla.clocks, as_of) for row in rows), key=SlaItem.sort_key)
 
 
-def _caught_up(views: Views) -> SlaCases:
-    views.catch_up([SlaCases.name])
+def _caught_up(views: Views, kind: str | None = None) -> SlaCases:
+    """The SLA view, caught up; with the handover view when `kind` includes it."""
+    views.catch_up([SlaCases.name, *([Handovers.name] if kind in (None, HANDOVER) else [])])
     sla = views.projection(SlaCases.name)
     assert isinstance(sla, SlaCases)
     return sla
@@ -1244,6 +1252,54 @@ def _coverage_item(
         ),
         **extra,
     )
+
+
+def _handover_items(
+    tx: Transaction,
+    clocks: Clocks,
+    as_of: datetime,
+    since: datetime | None,
+    segment: str | None,
+    owner: str | None,
+    *,
+    breached: bool,
+) -> list[SlaItem]:
+    """Departed owners' customers not handed over within one working day (breached
+    after `since`, or still open), or close to it (at risk), as of `as_of`."""
+    calendar = clocks.calendar
+    items = []
+    for h in handovers(tx, as_of=as_of):
+        if (segment is not None and h.segment != segment) or (
+            owner is not None and h.departed != owner
+        ):
+            continue
+        due = calendar.add_working_days(h.started_at, 1)
+        end = h.closed_at or as_of
+        detail = f"{h.departed} left; " + (
+            f"handed to {h.handed_to}" if h.handed_to else "not handed over"
+        )
+        item = SlaItem(
+            kind=HANDOVER,
+            customer=h.code,
+            case="handover",
+            owner=h.departed,
+            segment=h.segment,
+            opened_at=h.started_at,
+            due_at=due,
+            status="closed" if h.closed_at else "open",
+            closed_at=h.closed_at,
+            policy_version="",
+            business_time=True,
+            detail=detail,
+        )
+        if breached:
+            if end > due and (h.closed_at is None or since is None or due > since):
+                items.append(replace(item, late=calendar.business_time_between(due, end)))
+        elif h.closed_at is None and end < due:
+            elapsed = calendar.business_time_between(h.started_at, end)
+            if elapsed >= clocks.settings.sla.at_risk_after(calendar.working_day_length):
+                items.append(replace(item, left=calendar.business_time_between(end, due)))
+    return items
 
 
 def _coverage_breaches(
