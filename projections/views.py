@@ -98,6 +98,17 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _track(tx: Transaction, projection: Projection, position: int) -> None:
+    """Record that `projection`, built by its current logic, has applied the log up
+    to `position`."""
+    tx.execute(
+        "INSERT INTO view_tracking (name, position, version) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+        "version = excluded.version",
+        (projection.name, position, projection.version),
+    )
+
+
 def _with_subclasses(kind: type) -> list[type]:
     found = [kind]
     subclasses: list[type] = kind.__subclasses__()
@@ -249,12 +260,7 @@ class Views:
                     given: list[Any] = [e for _, e in mine]
                     projection.process(tx, given)
                     applied.update(nid for nid, _ in mine)
-                tx.execute(
-                    "INSERT INTO view_tracking (name, position, version) VALUES (?, ?, ?) "
-                    "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
-                    "version = excluded.version",
-                    (projection.name, last_id, projection.version),
-                )
+                _track(tx, projection, last_id)
         return len(applied)
 
     def rebuild(
@@ -514,12 +520,7 @@ class Views:
                 # The tables were created bare for the rebuild: the first write of
                 # the rows indexes them, in the same transaction (a no-op after).
                 projection.create_indexes(tx)
-                tx.execute(
-                    "INSERT INTO view_tracking (name, position, version) VALUES (?, ?, ?) "
-                    "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
-                    "version = excluded.version",
-                    (projection.name, position, projection.version),
-                )
+                _track(tx, projection, position)
         return True
 
     def _reset(self, targets: Sequence[Projection], *, indexed: bool = True) -> None:
