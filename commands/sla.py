@@ -291,6 +291,7 @@ def sweep_breaches(
     from ledger.vocabulary import ESCALATION_LEVELS
     from projections.sla import breached_open_cases, unrecorded_breaches
 
+    caller = app.caller(actor)  # checked once for the whole sweep, as one command
     actions = []
     for item in unrecorded_breaches(views, as_of=moment):
         if not visible(item.customer):
@@ -306,7 +307,8 @@ def sweep_breaches(
                     policy_version=item.policy_version,
                     occurred_at=moment,
                     command_id=f"sla-sweep:{item.customer}:{item.case}:{item.target}",
-                )
+                ),
+                caller,
             )
         except RuleViolationError:
             continue  # another sweep recorded it under its own id meanwhile
@@ -330,7 +332,8 @@ def sweep_breaches(
                     f"{item.due_at:%Y-%m-%d %H:%M} UTC (policy {item.policy_version})",
                     occurred_at=moment,
                     command_id=f"sla-escalate:{item.customer}:{item.case}:{item.target}",
-                )
+                ),
+                caller,
             )
         except RuleViolationError:
             continue  # escalated (or closed) by someone else since the view was read

@@ -678,12 +678,14 @@ class Ledger(StaffService, Application[UUID]):
         )
 
     # ---------------------------------------------------------- escalations
-    def raise_escalation(self, command: c.RaiseEscalation) -> Receipt:
+    def raise_escalation(self, command: c.RaiseEscalation, caller: Caller | None = None) -> Receipt:
+        """(`caller`: the acting account, when a sweep of many cases has it already.)"""
         return self._execute(
             command,
             lambda cu, m: cu.raise_escalation(
                 command.case, command.level, command.to, command.reason, m
             ),
+            caller=caller,
         )
 
     def resolve_escalation(self, command: c.ResolveEscalation) -> Receipt:
@@ -772,13 +774,15 @@ class Ledger(StaffService, Application[UUID]):
         )
 
     # ------------------------------------------------------------------ SLA
-    def record_breach(self, command: c.RecordBreach) -> Receipt:
+    def record_breach(self, command: c.RecordBreach, caller: Caller | None = None) -> Receipt:
+        """(`caller`: the acting account, when a sweep of many cases has it already.)"""
         return self._execute(
             command,
             lambda cu, m: cu.record_breach(
                 command.case, command.target, command.due_at, command.policy_version, m
             ),
             subject=command.case,
+            caller=caller,
         )
 
     # ---------------------------------------------------------------- reads
