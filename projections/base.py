@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from ledger.domain.base import CustomerEvent
-from projections.store import Transaction
+from projections.store import Transaction, chunks
 
 
 class Projection(ABC):
@@ -79,6 +79,80 @@ class Replay(ABC):
     @abstractmethod
     def flush(self, tx: Transaction) -> None:
         """Write every row changed since the last flush."""
+
+
+class DocumentReplay(Replay):
+    """A view of one JSON document per customer (a row of `table`: the customer's
+    id, a few columns taken from the document, the document): documents held
+    while events are applied, each written once per flush. Documents not held yet
+    are read from `tx` as their customers' events arrive (with None, a rebuild's
+    empty table, nothing is read)."""
+
+    table: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]  # customer_id first, doc last
+
+    def __init__(self, tx: Transaction | None) -> None:
+        self.tx = tx
+        self.docs: dict[str, Any] = {}
+        self.stored: set[str] = set()  # those with a row in the table
+        self.changed: set[str] = set()
+
+    @abstractmethod
+    def new(self, key: str) -> Any:
+        """The document of a customer without a row."""
+
+    @abstractmethod
+    def apply(self, doc: Any, event: CustomerEvent, at: str) -> None:
+        """Fold one event (which happened at `at`) into the document."""
+
+    def loaded(self, key: str, doc: dict[str, Any]) -> Any:
+        """The document as read from its row."""
+        return doc
+
+    def row(self, key: str, doc: Any) -> tuple[Any, ...]:
+        """The row of a document about to be written."""
+        return (key, *(doc[c] for c in self.columns[1:-1]), dumps(doc))
+
+    def feed(self, batch: Decoded) -> None:
+        docs = self.docs
+        if self.tx is not None:
+            self._load(sorted({k for k in batch.keys if k not in docs}))
+        changed, apply = self.changed, self.apply
+        for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
+            doc = docs.get(key)
+            if doc is None:
+                doc = docs[key] = self.new(key)
+            apply(doc, event, at)
+            changed.add(key)
+
+    def _load(self, keys: list[str]) -> None:
+        assert self.tx is not None
+        for chunk in chunks(keys):
+            for customer_id, doc in self.tx.fetchall(
+                f"SELECT customer_id, doc FROM {self.table} "
+                f"WHERE customer_id IN ({self.tx.in_list(len(chunk))})",
+                chunk,
+            ):
+                key = str(customer_id)
+                self.docs[key] = self.loaded(key, json.loads(doc))
+                self.stored.add(key)
+
+    def flush(self, tx: Transaction) -> None:
+        fresh: list[tuple[Any, ...]] = []
+        known: list[tuple[Any, ...]] = []
+        for key in sorted(self.changed):
+            row = self.row(key, self.docs[key])
+            (known if key in self.stored else fresh).append(row)
+        tx.insert_new(self.table, self.columns, fresh)
+        updated = ", ".join(f"{c} = excluded.{c}" for c in self.columns[1:])
+        tx.executemany(
+            f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
+            f"VALUES ({', '.join('?' * len(self.columns))}) "
+            f"ON CONFLICT (customer_id) DO UPDATE SET {updated}",
+            known,
+        )
+        self.stored.update(self.changed)
+        self.changed.clear()
 
 
 class StatementProjection(Projection):

@@ -27,8 +27,8 @@ from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
 from ledger.vocabulary import VISIT_OUTCOME_MEANING, DecisionRole
-from projections.base import Decoded, Projection, Replay, dumps, from_iso, iso
-from projections.store import Transaction, chunks
+from projections.base import DocumentReplay, Projection, Replay, dumps, from_iso, iso
+from projections.store import Transaction
 
 Doc = dict[str, Any]
 
@@ -233,55 +233,17 @@ def signals_from(customer_id: str, events: Iterable[CustomerEvent]) -> Doc:
 COLUMNS = ("customer_id", "code", "name", "segment", "owner", "stage", "doc")
 
 
-class _Signals(Replay):
+class _Signals(DocumentReplay):
     """Customers' signals held while events are applied, each written once per flush."""
 
-    def __init__(self, tx: Transaction | None) -> None:
-        self.tx = tx  # where signals not held yet are read from; None: nowhere
-        self.docs: dict[str, Doc] = {}
-        self.stored: set[str] = set()  # those with a row in the table
-        self.changed: set[str] = set()
+    table = "view_churn"
+    columns = COLUMNS
 
-    def feed(self, batch: Decoded) -> None:
-        docs = self.docs
-        if self.tx is not None:
-            self._load(sorted({k for k in batch.keys if k not in docs}))
-        changed = self.changed
-        for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
-            doc = docs.get(key)
-            if doc is None:
-                doc = docs[key] = new_signals(key)
-            apply_event(doc, event, at)
-            changed.add(key)
+    def new(self, key: str) -> Doc:
+        return new_signals(key)
 
-    def _load(self, ids: list[str]) -> None:
-        assert self.tx is not None
-        for chunk in chunks(ids):
-            for customer_id, doc in self.tx.fetchall(
-                f"SELECT customer_id, doc FROM view_churn WHERE customer_id IN "
-                f"({self.tx.in_list(len(chunk))})",
-                chunk,
-            ):
-                self.docs[str(customer_id)] = json.loads(doc)
-                self.stored.add(str(customer_id))
-
-    def flush(self, tx: Transaction) -> None:
-        fresh: list[tuple[Any, ...]] = []
-        known: list[tuple[Any, ...]] = []
-        for key in sorted(self.changed):
-            d = self.docs[key]
-            row = (key, d["code"], d["name"], d["segment"], d["owner"], d["stage"], dumps(d))
-            (known if key in self.stored else fresh).append(row)
-        tx.insert_new("view_churn", COLUMNS, fresh)
-        tx.executemany(
-            f"INSERT INTO view_churn ({', '.join(COLUMNS)}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET "
-            "code = excluded.code, name = excluded.name, segment = excluded.segment, "
-            "owner = excluded.owner, stage = excluded.stage, doc = excluded.doc",
-            known,
-        )
-        self.stored.update(self.changed)
-        self.changed.clear()
+    def apply(self, doc: Doc, event: CustomerEvent, at: str) -> None:
+        apply_event(doc, event, at)
 
 
 def new_signals(customer_id: str) -> Doc:

@@ -26,8 +26,8 @@ from uuid import UUID
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.history import _plain, describe
-from projections.base import Decoded, Projection, Replay, dumps, from_iso, iso
-from projections.store import Transaction, chunks
+from projections.base import DocumentReplay, Projection, Replay, dumps, from_iso, iso
+from projections.store import Transaction
 
 Doc = dict[str, Any]
 TIMELINE_LENGTH = 15
@@ -88,73 +88,35 @@ def as_of(customer_id: UUID, events: Iterable[CustomerEvent]) -> Doc:
     return dict(json.loads(dumps(doc)))
 
 
-class _Documents(Replay):
+COLUMNS = ("customer_id", "code", "name", "segment", "owner", "stage", "tier", "version", "doc")
+
+
+class _Documents(DocumentReplay):
     """Customers' documents held while events are applied, each written once per
-    flush, with only the timeline entries still kept worked out."""
+    flush, with only the timeline entries still kept worked out, and the closed
+    cases kept apart beside them."""
 
-    def __init__(self, tx: Transaction | None) -> None:
-        self.tx = tx  # where documents not held yet are read from; None: nowhere
-        self.docs: dict[str, _Held] = {}
-        self.stored: set[str] = set()  # those with a row in the table
-        self.changed: set[str] = set()
+    table = "view_customer360"
+    columns = COLUMNS
 
-    def feed(self, batch: Decoded) -> None:
-        docs = self.docs
-        if self.tx is not None:
-            self._load([k for k in set(batch.keys) if k not in docs])
-        changed = self.changed
-        for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
-            doc = docs.get(key)
-            if doc is None:
-                # A customer without a row has no closed cases kept apart either.
-                doc = docs[key] = _held(new_doc(key), _Closed(key, None))
-            apply_event(doc, event, at)
-            changed.add(key)
+    def new(self, key: str) -> _Held:
+        # A customer without a row has no closed cases kept apart either.
+        return _held(new_doc(key), _Closed(key, None))
 
-    def _load(self, keys: list[str]) -> None:
-        assert self.tx is not None
-        for chunk in chunks(sorted(keys)):
-            for customer_id, doc in self.tx.fetchall(
-                "SELECT customer_id, doc FROM view_customer360 "
-                f"WHERE customer_id IN ({self.tx.in_list(len(chunk))})",
-                chunk,
-            ):
-                key = str(customer_id)
-                self.docs[key] = _held(json.loads(doc), _Closed(key, self.tx))
-                self.stored.add(key)
+    def loaded(self, key: str, doc: Doc) -> _Held:
+        return _held(doc, _Closed(key, self.tx))
+
+    def apply(self, doc: _Held, event: CustomerEvent, at: str) -> None:
+        apply_event(doc, event, at)
 
     def flush(self, tx: Transaction) -> None:
-        fresh: list[tuple[Any, ...]] = []
-        known: list[tuple[Any, ...]] = []
         closed = _ClosedRows()
         for key in sorted(self.changed):
             doc = self.docs[key]
             doc.closed.write_to(closed)
             _write_timeline(doc)
-            row = (
-                key,
-                doc["code"],
-                doc["name"],
-                doc["segment"],
-                doc["owner"],
-                doc["stage"],
-                doc["tier"],
-                doc["version"],
-                dumps(doc),
-            )
-            (known if key in self.stored else fresh).append(row)
-        tx.insert_new("view_customer360", COLUMNS, fresh)
-        tx.executemany(
-            f"INSERT INTO view_customer360 ({', '.join(COLUMNS)}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET "
-            "code = excluded.code, name = excluded.name, segment = excluded.segment, "
-            "owner = excluded.owner, stage = excluded.stage, tier = excluded.tier, "
-            "version = excluded.version, doc = excluded.doc",
-            known,
-        )
+        super().flush(tx)
         closed.flush(tx)
-        self.stored.update(self.changed)
-        self.changed.clear()
 
 
 def _held(doc: Doc, closed: _Closed) -> _Held:
@@ -256,7 +218,6 @@ class _ClosedRows:
         )
 
 
-COLUMNS = ("customer_id", "code", "name", "segment", "owner", "stage", "tier", "version", "doc")
 CLOSED_COLUMNS = ("customer_id", "case_id", "v", "closed_v", "doc")
 
 
