@@ -99,7 +99,9 @@ class Deferred(Transaction):
         if rows:
             self.writes.append(("insert_new", (table, tuple(columns), list(rows))))
 
-    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def fetchall(
+        self, statement: str, params: Sequence[Any] = (), *, binary: bool = False
+    ) -> list[tuple[Any, ...]]:
         raise RuntimeError("a replay's flush only writes; it read from a deferred transaction")
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
@@ -269,7 +271,7 @@ def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Row]]:
     held: list[Row] = []
     for start in range(part.start, part.stop + 1, window):
         last = min(part.stop, start + window - 1)
-        rows = tx.fetchall(statement, (start, last, part.count, part.index))
+        rows = tx.fetchall(statement, (start, last, part.count, part.index), binary=True)
         if tx.postgres:  # each value already of its type: made in C, row by row
             held += map(Row._make, rows)
         else:

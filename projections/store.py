@@ -57,8 +57,16 @@ class Transaction:
         marks = ", ".join("?" * len(columns))
         self._cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
-    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self._cursor.execute(self._sql(statement), tuple(params))
+    def fetchall(
+        self, statement: str, params: Sequence[Any] = (), *, binary: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """The rows; with `binary`, PostgreSQL sends them in its binary format,
+        which for a `bytea` column costs both sides far less than hex text (a
+        rebuild's worker reading stored events: about 1.5 s of CPU per 500,000)."""
+        if self._postgres and binary:
+            self._cursor.execute(self._sql(statement), tuple(params), binary=True)
+        else:
+            self._cursor.execute(self._sql(statement), tuple(params))
         return list(self._cursor.fetchall())
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
