@@ -124,6 +124,7 @@ def _held(doc: Doc, closed: _Closed) -> _Held:
     held.names = None
     held.closed = closed
     held.unsettled = False
+    held.recent = []
     return held
 
 
@@ -288,29 +289,53 @@ class _Unwritten(dict[str, Any]):
 
 
 def _remember_in_timeline(doc: _Held, event: CustomerEvent, at: str) -> None:
+    # Only noted here (a tuple, no entry): a customer's events nearly all leave its
+    # timeline before its document is written, and the newest are picked out of a
+    # few dozen at a time (`_settle_timeline`), not by trimming the timeline per event.
+    names = doc.names
+    recent = doc.recent
+    recent.append((at, event.originator_version, event, _names(doc) if names is None else names))
+    if len(recent) >= NOTED_AT_MOST:
+        _settle_timeline(doc)
+
+
+# Events noted for the timeline before the newest TIMELINE_LENGTH are picked out.
+NOTED_AT_MOST = 4 * TIMELINE_LENGTH
+
+
+def _settle_timeline(doc: _Held) -> None:
+    """Move the newest noted events into the timeline, as unwritten entries, and
+    keep its TIMELINE_LENGTH latest, in order of (time, version)."""
+    recent = doc.recent
+    if not recent:
+        return
+    # Versions are unique in a stream, so sorting never compares the events.
+    recent.sort(key=_noted_key)
     timeline = doc["timeline"]
-    version = event.originator_version
-    if len(timeline) >= TIMELINE_LENGTH and (at, version) < _timeline_key(timeline[0]):
-        return  # older than everything kept: it would be dropped at once
-    entry = _Unwritten(
-        v=version,
-        occurred_at=at,
-        event=type(event).__name__,
-        actor=event.actor,
-        payload=None,
-        text=None,
-    )
-    entry.source = event
-    entry.names = _names(doc)
-    in_order = not timeline or _timeline_key(timeline[-1]) <= (at, version)
-    timeline.append(entry)
-    if not in_order:  # the timeline is kept sorted: only a back-dated entry moves
-        timeline.sort(key=_timeline_key)
+    for at, version, event, names in recent[-TIMELINE_LENGTH:]:
+        entry = _Unwritten(
+            v=version,
+            occurred_at=at,
+            event=type(event).__name__,
+            actor=event.actor,
+            payload=None,
+            text=None,
+        )
+        entry.source = event
+        entry.names = names
+        timeline.append(entry)
+    recent.clear()
+    timeline.sort(key=_timeline_key)
     del timeline[:-TIMELINE_LENGTH]
 
 
-def _write_timeline(doc: Doc) -> None:
+def _noted_key(noted: tuple[str, int, CustomerEvent, dict[str, str]]) -> tuple[str, int]:
+    return noted[0], noted[1]
+
+
+def _write_timeline(doc: _Held) -> None:
     """Work out the payload and text of the timeline's unwritten entries."""
+    _settle_timeline(doc)
     timeline = doc["timeline"]
     for index, entry in enumerate(timeline):
         if type(entry) is _Unwritten:
@@ -346,13 +371,15 @@ class _Held(dict[str, Any]):
     (they are not stored): a handler that can change a name forgets them, and they
     are never changed in place, so an unwritten entry keeps the names of its time.
     It has its closed cases kept apart at hand, and knows whether a case closed (or
-    came back closed) since the closed cases it keeps were last counted."""
+    came back closed) since the closed cases it keeps were last counted. Events
+    noted for its timeline wait in `recent` until the timeline is settled."""
 
-    __slots__ = ("closed", "names", "unsettled")
+    __slots__ = ("closed", "names", "recent", "unsettled")
 
     names: dict[str, str] | None
     closed: _Closed
     unsettled: bool
+    recent: list[tuple[str, int, CustomerEvent, dict[str, str]]]
 
 
 def _names(doc: _Held) -> dict[str, str]:
