@@ -408,7 +408,8 @@ class _Rows(Replay):
             _handler(type(event))(event, held, customer_id, at)
 
     def flush(self, tx: Transaction) -> None:
-        _store(tx, self.batch, self.clocks)
+        # Into tables emptied for this replay, each visit's row is new.
+        _store(tx, self.batch, self.clocks, fresh=self.tx is None)
         self.batch.written()
 
 
@@ -587,7 +588,7 @@ def _case_rows(tx: Transaction, where: str, params: Sequence[str]) -> dict[str, 
     return cases
 
 
-def _store(tx: Transaction, batch: Batch, clocks: Clocks) -> None:
+def _store(tx: Transaction, batch: Batch, clocks: Clocks, *, fresh: bool) -> None:
     # Tables are written in the order `create` indexes them, so that a catch-up
     # here and another process creating the tables take their locks in one order.
     customers = {cid: batch.customers[cid] for cid in sorted(batch.changed_customers)}
@@ -667,11 +668,14 @@ def _store(tx: Transaction, batch: Batch, clocks: Clocks) -> None:
             for period in periods(batch.customers[cid]["history"])
         ],
     )
-    tx.executemany(
-        "INSERT INTO view_sla_visits (customer_id, version, visited_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (customer_id, version) DO UPDATE SET visited_at = excluded.visited_at",
-        batch.visits,
-    )
+    if fresh:
+        tx.insert_new("view_sla_visits", ("customer_id", "version", "visited_at"), batch.visits)
+    else:
+        tx.executemany(
+            "INSERT INTO view_sla_visits (customer_id, version, visited_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (customer_id, version) DO UPDATE SET visited_at = excluded.visited_at",
+            batch.visits,
+        )
     tx.executemany(
         "UPDATE view_sla_visits SET visited_at = ? WHERE customer_id = ? AND version = ?",
         batch.visit_corrections,

@@ -92,15 +92,18 @@ class WorkedOn(Projection):
     indexes = ("CREATE INDEX IF NOT EXISTS view_worked_on_staff ON view_worked_on (staff_id)",)
 
     def replay(self, tx: Transaction | None) -> Replay:
-        return _WorkedOnPairs()
+        return _WorkedOnPairs(fresh=tx is None)
 
 
 class _WorkedOnPairs(Replay):
     """The (customer, staff) pairs met since the last write; stored ones are
-    skipped by the insert, so nothing needs reading first."""
+    skipped by the insert, so nothing needs reading first. Into a table emptied
+    for this replay, the pairs it has not written yet are new rows, so they are
+    bulk inserted instead (`insert_new`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fresh: bool) -> None:
         self.pairs: set[tuple[str, str]] = set()
+        self.written: set[tuple[str, str]] | None = set() if fresh else None
 
     def feed(self, batch: Decoded) -> None:
         # Every customer event passes here: one set update in C for the actors, and
@@ -114,11 +117,16 @@ class _WorkedOnPairs(Replay):
         self.pairs.update((key, e.owner) for key, e in owners if e.owner)
 
     def flush(self, tx: Transaction) -> None:
-        tx.executemany(
-            "INSERT INTO view_worked_on (customer_id, staff_id) VALUES (?, ?) "
-            "ON CONFLICT (customer_id, staff_id) DO NOTHING",
-            sorted(self.pairs),
-        )
+        if self.written is None:
+            tx.executemany(
+                "INSERT INTO view_worked_on (customer_id, staff_id) VALUES (?, ?) "
+                "ON CONFLICT (customer_id, staff_id) DO NOTHING",
+                sorted(self.pairs),
+            )
+        else:
+            new = self.pairs - self.written
+            tx.insert_new("view_worked_on", ("customer_id", "staff_id"), sorted(new))
+            self.written |= new
         self.pairs = set()
 
 
