@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+import orjson
+
 from ledger.domain.base import CustomerEvent
 from projections.store import Transaction, chunks
 
@@ -231,7 +233,17 @@ def from_iso(text: str) -> datetime:
 
 
 def dumps(doc: Any) -> str:
-    return _ENCODER.encode(doc)
+    """A view's document as compact JSON text: what `json.dumps(doc,
+    ensure_ascii=False, separators=(",", ":"), default=_plain)` writes for what
+    views hold (text, integers, finite floats, lists, dicts; times and ids through
+    `_plain`), written by orjson, about five times faster: a rebuild of a million
+    events writes some 400,000 documents and rows."""
+    return orjson.dumps(doc, default=_plain, option=_OPTIONS).decode()
+
+
+# Times go through `_plain` (orjson's own format drops zero microseconds and keeps
+# the zone); dict keys that are not text become text, as the json module does.
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
 def _plain(value: Any) -> Any:
@@ -240,15 +252,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     raise TypeError(f"cannot store a {type(value).__name__} in a view")
-
-
-# What `json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=_plain)`
-# writes, with one encoder made once instead of per call (a rebuild writes tens of
-# thousands of documents and rows). Views never hold a structure that contains
-# itself, so the encoder need not track every container to detect one.
-_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), default=_plain, check_circular=False
-)
 
 
 def stream_key(event: CustomerEvent) -> str:

