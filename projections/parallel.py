@@ -84,8 +84,9 @@ class Deferred(Transaction):
     """Records the writes a replay makes on flush, to be made later in another
     process's transaction (`make`)."""
 
-    def __init__(self) -> None:
-        super().__init__(cursor=None, postgres=False)
+    def __init__(self, *, postgres: bool) -> None:
+        # Writes are made on a database of this kind: replays may format rows for it.
+        super().__init__(cursor=None, postgres=postgres)
         self.writes: list[Write] = []
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
@@ -98,6 +99,10 @@ class Deferred(Transaction):
     def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self.writes.append(("insert_new", (table, tuple(columns), list(rows))))
+
+    def copy_text(self, table: str, columns: Sequence[str], text: str) -> None:
+        if text:
+            self.writes.append(("copy_text", (table, tuple(columns), text)))
 
     def fetchall(
         self, statement: str, params: Sequence[Any] = (), *, binary: bool = False
@@ -224,7 +229,7 @@ def _replay(
                 applied += sum(1 for e in events if isinstance(e, accepted))
                 passed(notifications[-1].id)
             for projection in part.projections:
-                deferred = Deferred()
+                deferred = Deferred(postgres=part.storage.is_postgres)
                 replays[projection.name].flush(deferred)
                 del replays[projection.name]  # its rows are handed over: free them
                 hand_over(projection.name, deferred.writes)

@@ -45,6 +45,9 @@ class RecordedVersions(Projection):
         return int(row[0]) if row and row[0] is not None else 0
 
 
+COLUMNS = ("customer_id", "version", "recorded_at")
+
+
 class _Rows(Replay):
     """One row per event, held until written."""
 
@@ -60,8 +63,14 @@ class _Rows(Replay):
         ]
 
     def flush(self, tx: Transaction) -> None:
-        if self.fresh:
-            tx.insert_new("view_recorded", ("customer_id", "version", "recorded_at"), self.rows)
+        if self.fresh and tx.postgres:
+            # Ids, numbers and ISO times need no escaping in COPY's text. Formatted
+            # here, a rebuild's worker hands over one text instead of its half a
+            # million tuples, and the process writing them only passes it on.
+            text = "".join([f"{key}\t{version}\t{at}\n" for key, version, at in self.rows])
+            tx.copy_text("view_recorded", COLUMNS, text)
+        elif self.fresh:
+            tx.insert_new("view_recorded", COLUMNS, self.rows)
         else:
             tx.executemany(
                 "INSERT INTO view_recorded (customer_id, version, recorded_at) VALUES (?, ?, ?) "

@@ -57,6 +57,16 @@ class Transaction:
         marks = ", ".join("?" * len(columns))
         self._cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
+    def copy_text(self, table: str, columns: Sequence[str], text: str) -> None:
+        """Insert new rows given as the text of PostgreSQL's COPY (a line per row,
+        values separated by tabs, already escaped). PostgreSQL only: for the
+        largest view, whose rows a rebuild's worker formats itself, so that the
+        process writing them sends one text instead of a million tuples."""
+        if not self._postgres:
+            raise RuntimeError("COPY text is for PostgreSQL; SQLite takes rows (insert_new)")
+        with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write(text)
+
     def fetchall(
         self, statement: str, params: Sequence[Any] = (), *, binary: bool = False
     ) -> list[tuple[Any, ...]]:
