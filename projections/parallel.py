@@ -20,8 +20,10 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing import get_context
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from queue import Queue
+from threading import Thread
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -130,43 +132,65 @@ def run_parts(
     hands them over (a worker writes its views out one after another, so the first
     can be written while it works out the next); `progress` hears the position
     every part has passed. Returns the events applied. Raises RebuildFailedError
-    (after stopping the others) if any part fails."""
+    (after stopping the others) if any part fails.
+
+    Each worker is listened to by a thread of its own, which takes its messages as
+    they come: a worker handing over a view would otherwise wait, its pipe full,
+    while this process writes another view or builds its indexes (the thread
+    unpickles meanwhile; waiting on the database lets it run)."""
     context = get_context("spawn")  # a fork would share the parent's open connections
-    running: dict[Connection, tuple[Part, BaseProcess]] = {}
+    inbox: Queue[tuple[Part, tuple[Any, ...]]] = Queue()
+    started: list[tuple[BaseProcess, Thread]] = []
     passed = {part.index: part.start - 1 for part in parts}
     applied = 0
     try:
         for part in parts:
             mine, theirs = context.Pipe(duplex=False)
-            started: BaseProcess = context.Process(target=_work, args=(part, theirs), daemon=True)
-            started.start()
+            process: BaseProcess = context.Process(target=_work, args=(part, theirs), daemon=True)
+            process.start()
             theirs.close()
-            running[mine] = (part, started)
+            listener = Thread(target=_listen, args=(part, process, mine, inbox), daemon=True)
+            listener.start()
+            started.append((process, listener))
         meanwhile()
+        running = len(parts)
         while running:
-            for ready in wait(list(running)):
-                assert isinstance(ready, Connection)
-                part, process = running[ready]
-                message = _receive(ready, process)
-                if message[0] == "progress":
-                    passed[part.index] = message[1]
-                    if progress is not None:
-                        progress(min(passed.values()))
-                elif message[0] == "writes":
-                    received(message[1], message[2])
-                else:
-                    applied += message[1]
-                    passed[part.index] = part.stop
-                    del running[ready]
-                    ready.close()
-                    process.join()
+            part, message = inbox.get()
+            if message[0] == "progress":
+                passed[part.index] = message[1]
+                if progress is not None:
+                    progress(min(passed.values()))
+            elif message[0] == "writes":
+                received(message[1], message[2])
+            elif message[0] == "stopped":
+                raise message[1]
+            else:
+                applied += message[1]
+                passed[part.index] = part.stop
+                running -= 1
         return applied
     finally:
-        for channel, (_, left) in running.items():
-            if left.is_alive():
-                left.terminate()
-            left.join()
-            channel.close()
+        for process, listener in started:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            listener.join()  # its channel ends with the process
+
+
+def _listen(
+    part: Part, process: BaseProcess, channel: Connection, inbox: Queue[tuple[Part, Any]]
+) -> None:
+    """Pass a worker's messages on until it is done or stops."""
+    try:
+        while True:
+            message = _receive(channel, process)
+            inbox.put((part, message))
+            if message[0] == "done":
+                return
+    except BaseException as error:  # raised where the rebuild waits for messages
+        inbox.put((part, ("stopped", error)))
+    finally:
+        channel.close()
 
 
 def _receive(channel: Connection, process: BaseProcess) -> tuple[Any, ...]:
