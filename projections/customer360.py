@@ -290,17 +290,26 @@ class _Unwritten(dict[str, Any]):
 
 def _remember_in_timeline(doc: _Held, event: CustomerEvent, at: str) -> None:
     # Only noted here (a tuple, no entry): a customer's events nearly all leave its
-    # timeline before its document is written, and the newest are picked out of a
-    # few dozen at a time (`_settle_timeline`), not by trimming the timeline per event.
+    # timeline before its document is written. Entries are made for the newest
+    # when it is (`_settle_timeline`); meanwhile the noted are trimmed to the
+    # newest TIMELINE_LENGTH a few dozen at a time, not per event.
     names = doc.names
     recent = doc.recent
     recent.append((at, event.originator_version, event, _names(doc) if names is None else names))
     if len(recent) >= NOTED_AT_MOST:
-        _settle_timeline(doc)
+        _newest_noted(recent)
 
 
-# Events noted for the timeline before the newest TIMELINE_LENGTH are picked out.
+# Events noted for the timeline before the newest TIMELINE_LENGTH are picked out
+# (each noted event is held until then).
 NOTED_AT_MOST = 4 * TIMELINE_LENGTH
+
+
+def _newest_noted(recent: list[tuple[str, int, CustomerEvent, dict[str, str]]]) -> None:
+    # Versions are unique in a stream, so sorting never compares the events; noted
+    # in order, as they nearly always are, the list is sorted in one pass.
+    recent.sort(key=_noted_key)
+    del recent[:-TIMELINE_LENGTH]
 
 
 def _settle_timeline(doc: _Held) -> None:
@@ -309,10 +318,9 @@ def _settle_timeline(doc: _Held) -> None:
     recent = doc.recent
     if not recent:
         return
-    # Versions are unique in a stream, so sorting never compares the events.
-    recent.sort(key=_noted_key)
+    _newest_noted(recent)
     timeline = doc["timeline"]
-    for at, version, event, names in recent[-TIMELINE_LENGTH:]:
+    for at, version, event, names in recent:
         entry = _Unwritten(
             v=version,
             occurred_at=at,
