@@ -194,9 +194,11 @@ class Decoded:
     times: Sequence[str]
 
     @classmethod
-    def of(cls, events: Sequence[CustomerEvent]) -> Decoded:
-        # The same customer recurs throughout a batch: its id is turned into text once.
-        texts: dict[UUID, str] = {}
+    def of(cls, events: Sequence[CustomerEvent], texts: dict[UUID, str] | None = None) -> Decoded:
+        # The same customer recurs throughout a batch: its id is turned into text once
+        # (once for all batches, given where to keep the texts).
+        if texts is None:
+            texts = {}
         keys = []
         for event in events:
             originator = event.originator_id

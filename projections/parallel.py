@@ -28,10 +28,10 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from ledger.config import Settings
-from ledger.domain.topics import is_customer_topic
+from ledger.domain.topics import CUSTOMER_TOPIC_PATTERNS, CUSTOMER_TOPIC_SQL
 from ledger.errors import LedgerError
 from ledger.storage import Storage
-from projections.base import Projection
+from projections.base import Decoded, Projection
 from projections.store import Transaction, ViewStore
 
 # Below this many events in the log a rebuild runs in this process: starting a
@@ -233,7 +233,7 @@ def _replay(
     part: Part, passed: Callable[[int], None], hand_over: Callable[[str, list[Write]], None]
 ) -> int:
     from ledger.application import Ledger
-    from projections.views import collector_paused, decode, routed
+    from projections.views import collector_paused
 
     # The tables exist; workers creating them at once could collide in PostgreSQL's
     # catalogue ("tuple concurrently updated").
@@ -241,21 +241,21 @@ def _replay(
     store = ViewStore(part.storage)
     try:
         with collector_paused(), store.reading() as tx:
-            replays = {p.name: p.replay(None if part.fresh else tx) for p in part.projections}
-            accepted = tuple({kind for p in part.projections for kind in p.accepts})
+            replays = [p.replay(None if part.fresh else tx) for p in part.projections]
+            # A Row reads as the StoredEvent the mapper takes; the events are customers'.
+            to_domain_event: Callable[[Row], Any] = app.mapper.to_domain_event  # type: ignore[assignment]
+            texts: dict[UUID, str] = {}  # the part's customer ids as text, made once
             applied = 0
-            for notifications in _feeds(tx, app.recorder, part):
-                # Staff accounts' events and the read log go to the other views only.
-                mine = [n for n in notifications if is_customer_topic(n.topic)]
-                events = [event for _, event in decode(app.mapper, mine)]
-                for decoded, replay in routed(part.projections, replays, events):
-                    replay.feed(decoded)
-                applied += sum(1 for e in events if isinstance(e, accepted))
-                passed(notifications[-1].id)
-            for projection in part.projections:
+            # Only customers' events are read, and views keyed by customer take them all.
+            for rows in _feeds(tx, app.recorder, part):
+                batch = Decoded.of([to_domain_event(row) for row in rows], texts)
+                for replay in replays:
+                    replay.feed(batch)
+                applied += len(rows)
+                passed(rows[-1].id)
+            for projection, replay in zip(part.projections, replays, strict=True):
                 deferred = Deferred(postgres=part.storage.is_postgres)
-                replays[projection.name].flush(deferred)
-                del replays[projection.name]  # its rows are handed over: free them
+                replay.flush(deferred)
                 hand_over(projection.name, deferred.writes)
             return applied
     finally:
@@ -285,13 +285,14 @@ def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Row]]:
         statement = (
             "SELECT notification_id, originator_id, originator_version, topic, state "
             f"FROM {table} WHERE notification_id >= ? AND notification_id <= ? "
+            f"AND {CUSTOMER_TOPIC_SQL} "
             "AND mod(get_byte(uuid_send(originator_id), 15), ?) = ? ORDER BY notification_id"
         )
     else:
         # Ids are stored as text: the same last byte, from its two hex digits.
         statement = (
             "SELECT rowid, originator_id, originator_version, topic, state "
-            f"FROM {table} WHERE rowid >= ? AND rowid <= ? "
+            f"FROM {table} WHERE rowid >= ? AND rowid <= ? AND {CUSTOMER_TOPIC_SQL} "
             "AND ((instr('0123456789abcdef', substr(originator_id, -2, 1)) - 1) * 16 "
             "+ instr('0123456789abcdef', substr(originator_id, -1)) - 1) % ? = ? "
             "ORDER BY rowid"
@@ -300,7 +301,8 @@ def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Row]]:
     held: list[Row] = []
     for start in range(part.start, part.stop + 1, window):
         last = min(part.stop, start + window - 1)
-        rows = tx.fetchall(statement, (start, last, part.count, part.index), binary=True)
+        params = (start, last, *CUSTOMER_TOPIC_PATTERNS, part.count, part.index)
+        rows = tx.fetchall(statement, params, binary=True)
         if tx.postgres:  # each value already of its type: made in C, row by row
             held += map(Row._make, rows)
         else:

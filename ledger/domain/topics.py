@@ -10,3 +10,9 @@ STAFF_TOPIC_PREFIX = "ledger.domain.events.staff:"
 
 def is_customer_topic(topic: str) -> bool:
     return topic.startswith(RECORDED_TOPIC_PREFIX) and not topic.startswith(STAFF_TOPIC_PREFIX)
+
+
+# The same test in SQL, for a query to select customers' events by itself: the
+# condition, and the values of its two placeholders.
+CUSTOMER_TOPIC_SQL = "topic LIKE ? AND topic NOT LIKE ?"
+CUSTOMER_TOPIC_PATTERNS = (f"{RECORDED_TOPIC_PREFIX}%", f"{STAFF_TOPIC_PREFIX}%")
