@@ -42,6 +42,10 @@ class Projection(ABC):
     # in separate processes (projections/parallel.py). Views that join streams
     # (staff with their customers, say) leave it False.
     keyed_by_customer: ClassVar[bool] = False
+    # True when its replay may be flushed at any time without a row written being
+    # changed later (each event only adds rows): a split rebuild's workers then
+    # hand its rows over while they replay, to be written meanwhile.
+    rows_final: ClassVar[bool] = False
 
     def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
         """Apply a batch of events (in log order) to this view's tables."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -31,7 +31,7 @@ from ledger.config import Settings
 from ledger.domain.topics import CUSTOMER_TOPIC_PATTERNS, CUSTOMER_TOPIC_SQL
 from ledger.errors import LedgerError
 from ledger.storage import Storage
-from projections.base import Decoded, Projection
+from projections.base import Decoded, Projection, Replay
 from projections.store import Transaction, ViewStore
 
 # Below this many events in the log a rebuild runs in this process: starting a
@@ -41,6 +41,9 @@ PARALLEL_FROM = 100_000
 FEED = 10_000
 # Rows of its part a worker reads per query, about.
 PAGE = 2_000
+# Feeds after which a worker hands over the rows no later event changes: the
+# process writing them writes these while the workers replay, not all at the end.
+EARLY = 10
 
 Write = tuple[str, tuple[Any, ...]]
 
@@ -70,7 +73,8 @@ def usable_cores() -> int:
 class Part:
     """One worker's share: log positions `start`..`stop` of the customers in part
     `index` of `count`, replayed into `projections`; `fresh` when their tables are
-    empty (the first share of a rebuild), else rows are read from them as needed."""
+    empty (the first share of a rebuild), else rows are read from them as needed.
+    The sizes are this module's as the part is made (a worker imports its own)."""
 
     storage: Storage
     settings: Settings
@@ -80,6 +84,9 @@ class Part:
     start: int
     stop: int
     fresh: bool
+    feed: int = field(default_factory=lambda: FEED)
+    page: int = field(default_factory=lambda: PAGE)
+    early: int = field(default_factory=lambda: EARLY)
 
 
 class Deferred(Transaction):
@@ -124,13 +131,15 @@ def make(tx: Transaction, writes: Sequence[Write]) -> None:
 def run_parts(
     parts: Sequence[Part],
     meanwhile: Callable[[], None],
-    received: Callable[[str, list[Write]], None],
+    received: Callable[[str, list[Write], bool], None],
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Replay every part in its own process, all at once; `meanwhile` runs here
     while they work; `received` is given each view's name and writes as a worker
-    hands them over (a worker writes its views out one after another, so the first
-    can be written while it works out the next); `progress` hears the position
+    hands them over, and whether they are the part's last for that view (a worker
+    writes its views out one after another, so the first can be written while it
+    works out the next; rows that no later event changes come meanwhile, see
+    `Projection.rows_final`); `progress` hears the position
     every part has passed. Returns the events applied. Raises RebuildFailedError
     (after stopping the others) if any part fails.
 
@@ -161,7 +170,7 @@ def run_parts(
                 if progress is not None:
                     progress(min(passed.values()))
             elif message[0] == "writes":
-                received(message[1], message[2])
+                received(message[1], message[2], message[3])
             elif message[0] == "stopped":
                 raise message[1]
             else:
@@ -220,7 +229,7 @@ def _work(part: Part, channel: Connection) -> None:
         applied = _replay(
             part,
             lambda position: channel.send(("progress", position)),
-            lambda name, writes: channel.send(("writes", name, writes)),
+            lambda name, writes, last: channel.send(("writes", name, writes, last)),
         )
         channel.send(("done", applied))
     except BaseException as error:  # reported, and raised by the parent
@@ -230,7 +239,7 @@ def _work(part: Part, channel: Connection) -> None:
 
 
 def _replay(
-    part: Part, passed: Callable[[int], None], hand_over: Callable[[str, list[Write]], None]
+    part: Part, passed: Callable[[int], None], hand_over: Callable[[str, list[Write], bool], None]
 ) -> int:
     from ledger.application import Ledger
     from projections.views import collector_paused
@@ -245,18 +254,29 @@ def _replay(
             # A Row reads as the StoredEvent the mapper takes; the events are customers'.
             to_domain_event: Callable[[Row], Any] = app.mapper.to_domain_event  # type: ignore[assignment]
             texts: dict[UUID, str] = {}  # the part's customer ids as text, made once
+            views = list(zip(part.projections, replays, strict=True))
+            final = [(p, replay) for p, replay in views if p.rows_final]
+
+            def flush(projection: Projection, replay: Replay, last: bool) -> None:
+                deferred = Deferred(postgres=part.storage.is_postgres)
+                replay.flush(deferred)
+                hand_over(projection.name, deferred.writes, last)
+
             applied = 0
             # Only customers' events are read, and views keyed by customer take them all.
-            for rows in _feeds(tx, app.recorder, part):
+            for fed, rows in enumerate(_feeds(tx, app.recorder, part), start=1):
                 batch = Decoded.of([to_domain_event(row) for row in rows], texts)
                 for replay in replays:
                     replay.feed(batch)
                 applied += len(rows)
                 passed(rows[-1].id)
-            for projection, replay in zip(part.projections, replays, strict=True):
-                deferred = Deferred(postgres=part.storage.is_postgres)
-                replay.flush(deferred)
-                hand_over(projection.name, deferred.writes)
+                if fed % part.early == 0:
+                    for projection, replay in final:
+                        flush(projection, replay, False)
+            # Those views' last rows first: their indexes can be built while the
+            # others' rows are worked out.
+            for projection, replay in sorted(views, key=lambda view: not view[0].rows_final):
+                flush(projection, replay, True)
             return applied
     finally:
         store.close()
@@ -275,7 +295,7 @@ class Row(NamedTuple):
 
 
 def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Row]]:
-    """The part's notifications in log order, about `FEED` at a time. Each query
+    """The part's notifications in log order, about `part.feed` at a time. Each query
     asks for a window of positions, not a number of rows: with a LIMIT and this
     filter, PostgreSQL's estimate of a rarely analysed log goes wrong, and it reads
     and sorts the rest of the log for every page (see `Views._read`)."""
@@ -297,7 +317,7 @@ def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Row]]:
             "+ instr('0123456789abcdef', substr(originator_id, -1)) - 1) % ? = ? "
             "ORDER BY rowid"
         )
-    window = PAGE * part.count  # about PAGE rows of this part
+    window = part.page * part.count  # about `page` rows of this part
     held: list[Row] = []
     for start in range(part.start, part.stop + 1, window):
         last = min(part.stop, start + window - 1)
@@ -307,6 +327,6 @@ def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Row]]:
             held += map(Row._make, rows)
         else:
             held += [Row(nid, UUID(originator), *rest) for nid, originator, *rest in rows]
-        if len(held) >= FEED or (held and last == part.stop):
+        if len(held) >= part.feed or (held and last == part.stop):
             yield held
             held = []

@@ -14,6 +14,7 @@ from projections.store import Transaction
 class RecordedVersions(Projection):
     name = "recorded"
     keyed_by_customer = True
+    rows_final = True  # a row per event, never changed
     # 2: the key is a unique index, built after a rebuild's rows are in.
     # 3: no index by time; the key serves `version_as_of`.
     version = "3"

@@ -368,7 +368,7 @@ class Views:
                 if mine:
                     projection.process(tx, mine)
 
-        def replay_parts(received: Callable[[str, list[Write]], None]) -> None:
+        def replay_parts(received: Callable[[str, list[Write], bool], None]) -> None:
             nonlocal applied
             applied = run_parts(shares, read_others, received, passed)
 
@@ -382,8 +382,10 @@ class Views:
                 def write(tx: Transaction) -> None:
                     parts_in: dict[str, int] = {}
 
-                    def received(name: str, writes: list[Write]) -> None:
+                    def received(name: str, writes: list[Write], last: bool) -> None:
                         make(tx, writes)
+                        if not last:
+                            return
                         parts_in[name] = parts_in.get(name, 0) + 1
                         if parts_in[name] == len(shares):
                             self.projection(name).create_indexes(tx)
@@ -394,7 +396,7 @@ class Views:
                 # SQLite has one writer at a time: the transaction is kept short, as
                 # commands would wait for it; the rows are held until every part is in.
                 held: list[list[Write]] = []
-                replay_parts(lambda _, writes: held.append(writes))
+                replay_parts(lambda _, writes, __: held.append(writes))
 
                 def write(tx: Transaction) -> None:
                     for writes in held:

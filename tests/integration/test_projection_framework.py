@@ -18,6 +18,7 @@ from ledger.application import Ledger
 from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
 from ledger.storage import Storage, resolve
+from projections import parallel
 from projections.customer360 import Customer360, as_of
 from projections.parallel import PARALLEL_FROM, RebuildFailedError, usable_cores, worker_count
 from projections.recorded import RecordedVersions
@@ -636,6 +637,35 @@ def test_a_rebuild_split_over_worker_processes_gives_the_same_views(
     assert events == every_event_in_log(ledger_app) + 1  # and the read
     assert view_rows(views) == incremental
     assert {s.position for s in views.status()} == {ledger_app.recorder.max_notification_id()}
+
+
+def test_a_split_rebuild_in_small_feeds_hands_final_rows_over_early_and_gives_the_same_views(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_busy_ledger(ledger_app)
+    views.catch_up()
+    incremental = view_rows(views)
+    # Workers read 2 rows a query, feed 3 events at a time, and hand over the
+    # recorded view's rows after every 2 feeds.
+    monkeypatch.setattr("projections.parallel.PAGE", 2)
+    monkeypatch.setattr("projections.parallel.FEED", 3)
+    monkeypatch.setattr("projections.parallel.EARLY", 2)
+    handed: list[object] = []
+    make = parallel.make
+
+    def noted(tx: Transaction, writes: list[parallel.Write]) -> None:
+        handed.append(writes)
+        make(tx, writes)
+
+    monkeypatch.setattr("projections.parallel.make", noted)
+
+    events, _ = views.rebuild(workers=2)
+
+    assert events == every_event_in_log(ledger_app) + 1
+    assert view_rows(views) == incremental
+    # Each worker handed over its part of every keyed view at the end, and rows before.
+    keyed = [p for p in views.projections if p.keyed_by_customer]
+    assert len(handed) > 2 * len(keyed)
 
 
 def test_a_split_rebuild_written_in_several_stretches_gives_the_same_views(
