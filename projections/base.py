@@ -46,6 +46,10 @@ class Projection(ABC):
     # changed later (each event only adds rows): a split rebuild's workers then
     # hand its rows over while they replay, to be written meanwhile.
     rows_final: ClassVar[bool] = False
+    # True when its rows take the database long to write and index: a split
+    # rebuild's workers hand them over before the other views' (after the final
+    # ones), so that they are written while the rest is worked out.
+    bulky: ClassVar[bool] = False
 
     def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
         """Apply a batch of events (in log order) to this view's tables."""

@@ -273,14 +273,18 @@ def _replay(
                 if fed % part.early == 0:
                     for projection, replay in final:
                         flush(projection, replay, False)
-            # Those views' last rows first: their indexes can be built while the
-            # others' rows are worked out.
-            for projection, replay in sorted(views, key=lambda view: not view[0].rows_final):
+            # Those views' last rows first, then the bulky views': their writes and
+            # indexes are made while the others' rows are worked out.
+            for projection, replay in sorted(views, key=_handed_over_first):
                 flush(projection, replay, True)
             return applied
     finally:
         store.close()
         app.close()
+
+
+def _handed_over_first(view: tuple[Projection, Replay]) -> tuple[bool, bool]:
+    return not view[0].rows_final, not view[0].bulky
 
 
 class Row(NamedTuple):

@@ -311,6 +311,7 @@ def coverage(
 class SlaCases(Projection):
     name = "sla"
     keyed_by_customer = True
+    bulky = True  # a row of 24 columns per case, and eight indexes
     # 2: the cases' key is a unique index, built after a rebuild's rows are in
     # (as view_recorded's).
     version = "2"
