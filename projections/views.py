@@ -368,9 +368,12 @@ class Views:
                 if mine:
                     projection.process(tx, mine)
 
-        def replay_parts(received: Callable[[str, list[Write], bool], None]) -> None:
+        def replay_parts(
+            received: Callable[[str, list[Write], bool], None],
+            meanwhile: Callable[[], None] = read_others,
+        ) -> None:
             nonlocal applied
-            applied = run_parts(shares, read_others, received, passed)
+            applied = run_parts(shares, meanwhile, received, passed)
 
         with collector_paused():
             if self.store.postgres:
@@ -378,9 +381,16 @@ class Views:
                 # workers carry on, inside the one transaction (readers and commands
                 # are not blocked by it; a catch-up waits for it). Once every part of
                 # a view is in, its indexes are built, while the workers still write
-                # out the views after it.
+                # out the views after it. The other views are written first, while the
+                # workers replay.
                 def write(tx: Transaction) -> None:
                     parts_in: dict[str, int] = {}
+
+                    def write_others_first() -> None:
+                        read_others()
+                        write_others(tx)
+                        for projection in others:
+                            projection.create_indexes(tx)
 
                     def received(name: str, writes: list[Write], last: bool) -> None:
                         make(tx, writes)
@@ -390,8 +400,7 @@ class Views:
                         if parts_in[name] == len(shares):
                             self.projection(name).create_indexes(tx)
 
-                    replay_parts(received)
-                    write_others(tx)
+                    replay_parts(received, write_others_first)
             else:
                 # SQLite has one writer at a time: the transaction is kept short, as
                 # commands would wait for it; the rows are held until every part is in.
