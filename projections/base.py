@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -101,8 +101,13 @@ class DocumentReplay(Replay):
     table: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]  # customer_id first, doc last
 
-    def __init__(self, tx: Transaction | None) -> None:
+    def __init__(
+        self, tx: Transaction | None, fold: Callable[[Any, CustomerEvent, str], None]
+    ) -> None:
         self.tx = tx
+        # Folds one event (which happened at `at`) into a document: a plain function,
+        # called once per event with no method around it.
+        self.fold = fold
         self.docs: dict[str, Any] = {}
         self.stored: set[str] = set()  # those with a row in the table
         self.changed: set[str] = set()
@@ -110,10 +115,6 @@ class DocumentReplay(Replay):
     @abstractmethod
     def new(self, key: str) -> Any:
         """The document of a customer without a row."""
-
-    @abstractmethod
-    def apply(self, doc: Any, event: CustomerEvent, at: str) -> None:
-        """Fold one event (which happened at `at`) into the document."""
 
     def loaded(self, key: str, doc: dict[str, Any]) -> Any:
         """The document as read from its row."""
@@ -127,13 +128,13 @@ class DocumentReplay(Replay):
         docs = self.docs
         if self.tx is not None:
             self._load(sorted({k for k in batch.keys if k not in docs}))
-        changed, apply = self.changed, self.apply
+        fold = self.fold
         for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
             doc = docs.get(key)
             if doc is None:
                 doc = docs[key] = self.new(key)
-            apply(doc, event, at)
-            changed.add(key)
+            fold(doc, event, at)
+        self.changed.update(batch.keys)
 
     def _load(self, keys: list[str]) -> None:
         assert self.tx is not None

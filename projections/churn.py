@@ -206,7 +206,7 @@ class ChurnSignals(Projection):
     indexes = ("CREATE INDEX IF NOT EXISTS view_churn_segment ON view_churn (segment, owner)",)
 
     def replay(self, tx: Transaction | None) -> Replay:
-        return _Signals(tx)
+        return _Signals(tx, apply_event)
 
     @staticmethod
     def load_all(
@@ -241,9 +241,6 @@ class _Signals(DocumentReplay):
 
     def new(self, key: str) -> Doc:
         return new_signals(key)
-
-    def apply(self, doc: Doc, event: CustomerEvent, at: str) -> None:
-        apply_event(doc, event, at)
 
 
 def new_signals(customer_id: str) -> Doc:

@@ -67,7 +67,7 @@ class Customer360(Projection):
     )
 
     def replay(self, tx: Transaction | None) -> Replay:
-        return _Documents(tx)
+        return _Documents(tx, apply_event)
 
     @staticmethod
     def load(tx: Transaction, customer_id: UUID) -> Doc | None:
@@ -105,9 +105,6 @@ class _Documents(DocumentReplay):
 
     def loaded(self, key: str, doc: Doc) -> _Held:
         return _held(doc, _Closed(key, self.tx))
-
-    def apply(self, doc: _Held, event: CustomerEvent, at: str) -> None:
-        apply_event(doc, event, at)
 
     def flush(self, tx: Transaction) -> None:
         closed = _ClosedRows()

@@ -77,19 +77,20 @@ class Handovers(StatementProjection):
             if isinstance(e, ev.CustomerRegistered):
                 registered.append((str(e.originator_id), e.code, e.segment, e.owner))
             elif isinstance(e, ev.SegmentChanged):
-                moved.append((e.segment, str(e.originator_id)))
+                moved.append((str(e.originator_id), e.segment))
             elif isinstance(e, ev.OwnerAssigned):
                 assigned.append(e)
-        if registered:
-            tx.executemany(
-                "INSERT INTO view_handover_owner (customer_id, code, segment, owner) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (customer_id) DO NOTHING",
-                registered,
-            )
-        if moved:
-            tx.executemany(
-                "UPDATE view_handover_owner SET segment = ? WHERE customer_id = ?", moved
-            )
+        tx.execute_values(
+            "INSERT INTO view_handover_owner (customer_id, code, segment, owner) "
+            "VALUES {values} ON CONFLICT (customer_id) DO NOTHING",
+            registered,
+        )
+        # Each customer's last move and last owner are what stay: one row each.
+        tx.execute_values(
+            "UPDATE view_handover_owner SET segment = v.column2 FROM (VALUES {values}) AS v "
+            "WHERE view_handover_owner.customer_id = v.column1",
+            list(dict(moved).items()),
+        )
         if not assigned:
             return
         # A handover recorded after the departure but back-dated, or a departure
@@ -105,14 +106,23 @@ class Handovers(StatementProjection):
                 if e.previous
             ],
         )
-        tx.executemany(
-            "UPDATE view_handover_owner SET owner = ? WHERE customer_id = ?",
-            [(e.owner, str(e.originator_id)) for e in assigned],
+        tx.execute_values(
+            "UPDATE view_handover_owner SET owner = v.column2 FROM (VALUES {values}) AS v "
+            "WHERE view_handover_owner.customer_id = v.column1",
+            list({str(e.originator_id): e.owner for e in assigned}.items()),
         )
-        tx.executemany(
-            "UPDATE view_handover SET closed_at = ?, handed_to = ? "
-            "WHERE customer_id = ? AND closed_at IS NULL",
-            [(iso(e.occurred_at), e.owner, str(e.originator_id)) for e in assigned],
+        # A customer's first handover in the run closes its open clocks; the clocks
+        # the later ones would find were opened closed, above.
+        first: dict[str, tuple[str, str, str]] = {}
+        for e in assigned:
+            key = str(e.originator_id)
+            if key not in first:
+                first[key] = (key, iso(e.occurred_at), e.owner)
+        tx.execute_values(
+            "UPDATE view_handover SET closed_at = v.column2, handed_to = v.column3 "
+            "FROM (VALUES {values}) AS v "
+            "WHERE view_handover.customer_id = v.column1 AND view_handover.closed_at IS NULL",
+            list(first.values()),
         )
 
     @staticmethod

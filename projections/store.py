@@ -21,6 +21,10 @@ TRACKING_DDL = (
 )
 
 
+# Rows per statement in `execute_values` (SQLite takes up to 32,766 parameters).
+VALUES_AT_ONCE = 200
+
+
 class Transaction:
     """Executes portable statements inside one open database transaction."""
 
@@ -41,6 +45,15 @@ class Transaction:
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self._cursor.executemany(self._sql(statement), [tuple(r) for r in rows])
+
+    def execute_values(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run `statement` for `rows`, its `{values}` replaced by a VALUES list of a
+        few hundred of them at a time: one statement for many rows instead of one
+        per row, each of which the database parses, plans and runs on its own."""
+        for chunk in chunks(rows, VALUES_AT_ONCE):
+            row = f"({', '.join('?' * len(chunk[0]))})"
+            values = ", ".join([row] * len(chunk))
+            self.execute(statement.format(values=values), [v for r in chunk for v in r])
 
     def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Insert rows that are not in the table (a plain INSERT would fail on a

@@ -612,6 +612,35 @@ def test_a_follower_applies_what_is_recorded_while_it_runs(
     assert doc["last_contact"]["phone"]["summary"] == "Heard by the follower"
 
 
+# ------------------------------------------------------------- handovers
+def test_handovers_and_moves_applied_together_keep_the_first_handover_and_the_last_owner(
+    ledger_app: Ledger, views: Views
+) -> None:
+    """Catching up applies a customer's changes between two staff events in one
+    statement per kind: the result must be what applying them one by one gives."""
+    first, second = register(ledger_app, "Capital Airport"), register(ledger_app, "Harbour")
+    ledger_app.deactivate_staff(c.ChangeStaffStatus(actor=ADMIN, staff="zhang.min", reason="left"))
+    views.catch_up()
+    for owner in ("li.wei", "wang.fang"):
+        ledger_app.assign_owner(
+            c.AssignOwner(actor=ACTOR, customer=first, owner=owner, reason="cover")
+        )
+    for segment in ("technology", "real_estate"):
+        ledger_app.change_segment(
+            c.ChangeSegment(actor=ACTOR, customer=second, segment=segment, reason="moved")
+        )
+    views.catch_up()  # the four events in one batch, with no staff event among them
+
+    with views.store.transaction() as tx:
+        owners = dict(tx.fetchall("SELECT customer_id, owner FROM view_handover_owner"))
+        segments = dict(tx.fetchall("SELECT customer_id, segment FROM view_handover_owner"))
+        clocks = tx.fetchall("SELECT customer_id, departed, handed_to FROM view_handover")
+    one, two = str(ledger_app.resolve_customer(first)), str(ledger_app.resolve_customer(second))
+    assert owners[one] == "wang.fang" and segments[two] == "real_estate"
+    # The first handover stopped the departure's clock; the second found none open.
+    assert sorted(clocks) == sorted([(one, "zhang.min", "li.wei"), (two, "zhang.min", None)])
+
+
 # ------------------------------------------------- rebuilds split by customer
 def a_busy_ledger(app: Ledger, customers: int = 8) -> None:
     """Customers enough that every worker gets some, a departure with customers
