@@ -93,9 +93,11 @@ class Deferred(Transaction):
     """Records the writes a replay makes on flush, to be made later in another
     process's transaction (`make`)."""
 
-    def __init__(self, *, postgres: bool) -> None:
-        # Writes are made on a database of this kind: replays may format rows for it.
-        super().__init__(cursor=None, postgres=postgres)
+    def __init__(self, formats: Transaction) -> None:
+        # Writes are made on a database of the kind `formats` reads; on PostgreSQL
+        # new rows are formatted for COPY here, in the worker.
+        super().__init__(cursor=None, postgres=formats.postgres)
+        self.formats = formats
         self.writes: list[Write] = []
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
@@ -106,12 +108,13 @@ class Deferred(Transaction):
             self.writes.append(("executemany", (statement, list(rows))))
 
     def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
+        if not rows:
+            return
+        if self.postgres:
+            data = self.formats.copy_rows(rows)
+            self.writes.append(("copy_text", (table, tuple(columns), data)))
+        else:
             self.writes.append(("insert_new", (table, tuple(columns), list(rows))))
-
-    def copy_text(self, table: str, columns: Sequence[str], text: str) -> None:
-        if text:
-            self.writes.append(("copy_text", (table, tuple(columns), text)))
 
     def fetchall(
         self, statement: str, params: Sequence[Any] = (), *, binary: bool = False
@@ -258,7 +261,7 @@ def _replay(
             final = [(p, replay) for p, replay in views if p.rows_final]
 
             def flush(projection: Projection, replay: Replay, last: bool) -> None:
-                deferred = Deferred(postgres=part.storage.is_postgres)
+                deferred = Deferred(tx)
                 replay.flush(deferred)
                 hand_over(projection.name, deferred.writes, last)
 

@@ -68,13 +68,7 @@ class _Rows(Replay):
         ]
 
     def flush(self, tx: Transaction) -> None:
-        if self.fresh and tx.postgres:
-            # Ids, numbers and ISO times need no escaping in COPY's text. Formatted
-            # here, a rebuild's worker hands over one text instead of its half a
-            # million tuples, and the process writing them only passes it on.
-            text = "".join([f"{key}\t{version}\t{at}\n" for key, version, at in self.rows])
-            tx.copy_text("view_recorded", COLUMNS, text)
-        elif self.fresh:
+        if self.fresh:
             tx.insert_new("view_recorded", COLUMNS, self.rows)
         else:
             tx.executemany(

@@ -8,6 +8,7 @@ middle leaves the view exactly as it was.
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -70,15 +71,32 @@ class Transaction:
         marks = ", ".join("?" * len(columns))
         self._cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
-    def copy_text(self, table: str, columns: Sequence[str], text: str) -> None:
-        """Insert new rows given as the text of PostgreSQL's COPY (a line per row,
-        values separated by tabs, already escaped). PostgreSQL only: for the
-        largest view, whose rows a rebuild's worker formats itself, so that the
-        process writing them sends one text instead of a million tuples."""
+    def copy_rows(self, rows: Sequence[Sequence[Any]]) -> bytes:
+        """`rows` in the text format of PostgreSQL's COPY, formatted by psycopg as
+        `insert_new` would send them, without sending them (PostgreSQL only): a
+        rebuild's worker formats its rows, and the process writing them passes the
+        bytes on (`copy_text`) instead of unpickling and formatting each row."""
         if not self._postgres:
-            raise RuntimeError("COPY text is for PostgreSQL; SQLite takes rows (insert_new)")
+            raise RuntimeError("COPY data is for PostgreSQL; SQLite takes rows (insert_new)")
+        from psycopg import Copy
+        from psycopg.copy import FileWriter
+
+        buffer = io.BytesIO()
+        # A cursor of its own: one that has run a query is taken for a COPY's own.
+        with (
+            self._cursor.connection.cursor() as cursor,
+            Copy(cursor, writer=FileWriter(buffer), binary=False) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return buffer.getvalue()
+
+    def copy_text(self, table: str, columns: Sequence[str], data: bytes) -> None:
+        """Insert new rows given in COPY's text format (`copy_rows`)."""
+        if not self._postgres:
+            raise RuntimeError("COPY data is for PostgreSQL; SQLite takes rows (insert_new)")
         with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            copy.write(text)
+            copy.write(data)
 
     def fetchall(
         self, statement: str, params: Sequence[Any] = (), *, binary: bool = False
