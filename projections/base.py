@@ -91,6 +91,10 @@ class Replay(ABC):
         """Write every row changed since the last flush."""
 
 
+# Documents a replay writes at a time.
+DOCUMENTS_AT_ONCE = 500
+
+
 class DocumentReplay(Replay):
     """A view of one JSON document per customer (a row of `table`: the customer's
     id, a few columns taken from the document, the document): documents held
@@ -148,20 +152,31 @@ class DocumentReplay(Replay):
                 self.docs[key] = self.loaded(key, json.loads(doc))
                 self.stored.add(key)
 
+    def prepare(self, keys: list[str]) -> None:
+        """Work out what a chunk of documents needs before their rows are made."""
+
+    def written(self, keys: list[str], tx: Transaction) -> None:
+        """Write what goes with a chunk of documents, once their rows are written."""
+
     def flush(self, tx: Transaction) -> None:
-        fresh: list[tuple[Any, ...]] = []
-        known: list[tuple[Any, ...]] = []
-        for key in sorted(self.changed):
-            row = self.row(key, self.docs[key])
-            (known if key in self.stored else fresh).append(row)
-        tx.insert_new(self.table, self.columns, fresh)
+        # A few hundred documents at a time: a rebuild's worker hands each chunk
+        # over as it is made, and it is written while the next is worked out.
         updated = ", ".join(f"{c} = excluded.{c}" for c in self.columns[1:])
-        tx.executemany(
-            f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
-            f"VALUES ({', '.join('?' * len(self.columns))}) "
-            f"ON CONFLICT (customer_id) DO UPDATE SET {updated}",
-            known,
-        )
+        for keys in chunks(sorted(self.changed), DOCUMENTS_AT_ONCE):
+            self.prepare(keys)
+            fresh: list[tuple[Any, ...]] = []
+            known: list[tuple[Any, ...]] = []
+            for key in keys:
+                row = self.row(key, self.docs[key])
+                (known if key in self.stored else fresh).append(row)
+            tx.insert_new(self.table, self.columns, fresh)
+            tx.executemany(
+                f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
+                f"VALUES ({', '.join('?' * len(self.columns))}) "
+                f"ON CONFLICT (customer_id) DO UPDATE SET {updated}",
+                known,
+            )
+            self.written(keys, tx)
         self.stored.update(self.changed)
         self.changed.clear()
 

@@ -98,6 +98,7 @@ class _Documents(DocumentReplay):
 
     table = "view_customer360"
     columns = COLUMNS
+    closed: _ClosedRows  # those of the chunk of documents being written
 
     def new(self, key: str) -> _Held:
         # A customer without a row has no closed cases kept apart either.
@@ -106,14 +107,16 @@ class _Documents(DocumentReplay):
     def loaded(self, key: str, doc: Doc) -> _Held:
         return _held(doc, _Closed(key, self.tx))
 
-    def flush(self, tx: Transaction) -> None:
-        closed = _ClosedRows()
-        for key in sorted(self.changed):
+    def prepare(self, keys: list[str]) -> None:
+        self.closed = _ClosedRows()
+        for key in keys:
             doc = self.docs[key]
-            doc.closed.write_to(closed)
+            doc.closed.write_to(self.closed)
             _write_timeline(doc)
-        super().flush(tx)
-        closed.flush(tx)
+
+    def written(self, keys: list[str], tx: Transaction) -> None:
+        # After the documents: tables are written in the order they are created.
+        self.closed.flush(tx)
 
 
 def _held(doc: Doc, closed: _Closed) -> _Held:

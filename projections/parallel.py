@@ -90,31 +90,31 @@ class Part:
 
 
 class Deferred(Transaction):
-    """Records the writes a replay makes on flush, to be made later in another
+    """Passes on each write a replay makes on flush (`send`), to be made in another
     process's transaction (`make`)."""
 
-    def __init__(self, formats: Transaction) -> None:
+    def __init__(self, formats: Transaction, send: Callable[[list[Write]], None]) -> None:
         # Writes are made on a database of the kind `formats` reads; on PostgreSQL
         # new rows are formatted for COPY here, in the worker.
         super().__init__(cursor=None, postgres=formats.postgres)
         self.formats = formats
-        self.writes: list[Write] = []
+        self.send = send
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.writes.append(("execute", (statement, tuple(params))))
+        self.send([("execute", (statement, tuple(params)))])
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.writes.append(("executemany", (statement, list(rows))))
+            self.send([("executemany", (statement, list(rows)))])
 
     def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
         if self.postgres:
             data = self.formats.copy_rows(rows)
-            self.writes.append(("copy_text", (table, tuple(columns), data)))
+            self.send([("copy_text", (table, tuple(columns), data))])
         else:
-            self.writes.append(("insert_new", (table, tuple(columns), list(rows))))
+            self.send([("insert_new", (table, tuple(columns), list(rows)))])
 
     def fetchall(
         self, statement: str, params: Sequence[Any] = (), *, binary: bool = False
@@ -268,9 +268,11 @@ def _replay(
             final = [(p, replay) for p, replay in views if p.rows_final]
 
             def flush(projection: Projection, replay: Replay, last: bool) -> None:
-                deferred = Deferred(tx)
-                replay.flush(deferred)
-                hand_over(projection.name, deferred.writes, last)
+                # Each write is handed over as it is made; then, at the end, that the
+                # part of this view is all in.
+                replay.flush(Deferred(tx, lambda writes: hand_over(projection.name, writes, False)))
+                if last:
+                    hand_over(projection.name, [], True)
 
             applied = 0
             # Only customers' events are read, and views keyed by customer take them all.

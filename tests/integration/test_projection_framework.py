@@ -427,10 +427,12 @@ def test_a_rebuild_written_in_several_parts_gives_the_same_views(
     views.catch_up()
     incremental = view_rows(views)
     # Pages of 3 events, 7 to a batch, written every 10 or so: rows written by one
-    # part are updated by the next, and the tail is folded into the last part.
+    # part are updated by the next, and the tail is folded into the last part;
+    # documents written one at a time.
     monkeypatch.setattr("projections.views.BATCH", 3)
     monkeypatch.setattr("projections.views.REBUILD_BATCH", 7)
     monkeypatch.setattr("projections.views.REBUILD_FLUSH", 10)
+    monkeypatch.setattr("projections.base.DOCUMENTS_AT_ONCE", 1)
 
     events, _ = views.rebuild()
 
