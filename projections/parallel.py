@@ -93,7 +93,7 @@ class Deferred(Transaction):
     """Passes on each write a replay makes on flush (`send`), to be made in another
     process's transaction (`make`)."""
 
-    def __init__(self, formats: Transaction, send: Callable[[list[Write]], None]) -> None:
+    def __init__(self, formats: Transaction, send: Callable[[Write], None]) -> None:
         # Writes are made on a database of the kind `formats` reads; on PostgreSQL
         # new rows are formatted for COPY here, in the worker.
         super().__init__(cursor=None, postgres=formats.postgres)
@@ -101,20 +101,20 @@ class Deferred(Transaction):
         self.send = send
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.send([("execute", (statement, tuple(params)))])
+        self.send(("execute", (statement, tuple(params))))
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.send([("executemany", (statement, list(rows)))])
+            self.send(("executemany", (statement, list(rows))))
 
     def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
         if self.postgres:
             data = self.formats.copy_rows(rows)
-            self.send([("copy_text", (table, tuple(columns), data))])
+            self.send(("copy_text", (table, tuple(columns), data)))
         else:
-            self.send([("insert_new", (table, tuple(columns), list(rows)))])
+            self.send(("insert_new", (table, tuple(columns), list(rows))))
 
     def fetchall(
         self, statement: str, params: Sequence[Any] = (), *, binary: bool = False
@@ -125,24 +125,25 @@ class Deferred(Transaction):
         raise RuntimeError("a replay's flush only writes; it read from a deferred transaction")
 
 
-def make(tx: Transaction, writes: Sequence[Write]) -> None:
-    """Make recorded writes, in the order they were recorded."""
-    for method, args in writes:
-        getattr(tx, method)(*args)
+def make(tx: Transaction, write: Write) -> None:
+    """Make a write a worker handed over."""
+    method, args = write
+    getattr(tx, method)(*args)
 
 
 def run_parts(
     parts: Sequence[Part],
     meanwhile: Callable[[], None],
-    received: Callable[[str, list[Write], bool], None],
+    received: Callable[[str, Write], None],
+    all_in: Callable[[str], None],
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Replay every part in its own process, all at once; `meanwhile` runs here
-    while they work; `received` is given each view's name and writes as a worker
-    hands them over, and whether they are the part's last for that view (a worker
-    writes its views out one after another, so the first can be written while it
-    works out the next; rows that no later event changes come meanwhile, see
-    `Projection.rows_final`); `progress` hears the position
+    while they work; `received` is given a view's name and a write as a worker
+    hands it over, and `all_in` a view's name once a part has handed over all of
+    it (a worker writes its views out one after another, so the first can be
+    written while it works out the next; rows that no later event changes come
+    meanwhile, see `Projection.rows_final`); `progress` hears the position
     every part has passed. Returns the events applied. Raises RebuildFailedError
     (after stopping the others) if any part fails.
 
@@ -172,8 +173,10 @@ def run_parts(
                 passed[part.index] = message[1]
                 if progress is not None:
                     progress(min(passed.values()))
-            elif message[0] == "writes":
-                received(message[1], message[2], message[3])
+            elif message[0] == "write":
+                received(message[1], message[2])
+            elif message[0] == "all in":
+                all_in(message[1])
             elif message[0] == "stopped":
                 raise message[1]
             else:
@@ -232,7 +235,8 @@ def _work(part: Part, channel: Connection) -> None:
         applied, _kept = _replay(
             part,
             lambda position: channel.send(("progress", position)),
-            lambda name, writes, last: channel.send(("writes", name, writes, last)),
+            lambda name, write: channel.send(("write", name, write)),
+            lambda name: channel.send(("all in", name)),
         )
         channel.send(("done", applied))
     except BaseException as error:  # reported, and raised by the parent
@@ -247,7 +251,10 @@ def _work(part: Part, channel: Connection) -> None:
 
 
 def _replay(
-    part: Part, passed: Callable[[int], None], hand_over: Callable[[str, list[Write], bool], None]
+    part: Part,
+    passed: Callable[[int], None],
+    hand_over: Callable[[str, Write], None],
+    all_in: Callable[[str], None],
 ) -> tuple[int, list[Replay]]:
     """Replay the part and hand over its writes; the events applied, and the
     replays (still holding their rows, for the caller to drop or not)."""
@@ -267,12 +274,9 @@ def _replay(
             views = list(zip(part.projections, replays, strict=True))
             final = [(p, replay) for p, replay in views if p.rows_final]
 
-            def flush(projection: Projection, replay: Replay, last: bool) -> None:
-                # Each write is handed over as it is made; then, at the end, that the
-                # part of this view is all in.
-                replay.flush(Deferred(tx, lambda writes: hand_over(projection.name, writes, False)))
-                if last:
-                    hand_over(projection.name, [], True)
+            def flush(projection: Projection, replay: Replay) -> None:
+                # Each write is handed over as it is made.
+                replay.flush(Deferred(tx, lambda write: hand_over(projection.name, write)))
 
             applied = 0
             # Only customers' events are read, and views keyed by customer take them all.
@@ -284,11 +288,12 @@ def _replay(
                 passed(rows[-1].id)
                 if fed % part.early == 0:
                     for projection, replay in final:
-                        flush(projection, replay, False)
+                        flush(projection, replay)
             # Those views' last rows first, then the bulky views': their writes and
             # indexes are made while the others' rows are worked out.
             for projection, replay in sorted(views, key=_handed_over_first):
-                flush(projection, replay, True)
+                flush(projection, replay)
+                all_in(projection.name)
             return applied, replays
     finally:
         store.close()

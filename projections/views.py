@@ -369,11 +369,12 @@ class Views:
                     projection.process(tx, mine)
 
         def replay_parts(
-            received: Callable[[str, list[Write], bool], None],
+            received: Callable[[str, Write], None],
+            all_in: Callable[[str], None],
             meanwhile: Callable[[], None] = read_others,
         ) -> None:
             nonlocal applied
-            applied = run_parts(shares, meanwhile, received, passed)
+            applied = run_parts(shares, meanwhile, received, all_in, passed)
 
         with collector_paused():
             if self.store.postgres:
@@ -389,27 +390,22 @@ class Views:
                     def write_others_first() -> None:
                         read_others()
                         write_others(tx)
-                        for projection in others:
-                            projection.create_indexes(tx)
 
-                    def received(name: str, writes: list[Write], last: bool) -> None:
-                        make(tx, writes)
-                        if not last:
-                            return
+                    def all_in(name: str) -> None:
                         parts_in[name] = parts_in.get(name, 0) + 1
                         if parts_in[name] == len(shares):
                             self.projection(name).create_indexes(tx)
 
-                    replay_parts(received, write_others_first)
+                    replay_parts(lambda _, write: make(tx, write), all_in, write_others_first)
             else:
                 # SQLite has one writer at a time: the transaction is kept short, as
                 # commands would wait for it; the rows are held until every part is in.
-                held: list[list[Write]] = []
-                replay_parts(lambda _, writes, __: held.append(writes))
+                held: list[Write] = []
+                replay_parts(lambda _, write: held.append(write), lambda _: None)
 
                 def write(tx: Transaction) -> None:
-                    for writes in held:
-                        make(tx, writes)
+                    for write_held in held:
+                        make(tx, write_held)
                     write_others(tx)
 
             if not self.commit(targets, flushed, stop, write):

@@ -684,9 +684,9 @@ def test_a_split_rebuild_in_small_feeds_hands_final_rows_over_early_and_gives_th
     handed: list[object] = []
     make = parallel.make
 
-    def noted(tx: Transaction, writes: list[parallel.Write]) -> None:
-        handed.append(writes)
-        make(tx, writes)
+    def noted(tx: Transaction, write: parallel.Write) -> None:
+        handed.append(write)
+        make(tx, write)
 
     monkeypatch.setattr("projections.parallel.make", noted)
 
