@@ -37,6 +37,8 @@ REBUILD_BATCH = 20_000
 # per-row upserts, so it costs more than the first: the tail of the log is folded
 # into the last write unless it holds at least half as many events again.
 REBUILD_FLUSH = 1_000_000
+# Log positions one query reads when only some topics are wanted (`_read`).
+TOPIC_WINDOW = 100_000
 
 
 @dataclass(frozen=True)
@@ -480,9 +482,18 @@ class Views:
         length of the log."""
         notifications: list[Any] = []
         while start <= stop and len(notifications) < REBUILD_BATCH:
-            page = self.app.recorder.select_notifications(
-                start, BATCH, stop=stop, topics=topics or ()
-            )
+            if topics:
+                # Selected by topic, a page of `BATCH` rows is no better: PostgreSQL
+                # expects the topics to be rare and reads every row up to the head
+                # for each page. A window of positions bounds what each query reads
+                # (and the rows it can return), so the log is read once in all.
+                last = min(stop, start + TOPIC_WINDOW - 1)
+                notifications += self.app.recorder.select_notifications(
+                    start, TOPIC_WINDOW, stop=last, topics=topics
+                )
+                start = last + 1
+                continue
+            page = self.app.recorder.select_notifications(start, BATCH, stop=stop)
             notifications += page
             start = page[-1].id + 1 if len(page) == BATCH else stop + 1
         return notifications, start

@@ -677,7 +677,9 @@ def test_a_split_rebuild_in_small_feeds_hands_final_rows_over_early_and_gives_th
     views.catch_up()
     incremental = view_rows(views)
     # Workers read 2 rows a query, feed 3 events at a time, and hand over the
-    # recorded view's rows after every 2 feeds.
+    # recorded view's rows after every 2 feeds; the other views' events are read 4
+    # log positions a query.
+    monkeypatch.setattr("projections.views.TOPIC_WINDOW", 4)
     monkeypatch.setattr("projections.parallel.PAGE", 2)
     monkeypatch.setattr("projections.parallel.FEED", 3)
     monkeypatch.setattr("projections.parallel.EARLY", 2)
@@ -804,9 +806,13 @@ def test_documents_are_compressed_with_lz4_where_the_server_has_it(
         assert caught_up == rebuilt == [(expected,)]
 
 
+@pytest.mark.parametrize("window", [100_000, 5], ids=["one window", "windows of 5"])
 def test_views_that_take_few_kinds_of_event_are_rebuilt_from_those_alone(
-    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch, window: int
 ) -> None:
+    # The log is read a window of positions at a time: some hold none of the
+    # topics, and an event is never read twice.
+    monkeypatch.setattr("projections.views.TOPIC_WINDOW", window)
     a_busy_ledger(ledger_app)
     views.catch_up()
     incremental = view_rows(views)
