@@ -111,8 +111,8 @@ class Deferred(Transaction):
         if not rows:
             return
         if self.postgres:
-            data = self.formats.copy_rows(rows)
-            self.send(("copy_text", (table, tuple(columns), data)))
+            data = self.formats.copy_rows(table, columns, rows)
+            self.send(("copy_data", (table, tuple(columns), data)))
         else:
             self.send(("insert_new", (table, tuple(columns), list(rows))))
 
