@@ -387,6 +387,9 @@ class Views:
                 # out the views after it. The other views are written first, while the
                 # workers replay.
                 def write(tx: Transaction) -> None:
+                    # The workers keep every core busy: helpers building an index
+                    # alongside would only add their coordination to the work.
+                    tx.execute("SET LOCAL max_parallel_maintenance_workers = 0")
                     parts_in: dict[str, int] = {}
 
                     def write_others_first() -> None:
