@@ -156,6 +156,9 @@ class Views:
 
     # ------------------------------------------------------------------ state
     def _ensure_tables(self) -> None:
+        from projections.parallel import refuse_while_starting_worker
+
+        refuse_while_starting_worker()
         if self._ready:
             return
         with self.store.transaction() as tx:

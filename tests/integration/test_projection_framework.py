@@ -5,9 +5,12 @@ match incremental catch-up, and views rebuilt when their logic changes."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -771,6 +774,45 @@ def test_a_split_rebuild_whose_worker_fails_writes_nothing_and_says_why(
         assert stored_docs(healthy) == computed_docs(ledger_app)
     finally:
         healthy.close()
+
+
+UNGUARDED_SCRIPT = """
+import sys
+from ledger.application import Ledger
+from ledger.storage import resolve
+from projections.views import Views
+
+storage = resolve(sys.argv[1], environ={})
+app = Ledger(env=storage.env)
+Views(app, storage).rebuild(workers=2)
+print("rebuilt")
+"""
+
+
+def test_a_script_that_rebuilds_without_a_main_guard_fails_and_says_why_instead_of_hanging(
+    ledger_app: Ledger, db_url: str, tmp_path: Path
+) -> None:
+    # Each worker runs the script again as it starts; its rebuild would wait on the
+    # first one, which waits for the worker.
+    register(ledger_app, "Capital Airport")
+    script = tmp_path / "rebuild_all.py"
+    script.write_text(UNGUARDED_SCRIPT)
+
+    done = subprocess.run(
+        [sys.executable, str(script), db_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+
+    assert done.returncode != 0
+    assert "rebuilt" not in done.stdout
+    assert "a worker runs the main script again, so put the script's own work under" in (
+        done.stderr
+    )
+    assert "a rebuild worker stopped unexpectedly" in done.stderr
 
 
 def test_a_short_log_is_rebuilt_in_this_process_and_a_long_one_on_every_core() -> None:
