@@ -236,22 +236,19 @@ class Decoded:
 def iso(moment: datetime) -> str:
     """Times in views are UTC ISO strings of fixed shape, so they sort as text:
     exactly `isoformat(timespec="microseconds")` of the time in UTC, formatted here
-    because that method costs about twice as much, and a rebuild formats two or
-    three times per event."""
+    because that method costs about 70% more, and a rebuild formats two or three
+    times per event (two-digit fields are looked up, not formatted: a quarter
+    less again)."""
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return _ISO_UTC % (
-        moment.year,
-        moment.month,
-        moment.day,
-        moment.hour,
-        moment.minute,
-        moment.second,
-        moment.microsecond,
+    return (
+        f"{moment.year:04d}-{_TWO_DIGITS[moment.month]}-{_TWO_DIGITS[moment.day]}"
+        f"T{_TWO_DIGITS[moment.hour]}:{_TWO_DIGITS[moment.minute]}:"
+        f"{_TWO_DIGITS[moment.second]}.{moment.microsecond:06d}+00:00"
     )
 
 
-_ISO_UTC = "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00"
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(100))
 
 
 def from_iso(text: str) -> datetime:
