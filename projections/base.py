@@ -236,7 +236,7 @@ class Decoded:
 def iso(moment: datetime) -> str:
     """Times in views are UTC ISO strings of fixed shape, so they sort as text:
     exactly `isoformat(timespec="microseconds")` of the time in UTC, formatted here
-    because that method costs about 70% more, and a rebuild formats two or three
+    because that method costs about 60% more, and a rebuild formats two or three
     times per event (two-digit fields are looked up, not formatted: a quarter
     less again)."""
     if moment.tzinfo is not UTC:
