@@ -162,6 +162,11 @@ class DocumentReplay(Replay):
         # A few hundred documents at a time: a rebuild's worker hands each chunk
         # over as it is made, and it is written while the next is worked out.
         updated = ", ".join(f"{c} = excluded.{c}" for c in self.columns[1:])
+        upsert = (
+            f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
+            f"VALUES ({', '.join('?' * len(self.columns))}) "
+            f"ON CONFLICT (customer_id) DO UPDATE SET {updated}"
+        )
         for keys in chunks(sorted(self.changed), DOCUMENTS_AT_ONCE):
             self.prepare(keys)
             fresh: list[tuple[Any, ...]] = []
@@ -170,12 +175,7 @@ class DocumentReplay(Replay):
                 row = self.row(key, self.docs[key])
                 (known if key in self.stored else fresh).append(row)
             tx.insert_new(self.table, self.columns, fresh)
-            tx.executemany(
-                f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
-                f"VALUES ({', '.join('?' * len(self.columns))}) "
-                f"ON CONFLICT (customer_id) DO UPDATE SET {updated}",
-                known,
-            )
+            tx.executemany(upsert, known)
             self.written(keys, tx)
         self.stored.update(self.changed)
         self.changed.clear()

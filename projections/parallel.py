@@ -53,29 +53,6 @@ class RebuildFailedError(LedgerError):
     """A worker of a split rebuild failed; nothing was written."""
 
 
-class StartingWorkerError(LedgerError):
-    """Views were used by a script while it ran again to start a rebuild worker."""
-
-
-def refuse_while_starting_worker() -> None:
-    """Raise StartingWorkerError in a worker process that is still starting.
-
-    A worker is a new interpreter ('spawn'), which first runs the main script of
-    the process that started the rebuild again. A script that rebuilds without
-    `if __name__ == "__main__":` would rebuild again in there, and wait on the
-    very rebuild that waits for this worker: both would hang for ever. Said at
-    once instead (multiprocessing marks a process that is starting so with
-    `_inheriting`, and refuses to start processes from it the same way)."""
-    from multiprocessing import current_process
-
-    if getattr(current_process(), "_inheriting", False):
-        raise StartingWorkerError(
-            "the views were used while a rebuild worker was starting: a worker runs "
-            "the main script again, so put the script's own work under "
-            "`if __name__ == '__main__':`"
-        )
-
-
 def worker_count(requested: int | None, events: int) -> int:
     """Processes to split a rebuild of `events` log positions over: as asked, or
     one per core the process may use once the log is long enough to gain."""
@@ -269,9 +246,9 @@ def _work(part: Part, channel: Connection) -> None:
         channel.send(("done", applied))
     except BaseException as error:  # reported, and raised by the parent
         channel.send(("failed", f"{type(error).__name__}: {error}"))
-        channel.close()
         return
-    channel.close()
+    finally:
+        channel.close()
     # Its work is handed over and its connections closed: the process ends without
     # freeing what its replays held object by object (half a second for half a
     # million events), which the rebuild would wait for.

@@ -72,7 +72,7 @@ class _Rows(Replay):
             tx.insert_new("view_recorded", COLUMNS, self.rows)
         else:
             tx.executemany(
-                "INSERT INTO view_recorded (customer_id, version, recorded_at) VALUES (?, ?, ?) "
+                f"INSERT INTO view_recorded ({', '.join(COLUMNS)}) VALUES (?, ?, ?) "
                 "ON CONFLICT (customer_id, version) DO NOTHING",
                 self.rows,
             )

@@ -10,6 +10,7 @@ have gaps (rolled-back inserts); a view never waits for a missing id.
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent, RecordedEvent
 from ledger.domain.topics import RECORDED_TOPIC_PREFIX
+from ledger.errors import LedgerError
 from projections.base import Decoded, Projection, Replay
 from projections.store import TRACKING_DDL, Transaction, ViewStore
 
@@ -79,6 +81,30 @@ def routed(
             decoded = selections[projection.accepts] = Decoded.of(chosen)
         if decoded.events:
             yield decoded, replays[projection.name]
+
+
+class StartingWorkerError(LedgerError):
+    """Views were used by a script while it ran again to start a rebuild worker."""
+
+
+def refuse_while_starting_worker() -> None:
+    """Raise StartingWorkerError in a worker process that is still starting.
+
+    A worker is a new interpreter ('spawn'), which first runs the main script of
+    the process that started the rebuild again. A script that rebuilds without
+    `if __name__ == "__main__":` would rebuild again in there, and wait on the
+    very rebuild that waits for this worker: both would hang for ever. Said at
+    once instead (multiprocessing marks a process that is starting so with
+    `_inheriting`, and refuses to start processes from it the same way). Only a
+    process that multiprocessing started can be starting: elsewhere, such as
+    every command's catch-up, nothing is imported to find out."""
+    process = sys.modules.get("multiprocessing.process")
+    if process is not None and getattr(process.current_process(), "_inheriting", False):
+        raise StartingWorkerError(
+            "the views were used while a rebuild worker was starting: a worker runs "
+            "the main script again, so put the script's own work under "
+            "`if __name__ == '__main__':`"
+        )
 
 
 @contextmanager
@@ -156,8 +182,6 @@ class Views:
 
     # ------------------------------------------------------------------ state
     def _ensure_tables(self) -> None:
-        from projections.parallel import refuse_while_starting_worker
-
         refuse_while_starting_worker()
         if self._ready:
             return
@@ -487,6 +511,7 @@ class Views:
         sorts them on disk, for each batch: a rebuild took time quadratic in the
         length of the log."""
         notifications: list[Any] = []
+        select = self.app.recorder.select_notifications
         while start <= stop and len(notifications) < REBUILD_BATCH:
             if topics:
                 # Selected by topic, a page of `BATCH` rows is no better: PostgreSQL
@@ -494,14 +519,12 @@ class Views:
                 # for each page. A window of positions bounds what each query reads
                 # (and the rows it can return), so the log is read once in all.
                 last = min(stop, start + TOPIC_WINDOW - 1)
-                notifications += self.app.recorder.select_notifications(
-                    start, TOPIC_WINDOW, stop=last, topics=topics
-                )
+                page = select(start, TOPIC_WINDOW, stop=last, topics=topics)
                 start = last + 1
-                continue
-            page = self.app.recorder.select_notifications(start, BATCH, stop=stop)
+            else:
+                page = select(start, BATCH, stop=stop)
+                start = page[-1].id + 1 if len(page) == BATCH else stop + 1
             notifications += page
-            start = page[-1].id + 1 if len(page) == BATCH else stop + 1
         return notifications, start
 
     def _flush(
