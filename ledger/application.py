@@ -34,6 +34,7 @@ from ledger.clock import check_not_future, now
 from ledger.config import Settings, load_settings
 from ledger.corrections import coerce_changes
 from ledger.domain.base import CustomerEvent, Meta
+from ledger.domain.corrections import fold
 from ledger.domain.customer import WORKED_ON_UNKNOWN, Customer
 from ledger.domain.directory import (
     CustomerKey,
@@ -44,6 +45,7 @@ from ledger.domain.directory import (
     name_key,
 )
 from ledger.domain.events import (
+    CorrectionRecorded,
     CustomerRegistered,
     LifecycleStageChanged,
     OwnerAssigned,
@@ -113,14 +115,26 @@ class CustomerRow:
     industry: str
 
 
+class _CorrectsFoldedEvent(Exception):
+    """A correction after a snapshot corrects an event the snapshot already holds:
+    the stream is replayed from its start instead (corrections are rare)."""
+
+
 def replay(aggregate: Any, events: Iterable[Any]) -> Any:
-    """Fold events into an aggregate (None before its first event).
+    """Fold events into an aggregate (None before its first event), each event as
+    its corrections say it was (`ledger.domain.corrections.fold`).
 
     The library's default projector checks every event against a runtime
     protocol, which costs several times what applying the event does; our
     events are all the library's own aggregate events, so the check is skipped.
     """
-    for event in events:
+    stream = list(events)
+    targets = [e.target_version for e in stream if type(e) is CorrectionRecorded]
+    if targets:
+        if aggregate is not None and min(targets) <= aggregate.version:
+            raise _CorrectsFoldedEvent
+        stream = fold(stream)
+    for event in stream:
         aggregate = event.mutate(aggregate)
     return aggregate
 
@@ -130,7 +144,11 @@ class LedgerRepository(Repository[UUID]):
 
     def get(self, aggregate_id: UUID, **kwargs: Any) -> Any:
         kwargs.setdefault("projector_func", replay)
-        aggregate = super().get(aggregate_id, **kwargs)
+        try:
+            aggregate = super().get(aggregate_id, **kwargs)
+        except _CorrectsFoldedEvent:
+            events = self.event_store.get(aggregate_id, lte=kwargs.get("version"))
+            return kwargs["projector_func"](None, events)
         if aggregate.__dict__.pop(WORKED_ON_UNKNOWN, False):
             # Its snapshot predates `worked_on`: the events alone say who worked on it
             # (once: the next snapshot keeps it).

@@ -1,8 +1,8 @@
-"""What a correction may change in an earlier event, and how typed values are read.
+"""How the corrected values typed on the command line are read into typed values.
 
-Identity and bookkeeping (ids, version, who recorded it, under which command)
-are facts about the recording and cannot be corrected; the content can, and so
-can `occurred_at` (a wrongly typed date is the commonest mistake).
+Which fields a correction may change at all is the domain's rule
+(`ledger.domain.corrections`); this module only reads text into the type the
+event's field holds.
 """
 
 from __future__ import annotations
@@ -18,28 +18,9 @@ from ledger import vocabulary as v
 from ledger.clock import check_not_future, parse_date, parse_time
 from ledger.config import DEFAULT_CLOCK_SKEW
 from ledger.domain.base import CustomerEvent
+from ledger.domain.corrections import check_correctable, correctable_fields
 from ledger.errors import InvalidInputError
 from ledger.references import parse_local_id
-
-FIXED_FIELDS = frozenset(
-    {
-        "originator_id",
-        "originator_version",
-        "originator_topic",
-        "timestamp",
-        "actor",
-        "command_id",
-        "correlation_id",
-        "causation_id",
-        "case_id",
-        "person_id",
-        "branch_id",
-        "code",
-        "previous_hash",
-        "event_hash",
-        "sla_policy",  # the policy a case opened under is a fact of record
-    }
-)
 
 # Fields whose values come from a closed vocabulary: by field name, and where one
 # name means different things in different events, by (event, field).
@@ -70,20 +51,18 @@ RANGES: dict[str, tuple[int, int]] = {"score": (1, 5), "level": (1, 3)}
 PERSON_LISTS = frozenset({"people", "people_met"})
 
 
-def correctable_fields(event: CustomerEvent) -> list[str]:
-    names = [f.name for f in dataclasses.fields(event)]
-    return [name for name in names if name not in FIXED_FIELDS]
-
-
 def coerce_changes(event: CustomerEvent, changes: dict[str, str], tz: ZoneInfo) -> dict[str, Any]:
-    allowed = correctable_fields(event)
+    """The typed values of a correction of `event`; a field it does not have is bad
+    input, a field the domain does not let a correction change is refused."""
     kind = type(event).__name__
+    names = {f.name for f in dataclasses.fields(event)}
     coerced: dict[str, Any] = {}
     for field, text in changes.items():
-        if field not in allowed:
-            raise InvalidInputError(
-                f"{kind} has no correctable field {field!r}: choose from {', '.join(allowed)}"
-            )
+        if field not in names:
+            allowed = correctable_fields(event)
+            choices = f"choose from {', '.join(allowed)}" if allowed else "it has none"
+            raise InvalidInputError(f"{kind} has no correctable field {field!r}: {choices}")
+        check_correctable(kind, [field])
         coerced[field] = _coerce(kind, field, text, getattr(event, field), tz)
     return coerced
 

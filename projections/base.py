@@ -74,6 +74,17 @@ class Projection(ABC):
         for statement in self.indexes:
             tx.execute(statement)
 
+    def forget(self, tx: Transaction, customers: Sequence[str]) -> None:
+        """Delete the rows of these customers (a view keyed by customer), so that
+        their corrected streams can be replayed into it afresh."""
+        for table, statement in self.tables.items():
+            if "customer_id" not in statement:
+                continue
+            for chunk in chunks(list(customers)):
+                tx.execute(
+                    f"DELETE FROM {table} WHERE customer_id IN ({tx.in_list(len(chunk))})", chunk
+                )
+
     def drop(self, tx: Transaction) -> None:
         for table in self.tables:
             tx.execute(f"DROP TABLE IF EXISTS {table}")

@@ -19,6 +19,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from ledger.domain.base import CustomerEvent
+from ledger.domain.corrections import fold
 from ledger.history import CHANNEL_WORDS, tell
 from ledger.vocabulary import ESCALATION_LEVELS, VISIT_OUTCOME_MEANING
 
@@ -85,20 +86,12 @@ def compose(doc: Doc, events: Sequence[CustomerEvent], tz: ZoneInfo, now: dateti
 
 # ----------------------------------------------------------------- the events
 def _records(events: Sequence[CustomerEvent], tz: ZoneInfo) -> list[Record]:
-    entries = tell(events)
-    corrected: dict[int, dict[str, Any]] = {}
-    for entry in entries:
-        if entry.event == "CorrectionRecorded":
-            corrected.setdefault(entry.data["target_version"], {}).update(entry.data["changes"])
-    records = []
-    for entry in entries:
-        if entry.event == "CorrectionRecorded":
-            continue
-        data = {**entry.data, **corrected.get(entry.version, {})}
-        at = entry.occurred_at
-        if "occurred_at" in data:
-            at = datetime.fromisoformat(str(data.pop("occurred_at")))
-        records.append(Record(entry.version, entry.event, at.astimezone(tz), entry.actor, data))
+    # Each event as its corrections say it was (docs/domain.md, "Corrections").
+    records = [
+        Record(e.version, e.event, e.occurred_at.astimezone(tz), e.actor, e.data)
+        for e in tell(fold(events))
+        if e.event != "CorrectionRecorded"
+    ]
     return sorted(records, key=lambda r: (r.at, r.v))
 
 

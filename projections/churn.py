@@ -27,7 +27,7 @@ from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
 from ledger.vocabulary import VISIT_OUTCOME_MEANING, DecisionRole
-from projections.base import DocumentReplay, Projection, Replay, dumps, from_iso, iso
+from projections.base import DocumentReplay, Projection, Replay, from_iso, iso
 from projections.store import Transaction
 
 Doc = dict[str, Any]
@@ -36,8 +36,6 @@ Doc = dict[str, Any]
 # the map has grown past what two years can hold, so it costs little per event.
 CONTACT_YEARS_DAYS = 731
 PRUNE_CONTACT_DAYS_ABOVE = 800
-# A correction can move a contact to another day while its version is remembered.
-REMEMBERED_CONTACT_VERSIONS = 200
 KEPT_TIMES = 50
 KEPT_SCORES = 24
 KEPT_LOSSES = 20
@@ -195,7 +193,7 @@ def churn_policy(raw: Mapping[str, Any]) -> ChurnPolicy:
 class ChurnSignals(Projection):
     name = "churn"
     keyed_by_customer = True
-    version = "1"
+    version = "2"
     tables = {
         "view_churn": (
             "CREATE TABLE IF NOT EXISTS view_churn ("
@@ -222,14 +220,6 @@ class ChurnSignals(Projection):
         return [dict(json.loads(doc)) for (doc,) in rows]
 
 
-def signals_from(customer_id: str, events: Iterable[CustomerEvent]) -> Doc:
-    """The signals computed straight from a customer's events (as a stored one reads)."""
-    doc = new_signals(customer_id)
-    for event in events:
-        apply_event(doc, event, iso(event.occurred_at))
-    return dict(json.loads(dumps(doc)))
-
-
 COLUMNS = ("customer_id", "code", "name", "segment", "owner", "stage", "doc")
 
 
@@ -252,10 +242,7 @@ def new_signals(customer_id: str) -> Doc:
         "owner": None,
         "stage": "",
         "registered_at": None,
-        # Which version set each profile value, so a correction of that version lands.
-        "set_by": {},
         "contact_days": {},
-        "contact_versions": {},
         "first_contact_at": None,
         "contacts": 0,
         "open_complaints": {},
@@ -292,7 +279,6 @@ def _handle(event: CustomerEvent, doc: Doc, at: str) -> None:
 
 def _set(doc: Doc, field_name: str, value: Any, version: int) -> None:
     doc[field_name] = value
-    doc["set_by"][field_name] = version
 
 
 @_handle.register
@@ -337,13 +323,11 @@ def _(e: ev.RelationshipReactivated, doc: Doc, at: str) -> None:
 
 @_handle.register
 def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
-    v = e.originator_version
     doc["people"][e.person_id] = {
         "name": e.name,
         "role": e.decision_role,
         "status": e.relationship_status,
         "present": True,
-        "set_by": {"name": v, "role": v, "status": v},
     }
 
 
@@ -353,14 +337,12 @@ def _(e: ev.KeyPersonUpdated, doc: Doc, at: str) -> None:
     for key, change in (("name", "name"), ("role", "decision_role")):
         if change in e.changes:
             person[key] = e.changes[change]
-            person["set_by"][key] = e.originator_version
 
 
 @_handle.register
 def _(e: ev.KeyPersonRelationshipAssessed, doc: Doc, at: str) -> None:
     person = doc["people"][e.person_id]
     person["status"] = e.relationship_status
-    person["set_by"]["status"] = e.originator_version
 
 
 @_handle.register
@@ -425,11 +407,6 @@ def _(e: ev.SatisfactionRecorded, doc: Doc, at: str) -> None:
     _remember(doc["satisfaction"], [at, e.originator_version, e.score], KEPT_SCORES)
 
 
-@_handle.register
-def _(e: ev.CorrectionRecorded, doc: Doc, at: str) -> None:
-    correct(doc, e.target_version, e.changes)
-
-
 # Events handled by name, so this module does not depend on the SLA sweep's event
 # class: each `SlaBreached` counts as a breach. Where no sweep has recorded
 # breaches, escalations raised stand in for them (both count in the same signal).
@@ -454,74 +431,6 @@ def _count_contact(doc: Doc, version: int, at: str) -> None:
         cutoff = (date.fromisoformat(max(days)) - timedelta(days=CONTACT_YEARS_DAYS)).isoformat()
         for old in [d for d in days if d < cutoff]:
             del days[old]
-    versions = doc["contact_versions"]
-    versions[str(version)] = day
-    if len(versions) > REMEMBERED_CONTACT_VERSIONS + 50:
-        for old in sorted(versions, key=int)[:-REMEMBERED_CONTACT_VERSIONS]:
-            del versions[old]
-
-
-# ------------------------------------------------------------------ corrections
-def correct(doc: Doc, version: int, changes: dict[str, Any]) -> None:
-    """Signals use corrected values: patch whatever that version contributed."""
-    values = {k: (iso(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
-    at = values.get("occurred_at")
-    for name in ("name", "segment", "owner", "stage"):
-        if name in values and doc["set_by"].get(name) == version:
-            doc[name] = values[name]
-    if at is not None:
-        if version == 1:
-            doc["registered_at"] = at
-        _move_contact(doc, version, at)
-        for complaint in doc["open_complaints"].values():
-            if complaint["v"] == version:
-                complaint["since"] = at
-    for entries, value_field, value_index in (
-        (doc["escalations"], None, None),
-        (doc["breaches"], None, None),
-        (doc["satisfaction"], "score", 2),
-        (doc["lost"], "reason", 3),
-    ):
-        for entry in entries:
-            if entry[1] != version:
-                continue
-            if at is not None:
-                entry[0] = at
-            if value_field in values and value_index is not None:
-                entry[value_index] = values[value_field]
-        entries.sort(key=lambda x: (x[0], x[1]))
-    for single in ("last_visit", "termination"):
-        element = doc[single]
-        if element is not None and element["v"] == version:
-            if at is not None:
-                element["at"] = at
-            for key in ("outcome", "reason"):
-                if key in values and key in element:
-                    element[key] = values[key]
-    for person in doc["people"].values():
-        for key, change in (
-            ("name", "name"),
-            ("role", "decision_role"),
-            ("status", "relationship_status"),
-        ):
-            if change in values and person["set_by"].get(key) == version:
-                person[key] = values[change]
-
-
-def _move_contact(doc: Doc, version: int, at: str) -> None:
-    old = doc["contact_versions"].get(str(version))
-    if old is None:
-        return
-    days = doc["contact_days"]
-    if old in days:
-        days[old] -= 1
-        if days[old] <= 0:
-            del days[old]
-    new = at[:10]
-    days[new] = days.get(new, 0) + 1
-    doc["contact_versions"][str(version)] = new
-    if doc["first_contact_at"] is None or at < doc["first_contact_at"]:
-        doc["first_contact_at"] = at
 
 
 # --------------------------------------------------------------------- scoring

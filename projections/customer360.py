@@ -3,8 +3,9 @@ per customer, kept current from the customer's events.
 
 Handlers are pure (`apply(doc, event)`), so the same code rebuilds the stored
 view and computes the view as it stood at any earlier version (`as_of`).
-Every element that comes from an event keeps that event's version in `v`, so
-a correction can patch exactly what it corrects.
+Every element that comes from an event keeps that event's version in `v`.
+Corrections are not patched in: the events arrive corrected (docs/domain.md,
+"Corrections").
 
 The document keeps the open cases and only the `CLOSED_KEPT` most recently closed
 ones: older closed cases are moved to `view_customer360_closed`, one row each, and
@@ -25,8 +26,9 @@ from uuid import UUID
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
+from ledger.domain.corrections import fold
 from ledger.history import _plain, describe
-from projections.base import DocumentReplay, Projection, Replay, dumps, from_iso, iso
+from projections.base import DocumentReplay, Projection, Replay, dumps, iso
 from projections.store import Transaction
 
 Doc = dict[str, Any]
@@ -41,7 +43,7 @@ class Customer360(Projection):
     name = "customer360"
     keyed_by_customer = True
     # 2: closed cases beyond the latest CLOSED_KEPT moved out of the document.
-    version = "2"
+    version = "3"
     tables = {
         "view_customer360": (
             "CREATE TABLE IF NOT EXISTS view_customer360 ("
@@ -78,10 +80,11 @@ class Customer360(Projection):
 
 
 def as_of(customer_id: UUID, events: Iterable[CustomerEvent]) -> Doc:
-    """The 360 computed from a customer's events (all, or up to some version)."""
+    """The 360 computed from a customer's events (all, or up to some version), each
+    as the corrections among them say it was."""
     key = str(customer_id)
     doc = _held(new_doc(key), _Closed(key, None))
-    for event in events:
+    for event in fold(events):
         apply_event(doc, event, iso(event.occurred_at))
     _write_timeline(doc)
     # Through JSON, so a computed view reads exactly like a stored one.
@@ -166,24 +169,6 @@ class _Closed:
             if case_id in self.stored:
                 self.removed.add(case_id)
         return case
-
-    def recorded_by(self, version: int) -> list[tuple[str, Doc]]:
-        """The cases kept apart that the event at `version` opened or closed."""
-        if self.tx is not None:
-            for case_id, text in self.tx.fetchall(
-                "SELECT case_id, doc FROM view_customer360_closed "
-                "WHERE customer_id = ? AND (v = ? OR closed_v = ?)",
-                (self.key, version, version),
-            ):
-                # A held case is newer than its row; a removed one is in the document.
-                if case_id not in self.held and case_id not in self.removed:
-                    self.held[case_id] = json.loads(text)
-                    self.stored.add(case_id)
-        return [
-            (case_id, case)
-            for case_id, case in self.held.items()
-            if case["v"] == version or case["closed_v"] == version
-        ]
 
     def write_to(self, rows: _ClosedRows) -> None:
         for case_id in sorted(self.removed):
@@ -809,88 +794,14 @@ def _(e: ev.RelationshipReactivated, doc: _Held, at: str) -> None:
 
 @_handle.register
 def _(e: ev.CorrectionRecorded, doc: _Held, at: str) -> None:
-    correct(doc, e.target_version, e.changes)
-
-
-# ----------------------------------------------------------------- corrections
-# Event field -> document key, where the document names a corrected value differently.
-RENAMED = {"description": "title", "question": "question"}
-# Event fields that are times (kept as ISO text in the document).
-TIME_FIELDS = frozenset({"occurred_at", "planned_for"})
-
-
-def correct(doc: _Held, version: int, changes: dict[str, Any]) -> None:
-    """Views use corrected values: patch every element recorded by that version,
-    closed cases kept apart included."""
-    # Entries are patched as written: work out the unwritten ones first, with the
-    # names of their time. A person's name may be what is corrected.
+    # What was corrected is already in place: the corrected event was folded in
+    # (projections/views.py replays a corrected customer from its corrected
+    # stream). The timeline only says which of its entries were corrected.
     _write_timeline(doc)
-    _forget_names(doc)
-    values = {k: (iso(v) if hasattr(v, "astimezone") else v) for k, v in changes.items()}
-    for element in _elements(doc):
-        _patch(element, version, values)
-    for case_id, case in doc.closed.recorded_by(version):
-        if _patch(case, version, values):
-            doc.closed.put(case_id, case)
     for entry in doc["timeline"]:
-        if entry["v"] == version:
-            entry["payload"].update(_plain(values))
+        if entry["v"] == e.target_version and not entry.get("corrected"):
             entry["corrected"] = True
-            entry["text"] = _redescribe(entry, doc)
-    doc["timeline"].sort(key=lambda e: (e["occurred_at"], e["v"]))
-
-
-def _patch(element: dict[str, Any], version: int, values: dict[str, Any]) -> bool:
-    """Patch one element with the corrected values of the event at `version`;
-    whether it was that event's."""
-    patched = False
-    if element.get("v") == version:
-        patched = True
-        for field, value in values.items():
-            if field == "occurred_at":
-                key = "opened_at" if "opened_at" in element else "occurred_at"
-                element[key] = value
-            elif field in element:
-                element[field] = value
-            elif RENAMED.get(field) in element:
-                element[RENAMED[field]] = value
-    if element.get("closed_v") == version and "occurred_at" in values:
-        patched = True
-        element["closed_at"] = values["occurred_at"]
-    return patched
-
-
-def _elements(doc: Doc) -> Iterable[dict[str, Any]]:
-    yield from doc["owners"]
-    yield from doc["branches"].values()
-    yield from doc["people"].values()
-    yield from doc["cases"].values()
-    yield from doc["last_contact"].values()
-    yield from doc["satisfaction"]
-    yield from doc["pending_problems"]
-    for single in ("last_visit", "termination"):
-        if doc[single]:
-            yield doc[single]
-
-
-def _redescribe(entry: dict[str, Any], doc: _Held) -> str:
-    from types import SimpleNamespace
-
-    if "occurred_at" in entry["payload"]:
-        entry["occurred_at"] = entry["payload"]["occurred_at"]
-    # The payload holds times as text; describers format them as times.
-    fields = {
-        k: from_iso(v) if k in TIME_FIELDS and isinstance(v, str) else v
-        for k, v in entry["payload"].items()
-    }
-    event = SimpleNamespace(**fields)
-    text = describe(_as_event(entry["event"], event), _names(doc))
-    return f"{text} (corrected)"
-
-
-def _as_event(name: str, namespace: Any) -> Any:
-    # describe() dispatches on the class name; give the namespace that name.
-    return type(name, (), dict(vars(namespace)))()
+            entry["text"] = f"{entry['text']} (corrected)"
 
 
 def customer_360(views: Any, customer_id: UUID, moment: Any = None) -> Doc | None:

@@ -27,17 +27,10 @@ from projections.store import Transaction
 if TYPE_CHECKING:
     from projections.views import Views
 
-# Columns a correction may change, per table, by the event that wrote the row.
-CORRECTABLE = {
-    "SatisfactionRecorded": ("view_monthly_satisfaction", ("occurred_at", "score", "source")),
-    "OwnerAssigned": ("view_monthly_handovers", ("occurred_at", "previous", "owner", "reason")),
-}
-
-
 class MonthlyFigures(Projection):
     name = "monthly"
     keyed_by_customer = True
-    version = "1"
+    version = "2"
     tables = {
         "view_monthly_satisfaction": (
             "CREATE TABLE IF NOT EXISTS view_monthly_satisfaction ("
@@ -67,9 +60,8 @@ HANDOVER_COLUMNS = ("customer_id", "version", "occurred_at", "previous", "owner"
 
 
 class _Rows(Replay):
-    """New rows held until written, keyed by (customer, version) so that a correction
-    of a row not yet written patches it in place; corrections of rows already in
-    the table are written after the new rows, in the order they were recorded."""
+    """New rows held until written, keyed by (customer, version). Corrections are
+    not patched in: the events arrive corrected (projections/views.py)."""
 
     def __init__(self, *, fresh: bool) -> None:
         # Into a table emptied for this replay, every row is new: no conflict to check.
@@ -78,7 +70,6 @@ class _Rows(Replay):
             "view_monthly_satisfaction": {},
             "view_monthly_handovers": {},
         }
-        self.updates: list[tuple[str, dict[str, Any], str, int]] = []
 
     def feed(self, batch: Decoded) -> None:
         scores = self.rows["view_monthly_satisfaction"]
@@ -97,25 +88,6 @@ class _Rows(Replay):
                     event.owner,
                     event.reason,
                 ]
-            elif isinstance(event, ev.CorrectionRecorded) and event.target_type in CORRECTABLE:
-                self._correct(key, event)
-
-    def _correct(self, customer_id: str, event: ev.CorrectionRecorded) -> None:
-        table, columns = CORRECTABLE[event.target_type]
-        changes = {
-            column: iso(value) if isinstance(value, datetime) else value
-            for column, value in event.changes.items()
-            if column in columns
-        }
-        if not changes:
-            return
-        held = self.rows[table].get((customer_id, event.target_version))
-        if held is None:
-            self.updates.append((table, changes, customer_id, event.target_version))
-            return
-        names = SATISFACTION_COLUMNS if table == "view_monthly_satisfaction" else HANDOVER_COLUMNS
-        for column, value in changes.items():
-            held[names.index(column)] = value
 
     def flush(self, tx: Transaction) -> None:
         for table, columns in (
@@ -133,13 +105,6 @@ class _Rows(Replay):
                     rows,
                 )
             self.rows[table] = {}
-        for table, changes, customer_id, version in self.updates:
-            assignments = ", ".join(f"{column} = ?" for column in changes)
-            tx.execute(
-                f"UPDATE {table} SET {assignments} WHERE customer_id = ? AND version = ?",
-                (*changes.values(), customer_id, version),
-            )
-        self.updates = []
 
 
 # ------------------------------------------------------------------ queries

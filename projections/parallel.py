@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from ledger.config import Settings
+from ledger.domain.corrections import Known, apply_known
 from ledger.domain.topics import CUSTOMER_TOPIC_PATTERNS, CUSTOMER_TOPIC_SQL
 from ledger.errors import LedgerError
 from ledger.storage import Storage
@@ -80,6 +81,8 @@ class Part:
     storage: Storage
     settings: Settings
     projections: Sequence[Projection]
+    # Every correction in the log, laid over its target as it is decoded.
+    corrections: Known
     index: int
     count: int
     start: int
@@ -286,7 +289,10 @@ def _replay(
             applied = 0
             # Only customers' events are read, and views keyed by customer take them all.
             for fed, rows in enumerate(_feeds(tx, app.recorder, part), start=1):
-                batch = Decoded.of([to_domain_event(row) for row in rows], texts)
+                decoded = [to_domain_event(row) for row in rows]
+                if part.corrections:
+                    decoded = apply_known(decoded, part.corrections)
+                batch = Decoded.of(decoded, texts)
                 for replay in replays:
                     replay.feed(batch)
                 applied += len(rows)

@@ -934,38 +934,6 @@ def _(e: ev.SlaBreached, batch: Batch, customer_id: str, at: str) -> None:
         case["recorded"] = True
 
 
-@_handle.register
-def _(e: ev.CorrectionRecorded, batch: Batch, customer_id: str, at: str) -> None:
-    """Clocks use corrected values: a corrected time moves every step and history
-    entry that event recorded; a corrected due date or category replaces it."""
-    changes = e.changes
-    moved_to = iso(changes["occurred_at"]) if "occurred_at" in changes else None
-    customer = batch.customer(customer_id)
-    for entry in customer["history"]:
-        if entry[1] == e.target_version:
-            if moved_to is not None:
-                entry[0] = moved_to
-            if entry[2] in changes and entry[2] != "code":
-                entry[3] = changes[entry[2]]
-            batch.moved.add(customer_id)
-    for case in list(batch.cases_of(customer_id)):
-        opened_by_target = any(
-            version == e.target_version and step == OPEN for _, version, step in case["steps"]
-        )
-        if moved_to is not None:
-            for step in case["steps"]:
-                if step[1] == e.target_version:
-                    step[0] = moved_to
-        if opened_by_target and e.target_type == "CommitmentMade" and "due" in changes:
-            case["due"] = changes["due"]
-        if opened_by_target and e.target_type == "ComplaintFiled" and "category" in changes:
-            case["category"] = changes["category"]
-        if opened_by_target and e.target_type == "InquiryReceived" and "channel" in changes:
-            case["category"] = changes["channel"]
-    if moved_to is not None and e.target_type == "VisitReported":
-        batch.visit_corrections.append((moved_to, customer_id, e.target_version))
-
-
 # ------------------------------------------------------------------ queries
 @dataclass(frozen=True)
 class SlaItem:

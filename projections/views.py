@@ -16,8 +16,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from ledger.domain.base import CustomerEvent, RecordedEvent
+from ledger.domain.corrections import Known, apply_known, collect, fold
+from ledger.domain.events import CorrectionRecorded
 from ledger.domain.topics import RECORDED_TOPIC_PREFIX
 from ledger.errors import LedgerError
 from projections.base import Decoded, Projection, Replay
@@ -66,6 +69,26 @@ def decode(mapper: Any, notifications: Sequence[Any]) -> list[tuple[int, Recorde
             if isinstance(event, RecordedEvent):
                 events.append((n.id, event))
     return events
+
+
+def _refold(
+    tx: Transaction,
+    projection: Projection,
+    given: list[Any],
+    refolded: dict[UUID, list[CustomerEvent]],
+) -> list[Any]:
+    """A batch for a view keyed by customer, in which each customer whose events
+    include a correction is forgotten and replayed from its corrected stream."""
+    corrected = {
+        e.originator_id
+        for e in given
+        if type(e) is CorrectionRecorded and e.originator_id in refolded
+    }
+    if not corrected:
+        return given
+    projection.forget(tx, sorted(str(customer_id) for customer_id in corrected))
+    kept = [e for e in given if e.originator_id not in corrected]
+    return kept + [e for customer_id in sorted(corrected) for e in refolded[customer_id]]
 
 
 def routed(
@@ -266,6 +289,7 @@ class Views:
         applied: set[int] = set()
         # Most batches hold customer events only: filtering per view is then skipped.
         mixed = any(not isinstance(e, CustomerEvent) for _, e in events)
+        refolded = self._corrected_streams(events)
         with self.store.transaction() as tx:
             # Positions are re-read under lock: a concurrent catch-up may have moved on.
             tracked = self._tracked(tx, lock=True)
@@ -287,10 +311,37 @@ class Views:
                     # Only what the view accepts reaches it (customer events unless it
                     # asks for more); the signature names the common case.
                     given: list[Any] = [e for _, e in mine]
+                    if refolded and projection.keyed_by_customer:
+                        given = _refold(tx, projection, given, refolded)
                     projection.process(tx, given)
                     applied.update(nid for nid, _ in mine)
                 _track(tx, projection, last_id)
         return len(applied)
+
+    def _corrected_streams(
+        self, events: Sequence[tuple[int, RecordedEvent]]
+    ) -> dict[UUID, list[CustomerEvent]]:
+        """The streams of the customers corrected in a batch, each up to its last
+        event in the batch and as its corrections say it was (`fold`): a correction
+        can change what any later event meant to a view (which contact was the
+        last, what a case was called when it closed), so the views keyed by
+        customer replay a corrected customer afresh rather than patch it."""
+        last: dict[UUID, int] = {}
+        for _, event in events:
+            if type(event) is CorrectionRecorded:
+                last[event.originator_id] = event.originator_version
+        for _, event in events:
+            if event.originator_id in last:
+                last[event.originator_id] = max(
+                    last[event.originator_id], event.originator_version
+                )
+        return {
+            customer_id: fold(
+                e for e in self.app.events.get(customer_id, lte=version)
+                if isinstance(e, CustomerEvent)
+            )
+            for customer_id, version in last.items()
+        }
 
     def rebuild(
         self,
@@ -368,11 +419,13 @@ class Views:
 
         keyed = [p for p in targets if p.keyed_by_customer]
         others = [p for p in targets if not p.keyed_by_customer]
+        known = self._known_corrections(head)
         shares = [
             Part(
                 storage=self.store.storage,
                 settings=self.app.settings,
                 projections=keyed,
+                corrections=known,
                 index=k,
                 count=parts,
                 start=flushed + 1,
@@ -478,12 +531,13 @@ class Views:
         # Views that take only a few kinds of event (staff, handovers, the read log,
         # rebuilt on their own) read only those: a few pages instead of the whole log.
         topics = _topics(accepted)
+        known = self._known_corrections(head) if topics is None else {}
         flushed = 0  # the position committed for every target; none while 0
         applied = held = 0
         start = 1
         while start <= head:
             batch, start = self._read(start, head, topics)
-            events = [event for _, event in self._decode(batch)]
+            events = apply_known([event for _, event in self._decode(batch)], known)
             if events:
                 for decoded, replay in routed(targets, replays, events):
                     replay.feed(decoded)
@@ -498,6 +552,18 @@ class Views:
             if progress is not None:
                 progress(start - 1, head)
         return applied, True
+
+    def _known_corrections(self, stop: int) -> Known:
+        """Every correction recorded up to `stop`, read by topic: a rebuild lays
+        them over their targets as it decodes them, so that its views are what
+        catching up gives (there, a corrected customer is replayed afresh)."""
+        topics = _topics((CorrectionRecorded,))
+        known: Known = {}
+        start = 1
+        while start <= stop:
+            page, start = self._read(start, stop, topics)
+            collect((e for _, e in self._decode(page) if type(e) is CorrectionRecorded), known)
+        return known
 
     def _read(
         self, start: int, stop: int, topics: Sequence[str] | None = None

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.domain.base import Meta, create_chained, record_chained
 from ledger.domain.chain import GENESIS
+from ledger.domain.corrections import check_correctable
 from ledger.domain.events import (
     BranchAdded,
     BranchClosed,
@@ -506,6 +507,7 @@ class Customer(Aggregate):
             )
         if not changes:
             raise RuleViolationError("a correction must change at least one field")
+        check_correctable(target_type, changes)
         self._record(
             CorrectionRecorded,
             meta,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ledger.domain.events import ContactLogged, CorrectionRecorded
@@ -105,3 +107,60 @@ def test_correcting_an_unknown_customer_is_refused(cli: LedgerCli, contact: int)
 
     assert_refused(result, no_customer("C-00004"))
     assert cli.events_recorded() == written
+
+
+def test_correcting_the_registered_segment_is_refused_naming_the_command_to_use(
+    cli: LedgerCli, contact: int
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run(
+        "correct", "C-00001", "--version", "1", "--set", "segment=technology",
+        "--reason", "wrong unit",
+    )  # fmt: skip
+
+    assert_refused(
+        result,
+        "CustomerRegistered cannot be corrected: a registration sets the customer's segment, "
+        "owner and stage: change those with `ledger customer segment|tier|stage|update` or "
+        "`ledger owner assign`",
+    )
+    assert cli.events_recorded() == written
+
+
+def test_a_key_persons_counterpart_is_changed_by_person_update_not_corrected(
+    cli: LedgerCli, customer: str
+) -> None:
+    cli.ok("person", "add", customer, "--name", "Zhang Wei", "--role", "decision_maker")
+    written = cli.events_recorded()
+
+    result = cli.run(
+        "correct", customer, "--version", "2", "--set", "name=Zhang Wen", "--reason", "typo"
+    )
+
+    assert_refused(
+        result, "name of KeyPersonAdded cannot be corrected: change it with `ledger person update`"
+    )
+    assert cli.events_recorded() == written
+
+
+def test_who_recorded_an_event_is_never_corrected(cli: LedgerCli, contact: int) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run(
+        "correct", "C-00001", "--version", "2", "--set", "actor=he.ping", "--reason", "y"
+    )
+
+    assert_refused(result, "actor is a fact about the recording and is never corrected")
+    assert cli.events_recorded() == written
+
+
+def test_every_view_shows_the_corrected_channel_of_a_contact(cli: LedgerCli, contact: int) -> None:
+    cli.ok(
+        "correct", "C-00001", "--version", str(contact), "--set", "channel=meeting",
+        "--reason", "It was a meeting",
+    )  # fmt: skip
+
+    shown = json.loads(cli.ok("customer", "show", "C-00001", "--format", "json"))
+
+    assert list(shown["last_contact"]) == ["meeting"]
