@@ -18,7 +18,7 @@ from ledger import vocabulary as v
 from ledger.clock import check_not_future, parse_date, parse_time
 from ledger.config import DEFAULT_CLOCK_SKEW
 from ledger.domain.base import CustomerEvent
-from ledger.domain.corrections import check_correctable, correctable_fields
+from ledger.domain.corrections import FIXED_FIELDS, check_correctable, correctable_fields
 from ledger.errors import InvalidInputError
 from ledger.references import parse_local_id
 
@@ -52,13 +52,14 @@ PERSON_LISTS = frozenset({"people", "people_met"})
 
 
 def coerce_changes(event: CustomerEvent, changes: dict[str, str], tz: ZoneInfo) -> dict[str, Any]:
-    """The typed values of a correction of `event`; a field it does not have is bad
-    input, a field the domain does not let a correction change is refused."""
+    """The typed values of a correction of `event`; a field it does not have (or a
+    fact about the recording, such as who recorded it) is bad input, a field the
+    domain does not let a correction change is refused."""
     kind = type(event).__name__
     names = {f.name for f in dataclasses.fields(event)}
     coerced: dict[str, Any] = {}
     for field, text in changes.items():
-        if field not in names:
+        if field not in names or field in FIXED_FIELDS:
             allowed = correctable_fields(event)
             choices = f"choose from {', '.join(allowed)}" if allowed else "it has none"
             raise InvalidInputError(f"{kind} has no correctable field {field!r}: {choices}")

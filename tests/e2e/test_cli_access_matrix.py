@@ -59,6 +59,15 @@ def build_ledger(db: str) -> None:
                 actor="head.b", name="Zhongguancun Soft", segment="technology", owner="staff.b"
             )
         )
+        # Version 2 of each: an event a correction may change (a registration is
+        # changed by its own commands, not corrected).
+        for code, actor in (("C-00001", "head.a"), ("C-00002", "head.b")):
+            app.log_contact(
+                c.LogContact(
+                    actor=actor, customer=code, channel="phone", direction="inbound",
+                    summary="Asked about the tender",
+                )
+            )  # fmt: skip
     finally:
         app.close()
 
@@ -132,9 +141,9 @@ ACTIONS = (
             "correct",
             ref,
             "--version",
-            "1",
+            "2",
             "--set",
-            "industry=aviation",
+            "summary=Asked about the 2027 tender",
             "--reason",
             "typo",
         ),

@@ -109,8 +109,8 @@ def every_kind_of_event(customer_id: UUID | None = None, code: str = "C-00001") 
     cu.fulfil_commitment(commitment, "Sent", at(34))
     cu.record_satisfaction(4, "survey", "Happy with the lounge", at(35))
     cu.record_correction(
-        target_version=2, target_type="ProfileUpdated", reason="Typo",
-        changes={"occurred_at": T0, "headquarters": "Beijing Daxing Airport"}, meta=at(36),
+        target_version=cu.version, target_type="SatisfactionRecorded", reason="Typo",
+        changes={"occurred_at": T0, "note": "Happy with the new lounge"}, meta=at(36),
     )  # fmt: skip
     cu.record_person_left(person, "Retired", at(37))
     cu.terminate("Contract ended", "Price", "HO-2024-7", at(38))
