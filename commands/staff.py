@@ -187,12 +187,12 @@ def segment(
 def freeze(obj: LedgerContext, staff_id: str, reason: str, **recording: str | None) -> None:
     """Stop STAFF's access at once (ahead of a departure, say); customers stay theirs."""
     from ledger.application import Ledger
-    from ledger.commands import ChangeStaffStatus
+    from ledger.commands import FreezeStaff
 
     _record_staff(
         obj,
         Ledger.freeze_staff,
-        ChangeStaffStatus,
+        FreezeStaff,
         "Account frozen",
         obj.require_actor(),
         staff=staff_id,
@@ -210,12 +210,12 @@ def deactivate(obj: LedgerContext, staff_id: str, reason: str, **recording: str 
     """STAFF has left: no access from now on. Lists their customers, which must be
     handed to an active owner within one working day (`ledger owner reassign`)."""
     from ledger.application import Ledger
-    from ledger.commands import ChangeStaffStatus
+    from ledger.commands import DeactivateStaff
 
     _record_staff(
         obj,
         Ledger.deactivate_staff,
-        ChangeStaffStatus,
+        DeactivateStaff,
         "Account deactivated",
         obj.require_actor(),
         staff=staff_id,
@@ -233,12 +233,12 @@ def deactivate(obj: LedgerContext, staff_id: str, reason: str, **recording: str 
 def reactivate(obj: LedgerContext, staff_id: str, reason: str, **recording: str | None) -> None:
     """Give a frozen or deactivated STAFF access again."""
     from ledger.application import Ledger
-    from ledger.commands import ChangeStaffStatus
+    from ledger.commands import ReactivateStaff
 
     _record_staff(
         obj,
         Ledger.reactivate_staff,
-        ChangeStaffStatus,
+        ReactivateStaff,
         "Account reactivated",
         obj.require_actor(),
         staff=staff_id,
