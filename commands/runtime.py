@@ -210,6 +210,10 @@ def submit(
     model: type[C],
     *,
     actor: str | None = None,
+    occurred_at: str | None,
+    command_id: str | None,
+    correlation_id: str | None,
+    causation_id: str | None,
     **fields: Any,
 ) -> R:
     """Build a `model` command from typed options (acting as `actor`, else whoever
@@ -217,7 +221,16 @@ def submit(
     `submit(obj, Ledger.log_contact, LogContact, ...)`: the handler's own signature
     ties the model to it. The ledger is opened for writing only once the command
     is valid, so bad input creates no database."""
-    command = build_command(obj, model, actor or obj.require_actor(), **fields)
+    command = build_command(
+        obj,
+        model,
+        actor or obj.require_actor(),
+        occurred_at=occurred_at,
+        command_id=command_id,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        **fields,
+    )
     return handler(obj.ledger(writing=True), command)
 
 
