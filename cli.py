@@ -86,7 +86,9 @@ class LedgerGroup(click.Group):
         except click.UsageError as error:
             # Click's own messages (a missing option, a bad choice) as one line too.
             raise OneLineUsageError(error.format_message(), error.ctx) from None
-        except click.ClickException:
+        except (click.ClickException, click.exceptions.Exit):
+            # Exit: --help or --version is done (reaching the handler below would
+            # import the storage library just to find it is not a database error).
             raise
         except Exception as error:
             _database_error_or_raise(error)

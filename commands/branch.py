@@ -22,10 +22,13 @@ def add(
     obj: LedgerContext, customer: str, name: str, location: str, **recording: str | None
 ) -> None:
     """Add a branch to CUSTOMER; prints the branch's id (e.g. C-00042/B1)."""
+    from ledger.application import Ledger
+    from ledger.commands import AddBranch
+
     record(
         obj,
-        "add_branch",
-        "AddBranch",
+        Ledger.add_branch,
+        AddBranch,
         done="Branch added",
         customer=customer,
         name=name,
@@ -41,11 +44,14 @@ def add(
 @pass_ledger
 def close(obj: LedgerContext, ref: str, reason: str, **recording: str | None) -> None:
     """Close the branch CUSTOMER/B1 (e.g. C-00042/B1)."""
+    from ledger.application import Ledger
+    from ledger.commands import CloseBranch
+
     customer, local_id = split_case(ref, expected="branch")
     record(
         obj,
-        "close_branch",
-        "CloseBranch",
+        Ledger.close_branch,
+        CloseBranch,
         done="Branch closed",
         customer=customer,
         case=local_id,

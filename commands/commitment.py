@@ -28,12 +28,14 @@ def make(
     **recording: str | None,
 ) -> None:
     """Record a promise made to CUSTOMER; prints its id (e.g. C-00042/CM1)."""
+    from ledger.application import Ledger
     from ledger.clock import parse_date
+    from ledger.commands import MakeCommitment
 
     record(
         obj,
-        "make_commitment",
-        "MakeCommitment",
+        Ledger.make_commitment,
+        MakeCommitment,
         done="Commitment made",
         customer=customer,
         description=description,
@@ -50,11 +52,14 @@ def make(
 @pass_ledger
 def fulfil(obj: LedgerContext, case: str, note: str, **recording: str | None) -> None:
     """Record that the commitment CUSTOMER/CM1 is fulfilled."""
+    from ledger.application import Ledger
+    from ledger.commands import FulfilCommitment
+
     customer, local_id = split_case(case, expected="commitment")
     record(
         obj,
-        "fulfil_commitment",
-        "FulfilCommitment",
+        Ledger.fulfil_commitment,
+        FulfilCommitment,
         done="Commitment fulfilled",
         customer=customer,
         case=local_id,

@@ -34,10 +34,13 @@ def file(
     **recording: str | None,
 ) -> None:
     """File a complaint from CUSTOMER; prints the complaint's id (e.g. C-00042/CP3)."""
+    from ledger.application import Ledger
+    from ledger.commands import FileComplaint
+
     record(
         obj,
-        "file_complaint",
-        "FileComplaint",
+        Ledger.file_complaint,
+        FileComplaint,
         done="Complaint filed",
         customer=customer,
         category=category,
@@ -48,73 +51,98 @@ def file(
     )
 
 
-def _step(
-    name: str,
-    method: str,
-    model: str,
-    done: str,
-    text_option: str,
-    text_help: str,
-    required: bool,
-    summary: str,
-) -> None:
-    """Define `ledger complaint NAME CASE --TEXT ...`: the steps differ only in these."""
+@complaint.command("ack")
+@click.argument("case")
+@click.option("--note", default="", help="What we told the customer.")
+@recording_options
+@pass_ledger
+def acknowledge(obj: LedgerContext, case: str, note: str, **recording: str | None) -> None:
+    """Acknowledge receipt of a complaint. CASE is the complaint's id, e.g. C-00042/CP3."""
+    from ledger.application import Ledger
+    from ledger.commands import AcknowledgeComplaint
 
-    @complaint.command(name, help=f"{summary} CASE is the complaint's id, e.g. C-00042/CP3.")
-    @click.argument("case")
-    @click.option(
-        f"--{text_option.replace('_', '-')}",
-        text_option,
-        required=required,
-        help=text_help,
+    customer, local_id = split_case(case, expected="complaint")
+    record(
+        obj,
+        Ledger.acknowledge_complaint,
+        AcknowledgeComplaint,
+        done="Complaint acknowledged",
+        customer=customer,
+        case=local_id,
+        note=note,
+        **recording,
     )
-    @recording_options
-    @pass_ledger
-    def step(obj: LedgerContext, case: str, **fields: str | None) -> None:
-        customer, local_id = split_case(case, expected="complaint")
-        record(obj, method, model, done=done, customer=customer, case=local_id, **fields)
 
 
-_step(
-    "ack",
-    "acknowledge_complaint",
-    "AcknowledgeComplaint",
-    "Complaint acknowledged",
-    "note",
-    "What we told the customer.",
-    False,
-    "Acknowledge receipt of a complaint.",
-)
-_step(
-    "pause",
-    "pause_complaint",
-    "PauseComplaint",
-    "Complaint paused",
-    "reason",
-    "What we wait on the customer for.",
-    True,
-    "Pause a complaint while waiting on the customer (the SLA clock stops).",
-)
-_step(
-    "resume",
-    "resume_complaint",
-    "ResumeComplaint",
-    "Complaint resumed",
-    "note",
-    "What the customer supplied.",
-    False,
-    "Resume a paused complaint (the SLA clock runs again).",
-)
-_step(
-    "reopen",
-    "reopen_complaint",
-    "ReopenComplaint",
-    "Complaint reopened",
-    "reason",
-    "Why the resolution did not hold.",
-    True,
-    "Reopen a resolved complaint.",
-)
+@complaint.command("pause")
+@click.argument("case")
+@click.option("--reason", required=True, help="What we wait on the customer for.")
+@recording_options
+@pass_ledger
+def pause(obj: LedgerContext, case: str, reason: str, **recording: str | None) -> None:
+    """Pause a complaint while waiting on the customer (the SLA clock stops). CASE is
+    the complaint's id, e.g. C-00042/CP3."""
+    from ledger.application import Ledger
+    from ledger.commands import PauseComplaint
+
+    customer, local_id = split_case(case, expected="complaint")
+    record(
+        obj,
+        Ledger.pause_complaint,
+        PauseComplaint,
+        done="Complaint paused",
+        customer=customer,
+        case=local_id,
+        reason=reason,
+        **recording,
+    )
+
+
+@complaint.command("resume")
+@click.argument("case")
+@click.option("--note", default="", help="What the customer supplied.")
+@recording_options
+@pass_ledger
+def resume(obj: LedgerContext, case: str, note: str, **recording: str | None) -> None:
+    """Resume a paused complaint (the SLA clock runs again). CASE is the complaint's
+    id, e.g. C-00042/CP3."""
+    from ledger.application import Ledger
+    from ledger.commands import ResumeComplaint
+
+    customer, local_id = split_case(case, expected="complaint")
+    record(
+        obj,
+        Ledger.resume_complaint,
+        ResumeComplaint,
+        done="Complaint resumed",
+        customer=customer,
+        case=local_id,
+        note=note,
+        **recording,
+    )
+
+
+@complaint.command("reopen")
+@click.argument("case")
+@click.option("--reason", required=True, help="Why the resolution did not hold.")
+@recording_options
+@pass_ledger
+def reopen(obj: LedgerContext, case: str, reason: str, **recording: str | None) -> None:
+    """Reopen a resolved complaint. CASE is the complaint's id, e.g. C-00042/CP3."""
+    from ledger.application import Ledger
+    from ledger.commands import ReopenComplaint
+
+    customer, local_id = split_case(case, expected="complaint")
+    record(
+        obj,
+        Ledger.reopen_complaint,
+        ReopenComplaint,
+        done="Complaint reopened",
+        customer=customer,
+        case=local_id,
+        reason=reason,
+        **recording,
+    )
 
 
 @complaint.command("resolve")
@@ -127,11 +155,14 @@ def resolve(
     obj: LedgerContext, case: str, resolution: str, root_cause: str, **recording: str | None
 ) -> None:
     """Resolve complaint CASE (e.g. C-00042/CP3)."""
+    from ledger.application import Ledger
+    from ledger.commands import ResolveComplaint
+
     customer, local_id = split_case(case, expected="complaint")
     record(
         obj,
-        "resolve_complaint",
-        "ResolveComplaint",
+        Ledger.resolve_complaint,
+        ResolveComplaint,
         done="Complaint resolved",
         customer=customer,
         case=local_id,

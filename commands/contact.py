@@ -49,10 +49,13 @@ def log(
     **recording: str | None,
 ) -> None:
     """Log a contact with CUSTOMER (code such as C-00042, or exact name)."""
+    from ledger.application import Ledger
+    from ledger.commands import LogContact
+
     record(
         obj,
-        "log_contact",
-        "LogContact",
+        Ledger.log_contact,
+        LogContact,
         done="Contact logged",
         customer=customer,
         channel=channel,

@@ -39,10 +39,13 @@ def correct(
     **recording: str | None,
 ) -> None:
     """Correct the event at version N of CUSTOMER's stream."""
+    from ledger.application import Ledger
+    from ledger.commands import RecordCorrection
+
     record(
         obj,
-        "record_correction",
-        "RecordCorrection",
+        Ledger.record_correction,
+        RecordCorrection,
         done="Correction recorded",
         customer=customer,
         version=version,

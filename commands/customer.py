@@ -96,10 +96,13 @@ def register(
     **recording: str | None,
 ) -> None:
     """Register a customer called NAME; prints its code (e.g. C-00042)."""
+    from ledger.application import Ledger
+    from ledger.commands import RegisterCustomer
+
     record(
         obj,
-        "register_customer",
-        "RegisterCustomer",
+        Ledger.register_customer,
+        RegisterCustomer,
         done="Customer registered",
         name=name,
         segment=segment,
@@ -166,6 +169,9 @@ def update(
     **recording: str | None,
 ) -> None:
     """Update the profile of CUSTOMER (code such as C-00042, or exact name)."""
+    from ledger.application import Ledger
+    from ledger.commands import UpdateProfile
+
     changes: dict[str, Any] = {
         field: value
         for field, value in (
@@ -185,8 +191,8 @@ def update(
         )
     record(
         obj,
-        "update_profile",
-        "UpdateProfile",
+        Ledger.update_profile,
+        UpdateProfile,
         done="Profile updated",
         customer=customer_ref,
         **changes,
@@ -214,10 +220,13 @@ def tier(
     **recording: str | None,
 ) -> None:
     """Move CUSTOMER to TIER (strategic or general)."""
+    from ledger.application import Ledger
+    from ledger.commands import ChangeTier
+
     record(
         obj,
-        "change_tier",
-        "ChangeTier",
+        Ledger.change_tier,
+        ChangeTier,
         done="Tier changed",
         customer=customer_ref,
         tier=tier,
@@ -240,10 +249,13 @@ def stage(
 
     To end a relationship, use `ledger relationship terminate`.
     """
+    from ledger.application import Ledger
+    from ledger.commands import ChangeStage
+
     record(
         obj,
-        "change_stage",
-        "ChangeStage",
+        Ledger.change_stage,
+        ChangeStage,
         done="Stage changed",
         customer=customer_ref,
         stage=stage,
@@ -262,10 +274,13 @@ def segment(
     obj: LedgerContext, customer_ref: str, segment: str, reason: str, **recording: str | None
 ) -> None:
     """Move CUSTOMER to the business unit SEGMENT."""
+    from ledger.application import Ledger
+    from ledger.commands import ChangeSegment
+
     record(
         obj,
-        "change_segment",
-        "ChangeSegment",
+        Ledger.change_segment,
+        ChangeSegment,
         done="Segment changed",
         customer=customer_ref,
         segment=segment,

@@ -30,6 +30,9 @@ def escalate(
 ) -> None:
     """Escalate the inquiry or complaint CASE (e.g. C-00042/CP3 or C-00042/IQ1);
     prints the escalation's id (e.g. C-00042/ES1)."""
+    from ledger.application import Ledger
+    from ledger.commands import RaiseEscalation
+
     customer, local_id = split_case(case)
     if not local_id.startswith(ESCALATING_PREFIXES):
         raise click.UsageError(
@@ -38,8 +41,8 @@ def escalate(
         )
     record(
         obj,
-        "raise_escalation",
-        "RaiseEscalation",
+        Ledger.raise_escalation,
+        RaiseEscalation,
         done="Escalation raised",
         customer=customer,
         case=local_id,
@@ -62,11 +65,14 @@ def escalation() -> None:
 @pass_ledger
 def resolve(obj: LedgerContext, case: str, resolution: str, **recording: str | None) -> None:
     """Resolve the escalation CUSTOMER/ES1 (e.g. C-00042/ES1)."""
+    from ledger.application import Ledger
+    from ledger.commands import ResolveEscalation
+
     customer, local_id = split_case(case, expected="escalation")
     record(
         obj,
-        "resolve_escalation",
-        "ResolveEscalation",
+        Ledger.resolve_escalation,
+        ResolveEscalation,
         done="Escalation resolved",
         customer=customer,
         case=local_id,

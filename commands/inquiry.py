@@ -29,10 +29,13 @@ def receive(
     **recording: str | None,
 ) -> None:
     """Receive an inquiry from CUSTOMER; prints its id (e.g. C-00042/IQ1)."""
+    from ledger.application import Ledger
+    from ledger.commands import ReceiveInquiry
+
     record(
         obj,
-        "receive_inquiry",
-        "ReceiveInquiry",
+        Ledger.receive_inquiry,
+        ReceiveInquiry,
         done="Inquiry received",
         customer=customer,
         channel=channel,
@@ -49,11 +52,14 @@ def receive(
 @pass_ledger
 def answer(obj: LedgerContext, case: str, answer: str, **recording: str | None) -> None:
     """Answer the inquiry CUSTOMER/IQ1 (e.g. C-00042/IQ1)."""
+    from ledger.application import Ledger
+    from ledger.commands import AnswerInquiry
+
     customer, local_id = split_case(case, expected="inquiry")
     record(
         obj,
-        "answer_inquiry",
-        "AnswerInquiry",
+        Ledger.answer_inquiry,
+        AnswerInquiry,
         done="Inquiry answered",
         customer=customer,
         case=local_id,

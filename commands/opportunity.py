@@ -28,10 +28,13 @@ def lead(
     obj: LedgerContext, customer: str, title: str, source: str, note: str, **recording: str | None
 ) -> None:
     """Record a lead at CUSTOMER; prints its id (e.g. C-00042/OP1)."""
+    from ledger.application import Ledger
+    from ledger.commands import CreateLead
+
     record(
         obj,
-        "create_lead",
-        "CreateLead",
+        Ledger.create_lead,
+        CreateLead,
         done="Lead created",
         customer=customer,
         title=title,
@@ -67,10 +70,13 @@ def open_(
     **recording: str | None,
 ) -> None:
     """Open an opportunity at CUSTOMER (from a lead with --lead); prints its id."""
+    from ledger.application import Ledger
+    from ledger.commands import OpenOpportunity
+
     record(
         obj,
-        "open_opportunity",
-        "OpenOpportunity",
+        Ledger.open_opportunity,
+        OpenOpportunity,
         done="Opportunity opened",
         customer=customer,
         title=title,
@@ -91,11 +97,14 @@ def open_(
 def stage(obj: LedgerContext, case: str, stage: str, note: str, **recording: str | None) -> None:
     """Move the opportunity CUSTOMER/OP1 to sales STAGE: qualification, needs_analysis,
     proposal, negotiation or contracting."""
+    from ledger.application import Ledger
+    from ledger.commands import ChangeOpportunityStage
+
     customer, local_id = split_case(case, expected="opportunity")
     record(
         obj,
-        "change_opportunity_stage",
-        "ChangeOpportunityStage",
+        Ledger.change_opportunity_stage,
+        ChangeOpportunityStage,
         done="Opportunity stage changed",
         customer=customer,
         case=local_id,
@@ -115,11 +124,14 @@ def follow_up(
     obj: LedgerContext, case: str, summary: str, next_step: str, **recording: str | None
 ) -> None:
     """Log a follow-up on the lead or opportunity CUSTOMER/OP1."""
+    from ledger.application import Ledger
+    from ledger.commands import LogFollowUp
+
     customer, local_id = split_case(case, expected="opportunity")
     record(
         obj,
-        "log_follow_up",
-        "LogFollowUp",
+        Ledger.log_follow_up,
+        LogFollowUp,
         done="Follow-up logged",
         customer=customer,
         case=local_id,
@@ -139,11 +151,14 @@ def win(
     obj: LedgerContext, case: str, value: str | None, note: str, **recording: str | None
 ) -> None:
     """Record that the opportunity CUSTOMER/OP1 is won."""
+    from ledger.application import Ledger
+    from ledger.commands import WinOpportunity
+
     customer, local_id = split_case(case, expected="opportunity")
     record(
         obj,
-        "win_opportunity",
-        "WinOpportunity",
+        Ledger.win_opportunity,
+        WinOpportunity,
         done="Opportunity won",
         customer=customer,
         case=local_id,
@@ -160,11 +175,14 @@ def win(
 @pass_ledger
 def lose(obj: LedgerContext, case: str, reason: str, **recording: str | None) -> None:
     """Record that the lead or opportunity CUSTOMER/OP1 is lost."""
+    from ledger.application import Ledger
+    from ledger.commands import LoseOpportunity
+
     customer, local_id = split_case(case, expected="opportunity")
     record(
         obj,
-        "lose_opportunity",
-        "LoseOpportunity",
+        Ledger.lose_opportunity,
+        LoseOpportunity,
         done="Opportunity lost",
         customer=customer,
         case=local_id,

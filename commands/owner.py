@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import click
 
-from commands.runtime import (
-    LedgerContext,
-    build_command,
-    pass_ledger,
-    record,
-    recording_options,
-)
+from commands.runtime import LedgerContext, pass_ledger, record, recording_options, submit
 
 
 @click.group()
@@ -30,10 +24,13 @@ def assign(
     obj: LedgerContext, customer: str, new_owner: str, reason: str, **recording: str | None
 ) -> None:
     """Make a staff member the owner of CUSTOMER."""
+    from ledger.application import Ledger
+    from ledger.commands import AssignOwner
+
     record(
         obj,
-        "assign_owner",
-        "AssignOwner",
+        Ledger.assign_owner,
+        AssignOwner,
         done="Owner assigned",
         customer=customer,
         owner=new_owner,
@@ -58,18 +55,18 @@ def reassign(
     All of them move in one transaction, or none do. A segment head moves the
     customers of their own segment; an executive, all of them.
     """
+    from ledger.application import Ledger
     from ledger.commands import ReassignOwner
 
-    command = build_command(
+    receipts = submit(
         obj,
+        Ledger.reassign_owner,
         ReassignOwner,
-        obj.require_actor(),
         previous=previous,
         owner=new_owner,
         reason=reason,
         **recording,
     )
-    receipts = obj.ledger(writing=True).reassign_owner(command)
     if not receipts:
         click.echo(f"{previous} owns no customers you can reassign; nothing was written.")
         return

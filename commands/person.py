@@ -52,10 +52,13 @@ def add(
     **recording: str | None,
 ) -> None:
     """Add a key person at CUSTOMER; prints the person's id (e.g. C-00042/P1)."""
+    from ledger.application import Ledger
+    from ledger.commands import AddKeyPerson
+
     record(
         obj,
-        "add_key_person",
-        "AddKeyPerson",
+        Ledger.add_key_person,
+        AddKeyPerson,
         done="Key person added",
         customer=customer,
         name=name,
@@ -98,6 +101,9 @@ def update(
     **recording: str | None,
 ) -> None:
     """Update what we know about the key person CUSTOMER/P1 (e.g. C-00042/P1)."""
+    from ledger.application import Ledger
+    from ledger.commands import UpdateKeyPerson
+
     customer, local_id = split_case(ref, expected="person")
     given: dict[str, Any] = {
         "name": name,
@@ -117,8 +123,8 @@ def update(
         )
     record(
         obj,
-        "update_key_person",
-        "UpdateKeyPerson",
+        Ledger.update_key_person,
+        UpdateKeyPerson,
         done="Key person updated",
         customer=customer,
         case=local_id,
@@ -140,11 +146,14 @@ def update(
 @pass_ledger
 def assess(obj: LedgerContext, ref: str, status: str, note: str, **recording: str | None) -> None:
     """Assess our relationship with the key person CUSTOMER/P1."""
+    from ledger.application import Ledger
+    from ledger.commands import AssessRelationship
+
     customer, local_id = split_case(ref, expected="person")
     record(
         obj,
-        "assess_relationship",
-        "AssessRelationship",
+        Ledger.assess_relationship,
+        AssessRelationship,
         done="Relationship assessed",
         customer=customer,
         case=local_id,
@@ -161,11 +170,14 @@ def assess(obj: LedgerContext, ref: str, status: str, note: str, **recording: st
 @pass_ledger
 def left(obj: LedgerContext, ref: str, reason: str, **recording: str | None) -> None:
     """Record that the key person CUSTOMER/P1 has left the customer."""
+    from ledger.application import Ledger
+    from ledger.commands import RecordPersonLeft
+
     customer, local_id = split_case(ref, expected="person")
     record(
         obj,
-        "record_person_left",
-        "RecordPersonLeft",
+        Ledger.record_person_left,
+        RecordPersonLeft,
         done="Key person left",
         customer=customer,
         case=local_id,

@@ -33,10 +33,13 @@ def terminate(
     **recording: str | None,
 ) -> None:
     """Terminate the relationship with CUSTOMER."""
+    from ledger.application import Ledger
+    from ledger.commands import TerminateRelationship
+
     record(
         obj,
-        "terminate_relationship",
-        "TerminateRelationship",
+        Ledger.terminate_relationship,
+        TerminateRelationship,
         done="Relationship terminated",
         customer=customer,
         reason=reason,
@@ -55,10 +58,13 @@ def reactivate(
     obj: LedgerContext, customer: str, repair_plan: str, **recording: str | None
 ) -> None:
     """Reactivate a terminated relationship with CUSTOMER (it returns to its earlier stage)."""
+    from ledger.application import Ledger
+    from ledger.commands import ReactivateRelationship
+
     record(
         obj,
-        "reactivate_relationship",
-        "ReactivateRelationship",
+        Ledger.reactivate_relationship,
+        ReactivateRelationship,
         done="Relationship reactivated",
         customer=customer,
         repair_plan=repair_plan,

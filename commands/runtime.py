@@ -15,12 +15,15 @@ if TYPE_CHECKING:
 
     from ledger.access import Caller
     from ledger.application import Ledger, Receipt
+    from ledger.commands import Command
     from ledger.config import Settings
     from ledger.storage import Storage
     from projections.views import Views
     from projections.visibility import Visibility
 
 F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C", bound="Command")
+R = TypeVar("R")  # what a service handler returns: a receipt, or several
 FORMATS = ("table", "json", "jsonl", "csv")
 
 
@@ -189,42 +192,56 @@ def format_option(func: F) -> F:
 
 def record(
     obj: LedgerContext,
-    method: str,
-    model: str,
+    handler: Callable[[Ledger, C], Receipt],
+    model: type[C],
     *,
+    done: str,
+    **fields: Any,
+) -> Receipt:
+    """Validate a `model` command, hand it to its service `handler` and print the receipt."""
+    receipt = submit(obj, handler, model, **fields)
+    render_receipt(obj, receipt, done)
+    return receipt
+
+
+def submit(
+    obj: LedgerContext,
+    handler: Callable[[Ledger, C], R],
+    model: type[C],
+    *,
+    actor: str | None = None,
     occurred_at: str | None,
     command_id: str | None,
     correlation_id: str | None,
     causation_id: str | None,
-    done: str,
     **fields: Any,
-) -> Receipt:
-    """Validate a command, record it through the service and print the receipt."""
-    from ledger import commands as models
-
+) -> R:
+    """Build a `model` command from typed options (acting as `actor`, else whoever
+    the command line names) and hand it to its service `handler`, e.g.
+    `submit(obj, Ledger.log_contact, LogContact, ...)`: the handler's own signature
+    ties the model to it. The ledger is opened for writing only once the command
+    is valid, so bad input creates no database."""
     command = build_command(
         obj,
-        getattr(models, model),
-        obj.require_actor(),
+        model,
+        actor or obj.require_actor(),
         occurred_at=occurred_at,
         command_id=command_id,
         correlation_id=correlation_id,
         causation_id=causation_id,
         **fields,
     )
-    receipt: Receipt = getattr(obj.ledger(writing=True), method)(command)
-    render_receipt(obj, receipt, done)
-    return receipt
+    return handler(obj.ledger(writing=True), command)
 
 
 def build_command(
     obj: LedgerContext,
-    model: type[Any],
+    model: type[C],
     actor: str,
     *,
     occurred_at: str | None = None,
     **fields: Any,
-) -> Any:
+) -> C:
     """A command for `actor` from typed options: `--at` read in the ledger's time
     zone, the ids of `recording_options` and the command's own fields (options
     left out are left to the model's defaults)."""
@@ -239,7 +256,7 @@ def build_command(
     return build(model, payload)
 
 
-def build(model: type[Any], payload: dict[str, Any]) -> Any:
+def build(model: type[C], payload: dict[str, Any]) -> C:
     """Construct a pydantic command, turning the first validation error into one line."""
     from pydantic import ValidationError
 

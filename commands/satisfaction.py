@@ -41,10 +41,13 @@ def record_score(
     **recording: str | None,
 ) -> None:
     """Record how satisfied CUSTOMER is."""
+    from ledger.application import Ledger
+    from ledger.commands import RecordSatisfaction
+
     record(
         obj,
-        "record_satisfaction",
-        "RecordSatisfaction",
+        Ledger.record_satisfaction,
+        RecordSatisfaction,
         done="Satisfaction recorded",
         customer=customer,
         score=score,

@@ -7,20 +7,28 @@ founds the directory and needs no --as.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from commands.runtime import (
     LedgerContext,
-    build_command,
     choose_format,
     emit_rows,
     format_option,
     pass_ledger,
     recording_options,
+    submit,
 )
 from ledger.access import ROLES
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from ledger.commands import StaffCommand
+    from ledger.staffing import StaffReceipt
+
+C = TypeVar("C", bound="StaffCommand")
 
 STAFF_COLUMNS = (
     ("staff_id", "Staff"),
@@ -44,12 +52,14 @@ def staff() -> None:
 
 
 def _record_staff(
-    obj: LedgerContext, method: str, model: str, done: str, actor: str, **fields: Any
+    obj: LedgerContext,
+    handler: Callable[[Ledger, C], StaffReceipt],
+    model: type[C],
+    done: str,
+    actor: str,
+    **fields: Any,
 ) -> None:
-    from ledger import commands as models
-
-    command = build_command(obj, getattr(models, model), actor, **fields)
-    receipt = getattr(obj.ledger(writing=True), method)(command)
+    receipt = submit(obj, handler, model, actor=actor, **fields)
     if obj.output_format in ("json", "jsonl"):
         import json
 
@@ -89,13 +99,16 @@ def add(
     **recording: str | None,
 ) -> None:
     """Add the account STAFF (e.g. li.wei). Admins only, except for the first."""
+    from ledger.application import Ledger
+    from ledger.commands import AddStaff
+
     app = obj.ledger(writing=True)
     # The first account founds the directory: nobody exists yet to act for it.
     actor = obj.require_actor() if app.directory_founded() else staff_id
     _record_staff(
         obj,
-        "add_staff",
-        "AddStaff",
+        Ledger.add_staff,
+        AddStaff,
         "Staff member added",
         actor,
         staff=staff_id,
@@ -123,10 +136,13 @@ def role(
     **recording: str | None,
 ) -> None:
     """Give STAFF another role."""
+    from ledger.application import Ledger
+    from ledger.commands import ChangeStaffRole
+
     _record_staff(
         obj,
-        "change_staff_role",
-        "ChangeStaffRole",
+        Ledger.change_staff_role,
+        ChangeStaffRole,
         "Role changed",
         obj.require_actor(),
         staff=staff_id,
@@ -147,10 +163,13 @@ def segment(
     obj: LedgerContext, staff_id: str, segment: str, reason: str, **recording: str | None
 ) -> None:
     """Move STAFF to another segment."""
+    from ledger.application import Ledger
+    from ledger.commands import ChangeStaffSegment
+
     _record_staff(
         obj,
-        "change_staff_segment",
-        "ChangeStaffSegment",
+        Ledger.change_staff_segment,
+        ChangeStaffSegment,
         "Segment changed",
         obj.require_actor(),
         staff=staff_id,
@@ -160,46 +179,72 @@ def segment(
     )
 
 
-def _status_command(name: str, method: str, done: str, help_text: str) -> None:
-    @staff.command(name, help=help_text)
-    @click.argument("staff_id", metavar="STAFF")
-    @click.option("--reason", required=True, help="Why (kept forever with the change).")
-    @recording_options
-    @pass_ledger
-    def change(obj: LedgerContext, staff_id: str, reason: str, **recording: str | None) -> None:
-        _record_staff(
-            obj,
-            method,
-            "ChangeStaffStatus",
-            done,
-            obj.require_actor(),
-            staff=staff_id,
-            reason=reason,
-            **recording,
-        )
-        if name == "deactivate":
-            _list_left_behind(obj, staff_id)
+@staff.command("freeze")
+@click.argument("staff_id", metavar="STAFF")
+@click.option("--reason", required=True, help="Why (kept forever with the change).")
+@recording_options
+@pass_ledger
+def freeze(obj: LedgerContext, staff_id: str, reason: str, **recording: str | None) -> None:
+    """Stop STAFF's access at once (ahead of a departure, say); customers stay theirs."""
+    from ledger.application import Ledger
+    from ledger.commands import FreezeStaff
+
+    _record_staff(
+        obj,
+        Ledger.freeze_staff,
+        FreezeStaff,
+        "Account frozen",
+        obj.require_actor(),
+        staff=staff_id,
+        reason=reason,
+        **recording,
+    )
 
 
-_status_command(
-    "freeze",
-    "freeze_staff",
-    "Account frozen",
-    "Stop STAFF's access at once (ahead of a departure, say); customers stay theirs.",
-)
-_status_command(
-    "deactivate",
-    "deactivate_staff",
-    "Account deactivated",
-    "STAFF has left: no access from now on. Lists their customers, which must be "
-    "handed to an active owner within one working day (`ledger owner reassign`).",
-)
-_status_command(
-    "reactivate",
-    "reactivate_staff",
-    "Account reactivated",
-    "Give a frozen or deactivated STAFF access again.",
-)
+@staff.command("deactivate")
+@click.argument("staff_id", metavar="STAFF")
+@click.option("--reason", required=True, help="Why (kept forever with the change).")
+@recording_options
+@pass_ledger
+def deactivate(obj: LedgerContext, staff_id: str, reason: str, **recording: str | None) -> None:
+    """STAFF has left: no access from now on. Lists their customers, which must be
+    handed to an active owner within one working day (`ledger owner reassign`)."""
+    from ledger.application import Ledger
+    from ledger.commands import DeactivateStaff
+
+    _record_staff(
+        obj,
+        Ledger.deactivate_staff,
+        DeactivateStaff,
+        "Account deactivated",
+        obj.require_actor(),
+        staff=staff_id,
+        reason=reason,
+        **recording,
+    )
+    _list_left_behind(obj, staff_id)
+
+
+@staff.command("reactivate")
+@click.argument("staff_id", metavar="STAFF")
+@click.option("--reason", required=True, help="Why (kept forever with the change).")
+@recording_options
+@pass_ledger
+def reactivate(obj: LedgerContext, staff_id: str, reason: str, **recording: str | None) -> None:
+    """Give a frozen or deactivated STAFF access again."""
+    from ledger.application import Ledger
+    from ledger.commands import ReactivateStaff
+
+    _record_staff(
+        obj,
+        Ledger.reactivate_staff,
+        ReactivateStaff,
+        "Account reactivated",
+        obj.require_actor(),
+        staff=staff_id,
+        reason=reason,
+        **recording,
+    )
 
 
 def _list_left_behind(obj: LedgerContext, staff_id: str) -> None:

@@ -115,12 +115,14 @@ def plan(
     **recording: str | None,
 ) -> None:
     """Plan a visit to CUSTOMER; prints the visit's id (e.g. C-00042/V1)."""
+    from ledger.application import Ledger
     from ledger.clock import parse_time
+    from ledger.commands import PlanVisit
 
     record(
         obj,
-        "plan_visit",
-        "PlanVisit",
+        Ledger.plan_visit,
+        PlanVisit,
         done="Visit planned",
         customer=customer,
         planned_for=parse_time(planned_for, obj.settings.timezone, what="--for"),
@@ -197,10 +199,13 @@ def report(
     **recording: str | None,
 ) -> None:
     """Report a visit to CUSTOMER, planned (--visit V1) or not; prints the visit's id."""
+    from ledger.application import Ledger
+    from ledger.commands import ReportVisit
+
     record(
         obj,
-        "report_visit",
-        "ReportVisit",
+        Ledger.report_visit,
+        ReportVisit,
         done="Visit reported",
         customer=customer,
         visit=visit_id,
@@ -226,11 +231,14 @@ def report(
 @pass_ledger
 def cancel(obj: LedgerContext, case: str, reason: str, **recording: str | None) -> None:
     """Cancel the planned visit CUSTOMER/V1 (e.g. C-00042/V1)."""
+    from ledger.application import Ledger
+    from ledger.commands import CancelVisit
+
     customer, local_id = split_case(case, expected="visit")
     record(
         obj,
-        "cancel_visit",
-        "CancelVisit",
+        Ledger.cancel_visit,
+        CancelVisit,
         done="Visit cancelled",
         customer=customer,
         case=local_id,

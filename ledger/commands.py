@@ -444,8 +444,20 @@ class ChangeStaffSegment(StaffCommand):
     reason: Text
 
 
-class ChangeStaffStatus(StaffCommand):
-    """Freeze, deactivate or reactivate an account."""
+class FreezeStaff(StaffCommand):
+    """Stop an account's access at once (ahead of a departure, say)."""
+
+    reason: Text
+
+
+class DeactivateStaff(StaffCommand):
+    """The account's owner has left: no access from now on."""
+
+    reason: Text
+
+
+class ReactivateStaff(StaffCommand):
+    """Give a frozen or deactivated account access again."""
 
     reason: Text
 

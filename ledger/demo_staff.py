@@ -90,7 +90,7 @@ def ensure_demo_staff(app: Ledger, end: datetime, actor: str | None) -> int:
     last_day = datetime.combine(leaver_last_day(end), time(18), end.tzinfo)
     if app.staff_member(LEAVER).is_active:
         app.deactivate_staff(
-            c.ChangeStaffStatus(
+            c.DeactivateStaff(
                 actor=actor or ADMIN,
                 staff=LEAVER,
                 reason="left the company",

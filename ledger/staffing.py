@@ -158,13 +158,13 @@ class StaffService:
             may_change_own=True,
         )
 
-    def freeze_staff(self, command: c.ChangeStaffStatus) -> StaffReceipt:
+    def freeze_staff(self, command: c.FreezeStaff) -> StaffReceipt:
         return self._change_staff(command, lambda m, meta: m.freeze(command.reason, meta))
 
-    def deactivate_staff(self, command: c.ChangeStaffStatus) -> StaffReceipt:
+    def deactivate_staff(self, command: c.DeactivateStaff) -> StaffReceipt:
         return self._change_staff(command, lambda m, meta: m.deactivate(command.reason, meta))
 
-    def reactivate_staff(self, command: c.ChangeStaffStatus) -> StaffReceipt:
+    def reactivate_staff(self, command: c.ReactivateStaff) -> StaffReceipt:
         return self._change_staff(command, lambda m, meta: m.reactivate(command.reason, meta))
 
     def _change_staff(

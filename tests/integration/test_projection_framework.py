@@ -624,7 +624,7 @@ def test_handovers_and_moves_applied_together_keep_the_first_handover_and_the_la
     """Catching up applies a customer's changes between two staff events in one
     statement per kind: the result must be what applying them one by one gives."""
     first, second = register(ledger_app, "Capital Airport"), register(ledger_app, "Harbour")
-    ledger_app.deactivate_staff(c.ChangeStaffStatus(actor=ADMIN, staff="zhang.min", reason="left"))
+    ledger_app.deactivate_staff(c.DeactivateStaff(actor=ADMIN, staff="zhang.min", reason="left"))
     views.catch_up()
     for owner in ("li.wei", "wang.fang"):
         ledger_app.assign_owner(
@@ -653,7 +653,7 @@ def a_busy_ledger(app: Ledger, customers: int = 8) -> None:
     codes = [register(app, f"Customer {n}") for n in range(customers)]
     for code in codes:
         busy_week(app, code)
-    app.deactivate_staff(c.ChangeStaffStatus(actor=ADMIN, staff="zhang.min", reason="left"))
+    app.deactivate_staff(c.DeactivateStaff(actor=ADMIN, staff="zhang.min", reason="left"))
     app.assign_owner(c.AssignOwner(actor=ACTOR, customer=codes[0], owner="li.wei", reason="cover"))
     app.record_read(app.caller(ACTOR), app.resolve_customer(codes[1]), "customer360")
 

@@ -349,11 +349,11 @@ def staff_change(app: Ledger, code: str, step: Step) -> None:
     with contextlib.suppress(LedgerError):
         if step.action == "leave":
             app.deactivate_staff(
-                c.ChangeStaffStatus(actor="ops", staff=leaver, reason="left", occurred_at=at)
+                c.DeactivateStaff(actor="ops", staff=leaver, reason="left", occurred_at=at)
             )
         elif step.action == "return":
             app.reactivate_staff(
-                c.ChangeStaffStatus(actor="ops", staff=leaver, reason="back", occurred_at=at)
+                c.ReactivateStaff(actor="ops", staff=leaver, reason="back", occurred_at=at)
             )
         else:
             caller = app.caller(ACTOR)

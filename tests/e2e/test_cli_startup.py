@@ -1,0 +1,41 @@
+"""Asking for help is instant: `ledger --help` and a group's `--help` load no command
+model, storage or event library, only click and the group's own module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from cli import GROUPS
+
+HEAVY = {"pydantic", "eventsourcing", "psycopg"}
+# `sla` still imports the SLA view's vocabulary (and through it the domain events)
+# when it loads; that module is being reshaped on its own.
+LOADS_THE_DOMAIN = {"sla"}
+
+
+def imported_by(*args: str) -> set[str]:
+    """The top-level packages `ledger ARGS` imports, as `python -X importtime` lists them."""
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "from cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[-1].strip().partition(".")[0]
+        for line in run.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+@pytest.mark.parametrize("group", [None, *sorted(set(GROUPS) - LOADS_THE_DOMAIN)])
+def test_help_imports_neither_models_nor_storage(group: str | None) -> None:
+    args = [group, "--help"] if group else ["--help"]
+
+    heavy = imported_by(*args) & HEAVY
+
+    assert heavy == set()
