@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from commands.tables import cell_text
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -351,43 +354,42 @@ def emit_rows(
     """Print rows as a table for people, or json / jsonl / csv for machines."""
     if fmt == "json":
         click.echo(json.dumps(list(rows), default=str, ensure_ascii=False, indent=2))
-        return
-    if fmt == "jsonl":
+    elif fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, default=str, ensure_ascii=False))
-        return
-    if fmt == "csv":
+    elif fmt == "csv":
         import csv
         import sys
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([key for key, _ in columns])
-        for row in rows:
-            writer.writerow([_cell(row.get(key)) for key, _ in columns])
-        return
-    if not rows:
+        writer.writerows([cell_text(row.get(key)) for key, _ in columns] for row in rows)
+    elif not rows:
         click.echo(empty)
-        return
-    from rich.console import Console
-    from rich.table import Table
+    else:
+        import sys
 
-    table = Table(title=title, show_lines=False, header_style="bold")
-    # The first column (a code or id) never wraps; the others wrap between words.
-    for n, (_, heading) in enumerate(columns):
-        table.add_column(heading, overflow="fold", no_wrap=n == 0)
-    for row in rows:
-        table.add_row(*[_cell(row.get(key)) for key, _ in columns])
-    Console(soft_wrap=False).print(table)
+        from commands.tables import render_table, terminal_width
+
+        text = render_table(
+            [heading for _, heading in columns],
+            _values(rows, [key for key, _ in columns]),
+            title=title,
+            terminal_width=terminal_width(sys.stdout),
+        )
+        # color=True: the table has no styles to strip, and looking for them in a
+        # long table took as long as drawing it.
+        click.echo(text, color=True)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else ""
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+def _values(rows: Sequence[dict[str, Any]], keys: list[str]) -> Sequence[Sequence[Any]]:
+    """Each row's values in column order (None where a row lacks a column)."""
+    pick = itemgetter(*keys)
+    try:
+        picked = list(map(pick, rows))
+    except KeyError:
+        return [[row.get(key) for key in keys] for row in rows]
+    return picked if len(keys) > 1 else [(value,) for value in picked]
 
 
 def stderr_progress(*columns: Any, enabled: bool = True) -> Any:
