@@ -9,9 +9,11 @@ import click
 
 from commands.runtime import (
     LedgerContext,
+    RowLimit,
     choose_format,
     emit_rows,
     format_option,
+    limit_options,
     parse_pairs,
     pass_ledger,
     record,
@@ -120,6 +122,7 @@ def register(
 @click.option("--owner", metavar="STAFF", help="Only customers this staff member owns.")
 @click.option("--stage", type=click.Choice(STAGES), help="Only customers at this lifecycle stage.")
 @click.option("--tier", type=click.Choice(TIERS), help="Only customers of this tier.")
+@limit_options()
 @format_option
 @pass_ledger
 def list_(
@@ -129,8 +132,10 @@ def list_(
     stage: str | None,
     tier: str | None,
     output_format: str | None,
+    shown: RowLimit,
 ) -> None:
-    """List customers in code order, optionally filtered."""
+    """List customers in code order, optionally filtered. A table shows the first
+    50 (--limit N, --all); json, jsonl and csv every one."""
     from dataclasses import asdict
 
     visible = obj.visible
@@ -143,6 +148,9 @@ def list_(
         choose_format(obj, output_format),
         title="Customers",
         empty="No customers match.",
+        shown=shown,
+        noun="customers",
+        order="by code",
     )
 
 
