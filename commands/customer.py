@@ -297,11 +297,21 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
 
     With --as-of, everything is as it stood at that moment: only what had been
     recorded by then counts (back-dated entries recorded later do not).
+
+    --format json or jsonl gives the whole document; there is no csv form, as a
+    360 is not one table.
     """
     from commands.render360 import render_360
     from ledger.clock import parse_time
     from projections.customer360 import customer_360
 
+    fmt = choose_format(obj, output_format)
+    if fmt == "csv":
+        # A 360 nests people, cases and a timeline: rows of one table would flatten it
+        # into something no spreadsheet reads well. Refused before the read is logged.
+        raise click.UsageError(
+            "a customer 360 is shown as table, json or jsonl, not csv: use --format json"
+        )
     moment = parse_time(as_of, obj.settings.timezone, what="--as-of") if as_of else None
     customer_id = obj.read_customer(reference, "customer show", detail=as_of or "")
     doc = customer_360(obj.views(), customer_id, moment)
@@ -309,7 +319,6 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
         raise click.ClickException(
             f"{reference} had not been recorded yet at {as_of}: try a later --as-of"
         )
-    fmt = choose_format(obj, output_format)
     if fmt == "table":
         render_360(doc, obj.settings.timezone, moment)
     else:

@@ -196,6 +196,26 @@ def test_show_as_json_gives_the_whole_360(cli: LedgerCli, customer: str) -> None
     assert [entry["event"] for entry in doc["timeline"]] == ["CustomerRegistered", "ContactLogged"]
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["customer", "show", "C-00001", "--format", "csv"],
+        ["--format", "csv", "customer", "show", "C-00001"],
+    ],
+)
+def test_show_as_csv_is_refused_naming_the_formats_that_work(
+    cli: LedgerCli, customer: str, args: list[str]
+) -> None:
+    result = cli.run(*args)
+
+    assert_usage_error(
+        result,
+        "a customer 360 is shown as table, json or jsonl, not csv: use --format json",
+        "customer show",
+    )
+    assert json.loads(cli.ok("audit", "reads", customer, "--format", "json")) == []
+
+
 def test_show_uses_the_corrected_values(cli: LedgerCli, customer: str) -> None:
     call(cli, "Agreed the Mya price")
     correct_summary(cli, version=2, summary="Agreed the May price")
