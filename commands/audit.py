@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
+from commands.runtime import (
+    LedgerContext,
+    RowLimit,
+    choose_format,
+    emit_rows,
+    format_option,
+    limit_options,
+    pass_ledger,
+)
 
 if TYPE_CHECKING:
     from ledger.audit import AuditReport
@@ -179,6 +187,7 @@ READ_COLUMNS = (
 @click.option("--by", "reader", metavar="STAFF", help="Only reads by this staff member.")
 @click.option("--since", metavar="TIME", help="Only reads at or after this time.")
 @click.option("--until", metavar="TIME", help="Only reads before this time.")
+@limit_options(latest=True)
 @format_option
 @pass_ledger
 def reads(
@@ -188,8 +197,12 @@ def reads(
     since: str | None,
     until: str | None,
     output_format: str | None,
+    shown: RowLimit,
 ) -> None:
     """Who read which customer's record, through which view, when (oldest first).
+
+    A table shows the latest 50 reads (--limit N, --since, --all); json, jsonl and
+    csv every one unless --limit.
 
     With CUSTOMER, the reads of that customer, including full exports (shown
     with customer `*`). Every `customer show`, `history`, `brief` and `export` by
@@ -233,4 +246,13 @@ def reads(
         }
         for r in found
     ]
-    emit_rows(rows, READ_COLUMNS, fmt, title="Reads", empty="No reads match.")
+    emit_rows(
+        rows,
+        READ_COLUMNS,
+        fmt,
+        title="Reads",
+        empty="No reads match.",
+        shown=shown,
+        noun="reads",
+        latest=True,
+    )

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
+from commands.runtime import (
+    LedgerContext,
+    RowLimit,
+    choose_format,
+    emit_rows,
+    format_option,
+    limit_options,
+    pass_ledger,
+)
 
 RISK_COLUMNS = (
     ("score", "Score"),
@@ -40,7 +48,6 @@ def churn() -> None:
     metavar="N",
     help="Only customers scoring at least N (0-100).",
 )
-@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N customers.")
 @click.option(
     "--as-of",
     "as_of",
@@ -54,6 +61,7 @@ def churn() -> None:
     help="List the terminated customers instead: the win-back list, most recently "
     "terminated first.",
 )
+@limit_options()
 @format_option
 @pass_ledger
 def list_(
@@ -61,12 +69,13 @@ def list_(
     segment: str | None,
     owner: str | None,
     min_score: int | None,
-    limit: int | None,
     as_of: str | None,
     win_back: bool,
     output_format: str | None,
+    shown: RowLimit,
 ) -> None:
-    """Active customers by churn risk, highest score first (ties by code).
+    """Active customers by churn risk, highest score first (ties by code). A table
+    shows the first 50 (--limit N, --all); json, jsonl and csv every one.
 
     The score adds up the signals that fire, capped at 100: no contact for
     longer than the customer's usual cadence; open complaints and their age;
@@ -100,11 +109,14 @@ def list_(
                 row
                 for row in win_back_list(views, moment, segment=segment, owner=owner)
                 if visible.allows(row["code"])
-            ][:limit],
+            ],
             WIN_BACK_COLUMNS,
             fmt,
             title="Win-back: terminated customers",
             empty="No terminated customers.",
+            shown=shown,
+            noun="terminated customers",
+            order="most recently terminated first",
         )
         return
     policy = churn_policy(obj.settings.raw)
@@ -117,14 +129,17 @@ def list_(
         min_score=min_score or 0,
     )
     # The limit counts what the caller may see.
-    ranked = [r for r in ranked if visible.allows(r.code)][:limit]
-    shown = moment.astimezone(obj.settings.timezone)
+    ranked = [r for r in ranked if visible.allows(r.code)]
+    local = moment.astimezone(obj.settings.timezone)
     emit_rows(
         [r.as_row() for r in ranked],
         RISK_COLUMNS,
         fmt,
-        title=f"Churn risk as of {shown:%Y-%m-%d %H:%M}",
+        title=f"Churn risk as of {local:%Y-%m-%d %H:%M}",
         empty="No customers to score.",
+        shown=shown,
+        noun="customers",
+        order="highest risk first",
     )
     if fmt == "table":
         terminated = sum(

@@ -9,9 +9,11 @@ import click
 
 from commands.runtime import (
     LedgerContext,
+    RowLimit,
     choose_format,
     emit_rows,
     format_option,
+    limit_options,
     parse_pairs,
     pass_ledger,
     record,
@@ -123,6 +125,7 @@ def register(
 @click.option("--owner", metavar="STAFF", help="Only customers this staff member owns.")
 @click.option("--stage", type=click.Choice(STAGES), help="Only customers at this lifecycle stage.")
 @click.option("--tier", type=click.Choice(TIERS), help="Only customers of this tier.")
+@limit_options()
 @format_option
 @pass_ledger
 def list_(
@@ -132,8 +135,10 @@ def list_(
     stage: str | None,
     tier: str | None,
     output_format: str | None,
+    shown: RowLimit,
 ) -> None:
-    """List customers in code order, optionally filtered."""
+    """List customers in code order, optionally filtered. A table shows the first
+    50 (--limit N, --all); json, jsonl and csv every one."""
     from dataclasses import asdict
 
     visible = obj.visible
@@ -146,6 +151,9 @@ def list_(
         choose_format(obj, output_format),
         title="Customers",
         empty="No customers match.",
+        shown=shown,
+        noun="customers",
+        order="by code",
     )
 
 
@@ -304,11 +312,21 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
 
     With --as-of, everything is as it stood at that moment: only what had been
     recorded by then counts (back-dated entries recorded later do not).
+
+    --format json or jsonl gives the whole document; there is no csv form, as a
+    360 is not one table.
     """
     from commands.render360 import render_360
     from ledger.clock import parse_time
     from projections.customer360 import customer_360
 
+    fmt = choose_format(obj, output_format)
+    if fmt == "csv":
+        # A 360 nests people, cases and a timeline: rows of one table would flatten it
+        # into something no spreadsheet reads well. Refused before the read is logged.
+        raise click.UsageError(
+            "a customer 360 is shown as table, json or jsonl, not csv: use --format json"
+        )
     moment = parse_time(as_of, obj.settings.timezone, what="--as-of") if as_of else None
     customer_id = obj.read_customer(reference, "customer show", detail=as_of or "")
     doc = customer_360(obj.views(), customer_id, moment)
@@ -316,7 +334,6 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
         raise click.ClickException(
             f"{reference} had not been recorded yet at {as_of}: try a later --as-of"
         )
-    fmt = choose_format(obj, output_format)
     if fmt == "table":
         render_360(doc, obj.settings.timezone, moment)
     else:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
+from commands.runtime import (
+    LedgerContext,
+    RowLimit,
+    choose_format,
+    emit_rows,
+    format_option,
+    limit_options,
+    pass_ledger,
+)
 
 
 @click.command()
@@ -32,6 +40,7 @@ from commands.runtime import LedgerContext, choose_format, emit_rows, format_opt
     help="What the ledger knew at recording time TIME: later entries, even back-dated "
     "ones, are left out.",
 )
+@limit_options(latest=True)
 @format_option
 @pass_ledger
 def history(
@@ -43,8 +52,13 @@ def history(
     occurred_before: str | None,
     as_of: str | None,
     output_format: str | None,
+    shown: RowLimit,
 ) -> None:
     """The whole relationship with CUSTOMER (code or exact name), oldest first.
+
+    A table shows the latest 50 entries, still oldest first (--limit N for the
+    latest N, --since for a period, --all for everything); json, jsonl and csv
+    every one unless --limit.
 
     One line per event, readable by someone who never met the customer: what
     happened, when (in the ledger's time zone), who recorded it, and the
@@ -86,9 +100,17 @@ def history(
     ]
     fmt = choose_format(obj, output_format)
     if fmt != "table":
-        emit_rows([e.as_dict() for e in entries], _MACHINE_COLUMNS, fmt)
+        emit_rows(
+            [e.as_dict() for e in entries],
+            _MACHINE_COLUMNS,
+            fmt,
+            shown=shown,
+            noun="entries",
+            latest=True,
+        )
         return
     owner = state.owner or "no owner"
+    most = shown.rows_for(fmt)
     if moment is not None:
         click.echo(
             f"As recorded by {moment.astimezone(tz):%Y-%m-%d %H:%M %Z}: {known} of {total} events."
@@ -96,7 +118,7 @@ def history(
     click.echo(
         f"{state.code} {state.name} — segment {state.segment}, {state.tier}"
         f"{' VIP' if state.vip else ''}, stage {state.stage}, owner {owner}. "
-        f"{len(events)} events, {len(entries)} shown."
+        f"{len(events)} events, {len(entries) if most is None else min(most, len(entries))} shown."
     )
     rows = [
         {
@@ -122,6 +144,9 @@ def history(
         ],
         "table",
         empty="No events match those filters.",
+        shown=shown,
+        noun="entries",
+        latest=True,
     )
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
 from rich.console import Console
-from rich.table import Table
+
+from commands.tables import render_table, terminal_width
 
 OPEN = {"open", "lead", "planned"}
 
 
 def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> None:
-    console = Console(soft_wrap=False)
+    console = Console()
+    # Rich wraps to a terminal between words; to a pipe, lines are left whole.
+    console.soft_wrap = not console.is_terminal
 
     def when(text: str | None, with_time: bool = True) -> str:
         if not text:
@@ -67,7 +73,7 @@ def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> No
             p["relationship_status"].replace("_", " "),
             p.get("counterpart") or "",
         )
-    _print_if_rows(console, people)
+    _print_if_rows(people)
 
     cases = [(cid, c) for cid, c in doc["cases"].items() if c["status"] in OPEN]
     service = _table("Open cases", ["id", "kind", "what", "opened", "state"])
@@ -82,7 +88,7 @@ def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> No
         else:
             service.add_row(cid, c["kind"], c.get("title", ""), when(c["opened_at"]), _state(c))
     for table in (service, sales, promises):
-        _print_if_rows(console, table)
+        _print_if_rows(table)
 
     if doc["pending_problems"]:
         console.print("[bold]Pending problems from visits[/bold]")
@@ -96,7 +102,7 @@ def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> No
         doc["last_contact"].items(), key=lambda kv: kv[1]["occurred_at"], reverse=True
     ):
         contacts.add_row(channel, when(c["occurred_at"]), c["direction"], c["summary"])
-    _print_if_rows(console, contacts)
+    _print_if_rows(contacts)
 
     if doc["last_visit"]:
         v = doc["last_visit"]
@@ -114,7 +120,7 @@ def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> No
     timeline = _table("Recent timeline", ["v", "when", "by", "what"])
     for entry in doc["timeline"][-10:]:
         timeline.add_row(str(entry["v"]), when(entry["occurred_at"]), entry["actor"], entry["text"])
-    _print_if_rows(console, timeline)
+    _print_if_rows(timeline)
 
 
 def _state(case: dict[str, Any]) -> str:
@@ -128,14 +134,29 @@ def _state(case: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _table(title: str, columns: list[str]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for n, column in enumerate(columns):
-        # The id column never wraps or shrinks; the others wrap at word boundaries.
-        table.add_column(column, overflow="fold", no_wrap=n == 0, min_width=4 if n == 0 else None)
-    return table
+@dataclass
+class _Table:
+    """One section of the 360 as a table, printed only when it has rows."""
+
+    title: str
+    headings: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+
+    def add_row(self, *cells: str) -> None:
+        self.rows.append(list(cells))
 
 
-def _print_if_rows(console: Console, table: Table) -> None:
-    if table.row_count:
-        console.print(table)
+def _table(title: str, columns: list[str]) -> _Table:
+    return _Table(title, columns)
+
+
+def _print_if_rows(table: _Table) -> None:
+    if table.rows:
+        click.echo(
+            render_table(
+                table.headings,
+                table.rows,
+                title=table.title,
+                terminal_width=terminal_width(sys.stdout),
+            )
+        )

@@ -3,12 +3,17 @@ command through the service, and turning typed errors into one line."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
+
+from commands.tables import cell_text
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -357,6 +362,70 @@ def choose_format(obj: LedgerContext, local: str | None) -> str:
     return local or obj.output_format
 
 
+# A table for people shows this many rows unless told otherwise; machines get all.
+TABLE_ROWS = 50
+
+
+@dataclass(frozen=True)
+class RowLimit:
+    """How much of a long list to print, as `--limit N` / `--all` asked."""
+
+    limit: int | None = None
+    everything: bool = False
+
+    def rows_for(self, fmt: str) -> int | None:
+        """At most how many rows to print in `fmt`: the first TABLE_ROWS of a table
+        for people, every row for machines, unless --limit or --all said otherwise."""
+        if self.everything:
+            return None
+        if self.limit is not None:
+            return self.limit
+        return TABLE_ROWS if fmt == "table" else None
+
+
+def limit_options(*, latest: bool = False) -> Callable[[F], F]:
+    """`--limit N` and `--all` for a command that lists, handed to it as one
+    `shown: RowLimit`. With `latest`, a limit keeps the last rows of the list (a
+    history is told oldest first; the latest entries are the ones wanted)."""
+    which = "the latest N rows" if latest else "the first N rows"
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def command(*args: Any, limit: str | None, everything: bool, **kwargs: Any) -> Any:
+            return func(*args, shown=row_limit(limit, everything), **kwargs)
+
+        with_all = click.option(
+            "--all",
+            "everything",
+            is_flag=True,
+            help="Show every row, in any format.",
+        )(command)
+        return cast(
+            F,
+            click.option(
+                "--limit",
+                metavar="N",
+                help=f"Show {which} (default: {TABLE_ROWS} in a table; every row in "
+                "json, jsonl and csv). What was left out is said on stderr.",
+            )(with_all),
+        )
+
+    return decorate
+
+
+def row_limit(limit: str | None, everything: bool) -> RowLimit:
+    """--limit and --all as given, or one line saying what is wrong with them."""
+    if limit is None:
+        return RowLimit(everything=everything)
+    if everything:
+        raise click.UsageError(f"--limit {limit} and --all contradict each other: give one")
+    if not limit.isdigit() or int(limit) < 1:
+        raise click.UsageError(
+            f"--limit is a number of rows from 1 up, not {limit!r} (--all shows every row)"
+        )
+    return RowLimit(limit=int(limit))
+
+
 def emit_rows(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[tuple[str, str]],
@@ -364,47 +433,68 @@ def emit_rows(
     *,
     title: str | None = None,
     empty: str = "Nothing to show.",
+    shown: RowLimit | None = None,
+    noun: str = "rows",
+    order: str = "",
+    latest: bool = False,
 ) -> None:
-    """Print rows as a table for people, or json / jsonl / csv for machines."""
+    """Print rows as a table for people, or json / jsonl / csv for machines.
+
+    With `shown`, a long list is cut to what --limit / --all ask (the last rows
+    with `latest`), and a line on stderr says how many of how many `noun` were
+    shown and in what `order`: stdout stays the rows alone, parseable in every format.
+    """
+    total = len(rows)
+    most = None if shown is None else shown.rows_for(fmt)
+    if most is not None and total > most:
+        rows = rows[total - most :] if latest else rows[:most]
     if fmt == "json":
         click.echo(json.dumps(list(rows), default=str, ensure_ascii=False, indent=2))
-        return
-    if fmt == "jsonl":
+    elif fmt == "jsonl":
         for row in rows:
             click.echo(json.dumps(row, default=str, ensure_ascii=False))
-        return
-    if fmt == "csv":
+    elif fmt == "csv":
         import csv
         import sys
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([key for key, _ in columns])
-        for row in rows:
-            writer.writerow([_cell(row.get(key)) for key, _ in columns])
-        return
-    if not rows:
+        writer.writerows([cell_text(row.get(key)) for key, _ in columns] for row in rows)
+    elif not rows:
         click.echo(empty)
-        return
-    from rich.console import Console
-    from rich.table import Table
+    else:
+        import sys
 
-    table = Table(title=title, show_lines=False, header_style="bold")
-    # The first column (a code or id) never wraps; the others wrap between words.
-    for n, (_, heading) in enumerate(columns):
-        table.add_column(heading, overflow="fold", no_wrap=n == 0)
-    for row in rows:
-        table.add_row(*[_cell(row.get(key)) for key, _ in columns])
-    Console(soft_wrap=False).print(table)
+        from commands.tables import render_table, terminal_width
+
+        text = render_table(
+            [heading for _, heading in columns],
+            _values(rows, [key for key, _ in columns]),
+            title=title,
+            terminal_width=terminal_width(sys.stdout),
+        )
+        # color=True: the table has no styles to strip, and looking for them in a
+        # long table took as long as drawing it.
+        click.echo(text, color=True)
+    if len(rows) < total:
+        click.echo(left_out_line(len(rows), total, noun, order, latest=latest), err=True)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else ""
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+def _values(rows: Sequence[dict[str, Any]], keys: list[str]) -> Sequence[Sequence[Any]]:
+    """Each row's values in column order (None where a row lacks a column)."""
+    pick = itemgetter(*keys)
+    try:
+        picked = list(map(pick, rows))
+    except KeyError:
+        return [[row.get(key) for key in keys] for row in rows]
+    return picked if len(keys) > 1 else [(value,) for value in picked]
+
+
+def left_out_line(count: int, total: int, noun: str, order: str, *, latest: bool) -> str:
+    """What a cut list says about what it left out."""
+    which = f"the latest {count:,}" if latest else f"{count:,}"
+    ordered = f", {order}" if order else ""
+    return f"Showing {which} of {total:,} {noun}{ordered}: --limit N or --all for more."
 
 
 def stderr_progress(*columns: Any, enabled: bool = True) -> Any:

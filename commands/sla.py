@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
+from commands.runtime import (
+    LedgerContext,
+    RowLimit,
+    choose_format,
+    emit_rows,
+    format_option,
+    limit_options,
+    pass_ledger,
+)
 from projections.sla import KINDS
 
 if TYPE_CHECKING:
@@ -126,6 +134,7 @@ def filter_options(func: F) -> F:
     help="Also list breaches of closed cases, and months of visit coverage, after this "
     "moment (default: the start of last month). Open breached cases are always listed.",
 )
+@limit_options()
 @format_option
 @pass_ledger
 def breaches(
@@ -136,8 +145,11 @@ def breaches(
     as_of: str | None,
     since: str | None,
     output_format: str | None,
+    shown: RowLimit,
 ) -> None:
-    """Targets breached as of --as-of, by due time, then case.
+    """Targets breached as of --as-of, earliest due first (the longest overdue), then
+    by case. A table shows the first 50 (--limit N, --all); json, jsonl and csv
+    every one.
 
     Every case still open with a breached target is listed, however old; a case
     closed late stays breached and is listed when its breach falls after --since.
@@ -164,11 +176,15 @@ def breaches(
         fmt,
         title=f"SLA breaches as of {_local(moment, tz, 'table')}",
         empty="No breaches.",
+        shown=shown,
+        noun="breaches",
+        order="earliest due first",
     )
 
 
 @sla.command("at-risk")
 @filter_options
+@limit_options()
 @format_option
 @pass_ledger
 def at_risk(
@@ -178,8 +194,10 @@ def at_risk(
     kind: str | None,
     as_of: str | None,
     output_format: str | None,
+    shown: RowLimit,
 ) -> None:
-    """Cases near their deadline as of --as-of, by due time.
+    """Cases near their deadline as of --as-of, soonest due first. A table shows
+    the first 50 (--limit N, --all); json, jsonl and csv every one.
 
     A case is at risk while it is open and not yet due once the at-risk share of
     its target (75% by default) has passed; a paused complaint is not at risk.
@@ -201,6 +219,9 @@ def at_risk(
         fmt,
         title=f"At risk as of {_local(moment, tz, 'table')}",
         empty="Nothing at risk.",
+        shown=shown,
+        noun="targets at risk",
+        order="soonest due first",
     )
 
 

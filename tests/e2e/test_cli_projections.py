@@ -72,7 +72,7 @@ def test_status_as_a_table_names_each_projection(cli: LedgerCli, customer: str) 
     output = cli.ok("projections", "status")
 
     for name in NAMES:
-        assert re.search(rf"│ {name} +│ 0 +│ \d+ +│ \d+ +│ behind +│", output), output
+        assert re.search(rf"^{name} +0 +\d+ +\d+ +behind$", output, re.MULTILINE), output
 
 
 def test_a_rebuild_replays_every_event_once_and_leaves_every_projection_current(
@@ -181,7 +181,7 @@ def test_show_draws_the_360_for_a_person(cli: LedgerCli, customer: str) -> None:
 
     assert output.startswith(f"{customer} {CUSTOMER_NAME} (organisation)\n")
     assert "owner zhang.min" in output
-    assert re.search(r"│ phone +│ [\d-]+ [\d:]+ +│ outbound +│ Agreed the May price +│", output)
+    assert re.search(r"^phone +[\d-]+ [\d:]+ +outbound +Agreed the May price$", output, re.M)
 
 
 def test_show_as_json_gives_the_whole_360(cli: LedgerCli, customer: str) -> None:
@@ -194,6 +194,26 @@ def test_show_as_json_gives_the_whole_360(cli: LedgerCli, customer: str) -> None
     )  # fmt: skip
     assert doc["last_contact"]["phone"]["summary"] == "Agreed the May price"
     assert [entry["event"] for entry in doc["timeline"]] == ["CustomerRegistered", "ContactLogged"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["customer", "show", "C-00001", "--format", "csv"],
+        ["--format", "csv", "customer", "show", "C-00001"],
+    ],
+)
+def test_show_as_csv_is_refused_naming_the_formats_that_work(
+    cli: LedgerCli, customer: str, args: list[str]
+) -> None:
+    result = cli.run(*args)
+
+    assert_usage_error(
+        result,
+        "a customer 360 is shown as table, json or jsonl, not csv: use --format json",
+        "customer show",
+    )
+    assert json.loads(cli.ok("audit", "reads", customer, "--format", "json")) == []
 
 
 def test_show_uses_the_corrected_values(cli: LedgerCli, customer: str) -> None:
