@@ -53,6 +53,7 @@ from ledger.domain.events import (
     SegmentChanged,
     TierChanged,
 )
+from ledger.domain.sla.policy import stamp
 from ledger.errors import (
     AccessDeniedError,
     ConcurrencyError,
@@ -606,6 +607,11 @@ class Ledger(StaffService, Application[UUID]):
         assert isinstance(event, CustomerEvent)
         return event
 
+    def _sla_stamp(self) -> dict[str, object]:
+        """The SLA policy, calendar and time zone in force: stamped on each case as
+        it opens, so that a later change of configuration keeps its deadlines."""
+        return stamp(self.settings.sla, self.settings.calendar, self.settings.timezone)
+
     # ------------------------------------------------------------ inquiries
     def receive_inquiry(self, command: c.ReceiveInquiry) -> Receipt:
         return self._execute(
@@ -615,7 +621,7 @@ class Ledger(StaffService, Application[UUID]):
                 command.title,
                 command.question,
                 m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 
@@ -636,7 +642,7 @@ class Ledger(StaffService, Application[UUID]):
                 command.description,
                 command.channel.value,
                 m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 
@@ -704,7 +710,7 @@ class Ledger(StaffService, Application[UUID]):
                 command.source,
                 command.note,
                 m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 
@@ -718,7 +724,7 @@ class Ledger(StaffService, Application[UUID]):
                 value=None if command.value is None else str(command.value),
                 currency=command.currency,
                 meta=m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 
@@ -762,7 +768,7 @@ class Ledger(StaffService, Application[UUID]):
                 command.due,
                 command.source,
                 m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 

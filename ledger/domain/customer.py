@@ -57,6 +57,8 @@ from ledger.domain.events import (
     VisitPlanned,
     VisitReported,
 )
+from ledger.domain.sla.policy import SlaPolicy
+from ledger.domain.sla.targets import SLA_TARGETS, breach_key
 from ledger.errors import (
     CaseAlreadyClosedError,
     CaseNotFoundError,
@@ -64,7 +66,6 @@ from ledger.errors import (
     RelationshipTerminatedError,
     RuleViolationError,
 )
-from ledger.sla_policy import SlaPolicy
 
 # Local id prefixes: a case id reads as what it is (`CP3` is the third complaint).
 PREFIXES = {
@@ -80,14 +81,6 @@ PREFIXES = {
 KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
 
 CASE_KINDS_THAT_ESCALATE = ("inquiry", "complaint")
-
-# The SLA target each kind of case runs against (DESIGN.md §4).
-SLA_TARGETS = {
-    "inquiry": "first_answer",
-    "complaint": "resolution",
-    "opportunity": "follow_up",
-    "commitment": "commitment_due",
-}
 
 PolicyRecord = Mapping[str, Any]
 
@@ -763,7 +756,8 @@ class Customer(Aggregate):
         self, case_id: str, target: str, due_at: datetime, policy_version: str, meta: Meta
     ) -> None:
         """Record that `case_id` missed its SLA `target` (due at `due_at`), as a sweep
-        detected it at `meta.occurred_at`; each target of a case breaches once."""
+        detected it at `meta.occurred_at`. Each target of a case is recorded once,
+        but a recurring clock (follow-up) once per lapse, told apart by its due time."""
         case = self.cases.get(case_id)
         if case is None or SLA_TARGETS.get(case["kind"]) is None:
             raise CaseNotFoundError(
@@ -774,9 +768,11 @@ class Customer(Aggregate):
                 f"{self.code}/{case_id} is {_a(case['kind'])}: its SLA target is "
                 f"{SLA_TARGETS[case['kind']]}, not {target}"
             )
-        if target in case.get("breaches", ()):
+        key = breach_key(case["kind"], target, due_at)
+        if key in case.get("breaches", ()):
+            lapse = "" if key == target else f" due at {due_at:%Y-%m-%d %H:%M} UTC"
             raise RuleViolationError(
-                f"{self.code}/{case_id} has its {target} breach recorded already"
+                f"{self.code}/{case_id} has its {target} breach{lapse} recorded already"
             )
         if due_at >= meta.occurred_at:
             raise RuleViolationError(

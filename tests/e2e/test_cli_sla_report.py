@@ -283,3 +283,24 @@ def test_the_monthly_report_needs_a_month(story: LedgerCli) -> None:
     result = story.run("report", "monthly")
 
     assert_usage_error(result, "Missing option '--month'.", "report monthly")
+
+
+def test_a_breach_of_thirty_seconds_never_reads_as_zero_late(story: LedgerCli) -> None:
+    moment = "2026-03-09T13:05:30"  # the inquiry was due at 13:05
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                story.ok(
+                    "sla", "breaches", "--as-of", moment, "--kind", "inquiry", "--format", "csv"
+                )
+            )
+        )
+    )
+    table = story.run("sla", "breaches", "--as-of", moment, "--kind", "inquiry", env=WIDE)
+
+    assert [(r["case"], r["late"], r["late_minutes"]) for r in rows] == [
+        ("C-00001/IQ1", "0h 01m working", "1")
+    ]
+    assert table.exit_code == 0, table.output
+    assert "0h 01m working" in table.stdout

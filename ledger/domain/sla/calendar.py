@@ -36,7 +36,8 @@ _ZERO = timedelta(0)
 
 @dataclass(frozen=True)
 class CalendarConfig:
-    """What the `[calendar]` table of the configuration says (defaults: DESIGN.md §4).
+    """What the `[calendar]` table of the configuration says (defaults: docs/domain.md,
+    "Service rules (SLA)").
 
     `working_days` are weekday numbers (Monday is 0); `working_hours` are local
     wall-clock periods in order; `makeup_days` are dates worked although they
@@ -113,6 +114,20 @@ def parse_calendar_config(table: object) -> CalendarConfig:
     )
 
 
+def calendar_record(config: CalendarConfig, timezone: ZoneInfo) -> dict[str, object]:
+    """A calendar as plain JSON-able values in the `[calendar]` table's terms, with
+    its time zone: what a case is stamped with when it opens."""
+    return {
+        "timezone": str(timezone),
+        "working_days": [WEEKDAYS[day] for day in sorted(config.working_days)],
+        "working_hours": [f"{s:%H:%M}-{e:%H:%M}" for s, e in config.working_hours],
+        "holidays": sorted(day.isoformat() for day in config.holidays),
+        "country": config.country,
+        "subdivision": config.subdivision,
+        "makeup_days": sorted(day.isoformat() for day in config.makeup_days),
+    }
+
+
 class _WorkingDay(NamedTuple):
     periods: tuple[Period, ...]
     total: timedelta
@@ -145,6 +160,17 @@ class BusinessCalendar:
     @classmethod
     def from_settings(cls, settings: Settings) -> BusinessCalendar:
         return cls(settings.calendar, settings.timezone)
+
+    def as_record(self) -> dict[str, object]:
+        """The calendar as plain JSON-able values, for stamping on a case."""
+        return calendar_record(self.config, self.timezone)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, object]) -> BusinessCalendar:
+        """The inverse of `as_record`."""
+        table = {key: value for key, value in record.items() if value is not None}
+        timezone = table.pop("timezone", "UTC")
+        return cls(parse_calendar_config(table), ZoneInfo(str(timezone)))
 
     @property
     def working_day_length(self) -> timedelta:
