@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ledger.domain.sla.calendar import CalendarConfig, parse_calendar_config
+from ledger.domain.sla.calendar_config import CalendarConfig, parse_calendar_config
 from ledger.domain.sla.policy import SlaPolicy, parse_sla_policy
 from ledger.errors import InvalidInputError
 from ledger.storage import DEFAULT_HOME

@@ -36,8 +36,8 @@ class Clock:
     """A case's SLA state from its steps (all of them, or those up to a moment).
 
     For a recurring clock the deadline, risk and breach are those of the current
-    period, which began at `period_start` (the last follow-up); earlier periods
-    that lapsed are `Clocks.lapses`."""
+    period, which began with the last follow-up; earlier periods that lapsed are
+    `Clocks.lapses`."""
 
     opened_at: datetime
     closed_at: datetime | None
@@ -46,7 +46,6 @@ class Clock:
     due_at: datetime | None  # the deadline as things stand; None while paused or undated
     risk_at: datetime | None
     breach_at: datetime | None  # when the target was (or, still open, will be) missed
-    period_start: datetime
 
 
 @dataclass(frozen=True)
@@ -137,12 +136,10 @@ class Clocks:
         policy = self.policy_of(record)
         calendar = self.calendar_of(record)
         kind = case["kind"]
-        period_start = touches[-1] if kind in RECURRING_KINDS else opened
-        due, risk = _deadlines(kind, case.get("due"), policy, calendar, period_start, pauses)
+        start = touches[-1] if kind in RECURRING_KINDS else opened
+        due, risk = _deadlines(kind, case.get("due"), policy, calendar, start, pauses)
         breach = None if due is None or (closed is not None and closed <= due) else due
-        return Clock(
-            opened, closed, paused_since is not None, tuple(pauses), due, risk, breach, period_start
-        )
+        return Clock(opened, closed, paused_since is not None, tuple(pauses), due, risk, breach)
 
     def lapses(self, case: Mapping[str, Any]) -> list[Lapse]:
         """The periods of a recurring clock that lapsed before the next follow-up

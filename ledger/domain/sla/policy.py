@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from ledger.domain.sla.calendar import CalendarConfig, calendar_record
+from ledger.domain.sla.calendar_config import CalendarConfig, calendar_record
 from ledger.errors import InvalidInputError
 
 DEFAULT_POLICY_VERSION = "default"
