@@ -83,10 +83,12 @@ def sla() -> None:
     By default: an inquiry's first answer within 10 business minutes; a complaint
     resolved within 4 business hours (the clock stops while it waits on the
     customer); a follow-up on every open lead or opportunity at least every 30
-    days; each commitment kept by the end of its due day; each owner visits at
-    least 50% of their active customers every calendar month. The [sla] table of
-    the configuration changes the targets for cases opened from then on (each case
-    keeps the policy it opened under); business time runs on the [calendar].
+    days (each follow-up restarts the clock, and every lapse is a breach of its
+    own); each commitment kept by the end of its due day; each owner visits at
+    least 50% of their active customers every calendar month. Business time runs
+    on the [calendar] in the ledger's time zone. Changes to the [sla] table, the
+    [calendar] or the time zone apply to cases opened from then on: each case
+    keeps the policy, calendar and time zone it opened under.
     """
 
 
@@ -139,8 +141,10 @@ def breaches(
 
     Every case still open with a breached target is listed, however old; a case
     closed late stays breached and is listed when its breach falls after --since.
-    "Late by" is working time for inquiries and complaints (pauses excluded) and
-    calendar time otherwise, up to the closing or to --as-of.
+    Each lapse of a lead's or opportunity's follow-up is a breach of its own,
+    closed by the follow-up that ended it. "Late by" is working time for
+    inquiries and complaints (pauses excluded) and calendar time otherwise, up to
+    the closing or to --as-of, rounded up to the minute.
 
     A departed (deactivated) owner's customers must be handed to an active owner
     within 1 working day: each one not handed over in time is a `handover` breach.

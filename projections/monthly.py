@@ -256,9 +256,7 @@ def _case_figures(
         entry(kind, category)["breaches"] = int(count)
     for kind, category, opened, closed_at, pauses, policy in closed:
         entry(kind, category)["times"].append(
-            sla.clocks.elapsed(
-                kind, policy, from_iso(opened), from_iso(closed_at), _pauses(pauses)
-            )
+            sla.clocks.elapsed(kind, policy, from_iso(opened), from_iso(closed_at), _pauses(pauses))
         )
     order = {"complaint": 0, "inquiry": 1}
     return [

@@ -87,7 +87,8 @@ PolicyRecord = Mapping[str, Any]
 
 def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
     """The policy stamped on a case as it opens: the one given (the service passes
-    the configured one), else the default policy."""
+    the configured policy with its calendar and time zone, `sla.policy.stamp`),
+    else the default policy, whose clocks then run on the configured calendar."""
     return dict(sla_policy) if sla_policy is not None else dict(SlaPolicy().as_record())
 
 
