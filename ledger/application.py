@@ -34,7 +34,7 @@ from ledger.clock import check_not_future, now
 from ledger.config import Settings, load_settings
 from ledger.corrections import coerce_changes
 from ledger.domain.base import CustomerEvent, Meta
-from ledger.domain.customer import WORKED_ON_UNKNOWN, Customer
+from ledger.domain.customer import SNAPSHOT_INCOMPLETE, Customer
 from ledger.domain.directory import (
     CustomerKey,
     CustomerNumbering,
@@ -132,8 +132,8 @@ class LedgerRepository(Repository[UUID]):
     def get(self, aggregate_id: UUID, **kwargs: Any) -> Any:
         kwargs.setdefault("projector_func", replay)
         aggregate = super().get(aggregate_id, **kwargs)
-        if aggregate.__dict__.pop(WORKED_ON_UNKNOWN, False):
-            # Its snapshot predates `worked_on`: the events alone say who worked on it
+        if aggregate.__dict__.pop(SNAPSHOT_INCOMPLETE, False):
+            # Its snapshot predates part of the state: the events alone give it
             # (once: the next snapshot keeps it).
             events = self.event_store.get(aggregate_id, lte=kwargs.get("version"))
             aggregate = kwargs["projector_func"](None, events)

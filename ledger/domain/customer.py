@@ -58,7 +58,7 @@ from ledger.domain.events import (
     VisitReported,
 )
 from ledger.domain.sla.policy import SlaPolicy
-from ledger.domain.sla.targets import SLA_TARGETS, breach_key
+from ledger.domain.sla.targets import CLOCK_OF_CASE, RECURRING_KINDS, SLA_TARGETS, breach_key
 from ledger.errors import (
     CaseAlreadyClosedError,
     CaseNotFoundError,
@@ -92,22 +92,32 @@ def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
     return dict(sla_policy) if sla_policy is not None else dict(SlaPolicy().as_record())
 
 
-# Set on a customer loaded from a snapshot that did not keep `worked_on`.
-WORKED_ON_UNKNOWN = "_worked_on_unknown"
+# Set on a customer loaded from a snapshot that does not hold all the state the
+# events give (`worked_on`, each follow-up breach's due time): replay the events.
+SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 
 
 class Customer(Aggregate):
     """A customer organisation (or individual) and everything that happened with it."""
 
-    # v2 added `worked_on`.
-    class_version = 2
+    # v2 added `worked_on`; v3 keys each recorded follow-up breach by its due time.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         # Who recorded before a v1 snapshot is only in the events before it: the
         # customer is marked, and the repository replays its whole stream instead.
         state["worked_on"] = {}
-        state[WORKED_ON_UNKNOWN] = True
+        state[SNAPSHOT_INCOMPLETE] = True
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        # Which lapse a follow-up breach recorded is only in its event.
+        for case in state.get("cases", {}).values():
+            if any("@" not in key for key in case.get("breaches", ())) and (
+                CLOCK_OF_CASE.get(case.get("kind", "")) in RECURRING_KINDS
+            ):
+                state[SNAPSHOT_INCOMPLETE] = True
 
     def __init__(self) -> None:
         # Plain JSON-able state, so snapshots stay readable by a stock eventsourcing

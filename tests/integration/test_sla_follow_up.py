@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from eventsourcing.domain import Snapshot
 
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import now
 from ledger.domain.events import SlaBreached
+from ledger.errors import RuleViolationError
 from ledger.sla_sweep import sweep_breaches
 from ledger.storage import Storage
 from projections.sla.items import SlaItem
@@ -150,16 +152,37 @@ def test_a_lapse_recorded_before_follow_up_recurred_is_not_recorded_again(
     ledger_app: Ledger, views: Views, lead: str
 ) -> None:
     # What a sweep wrote when a lead had a single breach: the first lapse.
-    customer, case = lead.split("/")
     seed_staff(ledger_app, (SWEEPER,))
-    ledger_app.record_breach(
-        c.RecordBreach(
-            actor=SWEEPER, customer=customer, case=case, target="follow_up",
-            due_at=FIRST_DUE, policy_version="default", occurred_at=FOLLOWED_UP,
-            command_id=f"sla-sweep:{customer}:{case}:follow_up",
-        )
-    )  # fmt: skip
+    record_first_lapse(ledger_app, lead, f"sla-sweep:{lead.replace('/', ':')}:follow_up")
 
     still_to_record = unrecorded_breaches(views, as_of=now())
 
     assert [(item.ref, item.due_at) for item in still_to_record] == [(lead, SECOND_DUE)]
+
+
+def record_first_lapse(app: Ledger, lead: str, command_id: str) -> None:
+    customer, case = lead.split("/")
+    app.record_breach(
+        c.RecordBreach(
+            actor=SWEEPER, customer=customer, case=case, target="follow_up",
+            due_at=FIRST_DUE, policy_version="default", occurred_at=FOLLOWED_UP,
+            command_id=command_id,
+        )
+    )  # fmt: skip
+
+
+def test_a_snapshot_from_before_lapses_were_told_apart_still_refuses_a_lapse_twice(
+    ledger_app: Ledger, lead: str
+) -> None:
+    seed_staff(ledger_app, (SWEEPER,))
+    record_first_lapse(ledger_app, lead, "first")
+    customer_id = ledger_app.resolve_customer(lead.split("/")[0])
+    # A snapshot as version 2 of the Customer wrote it: the breach without its due time.
+    old = Snapshot.take(ledger_app.repository.get(customer_id))
+    old.state["cases"]["OP1"]["breaches"] = ["follow_up"]
+    old.state["class_version"] = 2
+    assert ledger_app.snapshots is not None
+    ledger_app.snapshots.put([old])
+
+    with pytest.raises(RuleViolationError, match="recorded already"):
+        record_first_lapse(ledger_app, lead, "again")
