@@ -165,11 +165,12 @@ def _case_rows(
     who = (case["customer_id"], case["case_id"], customer["code"], customer["segment"])
     what = (customer["owner"], case["kind"], TARGETS[case["kind"]], case["category"])
     due_at = _iso_or_none(clock.due_at)
+    opened = iso(clock.opened_at)
     own = (
         key,
         *who,
         *what,
-        iso(clock.opened_at),
+        opened,
         _iso_or_none(clock.closed_at),
         settled,
         int(clock.paused),
@@ -197,7 +198,7 @@ def _case_rows(
                 f"{key}@{due}",
                 *who,
                 *what,
-                start,
+                opened,  # the case's, as on its own row: the lapse's start is in its steps
                 ended,
                 ended,
                 0,
