@@ -48,7 +48,8 @@ from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
 from ledger.storage import Storage
 from projections.handover import Handovers
-from projections.sla import SlaCases, at_risk, breaches
+from projections.sla.queries import at_risk, breaches
+from projections.sla.view import SlaCases
 from projections.views import Views
 
 DEFAULT_CUSTOMERS = 100_000

@@ -65,8 +65,8 @@ def monthly(obj: LedgerContext, month: str, segment: str | None, output_format: 
     """
     from ledger.access import AUDITOR, EXECUTIVE, SEGMENT_HEAD
     from ledger.clock import now
+    from ledger.domain.sla.months import Month
     from projections.monthly import monthly_report
-    from projections.sla import Month
 
     obj.require(
         lambda c: c.role in (EXECUTIVE, AUDITOR, SEGMENT_HEAD),

@@ -3,8 +3,8 @@ the sweep that records each breach in its customer's history."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -20,12 +20,10 @@ from commands.runtime import (
     limit_options,
     pass_ledger,
 )
-from projections.sla import KINDS
+from ledger.domain.sla.targets import KINDS
 
 if TYPE_CHECKING:
-    from ledger.application import Ledger
-    from projections.sla import SlaItem
-    from projections.views import Views
+    from projections.sla.items import SlaItem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,15 +86,17 @@ CSV_COLUMNS = tuple(
 
 @click.group()
 def sla() -> None:
-    """Service targets (DESIGN.md §4): breaches, cases at risk, and the breach sweep.
+    """Service targets: breaches, cases at risk, and the breach sweep.
 
     By default: an inquiry's first answer within 10 business minutes; a complaint
     resolved within 4 business hours (the clock stops while it waits on the
     customer); a follow-up on every open lead or opportunity at least every 30
-    days; each commitment kept by the end of its due day; each owner visits at
-    least 50% of their active customers every calendar month. The [sla] table of
-    the configuration changes the targets for cases opened from then on (each case
-    keeps the policy it opened under); business time runs on the [calendar].
+    days (each follow-up restarts the clock, and every lapse is a breach of its
+    own); each commitment kept by the end of its due day; each owner visits at
+    least 50% of their active customers every calendar month. Business time runs
+    on the [calendar] in the ledger's time zone. Changes to the [sla] table, the
+    [calendar] or the time zone apply to cases opened from then on: each case
+    keeps the policy, calendar and time zone it opened under.
     """
 
 
@@ -153,19 +153,21 @@ def breaches(
 
     Every case still open with a breached target is listed, however old; a case
     closed late stays breached and is listed when its breach falls after --since.
-    "Late by" is working time for inquiries and complaints (pauses excluded) and
-    calendar time otherwise, up to the closing or to --as-of.
+    Each lapse of a lead's or opportunity's follow-up is a breach of its own,
+    closed by the follow-up that ended it. "Late by" is working time for
+    inquiries and complaints (pauses excluded) and calendar time otherwise, up to
+    the closing or to --as-of, rounded up to the minute.
 
     A departed (deactivated) owner's customers must be handed to an active owner
     within 1 working day: each one not handed over in time is a `handover` breach.
     """
-    from projections import sla as clocks
+    from projections.sla import queries
 
     tz = obj.settings.timezone
     moment = _moment(as_of, tz, "--as-of")
     after = None if since is None else _moment(since, tz, "--since")
     segment = obj.scope_segment(segment)
-    items = clocks.breaches(
+    items = queries.breaches(
         obj.views(), as_of=moment, since=after, segment=segment, owner=owner, kind=kind
     )
     items = visible_items(obj, items)
@@ -205,12 +207,12 @@ def at_risk(
     Owners are at risk once that share of the month has passed with their visit
     coverage still short of the target.
     """
-    from projections import sla as clocks
+    from projections.sla import queries
 
     tz = obj.settings.timezone
     moment = _moment(as_of, tz, "--as-of")
     segment = obj.scope_segment(segment)
-    items = clocks.at_risk(obj.views(), as_of=moment, segment=segment, owner=owner, kind=kind)
+    items = queries.at_risk(obj.views(), as_of=moment, segment=segment, owner=owner, kind=kind)
     items = visible_items(obj, items)
     fmt = choose_format(obj, output_format)
     emit_rows(
@@ -246,20 +248,24 @@ def sweep(obj: LedgerContext, escalate: bool, output_format: str | None) -> None
     """
     from ledger.access import manages_a_segment
     from ledger.clock import now
+    from ledger.sla_sweep import sweep_breaches
+    from projections.sla.queries import breached_open_cases, unrecorded_breaches
 
     caller = obj.require(
         manages_a_segment,
         "the sweep is run by an executive, or a segment head for their segment",
     )
     app = obj.ledger(writing=True)
-    visible = obj.visible
+    views = obj.views()
+    moment = now()
     actions = sweep_breaches(
         app,
-        obj.views(),
+        unrecorded_breaches(views, as_of=moment),
+        breached_open_cases(views, as_of=moment) if escalate else [],
         actor=caller.staff_id,
-        moment=now(),
+        moment=moment,
         escalate=escalate,
-        visible=visible.allows,
+        visible=obj.visible.allows,
     )
     tz = obj.settings.timezone
     fmt = choose_format(obj, output_format)
@@ -277,92 +283,6 @@ def sweep(obj: LedgerContext, escalate: bool, output_format: str | None) -> None
         )
 
 
-@dataclass(frozen=True)
-class SweepAction:
-    """What a sweep wrote: a breach recorded, or an escalation raised (`level`)."""
-
-    item: SlaItem
-    level: int | None = None
-
-    def describe(self) -> str:
-        from ledger.vocabulary import ESCALATION_LEVELS
-
-        if self.level is None:
-            return f"breach of {self.item.target.replace('_', ' ')}"
-        return f"escalated to level {self.level} ({ESCALATION_LEVELS[self.level]})"
-
-
-def sweep_breaches(
-    app: Ledger,
-    views: Views,
-    *,
-    actor: str,
-    moment: datetime,
-    escalate: bool,
-    visible: Callable[[str], bool] = lambda code: True,
-) -> list[SweepAction]:
-    """Record every breach no sweep has recorded yet as of `moment`, and with
-    `escalate` raise the next level on breached open inquiries and complaints.
-
-    Command ids are derived from the customer, case and target, so a repeated or
-    concurrent sweep replays instead of writing again.
-    """
-    from ledger import commands as c
-    from ledger.errors import RuleViolationError
-    from ledger.vocabulary import ESCALATION_LEVELS
-    from projections.sla import breached_open_cases, unrecorded_breaches
-
-    caller = app.caller(actor)  # checked once for the whole sweep, as one command
-    actions = []
-    for item in unrecorded_breaches(views, as_of=moment):
-        if not visible(item.customer):
-            continue
-        try:
-            receipt = app.record_breach(
-                c.RecordBreach(
-                    actor=actor,
-                    customer=item.customer,
-                    case=item.case,
-                    target=item.target,
-                    due_at=item.due_at,
-                    policy_version=item.policy_version,
-                    occurred_at=moment,
-                    command_id=f"sla-sweep:{item.customer}:{item.case}:{item.target}",
-                ),
-                caller,
-            )
-        except RuleViolationError:
-            continue  # another sweep recorded it under its own id meanwhile
-        if not receipt.replayed:
-            actions.append(SweepAction(item))
-    if not escalate:
-        return actions
-    for item in breached_open_cases(views, as_of=moment):
-        level = item.escalation_level + 1
-        if not visible(item.customer) or level > max(ESCALATION_LEVELS):
-            continue
-        try:
-            receipt = app.raise_escalation(
-                c.RaiseEscalation(
-                    actor=actor,
-                    customer=item.customer,
-                    case=item.case,
-                    level=level,
-                    to=ESCALATION_LEVELS[level],
-                    reason=f"SLA {item.target.replace('_', ' ')} target missed: due "
-                    f"{item.due_at:%Y-%m-%d %H:%M} UTC (policy {item.policy_version})",
-                    occurred_at=moment,
-                    command_id=f"sla-escalate:{item.customer}:{item.case}:{item.target}",
-                ),
-                caller,
-            )
-        except RuleViolationError:
-            continue  # escalated (or closed) by someone else since the view was read
-        if not receipt.replayed:
-            actions.append(SweepAction(item, level))
-    return actions
-
-
 def item_row(item: SlaItem, tz: ZoneInfo, fmt: str) -> dict[str, Any]:
     """One breach or case at risk as a row: short local times for people, ISO
     times and minutes for machines."""
@@ -377,8 +297,8 @@ def item_row(item: SlaItem, tz: ZoneInfo, fmt: str) -> dict[str, Any]:
         "due": _local(item.due_at, tz, fmt),
         "status": item.status,
         "closed": _local(item.closed_at, tz, fmt),
-        "late": _duration(item.late, item.business_time),
-        "left": _duration(item.left, item.business_time),
+        "late": _duration(item.late, item.business_time, up=True),
+        "left": _duration(item.left, item.business_time, up=False),
         "clock": "working time" if item.business_time else "calendar",
         "policy": item.policy_version,
         "escalation_level": item.escalation_level,
@@ -386,8 +306,8 @@ def item_row(item: SlaItem, tz: ZoneInfo, fmt: str) -> dict[str, Any]:
         "detail": item.detail,
     }
     if fmt != "table":
-        row["late_minutes"] = _minutes(item.late)
-        row["left_minutes"] = _minutes(item.left)
+        row["late_minutes"] = _minutes(item.late, up=True)
+        row["left_minutes"] = _minutes(item.left, up=False)
     return row
 
 
@@ -404,15 +324,21 @@ def _local(moment: datetime | None, tz: ZoneInfo, fmt: str) -> str | None:
     return local.strftime("%Y-%m-%d %H:%M") if fmt == "table" else local.isoformat()
 
 
-def _minutes(span: timedelta | None) -> int | None:
-    return None if span is None else int(span.total_seconds() // 60)
-
-
-def _duration(span: timedelta | None, business: bool) -> str | None:
-    """`2h 05m working` for business time; `12d 3h` (or `5h 20m`) for calendar time."""
+def _minutes(span: timedelta | None, *, up: bool) -> int | None:
+    """Whole minutes: rounded up for lateness, so a breach never reads as zero
+    late; down for time left, so it never reads as more than there is."""
     if span is None:
         return None
-    minutes = int(span.total_seconds() // 60)
+    minutes = span.total_seconds() / 60
+    return math.ceil(minutes) if up else math.floor(minutes)
+
+
+def _duration(span: timedelta | None, business: bool, *, up: bool) -> str | None:
+    """`2h 05m working` for business time; `12d 3h` (or `5h 20m`) for calendar time
+    (minutes rounded as `_minutes` does)."""
+    minutes = _minutes(span, up=up)
+    if minutes is None:
+        return None
     hours, rest = divmod(minutes, 60)
     if business:
         return f"{hours}h {rest:02d}m working"
@@ -423,7 +349,7 @@ def _duration(span: timedelta | None, business: bool) -> str | None:
 def visible_items(obj: LedgerContext, items: list[SlaItem]) -> list[SlaItem]:
     """Only what the caller may see: customers' cases by visibility, owners' figures
     (visit coverage) for those whose figures they may see."""
-    from projections.sla import SlaItem
+    from projections.sla.items import SlaItem
 
     visible = obj.visible
     return sorted(

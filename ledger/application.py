@@ -35,7 +35,7 @@ from ledger.config import Settings, load_settings
 from ledger.corrections import coerce_changes
 from ledger.domain.base import CustomerEvent, Meta
 from ledger.domain.corrections import fold
-from ledger.domain.customer import WORKED_ON_UNKNOWN, Customer
+from ledger.domain.customer import SNAPSHOT_INCOMPLETE, Customer
 from ledger.domain.directory import (
     CustomerKey,
     CustomerNumbering,
@@ -55,6 +55,7 @@ from ledger.domain.events import (
     SegmentChanged,
     TierChanged,
 )
+from ledger.domain.sla.policy import stamp
 from ledger.errors import (
     AccessDeniedError,
     ConcurrencyError,
@@ -149,8 +150,8 @@ class LedgerRepository(Repository[UUID]):
         except _CorrectsFoldedEvent:
             events = self.event_store.get(aggregate_id, lte=kwargs.get("version"))
             return kwargs["projector_func"](None, events)
-        if aggregate.__dict__.pop(WORKED_ON_UNKNOWN, False):
-            # Its snapshot predates `worked_on`: the events alone say who worked on it
+        if aggregate.__dict__.pop(SNAPSHOT_INCOMPLETE, False):
+            # Its snapshot predates part of the state: the events alone give it
             # (once: the next snapshot keeps it).
             events = self.event_store.get(aggregate_id, lte=kwargs.get("version"))
             aggregate = kwargs["projector_func"](None, events)
@@ -624,6 +625,11 @@ class Ledger(StaffService, Application[UUID]):
         assert isinstance(event, CustomerEvent)
         return event
 
+    def _sla_stamp(self) -> dict[str, object]:
+        """The SLA policy, calendar and time zone in force: stamped on each case as
+        it opens, so that a later change of configuration keeps its deadlines."""
+        return stamp(self.settings.sla, self.settings.calendar, self.settings.timezone)
+
     # ------------------------------------------------------------ inquiries
     def receive_inquiry(self, command: c.ReceiveInquiry) -> Receipt:
         return self._execute(
@@ -633,7 +639,7 @@ class Ledger(StaffService, Application[UUID]):
                 command.title,
                 command.question,
                 m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 
@@ -654,7 +660,7 @@ class Ledger(StaffService, Application[UUID]):
                 command.description,
                 command.channel.value,
                 m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 
@@ -722,7 +728,7 @@ class Ledger(StaffService, Application[UUID]):
                 command.source,
                 command.note,
                 m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 
@@ -736,7 +742,7 @@ class Ledger(StaffService, Application[UUID]):
                 value=None if command.value is None else str(command.value),
                 currency=command.currency,
                 meta=m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 
@@ -780,7 +786,7 @@ class Ledger(StaffService, Application[UUID]):
                 command.due,
                 command.source,
                 m,
-                sla_policy=self.settings.sla.as_record(),
+                sla_policy=self._sla_stamp(),
             ),
         )
 

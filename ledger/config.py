@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ledger.calendar import CalendarConfig, parse_calendar_config
+from ledger.domain.sla.calendar_config import CalendarConfig, parse_calendar_config
+from ledger.domain.sla.policy import SlaPolicy, parse_sla_policy
 from ledger.errors import InvalidInputError
-from ledger.sla_policy import SlaPolicy, parse_sla_policy
 from ledger.storage import DEFAULT_HOME
 
 # A recorded event may claim to have happened a little in the future: clocks of

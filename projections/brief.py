@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
+from ledger.domain.sla.clocks import is_overdue
 from ledger.history import CHANNEL_WORDS, tell
 from ledger.vocabulary import ESCALATION_LEVELS, VISIT_OUTCOME_MEANING
 
@@ -218,7 +219,7 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
         if case["kind"] != "commitment" or case["status"] not in OPEN:
             continue
         due = case.get("due")
-        overdue = bool(due) and date.fromisoformat(due) < today
+        overdue = bool(due) and is_overdue(date.fromisoformat(due), today)
         source = f" at {case['source']}" if case.get("source") else ""
         when = f", due {due}" + (" (overdue)" if overdue else "") if due else ", no due date"
         promises.append(

@@ -12,7 +12,7 @@ def all_projections() -> list[Projection]:
     from projections.monthly import MonthlyFigures
     from projections.reads import ReadLog
     from projections.recorded import RecordedVersions
-    from projections.sla import SlaCases
+    from projections.sla.view import SlaCases
     from projections.staff import StaffDirectoryView, WorkedOn
 
     return [

@@ -1,5 +1,5 @@
 """Departures: a deactivated staff member's customers must be handed to an active
-owner within one working day (DESIGN.md §4).
+owner within one working day (docs/domain.md, "Service rules (SLA)").
 
 The clock starts when the account is deactivated (world time) for every customer
 it owned then, and stops when the customer is assigned an owner, or when the
@@ -19,8 +19,6 @@ from ledger.domain import events as ev
 from ledger.domain.events.staff import StaffAdded, StaffDeactivated, StaffEvent, StaffReactivated
 from projections.base import StatementProjection, from_iso, iso
 from projections.store import Transaction
-
-HANDOVER = "handover"
 
 
 class Handovers(StatementProjection):

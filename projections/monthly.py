@@ -1,5 +1,5 @@
-"""The monthly report (DESIGN.md §4, issue 3 view 5): complaints and inquiries by
-category with resolution times and breaches, visits per owner with coverage,
+"""The monthly report (docs/domain.md, "Service rules (SLA)"): complaints and
+inquiries by category with resolution times and breaches, visits per owner with coverage,
 satisfaction, and handovers, for one calendar month in the ledger's time zone.
 
 This projection keeps what the SLA view does not: satisfaction scores and
@@ -20,8 +20,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain import events as ev
+from ledger.domain.sla.months import Month
 from projections.base import Decoded, Projection, Replay, from_iso, iso
-from projections.sla import Coverage, Month, SlaCases, coverage
+from projections.sla.coverage import Coverage, coverage
+from projections.sla.view import SlaCases
 from projections.store import Transaction
 
 if TYPE_CHECKING:
@@ -170,7 +172,7 @@ def monthly_report(
         segment=segment,
         cases=cases,
         visits=visits,
-        coverage_target=clocks.settings.sla.visit_coverage,
+        coverage_target=clocks.policy.visit_coverage,
         satisfaction=satisfaction,
         handovers=handovers,
     )
@@ -203,7 +205,8 @@ def _case_figures(
         (iso(start), iso(until), *params),
     )
     closed = tx.fetchall(
-        "SELECT c.kind, c.category, c.opened_at, c.closed_at, c.pauses FROM view_sla_cases c "
+        "SELECT c.kind, c.category, c.opened_at, c.closed_at, c.pauses, c.policy "
+        "FROM view_sla_cases c "
         f"WHERE c.closed_at >= ? AND c.closed_at < ?{kinds}{where}",
         (iso(start), iso(end), *params),
     )
@@ -216,9 +219,9 @@ def _case_figures(
         entry(kind, category)["received"] = int(count)
     for kind, category, count in breached:
         entry(kind, category)["breaches"] = int(count)
-    for kind, category, opened, closed_at, pauses in closed:
+    for kind, category, opened, closed_at, pauses, policy in closed:
         entry(kind, category)["times"].append(
-            sla.clocks.business_time(from_iso(opened), from_iso(closed_at), _pauses(pauses))
+            sla.clocks.elapsed(kind, policy, from_iso(opened), from_iso(closed_at), _pauses(pauses))
         )
     order = {"complaint": 0, "inquiry": 1}
     return [

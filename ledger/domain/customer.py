@@ -58,6 +58,8 @@ from ledger.domain.events import (
     VisitPlanned,
     VisitReported,
 )
+from ledger.domain.sla.policy import SlaPolicy
+from ledger.domain.sla.targets import CLOCK_OF_CASE, RECURRING_KINDS, SLA_TARGETS, breach_key
 from ledger.errors import (
     CaseAlreadyClosedError,
     CaseNotFoundError,
@@ -65,7 +67,6 @@ from ledger.errors import (
     RelationshipTerminatedError,
     RuleViolationError,
 )
-from ledger.sla_policy import SlaPolicy
 
 # Local id prefixes: a case id reads as what it is (`CP3` is the third complaint).
 PREFIXES = {
@@ -82,39 +83,42 @@ KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
 
 CASE_KINDS_THAT_ESCALATE = ("inquiry", "complaint")
 
-# The SLA target each kind of case runs against (DESIGN.md §4).
-SLA_TARGETS = {
-    "inquiry": "first_answer",
-    "complaint": "resolution",
-    "opportunity": "follow_up",
-    "commitment": "commitment_due",
-}
-
 PolicyRecord = Mapping[str, Any]
 
 
 def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
     """The policy stamped on a case as it opens: the one given (the service passes
-    the configured one), else the default policy."""
+    the configured policy with its calendar and time zone, `sla.policy.stamp`),
+    else the default policy, whose clocks then run on the configured calendar."""
     return dict(sla_policy) if sla_policy is not None else dict(SlaPolicy().as_record())
 
 
-# Set on a customer loaded from a snapshot that did not keep `worked_on`.
-WORKED_ON_UNKNOWN = "_worked_on_unknown"
+# Set on a customer loaded from a snapshot that does not hold all the state the
+# events give (`worked_on`, each follow-up breach's due time): replay the events.
+SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 
 
 class Customer(Aggregate):
     """A customer organisation (or individual) and everything that happened with it."""
 
-    # v2 added `worked_on`.
-    class_version = 2
+    # v2 added `worked_on`; v3 keys each recorded follow-up breach by its due time.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         # Who recorded before a v1 snapshot is only in the events before it: the
         # customer is marked, and the repository replays its whole stream instead.
         state["worked_on"] = {}
-        state[WORKED_ON_UNKNOWN] = True
+        state[SNAPSHOT_INCOMPLETE] = True
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        # Which lapse a follow-up breach recorded is only in its event.
+        for case in state.get("cases", {}).values():
+            if any("@" not in key for key in case.get("breaches", ())) and (
+                CLOCK_OF_CASE.get(case.get("kind", "")) in RECURRING_KINDS
+            ):
+                state[SNAPSHOT_INCOMPLETE] = True
 
     def __init__(self) -> None:
         # Plain JSON-able state, so snapshots stay readable by a stock eventsourcing
@@ -765,7 +769,8 @@ class Customer(Aggregate):
         self, case_id: str, target: str, due_at: datetime, policy_version: str, meta: Meta
     ) -> None:
         """Record that `case_id` missed its SLA `target` (due at `due_at`), as a sweep
-        detected it at `meta.occurred_at`; each target of a case breaches once."""
+        detected it at `meta.occurred_at`. Each target of a case is recorded once,
+        but a recurring clock (follow-up) once per lapse, told apart by its due time."""
         case = self.cases.get(case_id)
         if case is None or SLA_TARGETS.get(case["kind"]) is None:
             raise CaseNotFoundError(
@@ -776,9 +781,11 @@ class Customer(Aggregate):
                 f"{self.code}/{case_id} is {_a(case['kind'])}: its SLA target is "
                 f"{SLA_TARGETS[case['kind']]}, not {target}"
             )
-        if target in case.get("breaches", ()):
+        key = breach_key(case["kind"], target, due_at)
+        if key in case.get("breaches", ()):
+            lapse = "" if key == target else f" due at {due_at:%Y-%m-%d %H:%M} UTC"
             raise RuleViolationError(
-                f"{self.code}/{case_id} has its {target} breach recorded already"
+                f"{self.code}/{case_id} has its {target} breach{lapse} recorded already"
             )
         if due_at >= meta.occurred_at:
             raise RuleViolationError(

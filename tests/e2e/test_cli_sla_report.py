@@ -200,6 +200,19 @@ def test_a_sweep_records_breaches_once(story: LedgerCli) -> None:
     assert [(e["event"], e["actor"]) for e in history] == [("SlaBreached", "li.wei")] * 2
 
 
+def test_a_sweep_shows_and_writes_due_times_in_the_ledgers_time_zone(story: LedgerCli) -> None:
+    shanghai = {**WIDE, "LEDGER_TIMEZONE": "Asia/Shanghai"}
+
+    swept = story.run("sla", "sweep", "--escalate", env=shanghai)
+
+    assert swept.exit_code == 0, swept.output
+    row = next(line for line in swept.stdout.splitlines() if "C-00001/CP1" in line)
+    assert "2026-03-09 19:30" in row  # 11:30 UTC
+    history = story.run("--format", "json", "history", "C-00001", env=shanghai)
+    assert "due 2026-03-09 19:30 Asia/Shanghai (policy default)" in history.stdout
+    assert "11:30 UTC" not in history.stdout
+
+
 def test_a_sweep_needs_someone_to_act_as(story: LedgerCli) -> None:
     written = story.events_recorded()
 
@@ -283,3 +296,24 @@ def test_the_monthly_report_needs_a_month(story: LedgerCli) -> None:
     result = story.run("report", "monthly")
 
     assert_usage_error(result, "Missing option '--month'.", "report monthly")
+
+
+def test_a_breach_of_thirty_seconds_never_reads_as_zero_late(story: LedgerCli) -> None:
+    moment = "2026-03-09T13:05:30"  # the inquiry was due at 13:05
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                story.ok(
+                    "sla", "breaches", "--as-of", moment, "--kind", "inquiry", "--format", "csv"
+                )
+            )
+        )
+    )
+    table = story.run("sla", "breaches", "--as-of", moment, "--kind", "inquiry", env=WIDE)
+
+    assert [(r["case"], r["late"], r["late_minutes"]) for r in rows] == [
+        ("C-00001/IQ1", "0h 01m working", "1")
+    ]
+    assert table.exit_code == 0, table.output
+    assert "0h 01m working" in table.stdout

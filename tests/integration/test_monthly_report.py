@@ -17,6 +17,7 @@ import pytest
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import now
+from ledger.domain.sla.months import Month
 from ledger.storage import Storage
 from ledger.vocabulary import (
     Channel,
@@ -27,7 +28,7 @@ from ledger.vocabulary import (
     VisitPurpose,
 )
 from projections.monthly import CaseFigures, Handover, MonthlyReport, monthly_report
-from projections.sla import Coverage, Month
+from projections.sla.coverage import Coverage
 from projections.views import Views
 from tests.staffing import seed_staff
 

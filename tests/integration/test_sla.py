@@ -24,7 +24,8 @@ from ledger.domain.customer import Customer
 from ledger.domain.events import ComplaintFiled
 from ledger.storage import Storage
 from ledger.vocabulary import Channel, ComplaintCategory, VisitKind, VisitOutcome, VisitPurpose
-from projections.sla import SlaItem, at_risk, breaches
+from projections.sla.items import SlaItem
+from projections.sla.queries import at_risk, breaches
 from projections.views import Views
 
 ACTOR = "li.wei"
@@ -359,19 +360,21 @@ def test_a_commitment_is_due_at_the_end_of_its_day_in_the_ledgers_time_zone(
     ledger_app: Ledger, storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LEDGER_TIMEZONE", "Asia/Shanghai")
-    customer = register(ledger_app)
-    ledger_app.make_commitment(
+    in_shanghai = Ledger(env=storage.env)  # the time zone in force when the promise is made
+    customer = register(in_shanghai)
+    in_shanghai.make_commitment(
         c.MakeCommitment(
             actor=ACTOR, customer=customer, description="Call back", due=TUESDAY,
             occurred_at=at(MONDAY, 2),
         )
     )  # fmt: skip
-    shanghai = Views(ledger_app, storage)
+    shanghai = Views(in_shanghai, storage)
 
     try:
         breach = only(breaches(shanghai, as_of=at(TUESDAY, 16, 1)))
     finally:
         shanghai.close()
+        in_shanghai.close()
 
     assert breach.due_at == at(TUESDAY, 16)  # midnight in Shanghai, UTC+8
 
@@ -523,22 +526,29 @@ def test_a_policy_change_does_not_move_the_deadline_of_a_case_opened_before_it(
     ]
 
 
-def test_a_holiday_added_to_the_calendar_moves_open_deadlines(
+def test_a_holiday_added_to_the_calendar_keeps_the_deadlines_of_complaints_already_open(
     ledger_app: Ledger, views: Views, storage: Storage, isolated_home: Path
 ) -> None:
+    # Changed from "moves open deadlines": each case keeps the calendar stamped on it.
     customer = register(ledger_app)
     file_complaint(ledger_app, customer, at(FRIDAY, 16, 30))
-    assert only(breaches(views, as_of=at(TUESDAY, 12))).due_at == at(MONDAY, 11, 30)
     isolated_home.mkdir(parents=True, exist_ok=True)
     (isolated_home / "config.toml").write_text('[calendar]\nholidays = ["2026-03-09"]\n')
+    with_holiday = Ledger(env=storage.env)
+    later = register(with_holiday, "Baiyun Airport")
+    file_complaint(with_holiday, later, at(FRIDAY, 16, 30))
+    views_with_holiday = Views(with_holiday, storage)
 
-    with_holiday = Views(ledger_app, storage)
     try:
-        listed = breaches(with_holiday, as_of=at(TUESDAY, 12))
+        listed = breaches(views_with_holiday, as_of=at(TUESDAY, 12))
     finally:
+        views_with_holiday.close()
         with_holiday.close()
 
-    assert only(listed).due_at == at(TUESDAY, 11, 30)
+    assert [(item.customer, item.due_at) for item in listed] == [
+        (customer, at(MONDAY, 11, 30)),  # filed before the holiday was configured
+        (later, at(TUESDAY, 11, 30)),  # filed after: Monday is a holiday
+    ]
 
 
 def store_version_1_complaint(app: Ledger, customer_id: UUID, when: datetime) -> None:
@@ -587,6 +597,48 @@ def test_a_complaint_stored_before_policies_were_stamped_runs_under_the_default_
     assert isinstance(upcast, ComplaintFiled)
     assert upcast.sla_policy["complaint_resolution_hours"] == 4
     assert Auditor(ledger_app.recorder, ledger_app.mapper).verify_stream(customer_id).ok
+
+
+def test_a_new_time_zone_in_the_configuration_keeps_the_deadlines_of_complaints_already_open(
+    ledger_app: Ledger, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer = register(ledger_app)
+    file_complaint(ledger_app, customer, at(FRIDAY, 16, 30))  # due Monday 11:30 UTC
+    monkeypatch.setenv("LEDGER_TIMEZONE", "Asia/Shanghai")
+    in_shanghai = Ledger(env=storage.env)
+    later = register(in_shanghai, "Baiyun Airport")
+    # Saturday 00:30 in Shanghai: due Monday 14:00 there, 06:00 UTC.
+    file_complaint(in_shanghai, later, at(FRIDAY, 16, 30))
+    shanghai = Views(in_shanghai, storage)
+
+    try:
+        listed = breaches(shanghai, as_of=at(TUESDAY, 12))
+    finally:
+        shanghai.close()
+        in_shanghai.close()
+
+    assert [(item.customer, item.due_at) for item in listed] == [
+        (later, at(MONDAY, 6)),
+        (customer, at(MONDAY, 11, 30)),
+    ]
+
+
+def test_a_complaint_stamped_before_calendars_were_runs_on_the_configured_calendar(
+    ledger_app: Ledger, storage: Storage, isolated_home: Path
+) -> None:
+    customer = register(ledger_app)
+    customer_id = ledger_app.resolve_customer(customer)
+    store_version_1_complaint(ledger_app, customer_id, at(FRIDAY, 16, 30))
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config.toml").write_text('[calendar]\nholidays = ["2026-03-09"]\n')
+    with_holiday = Views(ledger_app, storage)
+
+    try:
+        breach = only(breaches(with_holiday, as_of=at(TUESDAY, 12)))
+    finally:
+        with_holiday.close()
+
+    assert breach.due_at == at(TUESDAY, 11, 30)
 
 
 # -------------------------------------------------------------- corrections

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from commands.sla import SweepAction, sweep_breaches
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import now
@@ -19,9 +18,11 @@ from ledger.domain.base import CustomerEvent
 from ledger.domain.events import EscalationRaised, SlaBreached
 from ledger.errors import CaseNotFoundError, RuleViolationError
 from ledger.history import tell
+from ledger.sla_sweep import SweepAction, sweep_breaches
 from ledger.storage import Storage
 from ledger.vocabulary import Channel, ComplaintCategory
-from projections.sla import breaches
+from projections.sla.items import SlaItem
+from projections.sla.queries import breached_open_cases, breaches, unrecorded_breaches
 from projections.views import Views
 from tests.staffing import seed_staff
 
@@ -77,8 +78,16 @@ def customer(ledger_app: Ledger) -> str:
     return code
 
 
-def sweep(app: Ledger, views: Views, *, escalate: bool = False) -> list[SweepAction]:
-    return sweep_breaches(app, views, actor=SWEEPER, moment=now(), escalate=escalate)
+def sweep(app: Ledger, views: Views, *, escalate: bool = False) -> list[SweepAction[SlaItem]]:
+    moment = now()
+    return sweep_breaches(
+        app,
+        unrecorded_breaches(views, as_of=moment),
+        breached_open_cases(views, as_of=moment),
+        actor=SWEEPER,
+        moment=moment,
+        escalate=escalate,
+    )
 
 
 def stream(app: Ledger, customer: str) -> list[CustomerEvent]:
@@ -129,7 +138,7 @@ def test_two_sweeps_at_once_record_each_breach_once(
     # cannot run concurrently on PostgreSQL (CREATE OR REPLACE FUNCTION).
     sweepers = [Ledger(env=storage.env) for _ in range(2)]
 
-    def one_sweep(app: Ledger) -> list[SweepAction]:
+    def one_sweep(app: Ledger) -> list[SweepAction[SlaItem]]:
         views = Views(app, storage)
         try:
             return sweep(app, views)
@@ -200,6 +209,25 @@ def test_escalating_again_raises_nothing_new(
 
     assert again == []
     assert ledger_app.recorder.max_notification_id() == written
+
+
+def test_an_escalation_gives_the_due_time_in_the_ledgers_time_zone(
+    ledger_app: Ledger, storage: Storage, customer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGER_TIMEZONE", "Asia/Shanghai")
+    in_shanghai = Ledger(env=storage.env)
+    views = Views(in_shanghai, storage)
+
+    try:
+        sweep(in_shanghai, views, escalate=True)
+    finally:
+        views.close()
+        in_shanghai.close()
+
+    raised = [e for e in stream(ledger_app, customer) if isinstance(e, EscalationRaised)]
+    assert [e.reason for e in raised] == [
+        "SLA resolution target missed: due 2026-03-09 19:30 Asia/Shanghai (policy default)"
+    ]
 
 
 def escalate_by_hand(app: Ledger, customer: str, level: int) -> None:

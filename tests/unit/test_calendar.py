@@ -16,8 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.calendar import BusinessCalendar, CalendarConfig, parse_calendar_config
 from ledger.config import load_settings
+from ledger.domain.sla.calendar import BusinessCalendar
+from ledger.domain.sla.calendar_config import CalendarConfig, parse_calendar_config
 from ledger.errors import InvalidInputError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

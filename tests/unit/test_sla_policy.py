@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ledger.config import load_settings
+from ledger.domain.sla.policy import DEFAULT_POLICY_VERSION, SlaPolicy, parse_sla_policy
 from ledger.errors import InvalidInputError
-from ledger.sla_policy import DEFAULT_POLICY_VERSION, SlaPolicy, parse_sla_policy
 
 
 def write_config(home: Path, text: str) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent
+from ledger.domain.sla.targets import breach_key
 
 if TYPE_CHECKING:
     from ledger.domain.customer import Customer
@@ -192,4 +193,5 @@ class SlaBreached(CustomerEvent):
     policy_version: str
 
     def apply_to(self, customer: Customer) -> None:
-        customer.cases[self.case_id].setdefault("breaches", []).append(self.target)
+        case = customer.cases[self.case_id]
+        case.setdefault("breaches", []).append(breach_key(case["kind"], self.target, self.due_at))

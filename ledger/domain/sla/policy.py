@@ -1,6 +1,11 @@
 """The SLA policy: each service target, the at-risk threshold, and the version
 stamped on a case when it opens (so a later change of policy does not rewrite
-the past). Defaults are DESIGN.md §4's numbers; the `[sla]` table overrides them.
+the past). Defaults are the numbers of docs/domain.md, "Service rules (SLA)";
+the `[sla]` table overrides them.
+
+The stamp on a case also carries the time zone and business calendar in force
+when it opened (`stamp`), so that changing either in the configuration does not
+move the deadlines of cases already open.
 """
 
 from __future__ import annotations
@@ -10,12 +15,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from ledger.domain.sla.calendar_config import CalendarConfig, calendar_record
 from ledger.errors import InvalidInputError
 
 DEFAULT_POLICY_VERSION = "default"
 
 PolicyRecord = dict[str, str | float]
+# Keys of a case's stamp that describe its calendar rather than its targets.
+CALENDAR_KEY = "calendar"
 
 
 @dataclass(frozen=True)
@@ -147,3 +156,22 @@ def _with_version(policy: SlaPolicy, version: str | None) -> SlaPolicy:
         digest = hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest()
         version = f"custom-{digest[:8]}"
     return replace(policy, version=version)
+
+
+def stamp(policy: SlaPolicy, calendar: CalendarConfig, timezone: ZoneInfo) -> dict[str, object]:
+    """What a case carries from the moment it opens: the policy's targets, and
+    the calendar and time zone its deadlines are reckoned in."""
+    return {**policy.as_record(), CALENDAR_KEY: calendar_record(calendar, timezone)}
+
+
+def split_stamp(
+    record: Mapping[str, object],
+) -> tuple[dict[str, object], dict[str, object] | None]:
+    """A case's stamp as (the policy's targets, the calendar record or None).
+
+    Cases stamped before the calendar was part of the stamp have no calendar
+    record: the clocks then use the configured calendar (see `Clocks.calendar_of`).
+    """
+    targets = {key: value for key, value in record.items() if key != CALENDAR_KEY}
+    calendar = record.get(CALENDAR_KEY)
+    return targets, (dict(calendar) if isinstance(calendar, Mapping) else None)

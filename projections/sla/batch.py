@@ -1,0 +1,183 @@
+"""The SLA view's working state: the customers and cases events read and change,
+held between flushes, and how they are loaded from their stored rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.domain import events as ev
+from ledger.domain.events.cases import POLICY_BEFORE_STAMPING
+from projections.base import Decoded, dumps
+from projections.store import Transaction, chunks
+
+Doc = dict[str, Any]
+
+# Cases opened before policies were stamped, and promises made in visit reports.
+UNSTAMPED_POLICY = dumps(POLICY_BEFORE_STAMPING)
+
+
+@dataclass
+class Batch:
+    """The rows events read and change, and what changed since they were last written."""
+
+    customers: dict[str, Doc]
+    cases: dict[str, Doc]
+    # Each customer's cases (case key -> case), to find them without a scan.
+    by_customer: dict[str, dict[str, Doc]] = field(default_factory=dict)
+    changed_customers: set[str] = field(default_factory=set)
+    fresh: set[str] = field(default_factory=set)  # customers with no row stored yet
+    fresh_cases: set[str] = field(default_factory=set)  # cases with no row stored yet
+    moved: set[str] = field(default_factory=set)  # code, segment or owner changed
+    changed_cases: set[str] = field(default_factory=set)
+    visits: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def hold(self, key: str, case: Doc) -> None:
+        self.cases[key] = case
+        self.by_customer.setdefault(case["customer_id"], {})[key] = case
+
+    def written(self) -> None:
+        """Everything held is stored now."""
+        self.changed_customers.clear()
+        self.fresh.clear()
+        self.fresh_cases.clear()
+        self.moved.clear()
+        self.changed_cases.clear()
+        self.visits = []
+
+    def customer(self, customer_id: str) -> Doc:
+        doc = self.customers.get(customer_id)
+        if doc is None:
+            doc = self.customers[customer_id] = new_customer(customer_id)
+            self.fresh.add(customer_id)
+        self.changed_customers.add(customer_id)
+        return doc
+
+    def case(self, customer_id: str, case_id: str) -> Doc | None:
+        key = f"{customer_id}/{case_id}"
+        doc = self.cases.get(key)
+        if doc is not None:
+            self.changed_cases.add(key)
+        return doc
+
+    def open_case(self, customer_id: str, case_id: str, kind: str, **values: Any) -> Doc:
+        key = f"{customer_id}/{case_id}"
+        doc: Doc = {
+            "customer_id": customer_id,
+            "case_id": case_id,
+            "kind": kind,
+            "category": "",
+            "policy": UNSTAMPED_POLICY,
+            "due": None,
+            "steps": [],
+            "escalations": {},
+            "recorded": False,
+            "recorded_lapses": [],
+            **values,
+        }
+        if key not in self.cases:
+            self.fresh_cases.add(key)
+        self.hold(key, doc)
+        self.changed_cases.add(key)
+        return doc
+
+    def cases_of(self, customer_id: str) -> Iterator[Doc]:
+        for key, doc in self.by_customer.get(customer_id, {}).items():
+            self.changed_cases.add(key)
+            yield doc
+
+
+def new_customer(customer_id: str) -> Doc:
+    return {
+        "customer_id": customer_id,
+        "code": "",
+        "segment": "",
+        "owner": None,
+        "stage": "",
+        "history": [],
+        "escalations": {},
+    }
+
+
+def load(tx: Transaction, decoded: Decoded, batch: Batch) -> None:
+    """Read into `batch` the stored rows these events need that it does not hold."""
+    ids = sorted({k for k in decoded.keys if k not in batch.customers})
+    customers = batch.customers
+    for chunk in chunks(ids):
+        for customer_id, code, segment, owner, stage, history, escalations in tx.fetchall(
+            "SELECT customer_id, code, segment, owner, stage, history, escalations "
+            f"FROM view_sla_customers WHERE customer_id IN ({tx.in_list(len(chunk))})",
+            chunk,
+        ):
+            customers[str(customer_id)] = {
+                "customer_id": str(customer_id),
+                "code": code,
+                "segment": segment,
+                "owner": owner,
+                "stage": stage,
+                "history": json.loads(history),
+                "escalations": json.loads(escalations),
+            }
+    keys: set[str] = set()
+    raised: dict[tuple[str, str], str] = {}
+    for event, customer_id in zip(decoded.events, decoded.keys, strict=True):
+        if isinstance(event, ev.EscalationRaised):
+            raised[(customer_id, event.case_id)] = event.concerning
+            keys.add(f"{customer_id}/{event.concerning}")
+        elif isinstance(event, ev.EscalationResolved):
+            concerning = raised.get((customer_id, event.case_id)) or concerning_case(
+                customers.get(customer_id), event.case_id
+            )
+            if concerning:
+                keys.add(f"{customer_id}/{concerning}")
+        elif getattr(event, "case_id", None):
+            keys.add(f"{customer_id}/{event.case_id}")  # type: ignore[attr-defined]
+    cases: dict[str, Doc] = {}
+    for chunk in chunks(sorted(keys - set(batch.cases))):
+        cases.update(_case_rows(tx, f"case_key IN ({tx.in_list(len(chunk))})", chunk))
+    for key, case in cases.items():
+        if key not in batch.cases:  # what is held may have changed since it was stored
+            batch.hold(key, case)
+
+
+def concerning_case(customer: Doc | None, escalation_id: str) -> str | None:
+    if customer is None or escalation_id not in customer["escalations"]:
+        return None
+    return str(customer["escalations"][escalation_id][0])
+
+
+def _case_rows(tx: Transaction, where: str, params: Sequence[str]) -> dict[str, Doc]:
+    rows = tx.fetchall(
+        "SELECT case_key, customer_id, case_id, kind, category, policy, due_date, steps, "
+        f"escalations, recorded, recorded_lapses FROM view_sla_cases WHERE lapse = 0 AND ({where})",
+        params,
+    )
+    cases: dict[str, Doc] = {}
+    for (
+        key,
+        customer_id,
+        case_id,
+        kind,
+        category,
+        policy,
+        due,
+        steps,
+        escalations,
+        recorded,
+        recorded_lapses,
+    ) in rows:
+        cases[str(key)] = {
+            "customer_id": str(customer_id),
+            "case_id": str(case_id),
+            "kind": kind,
+            "category": category,
+            "policy": policy,
+            "due": due,
+            "steps": json.loads(steps),
+            "escalations": json.loads(escalations),
+            "recorded": bool(recorded),
+            "recorded_lapses": json.loads(recorded_lapses),
+        }
+    return cases
