@@ -60,6 +60,10 @@ def demo(obj: LedgerContext, customers: int, seed: int | None) -> None:
             timezone=timezone,
             progress=advance,
         )
+    # The views are brought up now, by the path any catch-up takes after a bulk load
+    # (a rebuild), so that the first command of the tour does not wait for them.
+    with _views_progress() as advance_views:
+        obj.views().catch_up(progress=advance_views)
     _print_tour(obj, loaded, demo_tour(app, chosen_seed), chosen_seed)
 
 
@@ -77,6 +81,20 @@ def _progress_bar(total: int) -> Iterator[Callable[[], None]]:
     with progress:
         task = progress.add_task("Loading demo customers", total=total)
         yield lambda: progress.advance(task)
+
+
+@contextmanager
+def _views_progress() -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+
+    progress = stderr_progress(
+        TextColumn("Bringing the views up to date"),
+        BarColumn(),
+        TimeElapsedColumn(),
+    )
+    with progress:
+        task = progress.add_task("views", total=None)
+        yield lambda position, head: progress.update(task, completed=position, total=head)
 
 
 def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int) -> None:

@@ -26,6 +26,7 @@ from ledger.domain.events import (
 )
 from ledger.errors import InvalidInputError
 from ledger.storage import resolve
+from projections.views import Views
 
 CUSTOMERS = 12
 # What differs between two loads of the same seed: when each event was recorded,
@@ -181,3 +182,21 @@ def test_ledger_demo_run_again_says_the_data_is_loaded_already(tmp_path: Path) -
         "nothing was added."
     )
     assert f"ledger --db {db} history C-00001\n" in result.stdout
+
+
+def test_ledger_demo_ends_with_every_view_at_the_head_of_the_log(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+
+    result = CliRunner().invoke(ledger, ["--db", str(db), "demo", "--customers", "12"])
+
+    assert result.exit_code == 0, result.output
+    storage = resolve(str(db))
+    app = Ledger(env=storage.env)
+    views = Views(app, storage)
+    try:
+        statuses = views.status()
+        assert {s.name for s in statuses} == set(views.names())
+        assert all(s.position == s.head > 0 and not s.stale for s in statuses)
+    finally:
+        views.close()
+        app.close()
