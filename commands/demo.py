@@ -12,7 +12,8 @@ import click
 from commands.runtime import LedgerContext, pass_ledger, stderr_progress
 
 if TYPE_CHECKING:
-    from ledger.demo import DemoLoad, DemoTour
+    from demo.load import DemoLoad
+    from demo.tour import DemoTour
 
 
 @click.command()
@@ -42,8 +43,10 @@ def demo(obj: LedgerContext, customers: int, seed: int | None) -> None:
     """
     from datetime import datetime
 
-    from ledger.demo import DEFAULT_SEED, demo_tour, history_end, load_demo
-    from ledger.demo_staff import ensure_demo_staff
+    from demo.load import DEFAULT_SEED, load_demo
+    from demo.staff import ensure_demo_staff
+    from demo.timeline import history_end
+    from demo.tour import demo_tour
 
     chosen_seed = DEFAULT_SEED if seed is None else seed
     app = obj.ledger(writing=True)
@@ -98,7 +101,7 @@ def _views_progress() -> Iterator[Callable[[int, int], None]]:
 
 
 def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int) -> None:
-    from ledger.demo_staff import AUDITOR, EXECUTIVE
+    from demo.staff import AUDITOR, EXECUTIVE
 
     where = f"{obj.storage.location} ({obj.storage.kind})"
     if loaded.added == 0:

@@ -12,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import ledger
+from demo.customers import demo_customer_id
+from demo.load import DEFAULT_SEED, DemoLoad, load_demo
+from demo.staff import LEAVER
 from ledger.application import Ledger
-from ledger.demo import DEFAULT_SEED, LEAVER, DemoLoad, demo_customer_id, load_demo
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events import (
     ALL_EVENTS,
