@@ -3,7 +3,8 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,8 @@ from demo.customers import demo_customer_id
 from demo.load import DEFAULT_SEED, DemoLoad, load_demo
 from demo.staff import LEAVER
 from ledger.application import Ledger
+from ledger.calendar import BusinessCalendar, CalendarConfig
+from ledger.config import load_settings
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events import (
     ALL_EVENTS,
@@ -27,8 +30,9 @@ from ledger.domain.events import (
     OwnerAssigned,
 )
 from ledger.errors import InvalidInputError
-from ledger.storage import resolve
+from ledger.storage import Storage, resolve
 from projections.views import Views
+from tests.staffing import seed_staff
 
 CUSTOMERS = 12
 # What differs between two loads of the same seed: when each event was recorded,
@@ -124,6 +128,40 @@ def test_some_demo_complaints_were_resolved_late(ledger_app: Ledger) -> None:
     ]
 
     assert late
+
+
+def test_demo_complaints_are_answered_in_time_or_late_by_the_ledgers_own_calendar(
+    storage: Storage,
+) -> None:
+    """The stories resolve a complaint within 1 to 3.6 working hours (in time) or 17
+    to 30 (late on purpose): so they are by the calendar the ledger is configured
+    with, here long days from Monday to Saturday."""
+    long_days = CalendarConfig(
+        working_days=frozenset(range(6)), working_hours=((time(7), time(21)),)
+    )
+    app = Ledger(env=storage.env, settings=replace(load_settings(), calendar=long_days))
+    seed_staff(app)
+    calendar = BusinessCalendar(long_days, app.settings.timezone)
+
+    try:
+        load(app)
+        events = demo_events(app)
+    finally:
+        app.close()
+
+    since: dict[str, datetime] = {}
+    paused: set[str] = set()
+    taken: list[float] = []
+    for event in events:
+        if isinstance(event, ComplaintFiled | ComplaintReopened):
+            since[event.case_id] = event.occurred_at
+        elif isinstance(event, ComplaintPaused):
+            paused.add(event.case_id)
+        elif isinstance(event, ComplaintResolved) and event.case_id not in paused:
+            elapsed = calendar.business_time_between(since[event.case_id], event.occurred_at)
+            taken.append(elapsed / timedelta(hours=1))
+    assert taken
+    assert [hours for hours in taken if not (hours < 4 or 17 <= hours <= 30)] == []
 
 
 def test_the_tour_customer_was_handed_over_escalated_and_answered_late(
