@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import IntegrityError
 
 from demo.customers import demo_customer_id
-from demo.stories import Story
 from demo.timeline import history_end
+from demo.year import CustomerYear
 from ledger.calendar import BusinessCalendar
 from ledger.errors import ConcurrencyError, CustomerNameTakenError, InvalidInputError
 
@@ -86,7 +86,7 @@ def _load_customer(
     for _ in range(5):
         if app.recorder.select_events(customer_id, limit=1):
             return 0
-        story = Story(seed, index, end, calendar)
+        story = CustomerYear(seed, index, end, calendar)
         story.plan()
         command = story.registration()
         try:
