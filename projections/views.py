@@ -5,6 +5,12 @@ All views advance together from one read of the log: each batch of events is
 decoded once, then every view that is behind applies its part, and all rows and
 tracking positions of the batch commit in one transaction. Notification ids can
 have gaps (rolled-back inserts); a view never waits for a missing id.
+
+A view far behind the log (after a bulk load, or never built) or built by other
+logic is rebuilt instead, whoever catches up: one rule, `rebuilds_to_catch_up`.
+A rebuild empties the view, then writes its rows and its position in one
+transaction; should it die in between, the next catch-up finds the view empty
+and replays it again.
 """
 
 from __future__ import annotations

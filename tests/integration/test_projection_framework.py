@@ -623,6 +623,31 @@ def test_views_missing_most_of_the_log_are_rebuilt_to_catch_up(
     assert view_rows(views) == caught_up
 
 
+def test_a_catch_up_rebuild_that_dies_before_writing_leaves_empty_views_the_next_one_fills(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("projections.views.REBUILD_FROM", 10)
+    a_busy_ledger(ledger_app, customers=3)
+
+    def dies(*args: Any) -> bool:
+        raise RuntimeError("the process died before writing")
+
+    with monkeypatch.context() as dying:
+        dying.setattr(views, "commit", dies)
+        with pytest.raises(RuntimeError):
+            views.catch_up()
+    left = positions(views)
+    docs_left = stored_docs(views)
+    views.catch_up()
+
+    assert set(left.values()) == {0}
+    assert docs_left == {}
+    assert stored_docs(views) == computed_docs(ledger_app)
+    caught_up = view_rows(views)
+    views.rebuild()
+    assert view_rows(views) == caught_up
+
+
 def test_views_missing_a_little_of_the_log_are_caught_up_in_batches(
     ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
 ) -> None:
