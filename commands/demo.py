@@ -12,7 +12,8 @@ import click
 from commands.runtime import LedgerContext, pass_ledger, stderr_progress
 
 if TYPE_CHECKING:
-    from ledger.demo import DemoLoad, DemoTour
+    from demo.load import DemoLoad
+    from demo.tour import DemoTour
 
 
 @click.command()
@@ -42,8 +43,10 @@ def demo(obj: LedgerContext, customers: int, seed: int | None) -> None:
     """
     from datetime import datetime
 
-    from ledger.demo import DEFAULT_SEED, demo_tour, history_end, load_demo
-    from ledger.demo_staff import ensure_demo_staff
+    from demo.load import DEFAULT_SEED, load_demo
+    from demo.staff import ensure_demo_staff
+    from demo.timeline import history_end
+    from demo.tour import demo_tour
 
     chosen_seed = DEFAULT_SEED if seed is None else seed
     app = obj.ledger(writing=True)
@@ -60,6 +63,10 @@ def demo(obj: LedgerContext, customers: int, seed: int | None) -> None:
             timezone=timezone,
             progress=advance,
         )
+    # The views are brought up now, by the path any catch-up takes after a bulk load
+    # (a rebuild), so that the first command of the tour does not wait for them.
+    with _views_progress() as advance_views:
+        obj.views().catch_up(progress=advance_views)
     _print_tour(obj, loaded, demo_tour(app, chosen_seed), chosen_seed)
 
 
@@ -79,8 +86,22 @@ def _progress_bar(total: int) -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(task)
 
 
+@contextmanager
+def _views_progress() -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+
+    progress = stderr_progress(
+        TextColumn("Bringing the views up to date"),
+        BarColumn(),
+        TimeElapsedColumn(),
+    )
+    with progress:
+        task = progress.add_task("views", total=None)
+        yield lambda position, head: progress.update(task, completed=position, total=head)
+
+
 def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int) -> None:
-    from ledger.demo_staff import AUDITOR, EXECUTIVE
+    from demo.staff import AUDITOR, EXECUTIVE
 
     where = f"{obj.storage.location} ({obj.storage.kind})"
     if loaded.added == 0:

@@ -3,7 +3,8 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,8 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from cli import ledger
+from demo.customers import demo_customer_id
+from demo.load import DEFAULT_SEED, DemoLoad, load_demo
+from demo.staff import LEAVER
 from ledger.application import Ledger
-from ledger.demo import DEFAULT_SEED, LEAVER, DemoLoad, demo_customer_id, load_demo
+from ledger.calendar import BusinessCalendar, CalendarConfig
+from ledger.config import load_settings
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events import (
     ALL_EVENTS,
@@ -25,7 +30,9 @@ from ledger.domain.events import (
     OwnerAssigned,
 )
 from ledger.errors import InvalidInputError
-from ledger.storage import resolve
+from ledger.storage import Storage, resolve
+from projections.views import Views
+from tests.staffing import seed_staff
 
 CUSTOMERS = 12
 # What differs between two loads of the same seed: when each event was recorded,
@@ -123,6 +130,40 @@ def test_some_demo_complaints_were_resolved_late(ledger_app: Ledger) -> None:
     assert late
 
 
+def test_demo_complaints_are_answered_in_time_or_late_by_the_ledgers_own_calendar(
+    storage: Storage,
+) -> None:
+    """The stories resolve a complaint within 1 to 3.6 working hours (in time) or 17
+    to 30 (late on purpose): so they are by the calendar the ledger is configured
+    with, here long days from Monday to Saturday."""
+    long_days = CalendarConfig(
+        working_days=frozenset(range(6)), working_hours=((time(7), time(21)),)
+    )
+    app = Ledger(env=storage.env, settings=replace(load_settings(), calendar=long_days))
+    seed_staff(app)
+    calendar = BusinessCalendar(long_days, app.settings.timezone)
+
+    try:
+        load(app)
+        events = demo_events(app)
+    finally:
+        app.close()
+
+    since: dict[str, datetime] = {}
+    paused: set[str] = set()
+    taken: list[float] = []
+    for event in events:
+        if isinstance(event, ComplaintFiled | ComplaintReopened):
+            since[event.case_id] = event.occurred_at
+        elif isinstance(event, ComplaintPaused):
+            paused.add(event.case_id)
+        elif isinstance(event, ComplaintResolved) and event.case_id not in paused:
+            elapsed = calendar.business_time_between(since[event.case_id], event.occurred_at)
+            taken.append(elapsed / timedelta(hours=1))
+    assert taken
+    assert [hours for hours in taken if not (hours < 4 or 17 <= hours <= 30)] == []
+
+
 def test_the_tour_customer_was_handed_over_escalated_and_answered_late(
     ledger_app: Ledger,
 ) -> None:
@@ -181,3 +222,21 @@ def test_ledger_demo_run_again_says_the_data_is_loaded_already(tmp_path: Path) -
         "nothing was added."
     )
     assert f"ledger --db {db} history C-00001\n" in result.stdout
+
+
+def test_ledger_demo_ends_with_every_view_at_the_head_of_the_log(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+
+    result = CliRunner().invoke(ledger, ["--db", str(db), "demo", "--customers", "12"])
+
+    assert result.exit_code == 0, result.output
+    storage = resolve(str(db))
+    app = Ledger(env=storage.env)
+    views = Views(app, storage)
+    try:
+        statuses = views.status()
+        assert {s.name for s in statuses} == set(views.names())
+        assert all(s.position == s.head > 0 and not s.stale for s in statuses)
+    finally:
+        views.close()
+        app.close()

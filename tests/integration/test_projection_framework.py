@@ -22,6 +22,7 @@ from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
 from ledger.storage import Storage, resolve
 from projections import parallel
+from projections.base import StatementProjection
 from projections.customer360 import Customer360, as_of
 from projections.parallel import PARALLEL_FROM, RebuildFailedError, usable_cores, worker_count
 from projections.recorded import RecordedVersions
@@ -551,6 +552,118 @@ def test_a_view_whose_logic_changed_is_rebuilt_on_the_next_catch_up(
         assert not any(s.stale for s in revised.status())
     finally:
         revised.close()
+
+
+class CatchUpPaths:
+    """Which views a catch-up replayed from the start of the log (the rebuild path),
+    and which of those that a rebuild feeds through a replay of their own (not
+    through `process`, as the small statement views) it fed batch by batch."""
+
+    def __init__(self, views: Views, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.replayed_whole: list[str] = []
+        self.fed_in_batches: set[str] = set()
+        replay_all = views._replay_all
+
+        def noted_replay(targets: list[Any], *args: Any) -> int:
+            self.replayed_whole += [p.name for p in targets]
+            return replay_all(targets, *args)
+
+        monkeypatch.setattr(views, "_replay_all", noted_replay)
+        for projection in views.projections:
+            if not isinstance(projection, StatementProjection):
+                monkeypatch.setattr(projection, "process", self._noting(projection))
+
+    def _noting(self, projection: Any) -> Any:
+        process = projection.process
+
+        def noted_process(tx: Transaction, events: Any) -> None:
+            self.fed_in_batches.add(projection.name)
+            process(tx, events)
+
+        return noted_process
+
+
+def test_a_view_whose_logic_changed_is_rebuilt_in_one_replay_not_in_catch_up_batches(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_busy_ledger(ledger_app, customers=3)
+    views.catch_up()
+    with views.store.transaction() as tx:
+        tx.execute("UPDATE view_customer360 SET name = ?", ("built by the old logic",))
+    monkeypatch.setattr(Customer360, "version", f"{Customer360.version}, revised")
+    paths = CatchUpPaths(views, monkeypatch)
+
+    views.catch_up()
+
+    assert paths.replayed_whole == ["customer360"]
+    assert "customer360" not in paths.fed_in_batches
+    caught_up = view_rows(views)
+    views.rebuild(["customer360"])
+    assert view_rows(views) == caught_up
+    assert not any(s.stale for s in views.status())
+
+
+def test_views_missing_most_of_the_log_are_rebuilt_to_catch_up(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("projections.views.REBUILD_FROM", 10)
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    views.catch_up()
+    a_busy_ledger(ledger_app, customers=3)  # a bulk load: most of the log is new
+    paths = CatchUpPaths(views, monkeypatch)
+
+    views.catch_up()
+
+    head = ledger_app.recorder.max_notification_id()
+    assert sorted(paths.replayed_whole) == sorted(views.names())
+    assert paths.fed_in_batches == set()
+    assert set(positions(views).values()) == {head}
+    caught_up = view_rows(views)
+    views.rebuild()
+    assert view_rows(views) == caught_up
+
+
+def test_a_catch_up_rebuild_that_dies_before_writing_leaves_empty_views_the_next_one_fills(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("projections.views.REBUILD_FROM", 10)
+    a_busy_ledger(ledger_app, customers=3)
+
+    def dies(*args: Any) -> bool:
+        raise RuntimeError("the process died before writing")
+
+    with monkeypatch.context() as dying:
+        dying.setattr(views, "commit", dies)
+        with pytest.raises(RuntimeError):
+            views.catch_up()
+    left = positions(views)
+    docs_left = stored_docs(views)
+    views.catch_up()
+
+    assert set(left.values()) == {0}
+    assert docs_left == {}
+    assert stored_docs(views) == computed_docs(ledger_app)
+    caught_up = view_rows(views)
+    views.rebuild()
+    assert view_rows(views) == caught_up
+
+
+def test_views_missing_a_little_of_the_log_are_caught_up_in_batches(
+    ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("projections.views.REBUILD_FROM", 10)
+    a_busy_ledger(ledger_app, customers=3)
+    views.catch_up()
+    for summary in ("Called back", "Called again", "Called once more"):
+        log_call(ledger_app, "C-00001", summary)
+    paths = CatchUpPaths(views, monkeypatch)
+
+    views.catch_up()
+
+    assert paths.replayed_whole == []
+    fed_by_calls = {"customer360", "recorded", "churn", "sla", "monthly", "worked_on"}
+    assert paths.fed_in_batches == fed_by_calls
+    assert stored_docs(views) == computed_docs(ledger_app)
 
 
 def test_a_view_built_by_the_same_logic_is_not_rebuilt(ledger_app: Ledger, views: Views) -> None:

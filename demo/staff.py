@@ -7,12 +7,25 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from demo.timeline import HISTORY_DAYS, leaver_last_day
 from ledger import commands as c
-from ledger.demo import HISTORY_DAYS, LEAVER, STAFF, leaver_last_day
+from ledger.calendar import BusinessCalendar
 from ledger.errors import AccessDeniedError
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+
+SEGMENTS = ("airport", "technology", "real_estate")
+# The first of each segment heads it: they register customers, hand accounts over
+# and close escalations.
+STAFF: dict[str, tuple[str, ...]] = {
+    "airport": ("li.wei", "zhang.min", "liu.yang", "zhao.lei"),
+    "technology": ("chen.jing", "wang.fang", "sun.hao", "zhou.ting"),
+    "real_estate": ("wang.qiang", "huang.li", "wu.xiaoming", "xu.na"),
+}
+# One account manager leaves during the year: every customer they owned is handed
+# over, the pain the ledger exists for.
+LEAVER = "zhao.lei"
 
 ADMIN = "it.admin"
 EXECUTIVE = "guo.ming"
@@ -87,7 +100,8 @@ def ensure_demo_staff(app: Ledger, end: datetime, actor: str | None) -> int:
             )
         )
         added += 1
-    last_day = datetime.combine(leaver_last_day(end), time(18), end.tzinfo)
+    calendar = BusinessCalendar.from_settings(app.settings)
+    last_day = datetime.combine(leaver_last_day(end, calendar), time(18), end.tzinfo)
     if app.staff_member(LEAVER).is_active:
         app.deactivate_staff(
             c.DeactivateStaff(
