@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError
 from demo.customers import demo_customer_id
 from demo.timeline import history_end
 from demo.year import CustomerYear
-from ledger.calendar import BusinessCalendar
+from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.errors import ConcurrencyError, CustomerNameTakenError, InvalidInputError
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from demo.timeline import HISTORY_DAYS, leaver_last_day
 from ledger import commands as c
-from ledger.calendar import BusinessCalendar
+from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.errors import AccessDeniedError
 
 if TYPE_CHECKING:

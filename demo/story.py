@@ -18,9 +18,9 @@ from demo.staff import LEAVER, SEGMENTS, STAFF
 from demo.texts import TEXTS
 from demo.timeline import HISTORY_DAYS, leaver_last_day
 from ledger import commands as c
-from ledger.calendar import BusinessCalendar
 from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
+from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.vocabulary import CustomerKind, Stage, Tier
 
 Action = Callable[[Customer, Meta], object]

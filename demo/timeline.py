@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ledger.calendar import BusinessCalendar
+from ledger.domain.sla.calendar import BusinessCalendar
 
 HISTORY_DAYS = 365
 LEAVER_LAST_DAY = 150  # days before the history ends

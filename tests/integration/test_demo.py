@@ -17,7 +17,6 @@ from demo.customers import demo_customer_id
 from demo.load import DEFAULT_SEED, DemoLoad, load_demo
 from demo.staff import LEAVER
 from ledger.application import Ledger
-from ledger.calendar import BusinessCalendar, CalendarConfig
 from ledger.config import load_settings
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events import (
@@ -29,6 +28,8 @@ from ledger.domain.events import (
     EscalationRaised,
     OwnerAssigned,
 )
+from ledger.domain.sla.calendar import BusinessCalendar
+from ledger.domain.sla.calendar_config import CalendarConfig
 from ledger.errors import InvalidInputError
 from ledger.storage import Storage, resolve
 from projections.views import Views
