@@ -43,12 +43,8 @@ class CaseThreads(Story):
 
             answered = self.minutes_after(received, 40, 180)
             self.at(self.minutes_after(received, 15, 25), escalate)
+            # The answer closes the escalation with it.
             self.at(answered, lambda cu, m: cu.answer_inquiry(ids["iq"], answer, m))
-            self.at(
-                self.minutes_after(answered, 5, 30),
-                lambda cu, m: cu.resolve_escalation(ids["es"], "answered; duty roster fixed", m),
-                self.head,
-            )
         else:
             self.at(
                 self.minutes_after(received, 2, 9),
@@ -139,17 +135,12 @@ class CaseThreads(Story):
         for level, hours in escalations:
             if not self._escalate(ids, level, self.after_working_hours(filed, hours)):
                 return
+        # Resolving the complaint closes its escalations with it.
         if not self.at(
             resolved,
             lambda cu, m: cu.resolve_complaint(ids["cp"], resolution, root_cause, m),
         ):
             return
-        for level, _ in escalations:
-
-            def close(cu: Customer, m: Meta, escalation: str = f"es{level}") -> None:
-                cu.resolve_escalation(ids[escalation], "complaint resolved; customer informed", m)
-
-            self.at(self.minutes_after(resolved, 10 * level, 10 * level + 30), close, self.head)
         if variant == "reopened":
             reopened = self.later(resolved, 3, 12)
             if not self.at(

@@ -263,9 +263,12 @@ class Ledger(StaffService, Application[UUID]):
             done = customer.result_of(command.command_id)
             if done is not None:
                 return _receipt(customer, *done, replayed=True)
+            before = customer.version
             opened = action(customer, self.meta_for(command))
             self.save(customer)
-            return _receipt(customer, customer.version, opened or subject)
+            # A command may record more than one event (a resolved complaint closes
+            # its escalations): its receipt names the first, as a repeat of it does.
+            return _receipt(customer, before + 1, opened or subject)
 
         return self._retrying(attempt)
 

@@ -548,6 +548,7 @@ class Customer(Aggregate):
         self.check_open(case_id, case, allowed=("open",))
         self.check_not_before_opening(case_id, case, meta)
         self._record(InquiryAnswered, meta, case_id=case_id, answer=answer)
+        self._close_escalations_of(case_id, "the inquiry was answered", meta)
 
     # ---------------------------------------------------------------- complaints
     def file_complaint(
@@ -605,6 +606,7 @@ class Customer(Aggregate):
         self._record(
             ComplaintResolved, meta, case_id=case_id, resolution=resolution, root_cause=root_cause
         )
+        self._close_escalations_of(case_id, "the complaint was resolved", meta)
 
     def reopen_complaint(self, case_id: str, reason: str, meta: Meta) -> None:
         case = self.check_case(case_id, "complaint")
@@ -647,6 +649,21 @@ class Customer(Aggregate):
             reason=reason,
         )
         return case_id
+
+    def _close_escalations_of(self, concerning: str, why: str, meta: Meta) -> None:
+        """An escalation asks for help with a case: once the case is closed there is
+        nothing left to escalate, so its open escalations close with it, each by an
+        event of its own in the same command (docs/domain.md, "Service rules (SLA)")."""
+        # Cases are kept in the order they opened: the escalations close in that order.
+        open_escalations = [
+            case_id
+            for case_id, case in self.cases.items()
+            if case["kind"] == "escalation"
+            and case["status"] == "open"
+            and case["concerning"] == concerning
+        ]
+        for case_id in open_escalations:
+            self._record(EscalationResolved, meta, case_id=case_id, resolution=f"closed: {why}")
 
     def resolve_escalation(self, case_id: str, resolution: str, meta: Meta) -> None:
         case = self.check_case(case_id, "escalation")

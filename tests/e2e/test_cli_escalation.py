@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from ledger.domain.events import EscalationRaised
+from ledger.domain.events import EscalationRaised, EscalationResolved
 from tests.e2e.conftest import LedgerCli, assert_refused, assert_usage_error, no_customer
 
 
@@ -123,3 +125,47 @@ def test_an_escalation_needs_a_resolution_text(cli: LedgerCli, complaint: str) -
 
     assert_usage_error(result, "--resolution must not be empty", "escalation resolve")
     assert cli.events_recorded() == written
+
+
+def test_resolving_a_complaint_closes_its_open_escalations_in_every_view(
+    cli: LedgerCli, complaint: str
+) -> None:
+    cli.ok("escalate", complaint, "--level", "1", "--to", "Supervisor", "--reason", "Slow")
+    cli.ok("escalate", complaint, "--level", "2", "--to", "Head", "--reason", "Slower")
+
+    output = cli.ok("complaint", "resolve", complaint, "--resolution", "Bags dried and returned")
+
+    shown = json.loads(cli.ok("customer", "show", "C-00001", "--format", "json"))
+    closed = [e for e in cli.events_of("C-00001") if isinstance(e, EscalationResolved)]
+    assert output == "Complaint resolved: C-00001/CP1 (Capital Airport Group), version 5.\n"
+    assert [(e.case_id, e.resolution) for e in closed] == [
+        ("ES1", "closed: the complaint was resolved"),
+        ("ES2", "closed: the complaint was resolved"),
+    ]
+    assert [c["status"] for c in shown["cases"].values() if c["kind"] == "escalation"] == [
+        "resolved",
+        "resolved",
+    ]
+
+
+def test_answering_an_inquiry_closes_its_escalation(cli: LedgerCli, customer: str) -> None:
+    cli.ok("inquiry", "receive", customer, "--channel", "email", "--title", "Slot times")
+    cli.ok("escalate", "C-00001/IQ1", "--level", "1", "--to", "Supervisor", "--reason", "x")
+
+    cli.ok("inquiry", "answer", "C-00001/IQ1", "--answer", "Slots open at six")
+
+    result = cli.run("escalation", "resolve", "C-00001/ES1", "--resolution", "done")
+    assert_refused(result, "C-00001/ES1 is resolved: open a new escalation instead")
+
+
+def test_a_repeated_resolution_names_the_same_version_as_the_first(
+    cli: LedgerCli, complaint: str
+) -> None:
+    cli.ok("escalate", complaint, "--level", "1", "--to", "Supervisor", "--reason", "Slow")
+    args = ("complaint", "resolve", complaint, "--resolution", "Dried", "--command-id", "r-1")
+
+    first = cli.ok(*args)
+    again = cli.ok(*args)
+
+    assert first == "Complaint resolved: C-00001/CP1 (Capital Airport Group), version 4.\n"
+    assert again.startswith("Already recorded: C-00001/CP1 (Capital Airport Group), version 4;")
