@@ -77,17 +77,21 @@ def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> No
 
     cases = [(cid, c) for cid, c in doc["cases"].items() if c["status"] in OPEN]
     service = _table("Open cases", ["id", "kind", "what", "opened", "state"])
+    # A planned visit is told by when it is to happen, not when it was planned.
+    visits = _table("Planned visits", ["id", "what", "planned for", "visitor"])
     sales = _table("Opportunities", ["id", "title", "stage", "value", "last follow-up"])
     promises = _table("Open commitments", ["id", "promise", "due", "from"])
     for cid, c in cases:
-        if c["kind"] == "opportunity":
+        if c["kind"] == "visit":
+            visits.add_row(cid, c.get("title", ""), when(c.get("planned_for")), c.get("visitor"))
+        elif c["kind"] == "opportunity":
             value = f"{c.get('value') or ''} {c.get('currency') or ''}".strip()
             sales.add_row(cid, c["title"], c.get("stage", ""), value, when(c.get("last_follow_up")))
         elif c["kind"] == "commitment":
             promises.add_row(cid, c["title"], c.get("due") or "", c.get("source") or "")
         else:
             service.add_row(cid, c["kind"], c.get("title", ""), when(c["opened_at"]), _state(c))
-    for table in (service, sales, promises):
+    for table in (service, visits, sales, promises):
         _print_if_rows(table)
 
     if doc["pending_problems"]:

@@ -27,6 +27,7 @@ from uuid import UUID
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
+from ledger.domain.problems import problem_key
 from ledger.history import _plain, describe
 from projections.base import DocumentReplay, Projection, Replay, dumps, iso
 from projections.store import Transaction
@@ -43,7 +44,7 @@ class Customer360(Projection):
     name = "customer360"
     keyed_by_customer = True
     # 2: closed cases beyond the latest CLOSED_KEPT moved out of the document.
-    version = "3"
+    version = "4"
     tables = {
         "view_customer360": (
             "CREATE TABLE IF NOT EXISTS view_customer360 ("
@@ -604,10 +605,19 @@ def _(e: ev.VisitReported, doc: _Held, at: str) -> None:
         "summary": e.summary,
         "visitor": e.visitor,
     }
+    # One open problem per problem: raised again, it stays as first raised; reported
+    # handled, it is settled.
+    handled = {problem_key(text) for text in e.problems_handled}
+    pending = [p for p in doc["pending_problems"] if problem_key(p["text"]) not in handled]
+    known = {problem_key(p["text"]) for p in pending}
     for text in e.problems_pending:
-        doc["pending_problems"].append(
-            {"v": e.originator_version, "visit": e.case_id, "occurred_at": at, "text": text}
-        )
+        key = problem_key(text)
+        if key not in known and key not in handled:
+            known.add(key)
+            pending.append(
+                {"v": e.originator_version, "visit": e.case_id, "occurred_at": at, "text": text}
+            )
+    doc["pending_problems"] = pending
     for commitment in e.commitments:
         _open_case(
             doc,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -266,3 +267,37 @@ def test_cancelling_a_visit_that_was_never_planned_is_refused(
 
     assert_refused(result, "C-00001 has no visit V2")
     assert cli.events_recorded() == written
+
+
+def test_customer_show_tells_a_planned_visit_by_its_planned_date(
+    cli: LedgerCli, planned: str
+) -> None:
+    shown = cli.ok("customer", "show", "C-00001")
+
+    planned_row = next(line for line in shown.splitlines() if line.startswith("V1 "))
+    assert "2026-05-02 10:00" in planned_row
+    assert "Planned visits" in shown
+
+
+def test_the_same_pending_problem_raised_at_two_visits_is_one_open_problem(
+    cli: LedgerCli, customer: str
+) -> None:
+    cli.ok("visit", "report", customer, *REPORT, "--pending", "Baggage belt 3 is slow")
+    cli.ok("visit", "report", customer, *REPORT, "--pending", "baggage belt 3  is slow.")
+
+    shown = json.loads(cli.ok("customer", "show", customer, "--format", "json"))
+
+    assert [(p["visit"], p["text"]) for p in shown["pending_problems"]] == [
+        ("V1", "Baggage belt 3 is slow")
+    ]
+
+
+def test_a_pending_problem_reported_handled_at_a_later_visit_is_settled(
+    cli: LedgerCli, customer: str
+) -> None:
+    cli.ok("visit", "report", customer, *REPORT, "--pending", "Baggage belt 3 is slow")
+    cli.ok("visit", "report", customer, *REPORT, "--handled", "Baggage belt 3 is slow")
+
+    shown = json.loads(cli.ok("customer", "show", customer, "--format", "json"))
+
+    assert shown["pending_problems"] == []
