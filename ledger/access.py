@@ -1,4 +1,4 @@
-"""Who may see and do what (DESIGN.md §6): the whole rulebook, as pure functions.
+"""Who may see and do what (docs/domain.md, "Access"): the whole rulebook, as pure functions.
 
 A customer a caller may not see does not exist for them: refusals about such a
 customer use the same words as an unknown customer, so nothing leaks, not even

@@ -1,5 +1,6 @@
-"""The closed vocabularies of the domain (DESIGN.md §3): each is a `StrEnum`, so
-events store plain strings and a stock eventsourcing reader sees plain JSON."""
+"""The closed vocabularies of the domain (docs/domain.md, "Event catalogue"): each
+is a `StrEnum`, so events store plain strings and a stock eventsourcing reader
+sees plain JSON."""
 
 from enum import StrEnum
 

@@ -1,4 +1,4 @@
-"""Churn risk (DESIGN.md §5): per customer, the signals that predict losing it, kept
+"""Churn risk (docs/domain.md, "Churn risk"): per customer, the signals that predict losing it, kept
 current from its events; and a score from 0 to 100 with its reasons in words,
 worked out when asked, as of a given moment.
 

@@ -1,4 +1,4 @@
-"""Which customers a caller may see in lists, from the views (DESIGN.md §6)."""
+"""Which customers a caller may see in lists, from the views (docs/domain.md, "Access")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may see and do what, role by role (DESIGN.md §6), through the command line.
+"""Who may see and do what, role by role (docs/domain.md, "Access"), through the command line.
 
 One ledger per case, on SQLite and on PostgreSQL: an executive, a head and two
 staff of the airport segment, a head and a staff member of the technology

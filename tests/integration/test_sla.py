@@ -1,8 +1,8 @@
-"""SLA clocks worked out by hand (DESIGN.md §4): deadlines on the business calendar
-(Monday to Friday, 09:00-12:00 and 13:00-18:00, UTC), pauses, at risk at 75%,
-follow-ups every 30 days, commitments by the end of their due day, visit
-coverage, moments in the past, and the policy each case opened under. On SQLite
-and PostgreSQL."""
+"""SLA clocks worked out by hand (docs/domain.md, "Service rules (SLA)"): deadlines
+on the business calendar (Monday to Friday, 09:00-12:00 and 13:00-18:00, UTC),
+pauses, at risk at 75%, follow-ups every 30 days, commitments by the end of their
+due day, visit coverage, moments in the past, and the policy each case opened
+under. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def calendar(**config: object) -> BusinessCalendar:
     return BusinessCalendar(parse_calendar_config(config))
 
 
-# The cases of issue 3 and DESIGN.md §4
+# The cases of issue 3 and docs/domain.md, "Business calendar"
 
 
 def test_complaint_filed_friday_afternoon_is_due_monday_late_morning() -> None:

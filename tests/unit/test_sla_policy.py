@@ -1,4 +1,4 @@
-"""The SLA policy: DESIGN.md §4's numbers by default, the `[sla]` table over them."""
+"""The SLA policy: the numbers of docs/domain.md by default, the `[sla]` table over them."""
 
 from __future__ import annotations
 

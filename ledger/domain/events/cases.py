@@ -11,9 +11,10 @@ from ledger.domain.sla.targets import breach_key
 if TYPE_CHECKING:
     from ledger.domain.customer import Customer
 
-# The SLA policy in force before cases carried one (DESIGN.md §4's numbers), as
-# `SlaPolicy.as_record` writes it. Written out rather than derived from today's
-# defaults: a later change of defaults must not rewrite what old cases were under.
+# The SLA policy in force before cases carried one (the numbers of docs/domain.md,
+# "Service rules (SLA)"), as `SlaPolicy.as_record` writes it. Written out rather
+# than derived from today's defaults: a later change of defaults must not rewrite
+# what old cases were under.
 POLICY_BEFORE_STAMPING: dict[str, Any] = {
     "policy_version": "default",
     "inquiry_first_answer_minutes": 10.0,
