@@ -54,7 +54,7 @@ def export(
     app = obj.ledger(writing=False)
     exporter = Exporter(app.recorder, app.mapper)
     if customer is not None:
-        customer_id: UUID | None = obj.read_customer(customer, "export", detail=fmt)
+        customer_id: UUID | None = obj.reads.customer(customer, "export", fmt)
     else:
         caller = obj.require(
             lambda c: c.sees_every_customer,

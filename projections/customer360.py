@@ -804,20 +804,7 @@ def _(e: ev.CorrectionRecorded, doc: _Held, at: str) -> None:
             entry["text"] = f"{entry['text']} (corrected)"
 
 
-def customer_360(views: Any, customer_id: UUID, moment: Any = None) -> Doc | None:
-    """The stored 360, caught up first; or, with `moment`, the 360 as it stood then,
-    replayed from the events recorded up to that moment (found through the
-    recording-time index). None when the customer was not yet recorded then."""
-    from projections.recorded import RecordedVersions
-
-    views.catch_up(["customer360", "recorded"])
-    with views.store.transaction() as tx:
-        if moment is None:
-            return Customer360.load(tx, customer_id)
-        version = RecordedVersions.version_as_of(tx, customer_id, moment)
-    if version == 0:
-        return None
-    events = [
-        e for e in views.app.events.get(customer_id, lte=version) if isinstance(e, CustomerEvent)
-    ]
-    return as_of(customer_id, events)
+def customer_360(tx: Transaction, customer_id: UUID) -> Doc | None:
+    """The stored 360 of `customer_id` (None for an unknown id); the read service
+    catches the view up first, and replays an earlier moment with `as_of`."""
+    return Customer360.load(tx, customer_id)

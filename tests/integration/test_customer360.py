@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import pytest
 
@@ -17,8 +16,9 @@ from ledger.application import Ledger
 from ledger.domain.base import CustomerEvent
 from ledger.history import tell
 from ledger.storage import Storage
-from projections.customer360 import CLOSED_KEPT, as_of, customer_360
+from projections.customer360 import CLOSED_KEPT, as_of
 from projections.views import Views
+from tests.reading import reader
 
 ACTOR = "li.wei"
 CUSTOMER = "C-00001"
@@ -56,7 +56,7 @@ def views(app: Ledger, storage: Storage) -> Iterator[Views]:
 
 
 def show(views: Views, moment: datetime | None = None) -> dict[str, Any]:
-    doc = customer_360(views, views.app.resolve_customer(CUSTOMER), moment)
+    doc = reader(views).customer_360(CUSTOMER, moment=moment)
     assert doc is not None
     return doc
 
@@ -390,9 +390,7 @@ def test_the_360_as_of_a_moment_is_computed_from_what_was_recorded_by_then(
 def test_there_is_no_360_as_of_a_moment_before_the_customer_was_recorded(
     app: Ledger, views: Views
 ) -> None:
-    customer_id: UUID = app.resolve_customer(CUSTOMER)
-
-    before = customer_360(views, customer_id, datetime(2000, 1, 1, tzinfo=UTC))
+    before = reader(views).customer_360(CUSTOMER, moment=datetime(2000, 1, 1, tzinfo=UTC))
 
     assert before is None
 
