@@ -29,7 +29,7 @@ from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
 from ledger.history import _plain, describe
 from projections.base import DocumentReplay, Projection, Replay, dumps, iso
-from projections.store import Transaction
+from projections.store import Transaction, chunks
 
 Doc = dict[str, Any]
 TIMELINE_LENGTH = 15
@@ -808,3 +808,16 @@ def customer_360(tx: Transaction, customer_id: UUID) -> Doc | None:
     """The stored 360 of `customer_id` (None for an unknown id); the read service
     catches the view up first, and replays an earlier moment with `as_of`."""
     return Customer360.load(tx, customer_id)
+
+
+def codes(tx: Transaction, customer_ids: Iterable[str]) -> dict[str, str]:
+    """The code of each customer id given that the view knows."""
+    return {
+        str(customer): str(code)
+        for chunk in chunks(sorted(customer_ids))
+        for customer, code in tx.fetchall(
+            "SELECT customer_id, code FROM view_customer360 "
+            f"WHERE customer_id IN ({tx.in_list(len(chunk))})",
+            chunk,
+        )
+    }

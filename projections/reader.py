@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from ledger.access import STAFF, Caller, Sight, may_read_customers, sight
+from ledger.access import STAFF, Caller, Sight, may_audit, may_read_customers, sight
 from ledger.application import customer_not_found
 from ledger.domain.base import CustomerEvent
 from ledger.domain.customer import Customer
@@ -31,9 +31,10 @@ from ledger.errors import AccessDeniedError
 from projections import brief as briefs
 from projections import churn, monthly
 from projections.churn import AtRisk, ChurnPolicy, ChurnSignals
-from projections.customer360 import Customer360, as_of, customer_360
+from projections.customer360 import Customer360, as_of, codes, customer_360
 from projections.handover import Handovers
 from projections.monthly import MonthlyFigures, MonthlyReport
+from projections.reads import EVERY_CUSTOMER, Read, ReadLog, reads
 from projections.recorded import RecordedVersions
 from projections.sla import queries as sla
 from projections.sla.items import SlaItem
@@ -120,6 +121,16 @@ class Reader:
         self.views.app.record_read(self.caller, customer_id, view, detail)
         return customer_id
 
+    def every_customer(self, view: str, detail: str = "") -> None:
+        """Log a read of every customer's record at once (a full export): only for
+        those who see every customer."""
+        if not self.sight.everything:
+            raise AccessDeniedError(
+                f"{self.caller.staff_id} is {self.caller.role}: only executives and "
+                "auditors read every customer at once"
+            )
+        self.views.app.record_read(self.caller, None, view, detail)
+
     def customer_360(
         self, reference: str, *, moment: datetime | None = None, detail: str = ""
     ) -> Doc | None:
@@ -167,6 +178,29 @@ class Reader:
             if known < state.version:
                 state = app.repository.get(customer_id, version=known)
         return History(state, events, total)
+
+    def read_log(
+        self,
+        customer: str | None = None,
+        *,
+        reader: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[tuple[Read, str]]:
+        """Reads of customers' records in time order, each with the code of the
+        customer read (`*` for every customer): of one customer (reads of every
+        customer included), by one reader, in a period. For auditors and
+        executives, who see every customer."""
+        if not may_audit(self.caller):
+            raise AccessDeniedError(
+                f"{self.caller.staff_id} is {self.caller.role}: the read log is for "
+                "auditors and executives"
+            )
+        customer_id = None if customer is None else self.views.app.resolve_customer(customer)
+        with self._caught_up(ReadLog.name, Customer360.name) as tx:
+            found = reads(tx, customer_id=customer_id, reader=reader, since=since, until=until)
+            known = codes(tx, {r.customer_id for r in found} - {EVERY_CUSTOMER})
+        return [(r, known.get(r.customer_id, r.customer_id)) for r in found]
 
     # ----------------------------------------------------------------- lists
     def churn_at_risk(

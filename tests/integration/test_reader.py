@@ -108,3 +108,25 @@ def test_a_customer_out_of_sight_is_refused_as_unknown_and_nothing_is_logged(
 def test_an_admin_gets_no_reader(views: Views) -> None:
     with pytest.raises(AccessDeniedError, match="no access to customer records"):
         Reader.for_caller(views, Caller("ops", "admin", None))
+
+
+def test_the_read_log_names_each_customer_read_by_code_for_an_executive(views: Views) -> None:
+    Reader.for_caller(views, OWNER).customer_360("C-00001")
+    Reader.for_caller(views, Caller("boss", "executive", None)).every_customer("export", "jsonl")
+
+    found = Reader.for_caller(views, Caller("boss", "executive", None)).read_log("C-00001")
+
+    assert [(r.reader, r.view, code) for r, code in found] == [
+        ("own.a", "customer show", "C-00001"),
+        ("boss", "export", "*"),
+    ]
+
+
+def test_staff_may_not_read_the_read_log_nor_every_customer_at_once(views: Views) -> None:
+    reader = Reader.for_caller(views, OWNER)
+
+    with pytest.raises(AccessDeniedError, match="the read log is for auditors and executives"):
+        reader.read_log()
+    with pytest.raises(AccessDeniedError, match="read every customer at once"):
+        reader.every_customer("export")
+    assert logged(views) == []
