@@ -11,8 +11,8 @@ run:
 
 - baseline: one `SELECT doc FROM view_customer360 WHERE customer_id = ?` and
   `json.loads` of the document, on the views' own connection;
-- show: `customer_360(views, id)`, what `ledger customer show` calls: the catch-up
-  check (nothing left to apply) and the same read.
+- show: what the read service does for `ledger customer show` (less logging the
+  read): the catch-up check (nothing left to apply) and `customer_360(tx, id)`.
 
 Target: `customer_360` takes at most 50 ms. The whole command as a new process
 (`ledger --db ... customer show C-00001 --format json`, output discarded) is
@@ -51,7 +51,8 @@ from ledger.application import Ledger
 from ledger.clock import now
 from ledger.commands import AddStaff, RegisterCustomer
 from ledger.storage import Storage
-from projections.customer360 import customer_360
+from projections.customer360 import Customer360, customer_360
+from projections.recorded import RecordedVersions
 from projections.views import Views
 
 DEFAULT_EVENTS = 50_000
@@ -125,7 +126,10 @@ def measure_backend(
         apart = int(row[0]) if row else 0
 
         def show() -> object:
-            shown = customer_360(views, customer_id)
+            # What the read service does for `customer show`, less logging the read.
+            views.catch_up([Customer360.name, RecordedVersions.name])
+            with views.store.transaction() as tx:
+                shown = customer_360(tx, customer_id)
             assert shown is not None and shown["version"] == doc["version"]
             return shown
 
@@ -181,7 +185,11 @@ def report(
         ["", "time", "CPU here", "vs baseline", "target"],
         [
             row("SELECT doc + json.loads", "baseline", "baseline"),
-            row("customer_360(views, id)", "show", f"<= {ms(TARGET)} {verdict(show <= TARGET)}"),
+            row(
+                "catch-up check + customer_360(tx, id)",
+                "show",
+                f"<= {ms(TARGET)} {verdict(show <= TARGET)}",
+            ),
             row(
                 f"`ledger customer show {code} --format json` process",
                 "cli",

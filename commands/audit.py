@@ -210,29 +210,12 @@ def reads(
     """
     from ledger.access import may_audit
     from ledger.clock import parse_time
-    from projections.reads import ReadLog
-    from projections.reads import reads as read_log
-    from projections.store import chunks
 
     obj.require(may_audit, "the read log is for auditors and executives")
     tz = obj.settings.timezone
     start = parse_time(since, tz, what="--since") if since else None
     end = parse_time(until, tz, what="--until") if until else None
-    app = obj.ledger(writing=False)
-    customer_id = app.resolve_customer(customer) if customer is not None else None
-    views = obj.views()
-    views.catch_up([ReadLog.name, "customer360"])
-    with views.store.transaction() as tx:
-        found = read_log(tx, customer_id=customer_id, reader=reader, since=start, until=end)
-        codes = {
-            customer: code
-            for chunk in chunks(sorted({r.customer_id for r in found}))
-            for customer, code in tx.fetchall(
-                "SELECT customer_id, code FROM view_customer360 "
-                f"WHERE customer_id IN ({tx.in_list(len(chunk))})",
-                chunk,
-            )
-        }
+    found = obj.reads.read_log(customer, reader=reader, since=start, until=end)
     fmt = choose_format(obj, output_format)
     rows = [
         {
@@ -240,11 +223,11 @@ def reads(
             if fmt == "table"
             else r.at.isoformat(),
             "reader": r.reader,
-            "customer": codes.get(r.customer_id, r.customer_id),
+            "customer": code,
             "view": r.view,
             "detail": r.detail,
         }
-        for r in found
+        for r, code in found
     ]
     emit_rows(
         rows,

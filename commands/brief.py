@@ -31,13 +31,11 @@ def brief(obj: LedgerContext, reference: str, output_format: str | None) -> None
     problems from visits; open cases; and what was last discussed.
     """
     from ledger.clock import now
-    from projections.brief import handover_brief
 
     fmt = choose_format(obj, output_format)
     if fmt not in ("table", "json"):
         raise click.UsageError(f"a brief is shown as table or json, not {fmt}: use --format json")
-    obj.read_customer(reference, "brief")
-    document = handover_brief(obj.views(), reference, obj.settings.timezone, now())
+    document = obj.reads.brief(reference, obj.settings.timezone, now())
     if fmt == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:

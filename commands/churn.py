@@ -89,27 +89,21 @@ def list_(
     shown with --win-back.
     """
     from ledger.clock import now, parse_time
-    from projections.churn import at_risk, churn_policy
-    from projections.churn import win_back as win_back_list
+    from projections.churn import churn_policy
 
     if min_score is not None and not 0 <= min_score <= 100:
         raise click.UsageError(f"--min-score is a score from 0 to 100, not {min_score}")
     fmt = choose_format(obj, output_format)
     moment = parse_time(as_of, obj.settings.timezone, what="--as-of") if as_of else now()
-    views = obj.views()
-    segment = obj.scope_segment(segment)
-    visible = obj.visible
+    reads = obj.reads
+    segment = reads.scope_segment(segment)
     if win_back:
         if min_score is not None:
             raise click.UsageError(
                 "--min-score does not apply to --win-back: terminated customers are not scored"
             )
         emit_rows(
-            [
-                row
-                for row in win_back_list(views, moment, segment=segment, owner=owner)
-                if visible.allows(row["code"])
-            ],
+            reads.win_back(moment, segment=segment, owner=owner),
             WIN_BACK_COLUMNS,
             fmt,
             title="Win-back: terminated customers",
@@ -120,16 +114,9 @@ def list_(
         )
         return
     policy = churn_policy(obj.settings.raw)
-    ranked = at_risk(
-        views,
-        policy,
-        moment,
-        segment=segment,
-        owner=owner,
-        min_score=min_score or 0,
+    ranked = reads.churn_at_risk(
+        policy, moment, segment=segment, owner=owner, min_score=min_score or 0
     )
-    # The limit counts what the caller may see.
-    ranked = [r for r in ranked if visible.allows(r.code)]
     local = moment.astimezone(obj.settings.timezone)
     emit_rows(
         [r.as_row() for r in ranked],
@@ -142,11 +129,7 @@ def list_(
         order="highest risk first",
     )
     if fmt == "table":
-        terminated = sum(
-            1
-            for row in win_back_list(views, moment, segment=segment, owner=owner)
-            if visible.allows(row["code"])
-        )
+        terminated = len(reads.win_back(moment, segment=segment, owner=owner))
         if terminated:
             click.echo(
                 f"{terminated} terminated customer{'s are' if terminated > 1 else ' is'} on "

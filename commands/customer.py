@@ -141,7 +141,7 @@ def list_(
     50 (--limit N, --all); json, jsonl and csv every one."""
     from dataclasses import asdict
 
-    visible = obj.visible
+    visible = obj.reads.visible
     customers = obj.ledger(writing=False).list_customers(
         segment=segment, owner=owner, stage=stage, tier=tier
     )
@@ -318,7 +318,6 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
     """
     from commands.render360 import render_360
     from ledger.clock import parse_time
-    from projections.customer360 import customer_360
 
     fmt = choose_format(obj, output_format)
     if fmt == "csv":
@@ -328,8 +327,7 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
             "a customer 360 is shown as table, json or jsonl, not csv: use --format json"
         )
     moment = parse_time(as_of, obj.settings.timezone, what="--as-of") if as_of else None
-    customer_id = obj.read_customer(reference, "customer show", detail=as_of or "")
-    doc = customer_360(obj.views(), customer_id, moment)
+    doc = obj.reads.customer_360(reference, moment=moment, detail=as_of or "")
     if doc is None:
         raise click.ClickException(
             f"{reference} had not been recorded yet at {as_of}: try a later --as-of"

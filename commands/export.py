@@ -54,13 +54,13 @@ def export(
     app = obj.ledger(writing=False)
     exporter = Exporter(app.recorder, app.mapper)
     if customer is not None:
-        customer_id: UUID | None = obj.read_customer(customer, "export", detail=fmt)
+        customer_id: UUID | None = obj.reads.customer(customer, "export", fmt)
     else:
-        caller = obj.require(
+        obj.require(
             lambda c: c.sees_every_customer,
             "exporting every customer is for executives and auditors: name a customer",
         )
-        app.record_read(caller, None, "export", detail=fmt)
+        obj.reads.every_customer("export", fmt)
         customer_id = None
     total = exporter.log_length() if customer_id is None else exporter.stream_length(customer_id)
     with _progress(total) as advance:

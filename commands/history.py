@@ -76,23 +76,13 @@ def history(
     moment = parse_time(as_of, tz, what="--as-of") if as_of else None
     if start and end and start > end:
         raise click.UsageError("--since is after --until: swap them")
-    obj.read_customer(customer, "history", detail=f"as of {as_of}" if as_of else "")
-    state, events = obj.ledger(writing=False).customer_events(customer)
-    known = total = len(events)
-    if moment is not None:
-        from projections.recorded import RecordedVersions
-
-        views = obj.views()
-        views.catch_up(["recorded"])
-        with views.store.transaction() as tx:
-            known = RecordedVersions.version_as_of(tx, state.id, moment)
-        if known == 0:
-            raise click.ClickException(
-                f"{customer} had not been recorded yet at {as_of}: try a later --as-of"
-            )
-        events = [e for e in events if e.originator_version <= known]
-        if 0 < known < state.version:
-            state = obj.ledger(writing=False).repository.get(state.id, version=known)
+    told = obj.reads.history(customer, moment, detail=f"as of {as_of}" if as_of else "")
+    if told is None:
+        raise click.ClickException(
+            f"{customer} had not been recorded yet at {as_of}: try a later --as-of"
+        )
+    state, events, total = told.state, told.events, told.total
+    known = len(events)
     entries = [
         e
         for e in tell(events, kinds=wanted, since=start, until=end)

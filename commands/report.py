@@ -66,15 +66,14 @@ def monthly(obj: LedgerContext, month: str, segment: str | None, output_format: 
     from ledger.access import AUDITOR, EXECUTIVE, SEGMENT_HEAD
     from ledger.clock import now
     from ledger.domain.sla.months import Month
-    from projections.monthly import monthly_report
 
     obj.require(
         lambda c: c.role in (EXECUTIVE, AUDITOR, SEGMENT_HEAD),
         "the monthly report covers whole segments: ask your segment head",
     )
-    segment = obj.scope_segment(segment)
+    segment = obj.reads.scope_segment(segment)
     chosen = Month.parse(month)
-    figures = monthly_report(obj.views(), chosen, segment=segment, now=now())
+    figures = obj.reads.monthly_report(chosen, segment=segment, now=now())
     fmt = choose_format(obj, output_format)
     sections = report_sections(figures, obj.settings.timezone, fmt)
     if fmt == "json":

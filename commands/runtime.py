@@ -16,15 +16,13 @@ import click
 from commands.tables import cell_text
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from ledger.access import Caller
     from ledger.application import Ledger, Receipt
     from ledger.commands import Command
     from ledger.config import Settings
     from ledger.storage import Storage
+    from projections.reader import Reader
     from projections.views import Views
-    from projections.visibility import Visibility
 
 F = TypeVar("F", bound=Callable[..., Any])
 C = TypeVar("C", bound="Command")
@@ -100,51 +98,13 @@ class LedgerContext:
             raise AccessDeniedError(f"{caller.staff_id} is {caller.role}: {refusal}")
         return caller
 
-    def reader(self) -> Caller:
-        """The caller, who must be allowed to read customer records at all."""
-        from ledger.access import may_read_customers
-
-        return self.require(may_read_customers, "that role has no access to customer records")
-
     @cached_property
-    def visible(self) -> Visibility:
-        from projections.visibility import visibility
+    def reads(self) -> Reader:
+        """The read service for the caller, who must be allowed to read customer
+        records at all (refused in one line otherwise)."""
+        from projections.reader import Reader
 
-        return visibility(self.views(), self.reader())
-
-    def scope_segment(self, segment: str | None) -> str | None:
-        """The segment a list is confined to: whatever was asked for by those who see
-        every segment; one's own segment for segment heads and staff."""
-        from ledger.errors import AccessDeniedError
-
-        caller = self.reader()
-        if caller.sees_every_customer:
-            return segment
-        if segment is not None and segment != caller.segment:
-            raise AccessDeniedError(
-                f"{caller.staff_id} works in segment {caller.segment} and sees no other"
-            )
-        return caller.segment
-
-    def sees_owner_figures(self, owner: str | None) -> bool:
-        """Whether figures about an owner (not about one customer), such as visit
-        coverage, are the caller's to see: staff see only their own."""
-        from ledger.access import STAFF
-
-        caller = self.reader()
-        return caller.role != STAFF or owner == caller.staff_id
-
-    def read_customer(self, reference: str, view: str, detail: str = "") -> UUID:
-        """The id of the customer to show, if the caller may see it; the read is
-        logged. Who may see it is read from the views, which every read brings up
-        to date anyway: a customer with a long history is not loaded for it."""
-        from projections.visibility import visible_customer
-
-        caller = self.reader()
-        app = self.ledger(writing=False)
-        customer_id = visible_customer(self.views(), caller, reference)
-        app.record_read(caller, customer_id, view, detail)
-        return customer_id
+        return Reader.for_caller(self.views(), self.caller)
 
     def close(self) -> None:
         if self._views is not None:

@@ -161,16 +161,12 @@ def breaches(
     A departed (deactivated) owner's customers must be handed to an active owner
     within 1 working day: each one not handed over in time is a `handover` breach.
     """
-    from projections.sla import queries
-
     tz = obj.settings.timezone
     moment = _moment(as_of, tz, "--as-of")
     after = None if since is None else _moment(since, tz, "--since")
-    segment = obj.scope_segment(segment)
-    items = queries.breaches(
-        obj.views(), as_of=moment, since=after, segment=segment, owner=owner, kind=kind
+    items = obj.reads.sla_breaches(
+        as_of=moment, since=after, segment=segment, owner=owner, kind=kind
     )
-    items = visible_items(obj, items)
     fmt = choose_format(obj, output_format)
     emit_rows(
         [item_row(item, tz, fmt) for item in items],
@@ -207,13 +203,9 @@ def at_risk(
     Owners are at risk once that share of the month has passed with their visit
     coverage still short of the target.
     """
-    from projections.sla import queries
-
     tz = obj.settings.timezone
     moment = _moment(as_of, tz, "--as-of")
-    segment = obj.scope_segment(segment)
-    items = queries.at_risk(obj.views(), as_of=moment, segment=segment, owner=owner, kind=kind)
-    items = visible_items(obj, items)
+    items = obj.reads.sla_at_risk(as_of=moment, segment=segment, owner=owner, kind=kind)
     fmt = choose_format(obj, output_format)
     emit_rows(
         [item_row(item, tz, fmt) for item in items],
@@ -249,23 +241,22 @@ def sweep(obj: LedgerContext, escalate: bool, output_format: str | None) -> None
     from ledger.access import manages_a_segment
     from ledger.clock import now
     from ledger.sla_sweep import sweep_breaches
-    from projections.sla.queries import breached_open_cases, unrecorded_breaches
 
     caller = obj.require(
         manages_a_segment,
         "the sweep is run by an executive, or a segment head for their segment",
     )
     app = obj.ledger(writing=True)
-    views = obj.views()
+    reads = obj.reads
     moment = now()
     actions = sweep_breaches(
         app,
-        unrecorded_breaches(views, as_of=moment),
-        breached_open_cases(views, as_of=moment) if escalate else [],
+        reads.unrecorded_breaches(as_of=moment),
+        reads.breached_open_cases(as_of=moment) if escalate else [],
         actor=caller.staff_id,
         moment=moment,
         escalate=escalate,
-        visible=obj.visible.allows,
+        visible=reads.visible.allows,
     )
     tz = obj.settings.timezone
     fmt = choose_format(obj, output_format)
@@ -344,23 +335,3 @@ def _duration(span: timedelta | None, business: bool, *, up: bool) -> str | None
         return f"{hours}h {rest:02d}m working"
     days, hours = divmod(hours, 24)
     return f"{days}d {hours}h" if days else f"{hours}h {rest:02d}m"
-
-
-def visible_items(obj: LedgerContext, items: list[SlaItem]) -> list[SlaItem]:
-    """Only what the caller may see: customers' cases by visibility, owners' figures
-    (visit coverage) for those whose figures they may see."""
-    from projections.sla.items import SlaItem
-
-    visible = obj.visible
-    return sorted(
-        (
-            item
-            for item in items
-            if (
-                visible.allows(item.customer)
-                if item.customer
-                else obj.sees_owner_figures(item.owner)
-            )
-        ),
-        key=SlaItem.sort_key,
-    )

@@ -40,18 +40,48 @@ class Caller:
         return self.role in (EXECUTIVE, AUDITOR)
 
 
+@dataclass(frozen=True)
+class Sight:
+    """Which customers a caller sees, as data: the one statement of the rule, which
+    `allows` evaluates for one customer and the read side translates into a query
+    filter (projections/visibility.py). Every customer, when `everything`; else
+    none without a `segment`; else that segment's customers, and with a
+    `staff_id` only those that staff member owns or has recorded something on."""
+
+    everything: bool = False
+    segment: str | None = None
+    staff_id: str | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return not self.everything and self.segment is None
+
+    def allows(self, segment: str, owner: str | None, worked_on: Iterable[str]) -> bool:
+        """Whether a customer of `segment`, owned by `owner`, that the staff in
+        `worked_on` have recorded something on, is in sight."""
+        if self.everything:
+            return True
+        if self.segment is None or segment != self.segment:
+            return False
+        return self.staff_id is None or owner == self.staff_id or self.staff_id in worked_on
+
+
+def sight(caller: Caller) -> Sight:
+    """Executives and auditors see every customer; a segment head their segment's;
+    staff those of their segment they own or have worked on; admins none."""
+    if caller.sees_every_customer:
+        return Sight(everything=True)
+    if caller.role == SEGMENT_HEAD:
+        return Sight(segment=caller.segment)
+    if caller.role == STAFF:
+        return Sight(segment=caller.segment, staff_id=caller.staff_id)
+    return Sight()
+
+
 def may_see(caller: Caller, segment: str, owner: str | None, worked_on: Iterable[str]) -> bool:
     """Whether the caller may see a customer of `segment`, owned by `owner`, that
     the staff in `worked_on` have recorded something on."""
-    if caller.sees_every_customer:
-        return True
-    if caller.role == SEGMENT_HEAD:
-        return segment == caller.segment
-    if caller.role == STAFF:
-        return segment == caller.segment and (
-            owner == caller.staff_id or caller.staff_id in worked_on
-        )
-    return False
+    return sight(caller).allows(segment, owner, worked_on)
 
 
 def may_record(caller: Caller) -> bool:

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from ledger.domain.base import CustomerEvent
@@ -48,16 +47,6 @@ class Record:
     at: datetime
     actor: str
     data: dict[str, Any]
-
-
-def handover_brief(views: Any, reference: str, tz: ZoneInfo, now: datetime) -> Doc:
-    """The brief of the customer named by `reference` (code or exact name)."""
-    from projections.customer360 import customer_360
-
-    customer_id: UUID = views.app.resolve_customer(reference)
-    doc = customer_360(views, customer_id)
-    _, events = views.app.customer_events(reference)
-    return compose(doc or {}, events, tz, now)
 
 
 def compose(doc: Doc, events: Sequence[CustomerEvent], tz: ZoneInfo, now: datetime) -> Doc:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from projections.base import Projection
+from projections.churn import ChurnSignals
+from projections.customer360 import Customer360
+from projections.handover import Handovers
+from projections.monthly import MonthlyFigures
+from projections.reads import ReadLog
+from projections.recorded import RecordedVersions
+from projections.sla.view import SlaCases
+from projections.staff import StaffDirectoryView, WorkedOn
 
 
 def all_projections() -> list[Projection]:
-    from projections.churn import ChurnSignals
-    from projections.customer360 import Customer360
-    from projections.handover import Handovers
-    from projections.monthly import MonthlyFigures
-    from projections.reads import ReadLog
-    from projections.recorded import RecordedVersions
-    from projections.sla.view import SlaCases
-    from projections.staff import StaffDirectoryView, WorkedOn
-
     return [
         Customer360(),
         RecordedVersions(),

@@ -716,7 +716,7 @@ def _registered_by(doc: Doc, as_of: datetime) -> bool:
 
 
 def at_risk(
-    views: Any,
+    tx: Transaction,
     policy: ChurnPolicy,
     as_of: datetime,
     *,
@@ -725,12 +725,10 @@ def at_risk(
     min_score: int = 0,
     limit: int | None = None,
 ) -> list[AtRisk]:
-    """Active customers by churn risk, highest first (then by code), caught up first.
+    """Active customers by churn risk, highest first (then by code).
     Customers registered after `as_of` are not listed; terminated ones are in
     `win_back`."""
-    views.catch_up(["churn"])
-    with views.store.transaction() as tx:
-        docs = ChurnSignals.load_all(tx, segment=segment, owner=owner)
+    docs = ChurnSignals.load_all(tx, segment=segment, owner=owner)
     ranked = []
     for doc in docs:
         if doc["stage"] == "terminated" or not _registered_by(doc, as_of):
@@ -755,7 +753,7 @@ def at_risk(
 
 
 def win_back(
-    views: Any,
+    tx: Transaction,
     as_of: datetime,
     *,
     segment: str | None = None,
@@ -763,9 +761,7 @@ def win_back(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Terminated customers, most recently lost first (then by code)."""
-    views.catch_up(["churn"])
-    with views.store.transaction() as tx:
-        docs = ChurnSignals.load_all(tx, segment=segment, owner=owner)
+    docs = ChurnSignals.load_all(tx, segment=segment, owner=owner)
     rows = []
     for doc in docs:
         ended = doc["termination"]

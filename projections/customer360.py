@@ -30,7 +30,7 @@ from ledger.domain.corrections import fold
 from ledger.domain.problems import problem_key
 from ledger.history import _plain, describe
 from projections.base import DocumentReplay, Projection, Replay, dumps, iso
-from projections.store import Transaction
+from projections.store import Transaction, chunks
 
 Doc = dict[str, Any]
 TIMELINE_LENGTH = 15
@@ -814,20 +814,20 @@ def _(e: ev.CorrectionRecorded, doc: _Held, at: str) -> None:
             entry["text"] = f"{entry['text']} (corrected)"
 
 
-def customer_360(views: Any, customer_id: UUID, moment: Any = None) -> Doc | None:
-    """The stored 360, caught up first; or, with `moment`, the 360 as it stood then,
-    replayed from the events recorded up to that moment (found through the
-    recording-time index). None when the customer was not yet recorded then."""
-    from projections.recorded import RecordedVersions
+def customer_360(tx: Transaction, customer_id: UUID) -> Doc | None:
+    """The stored 360 of `customer_id` (None for an unknown id); the read service
+    catches the view up first, and replays an earlier moment with `as_of`."""
+    return Customer360.load(tx, customer_id)
 
-    views.catch_up(["customer360", "recorded"])
-    with views.store.transaction() as tx:
-        if moment is None:
-            return Customer360.load(tx, customer_id)
-        version = RecordedVersions.version_as_of(tx, customer_id, moment)
-    if version == 0:
-        return None
-    events = [
-        e for e in views.app.events.get(customer_id, lte=version) if isinstance(e, CustomerEvent)
-    ]
-    return as_of(customer_id, events)
+
+def codes(tx: Transaction, customer_ids: Iterable[str]) -> dict[str, str]:
+    """The code of each customer id given that the view knows."""
+    return {
+        str(customer): str(code)
+        for chunk in chunks(sorted(customer_ids))
+        for customer, code in tx.fetchall(
+            "SELECT customer_id, code FROM view_customer360 "
+            f"WHERE customer_id IN ({tx.in_list(len(chunk))})",
+            chunk,
+        )
+    }

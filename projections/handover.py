@@ -183,13 +183,13 @@ def handovers(tx: Transaction, *, as_of: datetime) -> list[PendingHandover]:
         (iso(as_of),),
     )
     found = []
-    for row in rows:
-        closed = from_iso(row[5]) if row[5] is not None else None
+    for customer_id, code, segment, departed, started_at, closed_at, handed_to in rows:
+        closed = from_iso(closed_at) if closed_at is not None else None
         if closed is not None and closed > as_of:
             closed, handed_to = None, None
-        else:
-            handed_to = row[6]
         found.append(
-            PendingHandover(row[0], row[1], row[2], row[3], from_iso(row[4]), closed, handed_to)
+            PendingHandover(
+                customer_id, code, segment, departed, from_iso(started_at), closed, handed_to
+            )
         )
     return found

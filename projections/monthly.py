@@ -17,17 +17,15 @@ import json
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledger.domain import events as ev
+from ledger.domain.sla.clocks import Clocks
 from ledger.domain.sla.months import Month
 from projections.base import Decoded, Projection, Replay, from_iso, iso
 from projections.sla.coverage import Coverage, coverage
-from projections.sla.view import SlaCases
 from projections.store import Transaction
 
-if TYPE_CHECKING:
-    from projections.views import Views
 
 class MonthlyFigures(Projection):
     name = "monthly"
@@ -151,22 +149,17 @@ class MonthlyReport:
 
 
 def monthly_report(
-    views: Views, month: Month, *, segment: str | None = None, now: datetime
+    tx: Transaction, clocks: Clocks, month: Month, *, segment: str | None = None, now: datetime
 ) -> MonthlyReport:
     """The figures of `month`, with everything recorded by now (a month still
-    running is counted up to `now`)."""
-    views.catch_up([SlaCases.name, MonthlyFigures.name])
-    sla = views.projection(SlaCases.name)
-    assert isinstance(sla, SlaCases)
-    clocks = sla.clocks
+    running is counted up to `now`), from the SLA and monthly views."""
     tz = clocks.timezone
     start, end = month.start(tz), month.end(tz)
     until = min(end, now)
-    with views.store.transaction() as tx:
-        cases = _case_figures(tx, sla, start, end, until, segment)
-        visits = coverage(tx, month, until, tz, segment=segment) if start < now else []
-        satisfaction = _satisfaction(tx, start, end, segment)
-        handovers = _handovers(tx, start, end, segment)
+    cases = _case_figures(tx, clocks, start, end, until, segment)
+    visits = coverage(tx, month, until, tz, segment=segment) if start < now else []
+    satisfaction = _satisfaction(tx, start, end, segment)
+    handovers = _handovers(tx, start, end, segment)
     return MonthlyReport(
         month=month,
         segment=segment,
@@ -186,7 +179,7 @@ def _segment_clause(segment: str | None, alias: str) -> tuple[str, list[str]]:
 
 def _case_figures(
     tx: Transaction,
-    sla: SlaCases,
+    clocks: Clocks,
     start: datetime,
     end: datetime,
     until: datetime,
@@ -221,7 +214,7 @@ def _case_figures(
         entry(kind, category)["breaches"] = int(count)
     for kind, category, opened, closed_at, pauses, policy in closed:
         entry(kind, category)["times"].append(
-            sla.clocks.elapsed(kind, policy, from_iso(opened), from_iso(closed_at), _pauses(pauses))
+            clocks.elapsed(kind, policy, from_iso(opened), from_iso(closed_at), _pauses(pauses))
         )
     order = {"complaint": 0, "inquiry": 1}
     return [

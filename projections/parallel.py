@@ -34,6 +34,7 @@ from ledger.domain.topics import CUSTOMER_TOPIC_PATTERNS, CUSTOMER_TOPIC_SQL
 from ledger.errors import LedgerError
 from ledger.storage import Storage
 from projections.base import Decoded, Projection, Replay
+from projections.collector import collector_paused
 from projections.store import Transaction, ViewStore
 
 # Below this many events in the log a rebuild runs in this process: starting a
@@ -267,7 +268,6 @@ def _replay(
     """Replay the part and hand over its writes; the events applied, and the
     replays (still holding their rows, for the caller to drop or not)."""
     from ledger.application import Ledger
-    from projections.views import collector_paused
 
     # The tables exist; workers creating them at once could collide in PostgreSQL's
     # catalogue ("tuple concurrently updated").

@@ -89,4 +89,7 @@ def reads(
         "ORDER BY at, stream_id",
         params,
     )
-    return [Read(from_iso(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+    return [
+        Read(from_iso(at), reader, customer, view, detail)
+        for at, reader, customer, view, detail in rows
+    ]

@@ -15,11 +15,9 @@ and replays it again.
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -30,6 +28,8 @@ from ledger.domain.events import CorrectionRecorded
 from ledger.domain.topics import RECORDED_TOPIC_PREFIX
 from ledger.errors import LedgerError
 from projections.base import Decoded, Projection, Replay
+from projections.catalogue import all_projections
+from projections.collector import collector_paused
 from projections.store import TRACKING_DDL, Transaction, ViewStore
 
 if TYPE_CHECKING:
@@ -143,25 +143,6 @@ def refuse_while_starting_worker() -> None:
         )
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """A replay holds every view's rows in memory, a heap of dicts and lists that
-    grows by a million objects per 100,000 events, and makes almost no cyclic
-    garbage (about a thousand objects in 300,000 events): reference counting frees
-    the rest. The cyclic collector would only walk that heap again and again; so
-    it is paused for the replay (in this whole process), and resumed after if it
-    was running. Freezing the held objects after each batch (`gc.freeze`) instead
-    still spent a sixth of a rebuild in collections: each batch's new objects were
-    walked by frequent full collections."""
-    running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if running:
-            gc.enable()
-
-
 def _track(tx: Transaction, projection: Projection, position: int) -> None:
     """Record that `projection`, built by its current logic, has applied the log up
     to `position`."""
@@ -208,7 +189,6 @@ def rebuilds_to_catch_up(projection: Projection, found: tuple[int, str] | None, 
 
 
 def default_projections() -> list[Projection]:
-    from projections.catalogue import all_projections
 
     return all_projections()
 
@@ -415,6 +395,9 @@ class Views:
         building one from sorted rows is much cheaper than updating it for every row
         of a bulk write, so they are built once the first rows are in, by `commit`);
         returns the events applied."""
+        # Imported by a rebuild only: the rebuild's multiprocessing machinery is no
+        # start-up cost of a command's plain catch-up (no circle: parallel does not
+        # import this module).
         from projections.parallel import worker_count
 
         head = self.app.recorder.max_notification_id() or 0
@@ -472,7 +455,7 @@ class Views:
         """Replay log positions after `flushed` up to `stop` and write them (see
         `_replay_split`): the events applied, or None if another catch-up wrote to
         a target meanwhile (nothing written)."""
-        from projections.parallel import Part, Write, make, run_parts
+        from projections.parallel import Part, Write, make, run_parts  # as in _replay_all
 
         keyed = [p for p in targets if p.keyed_by_customer]
         others = [p for p in targets if not p.keyed_by_customer]

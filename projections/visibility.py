@@ -1,17 +1,13 @@
-"""Which customers a caller may see in lists, from the views (docs/domain.md, "Access")."""
+"""The visibility rule (`ledger.access.Sight`, docs/domain.md, "Access") as a
+filter on the views: which customers a caller may see in lists, and whether they
+may see one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-from uuid import UUID
 
-from ledger.access import SEGMENT_HEAD, STAFF, Caller, may_see
-from projections.customer360 import Customer360
-from projections.staff import WorkedOn
-
-if TYPE_CHECKING:
-    from projections.views import Views
+from ledger.access import Sight
+from projections.store import Transaction
 
 
 @dataclass(frozen=True)
@@ -23,47 +19,36 @@ class Visibility:
         return self.codes is None or code in self.codes
 
 
-def visibility(views: Views, caller: Caller) -> Visibility:
-    if caller.sees_every_customer:
+def sight_filter(sight: Sight, alias: str = "c") -> tuple[str, tuple[str, ...]]:
+    """A WHERE condition on `view_customer360 {alias}` that holds for exactly the
+    customers `sight.allows`, and its parameters."""
+    if sight.everything:
+        return "1 = 1", ()
+    if sight.segment is None:
+        return "1 = 0", ()
+    if sight.staff_id is None:
+        return f"{alias}.segment = ?", (sight.segment,)
+    return (
+        f"{alias}.segment = ? AND ({alias}.owner = ? OR EXISTS (SELECT 1 FROM view_worked_on w "
+        f"WHERE w.customer_id = {alias}.customer_id AND w.staff_id = ?))",
+        (sight.segment, sight.staff_id, sight.staff_id),
+    )
+
+
+def visibility(tx: Transaction, sight: Sight) -> Visibility:
+    """The codes of the customers in sight (from the customer and worked-on views)."""
+    if sight.everything:
         return Visibility(None)
-    if caller.role == SEGMENT_HEAD:
-        statement = "SELECT code FROM view_customer360 WHERE segment = ?"
-        params: tuple[str | None, ...] = (caller.segment,)
-    elif caller.role == STAFF:
-        statement = (
-            "SELECT c.code FROM view_customer360 c WHERE c.segment = ? AND (c.owner = ? "
-            "OR EXISTS (SELECT 1 FROM view_worked_on w "
-            "WHERE w.customer_id = c.customer_id AND w.staff_id = ?))"
-        )
-        params = (caller.segment, caller.staff_id, caller.staff_id)
-    else:
-        return Visibility(frozenset())  # admins read no customer
-    views.catch_up([Customer360.name, WorkedOn.name])
-    with views.store.transaction() as tx:
-        rows = tx.fetchall(statement, params)
+    condition, params = sight_filter(sight)
+    rows = tx.fetchall(f"SELECT c.code FROM view_customer360 c WHERE {condition}", params)
     return Visibility(frozenset(str(row[0]) for row in rows))
 
 
-def visible_customer(views: Views, caller: Caller, reference: str) -> UUID:
-    """The id of the customer `reference` names, if the caller may see it; one the
-    caller may not see is reported exactly like one that does not exist."""
-    from ledger.application import customer_not_found
-
-    customer_id = views.app.resolve_customer(reference)
-    if caller.sees_every_customer:
-        return customer_id
-    views.catch_up([Customer360.name, WorkedOn.name])
-    key = str(customer_id)
-    with views.store.transaction() as tx:
-        row = tx.fetchone(
-            "SELECT segment, owner FROM view_customer360 WHERE customer_id = ?", (key,)
-        )
-        worked_on = [
-            str(r[0])
-            for r in tx.fetchall(
-                "SELECT staff_id FROM view_worked_on WHERE customer_id = ?", (key,)
-            )
-        ]
-    if row is None or not may_see(caller, str(row[0]), row[1], worked_on):
-        raise customer_not_found(reference)
-    return customer_id
+def in_sight(tx: Transaction, sight: Sight, customer_id: str) -> bool:
+    """Whether the customer `customer_id` is in sight (and in the views at all)."""
+    condition, params = sight_filter(sight)
+    row = tx.fetchone(
+        f"SELECT 1 FROM view_customer360 c WHERE c.customer_id = ? AND {condition}",
+        (customer_id, *params),
+    )
+    return row is not None

@@ -5,35 +5,60 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from ledger.domain.sla.calendar import Pause
 from ledger.domain.sla.clocks import Clock, Clocks
 from ledger.domain.sla.months import Month
 from ledger.domain.sla.targets import BUSINESS_TIME_KINDS, COVERAGE, HANDOVER
 from projections.base import from_iso, iso
-from projections.handover import Handovers
 from projections.sla.coverage import coverage_at_risk, coverage_breaches, filters, handover_items
 from projections.sla.items import SlaItem
-from projections.sla.view import SlaCases
-
-if TYPE_CHECKING:
-    from projections.views import Views
+from projections.store import Transaction
 
 # Kinds that are not cases of `view_sla_cases`: worked out from other views.
 _NOT_CASES = (COVERAGE, HANDOVER)
 
-_ITEM_COLUMNS = (
-    "customer_id, case_id, code, segment, owner, kind, opened_at, closed_at, settled_at, "
-    "due_at, breach_at, policy_version, pauses, steps, policy, due_date, escalation_level, "
-    "recorded, paused"
-)
-_OWN, _POLICY = "lapse = 0", 14  # a case's own row; the column of its stamp
+_OWN = "lapse = 0"  # a case's own row (not one of its lapses)
+
+
+class CaseRow(NamedTuple):
+    """The columns of `view_sla_cases` that an item is made of, read by name."""
+
+    customer_id: str
+    case_id: str
+    code: str
+    segment: str
+    owner: str | None
+    kind: str
+    opened_at: str
+    closed_at: str | None
+    settled_at: str
+    due_at: str | None
+    breach_at: str | None
+    policy_version: str
+    pauses: str
+    steps: str
+    policy: str
+    due_date: str | None
+    escalation_level: int
+    recorded: int
+    paused: int
+
+
+_ITEM_COLUMNS = ", ".join(CaseRow._fields)
+
+
+def _cases(tx: Transaction, condition: str, params: Sequence[Any]) -> list[CaseRow]:
+    """The rows of `view_sla_cases` meeting `condition`."""
+    rows = tx.fetchall(f"SELECT {_ITEM_COLUMNS} FROM view_sla_cases WHERE {condition}", params)
+    return [CaseRow(*row) for row in rows]
 
 
 def breaches(
-    views: Views,
+    tx: Transaction,
+    clocks: Clocks,
     *,
     as_of: datetime,
     since: datetime | None = None,
@@ -44,40 +69,28 @@ def breaches(
     """Targets breached as of `as_of`: every case still open and breached then,
     however old, and every breach after `since` (default: the start of the month
     before `as_of`'s), closed or not; plus owners' months of visit coverage that
-    ended short of the target after `since`. Ordered by due time, then reference."""
-    clocks = _caught_up(views, kind).clocks
+    ended short of the target after `since`. Ordered by due time, then reference.
+    Read from the SLA view, and from the handover view unless `kind` excludes it."""
     if since is None:
         since = Month.of(as_of, clocks.timezone).previous().start(clocks.timezone)
     items: list[SlaItem] = []
-    with views.store.transaction() as tx:
-        if kind not in _NOT_CASES:
-            where, params = filters(segment=segment, owner=owner, kind=kind)
-            moment, after = iso(as_of), iso(since)
-            rows = tx.fetchall(
-                f"SELECT {_ITEM_COLUMNS} FROM view_sla_cases "
-                f"WHERE breach_at > ? AND breach_at < ?{where}",
-                (after, moment, *params),
-            )
-            rows += tx.fetchall(
-                f"SELECT {_ITEM_COLUMNS} FROM view_sla_cases "
-                f"WHERE closed_at IS NULL AND breach_at <= ?{where}",
-                (after, *params),
-            )
-            rows += tx.fetchall(
-                f"SELECT {_ITEM_COLUMNS} FROM view_sla_cases "
-                f"WHERE closed_at > ? AND breach_at <= ?{where}",
-                (moment, after, *params),
-            )
-            items += [_breach_item(row, clocks, as_of, moment) for row in rows]
-        if kind in (None, COVERAGE):
-            items += coverage_breaches(tx, clocks, as_of, since, segment, owner)
-        if kind in (None, HANDOVER):
-            items += handover_items(tx, clocks, as_of, since, segment, owner, breached=True)
+    if kind not in _NOT_CASES:
+        where, params = filters(segment=segment, owner=owner, kind=kind)
+        moment, after = iso(as_of), iso(since)
+        rows = _cases(tx, f"breach_at > ? AND breach_at < ?{where}", (after, moment, *params))
+        rows += _cases(tx, f"closed_at IS NULL AND breach_at <= ?{where}", (after, *params))
+        rows += _cases(tx, f"closed_at > ? AND breach_at <= ?{where}", (moment, after, *params))
+        items += [_breach_item(row, clocks, as_of, moment) for row in rows]
+    if kind in (None, COVERAGE):
+        items += coverage_breaches(tx, clocks, as_of, since, segment, owner)
+    if kind in (None, HANDOVER):
+        items += handover_items(tx, clocks, as_of, since, segment, owner, breached=True)
     return sorted(items, key=SlaItem.sort_key)
 
 
 def at_risk(
-    views: Views,
+    tx: Transaction,
+    clocks: Clocks,
     *,
     as_of: datetime,
     segment: str | None = None,
@@ -87,80 +100,68 @@ def at_risk(
     """Open cases, not paused, past the at-risk share of their target but not yet
     due as of `as_of`; plus owners whose coverage of the month so far is short of
     the target once that share of the month has passed."""
-    clocks = _caught_up(views, kind).clocks
     items: list[SlaItem] = []
-    with views.store.transaction() as tx:
-        if kind not in _NOT_CASES:
-            where, params = filters(segment=segment, owner=owner, kind=kind)
-            moment = iso(as_of)
-            settled = tx.fetchall(
-                f"SELECT {_ITEM_COLUMNS} FROM view_sla_cases WHERE closed_at IS NULL "
-                f"AND risk_at <= ? AND due_at > ? AND settled_at <= ?{where}",
-                (moment, moment, moment, *params),
-            )
-            # Cases with steps after the moment (few, unless it is long ago): replay
-            # their steps up to it. A case's own row replays to the period current
-            # then, so a lapse's row would only repeat it.
-            unsettled = tx.fetchall(
-                f"SELECT {_ITEM_COLUMNS} FROM view_sla_cases "
-                f"WHERE settled_at > ? AND {_OWN}{where}",
-                (moment, *params),
-            )
-            for row in settled:
-                items.append(_risk_item(row, clocks, as_of, None))
-            for row in unsettled:
-                clock = clocks.evaluate(_row_case(row), as_of)
-                if (
-                    clock is not None
-                    and clock.closed_at is None
-                    and clock.risk_at is not None
-                    and clock.due_at is not None
-                    and clock.risk_at <= as_of < clock.due_at
-                ):
-                    items.append(_risk_item(row, clocks, as_of, clock))
-        if kind in (None, COVERAGE):
-            items += coverage_at_risk(tx, clocks, as_of, segment, owner)
-        if kind in (None, HANDOVER):
-            items += handover_items(tx, clocks, as_of, None, segment, owner, breached=False)
+    if kind not in _NOT_CASES:
+        where, params = filters(segment=segment, owner=owner, kind=kind)
+        moment = iso(as_of)
+        settled = _cases(
+            tx,
+            f"closed_at IS NULL AND risk_at <= ? AND due_at > ? AND settled_at <= ?{where}",
+            (moment, moment, moment, *params),
+        )
+        # Cases with steps after the moment (few, unless it is long ago): replay
+        # their steps up to it. A case's own row replays to the period current
+        # then, so a lapse's row would only repeat it.
+        unsettled = _cases(tx, f"settled_at > ? AND {_OWN}{where}", (moment, *params))
+        for row in settled:
+            items.append(_risk_item(row, clocks, as_of, None))
+        for row in unsettled:
+            clock = clocks.evaluate(_row_case(row), as_of)
+            if (
+                clock is not None
+                and clock.closed_at is None
+                and clock.risk_at is not None
+                and clock.due_at is not None
+                and clock.risk_at <= as_of < clock.due_at
+            ):
+                items.append(_risk_item(row, clocks, as_of, clock))
+    if kind in (None, COVERAGE):
+        items += coverage_at_risk(tx, clocks, as_of, segment, owner)
+    if kind in (None, HANDOVER):
+        items += handover_items(tx, clocks, as_of, None, segment, owner, breached=False)
     return sorted(items, key=SlaItem.sort_key)
 
 
-def unrecorded_breaches(views: Views, *, as_of: datetime) -> list[SlaItem]:
+def unrecorded_breaches(tx: Transaction, clocks: Clocks, *, as_of: datetime) -> list[SlaItem]:
     """Breaches of cases as of `as_of` that no sweep has recorded yet, oldest first."""
-    sla = _caught_up(views)
-    with views.store.transaction() as tx:
-        rows = tx.fetchall(
-            f"SELECT {_ITEM_COLUMNS} FROM view_sla_cases WHERE breach_at < ? AND recorded = 0",
-            (iso(as_of),),
-        )
-    return sorted((_breach_item(row, sla.clocks, as_of) for row in rows), key=SlaItem.sort_key)
+    rows = _cases(tx, "breach_at < ? AND recorded = 0", (iso(as_of),))
+    return sorted((_breach_item(row, clocks, as_of) for row in rows), key=SlaItem.sort_key)
 
 
 def breached_open_cases(
-    views: Views, *, as_of: datetime, kinds: Iterable[str] = ("inquiry", "complaint")
+    tx: Transaction,
+    clocks: Clocks,
+    *,
+    as_of: datetime,
+    kinds: Iterable[str] = ("inquiry", "complaint"),
 ) -> list[SlaItem]:
     """Cases of `kinds` breached and still open as of `as_of`."""
-    sla = _caught_up(views)
     wanted = list(kinds)
-    with views.store.transaction() as tx:
-        rows = tx.fetchall(
-            f"SELECT {_ITEM_COLUMNS} FROM view_sla_cases WHERE closed_at IS NULL "
-            f"AND breach_at < ? AND kind IN ({tx.in_list(len(wanted))})",
-            (iso(as_of), *wanted),
-        )
-    return sorted((_breach_item(row, sla.clocks, as_of) for row in rows), key=SlaItem.sort_key)
+    rows = _cases(
+        tx,
+        f"closed_at IS NULL AND breach_at < ? AND kind IN ({tx.in_list(len(wanted))})",
+        (iso(as_of), *wanted),
+    )
+    return sorted((_breach_item(row, clocks, as_of) for row in rows), key=SlaItem.sort_key)
 
 
-def _caught_up(views: Views, kind: str | None = None) -> SlaCases:
-    """The SLA view, caught up; with the handover view when `kind` includes it."""
-    views.catch_up([SlaCases.name, *([Handovers.name] if kind in (None, HANDOVER) else [])])
-    sla = views.projection(SlaCases.name)
-    assert isinstance(sla, SlaCases)
-    return sla
-
-
-def _row_case(row: Sequence[Any]) -> dict[str, Any]:
-    return {"kind": row[5], "steps": json.loads(row[13]), "policy": row[14], "due": row[15]}
+def _row_case(row: CaseRow) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "steps": json.loads(row.steps),
+        "policy": row.policy,
+        "due": row.due_date,
+    }
 
 
 def _pauses(text: str) -> list[Pause]:
@@ -172,55 +173,63 @@ def _pauses(text: str) -> list[Pause]:
 
 
 def _breach_item(
-    row: Sequence[Any], clocks: Clocks, as_of: datetime, moment: str | None = None
+    row: CaseRow, clocks: Clocks, as_of: datetime, moment: str | None = None
 ) -> SlaItem:
-    kind = row[5]
-    due = from_iso(row[10])
-    if row[8] > (moment or iso(as_of)):
+    assert row.breach_at is not None
+    due = from_iso(row.breach_at)
+    if row.settled_at > (moment or iso(as_of)):
         clock = clocks.evaluate(_row_case(row), as_of)
         assert clock is not None
         closed, paused, pauses = clock.closed_at, clock.paused, list(clock.pauses)
     else:
-        closed = None if row[7] is None else from_iso(row[7])
-        paused, pauses = bool(row[18]), _pauses(row[12])
-    late = clocks.elapsed(kind, row[_POLICY], due, closed or as_of, pauses)
-    return SlaItem(
-        kind=kind,
-        customer=row[2],
-        case=row[1],
-        owner=row[4],
-        segment=row[3],
-        opened_at=from_iso(row[6]),
+        closed = None if row.closed_at is None else from_iso(row.closed_at)
+        paused, pauses = bool(row.paused), _pauses(row.pauses)
+    late = clocks.elapsed(row.kind, row.policy, due, closed or as_of, pauses)
+    return _item(
+        row,
+        opened_at=from_iso(row.opened_at),
         due_at=due,
-        status="closed" if closed else ("paused" if paused else "open"),
         closed_at=closed,
-        policy_version=row[11],
-        business_time=kind in BUSINESS_TIME_KINDS,
+        paused=paused,
         late=late,
-        escalation_level=int(row[16]),
-        recorded=bool(row[17]),
     )
 
 
-def _risk_item(row: Sequence[Any], clocks: Clocks, as_of: datetime, clock: Clock | None) -> SlaItem:
-    kind = row[5]
-    due = from_iso(row[9]) if clock is None else clock.due_at
-    assert due is not None
-    pauses = _pauses(row[12]) if clock is None else list(clock.pauses)
-    left = clocks.elapsed(kind, row[_POLICY], as_of, due, pauses)
+def _risk_item(row: CaseRow, clocks: Clocks, as_of: datetime, clock: Clock | None) -> SlaItem:
+    if clock is None:
+        assert row.due_at is not None
+        due, opened, pauses = from_iso(row.due_at), from_iso(row.opened_at), _pauses(row.pauses)
+    else:
+        assert clock.due_at is not None
+        due, opened, pauses = clock.due_at, clock.opened_at, list(clock.pauses)
+    left = clocks.elapsed(row.kind, row.policy, as_of, due, pauses)
+    return _item(row, opened_at=opened, due_at=due, closed_at=None, paused=False, left=left)
+
+
+def _item(
+    row: CaseRow,
+    *,
+    opened_at: datetime,
+    due_at: datetime,
+    closed_at: datetime | None,
+    paused: bool,
+    late: timedelta | None = None,
+    left: timedelta | None = None,
+) -> SlaItem:
     return SlaItem(
-        kind=kind,
-        customer=row[2],
-        case=row[1],
-        owner=row[4],
-        segment=row[3],
-        opened_at=from_iso(row[6]) if clock is None else clock.opened_at,
-        due_at=due,
-        status="open",
-        closed_at=None,
-        policy_version=row[11],
-        business_time=kind in BUSINESS_TIME_KINDS,
+        kind=row.kind,
+        customer=row.code,
+        case=row.case_id,
+        owner=row.owner,
+        segment=row.segment,
+        opened_at=opened_at,
+        due_at=due_at,
+        status="closed" if closed_at else ("paused" if paused else "open"),
+        closed_at=closed_at,
+        policy_version=row.policy_version,
+        business_time=row.kind in BUSINESS_TIME_KINDS,
+        late=late,
         left=left,
-        escalation_level=int(row[16]),
-        recorded=bool(row[17]),
+        escalation_level=int(row.escalation_level),
+        recorded=bool(row.recorded),
     )

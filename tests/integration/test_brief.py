@@ -15,8 +15,8 @@ from ledger.application import Ledger
 from ledger.clock import now
 from ledger.errors import CustomerNotFoundError
 from ledger.storage import Storage
-from projections.brief import handover_brief
 from projections.views import Views
+from tests.reading import reader
 
 ACTOR = "li.wei"
 UTC = ZoneInfo("UTC")
@@ -121,6 +121,15 @@ def tell_story(app: Ledger) -> None:
             occurred_at=ago(49),
         )
     )
+    app.resolve_escalation(
+        c.ResolveEscalation(
+            actor=ACTOR,
+            customer=code,
+            case="ES1",
+            resolution="Shift plan agreed",
+            occurred_at=ago(48),
+        )
+    )
     app.resolve_complaint(
         c.ResolveComplaint(
             actor=ACTOR,
@@ -128,15 +137,6 @@ def tell_story(app: Ledger) -> None:
             case=complaint,
             resolution="New shift plan",
             occurred_at=ago(47),
-        )
-    )
-    app.resolve_escalation(
-        c.ResolveEscalation(
-            actor=ACTOR,
-            customer=code,
-            case="ES1",
-            resolution="Shift plan agreed",
-            occurred_at=ago(46),
         )
     )
     app.assess_relationship(
@@ -175,7 +175,7 @@ def tell_story(app: Ledger) -> None:
 @pytest.fixture
 def brief(ledger_app: Ledger, views: Views) -> dict[str, Any]:
     tell_story(ledger_app)
-    return handover_brief(views, "C-00001", UTC, TODAY)
+    return reader(views).brief("C-00001", UTC, TODAY)
 
 
 def test_the_brief_says_who_owned_the_account_before_and_why_it_changed_hands(
@@ -265,7 +265,7 @@ def test_a_complaint_not_yet_resolved_is_told_as_still_open(
         )
     )
 
-    brief = handover_brief(views, "C-00001", UTC, now())
+    brief = reader(views).brief("C-00001", UTC, now())
 
     assert brief["years"][-1]["paragraphs"][1].endswith(
         'came in by phone: "Invoice twice." Still open.'
@@ -285,11 +285,11 @@ def test_a_corrected_value_is_told_as_corrected(ledger_app: Ledger, views: Views
         )
     )
 
-    brief = handover_brief(views, "C-00001", UTC, now())
+    brief = reader(views).brief("C-00001", UTC, now())
 
     assert "passenger terminal tender" in brief["last_discussed"][0]["text"]
 
 
 def test_a_brief_of_an_unknown_customer_is_refused(views: Views) -> None:
     with pytest.raises(CustomerNotFoundError):
-        handover_brief(views, "C-00999", UTC, now())
+        reader(views).brief("C-00999", UTC, now())

@@ -23,9 +23,9 @@ from projections.churn import (
     new_signals,
     parse_churn_policy,
     score,
-    win_back,
 )
 from projections.views import Views
+from tests.reading import caught_up, reader
 
 ACTOR = "li.wei"
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -100,8 +100,13 @@ def views(ledger_app: Ledger, storage: Storage) -> Iterator[Views]:
 def ranking(views: Views, policy: ChurnPolicy | None = None, **filters: Any) -> list[Any]:
     return [
         (r.code, r.score, [f.reason for f in r.findings])
-        for r in at_risk(views, policy or ChurnPolicy(), AS_OF, **filters)
+        for r in _ranked(views, policy or ChurnPolicy(), **filters)
     ]
+
+
+def _ranked(views: Views, policy: ChurnPolicy, **filters: Any) -> list[Any]:
+    with caught_up(views, ChurnSignals.name) as tx:
+        return at_risk(tx, policy, AS_OF, **filters)
 
 
 def stored_signals(views: Views) -> list[tuple[Any, ...]]:
@@ -259,7 +264,7 @@ def test_as_of_counts_back_from_that_moment_and_leaves_out_what_came_after(
     file_complaint(ledger_app, code, days_ago=5)
     earlier = AS_OF - timedelta(days=60)
 
-    findings = at_risk(views, ChurnPolicy(), earlier)[0].findings
+    findings = reader(views).churn_at_risk(ChurnPolicy(), earlier)[0].findings
 
     assert findings == []
 
@@ -269,7 +274,7 @@ def test_a_customer_registered_after_the_moment_is_not_listed(
 ) -> None:
     register(ledger_app, "Newcomer Air", days_ago=10)
 
-    listed = at_risk(views, ChurnPolicy(), AS_OF - timedelta(days=20))
+    listed = reader(views).churn_at_risk(ChurnPolicy(), AS_OF - timedelta(days=20))
 
     assert listed == []
 
@@ -293,7 +298,7 @@ def test_terminated_customers_are_only_on_the_win_back_list(
     )
 
     scored = [code for code, _, _ in ranking(views)]
-    terminated = win_back(views, AS_OF)
+    terminated = reader(views).win_back(AS_OF)
 
     assert scored == ["C-00001"]
     assert terminated == [
@@ -321,7 +326,10 @@ def test_a_reactivated_customer_is_scored_again(ledger_app: Ledger, views: Views
         c.ReactivateRelationship(actor=ACTOR, customer=code, repair_plan="Quarterly reviews")
     )
 
-    lists = ([r.code for r in at_risk(views, ChurnPolicy(), now())], win_back(views, now()))
+    lists = (
+        [r.code for r in reader(views).churn_at_risk(ChurnPolicy(), now())],
+        reader(views).win_back(now()),
+    )
 
     assert lists == ([code], [])
 

@@ -27,9 +27,10 @@ from ledger.vocabulary import (
     VisitOutcome,
     VisitPurpose,
 )
-from projections.monthly import CaseFigures, Handover, MonthlyReport, monthly_report
+from projections.monthly import CaseFigures, Handover, MonthlyReport
 from projections.sla.coverage import Coverage
 from projections.views import Views
+from tests.reading import reader
 from tests.staffing import seed_staff
 
 ACTOR = "li.wei"
@@ -166,7 +167,7 @@ def april(ledger_app: Ledger) -> April:
 
 
 def report(views: Views, segment: str | None = None) -> MonthlyReport:
-    return monthly_report(views, APRIL, segment=segment, now=now())
+    return reader(views).monthly_report(APRIL, segment=segment, now=now())
 
 
 def test_complaints_and_inquiries_are_counted_by_category_with_working_time_to_resolve(
@@ -228,7 +229,7 @@ def test_a_segments_report_counts_only_its_customers(april: April, views: Views)
 
 
 def test_a_month_with_nothing_recorded_reports_empty_sections(april: April, views: Views) -> None:
-    empty = monthly_report(views, Month(2025, 6), now=now())
+    empty = reader(views).monthly_report(Month(2025, 6), now=now())
 
     assert (empty.cases, empty.visits, empty.handovers) == ([], [], [])
     assert [(s.source, s.count, s.average) for s in empty.satisfaction] == [("all", 0, None)]

@@ -25,8 +25,8 @@ from ledger.domain.events import ComplaintFiled
 from ledger.storage import Storage
 from ledger.vocabulary import Channel, ComplaintCategory, VisitKind, VisitOutcome, VisitPurpose
 from projections.sla.items import SlaItem
-from projections.sla.queries import at_risk, breaches
 from projections.views import Views
+from tests.reading import reader
 
 ACTOR = "li.wei"
 FRIDAY = date(2026, 3, 6)
@@ -104,8 +104,8 @@ def test_a_complaint_filed_friday_afternoon_is_due_monday_late_morning(
     customer = register(ledger_app)
     complaint = file_complaint(ledger_app, customer, at(FRIDAY, 16, 30))
 
-    before = breaches(views, as_of=at(MONDAY, 11, 29))
-    after = breaches(views, as_of=at(MONDAY, 11, 31))
+    before = reader(views).sla_breaches(as_of=at(MONDAY, 11, 29))
+    after = reader(views).sla_breaches(as_of=at(MONDAY, 11, 31))
 
     assert before == []
     breach = only(after)
@@ -137,7 +137,7 @@ def test_a_complaint_resolved_late_is_still_listed_as_breached(
         resolution="Lounge hours extended", occurred_at=at(MONDAY, 14),
     )  # fmt: skip
 
-    listed = only(breaches(views, as_of=at(TUESDAY, 9)))
+    listed = only(reader(views).sla_breaches(as_of=at(TUESDAY, 9)))
 
     assert (listed.status, listed.closed_at) == ("closed", at(MONDAY, 14))
     # 11:30-12:00 and 13:00-14:00: late by an hour and a half of working time.
@@ -152,7 +152,7 @@ def test_a_complaint_resolved_in_time_is_never_breached(ledger_app: Ledger, view
         resolution="Apologised", occurred_at=at(MONDAY, 11, 30),
     )  # fmt: skip
 
-    assert breaches(views, as_of=at(TUESDAY, 9)) == []
+    assert reader(views).sla_breaches(as_of=at(TUESDAY, 9)) == []
 
 
 def test_a_paused_complaint_is_due_later_by_exactly_the_paused_working_time(
@@ -170,8 +170,8 @@ def test_a_paused_complaint_is_due_later_by_exactly_the_paused_working_time(
     )  # fmt: skip
 
     # Without the pause it was due 14:00; the pause covered 10-12 and 13-15 (4 hours).
-    assert breaches(views, as_of=at(MONDAY, 17, 59)) == []
-    assert only(breaches(views, as_of=at(MONDAY, 18, 1))).due_at == at(MONDAY, 18)
+    assert reader(views).sla_breaches(as_of=at(MONDAY, 17, 59)) == []
+    assert only(reader(views).sla_breaches(as_of=at(MONDAY, 18, 1))).due_at == at(MONDAY, 18)
 
 
 def test_a_complaint_waiting_on_the_customer_is_neither_at_risk_nor_breached(
@@ -186,8 +186,8 @@ def test_a_complaint_waiting_on_the_customer_is_neither_at_risk_nor_breached(
 
     later = at(TUESDAY, 17)
 
-    assert breaches(views, as_of=later) == []
-    assert at_risk(views, as_of=later, kind="complaint") == []
+    assert reader(views).sla_breaches(as_of=later) == []
+    assert reader(views).sla_at_risk(as_of=later, kind="complaint") == []
 
 
 def test_a_complaint_is_at_risk_once_three_quarters_of_its_four_hours_have_passed(
@@ -197,8 +197,8 @@ def test_a_complaint_is_at_risk_once_three_quarters_of_its_four_hours_have_passe
     file_complaint(ledger_app, customer, at(FRIDAY, 16, 30))
 
     # 1h30 on Friday, then 1h30 on Monday: three hours are up at 10:30.
-    assert at_risk(views, as_of=at(MONDAY, 10, 29), kind="complaint") == []
-    risky = only(at_risk(views, as_of=at(MONDAY, 10, 31), kind="complaint"))
+    assert reader(views).sla_at_risk(as_of=at(MONDAY, 10, 29), kind="complaint") == []
+    risky = only(reader(views).sla_at_risk(as_of=at(MONDAY, 10, 31), kind="complaint"))
     assert (risky.due_at, risky.left) == (at(MONDAY, 11, 30), timedelta(minutes=59))
 
 
@@ -217,7 +217,7 @@ def test_a_reopened_complaint_runs_its_clock_again_from_the_reopening(
     )  # fmt: skip
 
     # One hour was used on Monday; three remain from Tuesday 09:00.
-    assert only(breaches(views, as_of=at(TUESDAY, 13))).due_at == at(TUESDAY, 12)
+    assert only(reader(views).sla_breaches(as_of=at(TUESDAY, 13))).due_at == at(TUESDAY, 12)
 
 
 # ----------------------------------------------------------------- inquiries
@@ -225,8 +225,8 @@ def test_an_inquiry_received_at_11_55_is_due_at_13_05(ledger_app: Ledger, views:
     customer = register(ledger_app)
     inquiry = receive_inquiry(ledger_app, customer, at(TUESDAY, 11, 55))
 
-    assert breaches(views, as_of=at(TUESDAY, 13, 4)) == []
-    breach = only(breaches(views, as_of=at(TUESDAY, 13, 6)))
+    assert reader(views).sla_breaches(as_of=at(TUESDAY, 13, 4)) == []
+    breach = only(reader(views).sla_breaches(as_of=at(TUESDAY, 13, 6)))
     assert (breach.ref, breach.target, breach.due_at) == (
         f"{customer}/{inquiry}",
         "first_answer",
@@ -240,7 +240,7 @@ def test_an_inquiry_received_on_saturday_is_due_monday_at_09_10(
     customer = register(ledger_app)
     receive_inquiry(ledger_app, customer, at(date(2026, 3, 7), 10))
 
-    assert only(breaches(views, as_of=at(MONDAY, 10))).due_at == at(MONDAY, 9, 10)
+    assert only(reader(views).sla_breaches(as_of=at(MONDAY, 10))).due_at == at(MONDAY, 9, 10)
 
 
 def test_an_inquiry_is_at_risk_after_seven_and_a_half_of_its_ten_minutes(
@@ -249,8 +249,8 @@ def test_an_inquiry_is_at_risk_after_seven_and_a_half_of_its_ten_minutes(
     customer = register(ledger_app)
     receive_inquiry(ledger_app, customer, at(TUESDAY, 10))
 
-    assert at_risk(views, as_of=at(TUESDAY, 10, 7, 29)) == []
-    risky = only(at_risk(views, as_of=at(TUESDAY, 10, 7, 30)))
+    assert reader(views).sla_at_risk(as_of=at(TUESDAY, 10, 7, 29)) == []
+    risky = only(reader(views).sla_at_risk(as_of=at(TUESDAY, 10, 7, 30)))
     assert (risky.kind, risky.left) == ("inquiry", timedelta(minutes=2, seconds=30))
 
 
@@ -264,8 +264,8 @@ def test_an_inquiry_answered_in_time_is_neither_at_risk_nor_breached(
         answer="Free for members", occurred_at=at(TUESDAY, 10, 8),
     )  # fmt: skip
 
-    assert at_risk(views, as_of=at(TUESDAY, 10, 9)) == []
-    assert breaches(views, as_of=at(TUESDAY, 11)) == []
+    assert reader(views).sla_at_risk(as_of=at(TUESDAY, 10, 9)) == []
+    assert reader(views).sla_breaches(as_of=at(TUESDAY, 11)) == []
 
 
 # ------------------------------------------------------------------ follow-up
@@ -280,8 +280,8 @@ def test_an_open_lead_needs_a_follow_up_every_30_days(ledger_app: Ledger, views:
         )
     ).subject
 
-    assert breaches(views, as_of=at(date(2026, 2, 4), 9, 59), kind="follow-up") == []
-    breach = only(breaches(views, as_of=at(date(2026, 2, 4), 10, 1), kind="follow-up"))
+    assert reader(views).sla_breaches(as_of=at(date(2026, 2, 4), 9, 59), kind="follow-up") == []
+    breach = only(reader(views).sla_breaches(as_of=at(date(2026, 2, 4), 10, 1), kind="follow-up"))
     assert (breach.ref, breach.kind, breach.due_at) == (
         f"{customer}/{lead}",
         "follow-up",
@@ -305,9 +305,9 @@ def test_a_follow_up_moves_the_next_one_due_30_days_on(ledger_app: Ledger, views
         summary="Sent the price list", occurred_at=at(date(2026, 1, 20), 10),
     )  # fmt: skip
 
-    assert breaches(views, as_of=at(date(2026, 2, 10), 9), kind="follow-up") == []
+    assert reader(views).sla_breaches(as_of=at(date(2026, 2, 10), 9), kind="follow-up") == []
     # 75% of 30 days after the follow-up is 22 days and 12 hours.
-    risky = only(at_risk(views, as_of=at(date(2026, 2, 11), 23), kind="follow-up"))
+    risky = only(reader(views).sla_at_risk(as_of=at(date(2026, 2, 11), 23), kind="follow-up"))
     assert risky.due_at == at(date(2026, 2, 19), 10)
 
 
@@ -326,7 +326,7 @@ def test_a_follow_up_gap_missed_once_stays_breached(ledger_app: Ledger, views: V
         summary="Called at last", occurred_at=at(date(2026, 2, 10), 10),
     )  # fmt: skip
 
-    breach = only(breaches(views, as_of=at(date(2026, 2, 12), 9), kind="follow-up"))
+    breach = only(reader(views).sla_breaches(as_of=at(date(2026, 2, 12), 9), kind="follow-up"))
 
     assert breach.due_at == at(date(2026, 2, 4), 10)
     assert breach.late == timedelta(days=6)  # until the follow-up that ended the gap
@@ -347,8 +347,8 @@ def test_a_commitment_not_kept_by_the_end_of_its_due_day_is_breached(
         )
     ).subject
 
-    assert breaches(views, as_of=at(TUESDAY, 23, 59)) == []
-    breach = only(breaches(views, as_of=at(date(2026, 3, 11), 0, 1)))
+    assert reader(views).sla_breaches(as_of=at(TUESDAY, 23, 59)) == []
+    breach = only(reader(views).sla_breaches(as_of=at(date(2026, 3, 11), 0, 1)))
     assert (breach.ref, breach.target, breach.due_at) == (
         f"{customer}/{commitment}",
         "commitment_due",
@@ -371,7 +371,7 @@ def test_a_commitment_is_due_at_the_end_of_its_day_in_the_ledgers_time_zone(
     shanghai = Views(in_shanghai, storage)
 
     try:
-        breach = only(breaches(shanghai, as_of=at(TUESDAY, 16, 1)))
+        breach = only(reader(shanghai).sla_breaches(as_of=at(TUESDAY, 16, 1)))
     finally:
         shanghai.close()
         in_shanghai.close()
@@ -392,7 +392,7 @@ def test_a_commitment_made_in_a_visit_report_is_tracked_too(
         )
     )  # fmt: skip
 
-    breach = only(breaches(views, as_of=at(TUESDAY, 9)))
+    breach = only(reader(views).sla_breaches(as_of=at(TUESDAY, 9)))
 
     assert (breach.kind, breach.due_at) == ("commitment", at(TUESDAY, 0))
 
@@ -414,7 +414,7 @@ def test_an_owner_who_visits_fewer_than_half_of_their_customers_breaches_coverag
     first, _, _ = (register(ledger_app, name) for name in ("Alpha Air", "Beta Cargo", "Gamma"))
     visit(ledger_app, first, at(MONDAY, 10))
 
-    breach = only(breaches(views, as_of=at(date(2026, 4, 2), 9), kind="visit-coverage"))
+    breach = only(reader(views).sla_breaches(as_of=at(date(2026, 4, 2), 9), kind="visit-coverage"))
 
     assert (breach.ref, breach.owner, breach.due_at) == (
         "2026-03",
@@ -431,7 +431,7 @@ def test_visiting_half_of_them_meets_the_coverage_target(ledger_app: Ledger, vie
     register(ledger_app, "Delta")
     visit(ledger_app, second, at(TUESDAY, 10))
 
-    assert breaches(views, as_of=at(date(2026, 4, 2), 9), kind="visit-coverage") == []
+    assert reader(views).sla_breaches(as_of=at(date(2026, 4, 2), 9), kind="visit-coverage") == []
 
 
 def test_terminated_customers_do_not_count_towards_coverage(
@@ -446,7 +446,7 @@ def test_terminated_customers_do_not_count_towards_coverage(
         )
     )  # fmt: skip
 
-    assert breaches(views, as_of=at(date(2026, 4, 2), 9), kind="visit-coverage") == []
+    assert reader(views).sla_breaches(as_of=at(date(2026, 4, 2), 9), kind="visit-coverage") == []
 
 
 def test_coverage_short_of_the_target_late_in_the_month_is_at_risk(
@@ -456,8 +456,8 @@ def test_coverage_short_of_the_target_late_in_the_month_is_at_risk(
     visit(ledger_app, first, at(MONDAY, 10))
 
     # 75% of March's 31 days have passed on the 24th at 06:00.
-    assert at_risk(views, as_of=at(date(2026, 3, 24), 5), kind="visit-coverage") == []
-    risky = only(at_risk(views, as_of=at(date(2026, 3, 24), 7), kind="visit-coverage"))
+    assert reader(views).sla_at_risk(as_of=at(date(2026, 3, 24), 5), kind="visit-coverage") == []
+    risky = only(reader(views).sla_at_risk(as_of=at(date(2026, 3, 24), 7), kind="visit-coverage"))
     assert (risky.owner, risky.case) == ("zhang.min", "2026-03")
 
 
@@ -473,11 +473,11 @@ def test_as_of_a_past_moment_a_case_closed_later_is_open_and_one_opened_later_do
     )  # fmt: skip
     receive_inquiry(ledger_app, customer, at(MONDAY, 13))
 
-    then = only(breaches(views, as_of=at(MONDAY, 12)))
+    then = only(reader(views).sla_breaches(as_of=at(MONDAY, 12)))
 
     assert (then.ref, then.status, then.closed_at) == (f"{customer}/{complaint}", "open", None)
     assert then.late == timedelta(minutes=30)
-    assert breaches(views, as_of=at(FRIDAY, 16)) == []
+    assert reader(views).sla_breaches(as_of=at(FRIDAY, 16)) == []
 
 
 def test_as_of_a_moment_inside_a_pause_the_complaint_is_paused(
@@ -495,9 +495,9 @@ def test_as_of_a_moment_inside_a_pause_the_complaint_is_paused(
     )  # fmt: skip
 
     # At 10:30 three quarters (3h) had not passed; at 11:00 the clock stopped at 2h.
-    assert at_risk(views, as_of=at(MONDAY, 10, 59), kind="complaint") == []
-    assert at_risk(views, as_of=at(MONDAY, 16), kind="complaint") == []
-    risky = only(at_risk(views, as_of=at(TUESDAY, 10), kind="complaint"))
+    assert reader(views).sla_at_risk(as_of=at(MONDAY, 10, 59), kind="complaint") == []
+    assert reader(views).sla_at_risk(as_of=at(MONDAY, 16), kind="complaint") == []
+    risky = only(reader(views).sla_at_risk(as_of=at(TUESDAY, 10), kind="complaint"))
     assert risky.due_at == at(TUESDAY, 11)
 
 
@@ -515,7 +515,7 @@ def test_a_policy_change_does_not_move_the_deadline_of_a_case_opened_before_it(
     views = Views(stricter, storage)
     try:
         new = file_complaint(stricter, customer, at(FRIDAY, 16, 30))
-        listed = breaches(views, as_of=at(TUESDAY, 9))
+        listed = reader(views).sla_breaches(as_of=at(TUESDAY, 9))
     finally:
         views.close()
         stricter.close()
@@ -540,7 +540,7 @@ def test_a_holiday_added_to_the_calendar_keeps_the_deadlines_of_complaints_alrea
     views_with_holiday = Views(with_holiday, storage)
 
     try:
-        listed = breaches(views_with_holiday, as_of=at(TUESDAY, 12))
+        listed = reader(views_with_holiday).sla_breaches(as_of=at(TUESDAY, 12))
     finally:
         views_with_holiday.close()
         with_holiday.close()
@@ -590,7 +590,7 @@ def test_a_complaint_stored_before_policies_were_stamped_runs_under_the_default_
     customer_id = ledger_app.resolve_customer(customer)
     store_version_1_complaint(ledger_app, customer_id, at(FRIDAY, 16, 30))
 
-    breach = only(breaches(views, as_of=at(MONDAY, 12)))
+    breach = only(reader(views).sla_breaches(as_of=at(MONDAY, 12)))
     upcast = ledger_app.event_at(customer_id, 2)
 
     assert (breach.due_at, breach.policy_version) == (at(MONDAY, 11, 30), "default")
@@ -612,7 +612,7 @@ def test_a_new_time_zone_in_the_configuration_keeps_the_deadlines_of_complaints_
     shanghai = Views(in_shanghai, storage)
 
     try:
-        listed = breaches(shanghai, as_of=at(TUESDAY, 12))
+        listed = reader(shanghai).sla_breaches(as_of=at(TUESDAY, 12))
     finally:
         shanghai.close()
         in_shanghai.close()
@@ -634,7 +634,7 @@ def test_a_complaint_stamped_before_calendars_were_runs_on_the_configured_calend
     with_holiday = Views(ledger_app, storage)
 
     try:
-        breach = only(breaches(with_holiday, as_of=at(TUESDAY, 12)))
+        breach = only(reader(with_holiday).sla_breaches(as_of=at(TUESDAY, 12)))
     finally:
         with_holiday.close()
 
@@ -652,7 +652,7 @@ def test_a_corrected_filing_time_moves_the_deadline(ledger_app: Ledger, views: V
         )
     )  # fmt: skip
 
-    assert only(breaches(views, as_of=at(TUESDAY, 9))).due_at == at(MONDAY, 11, 30)
+    assert only(reader(views).sla_breaches(as_of=at(TUESDAY, 9))).due_at == at(MONDAY, 11, 30)
 
 
 # -------------------------------------------------------- filters and order
@@ -666,10 +666,10 @@ def test_breaches_are_filtered_by_segment_owner_and_kind_and_ordered_by_due_time
     inquiry = receive_inquiry(ledger_app, airport, at(FRIDAY, 10))
     moment = at(TUESDAY, 9)
 
-    everything = breaches(views, as_of=moment, kind=None)
-    airport_only = breaches(views, as_of=moment, segment="airport")
-    wang_only = breaches(views, as_of=moment, owner="wang.fang")
-    complaints = breaches(views, as_of=moment, kind="complaint")
+    everything = reader(views).sla_breaches(as_of=moment, kind=None)
+    airport_only = reader(views).sla_breaches(as_of=moment, segment="airport")
+    wang_only = reader(views).sla_breaches(as_of=moment, owner="wang.fang")
+    complaints = reader(views).sla_breaches(as_of=moment, kind="complaint")
 
     assert [i.ref for i in everything if i.kind != "visit-coverage"] == [
         f"{airport}/{inquiry}",

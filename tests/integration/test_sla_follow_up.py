@@ -20,8 +20,8 @@ from ledger.errors import RuleViolationError
 from ledger.sla_sweep import sweep_breaches
 from ledger.storage import Storage
 from projections.sla.items import SlaItem
-from projections.sla.queries import at_risk, breached_open_cases, breaches, unrecorded_breaches
 from projections.views import Views
+from tests.reading import reader
 from tests.staffing import seed_staff
 
 ACTOR = "li.wei"
@@ -69,7 +69,7 @@ def lapses(items: list[SlaItem]) -> list[tuple[str, datetime, str, timedelta | N
 def test_a_lead_left_alone_after_a_late_follow_up_shows_both_lapses(
     views: Views, lead: str
 ) -> None:
-    listed = breaches(views, as_of=JUNE, since=NEW_YEAR, kind="follow-up")
+    listed = reader(views).sla_breaches(as_of=JUNE, since=NEW_YEAR, kind="follow-up")
 
     assert lapses(listed) == [
         (lead, FIRST_DUE, "closed", FOLLOWED_UP - FIRST_DUE),
@@ -81,7 +81,7 @@ def test_a_lead_left_alone_after_a_late_follow_up_shows_both_lapses(
 def test_an_old_lapse_ended_by_a_follow_up_is_listed_after_since_only(
     views: Views, lead: str
 ) -> None:
-    listed = breaches(views, as_of=JUNE, kind="follow-up")  # since: the start of May
+    listed = reader(views).sla_breaches(as_of=JUNE, kind="follow-up")  # since: the start of May
 
     assert lapses(listed) == [(lead, SECOND_DUE, "open", JUNE - SECOND_DUE)]
 
@@ -89,26 +89,26 @@ def test_an_old_lapse_ended_by_a_follow_up_is_listed_after_since_only(
 def test_before_the_first_lapse_the_lead_is_only_at_risk(views: Views, lead: str) -> None:
     moment = datetime(2026, 2, 1, tzinfo=UTC)  # 75% of 30 days: from 27 January 22:00
 
-    assert breaches(views, as_of=moment, since=NEW_YEAR, kind="follow-up") == []
-    assert [(i.ref, i.due_at) for i in at_risk(views, as_of=moment, kind="follow-up")] == [
-        (lead, FIRST_DUE)
-    ]
+    assert reader(views).sla_breaches(as_of=moment, since=NEW_YEAR, kind="follow-up") == []
+    assert [
+        (i.ref, i.due_at) for i in reader(views).sla_at_risk(as_of=moment, kind="follow-up")
+    ] == [(lead, FIRST_DUE)]
 
 
 def test_during_the_first_lapse_it_is_an_open_breach(views: Views, lead: str) -> None:
     moment = datetime(2026, 2, 8, 10, tzinfo=UTC)
 
-    listed = breaches(views, as_of=moment, since=NEW_YEAR, kind="follow-up")
+    listed = reader(views).sla_breaches(as_of=moment, since=NEW_YEAR, kind="follow-up")
 
     assert lapses(listed) == [(lead, FIRST_DUE, "open", timedelta(days=4))]
-    assert at_risk(views, as_of=moment, kind="follow-up") == []
+    assert reader(views).sla_at_risk(as_of=moment, kind="follow-up") == []
 
 
 def test_between_the_lapses_the_current_period_is_at_risk(views: Views, lead: str) -> None:
     moment = datetime(2026, 3, 6, tzinfo=UTC)  # 75% of the period: from 4 March 22:00
 
-    listed = breaches(views, as_of=moment, since=NEW_YEAR, kind="follow-up")
-    risky = at_risk(views, as_of=moment, kind="follow-up")
+    listed = reader(views).sla_breaches(as_of=moment, since=NEW_YEAR, kind="follow-up")
+    risky = reader(views).sla_at_risk(as_of=moment, kind="follow-up")
 
     assert lapses(listed) == [(lead, FIRST_DUE, "closed", FOLLOWED_UP - FIRST_DUE)]
     assert [(i.ref, i.due_at, i.left) for i in risky] == [(lead, SECOND_DUE, SECOND_DUE - moment)]
@@ -121,8 +121,8 @@ def test_the_sweep_records_each_lapse_once(ledger_app: Ledger, views: Views, lea
         moment = now()
         actions = sweep_breaches(
             ledger_app,
-            unrecorded_breaches(views, as_of=moment),
-            breached_open_cases(views, as_of=moment),
+            reader(views).unrecorded_breaches(as_of=moment),
+            reader(views).breached_open_cases(as_of=moment),
             actor=SWEEPER,
             moment=moment,
             escalate=False,
@@ -144,7 +144,7 @@ def test_the_sweep_records_each_lapse_once(ledger_app: Ledger, views: Views, lea
         ("OP1", "follow_up", FIRST_DUE),
         ("OP1", "follow_up", SECOND_DUE),
     ]
-    listed = breaches(views, as_of=JUNE, since=NEW_YEAR, kind="follow-up")
+    listed = reader(views).sla_breaches(as_of=JUNE, since=NEW_YEAR, kind="follow-up")
     assert [item.recorded for item in listed] == [True, True]
 
 
@@ -155,7 +155,7 @@ def test_a_lapse_recorded_before_follow_up_recurred_is_not_recorded_again(
     seed_staff(ledger_app, (SWEEPER,))
     record_first_lapse(ledger_app, lead, f"sla-sweep:{lead.replace('/', ':')}:follow_up")
 
-    still_to_record = unrecorded_breaches(views, as_of=now())
+    still_to_record = reader(views).unrecorded_breaches(as_of=now())
 
     assert [(item.ref, item.due_at) for item in still_to_record] == [(lead, SECOND_DUE)]
 

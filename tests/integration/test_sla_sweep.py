@@ -22,8 +22,8 @@ from ledger.sla_sweep import SweepAction, sweep_breaches
 from ledger.storage import Storage
 from ledger.vocabulary import Channel, ComplaintCategory
 from projections.sla.items import SlaItem
-from projections.sla.queries import breached_open_cases, breaches, unrecorded_breaches
 from projections.views import Views
+from tests.reading import reader
 from tests.staffing import seed_staff
 
 ACTOR = "li.wei"
@@ -82,8 +82,8 @@ def sweep(app: Ledger, views: Views, *, escalate: bool = False) -> list[SweepAct
     moment = now()
     return sweep_breaches(
         app,
-        unrecorded_breaches(views, as_of=moment),
-        breached_open_cases(views, as_of=moment),
+        reader(views).unrecorded_breaches(as_of=moment),
+        reader(views).breached_open_cases(as_of=moment),
         actor=SWEEPER,
         moment=moment,
         escalate=escalate,
@@ -162,7 +162,7 @@ def test_a_swept_breach_is_shown_as_recorded(
 ) -> None:
     sweep(ledger_app, views)
 
-    listed = breaches(views, as_of=now(), since=REGISTERED, kind=None)
+    listed = reader(views).sla_breaches(as_of=now(), since=REGISTERED, kind=None)
 
     assert [(i.ref, i.recorded) for i in listed if i.customer] == [
         (f"{customer}/IQ1", True),

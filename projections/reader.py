@@ -1,0 +1,316 @@
+"""The read service: every read of the ledger's views for one caller.
+
+Beside the write service (`ledger.application.Ledger`), the `Reader` answers
+reads for the caller it is made for. It checks that the caller may read
+customer records at all, applies the visibility rule (`ledger.access.Sight`),
+records in the read log each read of one customer's record, catches up the
+views a read needs (once, before the read is logged: the read's own event
+concerns no view it reads), and replays the past for `as_of`. It hands back
+plain data; the projection queries it calls take a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from ledger.access import STAFF, Caller, Sight, may_audit, may_read_customers, sight
+from ledger.application import customer_not_found
+from ledger.domain.base import CustomerEvent
+from ledger.domain.customer import Customer
+from ledger.domain.sla.clocks import Clocks
+from ledger.domain.sla.months import Month
+from ledger.domain.sla.targets import HANDOVER
+from ledger.errors import AccessDeniedError
+from projections import brief as briefs
+from projections import churn, monthly
+from projections.churn import AtRisk, ChurnPolicy, ChurnSignals
+from projections.customer360 import Customer360, as_of, codes, customer_360
+from projections.handover import Handovers
+from projections.monthly import MonthlyFigures, MonthlyReport
+from projections.reads import EVERY_CUSTOMER, Read, ReadLog, reads
+from projections.recorded import RecordedVersions
+from projections.sla import queries as sla
+from projections.sla.items import SlaItem
+from projections.sla.view import SlaCases
+from projections.staff import WorkedOn
+from projections.store import Transaction
+from projections.views import Views
+from projections.visibility import Visibility, in_sight, visibility
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class History:
+    """A customer's stream as it was read: the customer then, the events known
+    then, and how many events the stream holds now."""
+
+    state: Customer
+    events: list[CustomerEvent]
+    total: int
+
+
+# The views that say who may see a customer.
+_SIGHT = (Customer360.name, WorkedOn.name)
+
+
+class Reader:
+    """The reads one caller may make. `Reader.for_caller` refuses a caller whose
+    role reads no customer records, in one line, before anything is read."""
+
+    def __init__(self, views: Views, caller: Caller) -> None:
+        self.views = views
+        self.caller = caller
+        self.sight: Sight = sight(caller)
+
+    @classmethod
+    def for_caller(cls, views: Views, caller: Caller) -> Reader:
+        if not may_read_customers(caller):
+            raise AccessDeniedError(
+                f"{caller.staff_id} is {caller.role}: that role has no access to customer records"
+            )
+        return cls(views, caller)
+
+    # ------------------------------------------------------------- visibility
+    @cached_property
+    def visible(self) -> Visibility:
+        """The customers the caller may see in lists."""
+        if self.sight.everything:
+            return Visibility(None)
+        with self._caught_up(*_SIGHT) as tx:
+            return visibility(tx, self.sight)
+
+    def scope_segment(self, segment: str | None) -> str | None:
+        """The segment a list is confined to: whatever was asked for by those who see
+        every segment; one's own segment for segment heads and staff."""
+        if self.caller.sees_every_customer:
+            return segment
+        if segment is not None and segment != self.caller.segment:
+            raise AccessDeniedError(
+                f"{self.caller.staff_id} works in segment {self.caller.segment} and sees no other"
+            )
+        return self.caller.segment
+
+    def sees_owner_figures(self, owner: str | None) -> bool:
+        """Whether figures about an owner (not about one customer), such as visit
+        coverage, are the caller's to see: staff see only their own."""
+        return self.caller.role != STAFF or owner == self.caller.staff_id
+
+    # -------------------------------------------------------- one customer
+    def customer(self, reference: str, view: str, detail: str = "", *also: str) -> UUID:
+        """The id of the customer `reference` names, if the caller may see it, with
+        the read logged as a read through `view`. The views that decide who may see
+        it, and the views in `also` the read goes on to use, are caught up first:
+        once, as the logged read changes none of them. A customer the caller may
+        not see is reported exactly like one that does not exist."""
+        customer_id = self.views.app.resolve_customer(reference)
+        names = (*_SIGHT, *also) if not self.sight.everything else also
+        if names:
+            self.views.catch_up(list(dict.fromkeys(names)))
+        if not self.sight.everything:
+            with self.views.store.transaction() as tx:
+                if not in_sight(tx, self.sight, str(customer_id)):
+                    raise customer_not_found(reference)
+        self.views.app.record_read(self.caller, customer_id, view, detail)
+        return customer_id
+
+    def every_customer(self, view: str, detail: str = "") -> None:
+        """Log a read of every customer's record at once (a full export): only for
+        those who see every customer."""
+        if not self.sight.everything:
+            raise AccessDeniedError(
+                f"{self.caller.staff_id} is {self.caller.role}: only executives and "
+                "auditors read every customer at once"
+            )
+        self.views.app.record_read(self.caller, None, view, detail)
+
+    def customer_360(
+        self, reference: str, *, moment: datetime | None = None, detail: str = ""
+    ) -> Doc | None:
+        """The 360 of a customer the caller may see (read logged as `customer show`):
+        as it stands, or with `moment` as it stood then, replayed from the events
+        recorded up to that moment. None when it was not yet recorded then."""
+        customer_id = self.customer(
+            reference, "customer show", detail, Customer360.name, RecordedVersions.name
+        )
+        with self.views.store.transaction() as tx:
+            if moment is None:
+                return customer_360(tx, customer_id)
+            version = RecordedVersions.version_as_of(tx, customer_id, moment)
+        if version == 0:
+            return None
+        events = self.views.app.events.get(customer_id, lte=version)
+        return as_of(customer_id, [e for e in events if isinstance(e, CustomerEvent)])
+
+    def brief(self, reference: str, tz: ZoneInfo, now: datetime) -> Doc:
+        """The handover brief of a customer the caller may see (read logged as `brief`)."""
+        customer_id = self.customer(reference, "brief", "", Customer360.name)
+        with self.views.store.transaction() as tx:
+            doc = customer_360(tx, customer_id)
+        _, events = self.views.app.customer_events(reference)
+        return briefs.compose(doc or {}, events, tz, now)
+
+    def history(
+        self, reference: str, moment: datetime | None = None, *, detail: str = ""
+    ) -> History | None:
+        """A customer's stream (read logged as `history`): all of it, or with
+        `moment` the events recorded by then and the customer as it stood then.
+        None when it was not yet recorded then."""
+        customer_id = self.customer(
+            reference, "history", detail, *([RecordedVersions.name] if moment else [])
+        )
+        app = self.views.app
+        state, events = app.customer_events(reference)
+        total = len(events)
+        if moment is not None:
+            with self.views.store.transaction() as tx:
+                known = RecordedVersions.version_as_of(tx, customer_id, moment)
+            if known == 0:
+                return None
+            events = [e for e in events if e.originator_version <= known]
+            if known < state.version:
+                state = app.repository.get(customer_id, version=known)
+        return History(state, events, total)
+
+    def read_log(
+        self,
+        customer: str | None = None,
+        *,
+        reader: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[tuple[Read, str]]:
+        """Reads of customers' records in time order, each with the code of the
+        customer read (`*` for every customer): of one customer (reads of every
+        customer included), by one reader, in a period. For auditors and
+        executives, who see every customer."""
+        if not may_audit(self.caller):
+            raise AccessDeniedError(
+                f"{self.caller.staff_id} is {self.caller.role}: the read log is for "
+                "auditors and executives"
+            )
+        customer_id = None if customer is None else self.views.app.resolve_customer(customer)
+        with self._caught_up(ReadLog.name, Customer360.name) as tx:
+            found = reads(tx, customer_id=customer_id, reader=reader, since=since, until=until)
+            known = codes(tx, {r.customer_id for r in found} - {EVERY_CUSTOMER})
+        return [(r, known.get(r.customer_id, r.customer_id)) for r in found]
+
+    # ----------------------------------------------------------------- lists
+    def churn_at_risk(
+        self,
+        policy: ChurnPolicy,
+        moment: datetime,
+        *,
+        segment: str | None = None,
+        owner: str | None = None,
+        min_score: int = 0,
+    ) -> list[AtRisk]:
+        """Active customers the caller may see, by churn risk (highest first)."""
+        segment = self.scope_segment(segment)
+        with self._caught_up(ChurnSignals.name) as tx:
+            ranked = churn.at_risk(
+                tx, policy, moment, segment=segment, owner=owner, min_score=min_score
+            )
+        return [r for r in ranked if self.visible.allows(r.code)]
+
+    def win_back(
+        self, moment: datetime, *, segment: str | None = None, owner: str | None = None
+    ) -> list[Doc]:
+        """Terminated customers the caller may see, most recently lost first."""
+        segment = self.scope_segment(segment)
+        with self._caught_up(ChurnSignals.name) as tx:
+            rows = churn.win_back(tx, moment, segment=segment, owner=owner)
+        return [row for row in rows if self.visible.allows(row["code"])]
+
+    def monthly_report(
+        self, month: Month, *, segment: str | None = None, now: datetime
+    ) -> MonthlyReport:
+        """A month's figures, confined to the caller's segment where they have one."""
+        segment = self.scope_segment(segment)
+        with self._caught_up(SlaCases.name, MonthlyFigures.name) as tx:
+            return monthly.monthly_report(tx, self.clocks, month, segment=segment, now=now)
+
+    def sla_breaches(
+        self,
+        *,
+        as_of: datetime,
+        since: datetime | None = None,
+        segment: str | None = None,
+        owner: str | None = None,
+        kind: str | None = None,
+    ) -> list[SlaItem]:
+        """Targets breached as of `as_of` that the caller may see (`sla.breaches`)."""
+        segment = self.scope_segment(segment)
+        with self._caught_up(*_sla_views(kind)) as tx:
+            items = sla.breaches(
+                tx, self.clocks, as_of=as_of, since=since, segment=segment, owner=owner, kind=kind
+            )
+        return self._seen(items)
+
+    def sla_at_risk(
+        self,
+        *,
+        as_of: datetime,
+        segment: str | None = None,
+        owner: str | None = None,
+        kind: str | None = None,
+    ) -> list[SlaItem]:
+        """Targets at risk as of `as_of` that the caller may see (`sla.at_risk`)."""
+        segment = self.scope_segment(segment)
+        with self._caught_up(*_sla_views(kind)) as tx:
+            items = sla.at_risk(
+                tx, self.clocks, as_of=as_of, segment=segment, owner=owner, kind=kind
+            )
+        return self._seen(items)
+
+    def unrecorded_breaches(self, *, as_of: datetime) -> list[SlaItem]:
+        """Breaches no sweep has recorded yet, as of `as_of` (every customer's: a
+        sweep records them all, whoever runs it)."""
+        with self._caught_up(SlaCases.name) as tx:
+            return sla.unrecorded_breaches(tx, self.clocks, as_of=as_of)
+
+    def breached_open_cases(self, *, as_of: datetime) -> list[SlaItem]:
+        """Inquiries and complaints breached and still open as of `as_of` (every
+        customer's, as for `unrecorded_breaches`)."""
+        with self._caught_up(SlaCases.name) as tx:
+            return sla.breached_open_cases(tx, self.clocks, as_of=as_of)
+
+    # -------------------------------------------------------------- plumbing
+    @property
+    def clocks(self) -> Clocks:
+        """The SLA clocks the SLA view works with (its policy, calendar, time zone)."""
+        projection = self.views.projection(SlaCases.name)
+        assert isinstance(projection, SlaCases)
+        return projection.clocks
+
+    def _seen(self, items: Sequence[SlaItem]) -> list[SlaItem]:
+        """Items of customers the caller may see; an owner's figures (a customer-less
+        item, such as visit coverage) only where `sees_owner_figures`."""
+        return [
+            item
+            for item in items
+            if (
+                self.visible.allows(item.customer)
+                if item.customer
+                else self.sees_owner_figures(item.owner)
+            )
+        ]
+
+    @contextmanager
+    def _caught_up(self, *names: str) -> Iterator[Transaction]:
+        """A transaction on the views `names`, caught up first."""
+        self.views.catch_up(list(names))
+        with self.views.store.transaction() as tx:
+            yield tx
+
+
+def _sla_views(kind: str | None) -> tuple[str, ...]:
+    """The views an SLA list of `kind` reads: the handover view only for handovers."""
+    return (SlaCases.name, *([Handovers.name] if kind in (None, HANDOVER) else []))
