@@ -286,7 +286,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     raise TypeError(f"cannot store a {type(value).__name__} in a view")
-
-
-def stream_key(event: CustomerEvent) -> str:
-    return str(event.originator_id)

@@ -4,7 +4,7 @@ held between flushes, and how they are loaded from their stored rows."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,11 +82,6 @@ class Batch:
         self.hold(key, doc)
         self.changed_cases.add(key)
         return doc
-
-    def cases_of(self, customer_id: str) -> Iterator[Doc]:
-        for key, doc in self.by_customer.get(customer_id, {}).items():
-            self.changed_cases.add(key)
-            yield doc
 
 
 def new_customer(customer_id: str) -> Doc:
