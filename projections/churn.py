@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
-from functools import cache, singledispatch
+from functools import singledispatch
 from itertools import pairwise
 from typing import Any
 
@@ -27,7 +27,7 @@ from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
 from ledger.vocabulary import VISIT_OUTCOME_MEANING, DecisionRole
-from projections.base import DocumentReplay, Projection, Replay, from_iso, iso
+from projections.base import DocumentReplay, Handlers, Projection, Replay, from_iso, iso
 from projections.store import Transaction
 
 Doc = dict[str, Any]
@@ -259,22 +259,16 @@ def new_signals(customer_id: str) -> Doc:
 
 def apply_event(doc: Doc, event: CustomerEvent, at: str) -> None:
     """Fold one event (which happened at `at`, as ISO text) into the signals."""
-    _handler(type(event))(event, doc, at)
-
-
-@cache
-def _handler(event_class: type[CustomerEvent]) -> Callable[[Any, Doc, str], None]:
-    # Looked up once per class: singledispatch's own lookup costs more than most handlers.
-    return _handle.dispatch(event_class)
+    _HANDLERS[type(event)](event, doc, at)
 
 
 # -------------------------------------------------------------------- handlers
 @singledispatch
 def _handle(event: CustomerEvent, doc: Doc, at: str) -> None:
-    """Events that change no signal, unless named in `BY_NAME`."""
-    handler = BY_NAME.get(type(event).__name__)
-    if handler is not None:
-        handler(event, doc, at)
+    """Events that change no signal."""
+
+
+_HANDLERS = Handlers(_handle)
 
 
 def _set(doc: Doc, field_name: str, value: Any, version: int) -> None:
@@ -389,11 +383,12 @@ def _(e: ev.EscalationRaised, doc: Doc, at: str) -> None:
     _remember(doc["escalations"], [at, e.originator_version], KEPT_TIMES)
 
 
-def _sla_breached(e: Any, doc: Doc, at: str) -> None:
+@_handle.register
+def _(e: ev.SlaBreached, doc: Doc, at: str) -> None:
     # A breach counts from when the target passed, not from when a sweep noticed.
-    due = getattr(e, "due_at", None)
-    when = iso(due) if isinstance(due, datetime) else at
-    _remember(doc["breaches"], [when, e.originator_version], KEPT_TIMES)
+    # Where no sweep has recorded breaches, escalations raised stand in for them
+    # (both count in the same signal).
+    _remember(doc["breaches"], [iso(e.due_at), e.originator_version], KEPT_TIMES)
 
 
 @_handle.register
@@ -405,12 +400,6 @@ def _(e: ev.OpportunityLost, doc: Doc, at: str) -> None:
 @_handle.register
 def _(e: ev.SatisfactionRecorded, doc: Doc, at: str) -> None:
     _remember(doc["satisfaction"], [at, e.originator_version, e.score], KEPT_SCORES)
-
-
-# Events handled by name, so this module does not depend on the SLA sweep's event
-# class: each `SlaBreached` counts as a breach. Where no sweep has recorded
-# breaches, escalations raised stand in for them (both count in the same signal).
-BY_NAME = {"SlaBreached": _sla_breached}
 
 
 def _remember(entries: list[list[Any]], entry: list[Any], keep: int) -> None:

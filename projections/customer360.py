@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache, singledispatch
 from typing import Any
 from uuid import UUID
@@ -28,7 +28,7 @@ from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
 from ledger.history import _plain, describe
-from projections.base import DocumentReplay, Projection, Replay, dumps, iso
+from projections.base import DocumentReplay, Handlers, Projection, Replay, dumps, iso
 from projections.store import Transaction
 
 Doc = dict[str, Any]
@@ -249,17 +249,11 @@ def apply_event(doc: _Held, event: CustomerEvent, at: str) -> None:
         doc["last_event_at"] = at
     counts = doc["counts"]
     counts[kind] = counts.get(kind, 0) + 1
-    _handler(event_class)(event, doc, at)
+    _HANDLERS[event_class](event, doc, at)
     if doc.unsettled:
         _keep_closed_bounded(doc)
     if kind != "CorrectionRecorded":
         _remember_in_timeline(doc, event, at)
-
-
-@cache
-def _handler(event_class: type[CustomerEvent]) -> Callable[[Any, _Held, str], None]:
-    # Looked up once per class: singledispatch's own lookup costs more than most handlers.
-    return _handle.dispatch(event_class)
 
 
 class _Unwritten(dict[str, Any]):
@@ -431,6 +425,9 @@ def _keep_closed_bounded(doc: _Held) -> None:
 @singledispatch
 def _handle(event: CustomerEvent, doc: _Held, at: str) -> None:
     """Events that only count and appear in the timeline."""
+
+
+_HANDLERS = Handlers(_handle)
 
 
 @_handle.register
