@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from ledger.access import Caller
-    from ledger.application import Ledger, Receipt
+    from ledger.application import Ledger
     from ledger.commands import Command
     from ledger.config import Settings
+    from ledger.receipts import Receipt
     from ledger.storage import Storage
     from projections.views import Views
     from projections.visibility import Visibility
