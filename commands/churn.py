@@ -89,7 +89,7 @@ def list_(
     shown with --win-back.
     """
     from ledger.clock import now, parse_time
-    from projections.churn import churn_policy
+    from projections.churn_scoring import churn_policy
 
     if min_score is not None and not 0 <= min_score <= 100:
         raise click.UsageError(f"--min-score is a score from 0 to 100, not {min_score}")

@@ -17,9 +17,10 @@ from commands.tables import cell_text
 
 if TYPE_CHECKING:
     from ledger.access import Caller
-    from ledger.application import Ledger, Receipt
+    from ledger.application import Ledger
     from ledger.commands import Command
     from ledger.config import Settings
+    from ledger.receipts import Receipt
     from ledger.storage import Storage
     from projections.reader import Reader
     from projections.views import Views

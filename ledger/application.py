@@ -30,6 +30,7 @@ from ledger.access import (
     may_register_in,
     may_see,
 )
+from ledger.case_commands import CaseCommands
 from ledger.clock import check_not_future, now
 from ledger.config import Settings, load_settings
 from ledger.corrections import coerce_changes
@@ -55,7 +56,6 @@ from ledger.domain.events import (
     SegmentChanged,
     TierChanged,
 )
-from ledger.domain.sla.policy import stamp
 from ledger.errors import (
     AccessDeniedError,
     ConcurrencyError,
@@ -63,6 +63,8 @@ from ledger.errors import (
     CustomerNotFoundError,
     EventNotFoundError,
 )
+from ledger.interaction_commands import InteractionCommands
+from ledger.receipts import Receipt
 from ledger.references import parse_code
 from ledger.staffing import StaffService
 
@@ -87,21 +89,6 @@ DIRECTORY_EVENTS = (
     RelationshipTerminated,
     RelationshipReactivated,
 )
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """What a recorded command returns: where it landed, and whether it was a retry."""
-
-    customer_code: str
-    customer_name: str
-    version: int
-    subject: str
-    replayed: bool = False
-
-    @property
-    def ref(self) -> str:
-        return f"{self.customer_code}/{self.subject}" if self.subject else self.customer_code
 
 
 @dataclass(frozen=True)
@@ -158,7 +145,7 @@ class LedgerRepository(Repository[UUID]):
         return aggregate
 
 
-class Ledger(StaffService, Application[UUID]):
+class Ledger(StaffService, CaseCommands, InteractionCommands, Application[UUID]):
     """The customer-interaction ledger."""
 
     name = "Ledger"
@@ -490,118 +477,6 @@ class Ledger(StaffService, Application[UUID]):
     def reactivate_relationship(self, command: c.ReactivateRelationship) -> Receipt:
         return self._execute(command, lambda cu, m: cu.reactivate(command.repair_plan, m))
 
-    # --------------------------------------------------------------- people
-    def add_key_person(self, command: c.AddKeyPerson) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.add_key_person(
-                name=command.name,
-                title=command.title,
-                phones=list(command.phones),
-                emails=list(command.emails),
-                personal_notes=command.personal_notes,
-                decision_role=command.decision_role.value,
-                relationship_status=command.relationship_status.value,
-                counterpart=command.counterpart,
-                meta=m,
-            ),
-        )
-
-    def update_key_person(self, command: c.UpdateKeyPerson) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.update_key_person(command.case, command.changes(), m),
-            subject=command.case,
-        )
-
-    def assess_relationship(self, command: c.AssessRelationship) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.assess_relationship(
-                command.case, command.relationship_status.value, command.note, m
-            ),
-            subject=command.case,
-        )
-
-    def record_person_left(self, command: c.RecordPersonLeft) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.record_person_left(command.case, command.reason, m),
-            subject=command.case,
-        )
-
-    # --------------------------------------------------------- interactions
-    def log_contact(self, command: c.LogContact) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.log_contact(
-                channel=command.channel.value,
-                direction=command.direction.value,
-                people=list(command.people),
-                summary=command.summary,
-                follow_ups=list(command.follow_ups),
-                meta=m,
-            ),
-        )
-
-    def plan_visit(self, command: c.PlanVisit) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.plan_visit(
-                planned_for=command.planned_for,
-                purpose=command.purpose.value,
-                kind=command.kind.value,
-                visitor=command.visitor or command.actor,
-                companions=list(command.companions),
-                people=list(command.people),
-                agenda=command.agenda,
-                meta=m,
-            ),
-        )
-
-    def report_visit(self, command: c.ReportVisit) -> Receipt:
-        expenses = [
-            {"item": e.item, "amount": str(e.amount), "currency": e.currency}
-            for e in command.expenses
-        ]
-        commitments = [
-            {"description": p.description, "due": p.due.isoformat() if p.due else None}
-            for p in command.commitments
-        ]
-        return self._execute(
-            command,
-            lambda cu, m: cu.report_visit(
-                visit_id=command.visit,
-                purpose=command.purpose.value,
-                kind=command.kind.value,
-                visitor=command.visitor or command.actor,
-                companions=list(command.companions),
-                people_met=list(command.people_met),
-                summary=command.summary,
-                outcome=command.outcome.value,
-                expenses=expenses,
-                problems_handled=list(command.problems_handled),
-                problems_pending=list(command.problems_pending),
-                commitments=commitments,
-                meta=m,
-            ),
-        )
-
-    def cancel_visit(self, command: c.CancelVisit) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.cancel_visit(command.case, command.reason, m),
-            subject=command.case,
-        )
-
-    def record_satisfaction(self, command: c.RecordSatisfaction) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.record_satisfaction(
-                command.score, command.source.value, command.note, m
-            ),
-        )
-
     def record_correction(self, command: c.RecordCorrection) -> Receipt:
         def correct(customer: Customer, meta: Meta) -> str | None:
             # Looked up once the caller is known to see the customer (`_execute`
@@ -627,190 +502,6 @@ class Ledger(StaffService, Application[UUID]):
         event = found[0]
         assert isinstance(event, CustomerEvent)
         return event
-
-    def _sla_stamp(self) -> dict[str, object]:
-        """The SLA policy, calendar and time zone in force: stamped on each case as
-        it opens, so that a later change of configuration keeps its deadlines."""
-        return stamp(self.settings.sla, self.settings.calendar, self.settings.timezone)
-
-    # ------------------------------------------------------------ inquiries
-    def receive_inquiry(self, command: c.ReceiveInquiry) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.receive_inquiry(
-                command.channel.value,
-                command.title,
-                command.question,
-                m,
-                sla_policy=self._sla_stamp(),
-            ),
-        )
-
-    def answer_inquiry(self, command: c.AnswerInquiry) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.answer_inquiry(command.case, command.answer, m),
-            subject=command.case,
-        )
-
-    # ----------------------------------------------------------- complaints
-    def file_complaint(self, command: c.FileComplaint) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.file_complaint(
-                command.category.value,
-                command.severity.value,
-                command.description,
-                command.channel.value,
-                m,
-                sla_policy=self._sla_stamp(),
-            ),
-        )
-
-    def acknowledge_complaint(self, command: c.AcknowledgeComplaint) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.acknowledge_complaint(command.case, command.note, m),
-            subject=command.case,
-        )
-
-    def pause_complaint(self, command: c.PauseComplaint) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.pause_complaint(command.case, command.reason, m),
-            subject=command.case,
-        )
-
-    def resume_complaint(self, command: c.ResumeComplaint) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.resume_complaint(command.case, command.note, m),
-            subject=command.case,
-        )
-
-    def resolve_complaint(self, command: c.ResolveComplaint) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.resolve_complaint(
-                command.case, command.resolution, command.root_cause, m
-            ),
-            subject=command.case,
-        )
-
-    def reopen_complaint(self, command: c.ReopenComplaint) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.reopen_complaint(command.case, command.reason, m),
-            subject=command.case,
-        )
-
-    # ---------------------------------------------------------- escalations
-    def raise_escalation(self, command: c.RaiseEscalation, caller: Caller | None = None) -> Receipt:
-        """(`caller`: the acting account, when a sweep of many cases has it already.)"""
-        return self._execute(
-            command,
-            lambda cu, m: cu.raise_escalation(
-                command.case, command.level, command.to, command.reason, m
-            ),
-            caller=caller,
-        )
-
-    def resolve_escalation(self, command: c.ResolveEscalation) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.resolve_escalation(command.case, command.resolution, m),
-            subject=command.case,
-        )
-
-    # -------------------------------------------------------- opportunities
-    def create_lead(self, command: c.CreateLead) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.create_lead(
-                command.title,
-                command.source,
-                command.note,
-                m,
-                sla_policy=self._sla_stamp(),
-            ),
-        )
-
-    def open_opportunity(self, command: c.OpenOpportunity) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.open_opportunity(
-                lead_id=command.lead,
-                title=command.title,
-                stage=command.stage.value,
-                value=None if command.value is None else str(command.value),
-                currency=command.currency,
-                meta=m,
-                sla_policy=self._sla_stamp(),
-            ),
-        )
-
-    def change_opportunity_stage(self, command: c.ChangeOpportunityStage) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.change_opportunity_stage(
-                command.case, command.stage.value, command.note, m
-            ),
-            subject=command.case,
-        )
-
-    def log_follow_up(self, command: c.LogFollowUp) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.log_follow_up(command.case, command.summary, command.next_step, m),
-            subject=command.case,
-        )
-
-    def win_opportunity(self, command: c.WinOpportunity) -> Receipt:
-        value = None if command.value is None else str(command.value)
-        return self._execute(
-            command,
-            lambda cu, m: cu.win_opportunity(command.case, value, command.note, m),
-            subject=command.case,
-        )
-
-    def lose_opportunity(self, command: c.LoseOpportunity) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.lose_opportunity(command.case, command.reason, m),
-            subject=command.case,
-        )
-
-    # ---------------------------------------------------------- commitments
-    def make_commitment(self, command: c.MakeCommitment) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.make_commitment(
-                command.description,
-                command.due,
-                command.source,
-                m,
-                sla_policy=self._sla_stamp(),
-            ),
-        )
-
-    def fulfil_commitment(self, command: c.FulfilCommitment) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.fulfil_commitment(command.case, command.note, m),
-            subject=command.case,
-        )
-
-    # ------------------------------------------------------------------ SLA
-    def record_breach(self, command: c.RecordBreach, caller: Caller | None = None) -> Receipt:
-        """(`caller`: the acting account, when a sweep of many cases has it already.)"""
-        return self._execute(
-            command,
-            lambda cu, m: cu.record_breach(
-                command.case, command.target, command.due_at, command.policy_version, m
-            ),
-            subject=command.case,
-            caller=caller,
-        )
 
     # ---------------------------------------------------------------- reads
     def customer_events(self, reference: str) -> tuple[Customer, list[CustomerEvent]]:

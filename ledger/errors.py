@@ -21,10 +21,6 @@ class StorageNotFoundError(LedgerError):
     """A read named a ledger database that does not exist."""
 
 
-class StorageUnavailableError(LedgerError):
-    """The database cannot be reached or opened."""
-
-
 class CustomerNotFoundError(LedgerError):
     """No customer has the given code or name."""
 

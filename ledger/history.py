@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.vocabulary import ESCALATION_LEVELS, VISIT_OUTCOME_MEANING
 
@@ -131,16 +132,16 @@ def tell(
     """Describe the events, oldest first by when they happened (then by version)."""
     corrections: dict[int, list[int]] = {}
     for event in events:
-        if type(event).__name__ == "CorrectionRecorded":
-            corrections.setdefault(event.target_version, []).append(event.originator_version)  # type: ignore[attr-defined]
+        if isinstance(event, ev.CorrectionRecorded):
+            corrections.setdefault(event.target_version, []).append(event.originator_version)
     names: dict[str, str] = {}
     entries = []
     for event in events:
         kind = type(event).__name__
-        if kind == "KeyPersonAdded":
-            names[event.person_id] = event.name  # type: ignore[attr-defined]
-        elif kind == "KeyPersonUpdated" and "name" in event.changes:  # type: ignore[attr-defined]
-            names[event.person_id] = event.changes["name"]  # type: ignore[attr-defined]
+        if isinstance(event, ev.KeyPersonAdded):
+            names[event.person_id] = event.name
+        elif isinstance(event, ev.KeyPersonUpdated) and "name" in event.changes:
+            names[event.person_id] = event.changes["name"]
         if kinds is not None and kind not in kinds:
             continue
         if since is not None and event.occurred_at < since:
@@ -185,7 +186,7 @@ def _plain(value: Any) -> Any:
 
 
 def describe(event: CustomerEvent, names: dict[str, str]) -> str:
-    describer = _DESCRIBERS.get(type(event).__name__)
+    describer = _DESCRIBERS.get(type(event))
     if describer is None:
         return type(event).__name__
     return describer(event, _People(names))
@@ -306,97 +307,99 @@ def _correction(e: Any, _: _People) -> str:
     )
 
 
-_DESCRIBERS: dict[str, Callable[[Any, _People], str]] = {
-    "CustomerRegistered": _registered,
-    "ProfileUpdated": _profile_updated,
-    "SegmentChanged": lambda e, _: _sentence(
+_DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
+    ev.CustomerRegistered: _registered,
+    ev.ProfileUpdated: _profile_updated,
+    ev.SegmentChanged: lambda e, _: _sentence(
         f"Moved from segment {e.previous} to {e.segment}{_then(e.reason)}"
     ),
-    "TierChanged": lambda e, _: _sentence(
+    ev.TierChanged: lambda e, _: _sentence(
         f"Tier set to {e.tier}{' (VIP)' if e.vip else ''}{_then(e.reason)}"
     ),
-    "LifecycleStageChanged": lambda e, _: _sentence(
+    ev.LifecycleStageChanged: lambda e, _: _sentence(
         f"Lifecycle stage {e.previous} → {e.stage}{_then(e.reason)}"
     ),
-    "BranchAdded": lambda e, _: _sentence(
+    ev.BranchAdded: lambda e, _: _sentence(
         f"Branch {e.branch_id} added: {e.name}{', ' + e.location if e.location else ''}"
     ),
-    "BranchClosed": lambda e, _: _sentence(f"Branch {e.branch_id} closed{_then(e.reason)}"),
-    "OwnerAssigned": _owner,
-    "KeyPersonAdded": _person_added,
-    "KeyPersonUpdated": lambda e, p: _sentence(
+    ev.BranchClosed: lambda e, _: _sentence(f"Branch {e.branch_id} closed{_then(e.reason)}"),
+    ev.OwnerAssigned: _owner,
+    ev.KeyPersonAdded: _person_added,
+    ev.KeyPersonUpdated: lambda e, p: _sentence(
         f"Key person {p.one(e.person_id)} updated: "
         + ", ".join(f"{_words(k)} → {v!r}" for k, v in e.changes.items())
     ),
-    "KeyPersonRelationshipAssessed": lambda e, p: _sentence(
+    ev.KeyPersonRelationshipAssessed: lambda e, p: _sentence(
         f"Relationship with {p.one(e.person_id)} assessed as "
         f"{_words(e.relationship_status)}{_then(e.note)}"
     ),
-    "KeyPersonLeft": lambda e, p: _sentence(
+    ev.KeyPersonLeft: lambda e, p: _sentence(
         f"{p.one(e.person_id)} left the customer{_then(e.reason)}"
     ),
-    "ContactLogged": _contact,
-    "VisitPlanned": _visit_planned,
-    "VisitReported": _visit_reported,
-    "VisitCancelled": lambda e, _: _sentence(f"Visit {e.case_id} cancelled{_then(e.reason)}"),
-    "InquiryReceived": lambda e, _: _sentence(
+    ev.ContactLogged: _contact,
+    ev.VisitPlanned: _visit_planned,
+    ev.VisitReported: _visit_reported,
+    ev.VisitCancelled: lambda e, _: _sentence(f"Visit {e.case_id} cancelled{_then(e.reason)}"),
+    ev.InquiryReceived: lambda e, _: _sentence(
         f"Inquiry {e.case_id} by {e.channel}: {e.title}{_then(e.question, ' — ')}"
     ),
-    "InquiryAnswered": lambda e, _: _sentence(f"Inquiry {e.case_id} answered: {e.answer}"),
-    "ComplaintFiled": lambda e, _: _sentence(
+    ev.InquiryAnswered: lambda e, _: _sentence(f"Inquiry {e.case_id} answered: {e.answer}"),
+    ev.ComplaintFiled: lambda e, _: _sentence(
         f"Complaint {e.case_id} filed by {e.channel} ({e.category}, {e.severity}): {e.description}"
     ),
-    "ComplaintAcknowledged": lambda e, _: _sentence(
+    ev.ComplaintAcknowledged: lambda e, _: _sentence(
         f"Complaint {e.case_id} acknowledged{_then(e.note)}"
     ),
-    "ComplaintPaused": lambda e, _: _sentence(
+    ev.ComplaintPaused: lambda e, _: _sentence(
         f"Complaint {e.case_id} paused, waiting on the customer{_then(e.reason)}"
     ),
-    "ComplaintResumed": lambda e, _: _sentence(f"Complaint {e.case_id} resumed{_then(e.note)}"),
-    "ComplaintResolved": lambda e, _: _sentence(
+    ev.ComplaintResumed: lambda e, _: _sentence(f"Complaint {e.case_id} resumed{_then(e.note)}"),
+    ev.ComplaintResolved: lambda e, _: _sentence(
         f"Complaint {e.case_id} resolved: {_sentence(e.resolution)}"
         + (f" Root cause: {e.root_cause}" if e.root_cause else "")
     ),
-    "ComplaintReopened": lambda e, _: _sentence(f"Complaint {e.case_id} reopened{_then(e.reason)}"),
-    "EscalationRaised": _escalation,
-    "EscalationResolved": lambda e, _: _sentence(
+    ev.ComplaintReopened: lambda e, _: _sentence(
+        f"Complaint {e.case_id} reopened{_then(e.reason)}"
+    ),
+    ev.EscalationRaised: _escalation,
+    ev.EscalationResolved: lambda e, _: _sentence(
         f"Escalation {e.case_id} resolved{_then(e.resolution)}"
     ),
-    "LeadCreated": lambda e, _: _sentence(
+    ev.LeadCreated: lambda e, _: _sentence(
         f"Lead {e.case_id}: {e.title}"
         f"{f' (source: {e.source})' if e.source else ''}{_then(e.note, '. ')}"
     ),
-    "OpportunityOpened": _opportunity_opened,
-    "OpportunityStageChanged": lambda e, _: _sentence(
+    ev.OpportunityOpened: _opportunity_opened,
+    ev.OpportunityStageChanged: lambda e, _: _sentence(
         f"Opportunity {e.case_id} moved from {_words(e.previous)} "
         f"to {_words(e.stage)}{_then(e.note)}"
     ),
-    "FollowUpLogged": lambda e, _: _sentence(
+    ev.FollowUpLogged: lambda e, _: _sentence(
         f"Follow-up on {e.case_id}: {_sentence(e.summary)}"
         + (f" Next: {e.next_step}" if e.next_step else "")
     ),
-    "OpportunityWon": lambda e, _: _sentence(
+    ev.OpportunityWon: lambda e, _: _sentence(
         f"Opportunity {e.case_id} won{f' ({e.value})' if e.value else ''}{_then(e.note)}"
     ),
-    "OpportunityLost": lambda e, _: _sentence(f"Opportunity {e.case_id} lost{_then(e.reason)}"),
-    "CommitmentMade": lambda e, _: _sentence(
+    ev.OpportunityLost: lambda e, _: _sentence(f"Opportunity {e.case_id} lost{_then(e.reason)}"),
+    ev.CommitmentMade: lambda e, _: _sentence(
         f"Commitment {e.case_id}: {e.description}{f' (due {e.due})' if e.due else ''}"
     ),
-    "CommitmentFulfilled": lambda e, _: _sentence(
+    ev.CommitmentFulfilled: lambda e, _: _sentence(
         f"Commitment {e.case_id} fulfilled{_then(e.note)}"
     ),
-    "SatisfactionRecorded": lambda e, _: _sentence(
+    ev.SatisfactionRecorded: lambda e, _: _sentence(
         f"Satisfaction {e.score}/5 ({_words(e.source)}){_then(e.note)}"
     ),
-    "RelationshipTerminated": lambda e, _: _sentence(
+    ev.RelationshipTerminated: lambda e, _: _sentence(
         f"Relationship terminated: {_sentence(e.reason)} Root cause: {_sentence(e.root_cause)} "
         f"Filed with head office as {e.head_office_ref}"
     ),
-    "RelationshipReactivated": lambda e, _: _sentence(
+    ev.RelationshipReactivated: lambda e, _: _sentence(
         f"Relationship reactivated (back to stage {e.stage}): {e.repair_plan}"
     ),
-    "CorrectionRecorded": _correction,
-    "SlaBreached": lambda e, _: _sentence(
+    ev.CorrectionRecorded: _correction,
+    ev.SlaBreached: lambda e, _: _sentence(
         f"{e.case_id} missed its {_words(e.target)} target (due {e.due_at:%Y-%m-%d %H:%M}, "
         f"policy {e.policy_version}); detected {e.detected_at:%Y-%m-%d %H:%M}"
     ),

@@ -10,6 +10,10 @@ events are applied, written out by `flush`. Catching up uses one replay per batc
 rebuild uses one replay for the whole log, so each row is built in memory from
 all its events and written once, instead of read and rewritten batch after batch.
 Both run the same handlers, so both give the same rows.
+
+Every view handles events one way: a `functools.singledispatch` function with a
+handler registered per event class and a fallback that does nothing, called
+through `Handlers`, which looks each class's handler up once.
 """
 
 from __future__ import annotations
@@ -19,13 +23,34 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 import orjson
 
 from ledger.domain.base import CustomerEvent
 from projections.store import Transaction, chunks
+
+
+class Dispatching(Protocol):
+    """A `functools.singledispatch` function, as `Handlers` uses it."""
+
+    def dispatch(self, cls: Any) -> Callable[..., Any]: ...
+
+
+class Handlers(dict[type, Callable[..., Any]]):
+    """The handler `handle` (a singledispatch function) gives each event class,
+    looked up once per class: `handlers[type(event)](event, ...)`. Singledispatch's
+    own lookup costs more than most handlers, and a rebuild calls one per event
+    and view."""
+
+    def __init__(self, handle: Dispatching) -> None:
+        super().__init__()
+        self.handle = handle
+
+    def __missing__(self, event_class: type) -> Callable[..., Any]:
+        handler = self[event_class] = self.handle.dispatch(event_class)
+        return handler
 
 
 class Projection(ABC):
@@ -286,7 +311,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     raise TypeError(f"cannot store a {type(value).__name__} in a view")
-
-
-def stream_key(event: CustomerEvent) -> str:
-    return str(event.originator_id)

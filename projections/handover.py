@@ -11,13 +11,14 @@ business calendar, so a calendar change needs no rebuild.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import singledispatch
 from typing import Any
 
 from ledger.domain import events as ev
 from ledger.domain.events.staff import StaffAdded, StaffDeactivated, StaffEvent, StaffReactivated
-from projections.base import StatementProjection, from_iso, iso
+from projections.base import Handlers, StatementProjection, from_iso, iso
 from projections.store import Transaction
 
 
@@ -53,31 +54,25 @@ class Handovers(StatementProjection):
     )
 
     def process(self, tx: Transaction, events: Sequence[Any]) -> None:
-        # Staff events are rare and each may depend on everything before it; the
-        # customer events between two of them are applied together.
-        run: list[Any] = []
+        run = _Run()
         for e in events:
-            if isinstance(e, StaffEvent):
-                self._customers(tx, run)
-                run = []
-                self._staff(tx, e)
-            else:
-                run.append(e)
-        self._customers(tx, run)
+            _HANDLERS[type(e)](e, tx, run)
+        run.write(tx)
 
-    @staticmethod
-    def _customers(tx: Transaction, events: Sequence[Any]) -> None:
-        """Registrations, segment moves and handovers, with no staff change among
-        them: a registration precedes its customer's other events, and each kind
-        of change keeps its order, so one statement per kind gives the same rows."""
-        registered, moved, assigned = [], [], []
-        for e in events:
-            if isinstance(e, ev.CustomerRegistered):
-                registered.append((str(e.originator_id), e.code, e.segment, e.owner))
-            elif isinstance(e, ev.SegmentChanged):
-                moved.append((str(e.originator_id), e.segment))
-            elif isinstance(e, ev.OwnerAssigned):
-                assigned.append(e)
+
+@dataclass
+class _Run:
+    """Registrations, segment moves and handovers, with no staff change among them:
+    a registration precedes its customer's other events, and each kind of change
+    keeps its order, so one statement per kind gives the same rows."""
+
+    registered: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    assigned: list[ev.OwnerAssigned] = field(default_factory=list)
+
+    def write(self, tx: Transaction) -> None:
+        registered, moved, assigned = self.registered, self.moved, self.assigned
+        self.registered, self.moved, self.assigned = [], [], []
         tx.execute_values(
             "INSERT INTO view_handover_owner (customer_id, code, segment, owner) "
             "VALUES {values} ON CONFLICT (customer_id) DO NOTHING",
@@ -123,42 +118,81 @@ class Handovers(StatementProjection):
             list(first.values()),
         )
 
-    @staticmethod
-    def _staff(tx: Transaction, e: StaffEvent) -> None:
-        stream_id = str(e.originator_id)
-        if isinstance(e, StaffAdded):
-            tx.execute(
-                "INSERT INTO view_handover_staff (stream_id, staff_id) VALUES (?, ?) "
-                "ON CONFLICT (stream_id) DO NOTHING",
-                (stream_id, e.member),
-            )
-            return
-        row = tx.fetchone(
-            "SELECT staff_id FROM view_handover_staff WHERE stream_id = ?", (stream_id,)
-        )
-        if row is None:
-            return
-        staff_id, at = row[0], iso(e.occurred_at)
-        if isinstance(e, StaffDeactivated):
-            tx.execute(
-                "UPDATE view_handover_staff SET left_at = ? WHERE stream_id = ?", (at, stream_id)
-            )
-            tx.execute(
-                "INSERT INTO view_handover (customer_id, departed, started_at) "
-                "SELECT customer_id, owner, ? FROM view_handover_owner WHERE owner = ? "
-                "ON CONFLICT (customer_id, started_at) DO NOTHING",
-                (at, staff_id),
-            )
-        elif isinstance(e, StaffReactivated):
-            # Back at work: their customers have an active owner again.
-            tx.execute(
-                "UPDATE view_handover_staff SET left_at = NULL WHERE stream_id = ?", (stream_id,)
-            )
-            tx.execute(
-                "UPDATE view_handover SET closed_at = ?, handed_to = ? "
-                "WHERE departed = ? AND closed_at IS NULL",
-                (at, staff_id, staff_id),
-            )
+
+# Customer events join the run; staff events are rare and each may depend on
+# everything before it, so the run is written before one is applied.
+@singledispatch
+def _handle(e: Any, tx: Transaction, run: _Run) -> None:
+    """Events this view is not given."""
+
+
+_HANDLERS = Handlers(_handle)
+
+
+@_handle.register
+def _(e: ev.CustomerRegistered, tx: Transaction, run: _Run) -> None:
+    run.registered.append((str(e.originator_id), e.code, e.segment, e.owner))
+
+
+@_handle.register
+def _(e: ev.SegmentChanged, tx: Transaction, run: _Run) -> None:
+    run.moved.append((str(e.originator_id), e.segment))
+
+
+@_handle.register
+def _(e: ev.OwnerAssigned, tx: Transaction, run: _Run) -> None:
+    run.assigned.append(e)
+
+
+@_handle.register
+def _(e: StaffAdded, tx: Transaction, run: _Run) -> None:
+    run.write(tx)
+    tx.execute(
+        "INSERT INTO view_handover_staff (stream_id, staff_id) VALUES (?, ?) "
+        "ON CONFLICT (stream_id) DO NOTHING",
+        (str(e.originator_id), e.member),
+    )
+
+
+@_handle.register
+def _(e: StaffDeactivated, tx: Transaction, run: _Run) -> None:
+    run.write(tx)
+    staff_id = _staff_id(tx, e)
+    if staff_id is None:
+        return
+    at, stream_id = iso(e.occurred_at), str(e.originator_id)
+    tx.execute("UPDATE view_handover_staff SET left_at = ? WHERE stream_id = ?", (at, stream_id))
+    tx.execute(
+        "INSERT INTO view_handover (customer_id, departed, started_at) "
+        "SELECT customer_id, owner, ? FROM view_handover_owner WHERE owner = ? "
+        "ON CONFLICT (customer_id, started_at) DO NOTHING",
+        (at, staff_id),
+    )
+
+
+@_handle.register
+def _(e: StaffReactivated, tx: Transaction, run: _Run) -> None:
+    run.write(tx)
+    staff_id = _staff_id(tx, e)
+    if staff_id is None:
+        return
+    # Back at work: their customers have an active owner again.
+    tx.execute(
+        "UPDATE view_handover_staff SET left_at = NULL WHERE stream_id = ?",
+        (str(e.originator_id),),
+    )
+    tx.execute(
+        "UPDATE view_handover SET closed_at = ?, handed_to = ? "
+        "WHERE departed = ? AND closed_at IS NULL",
+        (iso(e.occurred_at), staff_id, staff_id),
+    )
+
+
+def _staff_id(tx: Transaction, e: StaffEvent) -> str | None:
+    row = tx.fetchone(
+        "SELECT staff_id FROM view_handover_staff WHERE stream_id = ?", (str(e.originator_id),)
+    )
+    return None if row is None else str(row[0])
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,14 @@ import json
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import singledispatch
 from typing import Any
 
 from ledger.domain import events as ev
+from ledger.domain.base import CustomerEvent
 from ledger.domain.sla.clocks import Clocks
 from ledger.domain.sla.months import Month
-from projections.base import Decoded, Projection, Replay, from_iso, iso
+from projections.base import Decoded, Handlers, Projection, Replay, from_iso, iso
 from projections.sla.coverage import Coverage, coverage
 from projections.store import Transaction
 
@@ -66,28 +68,15 @@ class _Rows(Replay):
     def __init__(self, *, fresh: bool) -> None:
         # Into a table emptied for this replay, every row is new: no conflict to check.
         self.fresh = fresh
-        self.rows: dict[str, dict[tuple[str, int], list[Any]]] = {
+        self.rows: _Held = {
             "view_monthly_satisfaction": {},
             "view_monthly_handovers": {},
         }
 
     def feed(self, batch: Decoded) -> None:
-        scores = self.rows["view_monthly_satisfaction"]
-        handovers = self.rows["view_monthly_handovers"]
+        rows = self.rows
         for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
-            if isinstance(event, ev.SatisfactionRecorded):
-                version = event.originator_version
-                scores[(key, version)] = [key, version, at, event.score, event.source]
-            elif isinstance(event, ev.OwnerAssigned):
-                version = event.originator_version
-                handovers[(key, version)] = [
-                    key,
-                    version,
-                    at,
-                    event.previous,
-                    event.owner,
-                    event.reason,
-                ]
+            _HANDLERS[type(event)](event, rows, key, at)
 
     def flush(self, tx: Transaction) -> None:
         for table, columns in (
@@ -105,6 +94,36 @@ class _Rows(Replay):
                     rows,
                 )
             self.rows[table] = {}
+
+
+_Held = dict[str, dict[tuple[str, int], list[Any]]]  # table -> (customer, version) -> row
+
+
+@singledispatch
+def _handle(event: CustomerEvent, rows: _Held, key: str, at: str) -> None:
+    """Events that add no row."""
+
+
+_HANDLERS = Handlers(_handle)
+
+
+@_handle.register
+def _(e: ev.SatisfactionRecorded, rows: _Held, key: str, at: str) -> None:
+    version = e.originator_version
+    rows["view_monthly_satisfaction"][(key, version)] = [key, version, at, e.score, e.source]
+
+
+@_handle.register
+def _(e: ev.OwnerAssigned, rows: _Held, key: str, at: str) -> None:
+    version = e.originator_version
+    rows["view_monthly_handovers"][(key, version)] = [
+        key,
+        version,
+        at,
+        e.previous,
+        e.owner,
+        e.reason,
+    ]
 
 
 # ------------------------------------------------------------------ queries

@@ -30,7 +30,8 @@ from ledger.domain.sla.targets import HANDOVER
 from ledger.errors import AccessDeniedError
 from projections import brief as briefs
 from projections import churn, monthly
-from projections.churn import AtRisk, ChurnPolicy, ChurnSignals
+from projections.churn import AtRisk, ChurnSignals
+from projections.churn_scoring import ChurnPolicy
 from projections.customer360 import Customer360, as_of, codes, customer_360
 from projections.handover import Handovers
 from projections.monthly import MonthlyFigures, MonthlyReport

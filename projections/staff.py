@@ -3,11 +3,13 @@ which customer: the rows that decide what a `staff` member may see in lists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from functools import singledispatch
 from operator import attrgetter
 from typing import Any
 
 from ledger.domain import events as ev
+from ledger.domain.base import CustomerEvent
 from ledger.domain.events.staff import (
     StaffAdded,
     StaffDeactivated,
@@ -17,7 +19,7 @@ from ledger.domain.events.staff import (
     StaffRoleChanged,
     StaffSegmentChanged,
 )
-from projections.base import Decoded, Projection, Replay, StatementProjection, iso
+from projections.base import Decoded, Handlers, Projection, Replay, StatementProjection, iso
 from projections.store import Transaction
 
 STAFF_COLUMNS = "staff_id, name, role, segment, status, since, changed_by, reason"
@@ -39,41 +41,68 @@ class StaffDirectoryView(StatementProjection):
 
     def process(self, tx: Transaction, events: Sequence[Any]) -> None:
         for event in events:
-            self._apply(tx, event)
+            _STAFF_HANDLERS[type(event)](event, tx)
 
-    @staticmethod
-    def _apply(tx: Transaction, e: StaffEvent) -> None:
-        if isinstance(e, StaffAdded):
-            tx.execute(
-                f"INSERT INTO view_staff (stream_id, {STAFF_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    str(e.originator_id),
-                    e.member,
-                    e.name,
-                    e.role,
-                    e.segment,
-                    "active",
-                    iso(e.occurred_at),
-                    e.actor,
-                    e.reason,
-                ),
-            )
-            return
-        changes: dict[str, Any] = {}
-        if isinstance(e, StaffRoleChanged):
-            changes = {"role": e.role, "segment": e.segment}
-        elif isinstance(e, StaffSegmentChanged):
-            changes = {"segment": e.segment}
-        elif isinstance(e, StaffFrozen | StaffDeactivated | StaffReactivated):
-            status = {StaffFrozen: "frozen", StaffDeactivated: "deactivated"}.get(type(e), "active")
-            changes = {"status": status, "since": iso(e.occurred_at)}
-        changes.update(changed_by=e.actor, reason=e.reason)
-        assignments = ", ".join(f"{column} = ?" for column in changes)
-        tx.execute(
-            f"UPDATE view_staff SET {assignments} WHERE stream_id = ?",
-            (*changes.values(), str(e.originator_id)),
-        )
+
+@singledispatch
+def _apply(e: StaffEvent, tx: Transaction) -> None:
+    """A change that shows only who made it and why."""
+    _update(tx, e)
+
+
+_STAFF_HANDLERS = Handlers(_apply)
+
+
+def _update(tx: Transaction, e: StaffEvent, **changes: Any) -> None:
+    changes.update(changed_by=e.actor, reason=e.reason)
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    tx.execute(
+        f"UPDATE view_staff SET {assignments} WHERE stream_id = ?",
+        (*changes.values(), str(e.originator_id)),
+    )
+
+
+@_apply.register
+def _(e: StaffAdded, tx: Transaction) -> None:
+    tx.execute(
+        f"INSERT INTO view_staff (stream_id, {STAFF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            str(e.originator_id),
+            e.member,
+            e.name,
+            e.role,
+            e.segment,
+            "active",
+            iso(e.occurred_at),
+            e.actor,
+            e.reason,
+        ),
+    )
+
+
+@_apply.register
+def _(e: StaffRoleChanged, tx: Transaction) -> None:
+    _update(tx, e, role=e.role, segment=e.segment)
+
+
+@_apply.register
+def _(e: StaffSegmentChanged, tx: Transaction) -> None:
+    _update(tx, e, segment=e.segment)
+
+
+@_apply.register
+def _(e: StaffFrozen, tx: Transaction) -> None:
+    _update(tx, e, status="frozen", since=iso(e.occurred_at))
+
+
+@_apply.register
+def _(e: StaffDeactivated, tx: Transaction) -> None:
+    _update(tx, e, status="deactivated", since=iso(e.occurred_at))
+
+
+@_apply.register
+def _(e: StaffReactivated, tx: Transaction) -> None:
+    _update(tx, e, status="active", since=iso(e.occurred_at))
 
 
 class WorkedOn(Projection):
@@ -106,15 +135,13 @@ class _WorkedOnPairs(Replay):
         self.written: set[tuple[str, str]] | None = set() if fresh else None
 
     def feed(self, batch: Decoded) -> None:
-        # Every customer event passes here: one set update in C for the actors, and
-        # a look at the owner only for the two kinds that name one (neither has
-        # subclasses, so the exact class is checked, cheaper than isinstance).
+        # Every customer event passes here: one set update in C for the actors, then
+        # the owners named by the kinds that name one.
         events = batch.events
-        self.pairs.update(zip(batch.keys, map(_actor, events), strict=True))
-        owners: Iterator[tuple[str, Any]] = (
-            (key, e) for key, e in zip(batch.keys, events, strict=True) if type(e) in _OWNER_EVENTS
-        )
-        self.pairs.update((key, e.owner) for key, e in owners if e.owner)
+        pairs = self.pairs
+        pairs.update(zip(batch.keys, map(_actor, events), strict=True))
+        for key, e in zip(batch.keys, events, strict=True):
+            _OWNER_HANDLERS[type(e)](e, key, pairs)
 
     def flush(self, tx: Transaction) -> None:
         if self.written is None:
@@ -131,7 +158,20 @@ class _WorkedOnPairs(Replay):
 
 
 _actor = attrgetter("actor")
-_OWNER_EVENTS = frozenset({ev.CustomerRegistered, ev.OwnerAssigned})
+
+
+@singledispatch
+def _owner(e: CustomerEvent, key: str, pairs: set[tuple[str, str]]) -> None:
+    """Events that name no owner."""
+
+
+_OWNER_HANDLERS = Handlers(_owner)
+
+
+@_owner.register
+def _(e: ev.CustomerRegistered | ev.OwnerAssigned, key: str, pairs: set[tuple[str, str]]) -> None:
+    if e.owner:
+        pairs.add((key, e.owner))
 
 
 def staff_rows(

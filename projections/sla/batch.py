@@ -4,13 +4,15 @@ held between flushes, and how they are loaded from their stored rows."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import singledispatch
 from typing import Any
 
 from ledger.domain import events as ev
+from ledger.domain.base import CustomerEvent
 from ledger.domain.events.cases import POLICY_BEFORE_STAMPING
-from projections.base import Decoded, dumps
+from projections.base import Decoded, Handlers, dumps
 from projections.store import Transaction, chunks
 
 Doc = dict[str, Any]
@@ -83,11 +85,6 @@ class Batch:
         self.changed_cases.add(key)
         return doc
 
-    def cases_of(self, customer_id: str) -> Iterator[Doc]:
-        for key, doc in self.by_customer.get(customer_id, {}).items():
-            self.changed_cases.add(key)
-            yield doc
-
 
 def new_customer(customer_id: str) -> Doc:
     return {
@@ -120,26 +117,52 @@ def load(tx: Transaction, decoded: Decoded, batch: Batch) -> None:
                 "history": json.loads(history),
                 "escalations": json.loads(escalations),
             }
-    keys: set[str] = set()
-    raised: dict[tuple[str, str], str] = {}
+    needed = _Needed(customers)
     for event, customer_id in zip(decoded.events, decoded.keys, strict=True):
-        if isinstance(event, ev.EscalationRaised):
-            raised[(customer_id, event.case_id)] = event.concerning
-            keys.add(f"{customer_id}/{event.concerning}")
-        elif isinstance(event, ev.EscalationResolved):
-            concerning = raised.get((customer_id, event.case_id)) or concerning_case(
-                customers.get(customer_id), event.case_id
-            )
-            if concerning:
-                keys.add(f"{customer_id}/{concerning}")
-        elif getattr(event, "case_id", None):
-            keys.add(f"{customer_id}/{event.case_id}")  # type: ignore[attr-defined]
+        _NEEDS[type(event)](event, customer_id, needed)
+    keys = needed.keys
     cases: dict[str, Doc] = {}
     for chunk in chunks(sorted(keys - set(batch.cases))):
         cases.update(_case_rows(tx, f"case_key IN ({tx.in_list(len(chunk))})", chunk))
     for key, case in cases.items():
         if key not in batch.cases:  # what is held may have changed since it was stored
             batch.hold(key, case)
+
+
+@dataclass
+class _Needed:
+    """The keys of the cases a batch's events concern, as they are met."""
+
+    customers: dict[str, Doc]  # the customers' rows held
+    keys: set[str] = field(default_factory=set)
+    # (customer, escalation) -> the case it concerns, for escalations raised in the batch
+    raised: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@singledispatch
+def _needs(event: CustomerEvent, customer_id: str, needed: _Needed) -> None:
+    """An event of the case it names, if any."""
+    case_id = getattr(event, "case_id", None)
+    if case_id:
+        needed.keys.add(f"{customer_id}/{case_id}")
+
+
+_NEEDS = Handlers(_needs)
+
+
+@_needs.register
+def _(event: ev.EscalationRaised, customer_id: str, needed: _Needed) -> None:
+    needed.raised[(customer_id, event.case_id)] = event.concerning
+    needed.keys.add(f"{customer_id}/{event.concerning}")
+
+
+@_needs.register
+def _(event: ev.EscalationResolved, customer_id: str, needed: _Needed) -> None:
+    concerning = needed.raised.get((customer_id, event.case_id)) or concerning_case(
+        needed.customers.get(customer_id), event.case_id
+    )
+    if concerning:
+        needed.keys.add(f"{customer_id}/{concerning}")
 
 
 def concerning_case(customer: Doc | None, escalation_id: str) -> str | None:

@@ -20,14 +20,11 @@ today's owner even for a moment in the past.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ledger.domain.base import CustomerEvent
 from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.domain.sla.clocks import Clocks
-from projections.base import Decoded, Projection, Replay, dumps
+from projections.base import Decoded, Handlers, Projection, Replay, dumps
 from projections.sla.batch import Batch, load
 from projections.sla.handlers import handle
 from projections.sla.rows import store
@@ -136,7 +133,7 @@ class _Rows(Replay):
         if self.tx is not None:
             load(self.tx, batch, held)
         for event, customer_id, at in zip(batch.events, batch.keys, batch.times, strict=True):
-            _handler(type(event))(event, held, customer_id, at)
+            _HANDLERS[type(event)](event, held, customer_id, at)
 
     def flush(self, tx: Transaction) -> None:
         # Into tables emptied for this replay, each visit's row is new.
@@ -144,7 +141,4 @@ class _Rows(Replay):
         self.batch.written()
 
 
-@cache
-def _handler(event_class: type[CustomerEvent]) -> Callable[[Any, Batch, str, str], None]:
-    # Looked up once per class: singledispatch's own lookup costs more than most handlers.
-    return handle.dispatch(event_class)
+_HANDLERS = Handlers(handle)

@@ -15,15 +15,8 @@ from ledger.clock import now
 from ledger.errors import InvalidInputError
 from ledger.storage import Storage
 from ledger.vocabulary import Channel, ComplaintCategory, Direction
-from projections.churn import (
-    ChurnPolicy,
-    ChurnSignals,
-    assess,
-    at_risk,
-    new_signals,
-    parse_churn_policy,
-    score,
-)
+from projections.churn import ChurnSignals, at_risk, new_signals
+from projections.churn_scoring import ChurnPolicy, assess, parse_churn_policy, score
 from projections.views import Views
 from tests.reading import caught_up, reader
 

@@ -16,7 +16,8 @@ from ledger.application import Ledger
 from ledger.domain.base import CustomerEvent
 from ledger.history import tell
 from ledger.storage import Storage
-from projections.customer360 import CLOSED_KEPT, as_of
+from projections.customer360 import as_of
+from projections.customer360_doc import CLOSED_KEPT
 from projections.views import Views
 from tests.reading import reader
 

@@ -18,7 +18,7 @@ from eventsourcing.persistence import IntegrityError
 from pydantic import ValidationError
 
 from ledger import commands as c
-from ledger.application import Ledger, Receipt
+from ledger.application import Ledger
 from ledger.clock import now
 from ledger.domain.base import CustomerEvent
 from ledger.domain.customer import Customer
@@ -31,6 +31,7 @@ from ledger.errors import (
     InvalidInputError,
     OccurredInFutureError,
 )
+from ledger.receipts import Receipt
 from ledger.storage import Storage
 from ledger.vocabulary import (
     Channel,

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import projections.customer360 as customer360_module
+import projections.customer360_doc as customer360_doc
 import projections.views as views_module
 from ledger import commands as c
 from ledger.application import Ledger
@@ -465,7 +465,7 @@ def views_kept_up_equal_views_rebuilt(
     with (
         fresh_storage(backend) as storage,
         mock.patch.object(views_module, "BATCH", batch),
-        mock.patch.object(customer360_module, "CLOSED_KEPT", closed_kept),
+        mock.patch.object(customer360_doc, "CLOSED_KEPT", closed_kept),
         staffed_ledger(storage) as (app, views),
     ):
         codes = play(app, storage, views, customers, plan)
@@ -481,7 +481,7 @@ def views_kept_up_equal_views_rebuilt(
         assert all(sum(d["counts"].values()) == d["version"] for d in docs.values())
         # Nothing lost or left stale by moving cases apart: together they are
         # the cases of a document that keeps every closed case.
-        with mock.patch.object(customer360_module, "CLOSED_KEPT", len(plan)):
+        with mock.patch.object(customer360_doc, "CLOSED_KEPT", len(plan)):
             everything = folded_360s(app, codes)
         assert cases == {key: doc["cases"] for key, doc in everything.items()}
 
