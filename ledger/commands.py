@@ -22,6 +22,8 @@ from pydantic import (
 
 from ledger.references import parse_local_id
 from ledger.vocabulary import (
+    LEVELS,
+    SATISFACTION_SCORES,
     Channel,
     ComplaintCategory,
     CustomerKind,
@@ -267,7 +269,7 @@ class CancelVisit(LocalIdCommand):
 
 
 class RecordSatisfaction(CustomerCommand):
-    score: Annotated[int, Field(ge=1, le=5)]
+    score: Annotated[int, Field(ge=SATISFACTION_SCORES[0], le=SATISFACTION_SCORES[1])]
     source: SatisfactionSource
     note: OptionalText = ""
 
@@ -335,7 +337,7 @@ class ReopenComplaint(LocalIdCommand):
 class RaiseEscalation(LocalIdCommand):
     """`case` is the inquiry or complaint being escalated."""
 
-    level: Annotated[int, Field(ge=1, le=3)]
+    level: Annotated[int, Field(ge=LEVELS[0], le=LEVELS[1])]
     to: Name
     reason: Text
 

@@ -47,7 +47,7 @@ EVENT_VOCABULARIES: dict[tuple[str, str], type[StrEnum]] = {
     ("OpportunityStageChanged", "previous"): v.OpportunityStage,
 }
 # Whole numbers with the range their command allows.
-RANGES: dict[str, tuple[int, int]] = {"score": (1, 5), "level": (1, 3)}
+RANGES: dict[str, tuple[int, int]] = {"score": v.SATISFACTION_SCORES, "level": v.LEVELS}
 PERSON_LISTS = frozenset({"people", "people_met"})
 
 

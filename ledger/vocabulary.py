@@ -120,3 +120,7 @@ class SatisfactionSource(StrEnum):
 
 
 ESCALATION_LEVELS = {1: "supervisor", 2: "department head", 3: "head office"}
+# Whole numbers with the range a command (and a correction) allows: the lowest and
+# highest of each, named once here.
+SATISFACTION_SCORES = (1, 5)
+LEVELS = (min(ESCALATION_LEVELS), max(ESCALATION_LEVELS))

@@ -67,6 +67,7 @@ from ledger.errors import (
     RelationshipTerminatedError,
     RuleViolationError,
 )
+from ledger.vocabulary import ESCALATION_LEVELS, SATISFACTION_SCORES
 
 # Local id prefixes: a case id reads as what it is (`CP3` is the third complaint).
 PREFIXES = {
@@ -491,8 +492,9 @@ class Customer(Aggregate):
         self._record(VisitCancelled, meta, case_id=visit_id, reason=reason)
 
     def record_satisfaction(self, score: int, source: str, note: str, meta: Meta) -> None:
-        if not 1 <= score <= 5:
-            raise RuleViolationError(f"a satisfaction score is 1 to 5, not {score}")
+        low, high = SATISFACTION_SCORES
+        if not low <= score <= high:
+            raise RuleViolationError(f"a satisfaction score is {low} to {high}, not {score}")
         self._record(SatisfactionRecorded, meta, score=score, source=source, note=note)
 
     def record_correction(
@@ -624,9 +626,10 @@ class Customer(Aggregate):
                 f"{self.code} has no inquiry or complaint {concerning} to escalate"
             )
         self.check_open(concerning, case, allowed=("open",))
-        if not 1 <= level <= 3:
+        if level not in ESCALATION_LEVELS:
             raise RuleViolationError(
-                "escalation levels are 1 (supervisor), 2 (department head), 3 (head office)"
+                "escalation levels are "
+                + ", ".join(f"{n} ({name})" for n, name in ESCALATION_LEVELS.items())
             )
         open_levels = [
             c["level"]
