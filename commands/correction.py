@@ -14,7 +14,8 @@ from commands.runtime import LedgerContext, parse_pairs, pass_ledger, record, re
     "--version",
     "version",
     required=True,
-    type=click.IntRange(min=1),
+    # A version is stored as a 32-bit integer in the views.
+    type=click.IntRange(min=1, max=2**31 - 1),
     metavar="N",
     help="The version of the event to correct (`ledger history` lists versions).",
 )

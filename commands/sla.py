@@ -164,6 +164,11 @@ def breaches(
     tz = obj.settings.timezone
     moment = _moment(as_of, tz, "--as-of")
     after = None if since is None else _moment(since, tz, "--since")
+    if after is not None and after > moment:
+        raise click.UsageError(
+            f"--since {since} is after --as-of {as_of or 'now'}: breaches are listed "
+            "up to --as-of, so give a --since before it"
+        )
     items = obj.reads.sla_breaches(
         as_of=moment, since=after, segment=segment, owner=owner, kind=kind
     )

@@ -67,12 +67,15 @@ def parse_commitment(text: str) -> dict[str, Any]:
         raise click.UsageError(f"{option}: say what was promised, e.g. {COMMITMENT_EXAMPLE}")
     if not sep:
         return {"description": description.strip(), "due": None}
+    from ledger.clock import check_in_range
+
     try:
         due_date = date.fromisoformat(due.strip())
     except ValueError:
         raise click.UsageError(
             f"{option}: {due!r} is not a date: write TEXT@YYYY-MM-DD, e.g. {COMMITMENT_EXAMPLE}"
         ) from None
+    check_in_range(due_date, option, due.strip())
     return {"description": description.strip(), "due": due_date}
 
 

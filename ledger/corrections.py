@@ -16,9 +16,15 @@ from zoneinfo import ZoneInfo
 
 from ledger import vocabulary as v
 from ledger.clock import check_not_future, parse_date, parse_time
+from ledger.commands import TEXT_LIMIT, Money
 from ledger.config import DEFAULT_CLOCK_SKEW
 from ledger.domain.base import CustomerEvent
-from ledger.domain.corrections import FIXED_FIELDS, check_correctable, correctable_fields
+from ledger.domain.corrections import (
+    FIXED_FIELDS,
+    GOVERNING_EVENTS,
+    check_correctable,
+    correctable_fields,
+)
 from ledger.errors import InvalidInputError
 from ledger.references import parse_local_id
 
@@ -59,6 +65,9 @@ def coerce_changes(event: CustomerEvent, changes: dict[str, str], tz: ZoneInfo) 
     names = {f.name for f in dataclasses.fields(event)}
     coerced: dict[str, Any] = {}
     for field, text in changes.items():
+        if kind in GOVERNING_EVENTS:
+            # Nothing of it can be corrected: say what to do instead, whatever the field.
+            check_correctable(kind, [field])
         if field not in names or field in FIXED_FIELDS:
             allowed = correctable_fields(event)
             choices = f"choose from {', '.join(allowed)}" if allowed else "it has none"
@@ -106,15 +115,30 @@ def _coerce(kind: str, field: str, text: str, original: Any, tz: ZoneInfo) -> An
     if isinstance(original, list):
         return _items(text)
     if field in ("value", "amount"):
-        try:
-            return str(Decimal(text))
-        except InvalidOperation:
-            raise InvalidInputError(f"{field} is an amount such as 1250.00, not {text!r}") from None
+        return _amount(field, text)
     if not isinstance(original, str | None):
         raise InvalidInputError(f"{field} cannot be corrected from the command line")
     if not text.strip():
         raise InvalidInputError(f"{field} cannot be corrected to an empty value")
+    if len(text.strip()) > TEXT_LIMIT:
+        raise InvalidInputError(f"{field} is at most {TEXT_LIMIT} characters, not {len(text)}")
     return text.strip()
+
+
+def _amount(field: str, text: str) -> str:
+    """An amount as the commands take it (`Money`: not negative, at most two
+    decimals), kept as decimal text like the event's own."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        amount = Decimal(text.strip())
+        TypeAdapter(Money).validate_python(amount)
+    except (InvalidOperation, ValidationError):
+        raise InvalidInputError(
+            f"{field} is an amount such as 1250.00 (not negative, at most two decimals), "
+            f"not {text!r}"
+        ) from None
+    return str(amount)
 
 
 # Fields whose names match a vocabulary but which hold free text in these events.

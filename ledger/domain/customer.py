@@ -514,6 +514,8 @@ class Customer(Aggregate):
         if not changes:
             raise RuleViolationError("a correction must change at least one field")
         check_correctable(target_type, changes)
+        for people in ("people", "people_met"):
+            self.check_people(changes.get(people, ()))
         self._record(
             CorrectionRecorded,
             meta,
@@ -626,6 +628,7 @@ class Customer(Aggregate):
                 f"{self.code} has no inquiry or complaint {concerning} to escalate"
             )
         self.check_open(concerning, case, allowed=("open",))
+        self.check_not_before_opening(concerning, case, meta)
         if level not in ESCALATION_LEVELS:
             raise RuleViolationError(
                 "escalation levels are "
@@ -671,6 +674,7 @@ class Customer(Aggregate):
     def resolve_escalation(self, case_id: str, resolution: str, meta: Meta) -> None:
         case = self.check_case(case_id, "escalation")
         self.check_open(case_id, case, allowed=("open",))
+        self.check_not_before_opening(case_id, case, meta)
         self._record(EscalationResolved, meta, case_id=case_id, resolution=resolution)
 
     # ------------------------------------------------------------- opportunities
@@ -714,6 +718,7 @@ class Customer(Aggregate):
                 raise RuleViolationError(
                     f"{self.code}/{lead_id} is not a lead: it is {case['status']}"
                 )
+            self.check_not_before_opening(lead_id, case, meta)
         case_id = lead_id or self.next_id("opportunity")
         self._record(
             OpportunityOpened,
@@ -731,6 +736,7 @@ class Customer(Aggregate):
     def change_opportunity_stage(self, case_id: str, stage: str, note: str, meta: Meta) -> None:
         case = self.check_case(case_id, "opportunity")
         self.check_open(case_id, case, allowed=("open",))
+        self.check_not_before_opening(case_id, case, meta)
         if case["stage"] == stage:
             raise RuleViolationError(f"{self.code}/{case_id} is at stage {stage} already")
         self._record(
@@ -745,16 +751,19 @@ class Customer(Aggregate):
     def log_follow_up(self, case_id: str, summary: str, next_step: str, meta: Meta) -> None:
         case = self.check_case(case_id, "opportunity")
         self.check_open(case_id, case, allowed=("lead", "open"))
+        self.check_not_before_opening(case_id, case, meta)
         self._record(FollowUpLogged, meta, case_id=case_id, summary=summary, next_step=next_step)
 
     def win_opportunity(self, case_id: str, value: str | None, note: str, meta: Meta) -> None:
         case = self.check_case(case_id, "opportunity")
         self.check_open(case_id, case, allowed=("open",))
+        self.check_not_before_opening(case_id, case, meta)
         self._record(OpportunityWon, meta, case_id=case_id, value=value, note=note)
 
     def lose_opportunity(self, case_id: str, reason: str, meta: Meta) -> None:
         case = self.check_case(case_id, "opportunity")
         self.check_open(case_id, case, allowed=("lead", "open"))
+        self.check_not_before_opening(case_id, case, meta)
         self._record(OpportunityLost, meta, case_id=case_id, reason=reason)
 
     # --------------------------------------------------------------- commitments
@@ -782,6 +791,7 @@ class Customer(Aggregate):
     def fulfil_commitment(self, case_id: str, note: str, meta: Meta) -> None:
         case = self.check_case(case_id, "commitment")
         self.check_open(case_id, case, allowed=("open",))
+        self.check_not_before_opening(case_id, case, meta)
         self._record(CommitmentFulfilled, meta, case_id=case_id, note=note)
 
     # ------------------------------------------------------------------- SLA

@@ -95,7 +95,7 @@ def test_version_zero_is_a_usage_error(cli: LedgerCli, contact: int) -> None:
     result = cli.run("correct", "C-00001", "--version", "0", "--set", "summary=x", "--reason", "y")
 
     assert_usage_error(
-        result, "Invalid value for '--version': 0 is not in the range x>=1.", "correct"
+        result, "Invalid value for '--version': 0 is not in the range 1<=x<=2147483647.", "correct"
     )
     assert cli.events_recorded() == written
 
