@@ -101,15 +101,21 @@ def test_a_corrected_amount_follows_the_rule_of_the_command(
     assert cli.events_recorded() == written
 
 
-def test_a_corrected_text_is_no_longer_than_its_command_allows(
-    cli: LedgerCli, customer: str
-) -> None:
+@pytest.fixture
+def contact(cli: LedgerCli, customer: str) -> str:
+    """A phone call logged with C-00001 at version 2; the customer's code."""
     cli.ok("contact", "log", customer, "--channel", "phone", "--direction", "inbound",
            "--summary", "Short")  # fmt: skip
+    return customer
+
+
+def test_a_corrected_text_is_no_longer_than_its_command_allows(
+    cli: LedgerCli, contact: str
+) -> None:
     written = cli.events_recorded()
 
     result = cli.run(
-        "correct", customer, "--version", "2", "--set", "summary=" + "x" * 4001, "--reason", "y"
+        "correct", contact, "--version", "2", "--set", "summary=" + "x" * 4001, "--reason", "y"
     )
 
     assert_one_line(result, 2, "summary is at most 4000 characters, not 4001")
@@ -117,14 +123,12 @@ def test_a_corrected_text_is_no_longer_than_its_command_allows(
 
 
 def test_a_correction_cannot_name_a_key_person_the_customer_does_not_have(
-    cli: LedgerCli, customer: str
+    cli: LedgerCli, contact: str
 ) -> None:
-    cli.ok("contact", "log", customer, "--channel", "phone", "--direction", "inbound",
-           "--summary", "Short")  # fmt: skip
     written = cli.events_recorded()
 
     result = cli.run(
-        "correct", customer, "--version", "2", "--set", "people=P9", "--reason", "typo"
+        "correct", contact, "--version", "2", "--set", "people=P9", "--reason", "typo"
     )
 
     assert_refused(result, "C-00001 has no key person P9")
@@ -163,14 +167,12 @@ def test_a_step_of_a_case_cannot_have_happened_before_the_case_opened(
 
 
 def test_correcting_a_correction_says_to_correct_the_original_whatever_the_field(
-    cli: LedgerCli, customer: str
+    cli: LedgerCli, contact: str
 ) -> None:
-    cli.ok("contact", "log", customer, "--channel", "phone", "--direction", "inbound",
-           "--summary", "Short")  # fmt: skip
-    cli.ok("correct", customer, "--version", "2", "--set", "summary=Longer", "--reason", "typo")
+    cli.ok("correct", contact, "--version", "2", "--set", "summary=Longer", "--reason", "typo")
 
     result = cli.run(
-        "correct", customer, "--version", "3", "--set", "channel=email", "--reason", "typo"
+        "correct", contact, "--version", "3", "--set", "channel=email", "--reason", "typo"
     )
 
     assert_refused(
