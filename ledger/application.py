@@ -8,6 +8,7 @@ and the command is retried on the fresh state a bounded number of times.
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -62,6 +63,8 @@ from ledger.errors import (
     CustomerNameTakenError,
     CustomerNotFoundError,
     EventNotFoundError,
+    LedgerError,
+    RuleViolationError,
 )
 from ledger.interaction_commands import InteractionCommands
 from ledger.receipts import Receipt
@@ -249,6 +252,7 @@ class Ledger(StaffService, CaseCommands, InteractionCommands, Application[UUID])
                 permission(caller, customer)
             done = customer.result_of(command.command_id)
             if done is not None:
+                self._check_same_command(customer, done[0], command, action)
                 return _receipt(customer, *done, replayed=True)
             before = customer.version
             opened = action(customer, self.meta_for(command))
@@ -258,6 +262,27 @@ class Ledger(StaffService, CaseCommands, InteractionCommands, Application[UUID])
             return _receipt(customer, before + 1, opened or subject)
 
         return self._retrying(attempt)
+
+    def _check_same_command(
+        self, customer: Customer, version: int, command: c.CustomerCommand, action: Action
+    ) -> None:
+        """A command id names one command. Reused for another kind of command, the
+        second is refused: answered "already recorded", it would be lost unseen. What
+        this command would record is tried on a copy of the customer; if it cannot be
+        done again, or records the same kind of event, it is the repeat it claims."""
+        recorded = type(self.event_at(customer.id, version))
+        trial = copy.deepcopy(customer)
+        try:
+            action(trial, self.meta_for(command))
+        except LedgerError:
+            return
+        first = next(iter(trial.pending_events), None)
+        if first is not None and type(first) is not recorded:
+            raise RuleViolationError(
+                f"command id {command.command_id!r} was used for {recorded.__name__} "
+                f"({customer.code} version {version}) already: give this command an id "
+                "of its own"
+            )
 
     # -------------------------------------------------------------- profile
     def register_customer(self, command: c.RegisterCustomer) -> Receipt:

@@ -180,3 +180,38 @@ def test_correcting_a_correction_says_to_correct_the_original_whatever_the_field
         "CorrectionRecorded cannot be corrected: correct the original event again "
         "(a later correction wins)",
     )
+
+
+def test_a_command_id_reused_for_another_kind_of_command_is_refused_not_lost(
+    cli: LedgerCli, customer: str
+) -> None:
+    cli.ok(
+        "complaint", "file", customer, "--category", "service", "--channel", "phone",
+        "--description", "Late", "--command-id", "call-7",
+    )  # fmt: skip
+    written = cli.events_recorded()
+
+    result = cli.run(
+        "contact", "log", customer, "--channel", "phone", "--direction", "inbound",
+        "--summary", "Asked about the lounge", "--command-id", "call-7",
+    )  # fmt: skip
+
+    assert_refused(
+        result,
+        "command id 'call-7' was used for ComplaintFiled (C-00001 version 2) already: "
+        "give this command an id of its own",
+    )
+    assert cli.events_recorded() == written
+
+
+def test_a_repeated_command_that_cannot_be_done_again_is_answered_as_already_recorded(
+    cli: LedgerCli, customer: str
+) -> None:
+    cli.ok("complaint", "file", customer, "--category", "service", "--channel", "phone",
+           "--description", "Late")  # fmt: skip
+    args = ("complaint", "resolve", "C-00001/CP1", "--resolution", "Done", "--command-id", "r1")
+    cli.ok(*args)
+
+    again = cli.ok(*args)
+
+    assert again.startswith("Already recorded: C-00001/CP1")
