@@ -24,6 +24,7 @@ from ledger.references import parse_local_id
 from ledger.vocabulary import (
     LEVELS,
     SATISFACTION_SCORES,
+    TEXT_LIMIT,
     Channel,
     ComplaintCategory,
     CustomerKind,
@@ -46,8 +47,6 @@ StaffId = Annotated[
 Segment = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
 ]
-# The longest free text a command takes (a corrected text too).
-TEXT_LIMIT = 4000
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT)
 ]

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from ledger import vocabulary as v
 from ledger.clock import check_not_future, parse_date, parse_time
-from ledger.commands import TEXT_LIMIT, Money
 from ledger.config import DEFAULT_CLOCK_SKEW
 from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import (
@@ -120,15 +119,19 @@ def _coerce(kind: str, field: str, text: str, original: Any, tz: ZoneInfo) -> An
         raise InvalidInputError(f"{field} cannot be corrected from the command line")
     if not text.strip():
         raise InvalidInputError(f"{field} cannot be corrected to an empty value")
-    if len(text.strip()) > TEXT_LIMIT:
-        raise InvalidInputError(f"{field} is at most {TEXT_LIMIT} characters, not {len(text)}")
+    if len(text.strip()) > v.TEXT_LIMIT:
+        raise InvalidInputError(f"{field} is at most {v.TEXT_LIMIT} characters, not {len(text)}")
     return text.strip()
 
 
 def _amount(field: str, text: str) -> str:
     """An amount as the commands take it (`Money`: not negative, at most two
     decimals), kept as decimal text like the event's own."""
+    # Imported here: the command models are built on import, and every command that
+    # opens the ledger imports this module, reads included.
     from pydantic import TypeAdapter, ValidationError
+
+    from ledger.commands import Money
 
     try:
         amount = Decimal(text.strip())

@@ -123,4 +123,6 @@ ESCALATION_LEVELS = {1: "supervisor", 2: "department head", 3: "head office"}
 # Whole numbers with the range a command (and a correction) allows: the lowest and
 # highest of each, named once here.
 SATISFACTION_SCORES = (1, 5)
+# The longest free text a command takes (a corrected text too).
+TEXT_LIMIT = 4000
 LEVELS = (min(ESCALATION_LEVELS), max(ESCALATION_LEVELS))
