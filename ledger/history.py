@@ -22,6 +22,7 @@ CATEGORIES: dict[str, str] = {
     "BranchAdded": "profile",
     "BranchClosed": "profile",
     "OwnerAssigned": "owner",
+    "ResponsibilityHandedOver": "owner",
     "KeyPersonAdded": "people",
     "KeyPersonUpdated": "people",
     "KeyPersonRelationshipAssessed": "people",
@@ -324,6 +325,14 @@ _DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
     ),
     ev.BranchClosed: lambda e, _: _sentence(f"Branch {e.branch_id} closed{_then(e.reason)}"),
     ev.OwnerAssigned: _owner,
+    ev.ResponsibilityHandedOver: lambda e, p: _sentence(
+        (
+            f"Counterpart for {p.one(e.item)}"
+            if e.role == "counterpart"
+            else f"{e.role.capitalize()} {e.item}"
+        )
+        + f" handed over from {e.previous or 'nobody'} to {e.holder}{_then(e.reason)}"
+    ),
     ev.KeyPersonAdded: _person_added,
     ev.KeyPersonUpdated: lambda e, p: _sentence(
         f"Key person {p.one(e.person_id)} updated: "

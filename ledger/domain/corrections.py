@@ -67,6 +67,8 @@ GOVERNING_EVENTS: dict[str, str] = {
     "TierChanged": "change the tier again with `ledger customer tier`",
     "LifecycleStageChanged": "change the stage again with `ledger customer stage`",
     "OwnerAssigned": "hand the customer over again with `ledger owner assign`",
+    "ResponsibilityHandedOver": "who holds an item changes with the customer's owner "
+    "(`ledger owner assign`) or the person's counterpart (`ledger person update`)",
     "RelationshipTerminated": "reactivate it with `ledger relationship reactivate`",
     "RelationshipReactivated": "terminate it again with `ledger relationship terminate`",
     "SlaBreached": "a breach is recorded by the sweep from the case's own events: "

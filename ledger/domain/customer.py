@@ -50,6 +50,7 @@ from ledger.domain.events import (
     ProfileUpdated,
     RelationshipReactivated,
     RelationshipTerminated,
+    ResponsibilityHandedOver,
     SatisfactionRecorded,
     SegmentChanged,
     SlaBreached,
@@ -102,8 +103,10 @@ SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 class Customer(Aggregate):
     """A customer organisation (or individual) and everything that happened with it."""
 
-    # v2 added `worked_on`; v3 keys each recorded follow-up breach by its due time.
-    class_version = 3
+    # v2 added `worked_on`; v3 keys each recorded follow-up breach by its due time;
+    # v4 adds what follow-through tracks (docs/domain.md, "Follow-through"): who
+    # holds each opportunity and commitment, each key person's counterpart.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -120,6 +123,11 @@ class Customer(Aggregate):
                 CLOCK_OF_CASE.get(case.get("kind", "")) in RECURRING_KINDS
             ):
                 state[SNAPSHOT_INCOMPLETE] = True
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        # Holders and counterparts are only in the events: replay them.
+        state[SNAPSHOT_INCOMPLETE] = True
 
     def __init__(self) -> None:
         # Plain JSON-able state, so snapshots stay readable by a stock eventsourcing
@@ -314,9 +322,52 @@ class Customer(Aggregate):
         self._record(BranchClosed, meta, branch_id=branch_id, reason=reason)
 
     def assign_owner(self, owner: str, reason: str, meta: Meta) -> None:
+        """Hand the customer over, and with it everything the old owner held here
+        (docs/domain.md, "Follow-through"): each open opportunity and commitment and
+        each counterpart role moves by an event of its own, in the same command."""
         if owner == self.owner:
             raise RuleViolationError(f"{owner} already owns {self.code}")
-        self._record(OwnerAssigned, meta, previous=self.owner, owner=owner, reason=reason)
+        previous = self.owner
+        self._record(OwnerAssigned, meta, previous=previous, owner=owner, reason=reason)
+        if previous is not None:
+            self.hand_over(self.held_by(previous), owner, f"handover: {reason}", meta)
+
+    def held_by(self, staff_id: str) -> list[tuple[str, str]]:
+        """What `staff_id` holds at this customer, as (item, role) pairs: open
+        opportunities and leads, open commitments, and counterpart roles for key
+        people still with the customer, in the order they were opened or added."""
+        held = [
+            (case_id, case["kind"])
+            for case_id, case in self.cases.items()
+            if case["kind"] in ("opportunity", "commitment")
+            and case["status"] in ("lead", "open")
+            and case.get("holder") == staff_id
+        ]
+        held += [
+            (person_id, "counterpart")
+            for person_id, person in self.people.items()
+            if person["present"] and person.get("counterpart") == staff_id
+        ]
+        return held
+
+    def hand_over(
+        self, items: Iterable[tuple[str, str]], holder: str, reason: str, meta: Meta
+    ) -> None:
+        for item, role in items:
+            current = (
+                self.people[item].get("counterpart")
+                if role == "counterpart"
+                else self.cases[item].get("holder")
+            )
+            self._record(
+                ResponsibilityHandedOver,
+                meta,
+                item=item,
+                role=role,
+                previous=current,
+                holder=holder,
+                reason=reason,
+            )
 
     def terminate(self, reason: str, root_cause: str, head_office_ref: str, meta: Meta) -> None:
         if self.is_terminated:

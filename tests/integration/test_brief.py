@@ -275,11 +275,13 @@ def test_a_complaint_not_yet_resolved_is_told_as_still_open(
 
 def test_a_corrected_value_is_told_as_corrected(ledger_app: Ledger, views: Views) -> None:
     tell_story(ledger_app)
+    _, events = ledger_app.customer_events("C-00001")
+    (contact,) = [e for e in events if getattr(e, "summary", "").startswith("Discussed")]
     ledger_app.record_correction(
         c.RecordCorrection(
             actor=ACTOR,
             customer="C-00001",
-            version=11,
+            version=contact.originator_version,
             reason="misheard",
             changes={"summary": "Discussed the passenger terminal tender"},
         )

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
+from ledger.domain.events import ResponsibilityHandedOver
 from ledger.errors import (
     CaseAlreadyClosedError,
     CaseNotFoundError,
@@ -632,6 +633,42 @@ def test_a_handover_names_the_previous_owner(customer: Customer) -> None:
     customer.assign_owner("zhang.min", "Li Wei moves to head office", at(1))
 
     assert customer.owner == "zhang.min"
+
+
+def test_a_handover_moves_what_the_old_owner_held_and_nothing_else(
+    customer: Customer,
+) -> None:
+    held = customer.make_commitment("Send the price list", None, "call", at(1))
+    done = customer.make_commitment("Send the brochure", None, "call", at(2))
+    customer.fulfil_commitment(done, "Sent", at(3))
+    lead = customer.create_lead("Cargo lounge", "fair", "", at(4))
+    theirs = customer.add_key_person(
+        name="Wang Fang", title="Director", phones=[], emails=[], personal_notes="",
+        decision_role="decision_maker", relationship_status="neutral",
+        counterpart="li.wei", meta=at(5),
+    )  # fmt: skip
+    someone_elses = customer.add_key_person(
+        name="Zhou Min", title="Engineer", phones=[], emails=[], personal_notes="",
+        decision_role="user", relationship_status="neutral",
+        counterpart="chen.jie", meta=at(6),
+    )  # fmt: skip
+    customer.collect_events()
+
+    customer.assign_owner("zhang.min", "Li Wei moves to head office", at(7))
+
+    moves = [
+        (e.item, e.role, e.previous, e.holder)
+        for e in customer.collect_events()
+        if isinstance(e, ResponsibilityHandedOver)
+    ]
+    assert moves == [
+        (held, "commitment", "li.wei", "zhang.min"),
+        (lead, "opportunity", "li.wei", "zhang.min"),
+        (theirs, "counterpart", "li.wei", "zhang.min"),
+    ]
+    assert customer.held_by("li.wei") == []
+    assert customer.people[someone_elses]["counterpart"] == "chen.jie"
+    assert customer.cases[done]["holder"] == "li.wei"
 
 
 def test_the_segment_must_change_to_a_different_one(customer: Customer) -> None:

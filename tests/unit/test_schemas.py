@@ -115,6 +115,8 @@ def every_kind_of_event(customer_id: UUID | None = None, code: str = "C-00001") 
     cu.record_person_left(person, "Retired", at(37))
     cu.terminate("Contract ended", "Price", "HO-2024-7", at(38))
     cu.reactivate("New pricing", at(39))
+    # The visit's promise is still open, held by its visitor: the handover moves it.
+    cu.assign_owner("chen.jie", "Zhang Min leaves", at(40))
     return cu
 
 

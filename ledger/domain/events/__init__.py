@@ -15,6 +15,7 @@ from ledger.domain.events.cases import (
     InquiryReceived,
     SlaBreached,
 )
+from ledger.domain.events.follow_through import ResponsibilityHandedOver
 from ledger.domain.events.interactions import (
     ContactLogged,
     CorrectionRecorded,
@@ -59,6 +60,7 @@ ALL_EVENTS = (
     BranchAdded,
     BranchClosed,
     OwnerAssigned,
+    ResponsibilityHandedOver,
     KeyPersonAdded,
     KeyPersonUpdated,
     KeyPersonRelationshipAssessed,
@@ -126,6 +128,7 @@ __all__ = [
     "ProfileUpdated",
     "RelationshipReactivated",
     "RelationshipTerminated",
+    "ResponsibilityHandedOver",
     "SatisfactionRecorded",
     "SegmentChanged",
     "SlaBreached",

@@ -172,7 +172,9 @@ class CommitmentMade(CustomerEvent):
         stamp_policy_on_version_1(state)
 
     def apply_to(self, customer: Customer) -> None:
-        customer.open_case(self.case_id, "commitment", self.occurred_at, due=self.due)
+        customer.open_case(
+            self.case_id, "commitment", self.occurred_at, due=self.due, holder=self.actor
+        )
 
 
 class CommitmentFulfilled(CustomerEvent):

@@ -84,6 +84,9 @@ class VisitReported(CustomerEvent):
                 "commitment",
                 self.occurred_at,
                 due=commitment.get("due"),
+                # Whoever made the promise on the visit keeps it (docs/domain.md,
+                # "Follow-through").
+                holder=self.visitor,
             )
 
 

@@ -28,6 +28,7 @@ class KeyPersonAdded(CustomerEvent):
             "decision_role": self.decision_role,
             "relationship_status": self.relationship_status,
             "present": True,
+            "counterpart": self.counterpart,
         }
 
 
@@ -37,7 +38,7 @@ class KeyPersonUpdated(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         person = customer.people[self.person_id]
-        for field in ("name", "decision_role"):
+        for field in ("name", "decision_role", "counterpart"):
             if field in self.changes:
                 person[field] = self.changes[field]
 

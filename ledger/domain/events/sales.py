@@ -28,7 +28,9 @@ class LeadCreated(CustomerEvent):
         stamp_policy_on_version_1(state)
 
     def apply_to(self, customer: Customer) -> None:
-        customer.open_case(self.case_id, "opportunity", self.occurred_at, status="lead")
+        customer.open_case(
+            self.case_id, "opportunity", self.occurred_at, status="lead", holder=self.actor
+        )
 
 
 class OpportunityOpened(CustomerEvent):
@@ -51,7 +53,7 @@ class OpportunityOpened(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         if not self.from_lead:
-            customer.open_case(self.case_id, "opportunity", self.occurred_at)
+            customer.open_case(self.case_id, "opportunity", self.occurred_at, holder=self.actor)
         customer.cases[self.case_id]["status"] = "open"
         customer.cases[self.case_id]["stage"] = self.stage
 
