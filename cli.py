@@ -91,14 +91,14 @@ class LedgerGroup(click.Group):
             # import the storage library just to find it is not a database error).
             raise
         except Exception as error:
-            _database_error_or_raise(error)
+            _database_error_or_raise(error, ctx.obj)
             raise
         finally:
             if isinstance(ctx.obj, LedgerContext):
                 ctx.obj.close()
 
 
-def _database_error_or_raise(error: Exception) -> None:
+def _database_error_or_raise(error: Exception, obj: Any) -> None:
     from eventsourcing.persistence import (
         MapperDeserialisationError,
         OperationalError,
@@ -111,11 +111,32 @@ def _database_error_or_raise(error: Exception) -> None:
             "may have been altered; run `ledger audit verify`"
         ) from None
     if isinstance(error, OperationalError | PersistenceError):
+        cause = _postgres_cause(obj)
+        if cause is not None:
+            raise click.ClickException(cause) from None
         first_line = (str(error).splitlines() or [type(error).__name__])[0]
         raise click.ClickException(
             f"the database could not be used ({first_line}): "
             "check --db / LEDGER_DATABASE_URL and that the server is up"
         ) from None
+
+
+def _postgres_cause(obj: Any) -> str | None:
+    """What is wrong with the PostgreSQL server, database, schema or login, if that
+    is why the database could not be used (ledger/pg_diagnosis.py)."""
+    if not isinstance(obj, LedgerContext):
+        return None
+    from ledger.errors import LedgerError
+
+    try:
+        storage = obj.storage
+    except LedgerError:  # a bad --db is said where it is resolved
+        return None
+    if not storage.is_postgres:
+        return None
+    from ledger.pg_diagnosis import diagnose
+
+    return diagnose(storage)
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -78,7 +78,9 @@ def _postgres(url: str) -> Storage:
         raise InvalidInputError(f"database URL has a bad port: {error}") from None
     query = parse_qs(parts.query)
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # The library's PostgreSQL persistence, creating its tables only when they
+        # are missing, under a lock (ledger/pg_recorders.py).
+        "PERSISTENCE_MODULE": "ledger.pg_recorders:CreatedOncePostgresFactory",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parts.hostname or "localhost",
         "POSTGRES_PORT": str(port),
