@@ -50,6 +50,10 @@ def test_a_plan_typed_as_options_plans_each_visit(team: LedgerCli) -> None:
         "Visit plan am.one/2026-06 submitted (revision 1).\n"
         "Visits planned: C-00001/V1, C-00002/V1.\n"
     )
+    history = team.ok_as("am.one", "history", "C-00002")
+    assert "Visit V1 planned for 2026-06-10 09:00 by am.one in the visit plan am.one/2026-06 " in (
+        history
+    )
     beta = team.recorded("C-00002", VisitPlanned)
     assert (beta.plan, beta.kind, beta.agenda) == (
         "am.one/2026-06", "problem_handling", "Overdue invoices: May",

@@ -19,6 +19,7 @@ from ledger.domain.events.visit_plans import VisitPlanSubmitted
 from ledger.domain.sla.months import Month
 from ledger.domain.visit_plan import plan_stream_id
 from ledger.errors import AccessDeniedError, CustomerNotFoundError, RuleViolationError
+from ledger.storage import Storage
 from tests.staffing import ADMIN
 
 MONTH = "2026-06"
@@ -228,3 +229,42 @@ def test_audit_verify_covers_the_plan_streams(team: Ledger) -> None:
     ]  # fmt: skip
     assert isinstance(events[-1], VisitPlanSubmitted)
     assert events[-1].revision == 2
+
+
+def test_reads_of_plans_owed_awaiting_and_planned_coverage(team: Ledger, storage: Storage) -> None:
+    from projections.reader import Reader
+    from projections.views import Views
+    from projections.visit_plans import plans_awaiting, plans_owed_by
+
+    month = Month.parse(MONTH)
+    submit(team, [visit("C-00001", 3), visit("C-00002", 4), visit("C-00002", 18)])
+    views = Views(team, storage)
+    try:
+        head = Reader(views, team.caller("gao.head"))
+        rows = head.visit_plans(month, now=AFTER_DUE)
+        report = head.monthly_report(month, now=datetime(2026, 7, 1, tzinfo=UTC))
+        with views.store.transaction() as tx:
+            owed = [r.owner for r in plans_owed_by(tx, "am.two", month, rows[0].due, AFTER_DUE)]
+            none_owed = plans_owed_by(tx, "am.one", month, rows[0].due, AFTER_DUE)
+            awaiting = [r.owner for r in plans_awaiting(tx, team.caller("gao.head"))]
+            not_theirs = plans_awaiting(tx, team.caller("rail.head"))
+        review(team, "gao.head", approve=False)
+        returned = head.monthly_report(month, now=datetime(2026, 7, 1, tzinfo=UTC))
+        with views.store.transaction() as tx:
+            owed_again = [
+                r.status for r in plans_owed_by(tx, "am.one", month, rows[0].due, AFTER_DUE)
+            ]
+    finally:
+        views.close()
+
+    assert [(r.owner, r.status, r.late, r.visits, r.customers) for r in rows] == [
+        ("am.one", "submitted", False, 3, 2),
+        ("am.two", "not submitted", True, 0, 0),
+    ]
+    assert (owed, none_owed, awaiting, not_theirs) == (["am.two"], [], ["am.one"], [])
+    assert owed_again == ["returned"]
+    coverage = {
+        share.owner: (share.customers, share.planned, share.visited) for share in report.visits
+    }
+    assert coverage["am.one"] == (2, 2, 0)
+    assert {share.owner: share.planned for share in returned.visits}["am.one"] == 0
