@@ -13,7 +13,7 @@ from ledger.domain.base import Meta
 from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.domain.sla.calendar_config import CalendarConfig
 from ledger.domain.sla.months import Month
-from ledger.domain.visit_plan import VisitPlan, is_late, plan_due, plan_owes
+from ledger.domain.visit_plan import VisitPlan, check_plan_month, is_late, plan_due, plan_owes
 from ledger.errors import AccessDeniedError, RuleViolationError
 
 UTC_CALENDAR = BusinessCalendar()
@@ -112,3 +112,11 @@ def test_a_plan_is_reviewed_once_per_submission() -> None:
     plan.approve(Caller("boss", "executive", None), "", at(23))
 
     assert (plan.status, plan.revision, plan.late) == ("approved", 2, False)
+
+
+def test_a_plan_for_a_month_already_over_is_refused_one_under_way_is_not() -> None:
+    moment = datetime(2026, 5, 20, tzinfo=UTC)
+
+    with pytest.raises(RuleViolationError, match="2026-04 is over"):
+        check_plan_month(Month.parse("2026-04"), moment, UTC_CALENDAR)
+    check_plan_month(Month.parse("2026-05"), moment, UTC_CALENDAR)
