@@ -44,6 +44,7 @@ def demo(obj: LedgerContext, customers: int, seed: int | None) -> None:
     from datetime import datetime
 
     from demo.load import DEFAULT_SEED, load_demo
+    from demo.plans import submit_demo_plans
     from demo.staff import ensure_demo_staff
     from demo.timeline import history_end
     from demo.tour import demo_tour
@@ -63,6 +64,8 @@ def demo(obj: LedgerContext, customers: int, seed: int | None) -> None:
             timezone=timezone,
             progress=advance,
         )
+    # Next month's visit plans, once every customer is in (demo/plans.py).
+    submit_demo_plans(app, history_end(datetime.now(timezone).date(), timezone))
     # The views are brought up now, by the path any catch-up takes after a bulk load
     # (a rebuild), so that the first command of the tour does not wait for them.
     with _views_progress() as advance_views:

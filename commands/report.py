@@ -28,6 +28,7 @@ CASE_COLUMNS = (
 VISIT_COLUMNS = (
     ("owner", "Owner"),
     ("customers", "Active customers"),
+    ("planned", "Planned"),
     ("visited", "Visited"),
     ("coverage", "Coverage"),
     ("visits", "Visits"),
@@ -59,9 +60,10 @@ def monthly(obj: LedgerContext, month: str, segment: str | None, output_format: 
     Complaints (by category) and inquiries (by channel): received in the month,
     resolved in the month, median and mean resolution time in working time
     (pauses waiting on the customer excluded), SLA targets breached in the month.
-    Visits: each owner's active customers at the month's end, how many were
-    visited, the coverage against the target, and the visit reports. Satisfaction
-    scores by source. Handovers: every change of owner in the month.
+    Visits: each owner's active customers at the month's end, how many their
+    submitted or approved visit plan holds, how many were visited, the coverage
+    against the target, and the visit reports. Satisfaction scores by source.
+    Handovers: every change of owner in the month.
     """
     from ledger.access import AUDITOR, EXECUTIVE, SEGMENT_HEAD
     from ledger.clock import now
@@ -127,6 +129,7 @@ def report_sections(
         {
             "owner": share.owner,
             "customers": share.customers,
+            "planned": share.planned,
             "visited": share.visited,
             "coverage": f"{share.share:.0%}" if people else round(share.share, 4),
             "visits": share.visits,
@@ -174,6 +177,7 @@ def _all_columns() -> list[tuple[str, str]]:
         "breaches",
         "owner",
         "customers",
+        "planned",
         "visited",
         "coverage",
         "visits",

@@ -248,3 +248,10 @@ def cancel(obj: LedgerContext, case: str, reason: str, **recording: str | None) 
         reason=reason,
         **recording,
     )
+
+
+# Monthly visit plans live in their own module; they are `visit` commands.
+from commands.visit_plans import PLAN_COMMANDS  # noqa: E402
+
+for _plan_command in PLAN_COMMANDS:
+    visit.add_command(_plan_command)

@@ -70,6 +70,7 @@ from ledger.interaction_commands import InteractionCommands
 from ledger.receipts import Receipt
 from ledger.references import parse_code
 from ledger.staffing import StaffService
+from ledger.visit_plan_commands import VisitPlanCommands
 
 if TYPE_CHECKING:
     # Commands are pydantic models, costly to import: reads never need them.
@@ -148,7 +149,9 @@ class LedgerRepository(Repository[UUID]):
         return aggregate
 
 
-class Ledger(StaffService, CaseCommands, InteractionCommands, Application[UUID]):
+class Ledger(
+    StaffService, CaseCommands, InteractionCommands, VisitPlanCommands, Application[UUID]
+):
     """The customer-interaction ledger."""
 
     name = "Ledger"

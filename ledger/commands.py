@@ -473,3 +473,44 @@ class ReassignOwner(Command):
     previous: StaffId
     owner: StaffId
     reason: Text = "handover after departure"
+
+
+# ------------------------------------------------------------ monthly visit plans
+PlanMonth = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-\d{2}$")]
+
+
+class PlannedVisit(BaseModel):
+    """One visit of a monthly plan; `source` names where it was typed (an option or
+    a CSV row), so a refusal can say which one is wrong."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    customer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    purpose: VisitPurpose
+    day: date
+    kind: VisitKind = VisitKind.RELATIONSHIP_BUILDING
+    people: list[str] = Field(default_factory=list)
+    agenda: OptionalText = ""
+    source: str = ""
+
+    @field_validator("people")
+    @classmethod
+    def _people_ids(cls, values: list[str]) -> list[str]:
+        return _local_ids(values, "person")
+
+
+class SubmitVisitPlan(Command):
+    month: PlanMonth
+    owner: StaffId | None = None
+    visits: list[PlannedVisit]
+
+
+class ApproveVisitPlan(Command):
+    owner: StaffId
+    month: PlanMonth
+    note: OptionalText = ""
+
+
+class ReturnVisitPlan(Command):
+    owner: StaffId
+    month: PlanMonth
+    reason: Text

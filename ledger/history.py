@@ -259,8 +259,9 @@ def _contact(e: Any, p: _People) -> str:
 
 def _visit_planned(e: Any, p: _People) -> str:
     meeting = f" to meet {p.many(e.people)}" if e.people else ""
+    plan = f" in the visit plan {e.plan}" if e.plan else ""
     return _sentence(
-        f"Visit {e.case_id} planned for {e.planned_for:%Y-%m-%d %H:%M} by {e.visitor} "
+        f"Visit {e.case_id} planned for {e.planned_for:%Y-%m-%d %H:%M} by {e.visitor}{plan} "
         f"({_words(e.purpose)}, {_words(e.kind)}){meeting}{_then(e.agenda)}"
     )
 

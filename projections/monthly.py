@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import singledispatch
 from typing import Any
@@ -27,6 +27,7 @@ from ledger.domain.sla.months import Month
 from projections.base import Decoded, Handlers, Projection, Replay, from_iso, iso
 from projections.sla.coverage import Coverage, coverage
 from projections.store import Transaction
+from projections.visit_plans import planned_customers
 
 
 class MonthlyFigures(Projection):
@@ -177,6 +178,8 @@ def monthly_report(
     until = min(end, now)
     cases = _case_figures(tx, clocks, start, end, until, segment)
     visits = coverage(tx, month, until, tz, segment=segment) if start < now else []
+    planned = planned_customers(tx, month, segment=segment)
+    visits = [replace(share, planned=planned.get(share.owner, 0)) for share in visits]
     satisfaction = _satisfaction(tx, start, end, segment)
     handovers = _handovers(tx, start, end, segment)
     return MonthlyReport(

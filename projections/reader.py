@@ -27,6 +27,7 @@ from ledger.domain.customer import Customer
 from ledger.domain.sla.clocks import Clocks
 from ledger.domain.sla.months import Month
 from ledger.domain.sla.targets import HANDOVER
+from ledger.domain.visit_plan import plan_due
 from ledger.errors import AccessDeniedError
 from projections import brief as briefs
 from projections import churn, monthly
@@ -40,10 +41,11 @@ from projections.recorded import RecordedVersions
 from projections.sla import queries as sla
 from projections.sla.items import SlaItem
 from projections.sla.view import SlaCases
-from projections.staff import WorkedOn
+from projections.staff import StaffDirectoryView, WorkedOn
 from projections.store import Transaction
 from projections.views import Views
 from projections.visibility import Visibility, in_sight, visibility
+from projections.visit_plans import PlanRow, VisitPlans, plan_rows, planned_customers
 
 Doc = dict[str, Any]
 
@@ -235,7 +237,7 @@ class Reader:
     ) -> MonthlyReport:
         """A month's figures, confined to the caller's segment where they have one."""
         segment = self.scope_segment(segment)
-        with self._caught_up(SlaCases.name, MonthlyFigures.name) as tx:
+        with self._caught_up(SlaCases.name, MonthlyFigures.name, VisitPlans.name) as tx:
             return monthly.monthly_report(tx, self.clocks, month, segment=segment, now=now)
 
     def sla_breaches(
@@ -282,6 +284,21 @@ class Reader:
         customer's, as for `unrecorded_breaches`)."""
         with self._caught_up(SlaCases.name) as tx:
             return sla.breached_open_cases(tx, self.clocks, as_of=as_of)
+
+    def visit_plans(self, month: Month, *, now: datetime) -> list[PlanRow]:
+        """Where each owner's visit plan for `month` stands (docs/domain.md,
+        "Follow-through"): staff see their own; a segment head every account
+        manager's and plan of their segment; executives and auditors everyone's."""
+        owner = self.caller.staff_id if self.caller.role == STAFF else None
+        segment = None if self.caller.sees_every_customer else self.caller.segment
+        due = plan_due(month, self.clocks.calendar)
+        with self._caught_up(VisitPlans.name, StaffDirectoryView.name) as tx:
+            return plan_rows(tx, month, due, now, segment=segment, owner=owner)
+
+    def planned_customers(self, month: Month, *, segment: str | None = None) -> dict[str, int]:
+        """Per owner, the customers of their submitted or approved plan for `month`."""
+        with self._caught_up(VisitPlans.name) as tx:
+            return planned_customers(tx, month, segment=segment)
 
     # -------------------------------------------------------------- plumbing
     @property

@@ -107,6 +107,10 @@ GOVERNED_FIELDS: dict[str, dict[str, str]] = {
         "expenses": "state the right amounts in the correction of the summary",
         "expense_totals": "the totals are worked out from the expenses",
     },
+    "VisitPlanned": {
+        "plan": "the monthly plan that planned the visit is its own record: submit the "
+        "plan again (once returned) to change its visits",
+    },
 }
 
 

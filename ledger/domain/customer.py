@@ -473,6 +473,7 @@ class Customer(Aggregate):
         people: list[str],
         agenda: str,
         meta: Meta,
+        plan: str = "",
     ) -> str:
         self.check_not_terminated("plan a visit")
         self.check_people(people)
@@ -488,6 +489,7 @@ class Customer(Aggregate):
             companions=companions,
             people=people,
             agenda=agenda,
+            plan=plan,
         )
         return case_id
 

@@ -20,13 +20,16 @@ from projections.store import Transaction
 
 @dataclass(frozen=True)
 class Coverage:
-    """How many of an owner's active customers were visited in a month (so far)."""
+    """How many of an owner's active customers were visited in a month (so far);
+    `planned`: how many customers their submitted or approved visit plan for the
+    month holds (docs/domain.md, "Follow-through"), where a report asks for it."""
 
     owner: str
     month: Month
     customers: int
     visited: int
     visits: int
+    planned: int = 0
 
     @property
     def share(self) -> float:

@@ -263,6 +263,7 @@ def test_the_monthly_report_in_json_has_one_list_per_section(story: LedgerCli) -
         {
             "owner": "zhang.min",
             "customers": 1,
+            "planned": 0,
             "visited": 0,
             "coverage": 0.0,
             "visits": 0,

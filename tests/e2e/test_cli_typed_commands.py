@@ -90,6 +90,15 @@ staff segment new.hire technology --reason moved
 staff freeze new.hire --reason "on leave"
 staff reactivate new.hire --reason back
 staff deactivate new.hire --reason left
+staff add plan.head --name "Plan Head" --role segment_head --segment technology
+"""
+# An executive hands in a segment head's visit plan, returns it, and approves it
+# handed in again.
+AS_EXECUTIVE_ON_PLANS = """
+visit plan-month --month 2030-01 --owner plan.head --visit C-00001:maintenance:2030-01-14
+visit plan-return plan.head --month 2030-01 --reason "Later in the month"
+visit plan-month --month 2030-01 --owner plan.head --visit C-00001:maintenance:2030-01-21
+visit plan-approve plan.head --month 2030-01
 """
 
 
@@ -98,6 +107,8 @@ def every_recording_command(cli: LedgerCli) -> None:
         cli.ok(*shlex.split(line))
     for line in AS_ADMIN.strip().splitlines():
         cli.ok_as(ADMIN, *shlex.split(line))
+    for line in AS_EXECUTIVE_ON_PLANS.strip().splitlines():
+        cli.ok(*shlex.split(line))
 
 
 def test_each_handler_receives_the_command_it_is_typed_for(

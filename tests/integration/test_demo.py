@@ -241,3 +241,49 @@ def test_ledger_demo_ends_with_every_view_at_the_head_of_the_log(tmp_path: Path)
     finally:
         views.close()
         app.close()
+
+
+def test_demo_account_managers_hand_in_plans_reviewed_returned_and_late(storage: Storage) -> None:
+    from demo.plans import STORIES, submit_demo_plans
+    from demo.staff import ensure_demo_staff
+    from demo.timeline import history_end
+    from ledger.domain.events.visit_plans import PLAN_EVENTS
+    from ledger.domain.sla.months import Month
+    from ledger.domain.visit_plan import plan_due, plan_stream_id
+
+    app = Ledger(env=storage.env)
+    timezone = ZoneInfo("UTC")
+    today = datetime.now(UTC).date()
+    end = history_end(today, timezone)
+    try:
+        ensure_demo_staff(app, end, None)
+        load_demo(app, customers=40, seed=DEFAULT_SEED, today=today, timezone=timezone)
+        told = submit_demo_plans(app, end)
+        written = app.recorder.max_notification_id()
+        submit_demo_plans(app, end)
+        rerun_wrote = app.recorder.max_notification_id() != written
+        this_month = Month.of(end, timezone)
+        plans = {
+            owner: app.visit_plan(owner, this_month if story.late else this_month.next())
+            for owner, story in told.items()
+        }
+        recorded = {
+            type(event).__name__
+            for owner in told
+            for event in app.events.get(plan_stream_id(owner, this_month.next()))
+        }
+    finally:
+        app.close()
+
+    assert list(told.values()) == list(STORIES)
+    assert not rerun_wrote
+    assert [plan.status if plan else None for plan in plans.values()] == [
+        "approved", "returned", "approved", "submitted", "submitted", "submitted",
+    ]  # fmt: skip
+    by_head, late = list(plans.values())[4:]
+    # On time unless the demo is loaded after the month's last working day.
+    due = plan_due(Month.of(end, timezone).next(), BusinessCalendar())
+    assert by_head is not None and by_head.late == (end >= due)
+    assert late is not None and late.late
+    # Every kind of plan event is in the demo.
+    assert recorded == {cls.__name__ for cls in PLAN_EVENTS}

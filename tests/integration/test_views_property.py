@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -361,10 +361,52 @@ def staff_change(app: Ledger, code: str, step: Step) -> None:
 
 
 STAFF_CHANGES = ("leave", "return", "read")
+# A segment head's monthly visit plan, reviewed by the acting executive: the
+# visit plans view is fed by these (and the customers' views by its visits).
+PLANNER = "plan.head"
+PLAN_CHANGES = ("submit plan", "approve plan", "return plan")
+
+
+def plan_change(app: Ledger, codes: list[str], step: Step) -> None:
+    at = BASE + timedelta(hours=step.variant)
+    if app.member_or_none(PLANNER) is None:
+        app.add_staff(
+            c.AddStaff(
+                actor="ops", staff=PLANNER, name="Plan Head", role="segment_head",
+                segment="airport",
+            )
+        )  # fmt: skip
+    month = "2026-02"
+    with contextlib.suppress(LedgerError):
+        if step.action == "submit plan":
+            chosen = codes[: 1 + step.pick % len(codes)]
+            visits = [
+                c.PlannedVisit(
+                    customer=code,
+                    purpose="maintenance",
+                    day=date(2026, 2, 1 + (step.variant + n) % 28),
+                )
+                for n, code in enumerate(chosen)
+            ]
+            app.submit_visit_plan(
+                c.SubmitVisitPlan(actor=PLANNER, month=month, visits=visits, occurred_at=at)
+            )
+        elif step.action == "approve plan":
+            app.approve_visit_plan(
+                c.ApproveVisitPlan(actor=ACTOR, owner=PLANNER, month=month, occurred_at=at)
+            )
+        else:
+            app.return_visit_plan(
+                c.ReturnVisitPlan(
+                    actor=ACTOR, owner=PLANNER, month=month, reason="revise", occurred_at=at
+                )
+            )
 
 steps = st.builds(
     Step,
-    action=st.sampled_from([*COMMANDS, *STAFF_CHANGES, CATCH_UP, CATCH_UP, "correct"]),
+    action=st.sampled_from(
+        [*COMMANDS, *STAFF_CHANGES, *PLAN_CHANGES, CATCH_UP, CATCH_UP, "correct"]
+    ),
     customer=st.integers(0, 2),
     pick=st.integers(0, 7),
     variant=st.integers(0, 47),
@@ -441,6 +483,8 @@ def play(
                 other.close()
         elif step.action in STAFF_CHANGES:
             staff_change(app, codes[step.customer % customers], step)
+        elif step.action in PLAN_CHANGES:
+            plan_change(app, codes, step)
         else:
             record(app, codes[step.customer % customers], step)
     return codes

@@ -21,6 +21,12 @@ class ContactLogged(CustomerEvent):
 
 
 class VisitPlanned(CustomerEvent):
+    """A visit is planned. Version 2 adds `plan`: the monthly visit plan that holds
+    it (`li.wei/2027-01`, docs/domain.md "Follow-through"), empty for a visit planned
+    on its own; version 1 rows gain it empty when read (`upcast_v1_v2`)."""
+
+    class_version = 2
+
     case_id: str
     planned_for: datetime
     purpose: str
@@ -29,6 +35,11 @@ class VisitPlanned(CustomerEvent):
     companions: list[str]
     people: list[str]
     agenda: str
+    plan: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["plan"] = ""
 
     def apply_to(self, customer: Customer) -> None:
         customer.open_case(self.case_id, "visit", self.occurred_at, status="planned")
