@@ -69,6 +69,7 @@ from ledger.errors import (
 from ledger.interaction_commands import InteractionCommands
 from ledger.receipts import Receipt
 from ledger.references import parse_code
+from ledger.report_commands import ReportCommands
 from ledger.staffing import StaffService
 
 if TYPE_CHECKING:
@@ -148,7 +149,9 @@ class LedgerRepository(Repository[UUID]):
         return aggregate
 
 
-class Ledger(StaffService, CaseCommands, InteractionCommands, Application[UUID]):
+class Ledger(
+    StaffService, CaseCommands, InteractionCommands, ReportCommands, Application[UUID]
+):
     """The customer-interaction ledger."""
 
     name = "Ledger"

@@ -473,3 +473,13 @@ class ReassignOwner(Command):
     previous: StaffId
     owner: StaffId
     reason: Text = "handover after departure"
+
+
+class SubmitSummary(Command):
+    """Hand a segment's summary of one month to head office (docs/domain.md, "Reports")."""
+
+    month: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-\d{2}$")]
+    kind: Literal["cases", "visits"] = "cases"
+    # The caller's own segment when not given (an executive must name one).
+    segment: Segment | None = None
+    note: OptionalText = ""

@@ -6,13 +6,21 @@ from __future__ import annotations
 RECORDED_TOPIC_PREFIX = "ledger.domain.events."
 # Staff accounts' events and the read log: recorded, but no customer's history.
 STAFF_TOPIC_PREFIX = "ledger.domain.events.staff:"
+# Monthly summaries submitted (docs/domain.md, "Reports"): a segment's, no customer's.
+REPORT_TOPIC_PREFIX = "ledger.domain.events.reports:"
+NOT_CUSTOMER_PREFIXES = (STAFF_TOPIC_PREFIX, REPORT_TOPIC_PREFIX)
 
 
 def is_customer_topic(topic: str) -> bool:
-    return topic.startswith(RECORDED_TOPIC_PREFIX) and not topic.startswith(STAFF_TOPIC_PREFIX)
+    return topic.startswith(RECORDED_TOPIC_PREFIX) and not topic.startswith(
+        NOT_CUSTOMER_PREFIXES
+    )
 
 
 # The same test in SQL, for a query to select customers' events by itself: the
-# condition, and the values of its two placeholders.
-CUSTOMER_TOPIC_SQL = "topic LIKE ? AND topic NOT LIKE ?"
-CUSTOMER_TOPIC_PATTERNS = (f"{RECORDED_TOPIC_PREFIX}%", f"{STAFF_TOPIC_PREFIX}%")
+# condition, and the values of its placeholders.
+CUSTOMER_TOPIC_SQL = "topic LIKE ?" + " AND topic NOT LIKE ?" * len(NOT_CUSTOMER_PREFIXES)
+CUSTOMER_TOPIC_PATTERNS = (
+    f"{RECORDED_TOPIC_PREFIX}%",
+    *(f"{prefix}%" for prefix in NOT_CUSTOMER_PREFIXES),
+)
