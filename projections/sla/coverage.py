@@ -207,7 +207,7 @@ def summary_items(
         item = SlaItem(
             kind=SUMMARY,
             customer="",
-            case=f"{s.month} {s.kind} summary",
+            case=f"{s.segment} {s.month} {s.kind} summary",
             owner=s.head,
             segment=s.segment,
             opened_at=s.month.end(clocks.timezone),
