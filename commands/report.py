@@ -38,6 +38,7 @@ CASE_COLUMNS = (
     ("breaches", "Breaches"),
 )
 CAUSE_COLUMNS = (
+    ("kind", "Kind"),
     ("cause", "Root cause"),
     ("complaints", "Complaints"),
     ("share", "Share"),
@@ -150,6 +151,7 @@ def report_sections(
         cases.append(row)
     causes = [
         {
+            "kind": "complaint",
             "cause": f.cause,
             "complaints": f.complaints,
             "share": _share(f.share, people),
