@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from cli import ledger
 from demo.customers import demo_customer_id
 from demo.load import DEFAULT_SEED, DemoLoad, load_demo
-from demo.staff import LEAVER
+from demo.staff import LEAVER, ensure_demo_staff
+from ledger import commands as c
 from ledger.application import Ledger
 from ledger.config import load_settings
 from ledger.domain.base import CustomerEvent
@@ -241,3 +242,47 @@ def test_ledger_demo_ends_with_every_view_at_the_head_of_the_log(tmp_path: Path)
     finally:
         views.close()
         app.close()
+
+
+def test_the_demo_submits_summaries_on_time_and_late_and_leaves_one_owed(
+    ledger_app: Ledger, storage: Storage
+) -> None:
+    from ledger.domain.sla.months import Month
+    from ledger.domain.sla.targets import SUMMARY
+    from projections.summaries import submissions
+    from tests.reading import caught_up, reader
+
+    today = datetime.now(UTC).date()
+    ensure_demo_staff(ledger_app, datetime.combine(today, time(0), UTC), "ops")
+    # The tests' chen.jing is an executive: here, as in the demo, technology's head.
+    ledger_app.change_staff_role(
+        c.ChangeStaffRole(
+            actor="ops", staff="chen.jing", role="segment_head", segment="technology",
+            reason="as in the demo",
+        )
+    )  # fmt: skip
+    load(ledger_app, today)
+    views = Views(ledger_app, storage)
+    try:
+        with caught_up(views, "summaries") as tx:
+            done = submissions(tx)
+        as_of = datetime.combine(today, time(0), UTC)
+        before = Month.of(as_of, ZoneInfo("UTC")).previous().previous()
+        since = before.start(ZoneInfo("UTC"))
+        breaches = reader(views).sla_breaches(as_of=as_of, since=since, kind=SUMMARY)
+    finally:
+        views.close()
+
+    assert {(s.segment, s.kind, s.late) for s in done if s.month == str(before)} == {
+        ("airport", "cases", False),
+        ("airport", "visits", False),
+        ("technology", "cases", True),
+        ("technology", "visits", True),
+    }
+    # The month before last: technology's were late, real estate's never came.
+    assert {(b.segment, b.case, b.status) for b in breaches if str(before) in b.case} == {
+        ("technology", f"technology {before} cases summary", "closed"),
+        ("technology", f"technology {before} visits summary", "closed"),
+        ("real_estate", f"real_estate {before} cases summary", "open"),
+        ("real_estate", f"real_estate {before} visits summary", "open"),
+    }
