@@ -125,14 +125,15 @@ def submissions(
     ]
 
 
-def segment_heads(tx: Transaction) -> dict[str, str]:
-    """Each segment with an active segment head, and that head (the first by id)."""
+def segment_heads(tx: Transaction) -> dict[str, tuple[str, datetime]]:
+    """Each segment with an active segment head: that head (the first by id) and
+    since when the segment has had one active (the earliest, of several)."""
     rows = tx.fetchall(
-        "SELECT segment, MIN(staff_id) FROM view_staff WHERE role = ? AND status = 'active' "
-        "AND segment IS NOT NULL GROUP BY segment",
+        "SELECT segment, MIN(staff_id), MIN(since) FROM view_staff "
+        "WHERE role = ? AND status = 'active' AND segment IS NOT NULL GROUP BY segment",
         (SEGMENT_HEAD,),
     )
-    return {str(segment): str(head) for segment, head in rows}
+    return {str(segment): (str(head), from_iso(since)) for segment, head, since in rows}
 
 
 def owed_summaries(
@@ -147,7 +148,9 @@ def owed_summaries(
     """The summaries of months ended by `as_of` that fall due after `since`
     (default: the start of the month before `as_of`'s, so last month's and, until
     its due day has passed, the month before's), submitted or not, of segments
-    with an active head: `segment`'s only, or those `head` heads. Ordered by due
+    with an active head whose account was active before the month ended (a head
+    owes no month that ended before they took office): `segment`'s only, or those
+    `head` heads. Ordered by due
     time, segment and kind. The `todo` list keeps those not `submitted`; the SLA
     lists those `overdue` or submitted late."""
     tz = clocks.timezone
@@ -157,7 +160,7 @@ def owed_summaries(
     heads = {
         s: h
         for s, h in segment_heads(tx).items()
-        if (segment is None or s == segment) and (head is None or h == head)
+        if (segment is None or s == segment) and (head is None or h[0] == head)
     }
     months = months_owed(as_of, since, tz, policy)
     if not heads or not months:
@@ -172,7 +175,9 @@ def owed_summaries(
     for month in months:
         due = summary_due(month, policy, tz)
         risk = summary_at_risk_from(month, policy, tz)
-        for name, owner in sorted(heads.items()):
+        for name, (owner, in_office) in sorted(heads.items()):
+            if in_office >= month.end(tz):
+                continue
             for kind in SUMMARY_KINDS:
                 found = done.get((name, str(month), kind))
                 # Submitted after `as_of` is, as of then, not submitted yet.

@@ -25,7 +25,7 @@ def cli(db_url: str) -> LedgerCli:
     ):
         cli.ok_as(
             "ops", "staff", "add", staff_id, "--name", staff_id, "--role", role,
-            "--segment", segment,
+            "--segment", segment, "--at", "2026-01-02T09:00",
         )  # fmt: skip
     return cli
 

@@ -37,6 +37,7 @@ MARCH = Month(2026, 3)
 UTC_ZONE = ZoneInfo("UTC")
 DUE = datetime(2026, 4, 6, tzinfo=UTC)
 HEADS = {"airport": "gao.yan", "technology": "sun.li"}
+IN_OFFICE = datetime(2026, 1, 2, 9, tzinfo=UTC)  # the heads' accounts were added then
 
 
 def at(day: int, hour: int = 10, month: int = 4) -> datetime:
@@ -47,8 +48,11 @@ def at(day: int, hour: int = 10, month: int = 4) -> datetime:
 def app(ledger_app: Ledger) -> Ledger:
     for segment, head in HEADS.items():
         ledger_app.add_staff(
-            c.AddStaff(actor="ops", staff=head, name=head, role="segment_head", segment=segment)
-        )
+            c.AddStaff(
+                actor="ops", staff=head, name=head, role="segment_head", segment=segment,
+                occurred_at=IN_OFFICE,
+            )
+        )  # fmt: skip
     others: list[tuple[str, str, str | None]] = [
         ("wu.hao", "staff", "airport"),
         ("qian.audit", "auditor", None),
@@ -227,6 +231,24 @@ def test_a_segment_head_sees_what_they_owe_and_only_their_segments_breaches(
     ]
     assert {i.segment for i in breaches} == {"airport"}
     assert head.summaries_owed_by("sun.li", as_of=at(10)) == []
+
+
+def test_a_head_owes_no_month_that_ended_before_they_took_office(app: Ledger, views: Views) -> None:
+    app.add_staff(
+        c.AddStaff(
+            actor="ops", staff="ma.rui", name="Ma Rui", role="segment_head",
+            segment="real_estate", occurred_at=at(1, 9),
+        )
+    )  # fmt: skip
+
+    owed = reader(views).sla_breaches(as_of=at(10), segment="real_estate", kind=SUMMARY)
+    later = reader(views).sla_breaches(as_of=at(10, month=5), segment="real_estate", kind=SUMMARY)
+
+    assert owed == []  # March ended before 1 April
+    assert [i.case for i in later] == [
+        "real_estate 2026-04 cases summary",
+        "real_estate 2026-04 visits summary",
+    ]
 
 
 def test_the_submissions_view_holds_each_submission(app: Ledger, views: Views) -> None:
