@@ -51,6 +51,8 @@ from ledger.storage import Storage
 from projections.handover import Handovers
 from projections.reader import Reader
 from projections.sla.view import SlaCases
+from projections.staff import StaffDirectoryView
+from projections.summaries import SummarySubmissions
 from projections.views import Views
 
 DEFAULT_CUSTOMERS = 100_000
@@ -135,8 +137,13 @@ def build(app: Ledger, customers: int, batch: int) -> int:
 def measure_backend(storage: Storage, customers: int, runs: int, batch: int) -> None:
     app = open_ledger(storage)
     settings = bench_settings()
-    # The views `sla breaches` reads: cases and coverage, and handovers after departures.
-    views = Views(app, storage, projections=[SlaCases(settings), Handovers()])
+    # The views `sla breaches` reads: cases and coverage, handovers after departures,
+    # and segments' monthly summaries (submitted, and whose heads owe them).
+    views = Views(
+        app,
+        storage,
+        projections=[SlaCases(settings), Handovers(), SummarySubmissions(), StaffDirectoryView()],
+    )
     try:
         started = time.perf_counter()
         events = build(app, customers, batch)

@@ -1,5 +1,7 @@
-"""`ledger report monthly`: a calendar month's complaints and inquiries, visits and
-coverage, satisfaction and handovers."""
+"""`ledger report monthly`: a calendar month's complaints and inquiries (by
+category and by root cause), visits and coverage, satisfaction and handovers;
+`ledger report submit`: a segment's summary of the month handed to head office
+(docs/domain.md, "Reports")."""
 
 from __future__ import annotations
 
@@ -10,20 +12,38 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
+from commands.runtime import (
+    LedgerContext,
+    choose_format,
+    emit_rows,
+    format_option,
+    pass_ledger,
+    recording_options,
+    submit,
+)
 
 if TYPE_CHECKING:
     from projections.monthly import MonthlyReport
 
-SECTIONS = ("cases", "visits", "satisfaction", "handovers")
+SECTIONS = ("cases", "causes", "visits", "satisfaction", "handovers")
 CASE_COLUMNS = (
     ("kind", "Kind"),
     ("category", "Category"),
     ("received", "Received"),
+    ("share", "Share"),
+    ("open", "Still open"),
     ("resolved", "Resolved"),
     ("median_resolution", "Median resolution"),
     ("mean_resolution", "Mean resolution"),
     ("breaches", "Breaches"),
+)
+CAUSE_COLUMNS = (
+    ("kind", "Kind"),
+    ("cause", "Root cause"),
+    ("complaints", "Complaints"),
+    ("share", "Share"),
+    ("open", "Still open"),
+    ("resolved", "Resolved"),
 )
 VISIT_COLUMNS = (
     ("owner", "Owner"),
@@ -57,9 +77,12 @@ def report() -> None:
 def monthly(obj: LedgerContext, month: str, segment: str | None, output_format: str | None) -> None:
     """The figures of one calendar month, in the ledger's time zone.
 
-    Complaints (by category) and inquiries (by channel): received in the month,
+    Complaints (by category) and inquiries (by channel, their category): received
+    in the month, their share of the kind, how many of them are still open now,
     resolved in the month, median and mean resolution time in working time
     (pauses waiting on the customer excluded), SLA targets breached in the month.
+    Root causes: the month's complaints by the cause their latest resolution
+    states (one cause however it was typed), most common first.
     Visits: each owner's active customers at the month's end, how many their
     submitted or approved visit plan holds, how many were visited, the coverage
     against the target, and the visit reports. Satisfaction scores by source.
@@ -90,6 +113,7 @@ def monthly(obj: LedgerContext, month: str, segment: str | None, output_format: 
     click.echo(f"Monthly report {chosen}{where}\n")
     titles = {
         "cases": ("Complaints and inquiries", CASE_COLUMNS, "No complaints or inquiries."),
+        "causes": ("Complaints by root cause", CAUSE_COLUMNS, "No complaints."),
         "visits": (
             f"Visits and coverage (target {figures.coverage_target:.0%})",
             VISIT_COLUMNS,
@@ -115,6 +139,8 @@ def report_sections(
             "kind": f.kind,
             "category": f.category,
             "received": f.received,
+            "share": _share(f.share, people),
+            "open": f.open,
             "resolved": f.resolved,
             "breaches": f.breaches,
         }
@@ -125,6 +151,17 @@ def report_sections(
             row["median_resolution_minutes"] = _minutes(f.median_resolution)
             row["mean_resolution_minutes"] = _minutes(f.mean_resolution)
         cases.append(row)
+    causes = [
+        {
+            "kind": "complaint",
+            "cause": f.cause,
+            "complaints": f.complaints,
+            "share": _share(f.share, people),
+            "open": f.open,
+            "resolved": f.resolved,
+        }
+        for f in figures.causes
+    ]
     visits = [
         {
             "owner": share.owner,
@@ -159,6 +196,7 @@ def report_sections(
     ]
     return {
         "cases": cases,
+        "causes": causes,
         "visits": visits,
         "satisfaction": satisfaction,
         "handovers": handovers,
@@ -171,6 +209,10 @@ def _all_columns() -> list[tuple[str, str]]:
         "kind",
         "category",
         "received",
+        "cause",
+        "complaints",
+        "share",
+        "open",
         "resolved",
         "median_resolution_minutes",
         "mean_resolution_minutes",
@@ -194,6 +236,10 @@ def _all_columns() -> list[tuple[str, str]]:
     return [(name, name) for name in names]
 
 
+def _share(share: float, people: bool) -> str | float:
+    return f"{share:.0%}" if people else round(share, 4)
+
+
 def _minutes(span: timedelta | None) -> float | None:
     return None if span is None else round(span.total_seconds() / 60, 1)
 
@@ -204,3 +250,69 @@ def _working(span: timedelta | None) -> str:
     minutes = int(span.total_seconds() // 60)
     hours, rest = divmod(minutes, 60)
     return f"{hours}h {rest:02d}m"
+
+
+@report.command("submit")
+@click.option(
+    "--month", required=True, metavar="YYYY-MM", help="The month summarised, e.g. 2026-11."
+)
+@click.option(
+    "--kind",
+    type=click.Choice(("cases", "visits")),
+    default="cases",
+    show_default=True,
+    help="cases: complaints and inquiries; visits: visits and coverage.",
+)
+@click.option("--segment", help="The segment (default: your own; an executive must give it).")
+@click.option("--note", default="", help="A word for head office, kept with the submission.")
+@recording_options
+@pass_ledger
+def submit_summary(
+    obj: LedgerContext,
+    month: str,
+    kind: str,
+    segment: str | None,
+    note: str,
+    **recording: str | None,
+) -> None:
+    """Record that the segment's summary of MONTH was handed to head office.
+
+    Due by the end of the policy's report day (sla.report_due_day, the 5th by
+    default) of the following month, in the ledger's time zone; one not submitted
+    by then is a breach in `ledger sla breaches`. A month is submitted once, by its
+    segment head or an executive, and only once it has ended.
+    """
+    from ledger.application import Ledger
+    from ledger.commands import SubmitSummary
+    from ledger.domain.sla.months import Month
+
+    chosen = Month.parse(month)
+    receipt = submit(
+        obj, Ledger.submit_summary, SubmitSummary, month=str(chosen), kind=kind,
+        segment=segment, note=note, **recording,
+    )  # fmt: skip
+    tz = obj.settings.timezone
+    if obj.output_format in ("json", "jsonl"):
+        doc = {
+            "segment": receipt.segment,
+            "month": receipt.month,
+            "kind": receipt.kind,
+            "submitted_by": receipt.submitted_by,
+            "submitted_at": receipt.submitted_at.astimezone(tz).isoformat(),
+            "due": receipt.due_at.astimezone(tz).isoformat(),
+            "late": receipt.late,
+            "replayed": receipt.replayed,
+        }
+        click.echo(json.dumps(doc))
+        return
+    what = f"the {receipt.kind} summary of {receipt.segment} for {receipt.month}"
+    when = receipt.submitted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    last_day = (receipt.due_at.astimezone(tz) - timedelta(days=1)).strftime("%Y-%m-%d")
+    timing = f"late: it was due by the end of {last_day}" if receipt.late else "on time"
+    if receipt.replayed:
+        click.echo(
+            f"Already recorded: {what} was submitted by {receipt.submitted_by} on {when}; "
+            "nothing new was written."
+        )
+    else:
+        click.echo(f"Submitted: {what}, on {when} ({timing}).")

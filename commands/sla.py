@@ -109,8 +109,8 @@ def filter_options(func: F) -> F:
             "--kind",
             type=click.Choice(KINDS),
             help="Only this target: inquiry first answer, complaint resolution, follow-up "
-            "of leads and opportunities, commitments, owners' visit coverage, or handing "
-            "a departed owner's customers over.",
+            "of leads and opportunities, commitments, owners' visit coverage, handing "
+            "a departed owner's customers over, or segments' monthly summaries.",
         ),
         click.option(
             "--as-of",
@@ -160,6 +160,8 @@ def breaches(
 
     A departed (deactivated) owner's customers must be handed to an active owner
     within 1 working day: each one not handed over in time is a `handover` breach.
+    A segment's monthly summary not submitted by the end of the 5th of the next
+    month (`ledger report submit`) is a `summary` breach of its segment head.
     """
     tz = obj.settings.timezone
     moment = _moment(as_of, tz, "--as-of")
@@ -206,7 +208,8 @@ def at_risk(
     its target (75% by default) has passed; a paused complaint is not at risk.
 
     Owners are at risk once that share of the month has passed with their visit
-    coverage still short of the target.
+    coverage still short of the target; segment heads once that share of the time
+    from the month's end to the summary's due time has passed without it.
     """
     tz = obj.settings.timezone
     moment = _moment(as_of, tz, "--as-of")

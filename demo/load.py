@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import IntegrityError
 
 from demo.customers import demo_customer_id
+from demo.summaries import submit_demo_summaries
 from demo.timeline import history_end
 from demo.year import CustomerYear
 from ledger.domain.sla.calendar import BusinessCalendar
@@ -69,6 +70,7 @@ def load_demo(
             present += 1
         if progress is not None:
             progress()
+    submit_demo_summaries(app, end, timezone)
     return DemoLoad(
         requested=customers,
         added=added,

@@ -132,3 +132,9 @@ def may_run_views(caller: Caller) -> bool:
 
 def may_read_customers(caller: Caller) -> bool:
     return caller.role != ADMIN
+
+
+def may_submit_summary(caller: Caller, segment: str) -> bool:
+    """A segment's monthly summary is its head's to submit, or an executive's
+    (docs/domain.md, "Reports")."""
+    return caller.role == EXECUTIVE or (caller.role == SEGMENT_HEAD and caller.segment == segment)

@@ -69,6 +69,7 @@ from ledger.errors import (
 from ledger.interaction_commands import InteractionCommands
 from ledger.receipts import Receipt
 from ledger.references import parse_code
+from ledger.report_commands import ReportCommands
 from ledger.staffing import StaffService
 from ledger.visit_plan_commands import VisitPlanCommands
 
@@ -150,7 +151,12 @@ class LedgerRepository(Repository[UUID]):
 
 
 class Ledger(
-    StaffService, CaseCommands, InteractionCommands, VisitPlanCommands, Application[UUID]
+    StaffService,
+    CaseCommands,
+    InteractionCommands,
+    VisitPlanCommands,
+    ReportCommands,
+    Application[UUID],
 ):
     """The customer-interaction ledger."""
 

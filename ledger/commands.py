@@ -514,3 +514,11 @@ class ReturnVisitPlan(Command):
     owner: StaffId
     month: PlanMonth
     reason: Text
+class SubmitSummary(Command):
+    """Hand a segment's summary of one month to head office (docs/domain.md, "Reports")."""
+
+    month: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-\d{2}$")]
+    kind: Literal["cases", "visits"] = "cases"
+    # The caller's own segment when not given (an executive must name one).
+    segment: Segment | None = None
+    note: OptionalText = ""

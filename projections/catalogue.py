@@ -11,6 +11,7 @@ from projections.reads import ReadLog
 from projections.recorded import RecordedVersions
 from projections.sla.view import SlaCases
 from projections.staff import StaffDirectoryView, WorkedOn
+from projections.summaries import SummarySubmissions
 from projections.visit_plans import VisitPlans
 
 
@@ -26,4 +27,5 @@ def all_projections() -> list[Projection]:
         Handovers(),
         ReadLog(),
         VisitPlans(),
+        SummarySubmissions(),
     ]

@@ -1,9 +1,11 @@
-"""The monthly report (docs/domain.md, "Service rules (SLA)"): complaints and
-inquiries by category with resolution times and breaches, visits per owner with coverage,
-satisfaction, and handovers, for one calendar month in the ledger's time zone.
+"""The monthly report (docs/domain.md, "Reports"): complaints and
+inquiries by category with resolution times and breaches, complaints by root
+cause, visits per owner with coverage, satisfaction, and handovers, for one
+calendar month in the ledger's time zone.
 
-This projection keeps what the SLA view does not: satisfaction scores and
-handovers. Cases, their clocks and visit coverage come from the SLA view
+This projection keeps what the SLA view does not: satisfaction scores,
+handovers, and each complaint's root cause as its latest resolution states it.
+Cases, their clocks and visit coverage come from the SLA view
 (`projections.sla`), so both reports count a case and a breach the same way.
 Resolution times are worked out when asked, on the business calendar, from
 each case's opening, closing and pauses.
@@ -22,6 +24,7 @@ from typing import Any
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
+from ledger.domain.causes import UNKNOWN_CAUSE, cause_key, cause_label
 from ledger.domain.sla.clocks import Clocks
 from ledger.domain.sla.months import Month
 from projections.base import Decoded, Handlers, Projection, Replay, from_iso, iso
@@ -33,8 +36,13 @@ from projections.visit_plans import planned_customers
 class MonthlyFigures(Projection):
     name = "monthly"
     keyed_by_customer = True
-    version = "2"
+    version = "3"
     tables = {
+        "view_monthly_causes": (
+            "CREATE TABLE IF NOT EXISTS view_monthly_causes ("
+            "customer_id TEXT NOT NULL, case_id TEXT NOT NULL, root_cause TEXT NOT NULL, "
+            "PRIMARY KEY (customer_id, case_id))"
+        ),
         "view_monthly_satisfaction": (
             "CREATE TABLE IF NOT EXISTS view_monthly_satisfaction ("
             "customer_id TEXT NOT NULL, version INTEGER NOT NULL, occurred_at TEXT NOT NULL, "
@@ -60,6 +68,7 @@ class MonthlyFigures(Projection):
 
 SATISFACTION_COLUMNS = ("customer_id", "version", "occurred_at", "score", "source")
 HANDOVER_COLUMNS = ("customer_id", "version", "occurred_at", "previous", "owner", "reason")
+CAUSE_COLUMNS = ("customer_id", "case_id", "root_cause")
 
 
 class _Rows(Replay):
@@ -72,6 +81,7 @@ class _Rows(Replay):
         self.rows: _Held = {
             "view_monthly_satisfaction": {},
             "view_monthly_handovers": {},
+            "view_monthly_causes": {},
         }
 
     def feed(self, batch: Decoded) -> None:
@@ -95,9 +105,22 @@ class _Rows(Replay):
                     rows,
                 )
             self.rows[table] = {}
+        # A complaint resolved again states its cause again: the latest stands.
+        causes = list(self.rows["view_monthly_causes"].values())
+        if self.fresh:
+            tx.insert_new("view_monthly_causes", CAUSE_COLUMNS, causes)
+        else:
+            tx.executemany(
+                "INSERT INTO view_monthly_causes (customer_id, case_id, root_cause) "
+                "VALUES (?, ?, ?) ON CONFLICT (customer_id, case_id) "
+                "DO UPDATE SET root_cause = excluded.root_cause",
+                causes,
+            )
+        self.rows["view_monthly_causes"] = {}
 
 
-_Held = dict[str, dict[tuple[str, int], list[Any]]]  # table -> (customer, version) -> row
+# table -> (customer, version) -> row; for causes (customer, case) -> row
+_Held = dict[str, dict[tuple[str, Any], list[Any]]]
 
 
 @singledispatch
@@ -112,6 +135,11 @@ _HANDLERS = Handlers(_handle)
 def _(e: ev.SatisfactionRecorded, rows: _Held, key: str, at: str) -> None:
     version = e.originator_version
     rows["view_monthly_satisfaction"][(key, version)] = [key, version, at, e.score, e.source]
+
+
+@_handle.register
+def _(e: ev.ComplaintResolved, rows: _Held, key: str, at: str) -> None:
+    rows["view_monthly_causes"][(key, e.case_id)] = [key, e.case_id, e.root_cause]
 
 
 @_handle.register
@@ -139,6 +167,20 @@ class CaseFigures:
     median_resolution: timedelta | None = None  # business time, pauses excluded
     mean_resolution: timedelta | None = None
     breaches: int = 0
+    open: int = 0  # of those received in the month, still open when the report is made
+    share: float = 0.0  # of the month's cases of this kind received
+
+
+@dataclass(frozen=True)
+class CauseFigures:
+    """Complaints received in the month with one root cause (as their latest
+    resolution states it, when the report is made), or none known yet."""
+
+    cause: str
+    complaints: int
+    open: int
+    resolved: int
+    share: float  # of the month's complaints
 
 
 @dataclass(frozen=True)
@@ -162,6 +204,7 @@ class MonthlyReport:
     month: Month
     segment: str | None
     cases: list[CaseFigures]
+    causes: list[CauseFigures]
     visits: list[Coverage]
     coverage_target: float
     satisfaction: list[SatisfactionFigures]
@@ -176,7 +219,8 @@ def monthly_report(
     tz = clocks.timezone
     start, end = month.start(tz), month.end(tz)
     until = min(end, now)
-    cases = _case_figures(tx, clocks, start, end, until, segment)
+    cases = _case_figures(tx, clocks, start, end, until, now, segment)
+    causes = _causes(tx, start, end, now, segment)
     visits = coverage(tx, month, until, tz, segment=segment) if start < now else []
     planned = planned_customers(tx, month, segment=segment)
     visits = [replace(share, planned=planned.get(share.owner, 0)) for share in visits]
@@ -186,6 +230,7 @@ def monthly_report(
         month=month,
         segment=segment,
         cases=cases,
+        causes=causes,
         visits=visits,
         coverage_target=clocks.policy.visit_coverage,
         satisfaction=satisfaction,
@@ -205,14 +250,17 @@ def _case_figures(
     start: datetime,
     end: datetime,
     until: datetime,
+    now: datetime,
     segment: str | None,
 ) -> list[CaseFigures]:
     where, params = _segment_clause(segment, "c")
     kinds = " AND c.kind IN ('inquiry', 'complaint')"
     received = tx.fetchall(
-        "SELECT c.kind, c.category, COUNT(*) FROM view_sla_cases c "
+        "SELECT c.kind, c.category, COUNT(*), "
+        "SUM(CASE WHEN c.closed_at IS NULL OR c.closed_at > ? THEN 1 ELSE 0 END) "
+        "FROM view_sla_cases c "
         f"WHERE c.opened_at >= ? AND c.opened_at < ?{kinds}{where} GROUP BY c.kind, c.category",
-        (iso(start), iso(end), *params),
+        (iso(now), iso(start), iso(end), *params),
     )
     breached = tx.fetchall(
         "SELECT c.kind, c.category, COUNT(*) FROM view_sla_cases c "
@@ -228,10 +276,14 @@ def _case_figures(
     figures: dict[tuple[str, str], dict[str, Any]] = {}
 
     def entry(kind: str, category: str) -> dict[str, Any]:
-        return figures.setdefault((kind, category), {"received": 0, "breaches": 0, "times": []})
+        return figures.setdefault(
+            (kind, category), {"received": 0, "open": 0, "breaches": 0, "times": []}
+        )
 
-    for kind, category, count in received:
-        entry(kind, category)["received"] = int(count)
+    totals: dict[str, int] = {}
+    for kind, category, count, still_open in received:
+        entry(kind, category).update(received=int(count), open=int(still_open or 0))
+        totals[kind] = totals.get(kind, 0) + int(count)
     for kind, category, count in breached:
         entry(kind, category)["breaches"] = int(count)
     for kind, category, opened, closed_at, pauses, policy in closed:
@@ -245,6 +297,8 @@ def _case_figures(
             category=category,
             received=values["received"],
             resolved=len(values["times"]),
+            open=values["open"],
+            share=values["received"] / totals[kind] if totals.get(kind) else 0.0,
             median_resolution=_median(values["times"]),
             mean_resolution=_mean(values["times"]),
             breaches=values["breaches"],
@@ -253,6 +307,42 @@ def _case_figures(
             figures.items(), key=lambda item: (order[item[0][0]], item[0][1])
         )
     ]
+
+
+def _causes(
+    tx: Transaction, start: datetime, end: datetime, now: datetime, segment: str | None
+) -> list[CauseFigures]:
+    """Complaints received in the month by root cause (one cause however it was
+    typed: `cause_key`), most common first."""
+    where, params = _segment_clause(segment, "c")
+    rows = tx.fetchall(
+        "SELECT m.root_cause, CASE WHEN c.closed_at IS NULL OR c.closed_at > ? THEN 1 ELSE 0 END "
+        "FROM view_sla_cases c LEFT JOIN view_monthly_causes m "
+        "ON m.customer_id = c.customer_id AND m.case_id = c.case_id "
+        f"WHERE c.kind = 'complaint' AND c.opened_at >= ? AND c.opened_at < ?{where}",
+        (iso(now), iso(start), iso(end), *params),
+    )
+    groups: dict[str, dict[str, Any]] = {}
+    for cause, still_open in rows:
+        key = cause_key(cause or "")
+        group = groups.setdefault(key, {"spellings": [], "open": 0, "count": 0})
+        if key:
+            group["spellings"].append(cause)
+        group["count"] += 1
+        group["open"] += int(still_open)
+    total = len(rows)
+    figures = [
+        CauseFigures(
+            cause=cause_label(group["spellings"]) if key else UNKNOWN_CAUSE,
+            complaints=group["count"],
+            open=group["open"],
+            resolved=group["count"] - group["open"],
+            share=group["count"] / total,
+        )
+        for key, group in groups.items()
+    ]
+    # The unknown last: it is no cause, whatever its count.
+    return sorted(figures, key=lambda f: (f.cause == UNKNOWN_CAUSE, -f.complaints, f.cause))
 
 
 def _pauses(text: str) -> list[tuple[datetime, datetime | None]]:

@@ -26,11 +26,11 @@ from ledger.domain.base import CustomerEvent
 from ledger.domain.customer import Customer
 from ledger.domain.sla.clocks import Clocks
 from ledger.domain.sla.months import Month
-from ledger.domain.sla.targets import HANDOVER
+from ledger.domain.sla.targets import HANDOVER, SUMMARY
 from ledger.domain.visit_plan import plan_due
 from ledger.errors import AccessDeniedError
 from projections import brief as briefs
-from projections import churn, monthly
+from projections import churn, monthly, summaries
 from projections.churn import AtRisk, ChurnSignals
 from projections.churn_scoring import ChurnPolicy
 from projections.customer360 import Customer360, as_of, codes, customer_360
@@ -43,6 +43,7 @@ from projections.sla.items import SlaItem
 from projections.sla.view import SlaCases
 from projections.staff import StaffDirectoryView, WorkedOn
 from projections.store import Transaction
+from projections.summaries import OwedSummary, Submission, SummarySubmissions
 from projections.views import Views
 from projections.visibility import Visibility, in_sight, visibility
 from projections.visit_plans import PlanRow, VisitPlans, plan_rows, planned_customers
@@ -273,6 +274,23 @@ class Reader:
             )
         return self._seen(items)
 
+    def summaries_owed_by(self, head: str, *, as_of: datetime) -> list[OwedSummary]:
+        """Monthly summaries segment head `head` has still to submit, due or overdue
+        as of `as_of` (`summaries.summaries_owed_by`), within the caller's segment
+        where they have one."""
+        segment = self.scope_segment(None)
+        with self._caught_up(SummarySubmissions.name, StaffDirectoryView.name) as tx:
+            owed = summaries.summaries_owed_by(tx, self.clocks, head, as_of=as_of)
+        return [s for s in owed if segment in (None, s.segment)]
+
+    def summary_submissions(
+        self, *, segment: str | None = None, month: Month | None = None
+    ) -> list[Submission]:
+        """Summaries submitted, confined to the caller's segment where they have one."""
+        segment = self.scope_segment(segment)
+        with self._caught_up(SummarySubmissions.name) as tx:
+            return summaries.submissions(tx, segment=segment, month=month)
+
     def unrecorded_breaches(self, *, as_of: datetime) -> list[SlaItem]:
         """Breaches no sweep has recorded yet, as of `as_of` (every customer's: a
         sweep records them all, whoever runs it)."""
@@ -330,5 +348,11 @@ class Reader:
 
 
 def _sla_views(kind: str | None) -> tuple[str, ...]:
-    """The views an SLA list of `kind` reads: the handover view only for handovers."""
-    return (SlaCases.name, *([Handovers.name] if kind in (None, HANDOVER) else []))
+    """The views an SLA list of `kind` reads: the handover view only for handovers,
+    the summaries and staff views only for monthly summaries."""
+    summaries = (SummarySubmissions.name, StaffDirectoryView.name)
+    return (
+        SlaCases.name,
+        *([Handovers.name] if kind in (None, HANDOVER) else []),
+        *(summaries if kind in (None, SUMMARY) else []),
+    )

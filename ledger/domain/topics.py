@@ -8,7 +8,9 @@ RECORDED_TOPIC_PREFIX = "ledger.domain.events."
 STAFF_TOPIC_PREFIX = "ledger.domain.events.staff:"
 # Monthly visit plans' events: recorded, chained and audited, but no customer's.
 VISIT_PLAN_TOPIC_PREFIX = "ledger.domain.events.visit_plans:"
-NOT_CUSTOMER_PREFIXES = (STAFF_TOPIC_PREFIX, VISIT_PLAN_TOPIC_PREFIX)
+# Monthly summaries submitted (docs/domain.md, "Reports"): a segment's, no customer's.
+REPORT_TOPIC_PREFIX = "ledger.domain.events.reports:"
+NOT_CUSTOMER_PREFIXES = (STAFF_TOPIC_PREFIX, VISIT_PLAN_TOPIC_PREFIX, REPORT_TOPIC_PREFIX)
 
 
 def is_customer_topic(topic: str) -> bool:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from ledger.domain.sla.clocks import Clocks
 from ledger.domain.sla.months import Month
-from ledger.domain.sla.targets import COVERAGE, HANDOVER
+from ledger.domain.sla.targets import COVERAGE, HANDOVER, SUMMARY
 from projections.base import iso
 from projections.handover import handovers
 from projections.sla.items import SlaItem
@@ -187,3 +187,44 @@ def coverage_at_risk(
         for share in coverage(tx, month, as_of, tz, segment=segment, owner=owner)
         if share.share < clocks.policy.visit_coverage
     ]
+
+
+def summary_items(
+    tx: Transaction,
+    clocks: Clocks,
+    as_of: datetime,
+    since: datetime | None,
+    segment: str | None,
+    owner: str | None,
+    *,
+    breached: bool,
+) -> list[SlaItem]:
+    """Segments' monthly summaries not submitted by their due time (still owed, or
+    submitted late after `since`), or, not yet due, past the at-risk share of the
+    time from the month's end (docs/domain.md, "Reports")."""
+    from projections.summaries import owed_summaries
+
+    items = []
+    for s in owed_summaries(tx, clocks, as_of=as_of, since=since, segment=segment, head=owner):
+        done = s.submitted_at
+        item = SlaItem(
+            kind=SUMMARY,
+            customer="",
+            case=f"{s.segment} {s.month} {s.kind} summary",
+            owner=s.head,
+            segment=s.segment,
+            opened_at=s.month.end(clocks.timezone),
+            due_at=s.due_at,
+            status="closed" if done else "open",
+            closed_at=done,
+            policy_version=clocks.policy.version,
+            business_time=False,
+            detail=f"submitted by {s.submitted_by}" if done else "not submitted",
+        )
+        if breached:
+            end = done or as_of
+            if end >= s.due_at:
+                items.append(replace(item, late=end - s.due_at))
+        elif done is None and s.at_risk_from <= as_of < s.due_at:
+            items.append(replace(item, left=s.due_at - as_of))
+    return items

@@ -11,14 +11,20 @@ from typing import Any, NamedTuple
 from ledger.domain.sla.calendar import Pause
 from ledger.domain.sla.clocks import Clock, Clocks
 from ledger.domain.sla.months import Month
-from ledger.domain.sla.targets import BUSINESS_TIME_KINDS, COVERAGE, HANDOVER
+from ledger.domain.sla.targets import BUSINESS_TIME_KINDS, COVERAGE, HANDOVER, SUMMARY
 from projections.base import from_iso, iso
-from projections.sla.coverage import coverage_at_risk, coverage_breaches, filters, handover_items
+from projections.sla.coverage import (
+    coverage_at_risk,
+    coverage_breaches,
+    filters,
+    handover_items,
+    summary_items,
+)
 from projections.sla.items import SlaItem
 from projections.store import Transaction
 
 # Kinds that are not cases of `view_sla_cases`: worked out from other views.
-_NOT_CASES = (COVERAGE, HANDOVER)
+_NOT_CASES = (COVERAGE, HANDOVER, SUMMARY)
 
 _OWN = "lapse = 0"  # a case's own row (not one of its lapses)
 
@@ -69,7 +75,8 @@ def breaches(
     """Targets breached as of `as_of`: every case still open and breached then,
     however old, and every breach after `since` (default: the start of the month
     before `as_of`'s), closed or not; plus owners' months of visit coverage that
-    ended short of the target after `since`. Ordered by due time, then reference.
+    ended short of the target after `since`, and segments' monthly summaries due
+    after `since` and not submitted in time. Ordered by due time, then reference.
     Read from the SLA view, and from the handover view unless `kind` excludes it."""
     if since is None:
         since = Month.of(as_of, clocks.timezone).previous().start(clocks.timezone)
@@ -85,6 +92,8 @@ def breaches(
         items += coverage_breaches(tx, clocks, as_of, since, segment, owner)
     if kind in (None, HANDOVER):
         items += handover_items(tx, clocks, as_of, since, segment, owner, breached=True)
+    if kind in (None, SUMMARY):
+        items += summary_items(tx, clocks, as_of, since, segment, owner, breached=True)
     return sorted(items, key=SlaItem.sort_key)
 
 
@@ -129,6 +138,8 @@ def at_risk(
         items += coverage_at_risk(tx, clocks, as_of, segment, owner)
     if kind in (None, HANDOVER):
         items += handover_items(tx, clocks, as_of, None, segment, owner, breached=False)
+    if kind in (None, SUMMARY):
+        items += summary_items(tx, clocks, as_of, None, segment, owner, breached=False)
     return sorted(items, key=SlaItem.sort_key)
 
 

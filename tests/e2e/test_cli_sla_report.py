@@ -170,7 +170,7 @@ def test_an_unknown_kind_is_a_usage_error(story: LedgerCli) -> None:
     assert_usage_error(
         result,
         "Invalid value for '--kind': 'escalation' is not one of 'inquiry', 'complaint', "
-        "'follow-up', 'commitment', 'visit-coverage', 'handover'.",
+        "'follow-up', 'commitment', 'visit-coverage', 'handover', 'summary'.",
         "sla at-risk",
     )
 
@@ -244,6 +244,8 @@ def test_the_monthly_report_in_json_has_one_list_per_section(story: LedgerCli) -
             "kind": "complaint",
             "category": "service",
             "received": 1,
+            "share": 1.0,
+            "open": 1,
             "resolved": 0,
             "breaches": 1,
             "median_resolution_minutes": None,
@@ -253,11 +255,24 @@ def test_the_monthly_report_in_json_has_one_list_per_section(story: LedgerCli) -
             "kind": "inquiry",
             "category": "email",
             "received": 1,
+            "share": 1.0,
+            "open": 1,
             "resolved": 0,
             "breaches": 1,
             "median_resolution_minutes": None,
             "mean_resolution_minutes": None,
         },
+    ]
+    # The complaint is not resolved: no cause known yet.
+    assert doc["causes"] == [
+        {
+            "kind": "complaint",
+            "cause": "(not known yet)",
+            "complaints": 1,
+            "share": 1.0,
+            "open": 1,
+            "resolved": 0,
+        }
     ]
     assert doc["visits"] == [
         {
@@ -281,6 +296,7 @@ def test_the_monthly_report_in_csv_names_each_rows_section(story: LedgerCli) -> 
     assert [(r["section"], r["kind"] or r["owner"] or r["source"]) for r in rows] == [
         ("cases", "complaint"),
         ("cases", "inquiry"),
+        ("causes", "complaint"),
         ("visits", "zhang.min"),
         ("satisfaction", "all"),
     ]

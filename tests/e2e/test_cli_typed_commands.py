@@ -82,6 +82,7 @@ owner assign C-00001 --to zhang.min --reason "new owner"
 owner reassign --from zhang.min --to wang.fang
 relationship terminate C-00001 --reason Moved --root-cause Relocation --head-office-ref HO-1
 relationship reactivate C-00001 --repair-plan "Call monthly"
+report submit --month 2025-11 --segment airport --note "All quiet"
 """
 AS_ADMIN = """
 staff add new.hire --name "New Hire" --role staff --segment airport

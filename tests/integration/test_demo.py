@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from cli import ledger
 from demo.customers import demo_customer_id
 from demo.load import DEFAULT_SEED, DemoLoad, load_demo
-from demo.staff import LEAVER
+from demo.staff import LEAVER, ensure_demo_staff
 from ledger.application import Ledger
 from ledger.config import load_settings
 from ledger.domain.base import CustomerEvent
@@ -287,3 +287,41 @@ def test_demo_account_managers_hand_in_plans_reviewed_returned_and_late(storage:
     assert late is not None and late.late
     # Every kind of plan event is in the demo.
     assert recorded == {cls.__name__ for cls in PLAN_EVENTS}
+def test_the_demo_submits_summaries_on_time_and_late_and_leaves_one_owed(
+    storage: Storage,
+) -> None:
+    from ledger.domain.sla.months import Month
+    from ledger.domain.sla.targets import SUMMARY
+    from projections.summaries import submissions
+    from tests.reading import caught_up, reader
+
+    # The demo's own accounts, heads of segments since the history began.
+    ledger_app = Ledger(env=storage.env)
+    today = datetime.now(UTC).date()
+    ensure_demo_staff(ledger_app, datetime.combine(today, time(0), UTC), None)
+    load(ledger_app, today)
+    views = Views(ledger_app, storage)
+    try:
+        with caught_up(views, "summaries") as tx:
+            done = submissions(tx)
+        as_of = datetime.combine(today, time(0), UTC)
+        before = Month.of(as_of, ZoneInfo("UTC")).previous().previous()
+        since = before.start(ZoneInfo("UTC"))
+        breaches = reader(views).sla_breaches(as_of=as_of, since=since, kind=SUMMARY)
+    finally:
+        views.close()
+        ledger_app.close()
+
+    assert {(s.segment, s.kind, s.late) for s in done if s.month == str(before)} == {
+        ("airport", "cases", False),
+        ("airport", "visits", False),
+        ("technology", "cases", True),
+        ("technology", "visits", True),
+    }
+    # The month before last: technology's were late, real estate's never came.
+    assert {(b.segment, b.case, b.status) for b in breaches if str(before) in b.case} == {
+        ("technology", f"technology {before} cases summary", "closed"),
+        ("technology", f"technology {before} visits summary", "closed"),
+        ("real_estate", f"real_estate {before} cases summary", "open"),
+        ("real_estate", f"real_estate {before} visits summary", "open"),
+    }

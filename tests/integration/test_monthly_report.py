@@ -17,6 +17,8 @@ import pytest
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import now
+from ledger.domain.causes import UNKNOWN_CAUSE
+from ledger.domain.events import ComplaintResolved
 from ledger.domain.sla.months import Month
 from ledger.storage import Storage
 from ledger.vocabulary import (
@@ -27,7 +29,7 @@ from ledger.vocabulary import (
     VisitOutcome,
     VisitPurpose,
 )
-from projections.monthly import CaseFigures, Handover, MonthlyReport
+from projections.monthly import CaseFigures, CauseFigures, Handover, MonthlyReport
 from projections.sla.coverage import Coverage
 from projections.views import Views
 from tests.reading import reader
@@ -66,7 +68,12 @@ class April:
         ).customer_code
 
     def complaint(
-        self, customer: str, category: ComplaintCategory, filed: datetime, resolved: datetime | None
+        self,
+        customer: str,
+        category: ComplaintCategory,
+        filed: datetime,
+        resolved: datetime | None,
+        cause: str = "",
     ) -> str:
         case = self.app.file_complaint(
             c.FileComplaint(
@@ -75,15 +82,16 @@ class April:
             )
         ).subject  # fmt: skip
         if resolved is not None:
-            self.resolve(customer, case, resolved)
+            self.resolve(customer, case, resolved, cause)
         return case
 
-    def resolve(self, customer: str, case: str, when: datetime) -> None:
+    def resolve(self, customer: str, case: str, when: datetime, cause: str = "") -> None:
         self.app.resolve_complaint(
             c.ResolveComplaint(
-                actor=ACTOR, customer=customer, case=case, resolution="Done", occurred_at=when
+                actor=ACTOR, customer=customer, case=case, resolution="Done", root_cause=cause,
+                occurred_at=when,
             )
-        )
+        )  # fmt: skip
 
     def inquiry(
         self, customer: str, channel: Channel, received: datetime, answered: datetime
@@ -130,7 +138,7 @@ def april(ledger_app: Ledger) -> April:
     beta = month.register("Beta Cargo", "airport", "zhang.min")
     gamma = month.register("Gamma Tech", "technology", "wang.fang")
     # Service: 2h (Wed 09-11) and 4h (Thu 09-10, paused to Fri 09:00, then 09-12).
-    month.complaint(alpha, ComplaintCategory.SERVICE, at(4, 1, 9), at(4, 1, 11))
+    month.complaint(alpha, ComplaintCategory.SERVICE, at(4, 1, 9), at(4, 1, 11), "Staff training")
     paused = month.complaint(alpha, ComplaintCategory.SERVICE, at(4, 2, 9), None)
     ledger_app.pause_complaint(
         c.PauseComplaint(
@@ -141,11 +149,12 @@ def april(ledger_app: Ledger) -> April:
     ledger_app.resume_complaint(
         c.ResumeComplaint(actor=ACTOR, customer=alpha, case=paused, occurred_at=at(4, 3, 9))
     )
-    month.resolve(alpha, paused, at(4, 3, 12))
+    # The same cause typed another way.
+    month.resolve(alpha, paused, at(4, 3, 12), "  staff TRAINING. ")
     # Billing: a full working day (Monday), breached at 14:00.
-    month.complaint(beta, ComplaintCategory.BILLING, at(4, 6, 9), at(4, 7, 9))
+    month.complaint(beta, ComplaintCategory.BILLING, at(4, 6, 9), at(4, 7, 9), "Tariff error")
     # Delivery: filed in March (Tue 17:00), resolved in April after 2h of working time.
-    month.complaint(beta, ComplaintCategory.DELIVERY, at(3, 31, 17), at(4, 1, 10))
+    month.complaint(beta, ComplaintCategory.DELIVERY, at(3, 31, 17), at(4, 1, 10), "Courier")
     # Quality: still open, breached on the 8th at 14:00.
     month.complaint(gamma, ComplaintCategory.QUALITY, at(4, 8, 9), None)
     month.inquiry(alpha, Channel.EMAIL, at(4, 1, 10), at(4, 1, 10, 5))
@@ -175,13 +184,75 @@ def test_complaints_and_inquiries_are_counted_by_category_with_working_time_to_r
 ) -> None:
     figures = report(views).cases
 
+    # Still open, and share of the month's cases of the kind, come last.
+    five, thirty = timedelta(minutes=5), timedelta(minutes=30)
     assert figures == [
-        CaseFigures("complaint", "billing", 1, 1, hours(8), hours(8), 1),
-        CaseFigures("complaint", "delivery", 0, 1, hours(2), hours(2), 0),
-        CaseFigures("complaint", "quality", 1, 0, None, None, 1),
-        CaseFigures("complaint", "service", 2, 2, hours(3), hours(3), 0),
-        CaseFigures("inquiry", "email", 1, 1, timedelta(minutes=5), timedelta(minutes=5), 0),
-        CaseFigures("inquiry", "phone", 1, 1, timedelta(minutes=30), timedelta(minutes=30), 1),
+        CaseFigures("complaint", "billing", 1, 1, hours(8), hours(8), 1, 0, 0.25),
+        CaseFigures("complaint", "delivery", 0, 1, hours(2), hours(2), 0, 0, 0.0),
+        CaseFigures("complaint", "quality", 1, 0, None, None, 1, 1, 0.25),
+        CaseFigures("complaint", "service", 2, 2, hours(3), hours(3), 0, 0, 0.5),
+        CaseFigures("inquiry", "email", 1, 1, five, five, 0, 0, 0.5),
+        CaseFigures("inquiry", "phone", 1, 1, thirty, thirty, 1, 0, 0.5),
+    ]
+
+
+def test_the_months_complaints_are_grouped_by_root_cause_however_it_was_typed(
+    april: April, views: Views
+) -> None:
+    causes = report(views).causes
+
+    # March's delivery complaint (resolved in April) is not one of April's.
+    assert causes == [
+        CauseFigures("Staff training", complaints=2, open=0, resolved=2, share=0.5),
+        CauseFigures("Tariff error", complaints=1, open=0, resolved=1, share=0.25),
+        CauseFigures(UNKNOWN_CAUSE, complaints=1, open=1, resolved=0, share=0.25),
+    ]
+    assert [f.cause for f in report(views, "airport").causes] == ["Staff training", "Tariff error"]
+
+
+def test_a_corrected_root_cause_moves_the_complaint_to_its_cause(
+    april: April, views: Views, ledger_app: Ledger
+) -> None:
+    report(views)  # the views have seen the cause as first stated
+    beta = ledger_app.get_customer("Beta Cargo")
+    resolved = next(
+        e
+        for e in ledger_app.events.get(beta.id)
+        if isinstance(e, ComplaintResolved) and e.root_cause == "Tariff error"
+    )
+    ledger_app.record_correction(
+        c.RecordCorrection(
+            actor=ACTOR, customer=beta.code, version=resolved.originator_version,
+            reason="Misread the ticket", changes={"root_cause": "Staff training"},
+        )
+    )  # fmt: skip
+
+    causes = report(views).causes
+
+    assert [(f.cause, f.complaints, f.share) for f in causes] == [
+        ("Staff training", 3, 0.75),
+        (UNKNOWN_CAUSE, 1, 0.25),
+    ]
+
+
+def test_a_complaint_resolved_again_counts_under_its_latest_cause(
+    april: April, views: Views, ledger_app: Ledger
+) -> None:
+    report(views)
+    quality = ledger_app.get_customer("Gamma Tech").code
+    month = April(ledger_app)
+    month.resolve(quality, "CP1", at(4, 9, 10), "Supplier parts")
+    ledger_app.reopen_complaint(
+        c.ReopenComplaint(actor=ACTOR, customer=quality, case="CP1", reason="Broke again",
+                          occurred_at=at(4, 9, 11))
+    )  # fmt: skip
+    month.resolve(quality, "CP1", at(4, 9, 12), "Staff training")
+
+    causes = report(views).causes
+
+    assert [(f.cause, f.complaints, f.open) for f in causes] == [
+        ("Staff training", 3, 0),
+        ("Tariff error", 1, 0),
     ]
 
 

@@ -288,3 +288,30 @@ def test_hashes_cover_exactly_what_the_store_keeps(
         "actor",
         "command_id",
     }
+
+
+def test_a_changed_summary_submission_is_found_like_a_customers_event(
+    story: tuple[Ledger, UUID], storage: Storage
+) -> None:
+    from datetime import UTC, datetime
+
+    from ledger.domain.reports import summary_stream_id
+    from ledger.domain.sla.months import Month
+
+    app, _ = story
+    app.submit_summary(
+        c.SubmitSummary(
+            actor="li.wei", month="2026-03", segment="airport", note="All on time",
+            occurred_at=datetime(2026, 4, 3, 10, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    summary = summary_stream_id("airport", Month(2026, 3), "cases")
+    assert Auditor(app.recorder, app.mapper).verify_all().ok
+    raw = RawRows(storage)
+
+    raw.set_row(summary, 1, raw.topic(summary, 1), raw.state(summary, 1).replace(b"All", b"Not"))
+
+    report = Auditor(app.recorder, app.mapper).verify_all()
+    assert [(d.stream_id, d.version, d.kind) for d in report.divergences] == [
+        (summary, 1, "modified")
+    ]

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 # Clocks kept per case, from the case's own events.
 CASE_KINDS = ("inquiry", "complaint", "follow-up", "commitment")
-# Clocks worked out from other facts: owners' monthly visits, departed owners' customers.
+# Clocks worked out from other facts: owners' monthly visits, departed owners'
+# customers, segments' monthly summaries (docs/domain.md, "Reports").
 COVERAGE = "visit-coverage"
 HANDOVER = "handover"
-KINDS = (*CASE_KINDS, COVERAGE, HANDOVER)
+SUMMARY = "summary"
+KINDS = (*CASE_KINDS, COVERAGE, HANDOVER, SUMMARY)
 
 TARGETS = {
     "inquiry": "first_answer",
@@ -19,6 +21,7 @@ TARGETS = {
     "commitment": "commitment_due",
     COVERAGE: "visit_coverage",
     HANDOVER: "handover_after_departure",
+    SUMMARY: "report_due",
 }
 # Inquiries and complaints run on business time; the other clocks on the calendar.
 BUSINESS_TIME_KINDS = frozenset({"inquiry", "complaint"})
