@@ -29,7 +29,11 @@ def owner() -> None:
 def assign(
     obj: LedgerContext, customer: str, new_owner: str, reason: str, **recording: str | None
 ) -> None:
-    """Make a staff member the owner of CUSTOMER."""
+    """Make a staff member the owner of CUSTOMER.
+
+    The open opportunities, open commitments and key people's counterpart roles
+    the old owner held there move to the new owner in the same command.
+    """
     from ledger.application import Ledger
     from ledger.commands import AssignOwner
 
@@ -68,8 +72,11 @@ def reassign(
 ) -> None:
     """Hand every customer of one owner to another at once (one OwnerAssigned each).
 
-    All of them move in one transaction, or none do. A segment head moves the
-    customers of their own segment; an executive, all of them.
+    What the old owner held at each customer (open opportunities, open
+    commitments, key people's counterpart roles) moves with it, one
+    ResponsibilityHandedOver each. All of them move in one transaction, or none
+    do. A segment head moves the customers of their own segment; an executive,
+    all of them.
     """
     from ledger.application import Ledger
     from ledger.commands import ReassignOwner

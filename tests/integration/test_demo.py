@@ -20,6 +20,7 @@ from demo.timeline import history_end
 from ledger.application import Ledger
 from ledger.config import load_settings
 from ledger.domain.base import CustomerEvent
+from ledger.domain.customer import Customer
 from ledger.domain.events import (
     ALL_EVENTS,
     ComplaintFiled,
@@ -190,7 +191,7 @@ def test_the_leavers_customers_took_their_counterparts_and_promises_with_them(
         today = datetime.now(UTC).date()
         ensure_demo_staff(app, history_end(today, ZoneInfo("UTC")), None)
         load(app, today)
-        customers = [
+        customers: list[Customer] = [
             app.repository.get(demo_customer_id(DEFAULT_SEED, index)) for index in range(CUSTOMERS)
         ]
 
