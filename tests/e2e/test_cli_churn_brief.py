@@ -299,9 +299,12 @@ def test_the_brief_as_json_is_structured(story: LedgerCli) -> None:
         "pending_problems",
         "open_cases",
         "last_discussed",
+        "warnings",
     ]
     assert [t["owner"] for t in brief["owners"]["tenures"]] == ["li.wei", "zhang.min"]
     assert brief["open_commitments"][0]["overdue"] is True
+    assert brief["open_commitments"][0]["holder"] == "zhang.min"
+    assert brief["warnings"] == []
 
 
 def test_the_brief_of_an_unknown_customer_is_one_line(story: LedgerCli) -> None:
