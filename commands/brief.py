@@ -55,6 +55,10 @@ def render(document: dict[str, Any]) -> None:
         t = c["terminated"]
         lines.append(f"Terminated on {t['date']}: {t['reason']} (root cause: {t['root_cause']}).")
     _section(None, lines)
+    for warning in document.get("warnings", []):
+        click.echo(textwrap.fill(f"Warning: {warning}", WIDTH, subsequent_indent="  "))
+    if document.get("warnings"):
+        click.echo()
     _section("Who owned the account", [document["owners"]["story"]])
     _section(
         "The relationship, year by year",

@@ -333,6 +333,8 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
             f"{reference} had not been recorded yet at {as_of}: try a later --as-of"
         )
     if fmt == "table":
-        render_360(doc, obj.settings.timezone, moment)
+        # Who holds what is judged by the accounts as they are now: not for a past moment.
+        warnings = obj.reads.holding_warnings(doc) if moment is None else []
+        render_360(doc, obj.settings.timezone, moment, warnings)
     else:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2 if fmt == "json" else None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,13 +11,16 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from commands.tables import render_table, terminal_width
 
 OPEN = {"open", "lead", "planned"}
 
 
-def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> None:
+def render_360(
+    doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None, warnings: Sequence[str] = ()
+) -> None:
     console = Console()
     # Rich wraps to a terminal between words; to a pipe, lines are left whole.
     console.soft_wrap = not console.is_terminal
@@ -45,6 +49,8 @@ def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> No
             f"[red]Terminated {when(t['occurred_at'], False)}[/red]: {t['reason']} "
             f"(root cause: {t['root_cause']}; head office {t['head_office_ref']})"
         )
+    for warning in warnings:
+        console.print(f"[bold red]Warning:[/bold red] {escape(warning)}")
     if doc["owners"]:
         chain = " → ".join(
             f"{o['owner']} ({when(o['occurred_at'], False)}"
@@ -79,16 +85,27 @@ def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> No
     service = _table("Open cases", ["id", "kind", "what", "opened", "state"])
     # A planned visit is told by when it is to happen, not when it was planned.
     visits = _table("Planned visits", ["id", "what", "planned for", "visitor"])
-    sales = _table("Opportunities", ["id", "title", "stage", "value", "last follow-up"])
-    promises = _table("Open commitments", ["id", "promise", "due", "from"])
+    sales = _table(
+        "Opportunities", ["id", "title", "stage", "value", "last follow-up", "held by"]
+    )
+    promises = _table("Open commitments", ["id", "promise", "due", "from", "held by"])
     for cid, c in cases:
         if c["kind"] == "visit":
             visits.add_row(cid, c.get("title", ""), when(c.get("planned_for")), c.get("visitor"))
         elif c["kind"] == "opportunity":
             value = f"{c.get('value') or ''} {c.get('currency') or ''}".strip()
-            sales.add_row(cid, c["title"], c.get("stage", ""), value, when(c.get("last_follow_up")))
+            sales.add_row(
+                cid,
+                c["title"],
+                c.get("stage", ""),
+                value,
+                when(c.get("last_follow_up")),
+                c.get("holder") or "",
+            )
         elif c["kind"] == "commitment":
-            promises.add_row(cid, c["title"], c.get("due") or "", c.get("source") or "")
+            promises.add_row(
+                cid, c["title"], c.get("due") or "", c.get("source") or "", c.get("holder") or ""
+            )
         else:
             service.add_row(cid, c["kind"], c.get("title", ""), when(c["opened_at"]), _state(c))
     for table in (service, visits, sales, promises):

@@ -12,7 +12,7 @@ import copy
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -66,6 +66,7 @@ from ledger.errors import (
     LedgerError,
     RuleViolationError,
 )
+from ledger.holding_commands import HoldingCommands
 from ledger.interaction_commands import InteractionCommands
 from ledger.receipts import Receipt
 from ledger.references import parse_code
@@ -156,6 +157,7 @@ class Ledger(
     InteractionCommands,
     VisitPlanCommands,
     ReportCommands,
+    HoldingCommands,
     Application[UUID],
 ):
     """The customer-interaction ledger."""
@@ -452,11 +454,13 @@ class Ledger(
             check_manages_a_segment(caller, customer)
             self.check_owner(command.owner, customer.segment)
 
-        return self._execute(
-            command,
-            lambda cu, m: cu.assign_owner(command.owner, command.reason, m),
-            permission=permission,
-        )
+        moved: list[tuple[str, str]] = []
+
+        def hand_over(customer: Customer, meta: Meta) -> None:
+            moved[:] = customer.assign_owner(command.owner, command.reason, meta)
+
+        receipt = self._execute(command, hand_over, permission=permission)
+        return receipt if receipt.replayed else replace(receipt, handed_over=tuple(moved))
 
     def reassign_owner(self, command: c.ReassignOwner) -> list[Receipt]:
         """Hand every customer of `previous` that the caller may reassign to `owner`,
@@ -491,9 +495,13 @@ class Ledger(
                 if customer.owner != command.previous:
                     continue
                 owner = self.check_owner(command.owner, customer.segment, owner)
-                customer.assign_owner(command.owner, command.reason, self.meta_for(command))
+                before = customer.version
+                moved = customer.assign_owner(command.owner, command.reason, self.meta_for(command))
                 changed.append(customer)
-                receipts.append(_receipt(customer, customer.version, ""))
+                # The receipt names the OwnerAssigned, as a repeat of it does.
+                receipts.append(
+                    replace(_receipt(customer, before + 1, ""), handed_over=tuple(moved))
+                )
             if changed:
                 self.save(*changed)
             return receipts

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from ledger.references import parse_local_id
@@ -522,3 +523,16 @@ class SubmitSummary(Command):
     # The caller's own segment when not given (an executive must name one).
     segment: Segment | None = None
     note: OptionalText = ""
+class RepairHoldings(Command):
+    """Record the moves past handovers missed (docs/domain.md, "Follow-through"):
+    one customer, or every customer the caller assigns owners of."""
+
+    customer: str | None = None
+    every: bool = False
+    dry_run: bool = False
+
+    @model_validator(mode="after")
+    def _one_customer_or_all(self) -> RepairHoldings:
+        if (self.customer is None) == (not self.every):
+            raise ValueError("name one customer, or give --all for every customer you manage")
+        return self

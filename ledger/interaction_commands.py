@@ -13,13 +13,30 @@ from ledger.receipts import Receipt
 
 if TYPE_CHECKING:
     from ledger import commands as c
+    from ledger.access import Caller
+    from ledger.domain.customer import Customer
+    from ledger.domain.staff import StaffMember
 
 
 class InteractionCommands:
     """Commands on a customer's people and interactions; expects the host
-    application's `_execute`."""
+    application's `_execute` and `check_owner`."""
 
     _execute: Callable[..., Receipt]
+    check_owner: Callable[..., StaffMember]
+
+    def _counterpart_check(
+        self, counterpart: str | None
+    ) -> Callable[[Caller, Customer], None] | None:
+        """A key person's counterpart must be an account that could own the customer
+        (active, and able to see it): the owner's check, so one rule."""
+        if counterpart is None:
+            return None
+
+        def check(_caller: Caller, customer: Customer) -> None:
+            self.check_owner(counterpart, customer.segment, what="counterpart")
+
+        return check
 
     # --------------------------------------------------------------- people
     def add_key_person(self, command: c.AddKeyPerson) -> Receipt:
@@ -36,6 +53,7 @@ class InteractionCommands:
                 counterpart=command.counterpart,
                 meta=m,
             ),
+            permission=self._counterpart_check(command.counterpart),
         )
 
     def update_key_person(self, command: c.UpdateKeyPerson) -> Receipt:
@@ -43,6 +61,7 @@ class InteractionCommands:
             command,
             lambda cu, m: cu.update_key_person(command.case, command.changes(), m),
             subject=command.case,
+            permission=self._counterpart_check(command.counterpart),
         )
 
     def assess_relationship(self, command: c.AssessRelationship) -> Receipt:

@@ -15,6 +15,8 @@ class Receipt:
     version: int
     subject: str
     replayed: bool = False
+    # What a change of owner moved with the customer, as (item, role) pairs.
+    handed_over: tuple[tuple[str, str], ...] = ()
 
     @property
     def ref(self) -> str:

@@ -84,26 +84,35 @@ class StaffService:
         return Caller(member.staff_id, member.role, member.segment)
 
     def check_owner(
-        self, owner: str, customer_segment: str, member: StaffMember | None = None
+        self,
+        owner: str,
+        customer_segment: str,
+        member: StaffMember | None = None,
+        *,
+        what: str = "owner",
     ) -> StaffMember:
-        """A new owner must be an active account that can see the customer; returns
+        """A new owner (or, with `what`, another holder such as a key person's
+        counterpart) must be an active account that can see the customer; returns
         the account, which a caller checking many customers passes back in."""
         if member is None:
             try:
                 member = self.staff_member(owner)
             except StaffNotFoundError:
                 raise RuleViolationError(
-                    f"{owner!r} is not a staff member: an owner must be one "
+                    f"{owner!r} is not a staff member: {_a(what)} must be one "
                     "(`ledger staff list` shows them)"
                 ) from None
         if not member.is_active:
-            raise RuleViolationError(
-                f"{owner}'s account is {member.status}: hand the customer to an active owner"
+            fix = (
+                "hand the customer to an active owner"
+                if what == "owner"
+                else f"name an active {what}"
             )
+            raise RuleViolationError(f"{owner}'s account is {member.status}: {fix}")
         if not may_own(member.role, member.segment, customer_segment):
             where = f"works in segment {member.segment}" if member.segment else "has no segment"
             raise RuleViolationError(
-                f"{owner} is {member.role} and {where}: an owner of a customer in "
+                f"{owner} is {member.role} and {where}: {_a(what)} of a customer in "
                 f"{customer_segment} must be staff or head of {customer_segment}, or an executive"
             )
         return member
@@ -215,3 +224,7 @@ class StaffService:
         """Log that the caller read a customer's record (None: all customers)."""
         meta = Meta(occurred_at=now(), actor=caller.staff_id, command_id=f"read-{uuid4().hex}")
         self.save(ReadRecord.of(caller.staff_id, customer_id, view, detail, meta))
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"

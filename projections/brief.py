@@ -219,11 +219,16 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
                 "overdue": overdue,
                 "made": _day(case["opened_at"], tz),
                 "source": case.get("source") or None,
+                "holder": case.get("holder"),
                 "text": f"{cid}: {case['title'].rstrip('.')}{when}; promised "
-                f"{_day(case['opened_at'], tz)}{source}.",
+                f"{_day(case['opened_at'], tz)}{source}{_held_by(case)}.",
             }
         )
     return promises
+
+
+def _held_by(case: Doc) -> str:
+    return f", held by {case['holder']}" if case.get("holder") else ""
 
 
 def _open_cases(doc: Doc, tz: ZoneInfo) -> list[Doc]:
@@ -240,6 +245,8 @@ def _open_cases(doc: Doc, tz: ZoneInfo) -> list[Doc]:
         if case["kind"] == "opportunity":
             state.append(f"stage {_words(case.get('stage') or 'lead')}")
             state.append(f"last follow-up {_day(case.get('last_follow_up'), tz)}")
+            if case.get("holder"):
+                state.append(f"held by {case['holder']}")
         if case["kind"] == "visit" and case.get("planned_for"):
             state.append(f"planned for {_day(case['planned_for'], tz)}")
         cases.append(

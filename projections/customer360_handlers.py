@@ -243,6 +243,7 @@ def _(e: ev.VisitReported, doc: Held, at: str) -> None:
             title=commitment["description"],
             due=commitment.get("due"),
             source=e.case_id,
+            holder=e.visitor,
         )
 
 
@@ -334,14 +335,26 @@ def _(e: ev.EscalationResolved, doc: Held, at: str) -> None:
 
 @_handle.register
 def _(e: ev.LeadCreated, doc: Held, at: str) -> None:
-    _open_case(doc, e, e.case_id, "opportunity", at, title=e.title, stage="lead", last_follow_up=at)
+    _open_case(
+        doc,
+        e,
+        e.case_id,
+        "opportunity",
+        at,
+        title=e.title,
+        stage="lead",
+        last_follow_up=at,
+        holder=e.actor,
+    )
     doc["cases"][e.case_id]["status"] = "lead"
 
 
 @_handle.register
 def _(e: ev.OpportunityOpened, doc: Held, at: str) -> None:
     if find_case(doc, e.case_id) is None:
-        _open_case(doc, e, e.case_id, "opportunity", at, title=e.title, last_follow_up=at)
+        _open_case(
+            doc, e, e.case_id, "opportunity", at, title=e.title, last_follow_up=at, holder=e.actor
+        )
     doc["cases"][e.case_id].update(
         status="open",
         title=e.title,
@@ -379,7 +392,17 @@ def _(e: ev.OpportunityLost, doc: Held, at: str) -> None:
 
 @_handle.register
 def _(e: ev.CommitmentMade, doc: Held, at: str) -> None:
-    _open_case(doc, e, e.case_id, "commitment", at, title=e.description, due=e.due, source=e.source)
+    _open_case(
+        doc,
+        e,
+        e.case_id,
+        "commitment",
+        at,
+        title=e.description,
+        due=e.due,
+        source=e.source,
+        holder=e.actor,
+    )
 
 
 @_handle.register
@@ -427,3 +450,11 @@ def _(e: ev.CorrectionRecorded, doc: Held, at: str) -> None:
         if entry["v"] == e.target_version and not entry.get("corrected"):
             entry["corrected"] = True
             entry["text"] = f"{entry['text']} (corrected)"
+
+
+@_handle.register
+def _(e: ev.ResponsibilityHandedOver, doc: Held, at: str) -> None:
+    if e.role == "counterpart":
+        doc["people"][e.item]["counterpart"] = e.holder
+    else:
+        existing_case(doc, e.item)["holder"] = e.holder

@@ -35,6 +35,7 @@ from projections.churn import AtRisk, ChurnSignals
 from projections.churn_scoring import ChurnPolicy
 from projections.customer360 import Customer360, as_of, codes, customer_360
 from projections.handover import Handovers
+from projections.holding_warnings import holding_warnings, staff_statuses
 from projections.monthly import MonthlyFigures, MonthlyReport
 from projections.reads import EVERY_CUSTOMER, Read, ReadLog, reads
 from projections.recorded import RecordedVersions
@@ -154,12 +155,25 @@ class Reader:
         return as_of(customer_id, [e for e in events if isinstance(e, CustomerEvent)])
 
     def brief(self, reference: str, tz: ZoneInfo, now: datetime) -> Doc:
-        """The handover brief of a customer the caller may see (read logged as `brief`)."""
-        customer_id = self.customer(reference, "brief", "", Customer360.name)
+        """The handover brief of a customer the caller may see (read logged as
+        `brief`), with warnings about anything held by someone no longer responsible."""
+        customer_id = self.customer(
+            reference, "brief", "", Customer360.name, StaffDirectoryView.name
+        )
         with self.views.store.transaction() as tx:
             doc = customer_360(tx, customer_id)
+            statuses = staff_statuses(tx)
         _, events = self.views.app.customer_events(reference)
-        return briefs.compose(doc or {}, events, tz, now)
+        brief = briefs.compose(doc or {}, events, tz, now)
+        brief["warnings"] = holding_warnings(doc, statuses.get) if doc else []
+        return brief
+
+    def holding_warnings(self, doc: Doc) -> list[str]:
+        """What is still held at the customer of `doc` (a current 360 the caller
+        has read) by someone no longer responsible for it, and how to fix it."""
+        with self._caught_up(StaffDirectoryView.name) as tx:
+            statuses = staff_statuses(tx)
+        return holding_warnings(doc, statuses.get)
 
     def history(
         self, reference: str, moment: datetime | None = None, *, detail: str = ""

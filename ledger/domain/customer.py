@@ -50,7 +50,6 @@ from ledger.domain.events import (
     ProfileUpdated,
     RelationshipReactivated,
     RelationshipTerminated,
-    ResponsibilityHandedOver,
     SatisfactionRecorded,
     SegmentChanged,
     SlaBreached,
@@ -59,6 +58,7 @@ from ledger.domain.events import (
     VisitPlanned,
     VisitReported,
 )
+from ledger.domain.holdings import Holdings
 from ledger.domain.sla.policy import SlaPolicy
 from ledger.domain.sla.targets import CLOCK_OF_CASE, RECURRING_KINDS, SLA_TARGETS, breach_key
 from ledger.errors import (
@@ -100,7 +100,7 @@ def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
 SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 
 
-class Customer(Aggregate):
+class Customer(Holdings, Aggregate):
     """A customer organisation (or individual) and everything that happened with it."""
 
     # v2 added `worked_on`; v3 keys each recorded follow-up breach by its due time;
@@ -153,6 +153,8 @@ class Customer(Aggregate):
         self.chain_head = GENESIS
         # Staff id -> the last version they recorded (or were made owner at).
         self.worked_on: dict[str, int] = {}
+        # Everyone who handed the customer over (docs/domain.md, "Follow-through").
+        self.past_owners: list[str] = []
 
     # ----------------------------------------------------------------- creation
     @classmethod
@@ -321,53 +323,18 @@ class Customer(Aggregate):
             raise CaseAlreadyClosedError(f"{self.code}/{branch_id} is closed already")
         self._record(BranchClosed, meta, branch_id=branch_id, reason=reason)
 
-    def assign_owner(self, owner: str, reason: str, meta: Meta) -> None:
+    def assign_owner(self, owner: str, reason: str, meta: Meta) -> list[tuple[str, str]]:
         """Hand the customer over, and with it everything the old owner held here
         (docs/domain.md, "Follow-through"): each open opportunity and commitment and
-        each counterpart role moves by an event of its own, in the same command."""
+        each counterpart role moves by an event of its own, in the same command.
+        Returns what moved, as (item, role) pairs."""
         if owner == self.owner:
             raise RuleViolationError(f"{owner} already owns {self.code}")
         previous = self.owner
         self._record(OwnerAssigned, meta, previous=previous, owner=owner, reason=reason)
-        if previous is not None:
-            self.hand_over(self.held_by(previous), owner, f"handover: {reason}", meta)
-
-    def held_by(self, staff_id: str) -> list[tuple[str, str]]:
-        """What `staff_id` holds at this customer, as (item, role) pairs: open
-        opportunities and leads, open commitments, and counterpart roles for key
-        people still with the customer, in the order they were opened or added."""
-        held = [
-            (case_id, case["kind"])
-            for case_id, case in self.cases.items()
-            if case["kind"] in ("opportunity", "commitment")
-            and case["status"] in ("lead", "open")
-            and case.get("holder") == staff_id
-        ]
-        held += [
-            (person_id, "counterpart")
-            for person_id, person in self.people.items()
-            if person["present"] and person.get("counterpart") == staff_id
-        ]
-        return held
-
-    def hand_over(
-        self, items: Iterable[tuple[str, str]], holder: str, reason: str, meta: Meta
-    ) -> None:
-        for item, role in items:
-            current = (
-                self.people[item].get("counterpart")
-                if role == "counterpart"
-                else self.cases[item].get("holder")
-            )
-            self._record(
-                ResponsibilityHandedOver,
-                meta,
-                item=item,
-                role=role,
-                previous=current,
-                holder=holder,
-                reason=reason,
-            )
+        if previous is None:
+            return []
+        return self.hand_over(self.held_by(previous), owner, f"handover: {reason}", meta)
 
     def terminate(self, reason: str, root_cause: str, head_office_ref: str, meta: Meta) -> None:
         if self.is_terminated:

@@ -268,8 +268,9 @@ def test_the_brief_tells_a_new_owner_what_matters_before_the_first_call(
         "li.wei owned it from 2024-03-04 until 2025-07-01, when it was handed to zhang.min: "
         "li.wei moves to head office. zhang.min has owned it since 2025-07-01.",
         "Zhang Wei (P1), CFO: decision maker, relationship negative (as of 2025-06-10: "
-        "unhappy about the late bags). Our counterpart: li.wei.",
-        "CM1: Send the revised offer, due 2025-05-20 (overdue); promised 2025-05-06 at V1.",
+        "unhappy about the late bags). Our counterpart: zhang.min.",
+        "CM1: Send the revised offer, due 2025-05-20 (overdue); promised 2025-05-06 at V1, "
+        "held by zhang.min.",
         "2025-05-06 V1: Gate 5 jet bridge leaks",
         "2025-10-15 meeting (outbound) with Zhang Wei (P1), logged by li.wei: Discussed the "
         "cargo terminal tender.",
@@ -298,9 +299,12 @@ def test_the_brief_as_json_is_structured(story: LedgerCli) -> None:
         "pending_problems",
         "open_cases",
         "last_discussed",
+        "warnings",
     ]
     assert [t["owner"] for t in brief["owners"]["tenures"]] == ["li.wei", "zhang.min"]
     assert brief["open_commitments"][0]["overdue"] is True
+    assert brief["open_commitments"][0]["holder"] == "zhang.min"
+    assert brief["warnings"] == []
 
 
 def test_the_brief_of_an_unknown_customer_is_one_line(story: LedgerCli) -> None:

@@ -11,7 +11,10 @@ def test_a_customer_is_handed_to_a_new_owner(cli: LedgerCli, customer: str) -> N
     output = cli.ok("owner", "assign", customer, "--to", "zhang.min", "--reason", "li.wei leaves")
 
     listed = json.loads(cli.ok("customer", "list", "--format", "json"))
-    assert output == "Owner assigned: C-00001 (Capital Airport Group), version 2.\n"
+    assert output == (
+        "Owner assigned: C-00001 (Capital Airport Group), version 2.\n"
+        "C-00001 handed to zhang.min, with nothing else held there.\n"
+    )
     assert listed[0]["owner"] == "zhang.min"
 
 

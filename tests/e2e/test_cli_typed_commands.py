@@ -80,6 +80,7 @@ commitment make C-00001 --description "Send the offer"
 commitment fulfil C-00001/CM1
 owner assign C-00001 --to zhang.min --reason "new owner"
 owner reassign --from zhang.min --to wang.fang
+owner repair C-00001
 relationship terminate C-00001 --reason Moved --root-cause Relocation --head-office-ref HO-1
 relationship reactivate C-00001 --repair-plan "Call monthly"
 report submit --month 2025-11 --segment airport --note "All quiet"

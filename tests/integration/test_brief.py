@@ -217,12 +217,12 @@ def test_each_year_opens_with_its_numbers(brief: dict[str, Any]) -> None:
     assert totals == {"contacts": 2, "visits": 1, "complaints": 1, "escalations": 1, "handovers": 1}
 
 
-def test_the_brief_names_the_negative_decision_maker_and_our_counterpart(
+def test_the_brief_names_the_negative_decision_maker_and_the_counterpart_handed_over(
     brief: dict[str, Any],
 ) -> None:
     assert [p["text"] for p in brief["people"]] == [
         f"Zhang Wei (P1), CFO: decision maker, relationship negative (as of {day(45)}: "
-        "unhappy about the late bags). Our counterpart: li.wei."
+        "unhappy about the late bags). Our counterpart: zhang.min."
     ]
 
 
@@ -230,7 +230,8 @@ def test_the_brief_lists_the_open_promise_and_the_pending_problem(brief: dict[st
     promises = [p["text"] for p in brief["open_commitments"]]
 
     assert promises == [
-        f"CM1: Send the revised offer, due {day(40)} (overdue); promised {day(60)} at V1."
+        f"CM1: Send the revised offer, due {day(40)} (overdue); promised {day(60)} at V1, "
+        "held by zhang.min."
     ]
     assert brief["pending_problems"] == [
         {"visit": "V1", "date": day(60), "text": "Gate 5 jet bridge leaks"}

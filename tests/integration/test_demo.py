@@ -16,9 +16,11 @@ from cli import ledger
 from demo.customers import demo_customer_id
 from demo.load import DEFAULT_SEED, DemoLoad, load_demo
 from demo.staff import LEAVER, ensure_demo_staff
+from demo.timeline import history_end
 from ledger.application import Ledger
 from ledger.config import load_settings
 from ledger.domain.base import CustomerEvent
+from ledger.domain.customer import Customer
 from ledger.domain.events import (
     ALL_EVENTS,
     ComplaintFiled,
@@ -27,6 +29,7 @@ from ledger.domain.events import (
     ComplaintResolved,
     EscalationRaised,
     OwnerAssigned,
+    ResponsibilityHandedOver,
 )
 from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.domain.sla.calendar_config import CalendarConfig
@@ -176,6 +179,36 @@ def test_the_tour_customer_was_handed_over_escalated_and_answered_late(
     assert any(e.previous == LEAVER and LEAVER in e.reason for e in handovers)
     assert {e.level for e in story if isinstance(e, EscalationRaised)} >= {1, 2}
     assert late_complaints(story)
+
+
+def test_the_leavers_customers_took_their_counterparts_and_promises_with_them(
+    storage: Storage,
+) -> None:
+    """The demo's own accounts, as `ledger demo` adds them: zhao.lei leaves, and
+    nothing at any customer is left held by someone no longer responsible."""
+    app = Ledger(env=storage.env)
+    try:
+        today = datetime.now(UTC).date()
+        ensure_demo_staff(app, history_end(today, ZoneInfo("UTC")), None)
+        load(app, today)
+        customers: list[Customer] = [
+            app.repository.get(demo_customer_id(DEFAULT_SEED, index)) for index in range(CUSTOMERS)
+        ]
+
+        def status(staff_id: str) -> str | None:
+            member = app.member_or_none(staff_id)
+            return None if member is None else member.status
+
+        stale = {customer.code: customer.stale_holdings(status) for customer in customers}
+        story = stream(app, 0)
+    finally:
+        app.close()
+
+    moved_from_leaver = {
+        e.role for e in story if isinstance(e, ResponsibilityHandedOver) and e.previous == LEAVER
+    }
+    assert "counterpart" in moved_from_leaver
+    assert {code: found for code, found in stale.items() if found} == {}
 
 
 def test_every_demo_event_happened_in_the_past_and_in_order(ledger_app: Ledger) -> None:
