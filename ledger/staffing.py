@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 # The first account founds the directory; only these roles can hold the keys.
 
+# What an account may hold at a customer under `check_owner`'s rule: the article
+# and what to do when the account is not active.
+_HOLDINGS = {
+    "owner": ("an", "hand the customer to an active owner"),
+    "counterpart": ("a", "name an active counterpart"),
+}
+
 
 @dataclass(frozen=True)
 class StaffReceipt:
@@ -84,26 +91,32 @@ class StaffService:
         return Caller(member.staff_id, member.role, member.segment)
 
     def check_owner(
-        self, owner: str, customer_segment: str, member: StaffMember | None = None
+        self,
+        owner: str,
+        customer_segment: str,
+        member: StaffMember | None = None,
+        *,
+        holding: str = "owner",
     ) -> StaffMember:
-        """A new owner must be an active account that can see the customer; returns
-        the account, which a caller checking many customers passes back in."""
+        """A new owner (or, with `holding="counterpart"`, a key person's counterpart:
+        the same rule, docs/domain.md "Follow-through") must be an active account
+        that can see the customer; returns the account, which a caller checking
+        many customers passes back in."""
+        article, remedy = _HOLDINGS[holding]
         if member is None:
             try:
                 member = self.staff_member(owner)
             except StaffNotFoundError:
                 raise RuleViolationError(
-                    f"{owner!r} is not a staff member: an owner must be one "
+                    f"{owner!r} is not a staff member: {article} {holding} must be one "
                     "(`ledger staff list` shows them)"
                 ) from None
         if not member.is_active:
-            raise RuleViolationError(
-                f"{owner}'s account is {member.status}: hand the customer to an active owner"
-            )
+            raise RuleViolationError(f"{owner}'s account is {member.status}: {remedy}")
         if not may_own(member.role, member.segment, customer_segment):
             where = f"works in segment {member.segment}" if member.segment else "has no segment"
             raise RuleViolationError(
-                f"{owner} is {member.role} and {where}: an owner of a customer in "
+                f"{owner} is {member.role} and {where}: {article} {holding} of a customer in "
                 f"{customer_segment} must be staff or head of {customer_segment}, or an executive"
             )
         return member
