@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 from uuid import UUID
@@ -32,6 +32,7 @@ from projections import brief as briefs
 from projections import churn, monthly
 from projections.churn import AtRisk, ChurnSignals
 from projections.churn_scoring import ChurnPolicy
+from projections.contact_plan import ContactPlans, PlannedContact, contacts_due
 from projections.customer360 import Customer360, as_of, codes, customer_360
 from projections.handover import Handovers
 from projections.monthly import MonthlyFigures, MonthlyReport
@@ -282,6 +283,29 @@ class Reader:
         customer's, as for `unrecorded_breaches`)."""
         with self._caught_up(SlaCases.name) as tx:
             return sla.breached_open_cases(tx, self.clocks, as_of=as_of)
+
+    def contacts_due(
+        self,
+        *,
+        tz: ZoneInfo,
+        today: date,
+        until: date | None = None,
+        counterpart: str | None = None,
+        segment: str | None = None,
+    ) -> list[PlannedContact]:
+        """Key people the caller may see whose next contact date is on or before
+        `until` (default: past it on `today`), for one counterpart or segment."""
+        segment = self.scope_segment(segment)
+        with self._caught_up(*_SIGHT, ContactPlans.name) as tx:
+            return contacts_due(
+                tx,
+                self.sight,
+                tz=tz,
+                today=today,
+                until=until,
+                counterpart=counterpart,
+                segment=segment,
+            )
 
     # -------------------------------------------------------------- plumbing
     @property

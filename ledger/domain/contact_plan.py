@@ -43,8 +43,7 @@ def parse_frequency(text: str) -> int:
     match = _FREQUENCY.match(text)
     if match is None:
         raise InvalidInputError(
-            f"--every {text!r} is not a frequency: give a number of days or weeks, "
-            "e.g. 30d or 2w"
+            f"--every {text!r} is not a frequency: give a number of days or weeks, e.g. 30d or 2w"
         )
     days = int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()]
     check_frequency(days, text)
@@ -72,9 +71,11 @@ class ContactPlan:
     def next_contact(self, tz: ZoneInfo) -> date:
         """The date the next contact is due, read in `tz`."""
         contacted = self.last_contact
-        if self.planned is not None and self.planned_at is not None:
-            if contacted is None or contacted <= self.planned_at:
-                return self.planned
+        # No contact since the date was planned: the planned date stands.
+        if self.planned is not None and (
+            contacted is None or self.planned_at is None or contacted <= self.planned_at
+        ):
+            return self.planned
         if contacted is not None:
             return contacted.astimezone(tz).date() + timedelta(days=self.every_days)
         return self.since.astimezone(tz).date()

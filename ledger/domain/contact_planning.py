@@ -39,8 +39,7 @@ class ContactPlanning:
         every = every_days or person.get("contact_every")
         if who is None:
             raise RuleViolationError(
-                f"{ref} has no counterpart yet: give --counterpart STAFF, who will owe "
-                "the contacts"
+                f"{ref} has no counterpart yet: give --counterpart STAFF, who will owe the contacts"
             )
         if every is None:
             raise RuleViolationError(
