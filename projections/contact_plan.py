@@ -288,3 +288,23 @@ def _(e: ev.ContactLogged, doc: Doc, at: str) -> None:
 @_handle.register
 def _(e: ev.VisitReported, doc: Doc, at: str) -> None:
     _contacted(doc, e.people_met, at)
+
+
+def plan_summary(person: Doc, tz: ZoneInfo, today: date) -> Doc | None:
+    """A key person's plan as the 360 and the brief show it (None: no plan):
+    every how many days, the last and next contact, and how overdue on `today`."""
+    state = person.get("contact")
+    plan = plan_of(state)
+    if plan is None:
+        return None
+    next_contact = plan.next_contact(tz)
+    overdue = plan.overdue_days(tz, today)
+    last = plan.last_contact.astimezone(tz).date().isoformat() if plan.last_contact else None
+    late = f", overdue by {overdue} day{'' if overdue == 1 else 's'}" if overdue else ""
+    return {
+        "every_days": plan.every_days,
+        "last_contact": last,
+        "next_contact": next_contact.isoformat(),
+        "overdue_days": overdue,
+        "text": f"every {plan.every_days} days, next contact {next_contact.isoformat()}{late}",
+    }

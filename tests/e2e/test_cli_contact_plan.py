@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, date, datetime
+
 import pytest
 
 from ledger.domain.events import ContactPlanSet
@@ -155,4 +158,30 @@ def test_a_terminated_relationship_plans_no_contacts(cli: LedgerCli, person: str
         result,
         "the relationship with C-00001 is terminated: reactivate it (`ledger relationship "
         "reactivate`) before you plan contacts with its people",
+    )
+
+
+def test_show_brief_and_history_tell_the_plan(cli: LedgerCli, person: str) -> None:
+    cli.ok("person", "plan", person, "--counterpart", "zhang.min", "--every", "30d",
+           "--next", "2026-02-01", "--at", "2026-01-10")  # fmt: skip
+    cli.ok("contact", "log", "C-00001", "--channel", "phone", "--direction", "outbound",
+           "--person", "P1", "--summary", "Budget call", "--at", "2026-01-20T10:00")  # fmt: skip
+    overdue = (datetime.now(UTC).date() - date(2026, 2, 19)).days
+    plan_text = f"every 30 days, next contact 2026-02-19, overdue by {overdue} days"
+
+    shown = cli.ok("customer", "show", "C-00001")
+    brief = cli.ok("brief", "C-00001", "--format", "json")
+    history = cli.ok("history", "C-00001")
+
+    assert f"zhang.min    {plan_text}" in shown
+    assert json.loads(brief)["people"][0]["contact_plan"] == {
+        "every_days": 30,
+        "last_contact": "2026-01-20",
+        "next_contact": "2026-02-19",
+        "overdue_days": overdue,
+        "text": plan_text,
+    }
+    assert (
+        "Contact plan for Wang Fang (P1): our counterpart zhang.min, every 30 days, "
+        "next contact 2026-02-01." in history
     )

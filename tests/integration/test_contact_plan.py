@@ -88,9 +88,16 @@ def contact(app: Ledger, day: str, *people: str) -> int:
     return receipt.version
 
 
-def due(views: Views, caller: Caller = BOSS, **narrowing: str) -> list[tuple[str, date, int]]:
+def due(
+    views: Views,
+    caller: Caller = BOSS,
+    *,
+    until: date | None = None,
+    counterpart: str | None = None,
+    segment: str | None = None,
+) -> list[tuple[str, date, int]]:
     found: list[PlannedContact] = Reader.for_caller(views, caller).contacts_due(
-        tz=TZ, today=TODAY, **narrowing
+        tz=TZ, today=TODAY, until=until, counterpart=counterpart, segment=segment
     )
     return [(p.person_id, p.next_contact, p.overdue_days) for p in found]
 
