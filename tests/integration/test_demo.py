@@ -241,3 +241,24 @@ def test_ledger_demo_ends_with_every_view_at_the_head_of_the_log(tmp_path: Path)
     finally:
         views.close()
         app.close()
+
+
+def test_demo_key_people_have_contact_plans_some_overdue_and_some_not(
+    ledger_app: Ledger, storage: Storage
+) -> None:
+    from ledger.access import EXECUTIVE, Caller
+    from projections.reader import Reader
+
+    today = datetime.now(UTC).date()
+    load(ledger_app)
+    views = Views(ledger_app, storage)
+    try:
+        reader = Reader.for_caller(views, Caller("li.wei", EXECUTIVE, None))
+        planned = reader.contacts_due(tz=ZoneInfo("UTC"), today=today, until=date(2999, 12, 31))
+    finally:
+        views.close()
+
+    overdue = [p for p in planned if p.overdue_days > 0]
+    assert overdue and len(overdue) < len(planned)
+    assert {p.every_days for p in planned if p.decision_role == "decision_maker"} == {30}
+    assert {p.every_days for p in planned if p.decision_role != "decision_maker"} <= {60, 90}
