@@ -184,3 +184,45 @@ def left(obj: LedgerContext, ref: str, reason: str, **recording: str | None) -> 
         reason=reason,
         **recording,
     )
+
+
+@person.command("plan")
+@click.argument("ref", metavar="CUSTOMER/P1")
+@click.option("--counterpart", metavar="STAFF", help="Our staff member who owes the contacts.")
+@click.option("--every", metavar="FREQUENCY", help="How often to contact them: e.g. 30d or 2w.")
+@click.option("--next", "next_contact", metavar="YYYY-MM-DD", help="Date of the next contact.")
+@recording_options
+@pass_ledger
+def plan(
+    obj: LedgerContext,
+    ref: str,
+    counterpart: str | None,
+    every: str | None,
+    next_contact: str | None,
+    **recording: str | None,
+) -> None:
+    """Plan contacts with the key person CUSTOMER/P1: our counterpart, how often, and
+    the next date. Each contact with them moves the next date on; what is not given
+    stays as planned before."""
+    from ledger.application import Ledger
+    from ledger.clock import parse_date
+    from ledger.commands import PlanContact
+    from ledger.domain.contact_plan import parse_frequency
+
+    customer, local_id = split_case(ref, expected="person")
+    if counterpart is None and every is None and next_contact is None:
+        raise click.UsageError(
+            "nothing to plan: give at least one of --counterpart, --every, --next"
+        )
+    record(
+        obj,
+        Ledger.plan_contact,
+        PlanContact,
+        done="Contact plan set",
+        customer=customer,
+        case=local_id,
+        counterpart=counterpart,
+        every_days=parse_frequency(every) if every is not None else None,
+        next_contact=parse_date(next_contact, what="--next") if next_contact else None,
+        **recording,
+    )

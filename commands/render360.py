@@ -68,9 +68,17 @@ def render_360(
     if branches:
         console.print("Branches: " + "; ".join(branches))
 
-    people = _table("Key people", ["id", "name", "title", "role", "relationship", "counterpart"])
+    from projections.contact_plan import plan_summary
+
+    # Overdue as of the moment shown: today, or the --as-of moment.
+    today = (moment or datetime.now(tz)).astimezone(tz).date()
+    people = _table(
+        "Key people",
+        ["id", "name", "title", "role", "relationship", "counterpart", "contact plan"],
+    )
     for pid, p in doc["people"].items():
         name = p["name"] if p["present"] else f"{p['name']} (left)"
+        plan = plan_summary(p, tz, today) if p["present"] else None
         people.add_row(
             pid,
             name,
@@ -78,6 +86,7 @@ def render_360(
             p["decision_role"].replace("_", " "),
             p["relationship_status"].replace("_", " "),
             p.get("counterpart") or "",
+            plan["text"] if plan else "",
         )
     _print_if_rows(people)
 

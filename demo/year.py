@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from demo.cases import CaseThreads
+from demo.contact_plans import ContactPlanThread
 from demo.relationship import RelationshipThreads
 
 
-class CustomerYear(RelationshipThreads, CaseThreads):
+class CustomerYear(RelationshipThreads, CaseThreads, ContactPlanThread):
     """One customer's year, planned thread by thread (`plan`), then told (`tell`)."""
 
     def plan(self) -> None:
@@ -30,3 +31,4 @@ class CustomerYear(RelationshipThreads, CaseThreads):
         self._contact_corrected()
         self._score_corrected()
         self._termination()
+        self._contact_plans()

@@ -34,6 +34,7 @@ from ledger.access import (
 from ledger.case_commands import CaseCommands
 from ledger.clock import check_not_future, now
 from ledger.config import Settings, load_settings
+from ledger.contact_plan_commands import ContactPlanCommands
 from ledger.corrections import coerce_changes
 from ledger.domain.base import CustomerEvent, Meta
 from ledger.domain.corrections import fold
@@ -158,6 +159,7 @@ class Ledger(
     VisitPlanCommands,
     ReportCommands,
     HoldingCommands,
+    ContactPlanCommands,
     Application[UUID],
 ):
     """The customer-interaction ledger."""

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from ledger.domain.contact_plan import MAX_EVERY_DAYS
 from ledger.references import parse_local_id
 from ledger.vocabulary import (
     LEVELS,
@@ -198,6 +199,15 @@ class AssessRelationship(LocalIdCommand):
 class RecordPersonLeft(LocalIdCommand):
     TARGET_KIND = "person"
     reason: OptionalText = ""
+
+
+class PlanContact(LocalIdCommand):
+    """A key person's contact plan; what is not given stays as planned before."""
+
+    TARGET_KIND = "person"
+    counterpart: StaffId | None = None
+    every_days: Annotated[int, Field(ge=1, le=MAX_EVERY_DAYS)] | None = None
+    next_contact: date | None = None
 
 
 # -------------------------------------------------------------- interactions

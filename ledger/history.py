@@ -54,6 +54,7 @@ CATEGORIES: dict[str, str] = {
     "RelationshipReactivated": "relationship",
     "CorrectionRecorded": "correction",
     "SlaBreached": "sla",
+    "ContactPlanSet": "people",
 }
 KINDS = sorted(set(CATEGORIES.values()))
 
@@ -412,5 +413,10 @@ _DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
     ev.SlaBreached: lambda e, _: _sentence(
         f"{e.case_id} missed its {_words(e.target)} target (due {e.due_at:%Y-%m-%d %H:%M}, "
         f"policy {e.policy_version}); detected {e.detected_at:%Y-%m-%d %H:%M}"
+    ),
+    ev.ContactPlanSet: lambda e, p: _sentence(
+        f"Contact plan for {p.one(e.person_id)}: our counterpart {e.counterpart}, "
+        f"every {e.every_days} days"
+        + (f", next contact {e.next_contact}" if e.next_contact else "")
     ),
 }

@@ -34,7 +34,7 @@ class InteractionCommands:
             return None
 
         def check(_caller: Caller, customer: Customer) -> None:
-            self.check_owner(counterpart, customer.segment, what="counterpart")
+            self.check_owner(counterpart, customer.segment, holding="counterpart")
 
         return check
 

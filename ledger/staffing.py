@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 # The first account founds the directory; only these roles can hold the keys.
 
+# What an account may hold at a customer under `check_owner`'s rule: the article
+# and what to do when the account is not active.
+_HOLDINGS = {
+    "owner": ("an", "hand the customer to an active owner"),
+    "counterpart": ("a", "name an active counterpart"),
+}
+
 
 @dataclass(frozen=True)
 class StaffReceipt:
@@ -89,30 +96,27 @@ class StaffService:
         customer_segment: str,
         member: StaffMember | None = None,
         *,
-        what: str = "owner",
+        holding: str = "owner",
     ) -> StaffMember:
-        """A new owner (or, with `what`, another holder such as a key person's
-        counterpart) must be an active account that can see the customer; returns
-        the account, which a caller checking many customers passes back in."""
+        """A new owner (or, with `holding="counterpart"`, a key person's counterpart:
+        the same rule, docs/domain.md "Follow-through") must be an active account
+        that can see the customer; returns the account, which a caller checking
+        many customers passes back in."""
+        article, remedy = _HOLDINGS[holding]
         if member is None:
             try:
                 member = self.staff_member(owner)
             except StaffNotFoundError:
                 raise RuleViolationError(
-                    f"{owner!r} is not a staff member: {_a(what)} must be one "
+                    f"{owner!r} is not a staff member: {article} {holding} must be one "
                     "(`ledger staff list` shows them)"
                 ) from None
         if not member.is_active:
-            fix = (
-                "hand the customer to an active owner"
-                if what == "owner"
-                else f"name an active {what}"
-            )
-            raise RuleViolationError(f"{owner}'s account is {member.status}: {fix}")
+            raise RuleViolationError(f"{owner}'s account is {member.status}: {remedy}")
         if not may_own(member.role, member.segment, customer_segment):
             where = f"works in segment {member.segment}" if member.segment else "has no segment"
             raise RuleViolationError(
-                f"{owner} is {member.role} and {where}: {_a(what)} of a customer in "
+                f"{owner} is {member.role} and {where}: {article} {holding} of a customer in "
                 f"{customer_segment} must be staff or head of {customer_segment}, or an executive"
             )
         return member

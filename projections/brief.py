@@ -22,6 +22,7 @@ from ledger.domain.corrections import fold
 from ledger.domain.sla.clocks import is_overdue
 from ledger.history import CHANNEL_WORDS, tell
 from ledger.vocabulary import ESCALATION_LEVELS, VISIT_OUTCOME_MEANING
+from projections.contact_plan import plan_summary
 
 Doc = dict[str, Any]
 LAST_DISCUSSED = 5
@@ -59,7 +60,7 @@ def compose(doc: Doc, events: Sequence[CustomerEvent], tz: ZoneInfo, now: dateti
         "customer": _profile(doc, tz),
         "owners": _owners(doc, tz),
         "years": _years(records, names),
-        "people": _people(doc, tz),
+        "people": _people(doc, tz, today),
         "open_commitments": _commitments(doc, tz, today),
         "pending_problems": [
             {
@@ -167,7 +168,7 @@ def _owners(doc: Doc, tz: ZoneInfo) -> Doc:
     return {"story": " ".join(sentences), "tenures": tenures}
 
 
-def _people(doc: Doc, tz: ZoneInfo) -> list[Doc]:
+def _people(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
     people = []
     for pid, p in sorted(doc.get("people", {}).items(), key=lambda kv: _local_order(kv[0])):
         title = f", {p['title']}" if p.get("title") else ""
@@ -175,6 +176,8 @@ def _people(doc: Doc, tz: ZoneInfo) -> list[Doc]:
         note = f": {p['note']}" if p.get("note") else ""
         counterpart = f" Our counterpart: {p['counterpart']}." if p.get("counterpart") else ""
         left = "" if p["present"] else " Has left the customer."
+        plan = plan_summary(p, tz, today) if p["present"] else None
+        planned = f" Contact {plan['text']}." if plan else ""
         people.append(
             {
                 "id": pid,
@@ -186,9 +189,10 @@ def _people(doc: Doc, tz: ZoneInfo) -> list[Doc]:
                 "note": p.get("note", ""),
                 "counterpart": p.get("counterpart"),
                 "present": p["present"],
+                "contact_plan": plan,
                 "text": f"{p['name']} ({pid}){title}: {_words(p['decision_role'])}, "
                 f"relationship {status} (as of {_day(p.get('assessed_at'), tz)}{note})."
-                f"{counterpart}{left}",
+                f"{counterpart}{planned}{left}",
             }
         )
     # The people who are still there, and who decide, come first.

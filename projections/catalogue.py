@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.base import Projection
 from projections.churn import ChurnSignals
+from projections.contact_plan import ContactPlans
 from projections.customer360 import Customer360
 from projections.handover import Handovers
 from projections.monthly import MonthlyFigures
@@ -28,4 +29,5 @@ def all_projections() -> list[Projection]:
         ReadLog(),
         VisitPlans(),
         SummarySubmissions(),
+        ContactPlans(),
     ]

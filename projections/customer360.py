@@ -40,7 +40,8 @@ class Customer360(Projection):
     keyed_by_customer = True
     # 2: closed cases beyond the latest CLOSED_KEPT moved out of the document.
     # 5: who holds each opportunity and commitment, moved by ResponsibilityHandedOver.
-    version = "5"
+    # 6: key people keep their contact plan and last contact ("contact").
+    version = "6"
     tables = {
         "view_customer360": (
             "CREATE TABLE IF NOT EXISTS view_customer360 ("

@@ -9,6 +9,7 @@ from typing import Any
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
+from ledger.domain.contact_plan import contact_made, new_state, plan_set
 from ledger.domain.problems import problem_key
 from projections.base import Handlers, iso
 from projections.customer360_doc import (
@@ -158,8 +159,25 @@ def _(e: ev.KeyPersonLeft, doc: Held, at: str) -> None:
     doc["people"][e.person_id]["present"] = False
 
 
+def _contacted(doc: Held, people: list[str], at: str) -> None:
+    """A contact with these people moves their contact plans on (docs/domain.md,
+    "Follow-through"); kept for everyone, so a plan set later counts from it."""
+    for person_id in people:
+        person = doc["people"].get(person_id)
+        if person is not None:
+            contact_made(person.setdefault("contact", new_state()), at)
+
+
+@_handle.register
+def _(e: ev.ContactPlanSet, doc: Held, at: str) -> None:
+    person = doc["people"][e.person_id]
+    person["counterpart"] = e.counterpart
+    plan_set(person.setdefault("contact", new_state()), e.every_days, e.next_contact, at)
+
+
 @_handle.register
 def _(e: ev.ContactLogged, doc: Held, at: str) -> None:
+    _contacted(doc, e.people, at)
     current = doc["last_contact"].get(e.channel)
     if current is None or at >= current["occurred_at"]:
         doc["last_contact"][e.channel] = {
@@ -208,6 +226,7 @@ def _(e: ev.VisitPlanned, doc: Held, at: str) -> None:
 
 @_handle.register
 def _(e: ev.VisitReported, doc: Held, at: str) -> None:
+    _contacted(doc, e.people_met, at)
     if find_case(doc, e.case_id) is None:
         _open_case(doc, e, e.case_id, "visit", at, title=f"{e.purpose} visit", visitor=e.visitor)
     _close_case(doc, e, e.case_id, "reported", at)

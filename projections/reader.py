@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 from uuid import UUID
@@ -33,6 +33,7 @@ from projections import brief as briefs
 from projections import churn, monthly, summaries
 from projections.churn import AtRisk, ChurnSignals
 from projections.churn_scoring import ChurnPolicy
+from projections.contact_plan import ContactPlans, PlannedContact, contacts_due
 from projections.customer360 import Customer360, as_of, codes, customer_360
 from projections.handover import Handovers
 from projections.holding_warnings import holding_warnings, staff_statuses
@@ -331,6 +332,28 @@ class Reader:
         """Per owner, the customers of their submitted or approved plan for `month`."""
         with self._caught_up(VisitPlans.name) as tx:
             return planned_customers(tx, month, segment=segment)
+    def contacts_due(
+        self,
+        *,
+        tz: ZoneInfo,
+        today: date,
+        until: date | None = None,
+        counterpart: str | None = None,
+        segment: str | None = None,
+    ) -> list[PlannedContact]:
+        """Key people the caller may see whose next contact date is on or before
+        `until` (default: past it on `today`), for one counterpart or segment."""
+        segment = self.scope_segment(segment)
+        with self._caught_up(*_SIGHT, ContactPlans.name) as tx:
+            return contacts_due(
+                tx,
+                self.sight,
+                tz=tz,
+                today=today,
+                until=until,
+                counterpart=counterpart,
+                segment=segment,
+            )
 
     # -------------------------------------------------------------- plumbing
     @property

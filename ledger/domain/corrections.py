@@ -74,6 +74,8 @@ GOVERNING_EVENTS: dict[str, str] = {
     "SlaBreached": "a breach is recorded by the sweep from the case's own events: "
     "correct those instead",
     "CorrectionRecorded": "correct the original event again (a later correction wins)",
+    "ContactPlanSet": "who owes a key person's contacts, and when, changes with "
+    "`ledger person plan`",
 }
 
 # Fields of other events that have a command of their own, or that open cases.

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.domain.base import Meta, create_chained, record_chained
 from ledger.domain.chain import GENESIS
+from ledger.domain.contact_planning import ContactPlanning
 from ledger.domain.corrections import check_correctable
 from ledger.domain.events import (
     BranchAdded,
@@ -100,7 +101,7 @@ def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
 SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 
 
-class Customer(Holdings, Aggregate):
+class Customer(Holdings, ContactPlanning, Aggregate):
     """A customer organisation (or individual) and everything that happened with it."""
 
     # v2 added `worked_on`; v3 keys each recorded follow-up breach by its due time;

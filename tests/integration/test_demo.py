@@ -358,3 +358,22 @@ def test_the_demo_submits_summaries_on_time_and_late_and_leaves_one_owed(
         ("real_estate", f"real_estate {before} cases summary", "open"),
         ("real_estate", f"real_estate {before} visits summary", "open"),
     }
+def test_demo_key_people_have_contact_plans_some_overdue_and_some_not(
+    ledger_app: Ledger, storage: Storage
+) -> None:
+    from ledger.access import EXECUTIVE, Caller
+    from projections.reader import Reader
+
+    today = datetime.now(UTC).date()
+    load(ledger_app)
+    views = Views(ledger_app, storage)
+    try:
+        reader = Reader.for_caller(views, Caller("li.wei", EXECUTIVE, None))
+        planned = reader.contacts_due(tz=ZoneInfo("UTC"), today=today, until=date(2999, 12, 31))
+    finally:
+        views.close()
+
+    overdue = [p for p in planned if p.overdue_days > 0]
+    assert overdue and len(overdue) < len(planned)
+    assert {p.every_days for p in planned if p.decision_role == "decision_maker"} == {30}
+    assert {p.every_days for p in planned if p.decision_role != "decision_maker"} <= {60, 90}

@@ -144,6 +144,10 @@ def correction(app: Ledger, code: str, customer: Customer, step: Step) -> object
         candidates.append(("channel", CHANNELS[step.variant % len(CHANNELS)]))
     if hasattr(target, "planned_for"):
         candidates.append(("planned_for", moved))
+    for people in ("people", "people_met"):
+        # Who a contact involved moves contact plans on (or no longer does).
+        if hasattr(target, people):
+            candidates.append((people, ";".join(present_people(customer)[step.pick % 3 :])))
     field, value = candidates[step.variant % len(candidates)]
     return app.record_correction(
         c.RecordCorrection(
@@ -175,6 +179,17 @@ def _open_opportunity(code: str, customer: Customer, s: Step) -> Any:
     return c.OpenOpportunity(
         **s.about(code), lead=chosen(leads, s) if s.pick % 2 else None,
         title=s.text("deal"), stage=STAGES[s.variant % len(STAGES)],
+    )  # fmt: skip
+
+
+def _plan_contact(code: str, customer: Customer, s: Step) -> Any:
+    person = chosen(present_people(customer), s)
+    if person is None:
+        return None
+    return c.PlanContact(
+        **s.about(code), case=person, counterpart=OWNERS[s.variant % len(OWNERS)],
+        every_days=1 + s.variant % 40,
+        next_contact=(BASE + timedelta(days=s.variant)).date() if s.pick % 2 else None,
     )  # fmt: skip
 
 
@@ -306,6 +321,7 @@ COMMANDS: dict[str, Command] = {
         ),
     ),
     "assess": plain("assess_relationship", _assess),
+    "plan_contact": plain("plan_contact", _plan_contact),
     "plan_visit": plain(
         "plan_visit",
         lambda code, _, s: c.PlanVisit(

@@ -117,6 +117,14 @@ def every_kind_of_event(customer_id: UUID | None = None, code: str = "C-00001") 
     cu.reactivate("New pricing", at(39))
     # The visit's promise is still open, held by its visitor: the handover moves it.
     cu.assign_owner("chen.jie", "Zhang Min leaves", at(40))
+    successor = cu.add_key_person(
+        name="Zhou Min", title="Procurement director", phones=[], emails=[], personal_notes="",
+        decision_role="decision_maker", relationship_status="neutral", counterpart=None,
+        meta=at(41),
+    )  # fmt: skip
+    cu.set_contact_plan(
+        successor, counterpart="chen.jie", every_days=30, next_contact="2024-04-01", meta=at(42)
+    )
     return cu
 
 

@@ -15,6 +15,7 @@ from ledger.domain.events.cases import (
     InquiryReceived,
     SlaBreached,
 )
+from ledger.domain.events.contact_plan import ContactPlanSet
 from ledger.domain.events.follow_through import ResponsibilityHandedOver
 from ledger.domain.events.interactions import (
     ContactLogged,
@@ -92,6 +93,7 @@ ALL_EVENTS = (
     RelationshipReactivated,
     CorrectionRecorded,
     SlaBreached,
+    ContactPlanSet,
 )
 
 __all__ = [
@@ -107,6 +109,7 @@ __all__ = [
     "ComplaintResolved",
     "ComplaintResumed",
     "ContactLogged",
+    "ContactPlanSet",
     "CorrectionRecorded",
     "CustomerRegistered",
     "EscalationRaised",
