@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 
 from commands.tables import render_table, terminal_width
+from ledger.domain.problems import owed_by
 
 OPEN = {"open", "lead", "planned"}
 
@@ -80,7 +81,7 @@ def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> No
     # A planned visit is told by when it is to happen, not when it was planned.
     visits = _table("Planned visits", ["id", "what", "planned for", "visitor"])
     sales = _table("Opportunities", ["id", "title", "stage", "value", "last follow-up"])
-    promises = _table("Open commitments", ["id", "promise", "due", "from"])
+    promises = _table("Open commitments", ["id", "promise", "due", "held by", "from"])
     for cid, c in cases:
         if c["kind"] == "visit":
             visits.add_row(cid, c.get("title", ""), when(c.get("planned_for")), c.get("visitor"))
@@ -88,18 +89,24 @@ def render_360(doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None) -> No
             value = f"{c.get('value') or ''} {c.get('currency') or ''}".strip()
             sales.add_row(cid, c["title"], c.get("stage", ""), value, when(c.get("last_follow_up")))
         elif c["kind"] == "commitment":
-            promises.add_row(cid, c["title"], c.get("due") or "", c.get("source") or "")
+            promises.add_row(
+                cid, c["title"], c.get("due") or "", c.get("holder") or "", c.get("source") or ""
+            )
         else:
             service.add_row(cid, c["kind"], c.get("title", ""), when(c["opened_at"]), _state(c))
     for table in (service, visits, sales, promises):
         _print_if_rows(table)
 
-    if doc["pending_problems"]:
-        console.print("[bold]Pending problems from visits[/bold]")
-        for problem in doc["pending_problems"]:
-            console.print(
-                f"  {when(problem['occurred_at'], False)} {problem['visit']}: {problem['text']}"
-            )
+    problems = _table("Open problems from visits", ["id", "problem", "raised", "at", "owed by"])
+    for problem in doc["pending_problems"]:
+        problems.add_row(
+            problem["id"],
+            problem["text"],
+            when(problem["occurred_at"], False),
+            problem["visit"],
+            owed_by(doc["owner"]) or "",
+        )
+    _print_if_rows(problems)
 
     contacts = _table("Last contact per channel", ["channel", "when", "direction", "summary"])
     for channel, c in sorted(

@@ -66,6 +66,7 @@ from ledger.errors import (
     LedgerError,
     RuleViolationError,
 )
+from ledger.follow_through_commands import FollowThroughCommands
 from ledger.interaction_commands import InteractionCommands
 from ledger.receipts import Receipt
 from ledger.references import parse_code
@@ -148,7 +149,9 @@ class LedgerRepository(Repository[UUID]):
         return aggregate
 
 
-class Ledger(StaffService, CaseCommands, InteractionCommands, Application[UUID]):
+class Ledger(
+    StaffService, CaseCommands, InteractionCommands, FollowThroughCommands, Application[UUID]
+):
     """The customer-interaction ledger."""
 
     name = "Ledger"
@@ -255,11 +258,14 @@ class Ledger(StaffService, CaseCommands, InteractionCommands, Application[UUID])
                 self._check_same_command(customer, done[0], command, action)
                 return _receipt(customer, *done, replayed=True)
             before = customer.version
+            mark = customer.follow_through_mark()
             opened = action(customer, self.meta_for(command))
             self.save(customer)
             # A command may record more than one event (a resolved complaint closes
-            # its escalations): its receipt names the first, as a repeat of it does.
-            return _receipt(customer, before + 1, opened or subject)
+            # its escalations): its receipt names the first, as a repeat of it does,
+            # and says which promises and problems it opened or closed.
+            notes = customer.follow_through_since(mark, opened or subject)
+            return _receipt(customer, before + 1, opened or subject, notes=notes)
 
         return self._retrying(attempt)
 
@@ -623,11 +629,19 @@ def check_manages_a_segment(caller: Caller, customer: Customer) -> None:
         )
 
 
-def _receipt(customer: Any, version: int, subject: str, *, replayed: bool = False) -> Receipt:
+def _receipt(
+    customer: Any,
+    version: int,
+    subject: str,
+    *,
+    replayed: bool = False,
+    notes: tuple[str, ...] = (),
+) -> Receipt:
     return Receipt(
         customer_code=customer.code,
         customer_name=customer.name,
         version=version,
         subject=subject,
         replayed=replayed,
+        notes=notes,
     )

@@ -15,6 +15,9 @@ class Receipt:
     version: int
     subject: str
     replayed: bool = False
+    # What else the command opened or closed among promises and problems, one
+    # short sentence each ("Commitment CM4 due 2026-03-10.").
+    notes: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
+from ledger.domain.problems import owed_by
 from ledger.domain.sla.clocks import is_overdue
 from ledger.history import CHANNEL_WORDS, tell
 from ledger.vocabulary import ESCALATION_LEVELS, VISIT_OUTCOME_MEANING
@@ -61,14 +62,7 @@ def compose(doc: Doc, events: Sequence[CustomerEvent], tz: ZoneInfo, now: dateti
         "years": _years(records, names),
         "people": _people(doc, tz),
         "open_commitments": _commitments(doc, tz, today),
-        "pending_problems": [
-            {
-                "visit": p["visit"],
-                "date": _day(p["occurred_at"], tz),
-                "text": p["text"],
-            }
-            for p in doc.get("pending_problems", [])
-        ],
+        "pending_problems": _problems(doc, tz),
         "open_cases": _open_cases(doc, tz),
         "last_discussed": _last_discussed(records, names),
     }
@@ -211,6 +205,7 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
         overdue = bool(due) and is_overdue(date.fromisoformat(due), today)
         source = f" at {case['source']}" if case.get("source") else ""
         when = f", due {due}" + (" (overdue)" if overdue else "") if due else ", no due date"
+        holder = f", held by {case['holder']}" if case.get("holder") else ""
         promises.append(
             {
                 "id": cid,
@@ -219,11 +214,30 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
                 "overdue": overdue,
                 "made": _day(case["opened_at"], tz),
                 "source": case.get("source") or None,
-                "text": f"{cid}: {case['title'].rstrip('.')}{when}; promised "
+                "holder": case.get("holder"),
+                "text": f"{cid}: {case['title'].rstrip('.')}{when}{holder}; promised "
                 f"{_day(case['opened_at'], tz)}{source}.",
             }
         )
     return promises
+
+
+def _problems(doc: Doc, tz: ZoneInfo) -> list[Doc]:
+    """The open problems from visits, each with its id and who owes it."""
+    owner = owed_by(doc.get("owner"))
+    owing = f", owed by {owner}" if owner else ", owed by nobody (no owner)"
+    return [
+        {
+            "id": p["id"],
+            "visit": p["visit"],
+            "date": _day(p["occurred_at"], tz),
+            "problem": p["text"],
+            "owed_by": owner,
+            "text": f"{p['id']}: {p['text'].rstrip('.')}; raised {_day(p['occurred_at'], tz)} "
+            f"at {p['visit']}{owing}.",
+        }
+        for p in doc.get("pending_problems", [])
+    ]
 
 
 def _open_cases(doc: Doc, tz: ZoneInfo) -> list[Doc]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
-from ledger.domain.problems import problem_key
+from ledger.domain.customer import PREFIXES
+from ledger.domain.problems import problem_key, visit_problems
 from projections.base import Handlers, iso
 from projections.customer360_doc import (
     SATISFACTION_LENGTH,
@@ -22,6 +23,8 @@ from projections.customer360_doc import (
     timeline_key,
     write_timeline,
 )
+
+PROBLEM_PREFIX = PREFIXES["problem"]
 
 
 def apply_event(doc: Held, event: CustomerEvent, at: str) -> None:
@@ -220,19 +223,25 @@ def _(e: ev.VisitReported, doc: Held, at: str) -> None:
         "summary": e.summary,
         "visitor": e.visitor,
     }
-    # One open problem per problem: raised again, it stays as first raised; reported
-    # handled, it is settled.
-    handled = {problem_key(text) for text in e.problems_handled}
-    pending = [p for p in doc["pending_problems"] if problem_key(p["text"]) not in handled]
-    known = {problem_key(p["text"]) for p in pending}
-    for text in e.problems_pending:
-        key = problem_key(text)
-        if key not in known and key not in handled:
-            known.add(key)
-            pending.append(
-                {"v": e.originator_version, "visit": e.case_id, "occurred_at": at, "text": text}
-            )
-    doc["pending_problems"] = pending
+    # One item per problem (docs/domain.md, "Follow-through"): raised again, it
+    # stays as first raised; reported handled, it is settled.
+    pending = doc["pending_problems"]
+    effect = visit_problems(
+        {problem_key(p["text"]): p["id"] for p in pending}, e.problems_pending, e.problems_handled
+    )
+    settled = set(effect.handled)
+    pending[:] = [p for p in pending if p["id"] not in settled]
+    for text in effect.raised:
+        doc["problems_numbered"] += 1
+        pending.append(
+            {
+                "id": f"{PROBLEM_PREFIX}{doc['problems_numbered']}",
+                "v": e.originator_version,
+                "visit": e.case_id,
+                "occurred_at": at,
+                "text": text,
+            }
+        )
     for commitment in e.commitments:
         _open_case(
             doc,
@@ -243,6 +252,7 @@ def _(e: ev.VisitReported, doc: Held, at: str) -> None:
             title=commitment["description"],
             due=commitment.get("due"),
             source=e.case_id,
+            holder=e.visitor,
         )
 
 
@@ -379,12 +389,42 @@ def _(e: ev.OpportunityLost, doc: Held, at: str) -> None:
 
 @_handle.register
 def _(e: ev.CommitmentMade, doc: Held, at: str) -> None:
-    _open_case(doc, e, e.case_id, "commitment", at, title=e.description, due=e.due, source=e.source)
+    _open_case(
+        doc,
+        e,
+        e.case_id,
+        "commitment",
+        at,
+        title=e.description,
+        due=e.due,
+        source=e.source,
+        holder=e.actor,
+    )
 
 
 @_handle.register
 def _(e: ev.CommitmentFulfilled, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "fulfilled", at)
+
+
+@_handle.register
+def _(e: ev.CommitmentWithdrawn, doc: Held, at: str) -> None:
+    _close_case(doc, e, e.case_id, "withdrawn", at)
+    doc["cases"][e.case_id]["withdrawn_reason"] = e.reason
+
+
+@_handle.register
+def _(e: ev.ProblemHandled, doc: Held, at: str) -> None:
+    doc["pending_problems"] = [p for p in doc["pending_problems"] if p["id"] != e.problem_id]
+
+
+@_handle.register
+def _(e: ev.ResponsibilityHandedOver, doc: Held, at: str) -> None:
+    # Who holds a promise or opportunity now, for the 360's open commitments.
+    if e.role != "counterpart":
+        case = find_case(doc, e.item)
+        if case is not None:
+            case["holder"] = e.holder
 
 
 @_handle.register

@@ -42,6 +42,7 @@ from ledger.domain.events.profile import (
     SegmentChanged,
     TierChanged,
 )
+from ledger.domain.events.promises import CommitmentWithdrawn, ProblemHandled
 from ledger.domain.events.sales import (
     FollowUpLogged,
     LeadCreated,
@@ -92,6 +93,8 @@ ALL_EVENTS = (
     RelationshipReactivated,
     CorrectionRecorded,
     SlaBreached,
+    CommitmentWithdrawn,
+    ProblemHandled,
 )
 
 __all__ = [
@@ -100,6 +103,7 @@ __all__ = [
     "BranchClosed",
     "CommitmentFulfilled",
     "CommitmentMade",
+    "CommitmentWithdrawn",
     "ComplaintAcknowledged",
     "ComplaintFiled",
     "ComplaintPaused",
@@ -125,6 +129,7 @@ __all__ = [
     "OpportunityStageChanged",
     "OpportunityWon",
     "OwnerAssigned",
+    "ProblemHandled",
     "ProfileUpdated",
     "RelationshipReactivated",
     "RelationshipTerminated",
