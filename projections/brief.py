@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
+from ledger.domain.follow_through import CONTACT_SOURCE
 from ledger.domain.problems import owed_by
 from ledger.domain.sla.clocks import is_overdue
 from ledger.history import CHANNEL_WORDS, tell
@@ -203,7 +204,8 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
             continue
         due = case.get("due")
         overdue = bool(due) and is_overdue(date.fromisoformat(due), today)
-        source = f" at {case['source']}" if case.get("source") else ""
+        source = case.get("source") or ""
+        source = f" in a {source}" if source == CONTACT_SOURCE else f" at {source}" if source else ""
         when = f", due {due}" + (" (overdue)" if overdue else "") if due else ", no due date"
         holder = f", held by {case['holder']}" if case.get("holder") else ""
         promises.append(
