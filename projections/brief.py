@@ -204,8 +204,7 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
             continue
         due = case.get("due")
         overdue = bool(due) and is_overdue(date.fromisoformat(due), today)
-        source = case.get("source") or ""
-        source = f" in a {source}" if source == CONTACT_SOURCE else f" at {source}" if source else ""
+        source = _where_promised(case.get("source") or "")
         when = f", due {due}" + (" (overdue)" if overdue else "") if due else ", no due date"
         holder = f", held by {case['holder']}" if case.get("holder") else ""
         promises.append(
@@ -240,6 +239,13 @@ def _problems(doc: Doc, tz: ZoneInfo) -> list[Doc]:
         }
         for p in doc.get("pending_problems", [])
     ]
+
+
+def _where_promised(source: str) -> str:
+    """` at V1`, ` at Quarterly review`, ` in a contact`, or nothing."""
+    if source == CONTACT_SOURCE:
+        return f" in a {source}"
+    return f" at {source}" if source else ""
 
 
 def _open_cases(doc: Doc, tz: ZoneInfo) -> list[Doc]:
