@@ -27,7 +27,11 @@ GROUPS: dict[str, tuple[str, str]] = {
     "escalate": ("commands.escalation", "Escalate an inquiry or complaint."),
     "escalation": ("commands.escalation", "Resolve escalations."),
     "opportunity": ("commands.opportunity", "Leads and opportunities through to won or lost."),
-    "commitment": ("commands.commitment", "Promises made to a customer, until fulfilled."),
+    "commitment": (
+        "commands.commitment",
+        "Promises made to a customer, until fulfilled or withdrawn.",
+    ),
+    "problem": ("commands.problem", "Problems raised at visits, until handled."),
     "satisfaction": ("commands.satisfaction", "Record satisfaction scores."),
     "relationship": ("commands.relationship", "Terminate and reactivate a relationship."),
     "correct": ("commands.correction", "Correct an earlier event (the original stays)."),

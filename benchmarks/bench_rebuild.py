@@ -41,7 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from uuid import UUID, uuid4
 
@@ -151,6 +151,7 @@ class Story:
             summary="Went through the open orders and next month's forecast.",
             follow_ups=["Send the revised price list"] if self.rng.random() < 0.3 else [],
             meta=self.meta(),
+            follow_up_due=date(2026, 6, 30),
         )
 
     def inquiry(self) -> None:

@@ -67,8 +67,8 @@ def render(document: dict[str, Any]) -> None:
     _section("Key people and their attitude", [p["text"] for p in document["people"]], bullet=True)
     _section("Open promises", [p["text"] for p in document["open_commitments"]], bullet=True)
     _section(
-        "Pending problems from visits",
-        [f"{p['date']} {p['visit']}: {p['text']}" for p in document["pending_problems"]],
+        "Open problems from visits",
+        [p["text"] for p in document["pending_problems"]],
         bullet=True,
     )
     _section("Open cases", [c["text"] for c in document["open_cases"]], bullet=True)

@@ -1,4 +1,5 @@
-"""`ledger commitment ...`: promises made to a customer, tracked until fulfilled."""
+"""`ledger commitment ...`: promises made to a customer, tracked until fulfilled
+or withdrawn."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from commands.runtime import LedgerContext, pass_ledger, record, recording_optio
 
 @click.group()
 def commitment() -> None:
-    """Promises made to a customer, until fulfilled."""
+    """Promises made to a customer, until fulfilled or withdrawn."""
 
 
 @commitment.command("make")
 @click.argument("customer")
 @click.option("--description", required=True, help="What was promised.")
-@click.option("--due", metavar="YYYY-MM-DD", help="When it must be fulfilled.")
+@click.option(
+    "--due",
+    metavar="YYYY-MM-DD",
+    help="When it must be fulfilled (default: promise_due_working_days working days on).",
+)
 @click.option("--source", default="", help="Where the promise was made, e.g. a meeting.")
 @recording_options
 @pass_ledger
@@ -64,5 +69,28 @@ def fulfil(obj: LedgerContext, case: str, note: str, **recording: str | None) ->
         customer=customer,
         case=local_id,
         note=note,
+        **recording,
+    )
+
+
+@commitment.command("withdraw")
+@click.argument("case", metavar="CUSTOMER/CM1")
+@click.option("--reason", required=True, help="Why the promise will not be kept.")
+@recording_options
+@pass_ledger
+def withdraw(obj: LedgerContext, case: str, reason: str, **recording: str | None) -> None:
+    """Record that the commitment CUSTOMER/CM1 is withdrawn: its clock stops."""
+    from ledger.application import Ledger
+    from ledger.commands import WithdrawCommitment
+
+    customer, local_id = split_case(case, expected="commitment")
+    record(
+        obj,
+        Ledger.withdraw_commitment,
+        WithdrawCommitment,
+        done="Commitment withdrawn",
+        customer=customer,
+        case=local_id,
+        reason=reason,
         **recording,
     )

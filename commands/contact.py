@@ -34,7 +34,12 @@ def contact() -> None:
     "follow_ups",
     multiple=True,
     metavar="TEXT",
-    help="Follow-up promised (repeatable).",
+    help="Follow-up promised (repeatable): each becomes a commitment with a due date.",
+)
+@click.option(
+    "--due",
+    metavar="YYYY-MM-DD",
+    help="When the follow-ups are due (default: promise_due_working_days working days on).",
 )
 @recording_options
 @pass_ledger
@@ -46,10 +51,12 @@ def log(
     summary: str,
     people: tuple[str, ...],
     follow_ups: tuple[str, ...],
+    due: str | None,
     **recording: str | None,
 ) -> None:
     """Log a contact with CUSTOMER (code such as C-00042, or exact name)."""
     from ledger.application import Ledger
+    from ledger.clock import parse_date
     from ledger.commands import LogContact
 
     record(
@@ -63,5 +70,6 @@ def log(
         summary=summary,
         people=list(people),
         follow_ups=list(follow_ups),
+        due=None if due is None else parse_date(due, what="--due"),
         **recording,
     )

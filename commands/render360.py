@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from commands.tables import render_table, terminal_width
+from ledger.domain.problems import owed_by
 
 OPEN = {"open", "lead", "planned"}
 
@@ -120,12 +121,16 @@ def render_360(
     for table in (service, visits, sales, promises):
         _print_if_rows(table)
 
-    if doc["pending_problems"]:
-        console.print("[bold]Pending problems from visits[/bold]")
-        for problem in doc["pending_problems"]:
-            console.print(
-                f"  {when(problem['occurred_at'], False)} {problem['visit']}: {problem['text']}"
-            )
+    problems = _table("Open problems from visits", ["id", "problem", "raised", "at", "owed by"])
+    for problem in doc["pending_problems"]:
+        problems.add_row(
+            problem["id"],
+            problem["text"],
+            when(problem["occurred_at"], False),
+            problem["visit"],
+            owed_by(doc["owner"]) or "",
+        )
+    _print_if_rows(problems)
 
     contacts = _table("Last contact per channel", ["channel", "when", "direction", "summary"])
     for channel, c in sorted(

@@ -286,6 +286,7 @@ def render_receipt(obj: LedgerContext, receipt: Receipt, done: str) -> None:
                     "name": receipt.customer_name,
                     "version": receipt.version,
                     "replayed": receipt.replayed,
+                    **({"notes": list(receipt.notes)} if receipt.notes else {}),
                 }
             )
         )
@@ -296,7 +297,10 @@ def render_receipt(obj: LedgerContext, receipt: Receipt, done: str) -> None:
             f"{receipt.version}; nothing new was written."
         )
     else:
-        click.echo(f"{done}: {receipt.ref} ({receipt.customer_name}), version {receipt.version}.")
+        notes = "".join(f" {note}" for note in receipt.notes)
+        click.echo(
+            f"{done}: {receipt.ref} ({receipt.customer_name}), version {receipt.version}.{notes}"
+        )
 
 
 def split_case(reference: str, expected: str | None = None) -> tuple[str, str]:

@@ -138,17 +138,28 @@ class RelationshipThreads(Story):
             self.limit = b
             when = self.later(a, 2, 9)
             while True:
-                # Some follow-ups are promises worth tracking as commitments.
+                # A follow-up promised on a call is a commitment of its own, due a few
+                # days on (docs/domain.md, "Follow-through").
                 promise = self.rng.choice(self.texts.follow_ups)
-                tracked = self.rng.random() < 0.1
-                if not self.at(when, self._contact_action(promise=promise if tracked else None)):
+                promised = self.rng.random() < 0.25
+                due = when.date() + timedelta(days=self.rng.randint(3, 14))
+                ids: dict[str, str] = {}
+                logged = self._contact_action(
+                    promise=promise if promised else None, due=due, ids=ids
+                )
+                if not self.at(when, logged):
                     break
-                if tracked:
-                    self._commitment(when, promise)
+                if promised:
+                    self._fulfil(ids, "cm", when, due)
                 when = self.later(when, 9, 28)
 
     def _contact_action(
-        self, channel: str | None = None, summary: str | None = None, promise: str | None = None
+        self,
+        channel: str | None = None,
+        summary: str | None = None,
+        promise: str | None = None,
+        due: date | None = None,
+        ids: dict[str, str] | None = None,
     ) -> Action:
         rng, texts = self.rng, self.texts
         channel = channel or rng.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()))[0]
@@ -157,11 +168,11 @@ class RelationshipThreads(Story):
             pid for pid, _ in rng.sample(self.people, k=min(len(self.people), rng.randint(0, 2)))
         ]
         text = summary or f"{rng.choice(texts.contact_topics)}; {rng.choice(CONTACT_ENDINGS)}."
-        if promise is None and rng.random() < 0.2:
-            promise = rng.choice(texts.follow_ups)
         follow_ups = [promise] if promise else []
 
         def log(cu: Customer, m: Meta) -> None:
+            if follow_ups and ids is not None:
+                ids["cm"] = cu.next_id("commitment")
             cu.log_contact(
                 channel=channel,
                 direction=direction,
@@ -169,29 +180,28 @@ class RelationshipThreads(Story):
                 summary=text,
                 follow_ups=follow_ups,
                 meta=m,
+                follow_up_due=due if follow_ups else None,
             )
 
         return log
 
-    def _commitment(self, after: datetime, description: str) -> None:
-        rng = self.rng
-        promised = self.minutes_after(after, 2, 20)
-        due = promised.date() + timedelta(days=rng.randint(3, 14))
-        ids: dict[str, str] = {}
-
-        def make(cu: Customer, m: Meta) -> None:
-            ids["cm"] = cu.make_commitment(description, due, "contact", m)
-
-        if self.at(promised, make):
-            self._fulfil(ids, "cm", promised, due)
-
     def _fulfil(self, ids: dict[str, str], key: str, made: datetime, due: date) -> None:
-        """Most promises are kept before they are due; some late, some not yet."""
+        """Most promises are kept before they are due; some late, some not yet, and a
+        few are withdrawn because the customer no longer wants them."""
         rng = self.rng
         fate = rng.random()
         if fate < 0.1:
             return  # still open
         days_to_due = max(1, (due - made.date()).days)
+        if fate < 0.14:
+            when = self.moment(made.date() + timedelta(days=rng.randint(1, days_to_due)))
+            self.at(
+                when,
+                lambda cu, m: cu.withdraw_commitment(
+                    ids[key], "the customer no longer needs it", m
+                ),
+            )
+            return
         if fate < 0.2:
             when = self.moment(due + timedelta(days=rng.randint(2, 10)))
         else:
@@ -275,7 +285,7 @@ class RelationshipThreads(Story):
         def report(cu: Customer, m: Meta) -> None:
             for n in range(1, len(promises) + 1):
                 ids[f"cm{n}"] = cu.next_id("commitment", offset=n)
-            cu.report_visit(
+            ids["visit"] = cu.report_visit(
                 visit_id=ids.get("v"),
                 purpose=purpose,
                 kind=kind,
@@ -294,7 +304,26 @@ class RelationshipThreads(Story):
         if self.at(reported, report):
             for n, promise in enumerate(promises, start=1):
                 self._fulfil(ids, f"cm{n}", reported, date.fromisoformat(promise["due"]))
+            if rng.random() < 0.4:
+                self._handle_problems(ids, reported)
         return False
+
+    def _handle_problems(self, ids: dict[str, str], reported: datetime) -> None:
+        """Some problems a visit left open are handled a few days later, each
+        recorded on its own (the others wait for a later visit, or for good)."""
+
+        def handle(cu: Customer, m: Meta) -> None:
+            raised_here = [
+                problem_id
+                for problem_id, case in cu.cases.items()
+                if case["kind"] == "problem"
+                and case["status"] == "open"
+                and case["visit"] == ids["visit"]
+            ]
+            for problem_id in raised_here:
+                cu.handle_problem(problem_id, "sorted out with their operations team", m)
+
+        self.at(self.later(reported, 2, 12), handle)
 
     # ---------------------------------------------------------- satisfaction
     def _satisfaction(self) -> None:

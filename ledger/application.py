@@ -67,6 +67,7 @@ from ledger.errors import (
     LedgerError,
     RuleViolationError,
 )
+from ledger.follow_through_commands import FollowThroughCommands
 from ledger.holding_commands import HoldingCommands
 from ledger.interaction_commands import InteractionCommands
 from ledger.receipts import Receipt
@@ -160,6 +161,7 @@ class Ledger(
     ReportCommands,
     HoldingCommands,
     ContactPlanCommands,
+    FollowThroughCommands,
     Application[UUID],
 ):
     """The customer-interaction ledger."""
@@ -268,11 +270,14 @@ class Ledger(
                 self._check_same_command(customer, done[0], command, action)
                 return _receipt(customer, *done, replayed=True)
             before = customer.version
+            mark = customer.follow_through_mark()
             opened = action(customer, self.meta_for(command))
             self.save(customer)
             # A command may record more than one event (a resolved complaint closes
-            # its escalations): its receipt names the first, as a repeat of it does.
-            return _receipt(customer, before + 1, opened or subject)
+            # its escalations): its receipt names the first, as a repeat of it does,
+            # and says which promises and problems it opened or closed.
+            notes = customer.follow_through_since(mark, opened or subject)
+            return _receipt(customer, before + 1, opened or subject, notes=notes)
 
         return self._retrying(attempt)
 
@@ -642,11 +647,19 @@ def check_manages_a_segment(caller: Caller, customer: Customer) -> None:
         )
 
 
-def _receipt(customer: Any, version: int, subject: str, *, replayed: bool = False) -> Receipt:
+def _receipt(
+    customer: Any,
+    version: int,
+    subject: str,
+    *,
+    replayed: bool = False,
+    notes: tuple[str, ...] = (),
+) -> Receipt:
     return Receipt(
         customer_code=customer.code,
         customer_name=customer.name,
         version=version,
         subject=subject,
         replayed=replayed,
+        notes=notes,
     )

@@ -8,6 +8,7 @@ it opens, with the policy, calendar and time zone in force.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from ledger.access import Caller
@@ -25,6 +26,10 @@ class CaseCommands:
 
     settings: Settings
     _execute: Callable[..., Receipt]
+
+    if TYPE_CHECKING:
+
+        def promise_due(self, due: date | None, made_at: datetime) -> date: ...
 
     def _sla_stamp(self) -> dict[str, object]:
         """The SLA policy, calendar and time zone in force: stamped on each case as
@@ -184,7 +189,7 @@ class CaseCommands:
             command,
             lambda cu, m: cu.make_commitment(
                 command.description,
-                command.due,
+                self.promise_due(command.due, m.occurred_at),
                 command.source,
                 m,
                 sla_policy=self._sla_stamp(),

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -217,11 +218,22 @@ class LogContact(CustomerCommand):
     people: list[str] = Field(default_factory=list)
     summary: Text
     follow_ups: list[Text] = Field(default_factory=list)
+    # When the follow-ups are due; by default a configured number of working days on.
+    due: date | None = None
 
     @field_validator("people")
     @classmethod
     def _people_ids(cls, values: list[str]) -> list[str]:
         return _local_ids(values, "person")
+
+    @field_validator("due")
+    @classmethod
+    def _due_of_follow_ups(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and not info.data.get("follow_ups"):
+            raise ValueError(
+                "only follow-ups promised have a due date: give at least one --follow-up"
+            )
+        return value
 
 
 class PlanVisit(CustomerCommand):
@@ -422,6 +434,16 @@ class MakeCommitment(CustomerCommand):
 class FulfilCommitment(LocalIdCommand):
     TARGET_KIND = "commitment"
     note: OptionalText = ""
+
+
+class WithdrawCommitment(LocalIdCommand):
+    TARGET_KIND = "commitment"
+    reason: Text
+
+
+class HandleProblem(LocalIdCommand):
+    TARGET_KIND = "problem"
+    note: Text
 
 
 # ----------------------------------------------------------------------- SLA

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ledger.domain.promises import DEFAULT_PROMISE_WORKING_DAYS
 from ledger.domain.sla.calendar_config import CalendarConfig, parse_calendar_config
 from ledger.domain.sla.policy import SlaPolicy, parse_sla_policy
 from ledger.errors import InvalidInputError
@@ -28,6 +29,9 @@ class Settings:
     raw: dict[str, Any]
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     sla: SlaPolicy = field(default_factory=SlaPolicy)
+    # Working days after which a promise made without a due date is due
+    # (`ledger.domain.promises.promise_due`).
+    promise_due_working_days: int = DEFAULT_PROMISE_WORKING_DAYS
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -47,7 +51,27 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raw=raw,
         calendar=parse_calendar_config(raw.get("calendar")),
         sla=parse_sla_policy(raw.get("sla")),
+        promise_due_working_days=_promise_days(
+            raw.get("promise_due_working_days", DEFAULT_PROMISE_WORKING_DAYS)
+        ),
     )
+
+
+# A promise due more than a working year out is a typo, not a default.
+MOST_PROMISE_WORKING_DAYS = 250
+
+
+def _promise_days(value: object) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 1 <= value <= MOST_PROMISE_WORKING_DAYS
+    ):
+        raise InvalidInputError(
+            f"promise_due_working_days must be a whole number of working days from 1 to "
+            f"{MOST_PROMISE_WORKING_DAYS}, e.g. {DEFAULT_PROMISE_WORKING_DAYS}, not {value!r}"
+        )
+    return value
 
 
 def _read_file(environ: dict[str, str]) -> dict[str, Any]:

@@ -49,6 +49,8 @@ CATEGORIES: dict[str, str] = {
     "OpportunityLost": "opportunity",
     "CommitmentMade": "commitment",
     "CommitmentFulfilled": "commitment",
+    "CommitmentWithdrawn": "commitment",
+    "ProblemHandled": "problem",
     "SatisfactionRecorded": "satisfaction",
     "RelationshipTerminated": "relationship",
     "RelationshipReactivated": "relationship",
@@ -399,6 +401,8 @@ _DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
     ev.CommitmentFulfilled: lambda e, _: _sentence(
         f"Commitment {e.case_id} fulfilled{_then(e.note)}"
     ),
+    ev.CommitmentWithdrawn: lambda e, _: _sentence(f"Commitment {e.case_id} withdrawn: {e.reason}"),
+    ev.ProblemHandled: lambda e, _: _sentence(f"Problem {e.problem_id} handled: {e.note}"),
     ev.SatisfactionRecorded: lambda e, _: _sentence(
         f"Satisfaction {e.score}/5 ({_words(e.source)}){_then(e.note)}"
     ),

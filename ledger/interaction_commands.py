@@ -7,7 +7,8 @@ contacts, visits and satisfaction scores.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from ledger.receipts import Receipt
 
@@ -37,6 +38,11 @@ class InteractionCommands:
             self.check_owner(counterpart, customer.segment, holding="counterpart")
 
         return check
+
+    if TYPE_CHECKING:
+
+        def promise_due(self, due: date | None, made_at: datetime) -> date: ...
+        def _sla_stamp(self) -> dict[str, object]: ...
 
     # --------------------------------------------------------------- people
     def add_key_person(self, command: c.AddKeyPerson) -> Receipt:
@@ -91,6 +97,12 @@ class InteractionCommands:
                 summary=command.summary,
                 follow_ups=list(command.follow_ups),
                 meta=m,
+                # Each follow-up is a promise, due when said or by default
+                # (docs/domain.md, "Follow-through").
+                follow_up_due=self.promise_due(command.due, m.occurred_at)
+                if command.follow_ups
+                else None,
+                sla_policy=self._sla_stamp() if command.follow_ups else None,
             ),
         )
 
@@ -114,10 +126,17 @@ class InteractionCommands:
             {"item": e.item, "amount": str(e.amount), "currency": e.currency}
             for e in command.expenses
         ]
-        commitments = [
-            {"description": p.description, "due": p.due.isoformat() if p.due else None}
-            for p in command.commitments
-        ]
+
+        def commitments(made_at: datetime) -> list[dict[str, Any]]:
+            # A promise made at a visit without a date is due by default.
+            return [
+                {
+                    "description": p.description,
+                    "due": self.promise_due(p.due, made_at).isoformat(),
+                }
+                for p in command.commitments
+            ]
+
         return self._execute(
             command,
             lambda cu, m: cu.report_visit(
@@ -132,7 +151,7 @@ class InteractionCommands:
                 expenses=expenses,
                 problems_handled=list(command.problems_handled),
                 problems_pending=list(command.problems_pending),
-                commitments=commitments,
+                commitments=commitments(m.occurred_at),
                 meta=m,
             ),
         )

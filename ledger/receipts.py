@@ -17,6 +17,9 @@ class Receipt:
     replayed: bool = False
     # What a change of owner moved with the customer, as (item, role) pairs.
     handed_over: tuple[tuple[str, str], ...] = ()
+    # What else the command opened or closed among promises and problems, one
+    # short sentence each ("Commitment CM4 due 2026-03-10.").
+    notes: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
+from ledger.domain.follow_through import CONTACT_SOURCE
+from ledger.domain.problems import owed_by
 from ledger.domain.sla.clocks import is_overdue
 from ledger.history import CHANNEL_WORDS, tell
 from ledger.vocabulary import ESCALATION_LEVELS, VISIT_OUTCOME_MEANING
@@ -62,14 +64,7 @@ def compose(doc: Doc, events: Sequence[CustomerEvent], tz: ZoneInfo, now: dateti
         "years": _years(records, names),
         "people": _people(doc, tz, today),
         "open_commitments": _commitments(doc, tz, today),
-        "pending_problems": [
-            {
-                "visit": p["visit"],
-                "date": _day(p["occurred_at"], tz),
-                "text": p["text"],
-            }
-            for p in doc.get("pending_problems", [])
-        ],
+        "pending_problems": _problems(doc, tz),
         "open_cases": _open_cases(doc, tz),
         "last_discussed": _last_discussed(records, names),
     }
@@ -213,8 +208,9 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
             continue
         due = case.get("due")
         overdue = bool(due) and is_overdue(date.fromisoformat(due), today)
-        source = f" at {case['source']}" if case.get("source") else ""
+        source = _where_promised(case.get("source") or "")
         when = f", due {due}" + (" (overdue)" if overdue else "") if due else ", no due date"
+        holder = f", held by {case['holder']}" if case.get("holder") else ""
         promises.append(
             {
                 "id": cid,
@@ -224,8 +220,8 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
                 "made": _day(case["opened_at"], tz),
                 "source": case.get("source") or None,
                 "holder": case.get("holder"),
-                "text": f"{cid}: {case['title'].rstrip('.')}{when}; promised "
-                f"{_day(case['opened_at'], tz)}{source}{_held_by(case)}.",
+                "text": f"{cid}: {case['title'].rstrip('.')}{when}{holder}; promised "
+                f"{_day(case['opened_at'], tz)}{source}.",
             }
         )
     return promises
@@ -233,6 +229,29 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
 
 def _held_by(case: Doc) -> str:
     return f", held by {case['holder']}" if case.get("holder") else ""
+def _problems(doc: Doc, tz: ZoneInfo) -> list[Doc]:
+    """The open problems from visits, each with its id and who owes it."""
+    owner = owed_by(doc.get("owner"))
+    owing = f", owed by {owner}" if owner else ", owed by nobody (no owner)"
+    return [
+        {
+            "id": p["id"],
+            "visit": p["visit"],
+            "date": _day(p["occurred_at"], tz),
+            "problem": p["text"],
+            "owed_by": owner,
+            "text": f"{p['id']}: {p['text'].rstrip('.')}; raised {_day(p['occurred_at'], tz)} "
+            f"at {p['visit']}{owing}.",
+        }
+        for p in doc.get("pending_problems", [])
+    ]
+
+
+def _where_promised(source: str) -> str:
+    """` at V1`, ` at Quarterly review`, ` in a contact`, or nothing."""
+    if source == CONTACT_SOURCE:
+        return f" in a {source}"
+    return f" at {source}" if source else ""
 
 
 def _open_cases(doc: Doc, tz: ZoneInfo) -> list[Doc]:

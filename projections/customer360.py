@@ -41,7 +41,8 @@ class Customer360(Projection):
     # 2: closed cases beyond the latest CLOSED_KEPT moved out of the document.
     # 5: who holds each opportunity and commitment, moved by ResponsibilityHandedOver.
     # 6: key people keep their contact plan and last contact ("contact").
-    version = "6"
+    # 7: problems from visits have ids; commitments name their holder; withdrawn.
+    version = "7"
     tables = {
         "view_customer360": (
             "CREATE TABLE IF NOT EXISTS view_customer360 ("

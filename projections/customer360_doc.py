@@ -22,7 +22,16 @@ if TYPE_CHECKING:
 Doc = dict[str, Any]
 TIMELINE_LENGTH = 15
 SATISFACTION_LENGTH = 24
-CLOSED_STATUSES = {"answered", "resolved", "won", "lost", "fulfilled", "reported", "cancelled"}
+CLOSED_STATUSES = {
+    "answered",
+    "resolved",
+    "won",
+    "lost",
+    "fulfilled",
+    "withdrawn",
+    "reported",
+    "cancelled",
+}
 # Closed cases the document keeps (the latest to close); the older ones are kept apart.
 CLOSED_KEPT = 20
 
@@ -60,7 +69,10 @@ def new_doc(customer_id: str) -> Doc:
         "last_contact": {},
         "timeline": [],
         "satisfaction": [],
+        # The open problems from visits, each with its id (`PB3`), in the order
+        # raised, and how many ids were issued (docs/domain.md, "Follow-through").
         "pending_problems": [],
+        "problems_numbered": 0,
         "last_visit": None,
         "termination": None,
         "counts": {},

@@ -10,7 +10,8 @@ from typing import Any
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.domain.contact_plan import contact_made, new_state, plan_set
-from ledger.domain.problems import problem_key
+from ledger.domain.customer import PREFIXES
+from ledger.domain.problems import problem_key, visit_problems
 from projections.base import Handlers, iso
 from projections.customer360_doc import (
     SATISFACTION_LENGTH,
@@ -23,6 +24,8 @@ from projections.customer360_doc import (
     timeline_key,
     write_timeline,
 )
+
+PROBLEM_PREFIX = PREFIXES["problem"]
 
 
 def apply_event(doc: Held, event: CustomerEvent, at: str) -> None:
@@ -239,19 +242,25 @@ def _(e: ev.VisitReported, doc: Held, at: str) -> None:
         "summary": e.summary,
         "visitor": e.visitor,
     }
-    # One open problem per problem: raised again, it stays as first raised; reported
-    # handled, it is settled.
-    handled = {problem_key(text) for text in e.problems_handled}
-    pending = [p for p in doc["pending_problems"] if problem_key(p["text"]) not in handled]
-    known = {problem_key(p["text"]) for p in pending}
-    for text in e.problems_pending:
-        key = problem_key(text)
-        if key not in known and key not in handled:
-            known.add(key)
-            pending.append(
-                {"v": e.originator_version, "visit": e.case_id, "occurred_at": at, "text": text}
-            )
-    doc["pending_problems"] = pending
+    # One item per problem (docs/domain.md, "Follow-through"): raised again, it
+    # stays as first raised; reported handled, it is settled.
+    pending = doc["pending_problems"]
+    effect = visit_problems(
+        {problem_key(p["text"]): p["id"] for p in pending}, e.problems_pending, e.problems_handled
+    )
+    settled = set(effect.handled)
+    pending[:] = [p for p in pending if p["id"] not in settled]
+    for text in effect.raised:
+        doc["problems_numbered"] += 1
+        pending.append(
+            {
+                "id": f"{PROBLEM_PREFIX}{doc['problems_numbered']}",
+                "v": e.originator_version,
+                "visit": e.case_id,
+                "occurred_at": at,
+                "text": text,
+            }
+        )
     for commitment in e.commitments:
         _open_case(
             doc,
@@ -427,6 +436,17 @@ def _(e: ev.CommitmentMade, doc: Held, at: str) -> None:
 @_handle.register
 def _(e: ev.CommitmentFulfilled, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "fulfilled", at)
+
+
+@_handle.register
+def _(e: ev.CommitmentWithdrawn, doc: Held, at: str) -> None:
+    _close_case(doc, e, e.case_id, "withdrawn", at)
+    doc["cases"][e.case_id]["withdrawn_reason"] = e.reason
+
+
+@_handle.register
+def _(e: ev.ProblemHandled, doc: Held, at: str) -> None:
+    doc["pending_problems"] = [p for p in doc["pending_problems"] if p["id"] != e.problem_id]
 
 
 @_handle.register

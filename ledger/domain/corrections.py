@@ -108,6 +108,11 @@ GOVERNED_FIELDS: dict[str, dict[str, str]] = {
         "right one with `ledger commitment make`",
         "expenses": "state the right amounts in the correction of the summary",
         "expense_totals": "the totals are worked out from the expenses",
+        # The report numbers its problems (`PB3`) from these lists: corrected, later
+        # ids would move (docs/domain.md, "Follow-through").
+        "problems_pending": "each problem is an item of its own: record it handled with "
+        "`ledger problem handle`, or raise the right one at the next visit",
+        "problems_handled": "record the problem handled with `ledger problem handle`",
     },
     "VisitPlanned": {
         "plan": "the monthly plan that planned the visit is its own record: submit the "

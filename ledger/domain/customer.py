@@ -59,6 +59,7 @@ from ledger.domain.events import (
     VisitPlanned,
     VisitReported,
 )
+from ledger.domain.follow_through import FollowThrough
 from ledger.domain.holdings import Holdings
 from ledger.domain.sla.policy import SlaPolicy
 from ledger.domain.sla.targets import CLOCK_OF_CASE, RECURRING_KINDS, SLA_TARGETS, breach_key
@@ -81,6 +82,7 @@ PREFIXES = {
     "visit": "V",
     "branch": "B",
     "person": "P",
+    "problem": "PB",
 }
 KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
 
@@ -101,7 +103,7 @@ def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
 SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 
 
-class Customer(Holdings, ContactPlanning, Aggregate):
+class Customer(Holdings, ContactPlanning, FollowThrough, Aggregate):
     """A customer organisation (or individual) and everything that happened with it."""
 
     # v2 added `worked_on`; v3 keys each recorded follow-up breach by its due time;
@@ -418,8 +420,14 @@ class Customer(Holdings, ContactPlanning, Aggregate):
         summary: str,
         follow_ups: list[str],
         meta: Meta,
+        follow_up_due: date | None = None,
+        sla_policy: PolicyRecord | None = None,
     ) -> None:
+        """Log a contact; each follow-up promised becomes a commitment due on
+        `follow_up_due` (docs/domain.md, "Follow-through"), in the same command."""
         self.check_people(people)
+        if follow_ups and follow_up_due is None:
+            raise RuleViolationError("follow-ups promised need a due date")
         self._record(
             ContactLogged,
             meta,
@@ -429,6 +437,8 @@ class Customer(Holdings, ContactPlanning, Aggregate):
             summary=summary,
             follow_ups=follow_ups,
         )
+        if follow_up_due is not None:
+            self.promise_follow_ups(follow_ups, follow_up_due, meta, sla_policy=sla_policy)
 
     def plan_visit(
         self,

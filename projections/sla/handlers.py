@@ -46,6 +46,8 @@ CASE_STEPS: dict[type[CustomerEvent], str] = {
     ev.OpportunityWon: CLOSE,
     ev.OpportunityLost: CLOSE,
     ev.CommitmentFulfilled: CLOSE,
+    # A withdrawn promise is owed no longer: its clock stops as a kept one's does.
+    ev.CommitmentWithdrawn: CLOSE,
 }
 
 

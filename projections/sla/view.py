@@ -39,8 +39,8 @@ class SlaCases(Projection):
     keyed_by_customer = True
     bulky = True  # a row of 26 columns per case, and eight indexes
     # 3: each lapse of a follow-up clock has a row of its own; cases run on the
-    # calendar stamped on them.
-    version = "4"
+    # calendar stamped on them. 5: a withdrawn commitment stops its clock.
+    version = "5"
     tables = {
         "view_sla_cases": (
             "CREATE TABLE IF NOT EXISTS view_sla_cases ("

@@ -75,6 +75,9 @@ STORY = [
     ),
 ]
 
+# What a receipt says after its version, by version: the promises the command made.
+NOTES = {5: " Commitment CM1 due 2026-05-10."}
+
 
 def test_the_whole_story_is_recorded_in_order_on_each_backend(db_url: str) -> None:
     cli = LedgerCli(db=db_url)
@@ -83,7 +86,10 @@ def test_the_whole_story_is_recorded_in_order_on_each_backend(db_url: str) -> No
 
     for version, (output, (_, receipt)) in enumerate(zip(outputs, STORY, strict=True), start=1):
         # The receipt comes first (a handover then says what moved with it).
-        assert output.splitlines()[0] == f"{receipt} (Capital Airport Group), version {version}."
+        notes = NOTES.get(version, "")
+        assert output.splitlines()[0] == (
+            f"{receipt} (Capital Airport Group), version {version}.{notes}"
+        )
     assert cli.ok("customer", "list", "--format", "csv").splitlines()[1] == (
         "C-00001,Capital Airport Group,airport,strategic,yes,prospect,zhang.min,"
     )

@@ -269,9 +269,9 @@ def test_the_brief_tells_a_new_owner_what_matters_before_the_first_call(
         "li.wei moves to head office. zhang.min has owned it since 2025-07-01.",
         "Zhang Wei (P1), CFO: decision maker, relationship negative (as of 2025-06-10: "
         "unhappy about the late bags). Our counterpart: zhang.min.",
-        "CM1: Send the revised offer, due 2025-05-20 (overdue); promised 2025-05-06 at V1, "
-        "held by zhang.min.",
-        "2025-05-06 V1: Gate 5 jet bridge leaks",
+        "CM1: Send the revised offer, due 2025-05-20 (overdue), held by zhang.min; promised "
+        "2025-05-06 at V1.",
+        "PB1: Gate 5 jet bridge leaks; raised 2025-05-06 at V1, owed by zhang.min.",
         "2025-10-15 meeting (outbound) with Zhang Wei (P1), logged by li.wei: Discussed the "
         "cargo terminal tender.",
         "2024: no contacts, visits or cases; only changes to the record. Registered on 4 Mar "

@@ -13,7 +13,9 @@ def test_a_commitment_prints_its_id_and_keeps_its_due_date(cli: LedgerCli, custo
     )  # fmt: skip
 
     made = cli.recorded(customer, CommitmentMade)
-    assert output == "Commitment made: C-00001/CM1 (Capital Airport Group), version 2.\n"
+    assert output == (
+        "Commitment made: C-00001/CM1 (Capital Airport Group), version 2. Due 2026-05-01.\n"
+    )
     assert made.due == "2026-05-01"
 
 

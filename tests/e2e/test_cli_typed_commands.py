@@ -59,6 +59,8 @@ person left C-00001/P1
 visit plan C-00001 --for 2026-05-02T10:00 --purpose maintenance --kind relationship_building
 visit cancel C-00001/V1
 visit report C-00001 --purpose maintenance --kind relationship_building --summary Lunch --outcome A
+visit report C-00001 --purpose collection --kind first_visit --summary S --outcome B --pending W
+problem handle C-00001/PB1 --note "Repeater installed"
 satisfaction record C-00001 --score 4 --source survey
 inquiry receive C-00001 --channel email --title Fees
 inquiry answer C-00001/IQ1 --answer "As agreed"
@@ -79,6 +81,8 @@ opportunity lead C-00001 --title Lounge
 opportunity lose C-00001/OP2 --reason "Budget cut"
 commitment make C-00001 --description "Send the offer"
 commitment fulfil C-00001/CM1
+commitment make C-00001 --description "Send the rota"
+commitment withdraw C-00001/CM2 --reason "No longer needed"
 owner assign C-00001 --to zhang.min --reason "new owner"
 owner reassign --from zhang.min --to wang.fang
 owner repair C-00001

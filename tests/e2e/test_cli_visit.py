@@ -104,10 +104,15 @@ def test_a_visit_report_carries_expenses_problems_and_commitments(
         "--expense", "Taxi=45.50", "--expense", "Dinner with the CFO=300 usd",
         "--handled", "Gate signage fixed", "--pending", "Lounge wifi",
         "--commitment", "Send the revised offer@2026-05-10", "--commitment", "Call back",
+        "--at", "2026-05-01T10:00",
     )  # fmt: skip
 
     reported = cli.recorded(customer, VisitReported)
-    assert output == "Visit reported: C-00001/V1 (Capital Airport Group), version 2.\n"
+    # A promise without a date is due five working days on: Friday 1 May to Friday 8 May.
+    assert output == (
+        "Visit reported: C-00001/V1 (Capital Airport Group), version 2. Commitment CM1 due "
+        "2026-05-10. Commitment CM2 due 2026-05-08. Problem PB1 opened.\n"
+    )
     assert reported.expenses == [
         {"item": "Taxi", "amount": "45.50", "currency": "CNY"},
         {"item": "Dinner with the CFO", "amount": "300", "currency": "USD"},
@@ -118,7 +123,7 @@ def test_a_visit_report_carries_expenses_problems_and_commitments(
     )
     assert reported.commitments == [
         {"description": "Send the revised offer", "due": "2026-05-10", "commitment_id": "CM1"},
-        {"description": "Call back", "due": None, "commitment_id": "CM2"},
+        {"description": "Call back", "due": "2026-05-08", "commitment_id": "CM2"},
     ]
 
 
@@ -287,8 +292,8 @@ def test_the_same_pending_problem_raised_at_two_visits_is_one_open_problem(
 
     shown = json.loads(cli.ok("customer", "show", customer, "--format", "json"))
 
-    assert [(p["visit"], p["text"]) for p in shown["pending_problems"]] == [
-        ("V1", "Baggage belt 3 is slow")
+    assert [(p["id"], p["visit"], p["text"]) for p in shown["pending_problems"]] == [
+        ("PB1", "V1", "Baggage belt 3 is slow")
     ]
 
 

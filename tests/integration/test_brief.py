@@ -13,6 +13,8 @@ import pytest
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.clock import now
+from ledger.domain.promises import DEFAULT_PROMISE_WORKING_DAYS, promise_due
+from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.errors import CustomerNotFoundError
 from ledger.storage import Storage
 from projections.views import Views
@@ -29,6 +31,12 @@ def ago(days: int) -> datetime:
 
 def day(days_ago: int) -> str:
     return ago(days_ago).date().isoformat()
+
+
+def due_by_default(days_ago: int) -> str:
+    """The due date of a promise made `days_ago` without one (default calendar)."""
+    due = promise_due(ago(days_ago), DEFAULT_PROMISE_WORKING_DAYS, BusinessCalendar())
+    return due.isoformat()
 
 
 def on(days_ago: int) -> str:
@@ -229,12 +237,23 @@ def test_the_brief_names_the_negative_decision_maker_and_the_counterpart_handed_
 def test_the_brief_lists_the_open_promise_and_the_pending_problem(brief: dict[str, Any]) -> None:
     promises = [p["text"] for p in brief["open_commitments"]]
 
+    # The visit's promise moved to the new owner with the account; the follow-up
+    # promised in the last contact is a promise of its own, due by default.
     assert promises == [
-        f"CM1: Send the revised offer, due {day(40)} (overdue); promised {day(60)} at V1, "
-        "held by zhang.min."
+        f"CM1: Send the revised offer, due {day(40)} (overdue), held by zhang.min; "
+        f"promised {day(60)} at V1.",
+        f"CM2: Send the tender timeline, due {due_by_default(5)}, held by zhang.min; "
+        f"promised {day(5)} in a contact.",
     ]
     assert brief["pending_problems"] == [
-        {"visit": "V1", "date": day(60), "text": "Gate 5 jet bridge leaks"}
+        {
+            "id": "PB1",
+            "visit": "V1",
+            "date": day(60),
+            "problem": "Gate 5 jet bridge leaks",
+            "owed_by": "zhang.min",
+            "text": f"PB1: Gate 5 jet bridge leaks; raised {day(60)} at V1, owed by zhang.min.",
+        }
     ]
 
 

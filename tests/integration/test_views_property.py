@@ -161,6 +161,7 @@ def _contact(code: str, customer: Customer, s: Step) -> Any:
         **s.about(code), channel=CHANNELS[s.variant % len(CHANNELS)],
         direction="inbound" if s.variant % 2 else "outbound",
         people=present_people(customer)[: s.pick % 2], summary=s.text("call"),
+        follow_ups=[s.text("follow-up")][: s.variant % 3 // 2],
     )  # fmt: skip
 
 
@@ -170,6 +171,7 @@ def _visit_report(code: str, customer: Customer, s: Step) -> Any:
         **s.about(code), visit=chosen(planned, s) if s.pick % 2 else None,
         purpose="maintenance", kind="problem_handling", summary=s.text("visit"),
         outcome="ABCDE"[s.variant % 5], problems_pending=[s.text("pending")][: s.pick % 2],
+        problems_handled=[f"pending {s.pick}"][: s.variant % 3 // 2],
         commitments=[c.PromisedCommitment(description=s.text("promise"))][: s.variant % 2],
     )  # fmt: skip
 
@@ -311,6 +313,16 @@ COMMANDS: dict[str, Command] = {
         ("commitment",),
         "fulfil_commitment",
         lambda code, case, s: c.FulfilCommitment(**s.about(code), case=case),
+    ),
+    "withdraw": on_case(
+        ("commitment",),
+        "withdraw_commitment",
+        lambda code, case, s: c.WithdrawCommitment(**s.about(code), case=case, reason="unwanted"),
+    ),
+    "handle_problem": on_case(
+        ("problem",),
+        "handle_problem",
+        lambda code, case, s: c.HandleProblem(**s.about(code), case=case, note="fixed"),
     ),
     "person": plain(
         "add_key_person",

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -50,6 +50,7 @@ def story() -> Customer:
         summary="Discussed the renewal",
         follow_ups=["Send the quote"],
         meta=meta(3, 60),
+        follow_up_due=date(2026, 3, 9),
     )
     customer.file_complaint("service", "high", "Lost luggage", "phone", meta(4, 30))
     customer.resolve_complaint("CP1", "Bag delivered", "Tag misprint", meta(5, 120))
@@ -79,7 +80,8 @@ def test_history_names_people_and_orders_by_when_things_happened() -> None:
 
     entries = tell(events)
 
-    assert [e.version for e in entries] == [1, 2, 4, 3, 5, 6]
+    # The follow-up promised is a commitment of its own (version 4), told with the contact.
+    assert [e.version for e in entries] == [1, 2, 5, 3, 4, 6, 7]
     contact = next(e for e in entries if e.event == "ContactLogged")
     assert contact.text == (
         "Phone call (outbound) with Zhang Wei (P1): Discussed the renewal. "
@@ -93,8 +95,8 @@ def test_a_corrected_event_keeps_its_original_text_and_points_at_the_correction(
     entries = {e.version: e for e in tell(events)}
 
     assert "Discussed the renewal" in entries[3].text
-    assert entries[3].corrected_by == [6]
-    assert entries[6].text == (
+    assert entries[3].corrected_by == [7]
+    assert entries[7].text == (
         "Correction to version 3 (ContactLogged): summary → 'Discussed the 2027 renewal'. "
         "Reason: year missing."
     )
@@ -120,4 +122,4 @@ def test_since_and_until_filter_on_when_it_happened() -> None:
 
     window = tell(events, since=START + timedelta(minutes=20), until=START + timedelta(minutes=90))
 
-    assert [e.event for e in window] == ["ComplaintFiled", "ContactLogged"]
+    assert [e.event for e in window] == ["ComplaintFiled", "ContactLogged", "CommitmentMade"]

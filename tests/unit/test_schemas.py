@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -58,6 +58,7 @@ def every_kind_of_event(customer_id: UUID | None = None, code: str = "C-00001") 
     cu.log_contact(
         channel="phone", direction="outbound", people=[person],
         summary="Introduced the new owner", follow_ups=["Send the brochure"], meta=at(11),
+        follow_up_due=date(2024, 3, 8),
     )  # fmt: skip
     planned = cu.plan_visit(
         planned_for=T0 + timedelta(days=2), purpose="maintenance", kind="relationship_building",
@@ -125,6 +126,10 @@ def every_kind_of_event(customer_id: UUID | None = None, code: str = "C-00001") 
     cu.set_contact_plan(
         successor, counterpart="chen.jie", every_days=30, next_contact="2024-04-01", meta=at(42)
     )
+    # Follow-through closes its items: a promise withdrawn, a problem handled.
+    withdrawn = cu.make_commitment("Weekly lounge report", date(2024, 3, 15), "call", at(43))
+    cu.withdraw_commitment(withdrawn, "They no longer want it", at(44))
+    cu.handle_problem("PB1", "Wi-Fi repeater installed at gate 12", at(45))
     return cu
 
 

@@ -43,6 +43,7 @@ from ledger.domain.events.profile import (
     SegmentChanged,
     TierChanged,
 )
+from ledger.domain.events.promises import CommitmentWithdrawn, ProblemHandled
 from ledger.domain.events.sales import (
     FollowUpLogged,
     LeadCreated,
@@ -94,6 +95,8 @@ ALL_EVENTS = (
     CorrectionRecorded,
     SlaBreached,
     ContactPlanSet,
+    CommitmentWithdrawn,
+    ProblemHandled,
 )
 
 __all__ = [
@@ -102,6 +105,7 @@ __all__ = [
     "BranchClosed",
     "CommitmentFulfilled",
     "CommitmentMade",
+    "CommitmentWithdrawn",
     "ComplaintAcknowledged",
     "ComplaintFiled",
     "ComplaintPaused",
@@ -128,6 +132,7 @@ __all__ = [
     "OpportunityStageChanged",
     "OpportunityWon",
     "OwnerAssigned",
+    "ProblemHandled",
     "ProfileUpdated",
     "RelationshipReactivated",
     "RelationshipTerminated",

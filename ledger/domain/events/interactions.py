@@ -47,7 +47,9 @@ class VisitPlanned(CustomerEvent):
 
 class VisitReported(CustomerEvent):
     """A visit happened. `case_id` is the planned visit's id, or a new one for an
-    unplanned visit; each commitment made gets its own commitment case.
+    unplanned visit; each commitment made gets its own commitment case, and each
+    problem raised for the first time an item of its own (`PB3`), while the open
+    problems it lists handled are settled (`Customer.apply_visit_problems`).
 
     Version 2 adds `expense_totals` (currency -> total as a decimal string), derived
     from `expenses`; version 1 rows gain it when they are read (`upcast_v1_v2`), so
@@ -99,6 +101,9 @@ class VisitReported(CustomerEvent):
                 # "Follow-through").
                 holder=self.visitor,
             )
+        customer.apply_visit_problems(
+            self.case_id, self.problems_pending, self.problems_handled, self.occurred_at
+        )
 
 
 class VisitCancelled(CustomerEvent):
