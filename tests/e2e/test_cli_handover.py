@@ -98,8 +98,8 @@ def test_the_brief_and_the_360_warn_about_a_departed_counterpart(cli: LedgerCli)
 def test_the_brief_names_who_holds_each_promise_and_opportunity(cli: LedgerCli) -> None:
     brief = said(cli.ok_as("head.a", "brief", "C-00001"))
 
-    assert "Price list, no due date; promised" in brief
-    assert "held by staff.a." in brief
+    assert "CM1: Price list, due " in brief
+    assert ", held by staff.a; promised" in brief
     assert "stage lead, last follow-up" in brief
     assert "Warning" not in brief
 

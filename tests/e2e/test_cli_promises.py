@@ -186,7 +186,7 @@ def test_customer_show_lists_open_problems_and_promises_with_who_owes_them(
 
     lines = cli.ok("customer", "show", "C-00001").splitlines()
 
-    assert "CM1  Send the agenda  2026-03-13  li.wei   contact" in lines
+    assert "CM1  Send the agenda  2026-03-13  contact  li.wei" in lines
     assert "PB1  Gate 5 jet bridge leaks  2026-03-10  V1  li.wei" in lines
 
 
