@@ -11,6 +11,7 @@ from projections.reads import ReadLog
 from projections.recorded import RecordedVersions
 from projections.sla.view import SlaCases
 from projections.staff import StaffDirectoryView, WorkedOn
+from projections.work_view import WorkItems
 
 
 def all_projections() -> list[Projection]:
@@ -24,4 +25,5 @@ def all_projections() -> list[Projection]:
         WorkedOn(),
         Handovers(),
         ReadLog(),
+        WorkItems(),
     ]
