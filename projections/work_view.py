@@ -67,6 +67,7 @@ class _Items(Replay):
         self.tx = tx
         self.customers: dict[str, Items] = {}
         self.changed: set[str] = set()
+        self.written: set[str] = set()  # customers whose rows this replay wrote
 
     def feed(self, batch: Decoded) -> None:
         if self.tx is not None:
@@ -94,14 +95,17 @@ class _Items(Replay):
 
     def flush(self, tx: Transaction) -> None:
         changed = sorted(self.changed)
-        if self.tx is not None:
-            for chunk in chunks(changed):
+        # Rows read from the table, or written by an earlier flush, are replaced.
+        stale = changed if self.tx is not None else sorted(self.changed & self.written)
+        if stale:
+            for chunk in chunks(stale):
                 tx.execute(
                     f"DELETE FROM view_work_items WHERE customer_id IN ({tx.in_list(len(chunk))})",
                     chunk,
                 )
         rows = [tuple(row) for key in changed for row in self.customers[key].values()]
         tx.insert_new("view_work_items", _COLUMNS, rows)
+        self.written.update(self.changed)
         self.changed.clear()
 
 
@@ -180,4 +184,3 @@ def _(e: ev.ResponsibilityHandedOver, items: Items, key: str, at: str) -> None:
     held = items.get(e.item)
     if held is not None and e.role in (COMMITMENT, OPPORTUNITY):
         items[e.item] = held._replace(holder=e.holder)
-

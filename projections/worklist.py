@@ -82,6 +82,7 @@ def sla_cases(q: WorkQuery) -> Iterator[WorkItem]:
             due_at=item.due_at,
             state=state_of(item.due_at, q.as_of, target=True, at_risk=item.left is not None),
             as_of=q.as_of,
+            measured=item.late if item.late is not None else item.left,
         )
 
 

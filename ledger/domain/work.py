@@ -35,6 +35,9 @@ class WorkItem:
     due_at: datetime
     state: str
     as_of: datetime
+    # How late, or how much time is left, as the source's rule measures it (an SLA
+    # case on business time counts working hours); unset, on the calendar.
+    measured: timedelta | None = None
 
     @property
     def late(self) -> bool:
@@ -43,12 +46,16 @@ class WorkItem:
     @property
     def late_by(self) -> timedelta:
         """How late the item is (zero when it is not)."""
-        return max(self.as_of - self.due_at, timedelta(0))
+        if not self.late:
+            return timedelta(0)
+        return self.measured if self.measured is not None else self.as_of - self.due_at
 
     @property
     def left(self) -> timedelta:
-        """How much time is left before it is due (zero once it is)."""
-        return max(self.due_at - self.as_of, timedelta(0))
+        """How much time is left before it is due (zero once it is late)."""
+        if self.late:
+            return timedelta(0)
+        return self.measured if self.measured is not None else self.due_at - self.as_of
 
     def as_row(self) -> dict[str, Any]:
         return {
