@@ -51,7 +51,8 @@ COLUMNS = (
     "--as-of",
     "as_of",
     metavar="TIME",
-    help="The list as it stood at TIME (default now).",
+    help="Judge what is late, at risk or due as at TIME (default now). Commitments, "
+    "follow-ups and visits are those open now.",
 )
 @limit_options()
 @format_option
