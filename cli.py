@@ -44,6 +44,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "brief": ("commands.brief", "What a new owner must know before the first call."),
     "sla": ("commands.sla", "SLA breaches, cases at risk, and the breach sweep."),
     "report": ("commands.report", "Monthly report: cases, visits, satisfaction, handovers."),
+    "todo": ("commands.todo", "What you owe now, most urgent first: cases, promises, visits."),
     "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
 }
 

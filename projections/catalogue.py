@@ -14,6 +14,7 @@ from projections.sla.view import SlaCases
 from projections.staff import StaffDirectoryView, WorkedOn
 from projections.summaries import SummarySubmissions
 from projections.visit_plans import VisitPlans
+from projections.work_view import WorkItems
 
 
 def all_projections() -> list[Projection]:
@@ -30,4 +31,5 @@ def all_projections() -> list[Projection]:
         VisitPlans(),
         SummarySubmissions(),
         ContactPlans(),
+        WorkItems(),
     ]

@@ -4,6 +4,7 @@ worked out from a customer's signals (projections.churn) as of a given moment.""
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -215,18 +216,38 @@ def assess(signals: Doc, as_of: datetime, policy: ChurnPolicy) -> list[Finding]:
     return sorted(found, key=lambda f: -f.points)
 
 
-def _silence(s: Doc, as_of: datetime, p: ChurnPolicy) -> list[Finding]:
+@dataclass(frozen=True)
+class Silence:
+    """A customer silent past their usual cadence: since when (the last contact
+    day, or registration), for how many days, against which gap, and from which
+    day the silence counts (the rule's thresholds crossed)."""
+
+    since: date
+    days: int
+    gap: float
+    ratio: float
+    what: str
+    usual: str
+    counts_from: date
+
+
+def silence(s: Doc, as_of: datetime, p: ChurnPolicy) -> Silence | None:
+    """The silence signal's rule: a customer silent for at least
+    `silence_min_days` and `silence_ratio` times their usual cadence (or the
+    default one) as of `as_of`; None when they are not."""
     today = as_of.date()
     days = contact_days_until(s, today)
     cadence = usual_cadence(days, today, p)
     if days:
-        silent = (today - days[-1]).days
+        since = days[-1]
+        silent = (today - since).days
         what = f"no contact for {silent} days"
     elif s["registered_at"]:
-        silent = (today - from_iso(s["registered_at"]).date()).days
+        since = from_iso(s["registered_at"]).date()
+        silent = (today - since).days
         what = f"no contact in the {silent} days since registration"
     else:
-        return []
+        return None
     usual = (
         f"their usual {cadence:g}-day cadence"
         if cadence is not None
@@ -235,9 +256,24 @@ def _silence(s: Doc, as_of: datetime, p: ChurnPolicy) -> list[Finding]:
     gap = cadence if cadence is not None else p.default_cadence_days
     ratio = silent / gap
     if silent < p.silence_min_days or ratio < p.silence_ratio:
+        return None
+    counts_after = max(float(p.silence_min_days), gap * p.silence_ratio)
+    counts_from = since + timedelta(days=math.ceil(counts_after))
+    return Silence(since, silent, gap, ratio, what, usual, counts_from)
+
+
+def _silence(s: Doc, as_of: datetime, p: ChurnPolicy) -> list[Finding]:
+    found = silence(s, as_of, p)
+    if found is None:
         return []
-    strength = min(1.0, (ratio - 1) / (p.silence_full_ratio - 1))
-    return [Finding("silence", p.weights.silence * strength, f"{what}, {_times(ratio)} {usual}")]
+    strength = min(1.0, (found.ratio - 1) / (p.silence_full_ratio - 1))
+    return [
+        Finding(
+            "silence",
+            p.weights.silence * strength,
+            f"{found.what}, {_times(found.ratio)} {found.usual}",
+        )
+    ]
 
 
 def contact_days_until(s: Doc, today: date) -> list[date]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 from uuid import UUID
@@ -28,6 +28,7 @@ from ledger.domain.sla.clocks import Clocks
 from ledger.domain.sla.months import Month
 from ledger.domain.sla.targets import HANDOVER, SUMMARY
 from ledger.domain.visit_plan import plan_due
+from ledger.domain.work import WorkItem
 from ledger.errors import AccessDeniedError
 from projections import brief as briefs
 from projections import churn, monthly, summaries
@@ -332,6 +333,7 @@ class Reader:
         """Per owner, the customers of their submitted or approved plan for `month`."""
         with self._caught_up(VisitPlans.name) as tx:
             return planned_customers(tx, month, segment=segment)
+
     def contacts_due(
         self,
         *,
@@ -354,6 +356,50 @@ class Reader:
                 counterpart=counterpart,
                 segment=segment,
             )
+
+    def work_list(
+        self,
+        policy: ChurnPolicy,
+        *,
+        as_of: datetime,
+        owner: str | None = None,
+        segment: str | None = None,
+        within: timedelta | None = None,
+    ) -> list[WorkItem]:
+        """What `owner` (default: the caller), or everyone in `segment`, owes as of
+        `as_of`, most urgent first, of the customers the caller may see. Staff ask
+        only for themselves; a segment head for staff of their segment."""
+        from projections import worklist
+
+        caller = self.caller
+        if caller.role == STAFF and (
+            (owner is not None and owner != caller.staff_id) or segment is not None
+        ):
+            raise AccessDeniedError(
+                f"{caller.staff_id} is staff: a member of staff sees only their own work list"
+            )
+        if segment is not None:
+            segment = self.scope_segment(segment)
+        if owner is not None and owner != caller.staff_id:
+            member = self.views.app.staff_member(owner)
+            if not caller.sees_every_customer and member.segment != caller.segment:
+                raise AccessDeniedError(
+                    f"{caller.staff_id} works in segment {caller.segment}: {owner} does not"
+                )
+        elif owner is None and segment is None:
+            owner = caller.staff_id
+        with self._caught_up(*worklist.VIEWS) as tx:
+            query = worklist.WorkQuery(
+                tx=tx,
+                clocks=self.clocks,
+                churn=policy,
+                as_of=as_of,
+                holder=owner,
+                segment=segment,
+                within=timedelta(days=worklist.DEFAULT_WITHIN_DAYS) if within is None else within,
+            )
+            items = worklist.work_list(query)
+        return [item for item in items if self.visible.allows(item.customer)]
 
     # -------------------------------------------------------------- plumbing
     @property

@@ -661,7 +661,7 @@ def test_views_missing_a_little_of_the_log_are_caught_up_in_batches(
     views.catch_up()
 
     assert paths.replayed_whole == []
-    fed_by_calls = {"customer360", "recorded", "churn", "sla", "monthly", "worked_on"}
+    fed_by_calls = {"customer360", "recorded", "churn", "sla", "monthly", "worked_on", "work"}
     fed_by_calls.add("contact_plan")  # a call with a key person moves their plan on
     assert paths.fed_in_batches == fed_by_calls
     assert stored_docs(views) == computed_docs(ledger_app)
