@@ -40,6 +40,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "brief": ("commands.brief", "What a new owner must know before the first call."),
     "sla": ("commands.sla", "SLA breaches, cases at risk, and the breach sweep."),
     "report": ("commands.report", "Monthly report: cases, visits, satisfaction, handovers."),
+    "pipeline": ("commands.pipeline", "Open leads and opportunities, with totals by stage."),
+    "activity": ("commands.activity", "What each member of staff did this week or month."),
     "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
 }
 

@@ -132,3 +132,17 @@ def may_run_views(caller: Caller) -> bool:
 
 def may_read_customers(caller: Caller) -> bool:
     return caller.role != ADMIN
+
+
+def may_see_activity_of(caller: Caller, staff_id: str, staff_segment: str | None) -> bool:
+    """Whose activity (what each member of staff did in a period, docs/domain.md,
+    "Reports") the caller may see: executives and auditors everyone's; a segment
+    head their segment's staff's; staff only their own; admins nobody's (the
+    counts are made of customer records)."""
+    if caller.sees_every_customer:
+        return True
+    if caller.role == SEGMENT_HEAD:
+        return staff_id == caller.staff_id or staff_segment == caller.segment
+    if caller.role == STAFF:
+        return staff_id == caller.staff_id
+    return False

@@ -8,6 +8,7 @@ it opens, with the policy, calendar and time zone in force.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 from ledger.access import Caller
@@ -144,6 +145,7 @@ class CaseCommands:
                 currency=command.currency,
                 meta=m,
                 sla_policy=self._sla_stamp(),
+                expected_close=_iso(command.expected_close),
             ),
         )
 
@@ -151,7 +153,11 @@ class CaseCommands:
         return self._execute(
             command,
             lambda cu, m: cu.change_opportunity_stage(
-                command.case, command.stage.value, command.note, m
+                command.case,
+                command.stage.value,
+                command.note,
+                m,
+                expected_close=_iso(command.expected_close),
             ),
             subject=command.case,
         )
@@ -209,3 +215,8 @@ class CaseCommands:
             subject=command.case,
             caller=caller,
         )
+
+
+def _iso(day: date | None) -> str | None:
+    """A date as events carry it: ISO text, or None when not given."""
+    return None if day is None else day.isoformat()

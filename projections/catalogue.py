@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from projections.activity import Activity
 from projections.base import Projection
 from projections.churn import ChurnSignals
 from projections.customer360 import Customer360
 from projections.handover import Handovers
 from projections.monthly import MonthlyFigures
+from projections.pipeline import Pipeline
 from projections.reads import ReadLog
 from projections.recorded import RecordedVersions
 from projections.sla.view import SlaCases
@@ -24,4 +26,6 @@ def all_projections() -> list[Projection]:
         WorkedOn(),
         Handovers(),
         ReadLog(),
+        Pipeline(),
+        Activity(),
     ]
