@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -171,7 +171,13 @@ def _open_opportunity(code: str, customer: Customer, s: Step) -> Any:
     return c.OpenOpportunity(
         **s.about(code), lead=chosen(leads, s) if s.pick % 2 else None,
         title=s.text("deal"), stage=STAGES[s.variant % len(STAGES)],
+        expected_close=expected_close(s),
     )  # fmt: skip
+
+
+def expected_close(s: Step) -> date | None:
+    """An expected closing date, now and then (the pipeline view keeps it)."""
+    return date(2026, 3, 1) + timedelta(days=s.variant) if s.variant % 3 else None
 
 
 def _assess(code: str, customer: Customer, s: Step) -> Any:
@@ -261,7 +267,10 @@ COMMANDS: dict[str, Command] = {
         OPPORTUNITY,
         "change_opportunity_stage",
         lambda code, case, s: c.ChangeOpportunityStage(
-            **s.about(code), case=case, stage=STAGES[s.variant % len(STAGES)]
+            **s.about(code),
+            case=case,
+            stage=STAGES[s.variant % len(STAGES)],
+            expected_close=expected_close(s),
         ),
     ),
     "follow_up": on_case(
