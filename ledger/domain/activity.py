@@ -11,10 +11,11 @@ so a complaint worked through to resolution is one complaint handled, not four.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from ledger.domain import events as ev
-from ledger.domain.base import CustomerEvent
+if TYPE_CHECKING:
+    from ledger.domain.base import CustomerEvent
 
 CONTACT = "contact"
 VISIT = "visit"
@@ -36,23 +37,29 @@ def _by_actor(kind: str) -> Callable[[Any], Work]:
     return lambda e: (e.actor, kind, "")
 
 
-_COUNTED: dict[type[CustomerEvent], Callable[[Any], Work]] = {
-    ev.ContactLogged: lambda e: (e.actor, CONTACT, e.channel),
-    ev.VisitReported: lambda e: (e.visitor, VISIT, ""),
-    ev.InquiryAnswered: _by_actor(INQUIRY_ANSWERED),
-    ev.ComplaintResolved: _by_actor(COMPLAINT_RESOLVED),
-    ev.CommitmentFulfilled: _by_actor(COMMITMENT_FULFILLED),
-    ev.OpportunityWon: _by_actor(WON),
-    ev.OpportunityLost: _by_actor(LOST),
-}
+@cache
+def _counted() -> dict[type[CustomerEvent], Callable[[Any], Work]]:
+    # The events are imported when first needed: `ledger activity --help` reads the
+    # kinds above and loads no event classes (nor the event store library).
+    from ledger.domain import events as ev
+
+    return {
+        ev.ContactLogged: lambda e: (e.actor, CONTACT, e.channel),
+        ev.VisitReported: lambda e: (e.visitor, VISIT, ""),
+        ev.InquiryAnswered: _by_actor(INQUIRY_ANSWERED),
+        ev.ComplaintResolved: _by_actor(COMPLAINT_RESOLVED),
+        ev.CommitmentFulfilled: _by_actor(COMMITMENT_FULFILLED),
+        ev.OpportunityWon: _by_actor(WON),
+        ev.OpportunityLost: _by_actor(LOST),
+    }
 
 
 def work_of(event: CustomerEvent) -> Work | None:
     """The work `event` records, or None for an event that is not counted."""
-    counted = _COUNTED.get(type(event))
+    counted = _counted().get(type(event))
     return None if counted is None else counted(event)
 
 
 def counted_events() -> tuple[type[CustomerEvent], ...]:
     """The kinds of event that count as activity."""
-    return tuple(_COUNTED)
+    return tuple(_counted())

@@ -112,8 +112,10 @@ def test_pipeline_lists_open_items_with_stage_value_close_holder_and_follow_up(
         w, "amy", w.alpha, "Parking", at(2, 1), "1000.00", "CNY", date(2026, 6, 30)
     )
     w.app.log_follow_up(
-        c.LogFollowUp(actor="amy", customer=w.alpha, case=deal, summary="called", occurred_at=at(3, 10))
-    )  # fmt: skip
+        c.LogFollowUp(
+            actor="amy", customer=w.alpha, case=deal, summary="called", occurred_at=at(3, 10)
+        )
+    )
     w.app.change_opportunity_stage(
         c.ChangeOpportunityStage(
             actor="amy", customer=w.alpha, case=deal, stage="proposal", occurred_at=at(3, 12)
@@ -139,7 +141,7 @@ def test_pipeline_lists_open_items_with_stage_value_close_holder_and_follow_up(
     # The stage change restarted the 30-day follow-up clock, as the SLA view says.
     assert opportunity.last_follow_up == at(3, 12)
     assert opportunity.follow_up_due == at(3, 12) + timedelta(days=30)
-    assert opportunity.days_since_follow_up(at(3, 22, 1), UTC) == 10
+    assert opportunity.days_since_follow_up(at(3, 22, 1), ZoneInfo("UTC")) == 10
     first = items[f"{w.alpha}/{lead}"]
     assert (first.stage, first.value, first.expected_close) == ("lead", None, None)
     # Opening counts as the first follow-up.
@@ -183,8 +185,10 @@ def test_a_handover_moves_the_holder_and_totals_never_add_different_currencies(
     open_opportunity(w, "bob", w.beta, "B1", at(2, 4), "40.00", "USD")
     open_opportunity(w, "bob", w.beta, "B2", at(2, 5))  # no value yet: counted, not valued
     w.app.assign_owner(
-        c.AssignOwner(actor=EXEC, customer=w.beta, owner="amy", reason="bob moved on", occurred_at=at(2, 6))
-    )  # fmt: skip
+        c.AssignOwner(
+            actor=EXEC, customer=w.beta, owner="amy", reason="bob moved on", occurred_at=at(2, 6)
+        )
+    )
 
     items = reader(w.views).pipeline()
 
@@ -245,15 +249,21 @@ def work_of_march_and_april(w: World) -> None:
         )
     )  # fmt: skip
     inquiry = w.app.receive_inquiry(
-        c.ReceiveInquiry(actor="bob", customer=w.beta, channel=Channel.EMAIL, title="Q", occurred_at=at(4, 8))
-    ).subject  # fmt: skip
+        c.ReceiveInquiry(
+            actor="bob", customer=w.beta, channel=Channel.EMAIL, title="Q", occurred_at=at(4, 8)
+        )
+    ).subject
     w.app.answer_inquiry(
-        c.AnswerInquiry(actor="bob", customer=w.beta, case=inquiry, answer="A", occurred_at=at(4, 9))
-    )  # fmt: skip
+        c.AnswerInquiry(
+            actor="bob", customer=w.beta, case=inquiry, answer="A", occurred_at=at(4, 9)
+        )
+    )
     deal = open_opportunity(w, "tom", w.tech, "T1", at(3, 2))
     w.app.lose_opportunity(
-        c.LoseOpportunity(actor="tom", customer=w.tech, case=deal, reason="price", occurred_at=at(4, 10))
-    )  # fmt: skip
+        c.LoseOpportunity(
+            actor="tom", customer=w.tech, case=deal, reason="price", occurred_at=at(4, 10)
+        )
+    )
 
 
 def by_staff(
