@@ -52,7 +52,6 @@ MACHINE_COLUMNS = (
     ("follow_up_due", "Follow-up due"),
     ("follow_up_late", "Follow-up late"),
 )
-TOTAL_COLUMNS = (("key", ""), ("count", "Count"), ("value", "Value"))
 
 
 @click.command("pipeline")
@@ -119,13 +118,13 @@ def pipeline(
         order="by stage, then expected close",
     )
     if items:
-        for heading, found in (("By stage", by_stage), ("By holder", by_holder)):
+        for by, found in (("stage", by_stage), ("holder", by_holder)):
             click.echo("")
             emit_rows(
                 [_total(t) for t in found],
-                ((TOTAL_COLUMNS[0][0], heading[3:].capitalize()), *TOTAL_COLUMNS[1:]),
+                (("key", by.capitalize()), ("count", "Count"), ("value", "Value")),
                 fmt,
-                title=f"Totals {heading.lower()}",
+                title=f"Totals by {by}",
             )
 
 
