@@ -45,6 +45,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "sla": ("commands.sla", "SLA breaches, cases at risk, and the breach sweep."),
     "report": ("commands.report", "Monthly report: cases, visits, satisfaction, handovers."),
     "todo": ("commands.todo", "What you owe now, most urgent first: cases, promises, visits."),
+    "pipeline": ("commands.pipeline", "Open leads and opportunities, with totals by stage."),
+    "activity": ("commands.activity", "What each member of staff did this week or month."),
     "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
 }
 

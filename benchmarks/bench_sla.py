@@ -10,7 +10,10 @@ visit this month. Times are spread over the last 60 days.
 Timed (median of several runs, taken in turn): `Reader.sla_breaches(as_of=now)`, the
 query behind `ledger sla breaches` (its catch-up check included, nothing left to
 apply); `at_risk` for information; and the whole command in process (`ledger sla
-breaches --format json`, output discarded) for information. The baseline is a
+breaches --format json`, output discarded) for information. For information too,
+the reads behind the manager views at the same size: `Reader.pipeline()` (every
+open lead, with its follow-up due date from the SLA view) and `Reader.activity`
+for this month beside the last (the visits, each its visitor's). The baseline is a
 plain `SELECT COUNT(*)` of the view's table in the same run.
 
 Target: at most 0.5 s.
@@ -47,11 +50,15 @@ from ledger.application import Ledger
 from ledger.clock import now
 from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
+from ledger.domain.periods import Period
 from ledger.storage import Storage
+from projections.activity import Activity
+from projections.customer360 import Customer360
 from projections.handover import Handovers
+from projections.pipeline import Pipeline
 from projections.reader import Reader
 from projections.sla.view import SlaCases
-from projections.staff import StaffDirectoryView
+from projections.staff import StaffDirectoryView, WorkedOn
 from projections.summaries import SummarySubmissions
 from projections.views import Views
 
@@ -138,11 +145,21 @@ def measure_backend(storage: Storage, customers: int, runs: int, batch: int) -> 
     app = open_ledger(storage)
     settings = bench_settings()
     # The views `sla breaches` reads: cases and coverage, handovers after departures,
-    # and segments' monthly summaries (submitted, and whose heads owe them).
+    # and segments' monthly summaries (submitted, and whose heads owe them); and
+    # those `pipeline` and `activity` read (with the customers' and who may see them).
     views = Views(
         app,
         storage,
-        projections=[SlaCases(settings), Handovers(), SummarySubmissions(), StaffDirectoryView()],
+        projections=[
+            SlaCases(settings),
+            Handovers(),
+            SummarySubmissions(),
+            Customer360(),
+            WorkedOn(),
+            StaffDirectoryView(),
+            Pipeline(),
+            Activity(),
+        ],
     )
     try:
         started = time.perf_counter()
@@ -159,6 +176,8 @@ def measure_backend(storage: Storage, customers: int, runs: int, batch: int) -> 
         with views.store.transaction() as tx:
             row = tx.fetchone("SELECT COUNT(*) FROM view_sla_cases")
         rows = int(row[0]) if row else 0
+        month = Period.containing("month", moment.astimezone(settings.timezone).date())
+        leads = len(reads.pipeline())
 
         def count_rows() -> object:
             with views.store.transaction() as tx:
@@ -170,13 +189,17 @@ def measure_backend(storage: Storage, customers: int, runs: int, batch: int) -> 
                 "breaches": lambda: reads.sla_breaches(as_of=moment),
                 "at_risk": lambda: reads.sla_at_risk(as_of=moment),
                 "command": command(storage),
+                "pipeline": reads.pipeline,
+                "activity": lambda: reads.activity(month, settings.timezone),
             },
             runs,
         )
     finally:
         views.close()
         app.close()
-    report(storage.kind, customers, events, rows, listed, risky, built, caught_up, runs, figures)
+    report(
+        storage.kind, customers, events, rows, listed, risky, leads, built, caught_up, runs, figures
+    )
 
 
 def command(storage: Storage) -> Callable[[], object]:
@@ -204,6 +227,7 @@ def report(
     rows: int,
     listed: int,
     risky: int,
+    leads: int,
     built: float,
     caught_up: float,
     runs: int,
@@ -227,9 +251,11 @@ def report(
             row(f"breaches as of now ({listed:,} listed)", "breaches", TARGET),
             row(f"at risk as of now ({risky:,} listed)", "at_risk", None),
             row("`ledger sla breaches --format json` in process", "command", None),
+            row(f"pipeline ({leads:,} open leads)", "pipeline", None),
+            row("activity, this month and the last", "activity", None),
         ],
         notes=[
-            f"built and saved in {built:.1f} s; the SLA view caught up in {caught_up:.1f} s "
+            f"built and saved in {built:.1f} s; the views caught up in {caught_up:.1f} s "
             f"({events / caught_up:,.0f} events/s); CPU here = this process's CPU time, "
             "without the database server's work"
         ],

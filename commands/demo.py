@@ -159,6 +159,16 @@ def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int)
         )
     tries += [
         (
+            f"{ledger} pipeline --segment {showcase.segment}",
+            "open leads and opportunities: expected close, holder, follow-ups; totals",
+        ),
+        (
+            f"{ledger} activity --period month",
+            "what each member of staff did this month, against last month",
+        ),
+    ]
+    tries += [
+        (
             f"{ledger} --as {actor} contact log {showcase.code} --channel phone "
             '--direction outbound --summary "Called to confirm next week\'s review meeting"',
             "record something yourself",

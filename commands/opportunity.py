@@ -57,6 +57,9 @@ def lead(
 )
 @click.option("--value", metavar="AMOUNT", help="Expected value, e.g. 1250.00.")
 @click.option("--currency", metavar="CUR", help="Currency of the value, e.g. CNY.")
+@click.option(
+    "--expected-close", metavar="DATE", help="When the sale is expected to close (YYYY-MM-DD)."
+)
 @recording_options
 @pass_ledger
 def open_(
@@ -67,10 +70,12 @@ def open_(
     stage: str,
     value: str | None,
     currency: str | None,
+    expected_close: str | None,
     **recording: str | None,
 ) -> None:
     """Open an opportunity at CUSTOMER (from a lead with --lead); prints its id."""
     from ledger.application import Ledger
+    from ledger.clock import parse_date
     from ledger.commands import OpenOpportunity
 
     record(
@@ -84,6 +89,9 @@ def open_(
         stage=stage,
         value=None if value is None else parse_amount(value, "--value"),
         currency=None if currency is None else parse_currency(currency, "--currency"),
+        expected_close=(
+            None if expected_close is None else parse_date(expected_close, what="--expected-close")
+        ),
         **recording,
     )
 
@@ -92,12 +100,25 @@ def open_(
 @click.argument("case", metavar="CUSTOMER/OP1")
 @click.argument("stage", metavar="STAGE", type=click.Choice(STAGES))
 @click.option("--note", default="", help="What moved it.")
+@click.option(
+    "--expected-close",
+    metavar="DATE",
+    help="A new expected closing date (YYYY-MM-DD); without it the date stays as it was.",
+)
 @recording_options
 @pass_ledger
-def stage(obj: LedgerContext, case: str, stage: str, note: str, **recording: str | None) -> None:
+def stage(
+    obj: LedgerContext,
+    case: str,
+    stage: str,
+    note: str,
+    expected_close: str | None,
+    **recording: str | None,
+) -> None:
     """Move the opportunity CUSTOMER/OP1 to sales STAGE: qualification, needs_analysis,
     proposal, negotiation or contracting."""
     from ledger.application import Ledger
+    from ledger.clock import parse_date
     from ledger.commands import ChangeOpportunityStage
 
     customer, local_id = split_case(case, expected="opportunity")
@@ -110,6 +131,9 @@ def stage(obj: LedgerContext, case: str, stage: str, note: str, **recording: str
         case=local_id,
         stage=stage,
         note=note,
+        expected_close=(
+            None if expected_close is None else parse_date(expected_close, what="--expected-close")
+        ),
         **recording,
     )
 

@@ -221,6 +221,9 @@ class CaseThreads(Story):
             )
             return
         when = self.later(when, 5, 20)
+        # Expected close two to five months out, worked out from the deal rather than
+        # drawn, so the rest of the demo's stories stay as they were.
+        expected = (when + timedelta(days=60 + int(value) // 10_000 % 90)).date().isoformat()
         if not self.at(
             when,
             lambda cu, m: cu.open_opportunity(
@@ -230,6 +233,7 @@ class CaseThreads(Story):
                 value=f"{value:.2f}",
                 currency="CNY",
                 meta=m,
+                expected_close=expected,
             ),
         ):
             return
@@ -241,7 +245,13 @@ class CaseThreads(Story):
                 cu.log_follow_up(ids["op"], work, "next meeting booked", m)
 
             def advance(cu: Customer, m: Meta, stage: str = stage) -> None:
-                cu.change_opportunity_stage(ids["op"], stage, "they agreed to move on", m)
+                # Negotiating, the close is a month or so out: the date moves with it.
+                closing = None
+                if stage in ("negotiation", "contracting"):
+                    closing = (m.occurred_at + timedelta(days=35)).date().isoformat()
+                cu.change_opportunity_stage(
+                    ids["op"], stage, "they agreed to move on", m, expected_close=closing
+                )
 
             # Now and then a follow-up comes after more than 30 days: a lapse to find.
             gap = (32, 45) if rng.random() < 0.1 else (7, 25)

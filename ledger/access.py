@@ -138,3 +138,17 @@ def may_submit_summary(caller: Caller, segment: str) -> bool:
     """A segment's monthly summary is its head's to submit, or an executive's
     (docs/domain.md, "Reports")."""
     return caller.role == EXECUTIVE or (caller.role == SEGMENT_HEAD and caller.segment == segment)
+
+
+def may_see_activity_of(caller: Caller, staff_id: str, staff_segment: str | None) -> bool:
+    """Whose activity (what each member of staff did in a period, docs/domain.md,
+    "Reports") the caller may see: executives and auditors everyone's; a segment
+    head their segment's staff's; staff only their own; admins nobody's (the
+    counts are made of customer records)."""
+    if caller.sees_every_customer:
+        return True
+    if caller.role == SEGMENT_HEAD:
+        return staff_id == caller.staff_id or staff_segment == caller.segment
+    if caller.role == STAFF:
+        return staff_id == caller.staff_id
+    return False

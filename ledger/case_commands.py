@@ -149,6 +149,7 @@ class CaseCommands:
                 currency=command.currency,
                 meta=m,
                 sla_policy=self._sla_stamp(),
+                expected_close=_iso(command.expected_close),
             ),
         )
 
@@ -156,7 +157,11 @@ class CaseCommands:
         return self._execute(
             command,
             lambda cu, m: cu.change_opportunity_stage(
-                command.case, command.stage.value, command.note, m
+                command.case,
+                command.stage.value,
+                command.note,
+                m,
+                expected_close=_iso(command.expected_close),
             ),
             subject=command.case,
         )
@@ -214,3 +219,8 @@ class CaseCommands:
             subject=command.case,
             caller=caller,
         )
+
+
+def _iso(day: date | None) -> str | None:
+    """A date as events carry it: ISO text, or None when not given."""
+    return None if day is None else day.isoformat()

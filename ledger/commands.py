@@ -394,6 +394,7 @@ class OpenOpportunity(CustomerCommand):
     stage: OpportunityStage = OpportunityStage.QUALIFICATION
     value: Money | None = None
     currency: Currency | None = None
+    expected_close: date | None = None
 
     @field_validator("lead")
     @classmethod
@@ -405,6 +406,7 @@ class ChangeOpportunityStage(LocalIdCommand):
     TARGET_KIND = "opportunity"
     stage: OpportunityStage
     note: OptionalText = ""
+    expected_close: date | None = None
 
 
 class LogFollowUp(LocalIdCommand):

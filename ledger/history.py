@@ -302,7 +302,12 @@ def _opportunity_opened(e: Any, _: _People) -> str:
     origin = " from lead" if e.from_lead else ""
     return _sentence(
         f"Opportunity {e.case_id} opened{origin}: {e.title}, stage {_words(e.stage)}{value}"
+        f"{_closing(e.expected_close)}"
     )
+
+
+def _closing(expected_close: str | None) -> str:
+    return f", expected to close {expected_close}" if expected_close else ""
 
 
 def _correction(e: Any, _: _People) -> str:
@@ -385,7 +390,7 @@ _DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
     ev.OpportunityOpened: _opportunity_opened,
     ev.OpportunityStageChanged: lambda e, _: _sentence(
         f"Opportunity {e.case_id} moved from {_words(e.previous)} "
-        f"to {_words(e.stage)}{_then(e.note)}"
+        f"to {_words(e.stage)}{_closing(e.expected_close)}{_then(e.note)}"
     ),
     ev.FollowUpLogged: lambda e, _: _sentence(
         f"Follow-up on {e.case_id}: {_sentence(e.summary)}"

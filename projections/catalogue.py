@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from projections.activity import Activity
 from projections.base import Projection
 from projections.churn import ChurnSignals
 from projections.contact_plan import ContactPlans
 from projections.customer360 import Customer360
 from projections.handover import Handovers
 from projections.monthly import MonthlyFigures
+from projections.pipeline import Pipeline
 from projections.reads import ReadLog
 from projections.recorded import RecordedVersions
 from projections.sla.view import SlaCases
@@ -32,4 +34,6 @@ def all_projections() -> list[Projection]:
         SummarySubmissions(),
         ContactPlans(),
         WorkItems(),
+        Pipeline(),
+        Activity(),
     ]

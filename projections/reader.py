@@ -20,18 +20,29 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from ledger.access import STAFF, Caller, Sight, may_audit, may_read_customers, sight
+from ledger.access import (
+    CUSTOMER_ROLES,
+    STAFF,
+    Caller,
+    Sight,
+    may_audit,
+    may_read_customers,
+    may_see_activity_of,
+    sight,
+)
 from ledger.application import customer_not_found
 from ledger.domain.base import CustomerEvent
 from ledger.domain.customer import Customer
+from ledger.domain.periods import Period
 from ledger.domain.sla.clocks import Clocks
 from ledger.domain.sla.months import Month
 from ledger.domain.sla.targets import HANDOVER, SUMMARY
 from ledger.domain.visit_plan import plan_due
 from ledger.domain.work import WorkItem
-from ledger.errors import AccessDeniedError
+from ledger.errors import AccessDeniedError, InvalidInputError
 from projections import brief as briefs
 from projections import churn, monthly, summaries
+from projections.activity import Activity, Counts, Member, StaffActivity, counts, directory
 from projections.churn import AtRisk, ChurnSignals
 from projections.churn_scoring import ChurnPolicy
 from projections.contact_plan import ContactPlans, PlannedContact, contacts_due
@@ -39,6 +50,7 @@ from projections.customer360 import Customer360, as_of, codes, customer_360
 from projections.handover import Handovers
 from projections.holding_warnings import holding_warnings, staff_statuses
 from projections.monthly import MonthlyFigures, MonthlyReport
+from projections.pipeline import Pipeline, PipelineItem, pipeline
 from projections.reads import EVERY_CUSTOMER, Read, ReadLog, reads
 from projections.recorded import RecordedVersions
 from projections.sla import queries as sla
@@ -401,6 +413,59 @@ class Reader:
             items = worklist.work_list(query)
         return [item for item in items if self.visible.allows(item.customer)]
 
+    def pipeline(
+        self,
+        *,
+        owner: str | None = None,
+        segment: str | None = None,
+        stage: str | None = None,
+    ) -> list[PipelineItem]:
+        """Open leads and opportunities of the customers the caller may see: of
+        those `owner` holds, in `segment`, at `stage`, when given."""
+        segment = self.scope_segment(segment)
+        with self._caught_up(Pipeline.name, SlaCases.name, StaffDirectoryView.name, *_SIGHT) as tx:
+            if owner is not None:
+                _known(directory(tx), owner)
+            return pipeline(tx, self.sight, holder=owner, segment=segment, stage=stage)
+
+    def activity(
+        self,
+        period: Period,
+        timezone: ZoneInfo,
+        *,
+        owner: str | None = None,
+        segment: str | None = None,
+    ) -> list[StaffActivity]:
+        """What each member of staff whose activity the caller may see
+        (`may_see_activity_of`) did in `period` and in the period before: every
+        active account that works on customers, and anyone else with work counted;
+        only `owner`, or the staff of `segment`, when given."""
+        segment = self.scope_segment(segment)
+        earlier = period.previous()
+        with self._caught_up(Activity.name, StaffDirectoryView.name) as tx:
+            staff = directory(tx)
+            if owner is not None:
+                member = _known(staff, owner)
+                if not may_see_activity_of(self.caller, owner, member.segment):
+                    raise AccessDeniedError(_activity_refusal(self.caller))
+            now = counts(tx, period.start(timezone), period.end(timezone))
+            before = counts(tx, earlier.start(timezone), earlier.end(timezone))
+        working = {m.staff_id for m in staff.values() if m.active and m.role in CUSTOMER_ROLES}
+        shown = []
+        for staff_id in sorted(set(now) | set(before) | working):
+            member = staff.get(staff_id) or Member(staff_id, None, None, None, False)
+            if owner is not None and staff_id != owner:
+                continue
+            if segment is not None and member.segment != segment:
+                continue
+            if may_see_activity_of(self.caller, staff_id, member.segment):
+                shown.append(
+                    StaffActivity(
+                        member, now.get(staff_id, Counts()), before.get(staff_id, Counts())
+                    )
+                )
+        return shown
+
     # -------------------------------------------------------------- plumbing
     @property
     def clocks(self) -> Clocks:
@@ -438,4 +503,23 @@ def _sla_views(kind: str | None) -> tuple[str, ...]:
         SlaCases.name,
         *([Handovers.name] if kind in (None, HANDOVER) else []),
         *(summaries if kind in (None, SUMMARY) else []),
+    )
+
+
+def _known(staff: dict[str, Member], staff_id: str) -> Member:
+    """The directory's entry for `staff_id`, or one line saying there is none."""
+    member = staff.get(staff_id)
+    if member is None:
+        raise InvalidInputError(
+            f"--owner {staff_id!r} is not a staff member: `ledger staff list` shows who there is"
+        )
+    return member
+
+
+def _activity_refusal(caller: Caller) -> str:
+    if caller.role == STAFF:
+        return f"{caller.staff_id} is staff: staff see their own activity only"
+    return (
+        f"{caller.staff_id} is {caller.role} of segment {caller.segment}: "
+        "they see that segment's staff only"
     )

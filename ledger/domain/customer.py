@@ -741,6 +741,7 @@ class Customer(Holdings, ContactPlanning, FollowThrough, Aggregate):
         currency: str | None,
         meta: Meta,
         sla_policy: PolicyRecord | None = None,
+        expected_close: str | None = None,
     ) -> str:
         self.check_not_terminated("open an opportunity")
         if lead_id is not None:
@@ -761,10 +762,13 @@ class Customer(Holdings, ContactPlanning, FollowThrough, Aggregate):
             value=value,
             currency=currency,
             sla_policy=policy_record(sla_policy),
+            expected_close=expected_close,
         )
         return case_id
 
-    def change_opportunity_stage(self, case_id: str, stage: str, note: str, meta: Meta) -> None:
+    def change_opportunity_stage(
+        self, case_id: str, stage: str, note: str, meta: Meta, expected_close: str | None = None
+    ) -> None:
         case = self.check_case(case_id, "opportunity")
         self.check_open(case_id, case, allowed=("open",))
         self.check_not_before_opening(case_id, case, meta)
@@ -777,6 +781,7 @@ class Customer(Holdings, ContactPlanning, FollowThrough, Aggregate):
             previous=case["stage"],
             stage=stage,
             note=note,
+            expected_close=expected_close,
         )
 
     def log_follow_up(self, case_id: str, summary: str, next_step: str, meta: Meta) -> None:

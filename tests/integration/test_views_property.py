@@ -181,6 +181,7 @@ def _open_opportunity(code: str, customer: Customer, s: Step) -> Any:
     return c.OpenOpportunity(
         **s.about(code), lead=chosen(leads, s) if s.pick % 2 else None,
         title=s.text("deal"), stage=STAGES[s.variant % len(STAGES)],
+        expected_close=expected_close(s),
     )  # fmt: skip
 
 
@@ -193,6 +194,11 @@ def _plan_contact(code: str, customer: Customer, s: Step) -> Any:
         every_days=1 + s.variant % 40,
         next_contact=(BASE + timedelta(days=s.variant)).date() if s.pick % 2 else None,
     )  # fmt: skip
+
+
+def expected_close(s: Step) -> date | None:
+    """An expected closing date, now and then (the pipeline view keeps it)."""
+    return date(2026, 3, 1) + timedelta(days=s.variant) if s.variant % 3 else None
 
 
 def _assess(code: str, customer: Customer, s: Step) -> Any:
@@ -285,7 +291,10 @@ COMMANDS: dict[str, Command] = {
         OPPORTUNITY,
         "change_opportunity_stage",
         lambda code, case, s: c.ChangeOpportunityStage(
-            **s.about(code), case=case, stage=STAGES[s.variant % len(STAGES)]
+            **s.about(code),
+            case=case,
+            stage=STAGES[s.variant % len(STAGES)],
+            expected_close=expected_close(s),
         ),
     ),
     "follow_up": on_case(

@@ -35,9 +35,11 @@ class LeadCreated(CustomerEvent):
 
 class OpportunityOpened(CustomerEvent):
     """Opens a new opportunity, or converts a lead (`from_lead`) under its own id.
-    Version 2 adds `sla_policy`; a converted lead keeps the policy it opened under."""
+    Version 2 adds `sla_policy`; a converted lead keeps the policy it opened under.
+    Version 3 adds `expected_close`, the date the sale is expected to close (ISO
+    date text, or None when not given; docs/domain.md, "Reports")."""
 
-    class_version = 2
+    class_version = 3
 
     case_id: str
     from_lead: bool
@@ -46,10 +48,16 @@ class OpportunityOpened(CustomerEvent):
     value: str | None
     currency: str | None
     sla_policy: dict[str, Any]
+    expected_close: str | None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         stamp_policy_on_version_1(state)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        # Opportunities opened before the date was asked for have none.
+        state["expected_close"] = None
 
     def apply_to(self, customer: Customer) -> None:
         if not self.from_lead:
@@ -59,10 +67,20 @@ class OpportunityOpened(CustomerEvent):
 
 
 class OpportunityStageChanged(CustomerEvent):
+    """Version 2 adds `expected_close`: a new expected closing date given with the
+    move (ISO date text), or None when the date stays as it was."""
+
+    class_version = 2
+
     case_id: str
     previous: str
     stage: str
     note: str
+    expected_close: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["expected_close"] = None
 
     def apply_to(self, customer: Customer) -> None:
         customer.cases[self.case_id]["stage"] = self.stage
