@@ -104,7 +104,7 @@ def _views_progress() -> Iterator[Callable[[int, int], None]]:
 
 
 def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int) -> None:
-    from demo.staff import AUDITOR, EXECUTIVE
+    from demo.staff import AUDITOR, EXECUTIVE, STAFF
 
     where = f"{obj.storage.location} ({obj.storage.kind})"
     if loaded.added == 0:
@@ -157,7 +157,22 @@ def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int)
                 "customers lost during the year (the win-back list)",
             )
         )
+    # The first of each segment's team heads it (demo/staff.py).
+    head = STAFF[showcase.segment][0] if showcase.segment in STAFF else EXECUTIVE
     tries += [
+        (
+            f"{ledger} --as {actor} todo",
+            f"what {actor} owes now, most urgent first: cases at risk, promises due, "
+            "follow-ups, key people to call, visits, plans",
+        ),
+        (
+            f"{ledger} --as {head} todo --segment {showcase.segment}",
+            f"the same for the whole {showcase.segment} segment, as its head {head}",
+        ),
+        (
+            f"{ledger} brief {showcase.code}",
+            "what a new owner must know: who holds what, promises, problems, contact plans",
+        ),
         (
             f"{ledger} pipeline --segment {showcase.segment}",
             "open leads and opportunities: expected close, holder, follow-ups; totals",
