@@ -95,6 +95,7 @@ def _load_customer(
             # Someone's own customer has this name already: keep theirs.
             command = command.model_copy(update={"name": f"{command.name} (demo)"})
             customer, directory_entries = app.prepare_registration(command)
+        story.seal = app.sealer(customer.id)
         story.tell(customer)
         try:
             app.save(customer, *directory_entries)

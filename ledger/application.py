@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -67,9 +68,11 @@ from ledger.errors import (
     RuleViolationError,
 )
 from ledger.interaction_commands import InteractionCommands
+from ledger.personal_service import PersonalService
 from ledger.receipts import Receipt
 from ledger.references import parse_code
 from ledger.staffing import StaffService
+from ledger.storage import create_private
 
 if TYPE_CHECKING:
     # Commands are pydantic models, costly to import: reads never need them.
@@ -148,7 +151,7 @@ class LedgerRepository(Repository[UUID]):
         return aggregate
 
 
-class Ledger(StaffService, CaseCommands, InteractionCommands, Application[UUID]):
+class Ledger(StaffService, CaseCommands, InteractionCommands, PersonalService, Application[UUID]):
     """The customer-interaction ledger."""
 
     name = "Ledger"
@@ -162,6 +165,9 @@ class Ledger(StaffService, CaseCommands, InteractionCommands, Application[UUID])
     MAX_ATTEMPTS = 25
 
     def __init__(self, env: dict[str, str] | None = None, settings: Settings | None = None):
+        sqlite_file = (env or {}).get("SQLITE_DBNAME", ":memory:")
+        if ":memory:" not in sqlite_file and "mode=memory" not in sqlite_file:
+            create_private(Path(sqlite_file))  # docs/domain.md, "Personal data"
         super().__init__(env)
         self.settings = settings or load_settings()
         # A code names one customer forever, so its lookup can be remembered;

@@ -54,6 +54,7 @@ CATEGORIES: dict[str, str] = {
     "RelationshipReactivated": "relationship",
     "CorrectionRecorded": "correction",
     "SlaBreached": "sla",
+    "PersonalDataErased": "people",
 }
 KINDS = sorted(set(CATEGORIES.values()))
 
@@ -411,5 +412,9 @@ _DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
     ev.SlaBreached: lambda e, _: _sentence(
         f"{e.case_id} missed its {_words(e.target)} target (due {e.due_at:%Y-%m-%d %H:%M}, "
         f"policy {e.policy_version}); detected {e.detected_at:%Y-%m-%d %H:%M}"
+    ),
+    ev.PersonalDataErased: lambda e, p: _sentence(
+        f"Personal data of {p.one(e.person_id)} erased on request {e.request_ref} by "
+        f"{e.requested_by}{_then(e.reason)}"
     ),
 }

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from ledger.receipts import Receipt
 
 if TYPE_CHECKING:
     from ledger import commands as c
+    from ledger.domain.personal_rules import Sealer
 
 
 class InteractionCommands:
@@ -20,6 +22,7 @@ class InteractionCommands:
     application's `_execute`."""
 
     _execute: Callable[..., Receipt]
+    sealer: Callable[[UUID], Sealer]
 
     # --------------------------------------------------------------- people
     def add_key_person(self, command: c.AddKeyPerson) -> Receipt:
@@ -28,20 +31,21 @@ class InteractionCommands:
             lambda cu, m: cu.add_key_person(
                 name=command.name,
                 title=command.title,
-                phones=list(command.phones),
-                emails=list(command.emails),
-                personal_notes=command.personal_notes,
                 decision_role=command.decision_role.value,
                 relationship_status=command.relationship_status.value,
                 counterpart=command.counterpart,
                 meta=m,
+                details=command.details(),
+                seal=self.sealer(cu.id),
             ),
         )
 
     def update_key_person(self, command: c.UpdateKeyPerson) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: cu.update_key_person(command.case, command.changes(), m),
+            lambda cu, m: cu.update_key_person(
+                command.case, command.changes(), m, command.details(), self.sealer(cu.id)
+            ),
             subject=command.case,
         )
 

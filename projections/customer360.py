@@ -39,7 +39,8 @@ class Customer360(Projection):
     name = "customer360"
     keyed_by_customer = True
     # 2: closed cases beyond the latest CLOSED_KEPT moved out of the document.
-    version = "4"
+    # 5: key people's personal details, sealed (docs/domain.md, "Personal data").
+    version = "5"
     tables = {
         "view_customer360": (
             "CREATE TABLE IF NOT EXISTS view_customer360 ("

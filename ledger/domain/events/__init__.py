@@ -30,6 +30,7 @@ from ledger.domain.events.people import (
     KeyPersonRelationshipAssessed,
     KeyPersonUpdated,
 )
+from ledger.domain.events.personal import PersonalDataErased
 from ledger.domain.events.profile import (
     BranchAdded,
     BranchClosed,
@@ -92,6 +93,7 @@ ALL_EVENTS = (
     RelationshipReactivated,
     CorrectionRecorded,
     SlaBreached,
+    PersonalDataErased,
 )
 
 __all__ = [
@@ -125,6 +127,7 @@ __all__ = [
     "OpportunityStageChanged",
     "OpportunityWon",
     "OwnerAssigned",
+    "PersonalDataErased",
     "ProfileUpdated",
     "RelationshipReactivated",
     "RelationshipTerminated",
