@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, StringConstraints, field_validator
 
 from ledger.domain.personal import PERSONAL_FIELDS
 from ledger.vocabulary import TEXT_LIMIT
@@ -20,6 +20,15 @@ Detail = Annotated[
 # spaces, dashes, dots or brackets between; 5 to 20 digits.
 PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]*[0-9]$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def _email_shaped(value: str) -> str:
+    if not EMAIL.match(value):
+        raise ValueError("must be an email address such as name@example.com")
+    return value
+
+
+Email = Annotated[Detail, AfterValidator(_email_shaped)]
 
 
 class PersonalFields(BaseModel):
@@ -38,14 +47,14 @@ class PersonalFields(BaseModel):
     mobile: Detail | None = None
     office_phone: Detail | None = None
     home_phone: Detail | None = None
-    emails: list[Detail] | None = None
+    emails: list[Email] | None = None
     notes: Detail | None = None
 
     @field_validator("birth_date")
     @classmethod
     def _born_already(cls, value: date | None) -> date | None:
         if value is not None and value > date.today():
-            raise ValueError(f"a date of birth cannot be in the future (got {value})")
+            raise ValueError("a date of birth cannot be in the future")
         return value
 
     @field_validator("mobile", "office_phone", "home_phone")
@@ -56,20 +65,10 @@ class PersonalFields(BaseModel):
         digits = sum(ch.isdigit() for ch in value)
         if not PHONE.match(value) or not 5 <= digits <= 20:
             raise ValueError(
-                f"{value!r} is not a phone number: use digits with an optional leading +, "
+                "must be a phone number: 5 to 20 digits with an optional leading +, "
                 "such as +86 10 6459 0000"
             )
         return value
-
-    @field_validator("emails")
-    @classmethod
-    def _email_shaped(cls, values: list[str] | None) -> list[str] | None:
-        for value in values or ():
-            if not EMAIL.match(value):
-                raise ValueError(
-                    f"{value!r} is not an email address: use one such as name@example.com"
-                )
-        return values
 
     def details(self) -> dict[str, Any]:
         """The personal fields given, as plain JSON-able values."""
