@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import IntegrityError
 
 from demo.customers import demo_customer_id
+from demo.erasure import destroy_erased_keys
 from demo.timeline import history_end
 from demo.year import CustomerYear
 from ledger.domain.sla.calendar import BusinessCalendar
@@ -101,6 +102,7 @@ def _load_customer(
             app.save(customer, *directory_entries)
         except IntegrityError:
             continue  # another writer took the next customer number: number again
+        destroy_erased_keys(app, customer)
         return customer.version
     raise ConcurrencyError(
         "customers kept being registered while the demo was loading: run `ledger demo` again"

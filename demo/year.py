@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from demo.cases import CaseThreads
+from demo.erasure import plan_erasure
 from demo.relationship import RelationshipThreads
 
 
@@ -30,3 +31,4 @@ class CustomerYear(RelationshipThreads, CaseThreads):
         self._contact_corrected()
         self._score_corrected()
         self._termination()
+        plan_erasure(self)
