@@ -121,3 +121,18 @@ def reveal_people(doc: dict[str, Any], reader: PersonalReader) -> dict[str, Any]
         else:
             person["personal"] = reader.details(None, person_id, sealed) if sealed else {}
     return doc
+
+
+def reveal_brief_people(people: list[dict[str, Any]], reader: PersonalReader) -> None:
+    """The brief's key people with their sealed details opened into `personal`
+    and told at the end of their line."""
+    for person in people:
+        sealed = person.pop("sealed", [])
+        if person.pop("erased", False):
+            shown: Any = WITHHELD if not reader.allowed else ERASED
+        else:
+            shown = reader.details(None, person["id"], sealed) if sealed else {}
+        person["personal"] = shown
+        if shown:
+            text = shown if isinstance(shown, str) else describe(shown)
+            person["text"] += f" Personal details: {text}."

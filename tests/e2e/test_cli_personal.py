@@ -240,3 +240,37 @@ def test_a_ledger_file_others_can_read_gets_a_warning_on_use(cli: LedgerCli, cus
         f"warning: {cli.db} can be read by other users (mode 0644): make it private with "
         f"`chmod 600 {cli.db}`\n"
     )
+
+
+def test_the_brief_tells_each_key_persons_details(cli: LedgerCli, person: str) -> None:
+    brief = json.loads(cli.ok("--format", "json", "brief", "C-00001"))
+
+    (wang,) = brief["people"]
+    assert wang["text"].endswith(f"Personal details: {SHOWN}.")
+    assert "sealed" not in wang
+    cli.ok("person", "erase", person, "--reason", "Asked", "--request-ref", "R-1")
+    after = json.loads(cli.ok("--format", "json", "brief", "C-00001"))
+    assert after["people"][0]["personal"] == "erased"
+
+
+def test_keys_can_live_in_a_database_of_their_own(
+    cli: LedgerCli, customer: str, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    keys = tmp_path / "keys" / "keys.sqlite3"
+    env = {"LEDGER_KEYS_URL": str(keys)}
+
+    added = cli.run(
+        "person", "add", customer, "--name", "Wang Fang", "--role", "user", "--hobbies", "go",
+        env=env,
+    )  # fmt: skip
+    shown = cli.run("--format", "json", "customer", "show", customer, env=env)
+
+    assert added.exit_code == 0, added.output
+    assert json.loads(shown.stdout)["people"]["P1"]["personal"] == {"hobbies": "go"}
+    with sqlite3.connect(keys) as elsewhere, sqlite3.connect(cli.db) as ledger_file:
+        assert elsewhere.execute("SELECT count(*) FROM ledger_person_keys").fetchone() == (1,)
+        tables = {r[0] for r in ledger_file.execute("SELECT name FROM sqlite_master")}
+    assert "ledger_person_keys" not in tables
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
