@@ -336,8 +336,8 @@ _DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
     ),
     ev.KeyPersonAdded: _person_added,
     ev.KeyPersonUpdated: lambda e, p: _sentence(
-        f"Key person {p.one(e.person_id)} updated: "
-        + ", ".join(f"{_words(k)} → {v!r}" for k, v in e.changes.items())
+        f"Key person {p.one(e.person_id)} updated"
+        + _then(", ".join(f"{_words(k)} → {v!r}" for k, v in e.changes.items()))
     ),
     ev.KeyPersonRelationshipAssessed: lambda e, p: _sentence(
         f"Relationship with {p.one(e.person_id)} assessed as "
