@@ -150,7 +150,7 @@ def main() -> None:
         sealed, plain, events = rebuild(backend, args.customers, args.runs)
         print_table(
             f"{backend}: personal details sealed with a key per person",
-            ["measure", "with personal fields", "without", "ratio"],
+            ["measure", "with personal fields", "baseline: without", "ratio"],
             [
                 [
                     f"person add (median of {count})",
