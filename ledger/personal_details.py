@@ -18,7 +18,7 @@ Detail = Annotated[
 ]
 # A phone number as people write them: digits, with an optional leading +, and
 # spaces, dashes, dots or brackets between; 5 to 20 digits.
-PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]*[0-9]$")
+PHONE = re.compile(r"^\+?[0-9(][0-9 ()./-]*[0-9]$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
