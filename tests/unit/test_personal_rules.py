@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from ledger.domain.customer import Customer
+from ledger.domain.events import KeyPersonAdded
 from ledger.domain.personal import fold_details, legacy_details
 from ledger.domain.personal_rules import AlreadyErasedError
 from ledger.errors import RuleViolationError
@@ -48,9 +49,11 @@ def erase(cu: Customer, person: str, minutes: int) -> None:
 
 
 def test_details_are_sealed_for_the_person_they_belong_to() -> None:
-    cu, person = customer_with_person()
+    cu, _ = customer_with_person()
 
-    envelope = cu.pending_events[-1].personal
+    added = cu.pending_events[-1]
+    assert isinstance(added, KeyPersonAdded)
+    envelope = added.personal
 
     assert envelope is not None and envelope["key"] == "c1/P1"
     assert unseal(KEY, envelope) == {"hobbies": "go"}
