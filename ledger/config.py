@@ -28,6 +28,9 @@ class Settings:
     raw: dict[str, Any]
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     sla: SlaPolicy = field(default_factory=SlaPolicy)
+    # Where key people's keys live, if not in the ledger's own database
+    # (`LEDGER_KEYS_URL` or `keys_database`; ledger/person_keys.py).
+    keys_database: str | None = None
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -47,6 +50,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raw=raw,
         calendar=parse_calendar_config(raw.get("calendar")),
         sla=parse_sla_policy(raw.get("sla")),
+        keys_database=environ.get("LEDGER_KEYS_URL") or raw.get("keys_database") or None,
     )
 
 

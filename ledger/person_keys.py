@@ -33,9 +33,9 @@ class KeyStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_key_store(env: Mapping[str, str], settings_raw: Mapping[str, Any]) -> KeyStore:
-    """The key store for a ledger opened on `env` (the library's environment)."""
-    elsewhere = os.environ.get("LEDGER_KEYS_URL") or settings_raw.get("keys_database")
+def open_key_store(env: Mapping[str, str], elsewhere: str | None) -> KeyStore:
+    """The key store for a ledger opened on `env` (the library's environment), or
+    in the database `elsewhere` names (Settings.keys_database)."""
     if elsewhere:
         storage = resolve(str(elsewhere), environ={})
         if not storage.is_postgres:

@@ -58,7 +58,7 @@ class PersonalService:
     def keys(self) -> KeyStore:
         store: KeyStore | None = self.__dict__.get("_person_keys")
         if store is None:
-            store = open_key_store(dict(self._application.env), self.settings.raw)
+            store = open_key_store(dict(self._application.env), self.settings.keys_database)
             self.__dict__["_person_keys"] = store
         return store
 
