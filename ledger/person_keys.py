@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -105,8 +106,6 @@ class SqliteKeys:
             busy, _log, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             if not busy:
                 return
-            import time
-
             time.sleep(0.1)
         raise LedgerError(
             f"the key was deleted, but {self.path}-wal could not be truncated while "
