@@ -89,10 +89,14 @@ class SqliteKeys:
         connection = self._connect()
         if create:
             # Two writers adding the same person race here: the first key stays.
-            connection.execute(
-                f"INSERT OR IGNORE INTO {TABLE} (key_id, key) VALUES (?, ?)",
-                (key_id, os.urandom(KEY_BYTES)),
-            )
+            # One statement when the key is new (RETURNING gives nothing if not).
+            new = os.urandom(KEY_BYTES)
+            made = connection.execute(
+                f"INSERT OR IGNORE INTO {TABLE} (key_id, key) VALUES (?, ?) RETURNING key",
+                (key_id, new),
+            ).fetchall()  # read to the end: the statement, and its write, finish
+            if made:
+                return new
         row = connection.execute(f"SELECT key FROM {TABLE} WHERE key_id = ?", (key_id,)).fetchone()
         return bytes(row[0]) if row else None
 
@@ -147,10 +151,14 @@ class PostgresKeys:
     def key(self, key_id: str, *, create: bool = False) -> bytes | None:
         connection = self._connect()
         if create:
-            connection.execute(
-                f"INSERT INTO {TABLE} (key_id, key) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                (key_id, os.urandom(KEY_BYTES)),
-            )
+            new = os.urandom(KEY_BYTES)
+            made = connection.execute(
+                f"INSERT INTO {TABLE} (key_id, key) VALUES (%s, %s) ON CONFLICT DO NOTHING "
+                "RETURNING key",
+                (key_id, new),
+            ).fetchone()
+            if made is not None:
+                return new
         row = connection.execute(f"SELECT key FROM {TABLE} WHERE key_id = %s", (key_id,)).fetchone()
         return bytes(row[0]) if row else None
 
