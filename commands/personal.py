@@ -89,7 +89,7 @@ def erase(
         case=local_id,
         reason=reason,
         request_ref=request_ref,
-        requested_by=requested_by or "the person concerned",
+        requested_by=requested_by,
         **recording,
     )
     receipt = erasure.receipt

@@ -478,4 +478,5 @@ class ErasePersonalData(LocalIdCommand):
     TARGET_KIND = "person"
     reason: Text
     request_ref: Name
-    requested_by: Name
+    # Who asked; None: the person themselves.
+    requested_by: Name | None = None

@@ -122,7 +122,8 @@ class PersonalService:
                 command.case,
                 reason=command.reason,
                 request_ref=command.request_ref,
-                requested_by=command.requested_by,
+                requested_by=command.requested_by
+                or customer.people.get(command.case, {}).get("name", ""),
                 plain_versions=plain,
                 meta=meta,
             )
