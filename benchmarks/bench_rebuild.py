@@ -134,9 +134,6 @@ class Story:
             self.customer.add_key_person(
                 name=name,
                 title=title,
-                phones=["+86 21 5555 0100"],
-                emails=[],
-                personal_notes="",
                 decision_role=role,
                 relationship_status="neutral",
                 counterpart=self.actor,

@@ -36,6 +36,9 @@ def brief(obj: LedgerContext, reference: str, output_format: str | None) -> None
     if fmt not in ("table", "json"):
         raise click.UsageError(f"a brief is shown as table or json, not {fmt}: use --format json")
     document = obj.reads.brief(reference, obj.settings.timezone, now())
+    from ledger.personal_reading import reveal_brief_people
+
+    reveal_brief_people(document["people"], obj.ledger(writing=False).personal_reader(obj.caller))
     if fmt == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:

@@ -332,6 +332,9 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
         raise click.ClickException(
             f"{reference} had not been recorded yet at {as_of}: try a later --as-of"
         )
+    from ledger.personal_reading import reveal_people
+
+    doc = reveal_people(doc, obj.ledger(writing=False).personal_reader(obj.caller))
     if fmt == "table":
         # Who holds what is judged by the accounts as they are now: not for a past moment.
         warnings = obj.reads.holding_warnings(doc) if moment is None else []

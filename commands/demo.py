@@ -141,6 +141,10 @@ def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int)
             "after escalation to level 2",
         ),
         (f"{ledger} history {showcase.code} --kind complaint,escalation", "just its complaints"),
+        (
+            f"{ledger} history {showcase.code} --kind people",
+            "its key people: one asked for their personal data to be erased, and it was",
+        ),
         (f"{ledger} customer list --segment {showcase.segment}", "every airport customer"),
     ]
     if tour.reactivated is not None:

@@ -32,9 +32,19 @@ LARGE = 10_000
     metavar="TIME",
     help="Only events recorded at or after TIME (the recording time, not when it happened).",
 )
+@click.option(
+    "--include-personal",
+    is_flag=True,
+    help="Include key people's personal details, opened (executives only); "
+    "without it they are left out.",
+)
 @pass_ledger
 def export(
-    obj: LedgerContext, customer: str | None, output_format: str | None, since: str | None
+    obj: LedgerContext,
+    customer: str | None,
+    output_format: str | None,
+    since: str | None,
+    include_personal: bool,
 ) -> None:
     """Write every event to stdout, with all its metadata.
 
@@ -52,7 +62,16 @@ def export(
     fmt = output_format or (obj.output_format if obj.output_format in EXPORT_FORMATS else "jsonl")
     start = parse_time(since, obj.settings.timezone, what="--since") if since else None
     app = obj.ledger(writing=False)
-    exporter = Exporter(app.recorder, app.mapper)
+    personal = None
+    if include_personal:
+        from ledger.access import may_export_personal_data
+
+        obj.require(
+            may_export_personal_data,
+            "exporting personal details is for executives: leave out --include-personal",
+        )
+        personal = app.personal_reader(obj.caller)
+    exporter = Exporter(app.recorder, app.mapper, personal=personal)
     if customer is not None:
         customer_id: UUID | None = obj.reads.customer(customer, "export", fmt)
     else:

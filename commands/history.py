@@ -67,6 +67,7 @@ def history(
     """
     from ledger.clock import parse_time
     from ledger.history import resolve_kinds, tell
+    from ledger.personal_reading import annotate, erased_people
 
     tz = obj.settings.timezone
     wanted = resolve_kinds(kinds) if kinds else None
@@ -88,6 +89,8 @@ def history(
         for e in tell(events, kinds=wanted, since=start, until=end)
         if before is None or e.occurred_at < before
     ]
+    reader = obj.ledger(writing=False).personal_reader(obj.caller, erased_people(events))
+    entries = annotate(entries, events, reader)
     fmt = choose_format(obj, output_format)
     if fmt != "table":
         emit_rows(

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from commands.personal import DETAIL_FLAGS, erase, personal_options
 from commands.runtime import LedgerContext, pass_ledger, record, recording_options, split_case
 from ledger.vocabulary import DecisionRole, RelationshipStatus
 
@@ -25,9 +26,7 @@ def person() -> None:
 @click.option("--name", required=True, help="The person's name.")
 @click.option("--role", required=True, type=click.Choice(ROLES), help=ROLE_HELP)
 @click.option("--title", default="", help="Job title.")
-@click.option("--phone", "phones", multiple=True, help="Phone number (repeatable).")
-@click.option("--email", "emails", multiple=True, help="Email address (repeatable).")
-@click.option("--notes", default="", help="Personal notes: birthday, education, interests.")
+@personal_options
 @click.option(
     "--status",
     type=click.Choice(STATUSES),
@@ -44,9 +43,7 @@ def add(
     name: str,
     role: str,
     title: str,
-    phones: tuple[str, ...],
-    emails: tuple[str, ...],
-    notes: str,
+    personal: dict[str, Any],
     status: str,
     counterpart: str | None,
     **recording: str | None,
@@ -64,9 +61,7 @@ def add(
         name=name,
         decision_role=role,
         title=title,
-        phones=list(phones),
-        emails=list(emails),
-        personal_notes=notes,
+        **personal,
         relationship_status=status,
         counterpart=counterpart,
         **recording,
@@ -78,13 +73,7 @@ def add(
 @click.option("--name", help="The person's name.")
 @click.option("--role", type=click.Choice(ROLES), help=ROLE_HELP)
 @click.option("--title", help="Job title.")
-@click.option(
-    "--phone", "phones", multiple=True, help="Phone number; replaces the list (repeatable)."
-)
-@click.option(
-    "--email", "emails", multiple=True, help="Email address; replaces the list (repeatable)."
-)
-@click.option("--notes", help="Personal notes; replace the earlier notes.")
+@personal_options
 @click.option("--counterpart", metavar="STAFF", help="Our staff member who looks after them.")
 @recording_options
 @pass_ledger
@@ -94,9 +83,7 @@ def update(
     name: str | None,
     role: str | None,
     title: str | None,
-    phones: tuple[str, ...],
-    emails: tuple[str, ...],
-    notes: str | None,
+    personal: dict[str, Any],
     counterpart: str | None,
     **recording: str | None,
 ) -> None:
@@ -109,17 +96,15 @@ def update(
         "name": name,
         "decision_role": role,
         "title": title,
-        "phones": list(phones) or None,
-        "emails": list(emails) or None,
-        "personal_notes": notes,
+        **personal,
         "counterpart": counterpart,
     }
     changes = {field: value for field, value in given.items() if value is not None}
     if not changes:
         raise click.UsageError(
-            "nothing to update: give at least one of --name, --role, --title, --phone, "
-            "--email, --notes, --counterpart (to record how the relationship stands, "
-            "use `ledger person assess`)"
+            "nothing to update: give at least one of --name, --role, --title, "
+            f"--counterpart or a personal detail ({DETAIL_FLAGS}) (to record how the "
+            "relationship stands, use `ledger person assess`)"
         )
     record(
         obj,
@@ -226,3 +211,4 @@ def plan(
         next_contact=parse_date(next_contact, what="--next") if next_contact else None,
         **recording,
     )
+person.add_command(erase)

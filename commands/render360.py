@@ -90,6 +90,7 @@ def render_360(
             plan["text"] if plan else "",
         )
     _print_if_rows(people)
+    _print_personal(doc["people"])
 
     cases = [(cid, c) for cid, c in doc["cases"].items() if c["status"] in OPEN]
     service = _table("Open cases", ["id", "kind", "what", "opened", "state"])
@@ -195,3 +196,15 @@ def _print_if_rows(table: _Table) -> None:
                 terminal_width=terminal_width(sys.stdout),
             )
         )
+
+
+def _print_personal(people: dict[str, Any]) -> None:
+    """Each key person's personal details (opened at read time), or why not shown."""
+    from ledger.domain.personal import describe
+
+    for pid, p in people.items():
+        personal = p.get("personal")
+        if not personal:
+            continue
+        text = personal if isinstance(personal, str) else describe(personal)
+        click.echo(f"{pid} {p['name']}, personal details: {text}")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import IntegrityError
 
 from demo.customers import demo_customer_id
+from demo.erasure import destroy_erased_keys
 from demo.summaries import submit_demo_summaries
 from demo.timeline import history_end
 from demo.year import CustomerYear
@@ -97,11 +98,13 @@ def _load_customer(
             # Someone's own customer has this name already: keep theirs.
             command = command.model_copy(update={"name": f"{command.name} (demo)"})
             customer, directory_entries = app.prepare_registration(command)
+        story.seal = app.sealer(customer.id)
         story.tell(customer)
         try:
             app.save(customer, *directory_entries)
         except IntegrityError:
             continue  # another writer took the next customer number: number again
+        destroy_erased_keys(app, customer)
         return customer.version
     raise ConcurrencyError(
         "customers kept being registered while the demo was loading: run `ledger demo` again"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from demo.customers import person_name, phone_number
+from demo.personal import personal_details
 from demo.staff import LEAVER, STAFF
 from demo.story import Action, Story
 from demo.texts import (
@@ -16,10 +17,8 @@ from demo.texts import (
     CONTACT_ENDINGS,
     EXPENSES,
     HANDOVER_REASONS,
-    INTERESTS,
     OUTCOME_WEIGHTS,
     REPAIR_PLANS,
-    SCHOOLS,
     TERMINATIONS,
     TEXTS,
 )
@@ -60,26 +59,20 @@ class RelationshipThreads(Story):
                 title = "Spouse"
         brand = self.identity.brand
         domain = f"{brand.lower()}.com.cn" if brand else "163.com"
-        notes = (
-            f"birthday {rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}; "
-            f"studied at {rng.choice(SCHOOLS)}; enjoys {rng.choice(INTERESTS)}"
-        )
+        details = personal_details(rng, family, given, domain, self.registered.date())
         status = rng.choice(("positive", "neutral", "neutral", "not_established"))
         counterpart = self.head if role == "decision_maker" and self.tier == "strategic" else None
-        phones = [phone_number(rng)]
-        emails = [f"{given}.{family}@{domain}".lower().replace(" ", "")]
 
         def add(cu: Customer, m: Meta) -> None:
             cu.add_key_person(
                 name=name,
                 title=title,
-                phones=phones,
-                emails=emails,
-                personal_notes=notes,
                 decision_role=role,
                 relationship_status=status,
                 counterpart=counterpart or cu.owner,
                 meta=m,
+                details=details,
+                seal=self.seal,
             )
 
         return self.at(when, add)
@@ -433,11 +426,12 @@ class RelationshipThreads(Story):
         changes: dict[str, object] = (
             {"title": self.rng.choice(("President", "Chairman of the Board"))}
             if self.kind == "organisation"
-            else {"phones": [phone_number(self.rng)]}
+            else {}
         )
+        details = {} if changes else {"mobile": phone_number(self.rng)}
         self.at(
             self.moment(self.day_in(self.registered, self.end)),
-            lambda cu, m: cu.update_key_person(person, changes, m),
+            lambda cu, m: cu.update_key_person(person, changes, m, details, self.seal),
         )
 
     def _person_left(self) -> None:

@@ -20,6 +20,7 @@ from demo.timeline import HISTORY_DAYS, leaver_last_day
 from ledger import commands as c
 from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
+from ledger.domain.personal_rules import Sealer
 from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.vocabulary import CustomerKind, Stage, Tier
 
@@ -54,6 +55,8 @@ class Story:
         self.start = end - timedelta(days=HISTORY_DAYS)
         self.leaver_last_day = leaver_last_day(end, calendar)
         self.steps: list[Step] = []
+        # Seals key people's personal details (the ledger's, set before `tell`).
+        self.seal: Sealer | None = None
         self.limit = end
         self.features = self._features()
         self.identity = customer_identity(seed, index)

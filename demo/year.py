@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from demo.cases import CaseThreads
 from demo.contact_plans import ContactPlanThread
+from demo.erasure import plan_erasure
 from demo.relationship import RelationshipThreads
 
 
@@ -32,3 +33,4 @@ class CustomerYear(RelationshipThreads, CaseThreads, ContactPlanThread):
         self._score_corrected()
         self._termination()
         self._contact_plans()
+        plan_erasure(self)

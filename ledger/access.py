@@ -152,3 +152,22 @@ def may_see_activity_of(caller: Caller, staff_id: str, staff_segment: str | None
     if caller.role == STAFF:
         return staff_id == caller.staff_id
     return False
+
+
+def may_see_personal_data(caller: Caller) -> bool:
+    """Key people's personal details are for those who work with the customer
+    (docs/domain.md, "Personal data"): an auditor checks the record is unaltered
+    and needs no one's phone number or family situation."""
+    return caller.role in CUSTOMER_ROLES
+
+
+def may_export_personal_data(caller: Caller) -> bool:
+    """An export with personal details copies every visible person's details out
+    of the ledger's care, in bulk: an executive decides that."""
+    return caller.role == EXECUTIVE
+
+
+def may_erase_personal_data(caller: Caller) -> bool:
+    """An erasure cannot be undone: an executive, who answers for the request
+    under privacy law, carries it out; never an auditor."""
+    return caller.role == EXECUTIVE

@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -70,10 +71,12 @@ from ledger.errors import (
 from ledger.follow_through_commands import FollowThroughCommands
 from ledger.holding_commands import HoldingCommands
 from ledger.interaction_commands import InteractionCommands
+from ledger.personal_service import PersonalService
 from ledger.receipts import Receipt
 from ledger.references import parse_code
 from ledger.report_commands import ReportCommands
 from ledger.staffing import StaffService
+from ledger.storage import create_private
 from ledger.visit_plan_commands import VisitPlanCommands
 
 if TYPE_CHECKING:
@@ -162,6 +165,7 @@ class Ledger(
     HoldingCommands,
     ContactPlanCommands,
     FollowThroughCommands,
+    PersonalService,
     Application[UUID],
 ):
     """The customer-interaction ledger."""
@@ -177,6 +181,9 @@ class Ledger(
     MAX_ATTEMPTS = 25
 
     def __init__(self, env: dict[str, str] | None = None, settings: Settings | None = None):
+        sqlite_file = (env or {}).get("SQLITE_DBNAME", ":memory:")
+        if ":memory:" not in sqlite_file and "mode=memory" not in sqlite_file:
+            create_private(Path(sqlite_file))  # docs/domain.md, "Personal data"
         super().__init__(env)
         self.settings = settings or load_settings()
         # A code names one customer forever, so its lookup can be remembered;

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ledger.domain.contact_plan import MAX_EVERY_DAYS
+from ledger.personal_details import PersonalFields
 from ledger.references import parse_local_id
 from ledger.vocabulary import (
     LEVELS,
@@ -162,29 +163,24 @@ class ReactivateRelationship(CustomerCommand):
 
 
 # -------------------------------------------------------------------- people
-class AddKeyPerson(CustomerCommand):
+class AddKeyPerson(PersonalFields, CustomerCommand):
     name: Name
     title: OptionalText = ""
-    phones: list[Name] = Field(default_factory=list)
-    emails: list[Name] = Field(default_factory=list)
-    personal_notes: OptionalText = ""
     decision_role: DecisionRole
     relationship_status: RelationshipStatus = RelationshipStatus.NOT_ESTABLISHED
     counterpart: StaffId | None = None
 
 
-class UpdateKeyPerson(LocalIdCommand):
+class UpdateKeyPerson(PersonalFields, LocalIdCommand):
     TARGET_KIND = "person"
     name: Name | None = None
     title: OptionalText | None = None
-    phones: list[Name] | None = None
-    emails: list[Name] | None = None
-    personal_notes: OptionalText | None = None
     decision_role: DecisionRole | None = None
     counterpart: StaffId | None = None
 
     def changes(self) -> dict[str, Any]:
-        fields = ("name", "title", "phones", "emails", "personal_notes", "decision_role")
+        """The business facts to change (personal details: `details()`)."""
+        fields = ("name", "title", "decision_role")
         found = {
             f: getattr(self, f) for f in (*fields, "counterpart") if getattr(self, f) is not None
         }
@@ -570,3 +566,12 @@ class RepairHoldings(Command):
         if (self.customer is None) == (not self.every):
             raise ValueError("name one customer, or give --all for every customer you manage")
         return self
+class ErasePersonalData(LocalIdCommand):
+    """Erase a key person's personal data on their request (docs/domain.md,
+    "Personal data")."""
+
+    TARGET_KIND = "person"
+    reason: Text
+    request_ref: Name
+    # Who asked; None: the person themselves.
+    requested_by: Name | None = None

@@ -32,6 +32,9 @@ class Settings:
     # Working days after which a promise made without a due date is due
     # (`ledger.domain.promises.promise_due`).
     promise_due_working_days: int = DEFAULT_PROMISE_WORKING_DAYS
+    # Where key people's keys live, if not in the ledger's own database
+    # (`LEDGER_KEYS_URL` or `keys_database`; ledger/person_keys.py).
+    keys_database: str | None = None
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -54,6 +57,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         promise_due_working_days=_promise_days(
             raw.get("promise_due_working_days", DEFAULT_PROMISE_WORKING_DAYS)
         ),
+        keys_database=environ.get("LEDGER_KEYS_URL") or raw.get("keys_database") or None,
     )
 
 

@@ -20,14 +20,18 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
 
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events import CustomerRegistered
+from ledger.domain.personal import PERSONAL_EVENT_FIELDS
 from ledger.domain.topics import is_customer_topic
+
+if TYPE_CHECKING:
+    from ledger.personal_reading import PersonalReader
 
 BATCH = 1000
 
@@ -99,7 +103,12 @@ def payload(event: CustomerEvent) -> dict[str, Any]:
 
 @cache
 def _payload_fields(cls: type[CustomerEvent]) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in NOT_PAYLOAD)
+    # Personal details are left out unless asked for (`Exporter(personal=...)`).
+    return tuple(
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name not in NOT_PAYLOAD and f.name not in PERSONAL_EVENT_FIELDS
+    )
 
 
 def json_line(exported: Record) -> str:
@@ -134,10 +143,18 @@ class CsvRows:
 class Exporter:
     """Reads an application's events in batches and turns them into records."""
 
-    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[Any], batch: int = BATCH):
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        mapper: Mapper[Any],
+        batch: int = BATCH,
+        personal: PersonalReader | None = None,
+    ):
         self.recorder = recorder
         self.mapper = mapper
         self.batch = batch
+        # With a reader, key people's personal details are exported, opened.
+        self.personal = personal
         # Codes are filled in as CustomerRegistered events pass: a stream starts with it.
         self.codes: dict[UUID, str] = {}
 
@@ -197,7 +214,10 @@ class Exporter:
             self.codes[event.originator_id] = event.code
         if since is not None and event.timestamp < since:
             return None
-        return record(event, self.codes.get(event.originator_id, ""), position)
+        exported = record(event, self.codes.get(event.originator_id, ""), position)
+        if self.personal is not None:
+            exported["data"] = self.personal.payload(event, exported["data"], include=True)
+        return exported
 
 
 def _plain(value: Any) -> Any:

@@ -57,6 +57,7 @@ CATEGORIES: dict[str, str] = {
     "CorrectionRecorded": "correction",
     "SlaBreached": "sla",
     "ContactPlanSet": "people",
+    "PersonalDataErased": "people",
 }
 KINDS = sorted(set(CATEGORIES.values()))
 
@@ -344,8 +345,8 @@ _DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
     ),
     ev.KeyPersonAdded: _person_added,
     ev.KeyPersonUpdated: lambda e, p: _sentence(
-        f"Key person {p.one(e.person_id)} updated: "
-        + ", ".join(f"{_words(k)} → {v!r}" for k, v in e.changes.items())
+        f"Key person {p.one(e.person_id)} updated"
+        + _then(", ".join(f"{_words(k)} → {v!r}" for k, v in e.changes.items()))
     ),
     ev.KeyPersonRelationshipAssessed: lambda e, p: _sentence(
         f"Relationship with {p.one(e.person_id)} assessed as "
@@ -427,5 +428,9 @@ _DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
         f"Contact plan for {p.one(e.person_id)}: our counterpart {e.counterpart}, "
         f"every {e.every_days} days"
         + (f", next contact {e.next_contact}" if e.next_contact else "")
+    ),
+    ev.PersonalDataErased: lambda e, p: _sentence(
+        f"Personal data of {p.one(e.person_id)} erased on request {e.request_ref} by "
+        f"{e.requested_by}{_then(e.reason)}"
     ),
 }

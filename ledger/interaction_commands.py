@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from ledger.receipts import Receipt
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from ledger import commands as c
     from ledger.access import Caller
     from ledger.domain.customer import Customer
+    from ledger.domain.personal_rules import Sealer
     from ledger.domain.staff import StaffMember
 
 
@@ -25,6 +27,7 @@ class InteractionCommands:
 
     _execute: Callable[..., Receipt]
     check_owner: Callable[..., StaffMember]
+    sealer: Callable[[UUID], Sealer]
 
     def _counterpart_check(
         self, counterpart: str | None
@@ -51,13 +54,12 @@ class InteractionCommands:
             lambda cu, m: cu.add_key_person(
                 name=command.name,
                 title=command.title,
-                phones=list(command.phones),
-                emails=list(command.emails),
-                personal_notes=command.personal_notes,
                 decision_role=command.decision_role.value,
                 relationship_status=command.relationship_status.value,
                 counterpart=command.counterpart,
                 meta=m,
+                details=command.details(),
+                seal=self.sealer(cu.id),
             ),
             permission=self._counterpart_check(command.counterpart),
         )
@@ -65,7 +67,9 @@ class InteractionCommands:
     def update_key_person(self, command: c.UpdateKeyPerson) -> Receipt:
         return self._execute(
             command,
-            lambda cu, m: cu.update_key_person(command.case, command.changes(), m),
+            lambda cu, m: cu.update_key_person(
+                command.case, command.changes(), m, command.details(), self.sealer(cu.id)
+            ),
             subject=command.case,
             permission=self._counterpart_check(command.counterpart),
         )

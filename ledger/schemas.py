@@ -24,6 +24,7 @@ from ledger import vocabulary as v
 from ledger.corrections import VOCABULARIES
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events import ALL_EVENTS
+from ledger.domain.personal import PERSONAL_EVENT_FIELDS
 from ledger.errors import InvalidInputError
 from ledger.export import NOT_PAYLOAD
 
@@ -119,8 +120,19 @@ def _payload_model(cls: type[CustomerEvent]) -> type[BaseModel]:
     fields: dict[str, Any] = {
         f.name: (_vocabulary(cls.__name__, f.name) or hints[f.name], ...)
         for f in dataclasses.fields(cls)
-        if f.name not in NOT_PAYLOAD
+        if f.name not in NOT_PAYLOAD and f.name not in PERSONAL_EVENT_FIELDS
     }
+    if PERSONAL_EVENT_FIELDS & {f.name for f in dataclasses.fields(cls)}:
+        fields["personal"] = (
+            dict[str, str | list[str]] | Literal["erased", "withheld"],
+            Field(
+                default=None,
+                description="The person's personal details (docs/domain.md, \"Personal "
+                "data\"): present only in an export with --include-personal; \"erased\" "
+                "once erased on request.",
+                json_schema_extra={"x-personal": True},
+            ),
+        )
     model: type[BaseModel] = create_model(
         f"{cls.__name__}Data", __config__=ConfigDict(extra="forbid"), **fields
     )

@@ -10,6 +10,7 @@ reads, so domain and service code never name a database.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -110,9 +111,56 @@ def require_existing(storage: Storage) -> None:
             f"no ledger at {storage.location}: run `ledger demo` to create one, "
             "or point --db / LEDGER_HOME at an existing ledger"
         )
+    warn_if_readable(storage)
 
 
 def prepare_for_writing(storage: Storage) -> None:
     """The embedded default needs no setup: make its folder on first write."""
     if storage.kind == "sqlite":
-        Path(storage.location).parent.mkdir(parents=True, exist_ok=True)
+        make_private(storage)
+
+
+# The ledger holds trade secrets and personal data: its files are its owner's
+# alone, whatever the umask (docs/domain.md, "Personal data").
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+SQLITE_COMPANIONS = ("", "-wal", "-shm")
+
+
+def make_private(storage: Storage) -> None:
+    """Create the SQLite file's folder (0700) and the file itself (0600) if they
+    are missing; SQLite gives its -wal and -shm files the file's own mode. An
+    existing file is left as it is, with a warning if others can read it."""
+    create_private(Path(storage.location))
+    warn_if_readable(storage)
+
+
+def create_private(path: Path) -> None:
+    """Create a missing SQLite file and its missing folders, private."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for folder in missing:
+        folder.chmod(PRIVATE_FOLDER)
+    if not path.exists():
+        # Created before SQLite opens it (an empty file is a new database), so it
+        # is never readable by others, not even for a moment.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+        path.chmod(PRIVATE_FILE)
+
+
+def warn_if_readable(storage: Storage) -> None:
+    """One line on stderr if others may read the SQLite file or its companions."""
+    if storage.kind != "sqlite":
+        return
+    for suffix in SQLITE_COMPANIONS:
+        path = Path(storage.location + suffix)
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            sys.stderr.write(
+                f"warning: {path} can be read by other users (mode {mode:04o}): "
+                f"make it private with `chmod 600 {path}`\n"
+            )
+            return

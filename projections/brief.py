@@ -185,6 +185,9 @@ def _people(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
                 "counterpart": p.get("counterpart"),
                 "present": p["present"],
                 "contact_plan": plan,
+                # Personal details, sealed: the command opens them for its reader.
+                "sealed": p.get("sealed", []),
+                "erased": p.get("erased", False),
                 "text": f"{p['name']} ({pid}){title}: {_words(p['decision_role'])}, "
                 f"relationship {status} (as of {_day(p.get('assessed_at'), tz)}{note})."
                 f"{counterpart}{planned}{left}",

@@ -42,7 +42,8 @@ class Customer360(Projection):
     # 5: who holds each opportunity and commitment, moved by ResponsibilityHandedOver.
     # 6: key people keep their contact plan and last contact ("contact").
     # 7: problems from visits have ids; commitments name their holder; withdrawn.
-    version = "7"
+    # 8: key people's personal details, sealed (docs/domain.md, "Personal data").
+    version = "8"
     tables = {
         "view_customer360": (
             "CREATE TABLE IF NOT EXISTS view_customer360 ("

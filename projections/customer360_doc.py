@@ -14,6 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent
+from ledger.domain.personal import PERSONAL_EVENT_FIELDS
 from ledger.history import _plain, describe
 
 if TYPE_CHECKING:
@@ -173,6 +174,7 @@ def _payload(event: CustomerEvent) -> dict[str, Any]:
 @cache
 def _payload_fields(event_class: type[CustomerEvent]) -> tuple[str, ...]:
     skip = {"originator_id", "originator_version", "timestamp", "previous_hash", "event_hash"}
+    skip |= PERSONAL_EVENT_FIELDS  # never in a view as recorded (ledger.personal_reading)
     return tuple(f.name for f in dataclasses.fields(event_class) if f.name not in skip)
 
 

@@ -139,6 +139,8 @@ def _(e: ev.KeyPersonAdded, doc: Held, at: str) -> None:
         "counterpart": e.counterpart,
         "present": True,
         "assessed_at": at,
+        # Personal details only as sealed (ledger.personal_reading opens them).
+        "sealed": [e.personal] if e.personal else [],
     }
 
 
@@ -149,6 +151,14 @@ def _(e: ev.KeyPersonUpdated, doc: Held, at: str) -> None:
     for field in ("name", "title", "decision_role", "counterpart"):
         if field in e.changes:
             person[field] = e.changes[field]
+    if e.personal:
+        person.setdefault("sealed", []).append(e.personal)
+
+
+@_handle.register
+def _(e: ev.PersonalDataErased, doc: Held, at: str) -> None:
+    person = doc["people"][e.person_id]
+    person.update(sealed=[], erased=True)
 
 
 @_handle.register

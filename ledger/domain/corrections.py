@@ -76,6 +76,8 @@ GOVERNING_EVENTS: dict[str, str] = {
     "CorrectionRecorded": "correct the original event again (a later correction wins)",
     "ContactPlanSet": "who owes a key person's contacts, and when, changes with "
     "`ledger person plan`",
+    "PersonalDataErased": "an erasure is final, and its request, reason and requester are "
+    "the record of why it was done",
 }
 
 # Fields of other events that have a command of their own, or that open cases.
@@ -85,9 +87,8 @@ GOVERNED_FIELDS: dict[str, dict[str, str]] = {
             (
                 "name",
                 "title",
-                "phones",
-                "emails",
-                "personal_notes",
+                "personal",
+                "legacy_personal",
                 "decision_role",
                 "counterpart",
             ),
@@ -95,7 +96,11 @@ GOVERNED_FIELDS: dict[str, dict[str, str]] = {
         ),
         "relationship_status": _PERSON_ASSESS,
     },
-    "KeyPersonUpdated": {"changes": _PERSON_UPDATE + " again"},
+    "KeyPersonUpdated": {
+        "changes": _PERSON_UPDATE + " again",
+        "personal": _PERSON_UPDATE + " again",
+        "legacy_personal": _PERSON_UPDATE + " again",
+    },
     "KeyPersonRelationshipAssessed": {"relationship_status": _PERSON_ASSESS},
     "OpportunityOpened": {"stage": _OPPORTUNITY_STAGE},
     "OpportunityStageChanged": {"stage": _OPPORTUNITY_STAGE, "previous": _OPPORTUNITY_STAGE},

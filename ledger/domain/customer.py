@@ -61,6 +61,7 @@ from ledger.domain.events import (
 )
 from ledger.domain.follow_through import FollowThrough
 from ledger.domain.holdings import Holdings
+from ledger.domain.personal_rules import PersonalDataRules, Sealer
 from ledger.domain.sla.policy import SlaPolicy
 from ledger.domain.sla.targets import CLOCK_OF_CASE, RECURRING_KINDS, SLA_TARGETS, breach_key
 from ledger.errors import (
@@ -103,7 +104,7 @@ def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
 SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 
 
-class Customer(Holdings, ContactPlanning, FollowThrough, Aggregate):
+class Customer(Holdings, ContactPlanning, FollowThrough, PersonalDataRules, Aggregate):
     """A customer organisation (or individual) and everything that happened with it."""
 
     # v2 added `worked_on`; v3 keys each recorded follow-up breach by its due time;
@@ -364,13 +365,12 @@ class Customer(Holdings, ContactPlanning, FollowThrough, Aggregate):
         *,
         name: str,
         title: str,
-        phones: list[str],
-        emails: list[str],
-        personal_notes: str,
         decision_role: str,
         relationship_status: str,
         counterpart: str | None,
         meta: Meta,
+        details: Mapping[str, Any] | None = None,
+        seal: Sealer | None = None,
     ) -> str:
         person_id = self.next_id("person")
         self._record(
@@ -379,20 +379,33 @@ class Customer(Holdings, ContactPlanning, FollowThrough, Aggregate):
             person_id=person_id,
             name=name,
             title=title,
-            phones=phones,
-            emails=emails,
-            personal_notes=personal_notes,
+            personal=self.sealed_details(person_id, details or {}, seal),
+            legacy_personal={},
             decision_role=decision_role,
             relationship_status=relationship_status,
             counterpart=counterpart,
         )
         return person_id
 
-    def update_key_person(self, person_id: str, changes: dict[str, Any], meta: Meta) -> None:
+    def update_key_person(
+        self,
+        person_id: str,
+        changes: dict[str, Any],
+        meta: Meta,
+        details: Mapping[str, Any] | None = None,
+        seal: Sealer | None = None,
+    ) -> None:
         self.check_person(person_id)
-        if not changes:
+        if not changes and not details:
             raise RuleViolationError("nothing to change: give at least one field to update")
-        self._record(KeyPersonUpdated, meta, person_id=person_id, changes=changes)
+        self._record(
+            KeyPersonUpdated,
+            meta,
+            person_id=person_id,
+            changes=changes,
+            personal=self.sealed_details(person_id, details or {}, seal),
+            legacy_personal={},
+        )
 
     def assess_relationship(
         self, person_id: str, relationship_status: str, note: str, meta: Meta

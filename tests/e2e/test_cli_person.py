@@ -21,18 +21,17 @@ def person(cli: LedgerCli, customer: str) -> str:
 def test_adding_a_key_person_prints_their_id(cli: LedgerCli, customer: str) -> None:
     output = cli.ok(
         "person", "add", customer, "--name", "Wang Fang", "--role", "gatekeeper",
-        "--title", "Head of procurement", "--phone", "+86 10 1234", "--phone", "+86 138 0000",
-        "--email", "wang.fang@example.cn", "--notes", "Likes table tennis",
-        "--status", "neutral", "--counterpart", "zhang.min",
+        "--title", "Head of procurement", "--mobile", "+86 138 0000 1234",
+        "--office-phone", "+86 10 1234 5678", "--email", "wang.fang@example.cn",
+        "--notes", "Likes table tennis", "--status", "neutral", "--counterpart", "zhang.min",
     )  # fmt: skip
 
     added = cli.recorded(customer, KeyPersonAdded)
     assert output == "Key person added: C-00001/P1 (Capital Airport Group), version 2.\n"
-    assert (added.phones, added.decision_role, added.relationship_status) == (
-        ["+86 10 1234", "+86 138 0000"],
-        "gatekeeper",
-        "neutral",
-    )
+    assert (added.decision_role, added.relationship_status) == ("gatekeeper", "neutral")
+    # The details are recorded sealed with the person's key, never in plain text.
+    assert set(added.personal or {}) == {"key", "nonce", "sealed"}
+    assert "table tennis" not in str(added.personal)
 
 
 def test_a_key_person_with_an_unknown_role_is_a_usage_error(cli: LedgerCli, customer: str) -> None:
@@ -82,9 +81,11 @@ def test_an_update_without_any_field_is_a_usage_error(cli: LedgerCli, person: st
 
     assert_usage_error(
         result,
-        "nothing to update: give at least one of --name, --role, --title, --phone, --email, "
-        "--notes, --counterpart (to record how the relationship stands, use `ledger person "
-        "assess`)",
+        "nothing to update: give at least one of --name, --role, --title, --counterpart or a "
+        "personal detail (--birth-date, --birthplace, --native-place, --education, --school, "
+        "--family, --hobbies, --journals, --associations, --work-history, --mobile, "
+        "--office-phone, --home-phone, --notes, --email) (to record how the relationship "
+        "stands, use `ledger person assess`)",
         "person update",
     )
     assert cli.events_recorded() == written

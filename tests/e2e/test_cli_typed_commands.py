@@ -56,6 +56,7 @@ person update C-00001/P1 --title CEO
 person assess C-00001/P1 --status positive
 person plan C-00001/P1 --counterpart li.wei --every 30d --next 2026-06-01
 person left C-00001/P1
+person erase C-00001/P1 --reason "Asked to be forgotten" --request-ref R-1
 visit plan C-00001 --for 2026-05-02T10:00 --purpose maintenance --kind relationship_building
 visit cancel C-00001/V1
 visit report C-00001 --purpose maintenance --kind relationship_building --summary Lunch --outcome A

@@ -16,6 +16,7 @@ TINY = {
     "bench_audit": ["--events", "600", "--customers", "4", "--runs", "1"],
     "bench_command": ["--count", "20", "--rounds", "1", "--warmup", "1"],
     "bench_rebuild": ["--events", "2000", "--customers", "10", "--runs", "1", "--workers", "2"],
+    "bench_personal": ["--count", "10", "--customers", "4", "--runs", "1"],
     "bench_render": ["--count", "300", "--runs", "1"],
     "bench_replay": ["--count", "300", "--runs", "1"],
     "bench_show": ["--count", "400", "--runs", "1", "--cli-runs", "1"],

@@ -96,9 +96,6 @@ def add_person(customer: Customer, name: str = "Wang Fang") -> str:
     return customer.add_key_person(
         name=name,
         title="Procurement director",
-        phones=["+86 10 5555 0101"],
-        emails=[],
-        personal_notes="",
         decision_role="decision_maker",
         relationship_status="neutral",
         counterpart=None,
@@ -643,12 +640,12 @@ def test_a_handover_moves_what_the_old_owner_held_and_nothing_else(
     customer.fulfil_commitment(done, "Sent", at(3))
     lead = customer.create_lead("Cargo lounge", "fair", "", at(4))
     theirs = customer.add_key_person(
-        name="Wang Fang", title="Director", phones=[], emails=[], personal_notes="",
+        name="Wang Fang", title="Director",
         decision_role="decision_maker", relationship_status="neutral",
         counterpart="li.wei", meta=at(5),
     )  # fmt: skip
     someone_elses = customer.add_key_person(
-        name="Zhou Min", title="Engineer", phones=[], emails=[], personal_notes="",
+        name="Zhou Min", title="Engineer",
         decision_role="user", relationship_status="neutral",
         counterpart="chen.jie", meta=at(6),
     )  # fmt: skip
@@ -958,9 +955,6 @@ STEPS: dict[str, Step] = {
     "add person": lambda cu, n, m: cu.add_key_person(
         name=f"Person {n}",
         title="",
-        phones=[],
-        emails=[],
-        personal_notes="",
         decision_role="user",
         relationship_status="neutral",
         counterpart=None,

@@ -35,9 +35,6 @@ def story() -> Customer:
     customer.add_key_person(
         name="Zhang Wei",
         title="CFO",
-        phones=[],
-        emails=[],
-        personal_notes="",
         decision_role="decision_maker",
         relationship_status="positive",
         counterpart="li.wei",

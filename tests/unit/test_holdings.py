@@ -29,7 +29,7 @@ def status(overrides: dict[str, str] | None = None) -> Callable[[str], str | Non
 
 def add_person(customer: Customer, name: str, counterpart: str, minutes: int) -> str:
     return customer.add_key_person(
-        name=name, title="Director", phones=[], emails=[], personal_notes="",
+        name=name, title="Director",
         decision_role="decision_maker", relationship_status="neutral",
         counterpart=counterpart, meta=at(minutes),
     )  # fmt: skip

@@ -5,7 +5,7 @@ against it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,8 +19,14 @@ from ledger.domain.events import ALL_EVENTS, ComplaintFiled, VisitReported
 from ledger.errors import InvalidInputError
 from ledger.export import COLUMNS, json_line, record
 from ledger.schemas import all_json_schemas, event_class, export_model, json_schema
+from ledger.sealing import seal
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+
+
+def seal_for_test(person_id: str, details: Mapping[str, Any]) -> dict[str, str]:
+    """Seals details with a throw-away key, as the service does with the person's."""
+    return seal(bytes(32), f"test/{person_id}", details)
 
 
 def at(minutes: int) -> Meta:
@@ -48,10 +54,10 @@ def every_kind_of_event(customer_id: UUID | None = None, code: str = "C-00001") 
     cu.close_branch(branch, "Merged into T2", at(6))
     cu.assign_owner("zhang.min", "Li Wei moves to the south", at(7))
     person = cu.add_key_person(
-        name="Wang Fang", title="Procurement director", phones=["+86 10 5555 0101"],
-        emails=["wang.fang@example.com"], personal_notes="Likes tea",
+        name="Wang Fang", title="Procurement director",
         decision_role="decision_maker", relationship_status="neutral",
         counterpart="zhang.min", meta=at(8),
+        details={"mobile": "+86 10 5555 0101", "hobbies": "tea"}, seal=seal_for_test,
     )  # fmt: skip
     cu.update_key_person(person, {"title": "Vice president"}, at(9))
     cu.assess_relationship(person, "positive", "Warm after the visit", at(10))
@@ -119,7 +125,7 @@ def every_kind_of_event(customer_id: UUID | None = None, code: str = "C-00001") 
     # The visit's promise is still open, held by its visitor: the handover moves it.
     cu.assign_owner("chen.jie", "Zhang Min leaves", at(40))
     successor = cu.add_key_person(
-        name="Zhou Min", title="Procurement director", phones=[], emails=[], personal_notes="",
+        name="Zhou Min", title="Procurement director",
         decision_role="decision_maker", relationship_status="neutral", counterpart=None,
         meta=at(41),
     )  # fmt: skip
@@ -130,6 +136,10 @@ def every_kind_of_event(customer_id: UUID | None = None, code: str = "C-00001") 
     withdrawn = cu.make_commitment("Weekly lounge report", date(2024, 3, 15), "call", at(43))
     cu.withdraw_commitment(withdrawn, "They no longer want it", at(44))
     cu.handle_problem("PB1", "Wi-Fi repeater installed at gate 12", at(45))
+    cu.erase_personal_data(
+        person, reason="Asked to be forgotten", request_ref="PIPL-7", requested_by="Wang Fang",
+        plain_versions=[], meta=at(46),
+    )  # fmt: skip
     return cu
 
 

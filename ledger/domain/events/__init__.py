@@ -31,6 +31,7 @@ from ledger.domain.events.people import (
     KeyPersonRelationshipAssessed,
     KeyPersonUpdated,
 )
+from ledger.domain.events.personal import PersonalDataErased
 from ledger.domain.events.profile import (
     BranchAdded,
     BranchClosed,
@@ -97,6 +98,7 @@ ALL_EVENTS = (
     ContactPlanSet,
     CommitmentWithdrawn,
     ProblemHandled,
+    PersonalDataErased,
 )
 
 __all__ = [
@@ -132,6 +134,7 @@ __all__ = [
     "OpportunityStageChanged",
     "OpportunityWon",
     "OwnerAssigned",
+    "PersonalDataErased",
     "ProblemHandled",
     "ProfileUpdated",
     "RelationshipReactivated",

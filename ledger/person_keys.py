@@ -1,0 +1,175 @@
+"""Where each key person's key is kept: the table `ledger_person_keys`, apart from
+the events (docs/domain.md, "Personal data"; README, "Personal data").
+
+By default the table is in the ledger's own database; `LEDGER_KEYS_URL` (or
+`keys_database` in the configuration) puts it in another SQLite file or
+PostgreSQL database, so that a copy of the events alone reads no personal data.
+Destroying a key leaves no copy of it in the database: on SQLite the row is
+deleted with `secure_delete` on (its bytes are zeroed) and the WAL is truncated;
+on PostgreSQL the table is rewritten by `VACUUM FULL`, so no dead row keeps it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ledger.errors import LedgerError
+from ledger.storage import make_private, resolve
+
+TABLE = "ledger_person_keys"
+KEY_BYTES = 32  # AES-256
+
+
+class KeyStore(Protocol):
+    def key(self, key_id: str, *, create: bool = False) -> bytes | None:
+        """The key of `key_id`; with `create`, a new random one if it has none."""
+
+    def destroy(self, key_id: str) -> None:
+        """Forget the key for good (nothing happens if it is gone already)."""
+
+    def close(self) -> None: ...
+
+
+def open_key_store(env: Mapping[str, str], elsewhere: str | None) -> KeyStore:
+    """The key store for a ledger opened on `env` (the library's environment), or
+    in the database `elsewhere` names (Settings.keys_database)."""
+    if elsewhere:
+        storage = resolve(str(elsewhere), environ={})
+        if not storage.is_postgres:
+            make_private(storage)
+        env = storage.env
+    module = env.get("PERSISTENCE_MODULE", "")
+    if module == "eventsourcing.sqlite" and env.get("SQLITE_DBNAME", ":memory:") != ":memory:":
+        return SqliteKeys(env["SQLITE_DBNAME"])
+    if module == "eventsourcing.postgres":
+        return PostgresKeys(env)
+    return MemoryKeys()
+
+
+class MemoryKeys:
+    """Keys of a ledger kept in memory (tests and throw-away runs)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes] = {}
+
+    def key(self, key_id: str, *, create: bool = False) -> bytes | None:
+        if create and key_id not in self._keys:
+            self._keys[key_id] = os.urandom(KEY_BYTES)
+        return self._keys.get(key_id)
+
+    def destroy(self, key_id: str) -> None:
+        self._keys.pop(key_id, None)
+
+    def close(self) -> None:
+        pass
+
+
+class SqliteKeys:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            # Deleted rows are overwritten with zeros, not left in free space.
+            connection.execute("PRAGMA secure_delete=ON")
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} (key_id TEXT PRIMARY KEY, key BLOB NOT NULL)"
+            )
+            self._connection = connection
+        return self._connection
+
+    def key(self, key_id: str, *, create: bool = False) -> bytes | None:
+        connection = self._connect()
+        if create:
+            # Two writers adding the same person race here: the first key stays.
+            # One statement when the key is new (RETURNING gives nothing if not).
+            new = os.urandom(KEY_BYTES)
+            made = connection.execute(
+                f"INSERT OR IGNORE INTO {TABLE} (key_id, key) VALUES (?, ?) RETURNING key",
+                (key_id, new),
+            ).fetchall()  # read to the end: the statement, and its write, finish
+            if made:
+                return new
+        row = connection.execute(f"SELECT key FROM {TABLE} WHERE key_id = ?", (key_id,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def destroy(self, key_id: str) -> None:
+        connection = self._connect()
+        connection.execute(f"DELETE FROM {TABLE} WHERE key_id = ?", (key_id,))
+        # The page images in the WAL still hold the key until it is checkpointed
+        # into the (zeroed) file and truncated; a reader mid-transaction can hold
+        # it up, so try a few times.
+        for _ in range(50):
+            busy, _log, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.1)
+        raise LedgerError(
+            f"the key was deleted, but {self.path}-wal could not be truncated while "
+            "another process reads the ledger: run the erasure again when it is idle"
+        )
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+class PostgresKeys:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self._connection: Any = None
+
+    def _connect(self) -> Any:
+        if self._connection is None:
+            import psycopg
+
+            env = self.env
+            connection = psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                user=env["POSTGRES_USER"],
+                password=env.get("POSTGRES_PASSWORD") or None,
+                connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+                options=f"-c search_path={env.get('POSTGRES_SCHEMA', 'public')}",
+                autocommit=True,
+            )
+            connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} (key_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"
+            )
+            self._connection = connection
+        return self._connection
+
+    def key(self, key_id: str, *, create: bool = False) -> bytes | None:
+        connection = self._connect()
+        if create:
+            new = os.urandom(KEY_BYTES)
+            made = connection.execute(
+                f"INSERT INTO {TABLE} (key_id, key) VALUES (%s, %s) ON CONFLICT DO NOTHING "
+                "RETURNING key",
+                (key_id, new),
+            ).fetchone()
+            if made is not None:
+                return new
+        row = connection.execute(f"SELECT key FROM {TABLE} WHERE key_id = %s", (key_id,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def destroy(self, key_id: str) -> None:
+        connection = self._connect()
+        connection.execute(f"DELETE FROM {TABLE} WHERE key_id = %s", (key_id,))
+        # The deleted row stays in the table's pages as a dead tuple until the
+        # table is rewritten; the key table is small, so rewriting it is cheap.
+        connection.execute(f"VACUUM FULL {TABLE}")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
