@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ledger.errors import LedgerError
-from ledger.storage import make_private, resolve
+from ledger.storage import POSTGRES_MODULES, make_private, resolve
 
 TABLE = "ledger_person_keys"
 KEY_BYTES = 32  # AES-256
@@ -45,7 +45,7 @@ def open_key_store(env: Mapping[str, str], elsewhere: str | None) -> KeyStore:
     module = env.get("PERSISTENCE_MODULE", "")
     if module == "eventsourcing.sqlite" and env.get("SQLITE_DBNAME", ":memory:") != ":memory:":
         return SqliteKeys(env["SQLITE_DBNAME"])
-    if module == "eventsourcing.postgres":
+    if module in POSTGRES_MODULES:
         return PostgresKeys(env)
     return MemoryKeys()
 

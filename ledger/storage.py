@@ -20,6 +20,11 @@ from ledger.errors import InvalidInputError, StorageNotFoundError
 DEFAULT_HOME = "~/.ledger"
 SQLITE_FILENAME = "ledger.sqlite3"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+# The library's PostgreSQL persistence, creating its tables only when they are
+# missing, under a lock (ledger/pg_recorders.py); and the library's own module,
+# which an environment written by hand may still name.
+POSTGRES_PERSISTENCE = "ledger.pg_recorders:CreatedOncePostgresFactory"
+POSTGRES_MODULES = (POSTGRES_PERSISTENCE, "eventsourcing.postgres")
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,7 @@ def _postgres(url: str) -> Storage:
         raise InvalidInputError(f"database URL has a bad port: {error}") from None
     query = parse_qs(parts.query)
     env = {
-        # The library's PostgreSQL persistence, creating its tables only when they
-        # are missing, under a lock (ledger/pg_recorders.py).
-        "PERSISTENCE_MODULE": "ledger.pg_recorders:CreatedOncePostgresFactory",
+        "PERSISTENCE_MODULE": POSTGRES_PERSISTENCE,
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parts.hostname or "localhost",
         "POSTGRES_PORT": str(port),
