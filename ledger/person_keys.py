@@ -47,7 +47,12 @@ def open_key_store(env: Mapping[str, str], elsewhere: str | None) -> KeyStore:
         return SqliteKeys(env["SQLITE_DBNAME"])
     if module in POSTGRES_MODULES:
         return PostgresKeys(env)
-    return MemoryKeys()
+    if module in ("", "eventsourcing.popo") or module == "eventsourcing.sqlite":
+        # A ledger held in memory: its keys live as long as it does.
+        return MemoryKeys()
+    # Keys kept in memory for a stored ledger would be lost at exit, and with them
+    # every detail sealed under them: refuse rather than guess.
+    raise RuntimeError(f"no key store for persistence module {module!r}")
 
 
 class MemoryKeys:
