@@ -27,6 +27,7 @@ from ledger.storage import Storage
 from projections.churn_scoring import ChurnPolicy
 from projections.reader import Reader
 from projections.views import Views
+from projections.work_view import WorkItems
 from tests.reading import reader
 from tests.staffing import ADMIN
 
@@ -462,3 +463,80 @@ def test_staff_see_only_their_own_plans_and_customers_in_sight(
     # wu.lan is Ma Jun's counterpart but may not see Capital Airport Group (neither
     # owner nor having worked on it): what is owed there is not shown to them.
     assert mine == []
+
+
+def test_a_resubmitted_plan_takes_the_visits_it_drops_off_the_visitors_list(
+    ledger_app: Ledger, views: Views, story: dict[str, str]
+) -> None:
+    depot = ledger_app.register_customer(
+        c.RegisterCustomer(
+            actor="wu.lan", name="Wu's Depot", segment="airport", owner="wu.lan", **at(MARCH)
+        )
+    ).customer_code
+    submit_may_plan(ledger_app, depot)
+    ledger_app.return_visit_plan(
+        c.ReturnVisitPlan(
+            actor="he.tao", owner="wu.lan", month="2026-05", reason="Later in the month",
+            occurred_at=datetime(2026, 4, 21, 9, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    ledger_app.submit_visit_plan(
+        c.SubmitVisitPlan(
+            actor="wu.lan", month="2026-05",
+            visits=[c.PlannedVisit(customer=depot, purpose="maintenance", day=date(2026, 5, 14))],
+            occurred_at=datetime(2026, 4, 22, 9, tzinfo=UTC),
+        )
+    )  # fmt: skip
+
+    items = reader(views).work_list(
+        POLICY, as_of=datetime(2026, 5, 8, 12, tzinfo=UTC), owner="wu.lan"
+    )
+
+    assert [(i.item, i.due_at and i.due_at.date()) for i in items if i.kind == "visit"] == [
+        ("V2", date(2026, 5, 14))
+    ]
+
+
+def test_a_later_visit_report_that_lists_a_problem_handled_settles_it(
+    ledger_app: Ledger, views: Views, follow_through: dict[str, str]
+) -> None:
+    ledger_app.report_visit(
+        c.ReportVisit(
+            actor="li.wei", customer=follow_through["airport"], purpose="maintenance",
+            kind="problem_handling", summary="Fixed", outcome="B",
+            problems_handled=["belt noise at gate 3."], problems_pending=["Dusty lounge"],
+            **at(datetime(2026, 4, 1, 9, tzinfo=UTC)),
+        )
+    )  # fmt: skip
+
+    items = reader(views).work_list(POLICY, as_of=AS_OF, owner="zhang.min")
+
+    # Numbered after the two problems raised before, as the aggregate numbers it.
+    assert [(i.item, i.text) for i in items if i.kind == "problem"] == [("PB3", "Dusty lounge")]
+
+
+def test_the_work_view_holds_open_items_only(
+    ledger_app: Ledger, views: Views, follow_through: dict[str, str]
+) -> None:
+    airport = follow_through["airport"]
+    ledger_app.withdraw_commitment(
+        c.WithdrawCommitment(
+            actor="li.wei", customer=airport, case=follow_through["soon"], reason="Not needed"
+        )
+    )
+    ledger_app.handle_problem(
+        c.HandleProblem(actor="zhang.min", customer=airport, case="PB1", note="Belt replaced")
+    )
+    views.catch_up([WorkItems.name])
+
+    with views.store.transaction() as tx:
+        held = {
+            (str(kind), str(item))
+            for kind, item in tx.fetchall("SELECT kind, item FROM view_work_items")
+        }
+
+    # The withdrawn promise and both problems (PB2 handled before, PB1 now) are
+    # gone; what is still open stays.
+    assert ("commitment", follow_through["soon"]) not in held
+    assert {item for kind, item in held if kind == "problem"} == set()
+    assert ("commitment", follow_through["late"]) in held
