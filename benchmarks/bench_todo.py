@@ -15,7 +15,8 @@ the same account manager (`ledger sla breaches --owner zhang.min`), in the same
 run: the work list reads it, and more.
 
 Targets: the account manager's list in at most 0.3 s at 300 customers ("well
-under a second") and at most 1 s at 10,000.
+under a second") and at most 0.5 s at 10,000 (the issue asks for under a second:
+half of it leaves room for a busy machine).
 
     .venv/bin/python -m benchmarks.bench_todo [--backend sqlite|postgres|both]
         [--count CUSTOMERS] [--runs R]
@@ -55,7 +56,7 @@ from projections.views import Views
 SIZES = (300, 10_000)
 PERSON = "zhang.min"  # an account manager of the demo's airport segment
 SEGMENT = "airport"
-TARGETS = {300: 0.3, 10_000: 1.0}
+TARGETS = {300: 0.3, 10_000: 0.5}
 
 
 def measure(storage: Storage, customers: int, runs: int) -> None:

@@ -70,8 +70,11 @@ def todo(
     then by least time left. One line each: SLA cases breached or at risk
     (inquiries, complaints, a departed owner's customers to hand over),
     commitments due within --within days or overdue, leads and opportunities due
-    for follow-up, visits planned for the next 7 days (or past with no report), and
-    customers silent past their usual contact cadence.
+    for follow-up, visits planned for the next 7 days (or past with no report),
+    customers silent past their usual contact cadence, key people past (or within
+    --within days of) their next contact date, open problems from visits, visit
+    plans to submit or to review, and monthly summaries to submit. Work with no
+    due time (problems, plans to review) comes last, the longest open first.
 
     Staff see their own list; a segment head or executive may ask for a member of
     staff (--owner) or a whole segment (--segment).
@@ -94,8 +97,12 @@ def todo(
     rows = []
     for item in items:
         row = item.as_row()
-        local = item.due_at.astimezone(tz)
-        row["due"] = f"{local:%Y-%m-%d %H:%M}" if fmt == "table" else local.isoformat()
+        local = item.due_at.astimezone(tz) if item.due_at is not None else None
+        if fmt == "table":
+            # Work with no due time (an open problem, a plan awaiting review).
+            row["due"] = f"{local:%Y-%m-%d %H:%M}" if local is not None else "-"
+        else:
+            row["due"] = local.isoformat() if local is not None else None
         del row["due_at"]
         rows.append(row)
     whose = f"segment {segment}" if segment and not owner else (owner or obj.caller.staff_id)

@@ -57,7 +57,11 @@ class ChurnSignals(Projection):
             "segment TEXT NOT NULL, owner TEXT, stage TEXT NOT NULL, doc TEXT NOT NULL)"
         )
     }
-    indexes = ("CREATE INDEX IF NOT EXISTS view_churn_segment ON view_churn (segment, owner)",)
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS view_churn_segment ON view_churn (segment, owner)",
+        # One owner's customers (the work list's silent customers), without a scan.
+        "CREATE INDEX IF NOT EXISTS view_churn_owner ON view_churn (owner)",
+    )
 
     def replay(self, tx: Transaction | None) -> Replay:
         return _Signals(tx, apply_event)

@@ -11,6 +11,7 @@ from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.domain.contact_plan import contact_made, new_state, plan_set
 from ledger.domain.customer import PREFIXES
+from ledger.domain.holdings import first_holder
 from ledger.domain.problems import problem_key, visit_problems
 from projections.base import Handlers, iso
 from projections.customer360_doc import (
@@ -281,7 +282,7 @@ def _(e: ev.VisitReported, doc: Held, at: str) -> None:
             title=commitment["description"],
             due=commitment.get("due"),
             source=e.case_id,
-            holder=e.visitor,
+            holder=first_holder(e.actor, visitor=e.visitor),
         )
 
 
@@ -382,7 +383,7 @@ def _(e: ev.LeadCreated, doc: Held, at: str) -> None:
         title=e.title,
         stage="lead",
         last_follow_up=at,
-        holder=e.actor,
+        holder=first_holder(e.actor),
     )
     doc["cases"][e.case_id]["status"] = "lead"
 
@@ -391,7 +392,14 @@ def _(e: ev.LeadCreated, doc: Held, at: str) -> None:
 def _(e: ev.OpportunityOpened, doc: Held, at: str) -> None:
     if find_case(doc, e.case_id) is None:
         _open_case(
-            doc, e, e.case_id, "opportunity", at, title=e.title, last_follow_up=at, holder=e.actor
+            doc,
+            e,
+            e.case_id,
+            "opportunity",
+            at,
+            title=e.title,
+            last_follow_up=at,
+            holder=first_holder(e.actor),
         )
     doc["cases"][e.case_id].update(
         status="open",
@@ -439,7 +447,7 @@ def _(e: ev.CommitmentMade, doc: Held, at: str) -> None:
         title=e.description,
         due=e.due,
         source=e.source,
-        holder=e.actor,
+        holder=first_holder(e.actor),
     )
 
 

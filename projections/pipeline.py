@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from ledger.access import Sight
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
+from ledger.domain.holdings import first_holder
 from ledger.domain.pipeline import LEAD, stage_rank
 from projections.base import Decoded, Handlers, Projection, Replay, from_iso
 from projections.store import Transaction, chunks
@@ -130,7 +131,7 @@ def _open(rows: _Held, key: str, case_id: str, title: str, holder: str, at: str)
 
 @_handle.register
 def _(e: ev.LeadCreated, rows: _Held, key: str, at: str) -> tuple[str, str] | None:
-    _open(rows, key, e.case_id, e.title, e.actor, at)
+    _open(rows, key, e.case_id, e.title, first_holder(e.actor), at)
     return key, e.case_id
 
 
@@ -138,7 +139,7 @@ def _(e: ev.LeadCreated, rows: _Held, key: str, at: str) -> tuple[str, str] | No
 def _(e: ev.OpportunityOpened, rows: _Held, key: str, at: str) -> tuple[str, str] | None:
     row = rows.get((key, e.case_id)) if e.from_lead else None
     if row is None:
-        row = _open(rows, key, e.case_id, e.title, e.actor, at)
+        row = _open(rows, key, e.case_id, e.title, first_holder(e.actor), at)
     # A converted lead takes the opportunity's title and restarts its clock.
     row[3] = e.title
     row[_STAGE], row[_VALUE], row[_CURRENCY] = e.stage, e.value, e.currency

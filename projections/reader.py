@@ -409,9 +409,20 @@ class Reader:
                 holder=owner,
                 segment=segment,
                 within=timedelta(days=worklist.DEFAULT_WITHIN_DAYS) if within is None else within,
+                sight=self.sight,
             )
             items = worklist.work_list(query)
-        return [item for item in items if self.visible.allows(item.customer)]
+        # Work of one customer, if the caller may see it; work of no one customer (a
+        # plan, a summary), if the caller may see what its owner owes.
+        return [
+            item
+            for item in items
+            if (
+                self.visible.allows(item.customer)
+                if item.customer
+                else self.sees_owner_figures(item.owed_by)
+            )
+        ]
 
     def pipeline(
         self,

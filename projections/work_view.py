@@ -2,11 +2,14 @@
 work that has a holder of its own, kept current from the customers' events.
 
 One row per open commitment, open lead or opportunity (held by its `holder`,
-moved by `ResponsibilityHandedOver`) and planned visit (held by its visitor,
-`due_at` its planned time). Deadlines of commitments and follow-ups are not kept
-here: they are the SLA view's (`view_sla_cases`), worked out by the SLA clocks,
-and the work list joins the two. The index on (holder, due_at) lets one
-person's list be read without looking at anyone else's items.
+`ledger.domain.holdings.first_holder`, moved by `ResponsibilityHandedOver`),
+planned visit (held by its visitor, `due_at` its planned time) and open problem
+from visits (`PB3`: no holder of its own, as the customer's owner owes it,
+`ledger.domain.problems.owed_by`; numbered and settled as the aggregate does,
+`visit_problems`). Deadlines of commitments and follow-ups are not kept here:
+they are the SLA view's (`view_sla_cases`), worked out by the SLA clocks, and
+the work list joins the two. The index on (holder, due_at) lets one person's
+list be read without looking at anyone else's items.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from typing import Any, NamedTuple
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
+from ledger.domain.customer import PREFIXES
+from ledger.domain.holdings import first_holder
+from ledger.domain.problems import problem_key, visit_problems
 from projections.base import Decoded, Handlers, Projection, Replay, iso
 from projections.store import Transaction, chunks
 
-COMMITMENT, OPPORTUNITY, VISIT = "commitment", "opportunity", "visit"
+COMMITMENT, OPPORTUNITY, VISIT, PROBLEM = "commitment", "opportunity", "visit", "problem"
+_PROBLEM_PREFIX = PREFIXES[PROBLEM]
 
 
 class HeldItem(NamedTuple):
@@ -31,6 +38,7 @@ class HeldItem(NamedTuple):
     holder: str | None
     text: str
     due_at: str | None
+    opened_at: str
 
 
 _COLUMNS = HeldItem._fields
@@ -39,24 +47,34 @@ _COLUMNS = HeldItem._fields
 class WorkItems(Projection):
     name = "work"
     keyed_by_customer = True
-    version = "1"
+    # 2: withdrawn commitments close; problems from visits are items; opened_at.
+    version = "2"
     tables = {
         "view_work_items": (
             "CREATE TABLE IF NOT EXISTS view_work_items ("
             "customer_id TEXT NOT NULL, item TEXT NOT NULL, kind TEXT NOT NULL, holder TEXT, "
-            "text TEXT NOT NULL, due_at TEXT, PRIMARY KEY (customer_id, item))"
+            "text TEXT NOT NULL, due_at TEXT, opened_at TEXT NOT NULL, "
+            "PRIMARY KEY (customer_id, item))"
+        ),
+        # How many problems each customer has had numbered, so the next is `PB<n+1>`.
+        "view_work_numbered": (
+            "CREATE TABLE IF NOT EXISTS view_work_numbered ("
+            "customer_id TEXT PRIMARY KEY, problems INTEGER NOT NULL)"
         ),
     }
     indexes = (
         "CREATE INDEX IF NOT EXISTS view_work_items_holder ON view_work_items (holder, due_at)",
+        "CREATE INDEX IF NOT EXISTS view_work_items_kind ON view_work_items (kind, customer_id)",
     )
 
     def replay(self, tx: Transaction | None) -> Replay:
         return _Items(tx)
 
 
-# A customer's open items, by item id.
-Items = dict[str, HeldItem]
+class Items(dict[str, HeldItem]):
+    """A customer's open items, by item id, and how many problems it has had."""
+
+    problems = 0
 
 
 class _Items(Replay):
@@ -75,23 +93,28 @@ class _Items(Replay):
         for event, key, at in zip(batch.events, batch.keys, batch.times, strict=True):
             items = self.customers.get(key)
             if items is None:
-                items = self.customers[key] = {}
+                items = self.customers[key] = Items()
             _HANDLERS[type(event)](event, items, key, at)
         self.changed.update(batch.keys)
 
     def _load(self, keys: list[str]) -> None:
         assert self.tx is not None
         for key in keys:
-            self.customers[key] = {}
+            self.customers[key] = Items()
         for chunk in chunks(keys):
+            keyed = f"WHERE customer_id IN ({self.tx.in_list(len(chunk))})"
             for row in self.tx.fetchall(
-                f"SELECT {', '.join(_COLUMNS)} FROM view_work_items "
-                f"WHERE customer_id IN ({self.tx.in_list(len(chunk))})",
-                chunk,
+                f"SELECT {', '.join(_COLUMNS)} FROM view_work_items {keyed}", chunk
             ):
-                customer_id, item, kind, holder, text, due_at = row
-                held = HeldItem(str(customer_id), str(item), str(kind), holder, str(text), due_at)
+                customer_id, item, kind, holder, text, due_at, opened_at = row
+                held = HeldItem(
+                    str(customer_id), str(item), str(kind), holder, str(text), due_at, opened_at
+                )
                 self.customers[held.customer_id][held.item] = held
+            for customer_id, problems in self.tx.fetchall(
+                f"SELECT customer_id, problems FROM view_work_numbered {keyed}", chunk
+            ):
+                self.customers[str(customer_id)].problems = int(problems)
 
     def flush(self, tx: Transaction) -> None:
         changed = sorted(self.changed)
@@ -99,12 +122,17 @@ class _Items(Replay):
         stale = changed if self.tx is not None else sorted(self.changed & self.written)
         if stale:
             for chunk in chunks(stale):
-                tx.execute(
-                    f"DELETE FROM view_work_items WHERE customer_id IN ({tx.in_list(len(chunk))})",
-                    chunk,
-                )
+                for table in ("view_work_items", "view_work_numbered"):
+                    tx.execute(
+                        f"DELETE FROM {table} WHERE customer_id IN ({tx.in_list(len(chunk))})",
+                        chunk,
+                    )
         rows = [tuple(row) for key in changed for row in self.customers[key].values()]
         tx.insert_new("view_work_items", _COLUMNS, rows)
+        numbered = [(key, self.customers[key].problems) for key in changed]
+        tx.insert_new(
+            "view_work_numbered", ("customer_id", "problems"), [n for n in numbered if n[1]]
+        )
         self.written.update(self.changed)
         self.changed.clear()
 
@@ -117,8 +145,10 @@ def _handle(event: CustomerEvent, items: Items, key: str, at: str) -> None:
 _HANDLERS: Handlers = Handlers(_handle)
 
 
-def _open(items: Items, key: str, item: str, kind: str, holder: str | None, text: str) -> None:
-    items[item] = HeldItem(key, item, kind, holder, text, None)
+def _open(
+    items: Items, key: str, item: str, kind: str, holder: str | None, text: str, at: str
+) -> None:
+    items[item] = HeldItem(key, item, kind, holder, text, None, at)
 
 
 def _close(items: Items, item: str) -> None:
@@ -127,7 +157,7 @@ def _close(items: Items, item: str) -> None:
 
 @_handle.register
 def _(e: ev.LeadCreated, items: Items, key: str, at: str) -> None:
-    _open(items, key, e.case_id, OPPORTUNITY, e.actor, e.title)
+    _open(items, key, e.case_id, OPPORTUNITY, first_holder(e.actor), e.title, at)
 
 
 @_handle.register
@@ -137,32 +167,44 @@ def _(e: ev.OpportunityOpened, items: Items, key: str, at: str) -> None:
         # A converted lead keeps its holder, under the opportunity's title.
         items[e.case_id] = held._replace(text=e.title)
     else:
-        _open(items, key, e.case_id, OPPORTUNITY, e.actor, e.title)
+        _open(items, key, e.case_id, OPPORTUNITY, first_holder(e.actor), e.title, at)
 
 
 @_handle.register
 def _(e: ev.CommitmentMade, items: Items, key: str, at: str) -> None:
-    _open(items, key, e.case_id, COMMITMENT, e.actor, e.description)
+    _open(items, key, e.case_id, COMMITMENT, first_holder(e.actor), e.description, at)
 
 
 @_handle.register
 def _(e: ev.VisitPlanned, items: Items, key: str, at: str) -> None:
-    items[e.case_id] = HeldItem(key, e.case_id, VISIT, e.visitor, e.purpose, iso(e.planned_for))
+    items[e.case_id] = HeldItem(
+        key, e.case_id, VISIT, e.visitor, e.purpose, iso(e.planned_for), at
+    )
 
 
 @_handle.register
 def _(e: ev.VisitReported, items: Items, key: str, at: str) -> None:
     _close(items, e.case_id)
     for commitment in e.commitments:
-        # Whoever made the promise on the visit keeps it, as the aggregate says.
         _open(
             items,
             key,
             commitment["commitment_id"],
             COMMITMENT,
-            e.visitor,
+            first_holder(e.actor, visitor=e.visitor),
             str(commitment.get("description", "")),
+            at,
         )
+    # Problems are settled and numbered as the aggregate does (`visit_problems`).
+    open_problems = {
+        problem_key(held.text): held.item for held in items.values() if held.kind == PROBLEM
+    }
+    effect = visit_problems(open_problems, e.problems_pending, e.problems_handled)
+    for problem in effect.handled:
+        _close(items, problem)
+    for text in effect.raised:
+        items.problems += 1
+        _open(items, key, f"{_PROBLEM_PREFIX}{items.problems}", PROBLEM, None, text, at)
 
 
 def _closes(e: Any, items: Items, key: str, at: str) -> None:
@@ -173,10 +215,16 @@ _CLOSING: tuple[type, ...] = (
     ev.OpportunityWon,
     ev.OpportunityLost,
     ev.CommitmentFulfilled,
+    ev.CommitmentWithdrawn,
     ev.VisitCancelled,
 )
 for _event_class in _CLOSING:
     _handle.register(_event_class)(_closes)
+
+
+@_handle.register
+def _(e: ev.ProblemHandled, items: Items, key: str, at: str) -> None:
+    _close(items, e.problem_id)
 
 
 @_handle.register

@@ -25,6 +25,14 @@ OPEN_STATUSES = ("lead", "open")
 ACTIVE = "active"
 
 
+def first_holder(opened_by: str, *, visitor: str | None = None) -> str:
+    """Who holds an opportunity, lead or commitment when it is opened: the member of
+    staff who opened it; a commitment promised at a visit, the visitor who made the
+    promise, whoever recorded the report. The aggregate and every view that keeps
+    holders ask this, so the rule is stated once."""
+    return visitor if visitor is not None else opened_by
+
+
 @dataclass(frozen=True)
 class Holding:
     """One thing held at a customer: a case (`item` is its id) or a key person's

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent
+from ledger.domain.holdings import first_holder
 from ledger.domain.sla.targets import breach_key
 
 if TYPE_CHECKING:
@@ -173,7 +174,11 @@ class CommitmentMade(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         customer.open_case(
-            self.case_id, "commitment", self.occurred_at, due=self.due, holder=self.actor
+            self.case_id,
+            "commitment",
+            self.occurred_at,
+            due=self.due,
+            holder=first_holder(self.actor),
         )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent
+from ledger.domain.holdings import first_holder
 
 if TYPE_CHECKING:
     from ledger.domain.customer import Customer
@@ -97,9 +98,7 @@ class VisitReported(CustomerEvent):
                 "commitment",
                 self.occurred_at,
                 due=commitment.get("due"),
-                # Whoever made the promise on the visit keeps it (docs/domain.md,
-                # "Follow-through").
-                holder=self.visitor,
+                holder=first_holder(self.actor, visitor=self.visitor),
             )
         customer.apply_visit_problems(
             self.case_id, self.problems_pending, self.problems_handled, self.occurred_at

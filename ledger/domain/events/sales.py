@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events.cases import stamp_policy_on_version_1
+from ledger.domain.holdings import first_holder
 
 if TYPE_CHECKING:
     from ledger.domain.customer import Customer
@@ -29,7 +30,11 @@ class LeadCreated(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         customer.open_case(
-            self.case_id, "opportunity", self.occurred_at, status="lead", holder=self.actor
+            self.case_id,
+            "opportunity",
+            self.occurred_at,
+            status="lead",
+            holder=first_holder(self.actor),
         )
 
 
@@ -61,7 +66,9 @@ class OpportunityOpened(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         if not self.from_lead:
-            customer.open_case(self.case_id, "opportunity", self.occurred_at, holder=self.actor)
+            customer.open_case(
+                self.case_id, "opportunity", self.occurred_at, holder=first_holder(self.actor)
+            )
         customer.cases[self.case_id]["status"] = "open"
         customer.cases[self.case_id]["stage"] = self.stage
 
