@@ -264,6 +264,12 @@ def _option_for(field: str, given: Any) -> str:
     from (`--to` for an owner), else the field's own name."""
     context = click.get_current_context(silent=True)
     if context is not None and given is not None:
+        # The option of the field's own name first: another option may hold the same
+        # value (an empty --counterpart beside the empty default of --title).
+        for param in context.command.params:
+            named = isinstance(param, click.Option) and param.name == field
+            if named and context.params.get(field) == given:
+                return max(param.opts, key=len)
         for param in context.command.params:
             value = context.params.get(param.name or "")
             values = value if isinstance(value, tuple | list) else (value,)
