@@ -191,6 +191,8 @@ class VisitPlanCommands:
     ) -> PlanReceipt:
         caller = self.caller(command.actor)
         month = Month.parse(command.month)
+        # An unknown name is said to be one, not a plan never submitted.
+        self.staff_member(command.owner)
 
         def attempt() -> PlanReceipt:
             plan = self._plan_or_none(command.owner, month)

@@ -103,3 +103,18 @@ def test_a_handover_cannot_be_dated_before_the_one_it_follows(cli: LedgerCli) ->
         "dated before that: check --at",
     )
     assert cli.events_recorded() == written
+
+
+def test_reassigning_an_owners_customers_to_the_same_owner_is_a_usage_error(
+    cli: LedgerCli, customer: str
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run("owner", "reassign", "--from", "li.wei", "--to", "li.wei")
+
+    assert_usage_error(
+        result,
+        "--from and --to both name li.wei: hand the customers to someone else",
+        "owner reassign",
+    )
+    assert cli.events_recorded() == written

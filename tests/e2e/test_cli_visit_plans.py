@@ -312,3 +312,29 @@ def test_a_plan_cannot_be_reviewed_before_it_was_submitted(team: LedgerCli, revi
         "reviewed before that: check --at",
     )
     assert team.events_recorded() == written
+
+
+def test_plans_are_listed_within_what_each_role_may_see(team: LedgerCli) -> None:
+    for staff_id, role, segment in (
+        ("rail.head", "segment_head", ("--segment", "rail")),
+        ("aud", "auditor", ()),
+    ):
+        team.ok_as("ops", "staff", "add", staff_id, "--name", staff_id, "--role", role, *segment)
+    submit(team, "--visit", "C-00001:maintenance:2026-06-03", *EARLY)
+
+    def owners(actor: str) -> list[str]:
+        rows = json.loads(team.ok_as(actor, "visit", "plans", *MONTH, "--format", "json"))
+        return [row["owner"] for row in rows]
+
+    admin = team.run("visit", "plans", *MONTH, actor="ops")
+
+    assert owners("aud") == ["am.one", "am.two"]
+    assert owners("rail.head") == []
+    assert owners("am.one") == ["am.one"]
+    assert_refused(admin, "ops is admin: that role has no access to customer records")
+
+
+def test_reviewing_the_plan_of_someone_unknown_says_so(team: LedgerCli) -> None:
+    result = team.run("visit", "plan-approve", "nobody", *MONTH, actor="gao.head")
+
+    assert_refused(result, "no staff member 'nobody': `ledger staff list` shows who there is")
