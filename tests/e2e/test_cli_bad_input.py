@@ -234,3 +234,47 @@ def test_an_empty_counterpart_is_named_by_its_own_option(cli: LedgerCli, custome
         ". _ -) (got '') (see `ledger person add --help`)\n"
     )
     assert cli.events_recorded() == written
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "submit", "--month", "9999-12"),
+        ("report", "monthly", "--month", "9999-12"),
+        ("visit", "plan-month", "--month", "9999-12", "--visit", "C-00001:maintenance:9999-12-01"),
+        ("visit", "plans", "--month", "0001-01"),
+    ],
+    ids=["report submit", "report monthly", "visit plan-month", "visit plans"],
+)
+def test_a_month_outside_the_ledgers_years_is_refused_in_one_line(
+    cli: LedgerCli, customer: str, args: tuple[str, ...]
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run(*args)
+
+    month = args[args.index("--month") + 1]
+    assert_one_line(
+        result,
+        2,
+        f"--month '{month}' is outside the dates the ledger reads: give one from 1900-01-01 "
+        "to 2999-12-31",
+    )
+    assert cli.events_recorded() == written
+
+
+def test_a_refusal_repeats_only_the_start_of_a_very_long_value(
+    cli: LedgerCli, customer: str
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run(
+        "contact", "log", customer, "--channel", "phone", "--direction", "outbound",
+        "--summary", "Called", "--follow-up", "a" * 5000,
+    )  # fmt: skip
+
+    assert_one_line(
+        result, 2, f"--follow-up: string should have at most 4000 characters (got '{'a' * 60}…')"
+    )
+    assert len(result.stderr) < 200
+    assert cli.events_recorded() == written
