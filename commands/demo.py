@@ -159,6 +159,10 @@ def _print_tour(obj: LedgerContext, loaded: DemoLoad, tour: DemoTour, seed: int)
         )
     tries += [
         (
+            f"{ledger} --as {actor} todo",
+            f"what {actor} owes now, most urgent first: promises, follow-ups, visits, cases",
+        ),
+        (
             f"{ledger} pipeline --segment {showcase.segment}",
             "open leads and opportunities: expected close, holder, follow-ups; totals",
         ),
