@@ -81,6 +81,10 @@ def reassign(
     from ledger.application import Ledger
     from ledger.commands import ReassignOwner
 
+    if previous.strip() == new_owner.strip():
+        raise click.UsageError(
+            f"--from and --to both name {previous.strip()}: hand the customers to someone else"
+        )
     receipts = submit(
         obj,
         Ledger.reassign_owner,

@@ -232,6 +232,8 @@ def build(model: type[C], payload: dict[str, Any]) -> C:
         raise click.UsageError(describe_validation_error(error)) from None
 
 
+# How much of a rejected value a refusal repeats.
+SHOWN_INPUT = 60
 # What a value that fails a pattern should look like, in words a person can act on.
 PATTERN_HINTS = {
     "^[a-z][a-z0-9._-]{1,39}$": "a staff id such as li.wei (lowercase letters, digits, . _ -)",
@@ -247,6 +249,9 @@ def describe_validation_error(error: Any) -> str:
     given = first.get("input")
     option = _option_for(location[0] if location else "", given)
     message = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    # A value pasted by mistake may be pages long: the line shows its start.
+    if isinstance(given, str) and len(given) > SHOWN_INPUT:
+        given = given[:SHOWN_INPUT] + "…"
     shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
     kind = first.get("type")
     context = first.get("ctx", {})
@@ -264,6 +269,12 @@ def _option_for(field: str, given: Any) -> str:
     from (`--to` for an owner), else the field's own name."""
     context = click.get_current_context(silent=True)
     if context is not None and given is not None:
+        # The option of the field's own name first: another option may hold the same
+        # value (an empty --counterpart beside the empty default of --title).
+        for param in context.command.params:
+            named = isinstance(param, click.Option) and param.name == field
+            if named and context.params.get(field) == given:
+                return max(param.opts, key=len)
         for param in context.command.params:
             value = context.params.get(param.name or "")
             values = value if isinstance(value, tuple | list) else (value,)

@@ -31,6 +31,11 @@ COLUMNS = (
 )
 
 
+# A horizon beyond a few years asks for nothing a work list can answer (and past
+# the year 9999 the date arithmetic would fail).
+MAX_WITHIN_DAYS = 3650
+
+
 @click.command()
 @click.option(
     "--owner",
@@ -45,7 +50,8 @@ COLUMNS = (
     "--within",
     metavar="N",
     type=int,
-    help="Commitments falling due within N days (default 7); overdue ones always.",
+    help="Commitments and contacts falling due within N days (default 7, at most "
+    f"{MAX_WITHIN_DAYS}); overdue ones always.",
 )
 @click.option(
     "--as-of",
@@ -82,8 +88,10 @@ def todo(
     from ledger.clock import now, parse_time
     from projections.churn_scoring import churn_policy
 
-    if within is not None and within < 0:
-        raise click.UsageError(f"--within is a number of days, 0 or more, not {within}")
+    if within is not None and not 0 <= within <= MAX_WITHIN_DAYS:
+        raise click.UsageError(
+            f"--within is a number of days from 0 to {MAX_WITHIN_DAYS}, not {within}"
+        )
     fmt = choose_format(obj, output_format)
     tz = obj.settings.timezone
     moment = parse_time(as_of, tz, what="--as-of") if as_of else now()

@@ -103,6 +103,13 @@ def read_visits_csv(path: str) -> list[PlannedVisit]:
     header = [column.strip() for column in reader.fieldnames or []]
     missing = [column for column in CSV_REQUIRED if column not in header]
     unknown = [column for column in header if column not in CSV_COLUMNS]
+    # A column named twice would silently lose one of its cells in each row.
+    twice = sorted({column for column in header if header.count(column) > 1})
+    if twice:
+        raise click.UsageError(
+            f"--from-csv {name}: the header names {', '.join(twice)} more than once: "
+            "name each column once"
+        )
     if missing or unknown:
         raise click.UsageError(
             f"--from-csv {name}: the header must name the columns {', '.join(CSV_REQUIRED)} "

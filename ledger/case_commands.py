@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING
 
 from ledger.access import Caller
 from ledger.config import Settings
+from ledger.domain.pipeline import check_expected_close
 from ledger.domain.sla.policy import stamp
 from ledger.receipts import Receipt
 
 if TYPE_CHECKING:
     from ledger import commands as c
+    from ledger.domain.base import Meta
+    from ledger.domain.customer import Customer
 
 
 class CaseCommands:
@@ -139,32 +142,33 @@ class CaseCommands:
         )
 
     def open_opportunity(self, command: c.OpenOpportunity) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.open_opportunity(
+        def open_(customer: Customer, meta: Meta) -> str:
+            check_expected_close(command.expected_close, meta.occurred_at, self.settings.timezone)
+            return customer.open_opportunity(
                 lead_id=command.lead,
                 title=command.title,
                 stage=command.stage.value,
                 value=None if command.value is None else str(command.value),
                 currency=command.currency,
-                meta=m,
+                meta=meta,
                 sla_policy=self._sla_stamp(),
                 expected_close=_iso(command.expected_close),
-            ),
-        )
+            )
+
+        return self._execute(command, open_)
 
     def change_opportunity_stage(self, command: c.ChangeOpportunityStage) -> Receipt:
-        return self._execute(
-            command,
-            lambda cu, m: cu.change_opportunity_stage(
+        def move(customer: Customer, meta: Meta) -> None:
+            check_expected_close(command.expected_close, meta.occurred_at, self.settings.timezone)
+            customer.change_opportunity_stage(
                 command.case,
                 command.stage.value,
                 command.note,
-                m,
+                meta,
                 expected_close=_iso(command.expected_close),
-            ),
-            subject=command.case,
-        )
+            )
+
+        return self._execute(command, move, subject=command.case)
 
     def log_follow_up(self, command: c.LogFollowUp) -> Receipt:
         return self._execute(

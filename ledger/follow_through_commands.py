@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ledger.config import Settings
-from ledger.domain.promises import promise_due
+from ledger.domain.promises import check_due, promise_due
 from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.receipts import Receipt
 
@@ -34,8 +34,10 @@ class FollowThroughCommands:
 
     def promise_due(self, due: date | None, made_at: datetime) -> date:
         """`due` if given, else the configured number of working days after the
-        promise was made (`ledger.domain.promises.promise_due`)."""
+        promise was made (`ledger.domain.promises.promise_due`); a given one is
+        checked (`check_due`)."""
         if due is not None:
+            check_due(due, made_at, self._promise_calendar)
             return due
         return promise_due(made_at, self.settings.promise_due_working_days, self._promise_calendar)
 

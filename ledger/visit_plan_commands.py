@@ -28,7 +28,13 @@ from ledger.domain.visit_plan import (
     plan_reference,
     plan_stream_id,
 )
-from ledger.errors import AccessDeniedError, LedgerError, RuleViolationError, StaffNotFoundError
+from ledger.errors import (
+    AccessDeniedError,
+    InvalidInputError,
+    LedgerError,
+    RuleViolationError,
+    StaffNotFoundError,
+)
 
 if TYPE_CHECKING:
     from eventsourcing.application import Repository
@@ -104,6 +110,10 @@ class VisitPlanCommands:
             previous = {_key(entry): entry for entry in plan.entries}
             entries: list[dict[str, Any]] = []
             planned: list[str] = []
+            # Where each visit was first listed: a repeat would plan the same visit
+            # twice, and a resubmission (which keeps visits by this identity) could
+            # not tell the two apart.
+            listed: dict[tuple[Any, ...], str] = {}
             for visit, customer_id in zip(command.visits, ids, strict=True):
                 customer = load(customer_id)
                 where = visit.source or visit.customer
@@ -117,6 +127,12 @@ class VisitPlanCommands:
                     "people": list(visit.people),
                     "agenda": visit.agenda,
                 }
+                if _key(entry) in listed:
+                    raise InvalidInputError(
+                        f"{where} repeats {listed[_key(entry)]}: a plan lists each visit once "
+                        "(the same customer, date, purpose and kind)"
+                    )
+                listed[_key(entry)] = where
                 kept = previous.pop(_key(entry), None)
                 if kept is not None:
                     entry["visit"] = kept["visit"]
@@ -175,6 +191,8 @@ class VisitPlanCommands:
     ) -> PlanReceipt:
         caller = self.caller(command.actor)
         month = Month.parse(command.month)
+        # An unknown name is said to be one, not a plan never submitted.
+        self.staff_member(command.owner)
 
         def attempt() -> PlanReceipt:
             plan = self._plan_or_none(command.owner, month)

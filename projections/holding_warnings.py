@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ledger.domain.holdings import account_gone, open_holdings, stale_holdings
+from ledger.domain.holdings import account_gone, count_moved, open_holdings, stale_holdings
 from projections.staff import staff_rows
 from projections.store import Transaction
 
@@ -29,20 +29,24 @@ def holding_warnings(doc: Doc, status_of: Callable[[str], str | None]) -> list[s
     code, owner = doc["code"], doc.get("owner")
     warnings = []
     owner_gone = account_gone(status_of(owner)) if owner else None
+    past_owners = [o["previous"] for o in doc.get("owners", []) if o.get("previous")]
+    stale = stale_holdings(
+        open_holdings(doc["cases"], doc["people"]), status_of, owner, past_owners
+    )
     if owner is not None and owner_gone is not None:
+        # What the departed owner holds moves with the customer: said once, in the
+        # owner's warning, not again item by item.
+        theirs = count_moved(s.holding.role for s in stale if s.holding.holder == owner)
         warnings.append(
             f"the owner {owner} {owner_gone}: hand the customer to an active owner "
             f"(`ledger owner reassign --from {owner} --to STAFF`), which moves what "
-            f"{owner} holds with it"
+            f"{owner} holds with it" + (f" ({theirs})" if theirs else "")
         )
+        stale = [s for s in stale if s.holding.holder != owner]
     fix = (
         f"run `ledger owner repair {code}`"
         if owner is not None and owner_gone is None
         else "hand the customer to an active owner first"
-    )
-    past_owners = [o["previous"] for o in doc.get("owners", []) if o.get("previous")]
-    stale = stale_holdings(
-        open_holdings(doc["cases"], doc["people"]), status_of, owner, past_owners
     )
     for s in stale:
         h = s.holding

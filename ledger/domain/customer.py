@@ -334,6 +334,7 @@ class Customer(Holdings, ContactPlanning, FollowThrough, PersonalDataRules, Aggr
         Returns what moved, as (item, role) pairs."""
         if owner == self.owner:
             raise RuleViolationError(f"{owner} already owns {self.code}")
+        self.check_handover_time(meta)
         previous = self.owner
         self._record(OwnerAssigned, meta, previous=previous, owner=owner, reason=reason)
         if previous is None:

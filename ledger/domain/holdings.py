@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ledger.domain.base import Meta
@@ -138,7 +139,26 @@ class Holdings:
     cases: dict[str, dict[str, Any]]
     people: dict[str, dict[str, Any]]
     past_owners: list[str]
+    registered_at: datetime | None
+    # When the current owner took the customer over (OwnerAssigned). A class-level
+    # default, because a snapshot taken before it was kept does not hold it: the
+    # registration time is the bound then.
+    owner_since: datetime | None = None
     _record: Callable[..., None]
+
+    def check_handover_time(self, meta: Meta) -> None:
+        """A change of owner cannot be dated before the current owner took over (or
+        before the customer was registered): the owners' history would run backwards."""
+        if self.owner_since is not None and meta.occurred_at < self.owner_since:
+            raise RuleViolationError(
+                f"{self.code} passed to {self.owner} on {self.owner_since:%Y-%m-%d %H:%M} UTC: "
+                "a later handover cannot be dated before that: check --at"
+            )
+        if self.registered_at is not None and meta.occurred_at < self.registered_at:
+            raise RuleViolationError(
+                f"{self.code} was registered on {self.registered_at:%Y-%m-%d %H:%M} UTC: "
+                "a handover cannot be dated before that: check --at"
+            )
 
     def held_by(self, staff_id: str) -> list[tuple[str, str]]:
         """What `staff_id` holds at this customer, as (item, role) pairs."""

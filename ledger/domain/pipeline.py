@@ -5,14 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from ledger.errors import RuleViolationError
 from ledger.vocabulary import OpportunityStage
 
 LEAD = "lead"
 # Leads come before every opportunity stage, then the sales stages in their order.
 STAGE_ORDER = (LEAD, *(stage.value for stage in OpportunityStage))
+
+
+def check_expected_close(expected_close: date | None, at: datetime, timezone: ZoneInfo) -> None:
+    """An expected closing date is a forecast made at `at`: it cannot lie before the
+    (local) day it was made."""
+    made_on = at.astimezone(timezone).date()
+    if expected_close is not None and expected_close < made_on:
+        raise RuleViolationError(
+            f"expected close {expected_close} is before the day it was forecast ({made_on}): "
+            "give a closing date on or after it (check --expected-close and --at)"
+        )
 
 
 def stage_rank(stage: str) -> int:

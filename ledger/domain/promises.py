@@ -12,9 +12,21 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from ledger.domain.sla.calendar import BusinessCalendar
+from ledger.errors import RuleViolationError
 
 # One working week, when the configuration does not say otherwise.
 DEFAULT_PROMISE_WORKING_DAYS = 5
+
+
+def check_due(due: date, made_at: datetime, calendar: BusinessCalendar) -> None:
+    """A promise falls due on or after the (local) day it is made: one due before
+    would be late the moment it is recorded."""
+    made_on = made_at.astimezone(calendar.timezone).date()
+    if due < made_on:
+        raise RuleViolationError(
+            f"due date {due} is before the promise was made ({made_on}): "
+            "give a due date on or after the day it is made (check --due and --at)"
+        )
 
 
 def promise_due(made_at: datetime, working_days: int, calendar: BusinessCalendar) -> date:

@@ -166,16 +166,16 @@ class VisitPlan(Aggregate):
         )
 
     def approve(self, caller: Caller, note: str, meta: Meta) -> None:
-        self._check_reviewer(caller, "approve")
+        self._check_reviewer(caller, "approve", meta)
         record_chained(self, VisitPlanApproved, meta, by=caller.staff_id, note=note)
 
     def return_(self, caller: Caller, reason: str, meta: Meta) -> None:
-        self._check_reviewer(caller, "return")
+        self._check_reviewer(caller, "return", meta)
         record_chained(self, VisitPlanReturned, meta, by=caller.staff_id, reason=reason)
 
-    def _check_reviewer(self, caller: Caller, doing: str) -> None:
+    def _check_reviewer(self, caller: Caller, doing: str, meta: Meta) -> None:
         """Only the head of the owner's segment, or an executive, reviews a plan; never
-        its owner; and only a plan that awaits review."""
+        its owner; only a plan that awaits review, and not before it was submitted."""
         if caller.staff_id == self.owner:
             raise AccessDeniedError(
                 f"{caller.staff_id} owns the plan {self.reference}: its segment head reviews it"
@@ -192,4 +192,10 @@ class VisitPlan(Aggregate):
             raise RuleViolationError(
                 f"the plan {self.reference} is {self.status}: only a submitted plan can be "
                 f"{'approved' if doing == 'approve' else 'returned'}"
+            )
+        if self.submitted_at is not None and meta.occurred_at < self.submitted_at:
+            raise RuleViolationError(
+                f"the plan {self.reference} was submitted on "
+                f"{self.submitted_at:%Y-%m-%d %H:%M} UTC: it cannot be reviewed before that: "
+                "check --at"
             )

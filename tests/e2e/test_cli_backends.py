@@ -19,7 +19,7 @@ STORY = [
     (
         "visit report C-00001 --visit V1 --purpose new_project --kind first_visit "
         "--summary 'Toured the cargo site' --outcome B --met P1 --expense Taxi=45.50 "
-        "--commitment 'Send the offer@2026-05-10'",
+        "--commitment 'Send the offer@2099-05-10'",
         "Visit reported: C-00001/V1",
     ),
     (
@@ -76,7 +76,7 @@ STORY = [
 ]
 
 # What a receipt says after its version, by version: the promises the command made.
-NOTES = {5: " Commitment CM1 due 2026-05-10."}
+NOTES = {5: " Commitment CM1 due 2099-05-10."}
 
 
 def test_the_whole_story_is_recorded_in_order_on_each_backend(db_url: str) -> None:

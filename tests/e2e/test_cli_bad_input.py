@@ -48,7 +48,10 @@ def test_a_moment_outside_the_ledgers_years_is_refused_by_reads_too(
 
 
 def test_a_correction_to_a_far_future_due_date_is_refused(cli: LedgerCli, customer: str) -> None:
-    cli.ok("commitment", "make", customer, "--description", "Report", "--due", "2026-12-01")
+    cli.ok(
+        "commitment", "make", customer, "--description", "Report", "--due", "2026-12-01",
+        "--at", "2026-11-02T09:00",
+    )  # fmt: skip
     written = cli.events_recorded()
 
     result = cli.run(
@@ -215,3 +218,63 @@ def test_a_repeated_command_that_cannot_be_done_again_is_answered_as_already_rec
     again = cli.ok(*args)
 
     assert again.startswith("Already recorded: C-00001/CP1")
+
+
+def test_an_empty_counterpart_is_named_by_its_own_option(cli: LedgerCli, customer: str) -> None:
+    # --title is empty by default too: the refusal must still name --counterpart.
+    written = cli.events_recorded()
+
+    result = cli.run(
+        "person", "add", customer, "--name", "Wang Hua", "--role", "user", "--counterpart", ""
+    )
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: --counterpart must be a staff id such as li.wei (lowercase letters, digits, "
+        ". _ -) (got '') (see `ledger person add --help`)\n"
+    )
+    assert cli.events_recorded() == written
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "submit", "--month", "9999-12"),
+        ("report", "monthly", "--month", "9999-12"),
+        ("visit", "plan-month", "--month", "9999-12", "--visit", "C-00001:maintenance:9999-12-01"),
+        ("visit", "plans", "--month", "0001-01"),
+    ],
+    ids=["report submit", "report monthly", "visit plan-month", "visit plans"],
+)
+def test_a_month_outside_the_ledgers_years_is_refused_in_one_line(
+    cli: LedgerCli, customer: str, args: tuple[str, ...]
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run(*args)
+
+    month = args[args.index("--month") + 1]
+    assert_one_line(
+        result,
+        2,
+        f"--month '{month}' is outside the dates the ledger reads: give one from 1900-01-01 "
+        "to 2999-12-31",
+    )
+    assert cli.events_recorded() == written
+
+
+def test_a_refusal_repeats_only_the_start_of_a_very_long_value(
+    cli: LedgerCli, customer: str
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run(
+        "contact", "log", customer, "--channel", "phone", "--direction", "outbound",
+        "--summary", "Called", "--follow-up", "a" * 5000,
+    )  # fmt: skip
+
+    assert_one_line(
+        result, 2, f"--follow-up: string should have at most 4000 characters (got '{'a' * 60}…')"
+    )
+    assert len(result.stderr) < 200
+    assert cli.events_recorded() == written

@@ -9,7 +9,7 @@ from tests.e2e.conftest import LedgerCli, assert_refused, assert_usage_error, no
 def test_a_commitment_prints_its_id_and_keeps_its_due_date(cli: LedgerCli, customer: str) -> None:
     output = cli.ok(
         "commitment", "make", customer, "--description", "Send the safety audit",
-        "--due", "2026-05-01", "--source", "Quarterly review",
+        "--due", "2026-05-01", "--source", "Quarterly review", "--at", "2026-04-20T10:00",
     )  # fmt: skip
 
     made = cli.recorded(customer, CommitmentMade)

@@ -26,3 +26,14 @@ def test_every_command_the_tour_suggests_runs(tmp_path: Path, seed: int) -> None
         args = shlex.split(command)[1:]
         result = runner.invoke(ledger, args, env={**env, "LEDGER_ACTOR": exported[0]})
         assert result.exit_code == 0, f"{command}\n{result.output}"
+
+
+def test_the_tour_shows_the_work_list_the_pipeline_and_the_activity(tmp_path: Path) -> None:
+    shown = CliRunner().invoke(
+        ledger, ["demo", "--customers", "12", "--seed", "7"], env={"LEDGER_HOME": str(tmp_path)}
+    )
+
+    suggested = [line.split()[1:] for line in shown.stdout.splitlines() if "  ledger " in line]
+    commands = {next(word for word in words if not word.startswith("-") and "." not in word)
+                for words in suggested}  # fmt: skip
+    assert {"todo", "pipeline", "activity"} <= commands

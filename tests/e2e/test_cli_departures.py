@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
@@ -21,6 +22,8 @@ from ledger.storage import resolve
 from tests.e2e.conftest import LedgerCli, assert_refused
 
 LEFT_AT = "2026-11-20T16:30"
+# Before the departure: a handover is never dated before the customer was registered.
+REGISTERED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DUE = "2026-11-23T16:30:00+00:00"
 
 ACCOUNTS = (
@@ -48,7 +51,9 @@ def cli(db_url: str) -> LedgerCli:
             ("Zhongguancun Soft", "technology", "staff.b"),
         ):
             app.register_customer(
-                c.RegisterCustomer(actor="boss", name=name, segment=segment, owner=owner)
+                c.RegisterCustomer(
+                    actor="boss", name=name, segment=segment, owner=owner, occurred_at=REGISTERED
+                )
             )
     finally:
         app.close()

@@ -45,13 +45,18 @@ def deals(cli: LedgerCli) -> LedgerCli:
 def test_expected_close_is_recorded_on_opening_and_moved_with_a_stage(
     cli: LedgerCli, customer: str
 ) -> None:
-    cli.ok("opportunity", "open", customer, "--title", "Renewal", "--expected-close", "2027-01-31")
+    at = ("--at", "2026-11-02T09:00")
+    cli.ok(
+        "opportunity", "open", customer, "--title", "Renewal", "--expected-close", "2027-01-31", *at
+    )  # fmt: skip
     assert cli.recorded(customer, OpportunityOpened).expected_close == "2027-01-31"
 
-    cli.ok("opportunity", "stage", "C-00001/OP1", "proposal", "--expected-close", "2027-02-28")
+    cli.ok(
+        "opportunity", "stage", "C-00001/OP1", "proposal", "--expected-close", "2027-02-28", *at
+    )  # fmt: skip
     assert cli.recorded(customer, OpportunityStageChanged).expected_close == "2027-02-28"
 
-    cli.ok("opportunity", "stage", "C-00001/OP1", "negotiation")
+    cli.ok("opportunity", "stage", "C-00001/OP1", "negotiation", *at)
     assert cli.recorded(customer, OpportunityStageChanged).expected_close is None
 
 
@@ -63,6 +68,30 @@ def test_a_bad_expected_close_is_one_line_and_writes_nothing(cli: LedgerCli, cus
     )
 
     assert_usage_error(result, "--expected-close '2027-02-30' is not a date: use YYYY-MM-DD")
+    assert cli.events_recorded() == before
+
+
+@pytest.mark.parametrize("command", ["open", "stage"])
+def test_an_expected_close_before_the_day_it_is_forecast_is_refused(
+    cli: LedgerCli, customer: str, command: str
+) -> None:
+    cli.ok("opportunity", "open", customer, "--title", "Renewal", "--at", "2026-11-02T09:00")
+    before = cli.events_recorded()
+    typed = (
+        ("open", customer, "--title", "Parking")
+        if command == "open"
+        else ("stage", "C-00001/OP1", "proposal")
+    )
+
+    result = cli.run(
+        "opportunity", *typed, "--expected-close", "2026-11-30", "--at", "2026-12-01T09:00"
+    )
+
+    assert_refused(
+        result,
+        "expected close 2026-11-30 is before the day it was forecast (2026-12-01): give a "
+        "closing date on or after it (check --expected-close and --at)",
+    )
     assert cli.events_recorded() == before
 
 

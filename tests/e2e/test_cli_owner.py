@@ -69,3 +69,52 @@ def test_a_new_owner_that_is_not_a_staff_id_is_named_by_its_option(
         "owner assign",
     )
     assert cli.events_recorded() == written
+
+
+def test_a_handover_cannot_be_dated_before_the_customer_was_registered(cli: LedgerCli) -> None:
+    cli.ok("customer", "register", "Alpha", "--segment", "airport", "--at", "2026-01-05T09:00")
+    written = cli.events_recorded()
+
+    result = cli.run(
+        "owner", "assign", "C-00001", "--to", "zhang.min", "--reason", "x", "--at", "2026-01-01"
+    )
+
+    assert_refused(
+        result,
+        "C-00001 was registered on 2026-01-05 09:00 UTC: a handover cannot be dated "
+        "before that: check --at",
+    )
+    assert cli.events_recorded() == written
+
+
+def test_a_handover_cannot_be_dated_before_the_one_it_follows(cli: LedgerCli) -> None:
+    cli.ok("customer", "register", "Alpha", "--segment", "airport", "--at", "2026-01-05T09:00")
+    cli.ok("owner", "assign", "C-00001", "--to", "zhang.min", "--reason", "x", "--at", "2026-03-01")
+    written = cli.events_recorded()
+
+    # Dated before zhang.min took over, the owners' history would run backwards.
+    result = cli.run(
+        "owner", "assign", "C-00001", "--to", "wang.fang", "--reason", "y", "--at", "2026-02-01"
+    )
+
+    assert_refused(
+        result,
+        "C-00001 passed to zhang.min on 2026-03-01 00:00 UTC: a later handover cannot be "
+        "dated before that: check --at",
+    )
+    assert cli.events_recorded() == written
+
+
+def test_reassigning_an_owners_customers_to_the_same_owner_is_a_usage_error(
+    cli: LedgerCli, customer: str
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run("owner", "reassign", "--from", "li.wei", "--to", "li.wei")
+
+    assert_usage_error(
+        result,
+        "--from and --to both name li.wei: hand the customers to someone else",
+        "owner reassign",
+    )
+    assert cli.events_recorded() == written

@@ -201,3 +201,34 @@ def test_the_history_tells_withdrawn_promises_and_handled_problems(
 
     assert "Commitment CM2 withdrawn: Not needed." in told
     assert "Problem PB1 handled: Seal replaced." in told
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (*CALL, "--follow-up", "Send the agenda", "--due", "2026-03-05", "--at", FRIDAY),
+        ("commitment", "make", "C-00001", "--description", "Send the agenda",
+         "--due", "2026-03-05", "--at", FRIDAY),
+        (*VISIT, "--commitment", "Send the agenda@2026-03-05", "--at", FRIDAY),
+    ],
+    ids=["contact follow-up", "commitment make", "visit commitment"],
+)  # fmt: skip
+def test_a_promise_due_before_the_day_it_was_made_is_refused(
+    cli: LedgerCli, customer: str, args: tuple[str, ...]
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run(*args)
+
+    assert_refused(
+        result,
+        "due date 2026-03-05 is before the promise was made (2026-03-06): give a due date "
+        "on or after the day it is made (check --due and --at)",
+    )
+    assert cli.events_recorded() == written
+
+
+def test_a_promise_may_fall_due_the_day_it_is_made(cli: LedgerCli, customer: str) -> None:
+    output = cli.ok(*CALL, "--follow-up", "Send the agenda", "--due", "2026-03-06", "--at", FRIDAY)
+
+    assert output.endswith("Commitment CM1 due 2026-03-06.\n")

@@ -107,10 +107,11 @@ def test_an_unknown_member_of_staff_is_one_line(cli: LedgerCli, work: str) -> No
     assert_refused(result, "no staff member 'no.body': `ledger staff list` shows who there is")
 
 
-def test_a_negative_window_is_a_usage_error(cli: LedgerCli, work: str) -> None:
-    result = cli.run("todo", "--within", "-1")
+@pytest.mark.parametrize("days", ["-1", "3000000"])
+def test_a_window_out_of_range_is_a_usage_error(cli: LedgerCli, work: str, days: str) -> None:
+    result = cli.run("todo", "--within", days)
 
-    assert_usage_error(result, "--within is a number of days, 0 or more, not -1", "todo")
+    assert_usage_error(result, f"--within is a number of days from 0 to 3650, not {days}", "todo")
 
 
 # ------------------------------------------------------ a list with every kind

@@ -128,7 +128,10 @@ def test_a_visit_report_carries_expenses_problems_and_commitments(
 
 
 def test_a_commitment_made_on_a_visit_can_be_fulfilled(cli: LedgerCli, customer: str) -> None:
-    cli.ok("visit", "report", customer, *REPORT, "--commitment", "Send the offer@2026-05-10")
+    cli.ok(
+        "visit", "report", customer, *REPORT, "--commitment", "Send the offer@2026-05-10",
+        "--at", "2026-05-01T10:00",
+    )  # fmt: skip
 
     output = cli.ok("commitment", "fulfil", "C-00001/CM1", "--note", "Sent by email")
 

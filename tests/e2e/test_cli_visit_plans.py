@@ -246,3 +246,95 @@ def test_a_csv_row_naming_an_unknown_customer_refuses_the_plan(
 
     assert_refused(result, f"plan.csv row 3: {no_customer('C-00099')}")
     assert team.events_recorded() == written
+
+
+def test_a_visit_listed_twice_refuses_the_plan_naming_both(
+    team: LedgerCli, tmp_path: Path
+) -> None:
+    # The same customer by code and by name, on the same day, for the same purpose.
+    plan = write_csv(
+        tmp_path, "C-00002,maintenance,2026-06-03,,,", "Beta,maintenance,2026-06-03,,,Again"
+    )
+    written = team.events_recorded()
+
+    result = team.run("visit", "plan-month", *MONTH, "--from-csv", plan, *EARLY, actor="am.one")
+
+    assert_usage_error(
+        result,
+        "plan.csv row 3 repeats plan.csv row 2: a plan lists each visit once "
+        "(the same customer, date, purpose and kind)",
+    )
+    assert team.events_recorded() == written
+
+
+def test_the_same_visit_option_twice_is_refused(team: LedgerCli) -> None:
+    visit = "C-00001:maintenance:2026-06-03"
+    written = team.events_recorded()
+
+    result = team.run(
+        "visit", "plan-month", *MONTH, "--visit", visit, "--visit", visit, *EARLY, actor="am.one"
+    )
+
+    assert_usage_error(
+        result,
+        f"--visit {visit!r} repeats --visit {visit!r}: a plan lists each visit once "
+        "(the same customer, date, purpose and kind)",
+    )
+    assert team.events_recorded() == written
+
+
+def test_a_csv_naming_a_column_twice_is_refused(team: LedgerCli, tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text("customer,purpose,date,customer\nC-00001,maintenance,2026-06-03,C-00002\n")
+
+    result = team.run("visit", "plan-month", *MONTH, "--from-csv", str(path), actor="am.one")
+
+    assert_usage_error(
+        result,
+        "--from-csv plan.csv: the header names customer more than once: name each column once",
+        PLAN_HELP,
+    )
+
+
+@pytest.mark.parametrize("review", ["plan-approve", "plan-return"])
+def test_a_plan_cannot_be_reviewed_before_it_was_submitted(team: LedgerCli, review: str) -> None:
+    submit(team, "--visit", "C-00001:maintenance:2026-06-03", "--at", "2026-05-20T09:00")
+    written = team.events_recorded()
+
+    result = team.run(
+        "visit", review, "am.one", *MONTH, "--at", "2026-05-19T09:00",
+        *(["--reason", "Too few"] if review == "plan-return" else []), actor="gao.head",
+    )  # fmt: skip
+
+    assert_refused(
+        result,
+        "the plan am.one/2026-06 was submitted on 2026-05-20 09:00 UTC: it cannot be "
+        "reviewed before that: check --at",
+    )
+    assert team.events_recorded() == written
+
+
+def test_plans_are_listed_within_what_each_role_may_see(team: LedgerCli) -> None:
+    for staff_id, role, segment in (
+        ("rail.head", "segment_head", ("--segment", "rail")),
+        ("aud", "auditor", ()),
+    ):
+        team.ok_as("ops", "staff", "add", staff_id, "--name", staff_id, "--role", role, *segment)
+    submit(team, "--visit", "C-00001:maintenance:2026-06-03", *EARLY)
+
+    def owners(actor: str) -> list[str]:
+        rows = json.loads(team.ok_as(actor, "visit", "plans", *MONTH, "--format", "json"))
+        return [row["owner"] for row in rows]
+
+    admin = team.run("visit", "plans", *MONTH, actor="ops")
+
+    assert owners("aud") == ["am.one", "am.two"]
+    assert owners("rail.head") == []
+    assert owners("am.one") == ["am.one"]
+    assert_refused(admin, "ops is admin: that role has no access to customer records")
+
+
+def test_reviewing_the_plan_of_someone_unknown_says_so(team: LedgerCli) -> None:
+    result = team.run("visit", "plan-approve", "nobody", *MONTH, actor="gao.head")
+
+    assert_refused(result, "no staff member 'nobody': `ledger staff list` shows who there is")

@@ -112,6 +112,7 @@ class OwnerAssigned(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         customer.owner = self.owner
+        customer.owner_since = self.occurred_at
         customer.worked_on[self.owner] = self.originator_version
         if self.previous is not None and self.previous not in customer.past_owners:
             customer.past_owners.append(self.previous)

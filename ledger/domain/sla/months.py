@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from ledger.clock import check_in_range
 from ledger.errors import InvalidInputError
 
 
@@ -22,6 +23,8 @@ class Month:
         match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text)
         if match is None or not 1 <= int(match[2]) <= 12:
             raise InvalidInputError(f"--month {text!r} is not a month: use YYYY-MM, e.g. 2026-03")
+        # A month's end and the month after must be dates too (year 9999 has none after).
+        check_in_range(date(int(match[1]), int(match[2]), 1), "--month", text)
         return cls(int(match[1]), int(match[2]))
 
     @classmethod
