@@ -11,6 +11,7 @@ from ledger.receipts import Receipt
 if TYPE_CHECKING:
     from ledger import commands as c
     from ledger.access import Caller
+    from ledger.config import Settings
     from ledger.domain.customer import Customer
 
 
@@ -19,6 +20,7 @@ class ContactPlanCommands:
 
     _execute: Callable[..., Receipt]
     check_owner: Callable[..., Any]
+    settings: Settings
 
     def plan_contact(self, command: c.PlanContact) -> Receipt:
         def permission(caller: Caller, customer: Customer) -> None:
@@ -36,6 +38,7 @@ class ContactPlanCommands:
                 every_days=command.every_days,
                 next_contact=next_contact,
                 meta=m,
+                today=m.occurred_at.astimezone(self.settings.timezone).date(),
             ),
             subject=command.case,
             permission=permission,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from ledger.domain.base import Meta, record_chained
@@ -28,9 +29,12 @@ class ContactPlanning:
         every_days: int | None,
         next_contact: str | None,
         meta: Meta,
+        today: date | None = None,
     ) -> None:
         """Set or change the plan; what is not given stays as planned before. A plan
-        needs a counterpart (the one who owes the contacts) and a frequency."""
+        needs a counterpart (the one who owes the contacts) and a frequency, and a
+        next contact planned is not before `today`, the plan's own day in the
+        ledger's time zone (a plan made today cannot be overdue already)."""
         # Nothing is owed to a customer we no longer serve, nor to someone gone.
         self.check_not_terminated("plan contacts with its people")
         person = self.check_person(person_id)
@@ -44,6 +48,11 @@ class ContactPlanning:
         if every is None:
             raise RuleViolationError(
                 f"{ref} has no contact plan yet: give --every (e.g. 30d) to start one"
+            )
+        if next_contact is not None and today is not None and next_contact < today.isoformat():
+            raise RuleViolationError(
+                f"{ref}: the next contact {next_contact} is before the day the plan is made "
+                f"({today.isoformat()}): give --next today or later"
             )
         # A date given is always news: contacts since the last one may have moved
         # the plan on, and giving it again plans from it anew.

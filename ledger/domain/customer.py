@@ -59,6 +59,7 @@ from ledger.domain.events import (
     VisitPlanned,
     VisitReported,
 )
+from ledger.domain.events.people import UPDATED_FIELDS
 from ledger.domain.follow_through import FollowThrough
 from ledger.domain.holdings import Holdings
 from ledger.domain.personal_rules import PersonalDataRules, Sealer
@@ -396,9 +397,21 @@ class Customer(Holdings, ContactPlanning, FollowThrough, PersonalDataRules, Aggr
         details: Mapping[str, Any] | None = None,
         seal: Sealer | None = None,
     ) -> None:
-        self.check_person(person_id)
+        person = self.check_person(person_id)
         if not changes and not details:
             raise RuleViolationError("nothing to change: give at least one field to update")
+        # A field given its present value changes nothing (a person recorded before
+        # the title was kept has none to compare with: the title then counts).
+        changes = {
+            field: value
+            for field, value in changes.items()
+            if field not in UPDATED_FIELDS or field not in person or person[field] != value
+        }
+        if not changes and not details:
+            raise RuleViolationError(
+                f"nothing to change: {self.code}/{person_id} {person['name']} already has "
+                "those values"
+            )
         self._record(
             KeyPersonUpdated,
             meta,

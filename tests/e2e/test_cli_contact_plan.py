@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -18,9 +18,10 @@ def person(cli: LedgerCli, customer: str) -> str:
 
 
 def test_a_plan_records_counterpart_frequency_and_date(cli: LedgerCli, person: str) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     output = cli.ok(
         "person", "plan", person, "--counterpart", "zhang.min", "--every", "2w",
-        "--next", "2026-03-01",
+        "--next", soon,
     )  # fmt: skip
 
     planned = cli.recorded("C-00001", ContactPlanSet)
@@ -29,8 +30,27 @@ def test_a_plan_records_counterpart_frequency_and_date(cli: LedgerCli, person: s
         "P1",
         "zhang.min",
         14,
-        "2026-03-01",
+        soon,
     )
+
+
+def test_a_next_contact_before_the_day_of_the_plan_is_refused(
+    cli: LedgerCli, person: str
+) -> None:
+    written = cli.events_recorded()
+    today = datetime.now(UTC).date()
+    past = (today - timedelta(days=10)).isoformat()
+
+    result = cli.run(
+        "person", "plan", person, "--counterpart", "zhang.min", "--every", "2w", "--next", past
+    )
+
+    assert_refused(
+        result,
+        f"C-00001/P1: the next contact {past} is before the day the plan is made "
+        f"({today.isoformat()}): give --next today or later",
+    )
+    assert cli.events_recorded() == written
 
 
 def test_what_is_not_given_stays_as_planned(cli: LedgerCli, person: str) -> None:

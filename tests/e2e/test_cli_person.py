@@ -74,6 +74,24 @@ def test_updating_a_key_person_records_only_what_changed(cli: LedgerCli, person:
     assert updated.changes == {"title": "CEO", "decision_role": "coach"}
 
 
+def test_an_update_to_the_values_a_person_already_has_is_refused(
+    cli: LedgerCli, person: str
+) -> None:
+    cli.ok("person", "update", person, "--counterpart", "zhang.min")
+    written = cli.events_recorded()
+
+    again = cli.run("person", "update", person, "--counterpart", "zhang.min", "--title", "CFO")
+
+    assert_refused(again, "nothing to change: C-00001/P1 Wang Fang already has those values")
+    assert cli.events_recorded() == written
+
+
+def test_an_update_records_only_the_fields_that_change(cli: LedgerCli, person: str) -> None:
+    cli.ok("person", "update", person, "--title", "CFO", "--role", "coach")
+
+    assert cli.recorded("C-00001", KeyPersonUpdated).changes == {"decision_role": "coach"}
+
+
 def test_an_update_without_any_field_is_a_usage_error(cli: LedgerCli, person: str) -> None:
     written = cli.events_recorded()
 

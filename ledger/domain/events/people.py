@@ -36,11 +36,17 @@ class KeyPersonAdded(CustomerEvent):
         customer.counters["P"] = customer.counters.get("P", 0) + 1
         customer.people[self.person_id] = {
             "name": self.name,
+            "title": self.title,
             "decision_role": self.decision_role,
             "relationship_status": self.relationship_status,
             "present": True,
             "counterpart": self.counterpart,
         }
+
+
+# The business facts about a key person that `person update` changes, which the
+# aggregate keeps so that an update changing none of them is refused.
+UPDATED_FIELDS = ("name", "title", "decision_role", "counterpart")
 
 
 class KeyPersonUpdated(CustomerEvent):
@@ -63,7 +69,7 @@ class KeyPersonUpdated(CustomerEvent):
 
     def apply_to(self, customer: Customer) -> None:
         person = customer.people[self.person_id]
-        for field in ("name", "decision_role", "counterpart"):
+        for field in UPDATED_FIELDS:
             if field in self.changes:
                 person[field] = self.changes[field]
 
