@@ -147,9 +147,7 @@ class PostgresKeys:
                 options=f"-c search_path={env.get('POSTGRES_SCHEMA', 'public')}",
                 autocommit=True,
             )
-            connection.execute(
-                f"CREATE TABLE IF NOT EXISTS {TABLE} (key_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"
-            )
+            _create_once(connection)
             self._connection = connection
         return self._connection
 
@@ -178,3 +176,26 @@ class PostgresKeys:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _create_once(connection: Any) -> None:
+    """Create the key table if it is missing: looked up first without a lock, then
+    created under the lock the event log's tables are created under, so staff
+    starting at once neither run DDL each time nor collide on the first one
+    (ledger/pg_recorders.py)."""
+    from ledger.pg_recorders import CREATION_LOCK
+
+    def missing() -> bool:
+        row = connection.execute("SELECT to_regclass(%s) IS NULL", (TABLE,)).fetchone()
+        return bool(row[0])
+
+    if not missing():
+        return
+    connection.execute("SELECT pg_advisory_lock(%s)", (CREATION_LOCK,))
+    try:
+        if missing():
+            connection.execute(
+                f"CREATE TABLE {TABLE} (key_id TEXT PRIMARY KEY, key BYTEA NOT NULL)"
+            )
+    finally:
+        connection.execute("SELECT pg_advisory_unlock(%s)", (CREATION_LOCK,))
