@@ -127,6 +127,8 @@ def verify(
     if customer is not None:
         app = obj.ledger(writing=False)
         report = Auditor(app.recorder, app.mapper).verify_stream(app.resolve_customer(customer))
+        if report.ok:
+            app.get_customer(customer)  # refuses if the directory led to another customer
     else:
         report = _verify(obj, up_to=position)
     if not report.ok:

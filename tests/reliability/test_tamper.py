@@ -328,3 +328,16 @@ def test_verify_with_the_kept_heads_names_the_truncated_stream(
         "its last events were removed",
         alone.stderr.strip(),
     ]
+
+
+def test_verifying_one_customer_through_a_redirected_code_says_so(
+    two: tuple[Ledger, UUID, UUID], storage: Storage, db_url: str
+) -> None:
+    _, airport, port = two
+    key = CustomerKey.id_for(code_key("C-00001"))
+    flip_one_byte(RawRows(storage), key, 1, airport.hex.encode(), port.hex.encode())
+
+    verified = LedgerCli(db_url, staffed=False).run("audit", "verify", "C-00001")
+
+    assert verified.exit_code == 1
+    assert "the customer directory sends 'C-00001' to C-00002" in verified.stderr
