@@ -47,6 +47,7 @@ from ledger.audit import BATCH, Auditor
 from ledger.clock import now
 from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
+from ledger.domain.directory import CustomerKey, CustomerNumbering, code_key, name_key
 from ledger.storage import Storage
 
 DEFAULT_EVENTS = 1_000_000
@@ -132,13 +133,20 @@ def build_customer(number: int, events: int) -> Customer:
 
 
 def build(app: Ledger, customers: int, per_customer: int, batch: int) -> int:
-    """Save `customers` customers of `per_customer` events, `batch` customers per save."""
+    """Save `customers` customers of `per_customer` events, `batch` customers per save,
+    with their directory rows (numbering, code and name keys), which `verify` checks."""
     saved = 0
+    numbering = CustomerNumbering.start()
     for first in range(1, customers + 1, batch):
         group = [
             build_customer(n, per_customer) for n in range(first, min(first + batch, customers + 1))
         ]
-        app.save(*group)
+        keys = []
+        for customer in group:
+            numbering.issue(customer.id)
+            keys.append(CustomerKey.claim(code_key(customer.code), customer.id))
+            keys.append(CustomerKey.claim(name_key(customer.name), customer.id))
+        app.save(*group, numbering, *keys)
         saved += sum(c.version for c in group)
         if sys.stdout.isatty():
             print(f"\r  built {saved:,} events", end="", flush=True)

@@ -26,9 +26,17 @@ def audit() -> None:
 
 
 @audit.command()
+@click.option(
+    "--heads",
+    "heads_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write every stream's head to FILE; keep it with the digest so a later "
+    "mismatch names the streams that changed.",
+)
 @format_option
 @pass_ledger
-def digest(obj: LedgerContext, output_format: str | None) -> None:
+def digest(obj: LedgerContext, heads_file: str | None, output_format: str | None) -> None:
     """Print the current ledger digest, after verifying every stream.
 
     Keep the digest outside the system (a signed report, an email to the
@@ -43,9 +51,14 @@ def digest(obj: LedgerContext, output_format: str | None) -> None:
     if not report.ok:
         _show_divergences(report, choose_format(obj, output_format))
         raise click.ClickException(
-            f"{len(report.divergences)} stream(s) do not verify: no digest "
-            "was issued; see `ledger audit verify`"
+            f"{_altered(report).split(': ')[0]}: no digest was issued; see `ledger audit verify`"
         )
+    if heads_file is not None:
+        from pathlib import Path
+
+        from ledger.audit import write_heads
+
+        Path(heads_file).write_text(write_heads(report), encoding="ascii")
     if choose_format(obj, output_format) == "table":
         click.echo(report.digest)
         click.echo(
@@ -66,39 +79,66 @@ def digest(obj: LedgerContext, output_format: str | None) -> None:
     metavar="DIGEST",
     help="A digest printed earlier by `ledger audit digest`: prove nothing before it changed.",
 )
+@click.option(
+    "--heads",
+    "heads_file",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The heads file written with the digest (`audit digest --heads`): a mismatch "
+    "then names the streams whose head changed.",
+)
 @format_option
 @pass_ledger
 def verify(
-    obj: LedgerContext, customer: str | None, kept_digest: str | None, output_format: str | None
+    obj: LedgerContext,
+    customer: str | None,
+    kept_digest: str | None,
+    heads_file: str | None,
+    output_format: str | None,
 ) -> None:
     """Recompute every hash; report the first divergence per stream.
 
     Streams are the customers', the staff accounts' and the read log's.
 
+    The customer directory (codes, names, numbering) is checked against the
+    customer streams: a code or name pointing at the wrong customer is named.
+
     With CUSTOMER, only that customer's stream. With --digest, the whole log up to
-    the digest's position is recomputed and must give the same digest. Exits 1
-    on any divergence.
+    the digest's position is recomputed and must give the same digest; with
+    --heads too, a mismatch names each stream whose head changed. Exits 1 on any
+    divergence.
     """
     from ledger.access import may_audit
-    from ledger.audit import Auditor, parse_digest
+    from ledger.audit import Auditor, changed_heads, parse_digest, read_heads
 
     obj.require(may_audit, "audits are for auditors and executives")
     fmt = choose_format(obj, output_format)
     if customer is not None and kept_digest is not None:
         raise click.UsageError("--digest covers the whole ledger: leave out CUSTOMER")
+    if heads_file is not None and kept_digest is None:
+        raise click.UsageError("--heads goes with the --digest it was written for")
     position = parse_digest(kept_digest) if kept_digest else None
+    kept_heads = None
+    if heads_file is not None and kept_digest is not None:
+        from pathlib import Path
+
+        text = Path(heads_file).read_text(encoding="ascii", errors="replace")
+        kept_heads = read_heads(text, kept_digest, heads_file)
     if customer is not None:
         app = obj.ledger(writing=False)
         report = Auditor(app.recorder, app.mapper).verify_stream(app.resolve_customer(customer))
+        if report.ok:
+            app.get_customer(customer)  # refuses if the directory led to another customer
     else:
         report = _verify(obj, up_to=position)
     if not report.ok:
         _show_divergences(report, fmt)
-        raise click.ClickException(
-            f"{len(report.divergences)} stream(s) were altered: see the first "
-            "divergence of each above"
-        )
+        raise click.ClickException(_altered(report))
     if kept_digest is not None and report.digest != kept_digest.strip():
+        if kept_heads is not None:
+            for change in changed_heads(kept_heads, report):
+                name = change.customer_code or str(change.stream_id)
+                click.echo(f"stream {name} ({change.stream_id}): {change.detail}", err=True)
         raise click.ClickException(
             f"the ledger up to log position {position} no longer gives that digest: events "
             "recorded before it were removed or rewritten"
@@ -117,17 +157,38 @@ def verify(
 def _verify(obj: LedgerContext, up_to: int | None) -> AuditReport:
     from commands.runtime import stderr_progress
     from ledger.audit import Auditor
+    from ledger.snapshot_audit import snapshotted, verify_snapshots
 
     app = obj.ledger(writing=False)
     total = up_to if up_to is not None else app.recorder.max_notification_id() or 0
     with stderr_progress() as progress:
         task = progress.add_task("verifying", total=total)
-        return Auditor(app.recorder, app.mapper).verify_all(
+        report = Auditor(app.recorder, app.mapper).verify_all(
             up_to=up_to, progress=lambda n: progress.advance(task, n)
         )
+    report.divergences += verify_snapshots(app, snapshotted(report), report.codes)
+    return report
+
+
+def _altered(report: AuditReport) -> str:
+    parts = []
+    if report.divergences:
+        parts.append(f"{len(report.divergences)} stream(s) were altered")
+    if report.directory:
+        parts.append(f"{len(report.directory)} directory row(s) disagree with the customer streams")
+    return " and ".join(parts) + ": see each above"
 
 
 def _show_divergences(report: AuditReport, fmt: str) -> None:
+    # A directory row steering writes elsewhere: one line each, naming the key.
+    for finding in report.directory:
+        click.echo(
+            f"directory {finding.key}: points at {finding.points_at or 'no customer'}, "
+            f"should point at {finding.should_point_at or 'no customer'} ({finding.detail})",
+            err=True,
+        )
+    if not report.divergences:
+        return
     rows = [
         {
             "customer": d.customer_code,

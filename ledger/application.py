@@ -64,6 +64,7 @@ from ledger.errors import (
     ConcurrencyError,
     CustomerNameTakenError,
     CustomerNotFoundError,
+    DirectoryMismatchError,
     EventNotFoundError,
     LedgerError,
     RuleViolationError,
@@ -219,7 +220,25 @@ class Ledger(
 
     def get_customer(self, reference: str) -> Customer:
         customer: Customer = self.repository.get(self.resolve_customer(reference))
+        self.check_directory(reference, customer)
         return customer
+
+    @staticmethod
+    def check_directory(reference: str, customer: Customer) -> None:
+        """The directory key that resolved `reference` must agree with the stream it
+        led to (its registered code, or its current name): a key edited in the
+        database never steers a write (docs/architecture.md, "Directory aggregates").
+        Costs nothing: the command has loaded the customer anyway."""
+        code = parse_code(reference)
+        if code is not None:
+            agrees = customer.code == code
+        else:
+            agrees = name_key(customer.name) == name_key(reference)
+        if not agrees:
+            raise DirectoryMismatchError(
+                f"the customer directory sends {reference!r} to {customer.code}, whose "
+                "own history says otherwise: nothing was written; run `ledger audit verify`"
+            )
 
     def construct_repository(self) -> Repository[UUID]:
         # No aggregate cache: several processes write, so every command loads afresh.
@@ -245,6 +264,7 @@ class Ledger(
         )
 
     def check_writable(self, caller: Caller, customer: Customer, reference: str) -> None:
+        self.check_directory(reference, customer)
         if not may_see(caller, customer.segment, customer.owner, customer.worked_on):
             raise customer_not_found(reference)
         if not may_record(caller):

@@ -19,6 +19,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
 
+from ledger.directory_audit import DirectoryCheck, DirectoryFinding
 from ledger.domain.chain import GENESIS, event_hash, hash_body
 from ledger.domain.topics import RECORDED_TOPIC_PREFIX
 from ledger.errors import InvalidInputError
@@ -54,10 +55,13 @@ class AuditReport:
     position: int = 0
     divergences: list[Divergence] = field(default_factory=list)
     heads: dict[UUID, tuple[int, str]] = field(default_factory=dict)
+    # Directory rows that disagree with the customer streams (only a full walk checks them).
+    directory: list[DirectoryFinding] = field(default_factory=list)
+    codes: dict[UUID, str] = field(default_factory=dict)  # customer stream -> its code
 
     @property
     def ok(self) -> bool:
-        return not self.divergences
+        return not self.divergences and not self.directory
 
     @property
     def digest(self) -> str:
@@ -90,6 +94,77 @@ def parse_digest(text: str) -> int:
     return int(parts[1])
 
 
+HEADS_HEADER = "# ledger stream heads for "
+
+
+def write_heads(report: AuditReport) -> str:
+    """The stream heads a digest seals, one `stream version hash` a line, under the
+    digest itself: kept beside the digest, they let a mismatch name the streams.
+    They need no protection of their own: `read_heads` accepts them only if they
+    give the kept digest again."""
+    lines = [f"{HEADS_HEADER}{report.digest}"]
+    lines += [f"{sid} {version} {head}" for sid, (version, head) in sorted(report.heads.items())]
+    return "\n".join(lines) + "\n"
+
+
+def read_heads(text: str, kept_digest: str, source: str) -> dict[UUID, tuple[int, str]]:
+    """Heads written by `write_heads` for exactly the kept digest; refused otherwise."""
+    lines = text.splitlines()
+    heads: dict[UUID, tuple[int, str]] = {}
+    try:
+        for line in lines[1:]:
+            sid, version, head = line.split()
+            heads[UUID(sid)] = (int(version), head)
+    except ValueError:
+        heads = {}
+    position = parse_digest(kept_digest)
+    if (
+        not lines
+        or lines[0] != f"{HEADS_HEADER}{kept_digest.strip()}"
+        or make_digest(position, heads) != kept_digest.strip()
+    ):
+        raise InvalidInputError(
+            f"{source} is not the heads file of that digest: pass the file "
+            "`ledger audit digest --heads FILE` wrote with it"
+        )
+    return heads
+
+
+@dataclass(frozen=True)
+class HeadChange:
+    """A stream whose head is not where the kept heads file left it."""
+
+    stream_id: UUID
+    kept_version: int  # 0: the stream did not exist then
+    version: int  # 0: the stream is gone (up to the digest's position)
+    customer_code: str = ""
+
+    @property
+    def detail(self) -> str:
+        if self.version == 0:
+            return f"the stream is gone: it had {self.kept_version} events"
+        if self.kept_version == 0:
+            return f"the stream did not exist then: it has {self.version} events"
+        if self.version < self.kept_version:
+            return (
+                f"ends at version {self.version}, was {self.kept_version}: "
+                "its last events were removed"
+            )
+        if self.version > self.kept_version:
+            return f"ends at version {self.version}, was {self.kept_version}: events were added"
+        return f"version {self.version} differs from the one kept: rewritten"
+
+
+def changed_heads(kept: dict[UUID, tuple[int, str]], report: AuditReport) -> list[HeadChange]:
+    """Every stream whose head differs between the kept heads and this walk."""
+    changes = []
+    for sid in sorted(kept.keys() | report.heads.keys()):
+        before, now = kept.get(sid, (0, "")), report.heads.get(sid, (0, ""))
+        if before != now:
+            changes.append(HeadChange(sid, before[0], now[0], report.codes.get(sid, "")))
+    return changes
+
+
 class Auditor:
     """Recomputes hashes over an application's recorder, streaming the log in batches."""
 
@@ -105,8 +180,10 @@ class Auditor:
         report = AuditReport(position=stop)
         heads: dict[UUID, _Head] = {}
         broken: set[UUID] = set()
+        directory = DirectoryCheck(self.mapper)
         for batch in self._batches(stop):
             for row in batch:
+                directory.observe(row)
                 if not row.topic.startswith(RECORDED_TOPIC_PREFIX):
                     continue
                 stream_id = _uuid(row.originator_id)
@@ -121,6 +198,8 @@ class Auditor:
                 progress(len(batch))
         report.streams = len(heads)
         report.heads = {sid: (h.version, h.hash) for sid, h in heads.items()}
+        report.directory = directory.findings()
+        report.codes = dict(directory.codes)
         return report
 
     def verify_stream(self, stream_id: UUID) -> AuditReport:

@@ -37,6 +37,10 @@ class RuleViolationError(LedgerError):
     """A domain rule refuses the command in the customer's current state."""
 
 
+class DirectoryMismatchError(RuleViolationError):
+    """A directory key points at a customer whose stream says otherwise (tampering)."""
+
+
 class CaseAlreadyClosedError(RuleViolationError):
     """The case is answered, resolved, won, lost, fulfilled or cancelled already."""
 
