@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from commands.edge import refuse_blank_text
 from commands.runtime import FORMATS, LedgerContext
 
 # Command groups, loaded on first use so that `ledger --help` stays fast.
@@ -60,6 +61,18 @@ class OneLineUsageError(click.UsageError):
         click.echo(f"Error: {message}{hint}", err=True)
 
 
+class ProblemsError(click.UsageError):
+    """Several problems at once (a configuration file's), one line each, exit code 2."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+    def show(self, file: Any = None) -> None:
+        for problem in self.problems:
+            click.echo(f"Error: {problem}", err=True)
+
+
 class LedgerGroup(click.Group):
     """Loads command groups lazily and turns typed errors into one clear line."""
 
@@ -73,6 +86,7 @@ class LedgerGroup(click.Group):
         module = importlib.import_module(entry[0])
         command = getattr(module, cmd_name.replace("-", "_"))
         assert isinstance(command, click.Command)
+        refuse_blank_text(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -82,10 +96,12 @@ class LedgerGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from ledger.errors import LedgerError
+        from ledger.errors import ConfigurationError, LedgerError
 
         try:
             return super().invoke(ctx)
+        except ConfigurationError as error:
+            raise ProblemsError(error.problems) from None
         except LedgerError as error:
             if error.exit_code == 2:
                 raise OneLineUsageError(str(error)) from None
@@ -178,6 +194,10 @@ def ledger(ctx: click.Context, db: str | None, actor: str | None, output_format:
     its customer's stream; nothing is ever updated or deleted.
     """
     ctx.obj = LedgerContext(db=db, actor=actor, output_format=output_format)
+
+
+# The root's own options (--db, --as); each group's are checked when it is loaded.
+refuse_blank_text(ledger, recursive=False)
 
 
 def main() -> None:

@@ -230,8 +230,8 @@ def test_an_empty_counterpart_is_named_by_its_own_option(cli: LedgerCli, custome
 
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
-        "Error: --counterpart must be a staff id such as li.wei (lowercase letters, digits, "
-        ". _ -) (got '') (see `ledger person add --help`)\n"
+        "Error: Invalid value for '--counterpart': must not be empty or blank: give a value, "
+        "or leave it out (see `ledger person add --help`)\n"
     )
     assert cli.events_recorded() == written
 
