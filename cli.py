@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from commands.edge import refuse_blank_text
+from commands.edge import BlankValueError, refuse_blank_text
 from commands.runtime import FORMATS, LedgerContext
 
 # Command groups, loaded on first use so that `ledger --help` stays fast.
@@ -75,6 +75,13 @@ class ProblemsError(click.UsageError):
 
 class LedgerGroup(click.Group):
     """Loads command groups lazily and turns typed errors into one clear line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # A bad value of the root's own options (--db, --as, --format) as one line.
+        try:
+            return super().parse_args(ctx, args)
+        except (click.BadParameter, BlankValueError) as error:
+            raise OneLineUsageError(error.format_message(), error.ctx) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(GROUPS)

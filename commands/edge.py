@@ -22,6 +22,10 @@ _CHECKED = "_ledger_blank_checked"
 _GIVEN = {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
 
 
+class BlankValueError(click.UsageError):
+    """A text given blank."""
+
+
 def refuse_blank_text(command: click.Command, *, recursive: bool = True) -> None:
     """Give every free-text parameter of `command` (and, if recursive, of its
     subcommands) a check that refuses a blank value when one is given."""
@@ -49,11 +53,14 @@ def _refusing_blank(callback: Any) -> Any:
         if ctx.get_parameter_source(param.name or "") in _GIVEN:
             values = value if isinstance(value, tuple | list) else (value,)
             if any(isinstance(v, str) and not v.strip() for v in values):
-                raise click.BadParameter(
-                    "must not be empty or blank: give a value, or leave it out",
-                    ctx=ctx,
-                    param=param,
-                )
+                # The same words as a command model's refusal (commands/runtime.py).
+                raise BlankValueError(f"{_named(param)} must not be empty", ctx=ctx)
         return value if callback is None else callback(ctx, param, value)
 
     return check
+
+
+def _named(param: click.Parameter) -> str:
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return param.human_readable_name

@@ -96,5 +96,32 @@ def test_a_blank_text_is_refused_in_one_line_before_anything_is_opened(
     assert result.exit_code == 2, result.output
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert "must not be empty or blank: give a value, or leave it out" in lines[0]
+    # An option is named as typed; an argument by its metavar (CUSTOMER, CUSTOMER/B1).
+    named = "" if option.startswith("ARG:") else option
+    assert lines[0].startswith(f"Error: {named}")
+    assert lines[0].endswith(f" must not be empty (see `ledger {' '.join(path)} --help`)")
     assert not db.exists()
+
+
+@pytest.mark.parametrize("kinds", [",", " , ,"])
+def test_a_kind_filter_that_names_no_kind_is_refused(tmp_path: Path, kinds: str) -> None:
+    db = tmp_path / "ledger.sqlite3"
+
+    result = CliRunner().invoke(
+        ledger, ["--db", str(db), "--as", "li.wei", "history", "C-00001", "--kind", kinds]
+    )
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: --kind names no kind: use one of ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("option", ["--db", "--as"])
+def test_a_blank_global_option_is_refused(tmp_path: Path, option: str) -> None:
+    result = CliRunner().invoke(
+        ledger, [f"{option}= ", "customer", "list"], env={"LEDGER_HOME": str(tmp_path)}
+    )
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: {option} must not be empty (see `ledger --help`)\n"
+    assert list(tmp_path.iterdir()) == []
