@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from commands.edge import BlankValueError, refuse_blank_text
 from commands.runtime import FORMATS, LedgerContext
 
 # Command groups, loaded on first use so that `ledger --help` stays fast.
@@ -60,8 +61,27 @@ class OneLineUsageError(click.UsageError):
         click.echo(f"Error: {message}{hint}", err=True)
 
 
+class ProblemsError(click.UsageError):
+    """Several problems at once (a configuration file's), one line each, exit code 2."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+    def show(self, file: Any = None) -> None:
+        for problem in self.problems:
+            click.echo(f"Error: {problem}", err=True)
+
+
 class LedgerGroup(click.Group):
     """Loads command groups lazily and turns typed errors into one clear line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # A bad value of the root's own options (--db, --as, --format) as one line.
+        try:
+            return super().parse_args(ctx, args)
+        except (click.BadParameter, BlankValueError) as error:
+            raise OneLineUsageError(error.format_message(), error.ctx) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(GROUPS)
@@ -73,6 +93,7 @@ class LedgerGroup(click.Group):
         module = importlib.import_module(entry[0])
         command = getattr(module, cmd_name.replace("-", "_"))
         assert isinstance(command, click.Command)
+        refuse_blank_text(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -82,10 +103,12 @@ class LedgerGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from ledger.errors import LedgerError
+        from ledger.errors import ConfigurationError, LedgerError
 
         try:
             return super().invoke(ctx)
+        except ConfigurationError as error:
+            raise ProblemsError(error.problems) from None
         except LedgerError as error:
             if error.exit_code == 2:
                 raise OneLineUsageError(str(error)) from None
@@ -178,6 +201,10 @@ def ledger(ctx: click.Context, db: str | None, actor: str | None, output_format:
     its customer's stream; nothing is ever updated or deleted.
     """
     ctx.obj = LedgerContext(db=db, actor=actor, output_format=output_format)
+
+
+# The root's own options (--db, --as); each group's are checked when it is loaded.
+refuse_blank_text(ledger, recursive=False)
 
 
 def main() -> None:

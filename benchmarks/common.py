@@ -16,9 +16,11 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from ledger.application import Ledger
+from ledger.clock import now
 from ledger.commands import AddKeyPerson, RegisterCustomer
 from ledger.config import Settings, load_settings
 from ledger.storage import Storage, resolve
@@ -111,12 +113,22 @@ def open_ledger(storage: Storage, **env: str) -> Ledger:
 
 
 def register_customer(app: Ledger, name: str = "Benchmark Trading Ltd") -> str:
-    """A customer with one key person (P1), as most customers have; returns its code."""
+    """A customer with one key person (P1), as most customers have; returns its code.
+    Registered (and P1 added) some 400 days ago, so that a benchmark may record a
+    history in the past: nothing is dated before a customer's registration."""
+    registered = now() - timedelta(days=400)
     receipt = app.register_customer(
-        RegisterCustomer(actor=ACTOR, name=name, segment="enterprise", industry="logistics")
+        RegisterCustomer(
+            actor=ACTOR,
+            name=name,
+            segment="enterprise",
+            industry="logistics",
+            occurred_at=registered,
+        )
     )
     app.add_key_person(
         AddKeyPerson(
+            occurred_at=registered,
             actor=ACTOR,
             customer=receipt.customer_code,
             name="Zhang Min",

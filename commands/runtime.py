@@ -50,8 +50,10 @@ class LedgerContext:
     @cached_property
     def settings(self) -> Settings:
         from ledger.config import load_settings
+        from projections.churn_scoring import parse_churn_policy
 
-        return load_settings()
+        # Every table is checked at start, the churn policy by its own reader.
+        return load_settings(tables={"churn": parse_churn_policy})
 
     def ledger(self, *, writing: bool) -> Ledger:
         """Open the ledger; a read never creates an empty database by accident."""
@@ -59,11 +61,13 @@ class LedgerContext:
             from ledger.application import Ledger
             from ledger.storage import prepare_for_writing, require_existing
 
+            # The configuration is checked before a new database file is made.
+            settings = self.settings
             if writing:
                 prepare_for_writing(self.storage)
             else:
                 require_existing(self.storage)
-            self._app = Ledger(env=self.storage.env, settings=self.settings)
+            self._app = Ledger(env=self.storage.env, settings=settings)
         return self._app
 
     def views(self) -> Views:
@@ -77,7 +81,7 @@ class LedgerContext:
     def require_actor(self) -> str:
         """Who acts: --as / LEDGER_ACTOR, else the configuration's `actor` (the
         single-user default); it must name a staff account either way."""
-        actor = self.actor or self.settings.raw.get("actor")
+        actor = self.actor or self.settings.actor
         if not actor:
             raise click.UsageError(
                 "no acting staff member: pass --as STAFF (e.g. --as li.wei), set "

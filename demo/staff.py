@@ -71,6 +71,11 @@ def ensure_demo_staff(app: Ledger, end: datetime, actor: str | None) -> int:
     already, only an admin (`actor`) may add the demo's."""
     start = end - timedelta(days=HISTORY_DAYS + 1)
     founded = app.directory_founded()
+    # Who adds the accounts is settled before anything is written, so that a
+    # refusal leaves the ledger as it was: on a new ledger the demo's admin (the
+    # actor named is not an account yet, and would be refused half-way); on one
+    # with accounts, the actor, who must be an active account.
+    acting = actor if founded else ADMIN
     if founded:
         missing = [a for a in demo_accounts() if app.member_or_none(a[0]) is None]
         if not missing:
@@ -89,7 +94,7 @@ def ensure_demo_staff(app: Ledger, end: datetime, actor: str | None) -> int:
         founder = staff_id == ADMIN and not founded
         app.add_staff(
             c.AddStaff(
-                actor=staff_id if founder else (actor or ADMIN),
+                actor=staff_id if founder else (acting or ADMIN),
                 staff=staff_id,
                 name=NAMES[staff_id],
                 role=role,
@@ -105,7 +110,7 @@ def ensure_demo_staff(app: Ledger, end: datetime, actor: str | None) -> int:
     if app.staff_member(LEAVER).is_active:
         app.deactivate_staff(
             c.DeactivateStaff(
-                actor=actor or ADMIN,
+                actor=acting or ADMIN,
                 staff=LEAVER,
                 reason="left the company",
                 occurred_at=last_day,

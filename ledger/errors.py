@@ -17,6 +17,14 @@ class InvalidInputError(LedgerError):
     exit_code = 2
 
 
+class ConfigurationError(InvalidInputError):
+    """The configuration file has problems: one line each (ledger/config.py)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
 class StorageNotFoundError(LedgerError):
     """A read named a ledger database that does not exist."""
 

@@ -124,6 +124,12 @@ def resolve_kinds(requested: Iterable[str]) -> set[str]:
                     f"unknown kind {part!r}: use one of {', '.join(KINDS)} or an event name "
                     "such as ComplaintFiled"
                 )
+    if not wanted:
+        # `--kind ,` names nothing: filtering by it would silently show everything.
+        raise InvalidInputError(
+            f"--kind names no kind: use one of {', '.join(KINDS)} or an event name "
+            "such as ComplaintFiled"
+        )
     return wanted
 
 

@@ -225,6 +225,13 @@ class Customer(Holdings, ContactPlanning, FollowThrough, PersonalDataRules, Aggr
         return self.stage == "terminated"
 
     def _record(self, event_class: type[Aggregate.Event], meta: Meta, **fields: Any) -> None:
+        # Every event of a customer after its registration passes here: the one
+        # place for the lower bound of `--at` (docs/domain.md, "Time").
+        if self.registered_at is not None and meta.occurred_at < self.registered_at:
+            raise RuleViolationError(
+                f"{self.code} was registered on {self.registered_at:%Y-%m-%d %H:%M} UTC: "
+                "nothing about it can be dated before that: check --at"
+            )
         record_chained(self, event_class, meta, **fields)
 
     # ------------------------------------------------------------------ guards

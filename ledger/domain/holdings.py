@@ -147,17 +147,13 @@ class Holdings:
     _record: Callable[..., None]
 
     def check_handover_time(self, meta: Meta) -> None:
-        """A change of owner cannot be dated before the current owner took over (or
-        before the customer was registered): the owners' history would run backwards."""
+        """A change of owner cannot be dated before the current owner took over: the
+        owners' history would run backwards. (Before the registration nothing can be
+        dated: `Customer._record`.)"""
         if self.owner_since is not None and meta.occurred_at < self.owner_since:
             raise RuleViolationError(
                 f"{self.code} passed to {self.owner} on {self.owner_since:%Y-%m-%d %H:%M} UTC: "
                 "a later handover cannot be dated before that: check --at"
-            )
-        if self.registered_at is not None and meta.occurred_at < self.registered_at:
-            raise RuleViolationError(
-                f"{self.code} was registered on {self.registered_at:%Y-%m-%d %H:%M} UTC: "
-                "a handover cannot be dated before that: check --at"
             )
 
     def held_by(self, staff_id: str) -> list[tuple[str, str]]:

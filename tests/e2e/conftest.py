@@ -19,6 +19,8 @@ E = TypeVar("E", bound=CustomerEvent)
 
 ACTOR = "li.wei"
 CUSTOMER_NAME = "Capital Airport Group"
+# When the `customer` fixture registers it.
+REGISTERED = "2025-01-02T09:00"
 # The usage error of every command but `schema` and `--help` when no one is named to act as.
 NO_ACTOR = (
     "no acting staff member: pass --as STAFF (e.g. --as li.wei), set LEDGER_ACTOR, "
@@ -115,6 +117,7 @@ def cli(tmp_path: Path) -> LedgerCli:
 
 @pytest.fixture
 def customer(cli: LedgerCli) -> str:
-    """A registered customer, C-00001."""
-    cli.ok("customer", "register", CUSTOMER_NAME, "--segment", "airport")
+    """A registered customer, C-00001, registered early in 2025 so that tests may
+    date its history in the past (nothing can be dated before the registration)."""
+    cli.ok("customer", "register", CUSTOMER_NAME, "--segment", "airport", "--at", REGISTERED)
     return "C-00001"

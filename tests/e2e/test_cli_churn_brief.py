@@ -223,8 +223,10 @@ def test_a_bad_churn_setting_is_one_line(ranked: LedgerCli, isolated_home: Path)
 
     result = ranked.run("churn", "list")
 
-    assert_usage_error(
-        result, "churn.window_days must be a whole number of at least 1, got 'a quarter'"
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: churn.window_days must be a whole number of at least 1, got 'a quarter' "
+        f"(in {isolated_home / 'config.toml'})\n"
     )
 
 

@@ -22,8 +22,8 @@ def deals(cli: LedgerCli) -> LedgerCli:
     cli.ok_as(
         ADMIN, "staff", "add", "amy", "--name", "Amy", "--role", "staff", "--segment", "airport"
     )
-    cli.ok("customer", "register", "Alpha", "--segment", "airport")
-    cli.ok("customer", "register", "Beta", "--segment", "airport")
+    cli.ok("customer", "register", "Alpha", "--segment", "airport", "--at", "2025-01-02")
+    cli.ok("customer", "register", "Beta", "--segment", "airport", "--at", "2025-01-02")
     cli.ok(
         "opportunity", "open", "C-00001", "--title", "Parking", "--value", "1000.00",
         "--currency", "CNY", "--expected-close", "2027-03-31", "--at", "2026-11-02T09:00",

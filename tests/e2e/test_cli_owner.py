@@ -81,7 +81,7 @@ def test_a_handover_cannot_be_dated_before_the_customer_was_registered(cli: Ledg
 
     assert_refused(
         result,
-        "C-00001 was registered on 2026-01-05 09:00 UTC: a handover cannot be dated "
+        "C-00001 was registered on 2026-01-05 09:00 UTC: nothing about it can be dated "
         "before that: check --at",
     )
     assert cli.events_recorded() == written

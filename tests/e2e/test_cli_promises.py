@@ -180,7 +180,10 @@ def test_a_problem_that_is_not_there_is_refused_in_one_line(
 def test_customer_show_lists_open_problems_and_promises_with_who_owes_them(
     cli: LedgerCli,
 ) -> None:
-    cli.ok("customer", "register", NAME, "--segment", "airport", "--owner", "li.wei")
+    cli.ok(
+        "customer", "register", NAME, "--segment", "airport", "--owner", "li.wei",
+        "--at", "2025-01-02",
+    )  # fmt: skip
     cli.ok(*CALL, "--follow-up", "Send the agenda", "--at", FRIDAY)
     cli.ok(*VISIT, "--pending", "Gate 5 jet bridge leaks", "--at", "2026-03-10T10:00")
 

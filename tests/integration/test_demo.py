@@ -380,3 +380,43 @@ def test_demo_key_people_have_contact_plans_some_overdue_and_some_not(
     assert overdue and len(overdue) < len(planned)
     assert {p.every_days for p in planned if p.decision_role == "decision_maker"} == {30}
     assert {p.every_days for p in planned if p.decision_role != "decision_maker"} <= {60, 90}
+
+
+def test_a_demo_run_as_someone_on_a_new_ledger_loads_and_can_be_run_again(
+    tmp_path: Path,
+) -> None:
+    # Issue #18: as guo.ming (not an account yet) it wrote two events, exited 1, and
+    # a plain re-run was then refused.
+    db = tmp_path / "demo.sqlite3"
+    runner = CliRunner()
+
+    first = runner.invoke(
+        ledger, ["--db", str(db), "demo", "--customers", "12"], env={"LEDGER_ACTOR": "guo.ming"}
+    )
+    again = runner.invoke(ledger, ["--db", str(db), "demo", "--customers", "12"])
+
+    assert first.exit_code == 0, first.output
+    assert again.exit_code == 0, again.output
+    assert "nothing was added" in again.stdout
+
+
+def test_a_refused_demo_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+    storage = resolve(str(db))
+    app = Ledger(env=storage.env)
+    try:
+        seed_staff(app)  # li.wei is an executive here, who may not add accounts
+        written = app.recorder.max_notification_id()
+    finally:
+        app.close()
+
+    result = CliRunner().invoke(
+        ledger, ["--db", str(db), "--as", "li.wei", "demo", "--customers", "12"]
+    )
+
+    app = Ledger(env=storage.env)
+    try:
+        assert result.exit_code == 1, result.output
+        assert app.recorder.max_notification_id() == written
+    finally:
+        app.close()

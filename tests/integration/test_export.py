@@ -30,6 +30,8 @@ from tests.unit.test_schemas import every_kind_of_event, validate
 
 ACTOR = "li.wei"
 BACK_DATED = datetime(2026, 1, 5, 10, 30, tzinfo=UTC)
+# Before the back-dated call: nothing about a customer is dated before its registration.
+REGISTERED = datetime(2025, 1, 2, 9, 0, tzinfo=UTC)
 # Staff accounts' events and the read log: in the same log, but not customers' events.
 
 
@@ -37,7 +39,9 @@ BACK_DATED = datetime(2026, 1, 5, 10, 30, tzinfo=UTC)
 def app(ledger_app: Ledger) -> Ledger:
     """Two customers whose events interleave in the log: C-00001 and C-00002."""
     ledger_app.register_customer(
-        c.RegisterCustomer(actor=ACTOR, name="Capital Airport", segment="airport")
+        c.RegisterCustomer(
+            actor=ACTOR, name="Capital Airport", segment="airport", occurred_at=REGISTERED
+        )
     )
     ledger_app.register_customer(
         c.RegisterCustomer(actor=ACTOR, name="Harbour Logistics", segment="logistics")
