@@ -54,7 +54,7 @@ branch close C-00001/B1
 person add C-00001 --name "Wang Fang" --role decision_maker
 person update C-00001/P1 --title CEO
 person assess C-00001/P1 --status positive
-person plan C-00001/P1 --counterpart li.wei --every 30d --next 2026-06-01
+person plan C-00001/P1 --counterpart li.wei --every 30d --next 2099-06-01
 person left C-00001/P1
 person erase C-00001/P1 --reason "Asked to be forgotten" --request-ref R-1
 visit plan C-00001 --for 2026-05-02T10:00 --purpose maintenance --kind relationship_building
