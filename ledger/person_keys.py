@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ledger.errors import LedgerError
-from ledger.storage import POSTGRES_MODULES, make_private, resolve
+from ledger.storage import POSTGRES_MODULES, make_private, postgres_connection, resolve
 
 TABLE = "ledger_person_keys"
 KEY_BYTES = 32  # AES-256
@@ -134,19 +134,7 @@ class PostgresKeys:
 
     def _connect(self) -> Any:
         if self._connection is None:
-            import psycopg
-
-            env = self.env
-            connection = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"],
-                user=env["POSTGRES_USER"],
-                password=env.get("POSTGRES_PASSWORD") or None,
-                connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-                options=f"-c search_path={env.get('POSTGRES_SCHEMA', 'public')}",
-                autocommit=True,
-            )
+            connection = postgres_connection(self.env)
             _create_once(connection)
             self._connection = connection
         return self._connection

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ledger.errors import InvalidInputError, StorageNotFoundError
@@ -97,6 +99,24 @@ def _postgres(url: str) -> Storage:
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = query["schema"][0]
     return Storage(kind="postgres", location=_without_password(url), env=env)
+
+
+def postgres_connection(env: Mapping[str, str]) -> Any:
+    """A connection of its own (autocommit, the ledger's schema first on the search
+    path) to the PostgreSQL database `env` names, for what the library's pool does
+    not serve: the views' store and the key store."""
+    import psycopg
+
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+        options=f"-c search_path={env.get('POSTGRES_SCHEMA', 'public')}",
+        autocommit=True,
+    )
 
 
 def _without_password(url: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ledger.storage import Storage
+from ledger.storage import Storage, postgres_connection
 
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS view_tracking ("
@@ -161,19 +161,8 @@ class ViewStore:
     def _connect(self) -> Any:
         if self._connection is None:
             if self.postgres:
-                import psycopg
-
-                env = self.storage.env
-                self._connection = psycopg.connect(
-                    dbname=env["POSTGRES_DBNAME"],
-                    host=env["POSTGRES_HOST"],
-                    port=env["POSTGRES_PORT"],
-                    user=env["POSTGRES_USER"],
-                    password=env.get("POSTGRES_PASSWORD") or None,
-                    connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-                    options=f"-c search_path={env.get('POSTGRES_SCHEMA', 'public')}",
-                    autocommit=True,  # transactions are explicit, in transaction()
-                )
+                # Transactions are explicit, in transaction().
+                self._connection = postgres_connection(self.storage.env)
                 _compress_quickly(self._connection)
             else:
                 self._connection = sqlite3.connect(
