@@ -12,17 +12,15 @@ from uuid import UUID
 
 import pytest
 from click.testing import CliRunner
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 
 from cli import ledger
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.audit import Auditor
-from ledger.domain.chain import event_hash
 from ledger.domain.customer import Customer
 from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated
 from ledger.export import Exporter, json_line
+from tests.old_events import store_old_event
 from tests.unit.test_schemas import validate
 
 ACTOR = "li.wei"
@@ -32,31 +30,11 @@ ADDED = datetime(2025, 11, 2, 9, 0, tzinfo=UTC)
 def store_version_1(app: Ledger, customer_id: UUID, cls: type, fields: dict[str, Any]) -> int:
     """Write an event as version 1 stored it (no `class_version`), chained to the
     customer's last event; returns its version."""
-    customer: Customer = app.repository.get(customer_id)
-    version = customer.version + 1
-    topic = get_topic(cls)
-    content: dict[str, Any] = {
-        "timestamp": datetime.now(UTC),
-        "occurred_at": ADDED,
-        "actor": ACTOR,
-        "command_id": f"v1-{version}",
-        "correlation_id": None,
-        "causation_id": None,
-        "previous_hash": customer.chain_head,
-        **fields,
-    }
-    content["event_hash"] = event_hash(customer_id, version, topic, content)
-    app.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id=customer_id,
-                originator_version=version,
-                topic=topic,
-                state=app.mapper.transcoder.encode(content),
-            )
-        ]
-    )
-    return version
+    version = app.repository.get(customer_id).version + 1
+    return store_old_event(
+        app, customer_id, cls, occurred_at=ADDED, actor=ACTOR, command_id=f"v1-{version}",
+        fields=fields,
+    )  # fmt: skip
 
 
 @pytest.fixture

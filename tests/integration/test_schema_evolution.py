@@ -8,12 +8,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import pytest
 from click.testing import CliRunner
-from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from cli import ledger
@@ -25,6 +23,7 @@ from ledger.domain.customer import Customer
 from ledger.domain.events import VisitReported
 from ledger.export import Exporter, json_line
 from ledger.vocabulary import VisitKind, VisitOutcome, VisitPurpose
+from tests.old_events import store_old_event
 from tests.unit.test_schemas import validate
 
 ACTOR = "li.wei"
@@ -40,43 +39,25 @@ EXPENSES = [
 def store_version_1_visit_report(app: Ledger, customer_id: UUID) -> int:
     """Write a visit report as version 1 stored it (no `expense_totals`, no
     `class_version`), chained to the customer's last event; returns its version."""
-    customer: Customer = app.repository.get(customer_id)
-    version = customer.version + 1
-    topic = get_topic(VisitReported)
-    content: dict[str, Any] = {
-        "timestamp": datetime.now(UTC),
-        "occurred_at": VISITED,
-        "actor": ACTOR,
-        "command_id": "visit-report-2025-11-03",
-        "correlation_id": None,
-        "causation_id": None,
-        "previous_hash": customer.chain_head,
-        "case_id": "V1",
-        "planned": False,
-        "purpose": "maintenance",
-        "kind": "relationship_building",
-        "visitor": ACTOR,
-        "companions": [],
-        "people_met": [],
-        "summary": "Walked the cargo terminal",
-        "outcome": "B",
-        "expenses": EXPENSES,
-        "problems_handled": [],
-        "problems_pending": [],
-        "commitments": [],
-    }
-    content["event_hash"] = event_hash(customer_id, version, topic, content)
-    app.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id=customer_id,
-                originator_version=version,
-                topic=topic,
-                state=app.mapper.transcoder.encode(content),
-            )
-        ]
-    )
-    return version
+    return store_old_event(
+        app, customer_id, VisitReported, occurred_at=VISITED, actor=ACTOR,
+        command_id="visit-report-2025-11-03",
+        fields={
+            "case_id": "V1",
+            "planned": False,
+            "purpose": "maintenance",
+            "kind": "relationship_building",
+            "visitor": ACTOR,
+            "companions": [],
+            "people_met": [],
+            "summary": "Walked the cargo terminal",
+            "outcome": "B",
+            "expenses": EXPENSES,
+            "problems_handled": [],
+            "problems_pending": [],
+            "commitments": [],
+        },
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -13,19 +13,16 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.audit import Auditor
-from ledger.domain.chain import event_hash
-from ledger.domain.customer import Customer
 from ledger.domain.events import ComplaintFiled
 from ledger.storage import Storage
 from ledger.vocabulary import Channel, ComplaintCategory, VisitKind, VisitOutcome, VisitPurpose
 from projections.sla.items import SlaItem
 from projections.views import Views
+from tests.old_events import store_old_event
 from tests.reading import reader
 
 ACTOR = "li.wei"
@@ -553,34 +550,17 @@ def test_a_holiday_added_to_the_calendar_keeps_the_deadlines_of_complaints_alrea
 
 def store_version_1_complaint(app: Ledger, customer_id: UUID, when: datetime) -> None:
     """A complaint as stored before cases carried their SLA policy."""
-    customer: Customer = app.repository.get(customer_id)
-    version = customer.version + 1
-    topic = get_topic(ComplaintFiled)
-    content: dict[str, Any] = {
-        "timestamp": datetime.now(UTC),
-        "occurred_at": when,
-        "actor": ACTOR,
-        "command_id": "complaint-from-2025",
-        "correlation_id": None,
-        "causation_id": None,
-        "previous_hash": customer.chain_head,
-        "case_id": "CP1",
-        "category": "service",
-        "severity": "high",
-        "description": "Lost luggage",
-        "channel": "phone",
-    }
-    content["event_hash"] = event_hash(customer_id, version, topic, content)
-    app.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id=customer_id,
-                originator_version=version,
-                topic=topic,
-                state=app.mapper.transcoder.encode(content),
-            )
-        ]
-    )
+    store_old_event(
+        app, customer_id, ComplaintFiled, occurred_at=when, actor=ACTOR,
+        command_id="complaint-from-2025",
+        fields={
+            "case_id": "CP1",
+            "category": "service",
+            "severity": "high",
+            "description": "Lost luggage",
+            "channel": "phone",
+        },
+    )  # fmt: skip
 
 
 def test_a_complaint_stored_before_policies_were_stamped_runs_under_the_default_policy(

@@ -5,54 +5,33 @@ and verifies in the audit as it was stored. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
-
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.audit import Auditor
-from ledger.domain.chain import event_hash
 from ledger.domain.customer import Customer
 from ledger.domain.events import VisitPlanned
+from tests.old_events import store_old_event
 
 ACTOR = "li.wei"
 
 
 def store_version_1_visit_plan(app: Ledger, customer_id: UUID) -> None:
-    customer: Customer = app.repository.get(customer_id)
-    version = customer.version + 1
-    topic = get_topic(VisitPlanned)
-    content: dict[str, Any] = {
-        "timestamp": datetime.now(UTC),
-        "occurred_at": datetime(2025, 11, 2, 9, tzinfo=UTC),
-        "actor": ACTOR,
-        "command_id": "visit-plan-2025-11-02",
-        "correlation_id": None,
-        "causation_id": None,
-        "previous_hash": customer.chain_head,
-        "case_id": "V1",
-        "planned_for": datetime(2025, 11, 5, 10, tzinfo=UTC),
-        "purpose": "maintenance",
-        "kind": "relationship_building",
-        "visitor": ACTOR,
-        "companions": [],
-        "people": [],
-        "agenda": "",
-    }
-    content["event_hash"] = event_hash(customer_id, version, topic, content)
-    app.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id=customer_id,
-                originator_version=version,
-                topic=topic,
-                state=app.mapper.transcoder.encode(content),
-            )
-        ]
-    )
+    store_old_event(
+        app, customer_id, VisitPlanned, occurred_at=datetime(2025, 11, 2, 9, tzinfo=UTC),
+        actor=ACTOR, command_id="visit-plan-2025-11-02",
+        fields={
+            "case_id": "V1",
+            "planned_for": datetime(2025, 11, 5, 10, tzinfo=UTC),
+            "purpose": "maintenance",
+            "kind": "relationship_building",
+            "visitor": ACTOR,
+            "companions": [],
+            "people": [],
+            "agenda": "",
+        },
+    )  # fmt: skip
 
 
 def test_a_version_1_planned_visit_loads_replays_and_verifies(ledger_app: Ledger) -> None:
