@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,8 @@ from commands.runtime import (
 )
 
 if TYPE_CHECKING:
-    from ledger.commands import PlannedVisit
+    from ledger.application import Ledger
+    from ledger.commands import Command, PlannedVisit
     from ledger.visit_plan_commands import PlanReceipt
     from projections.visit_plans import PlanRow
 
@@ -291,20 +293,11 @@ def plan_approve(
 ) -> None:
     """Approve STAFF's submitted visit plan for a month (their segment head, or an
     executive)."""
+    from ledger.application import Ledger
     from ledger.commands import ApproveVisitPlan
-    from ledger.domain.sla.months import Month
 
-    Month.parse(month)
-    command = build_command(
-        obj,
-        ApproveVisitPlan,
-        obj.require_actor(),
-        owner=owner,
-        month=month,
-        note=note,
-        **recording,
-    )
-    render_plan_receipt(obj, obj.ledger(writing=True).approve_visit_plan(command), "approved")
+    _review(obj, Ledger.approve_visit_plan, ApproveVisitPlan, "approved", owner, month, note=note,
+            **recording)  # fmt: skip
 
 
 @click.command("plan-return")
@@ -318,20 +311,28 @@ def plan_return(
 ) -> None:
     """Return STAFF's submitted visit plan for a month, with the reason (their
     segment head, or an executive); they revise it and submit it again."""
+    from ledger.application import Ledger
     from ledger.commands import ReturnVisitPlan
+
+    _review(obj, Ledger.return_visit_plan, ReturnVisitPlan, "returned", owner, month,
+            reason=reason, **recording)  # fmt: skip
+
+
+def _review(
+    obj: LedgerContext,
+    decide: Callable[[Ledger, Any], PlanReceipt],
+    model: type[Command],
+    done: str,
+    owner: str,
+    month: str,
+    **fields: Any,
+) -> None:
+    """A segment head's (or executive's) decision on a submitted plan."""
     from ledger.domain.sla.months import Month
 
     Month.parse(month)
-    command = build_command(
-        obj,
-        ReturnVisitPlan,
-        obj.require_actor(),
-        owner=owner,
-        month=month,
-        reason=reason,
-        **recording,
-    )
-    render_plan_receipt(obj, obj.ledger(writing=True).return_visit_plan(command), "returned")
+    command = build_command(obj, model, obj.require_actor(), owner=owner, month=month, **fields)
+    render_plan_receipt(obj, decide(obj.ledger(writing=True), command), done)
 
 
 @click.command("plans")
