@@ -240,14 +240,8 @@ def open_problems(q: WorkQuery) -> Iterator[WorkItem]:
     """Problems raised at visits and not yet handled, owed by the customer's owner
     (`ledger.domain.problems.owed_by`). A problem has no due time: it is listed as
     due, with how long it has been open."""
-    where, params = "", []
-    if q.holder is not None:
-        # Narrows the rows read; `owed_by` below decides.
-        where += " AND c.owner = ?"
-        params.append(q.holder)
-    if q.segment is not None:
-        where += " AND c.segment = ?"
-        params.append(q.segment)
+    # The owner narrows the rows read; `owed_by` below decides.
+    where, params = _scope(q, holder="c.owner")
     rows = q.tx.fetchall(
         "SELECT w.item, w.text, w.opened_at, c.code, c.name, c.segment, c.owner "
         "FROM view_work_items w JOIN view_customer360 c ON c.customer_id = w.customer_id "
@@ -414,12 +408,12 @@ def work_list(q: WorkQuery, sources: Iterable[Source] = SOURCES) -> list[WorkIte
     return ordered([item for source in sources for item in source(q)])
 
 
-def _scope(q: WorkQuery) -> tuple[str, list[str]]:
+def _scope(q: WorkQuery, holder: str = "w.holder") -> tuple[str, list[str]]:
     """The condition confining `view_work_items w` (joined with the customers'
-    view `c`) to the holder and segment asked about."""
+    view `c`) to the holder (in the column `holder`) and segment asked about."""
     where, params = "", []
     if q.holder is not None:
-        where += " AND w.holder = ?"
+        where += f" AND {holder} = ?"
         params.append(q.holder)
     if q.segment is not None:
         where += " AND c.segment = ?"
