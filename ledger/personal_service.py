@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -54,16 +55,13 @@ class PersonalService:
         assert isinstance(self, Application)
         return self
 
-    @property
+    @cached_property
     def keys(self) -> KeyStore:
-        store: KeyStore | None = self.__dict__.get("_person_keys")
-        if store is None:
-            store = open_key_store(dict(self._application.env), self.settings.keys_database)
-            self.__dict__["_person_keys"] = store
-        return store
+        """Opened on first use: most commands never seal or open a detail."""
+        return open_key_store(dict(self._application.env), self.settings.keys_database)
 
     def close(self) -> None:
-        store: KeyStore | None = self.__dict__.pop("_person_keys", None)
+        store: KeyStore | None = self.__dict__.pop("keys", None)
         if store is not None:
             store.close()
         super().close()  # type: ignore[misc]
