@@ -7,7 +7,9 @@ reader, and erasure on request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,7 +22,7 @@ from ledger.access import Caller, may_erase_personal_data, may_see_personal_data
 from ledger.domain.events import PersonalDataErased
 from ledger.domain.personal_rules import AlreadyErasedError, Sealer, holds_plain_details
 from ledger.errors import AccessDeniedError
-from ledger.person_keys import KeyStore, open_key_store
+from ledger.person_keys import KEY_BYTES, KeyStore, open_key_store
 from ledger.personal_reading import PersonalReader
 from ledger.receipts import Receipt
 from ledger.sealing import key_id, seal
@@ -66,12 +68,26 @@ class PersonalService:
             store.close()
         super().close()  # type: ignore[misc]
 
+    @contextmanager
+    def keys_untouched(self) -> Iterator[None]:
+        """While a command is only tried (on a copy of a customer, to tell a repeat
+        from another command), what it seals uses a throwaway key: a trial writes
+        nothing, not even a key."""
+        self.__dict__["_keys_untouched"] = True
+        try:
+            yield
+        finally:
+            self.__dict__.pop("_keys_untouched", None)
+
     def sealer(self, customer_id: UUID) -> Sealer:
         """Seals a person's details with their key (made on first use)."""
 
         def seal_for(person_id: str, details: Mapping[str, Any]) -> dict[str, str]:
             kid = key_id(customer_id, person_id)
-            key = self.keys.key(kid, create=True)
+            if self.__dict__.get("_keys_untouched"):
+                key: bytes | None = self.keys.key(kid) or os.urandom(KEY_BYTES)
+            else:
+                key = self.keys.key(kid, create=True)
             assert key is not None
             return seal(key, kid, details)
 

@@ -302,3 +302,22 @@ def test_erasure_is_told_in_the_history_and_the_details_show_as_erased(
         "Personal data of Qiu Yue (P1) erased on request PIPL-2026-007 by Qiu Yue: "
         "Asked to be forgotten."
     )
+
+
+def test_a_repeated_person_add_makes_no_key(ledger_app: Ledger) -> None:
+    ledger_app.register_customer(
+        c.RegisterCustomer(actor=ACTOR, name="Harbour Logistics", segment="air")
+    )
+    command = c.AddKeyPerson(
+        actor=ACTOR, customer="C-00001", name="Qiu Yue", title="Director",
+        decision_role="decision_maker", command_id="add-qiu", **DETAILS,
+    )  # fmt: skip
+    ledger_app.add_key_person(command)
+
+    again = ledger_app.add_key_person(command)
+
+    customer_id = ledger_app.resolve_customer("C-00001")
+    assert (again.subject, again.replayed) == ("P1", True)
+    # Trying the repeat on a copy of the customer (is it the same command?) would
+    # seal for the next person, P2: no key of theirs may be stored for it.
+    assert ledger_app.keys.key(key_id(customer_id, "P2")) is None
