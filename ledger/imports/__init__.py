@@ -1,0 +1,1 @@
+"""Importing a team's existing records from CSV files (docs/import.md)."""

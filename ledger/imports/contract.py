@@ -1,0 +1,112 @@
+"""What the import's parts agree on (docs/import.md): a row read from a source
+file, the reason a row is rejected, the columns a kind of file has, and the steps
+a row becomes. A kind of file (customers, contacts, complaints...) turns each of
+its rows into steps; each step is one typed command handed to the write service,
+so an imported record passes the same rules as one typed at the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from ledger.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ledger.application import Ledger
+    from ledger.receipts import Receipt
+
+M = TypeVar("M", bound="BaseModel")
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One record of a source file, its columns already renamed by the mapping."""
+
+    file: str  # the file's name as the user gave it (shown in rejects and provenance)
+    line: int  # the line the record starts on, counting the header as line 1
+    raw: str  # the record as it stood in the file, for the rejects file
+    values: Mapping[str, str]  # canonical column -> value, stripped; absent = ""
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "")
+
+
+class RowRejected(InvalidInputError):
+    """A row that cannot be imported; its message is the rejects file's reason,
+    one line saying what is wrong and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns of a kind of file, each with what it holds (docs/import.md)."""
+
+    required: Mapping[str, str]
+    optional: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def known(self) -> frozenset[str]:
+        return frozenset(self.required) | frozenset(self.optional)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One typed command a row records, run when its turn comes.
+
+    A customer's steps run in the order of (`when`, kind rank, `order`, file,
+    line), so a complaint's acknowledgement follows its filing, and a record that
+    names another (a contact naming a key person) runs after it.
+    """
+
+    when: datetime  # the step's original time, its `occurred_at`
+    order: int  # among one row's steps at the same time: lower runs first
+    command_id: str  # `ledger.domain.provenance.import_command_id(...)`
+    run: Callable[[ImportSession], Receipt | None]
+
+
+class ImportSession(Protocol):
+    """What a kind of file may ask of the import while its steps run."""
+
+    app: Ledger
+    system: str  # the source system's name, part of every external id
+
+    def command_fields(
+        self, row: SourceRow, kind: str, external_id: str, step: str = "", *, actor: str
+    ) -> dict[str, Any]:
+        """`actor`, `command_id`, `correlation_id`, `causation_id` for one step (the
+        caller adds `occurred_at`)."""
+
+    def staff(self, row: SourceRow, column: str) -> str:
+        """The staff id in `column`, which must name an existing account (active or
+        not): otherwise the row is rejected."""
+
+    def customer_ref(self, row: SourceRow, external_id: str) -> str:
+        """The code of the customer with this external id (imported in this run or
+        before); an unknown one rejects the row."""
+
+    def local_id(self, row: SourceRow, customer: str, kind: str, external_id: str) -> str:
+        """The id inside the customer's stream (`P2`, `CP3`...) of the record of
+        `kind` with `external_id`, imported in this run or before; an unknown one
+        rejects the row."""
+
+    def build(self, model: type[M], payload: dict[str, Any]) -> M:
+        """The typed command, or the row rejected with its first validation error."""
+
+
+class Kind(Protocol):
+    """A kind of source file."""
+
+    name: str  # as in `ledger import contacts=FILE` and the file's default name
+    columns: Columns
+    rank: int  # among steps at the same time, lower kinds first (customers 0)
+
+    def customer_of(self, row: SourceRow) -> str:
+        """The external id of the customer the row belongs to."""
+
+    def steps(self, row: SourceRow, timezone: Any) -> list[Step]:
+        """What the row records, parsed and checked as far as can be without the
+        ledger (dates, vocabularies, required values); `RowRejected` otherwise."""
