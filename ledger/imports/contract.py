@@ -66,6 +66,11 @@ class Step:
     order: int  # among one row's steps at the same time: lower runs first
     command_id: str  # `ledger.domain.provenance.import_command_id(...)`
     run: Callable[[ImportSession], Receipt | None]
+    # The fields of the recorded event this step decides, as the event holds them
+    # (`{"summary": "...", "channel": "phone"}`). On a re-run that finds the step
+    # recorded already, values that differ from the recorded (corrected) event are
+    # what changed in the row (docs/import.md, "Re-runs").
+    fields: Mapping[str, object] = field(default_factory=dict)
 
 
 class ImportSession(Protocol):
