@@ -7,6 +7,7 @@ refuses, 2 for bad input. A traceback here means a bug.
 from __future__ import annotations
 
 import importlib
+import keyword
 from typing import Any
 
 import click
@@ -49,6 +50,10 @@ GROUPS: dict[str, tuple[str, str]] = {
     "pipeline": ("commands.pipeline", "Open leads and opportunities, with totals by stage."),
     "activity": ("commands.activity", "What each member of staff did this week or month."),
     "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
+    "import": (
+        "commands.importing",
+        "Bring records in from CSV files of another system (re-runs change nothing).",
+    ),
 }
 
 
@@ -91,7 +96,9 @@ class LedgerGroup(click.Group):
         if entry is None:
             return None
         module = importlib.import_module(entry[0])
-        command = getattr(module, cmd_name.replace("-", "_"))
+        attribute = cmd_name.replace("-", "_")
+        # A command named for a Python keyword (`import`) is defined as `import_`.
+        command = getattr(module, attribute + "_" if keyword.iskeyword(attribute) else attribute)
         assert isinstance(command, click.Command)
         refuse_blank_text(command)
         return command

@@ -130,6 +130,15 @@ def may_run_views(caller: Caller) -> bool:
     return caller.role in (ADMIN, EXECUTIVE)
 
 
+def may_import(caller: Caller) -> bool:
+    """A legacy import (docs/import.md, "Who may import") registers customers in any
+    segment, names their owners and records on each of them, and its summary and
+    rejects answer for customers already in the ledger: only an executive may do
+    all of that by hand. An admin sees no customer content; segment heads and
+    staff are confined to a segment; auditors record nothing."""
+    return caller.role == EXECUTIVE
+
+
 def may_read_customers(caller: Caller) -> bool:
     return caller.role != ADMIN
 

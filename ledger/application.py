@@ -78,6 +78,7 @@ from ledger.references import parse_code
 from ledger.report_commands import ReportCommands
 from ledger.staffing import StaffService
 from ledger.storage import create_private
+from ledger.unit_of_work import Batch, UnitOfWork
 from ledger.visit_plan_commands import VisitPlanCommands
 
 if TYPE_CHECKING:
@@ -140,9 +141,19 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
 
 
 class LedgerRepository(Repository[UUID]):
-    """The library's repository, replaying with `replay` unless told otherwise."""
+    """The library's repository, replaying with `replay` unless told otherwise.
+    While a unit of work is open (`ledger/unit_of_work.py`), a plain `get` returns
+    the batch's own copy of the aggregate."""
+
+    batch: Batch | None = None
 
     def get(self, aggregate_id: UUID, **kwargs: Any) -> Any:
+        if self.batch is not None and not kwargs:
+            return self.batch.get(aggregate_id)
+        return self.get_stored(aggregate_id, **kwargs)
+
+    def get_stored(self, aggregate_id: UUID, **kwargs: Any) -> Any:
+        """The aggregate as the event store holds it."""
         kwargs.setdefault("projector_func", replay)
         try:
             aggregate = super().get(aggregate_id, **kwargs)
@@ -158,6 +169,7 @@ class LedgerRepository(Repository[UUID]):
 
 
 class Ledger(
+    UnitOfWork,
     StaffService,
     CaseCommands,
     InteractionCommands,

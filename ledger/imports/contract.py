@@ -71,6 +71,12 @@ class Step:
     # recorded already, values that differ from the recorded (corrected) event are
     # what changed in the row (docs/import.md, "Re-runs").
     fields: Mapping[str, object] = field(default_factory=dict)
+    # For a record whose later changes have commands of their own (a customer's
+    # profile, a key person), instead of a correction: on a re-run that finds the
+    # step recorded already, brings the record to what the row says with those
+    # commands (each with a command id of its own derived from the new values),
+    # and returns whether it recorded anything. `fields` is then not compared.
+    update: Callable[[ImportSession], bool] | None = None
 
 
 class ImportSession(Protocol):
@@ -78,6 +84,15 @@ class ImportSession(Protocol):
 
     app: Ledger
     system: str  # the source system's name, part of every external id
+    importer: str  # the staff id running the import: the actor of updates and corrections
+
+    def default(self, column: str) -> str:
+        """The command line's default for an empty `column` (`--owner`, `--segment`
+        for customers); "" when none was given."""
+
+    def fields_for(self, row: SourceRow, command_id: str, *, actor: str) -> dict[str, Any]:
+        """`command_fields` for a command id of the kind's own making (an update a
+        changed row records)."""
 
     def command_fields(
         self, row: SourceRow, kind: str, external_id: str, step: str = "", *, actor: str
@@ -95,8 +110,10 @@ class ImportSession(Protocol):
 
     def local_id(self, row: SourceRow, customer: str, kind: str, external_id: str) -> str:
         """The id inside the customer's stream (`P2`, `CP3`...) of the record of
-        `kind` with `external_id`, imported in this run or before; an unknown one
-        rejects the row."""
+        `kind` (a kind of file, `people`, or its record, `person`) with
+        `external_id`, imported in this run or before: the subject of the step whose
+        command id is the record's own, or else of its earliest step. An unknown
+        one rejects the row."""
 
     def build(self, model: type[M], payload: dict[str, Any]) -> M:
         """The typed command, or the row rejected with its first validation error."""
@@ -112,6 +129,7 @@ class Kind(Protocol):
     def customer_of(self, row: SourceRow) -> str:
         """The external id of the customer the row belongs to."""
 
-    def steps(self, row: SourceRow, timezone: Any) -> list[Step]:
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         """What the row records, parsed and checked as far as can be without the
-        ledger (dates, vocabularies, required values); `RowRejected` otherwise."""
+        ledger (dates, vocabularies, required values); `RowRejected` otherwise.
+        `system` is the source system's name, part of each step's command id."""

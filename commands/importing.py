@@ -1,0 +1,175 @@
+"""`ledger import`: bring a team's records in from CSV files (docs/import.md).
+
+Exit codes: 0 when every row was imported or found present already;
+`EXIT_REJECTED` (3) when some rows were rejected (the rest are imported, the
+rejected ones are in the rejects files); 1 or 2 when the import is refused as a
+whole (an unknown kind, a file that is not what it claims, a caller who may not
+import), and then nothing is written.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from commands.runtime import LedgerContext, pass_ledger, stderr_progress
+
+if TYPE_CHECKING:
+    from ledger.imports.contract import Kind
+    from ledger.imports.run import ImportResult
+    from ledger.imports.sources import Source
+
+EXIT_REJECTED = 3
+DEFAULT_SYSTEM = "legacy"
+
+
+@click.command(name="import")
+@click.argument("files", nargs=-1, required=True, metavar="[KIND=]FILE...")
+@click.option(
+    "--system",
+    default=DEFAULT_SYSTEM,
+    show_default=True,
+    help="The source system's name: part of every external id, so re-runs must give "
+    "the same one.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML file renaming the source's columns, one [KIND] table each.",
+)
+@click.option("--owner", metavar="STAFF", help="Owner of customers whose row names none.")
+@click.option("--segment", help="Segment of customers whose row names none.")
+@click.option(
+    "--rejects",
+    "rejects_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the rejects files (default: beside each source file).",
+)
+@click.option("--dry-run", is_flag=True, help="Check every row, rules included; write nothing.")
+@pass_ledger
+def import_(
+    obj: LedgerContext,
+    files: tuple[str, ...],
+    system: str,
+    mapping: Path | None,
+    owner: str | None,
+    segment: str | None,
+    rejects_dir: Path | None,
+    dry_run: bool,
+) -> None:
+    """Import customers, key people, contacts, visits, cases... from CSV files.
+
+    Each FILE is `KIND=PATH`, or a path whose name says its kind (customers.csv,
+    people.csv, ...). Files are UTF-8 (with or without BOM) or GB18030, comma- or
+    tab-separated; docs/import.md lists each kind's columns. Rejected rows go to
+    NAME.rejects.csv with a reason column; the exit code is 3 when there are any.
+    """
+    from ledger.access import may_import
+    from ledger.imports.kinds import KINDS
+    from ledger.imports.run import Importer
+    from ledger.imports.sources import read_mapping
+
+    if not system.strip() or ":" in system:
+        raise click.BadParameter("--system must be a name without ':' (e.g. oldcrm)")
+    if rejects_dir is not None and not rejects_dir.is_dir():
+        raise click.BadParameter(f"--rejects {rejects_dir}: no such folder")
+    renames = read_mapping(mapping, {k: kind.columns for k, kind in KINDS.items()}) if mapping else {}
+    sources = [_open(spec, KINDS, renames) for spec in files]
+    caller = obj.require(
+        may_import, "imports are run by an executive (docs/import.md, \"Who may import\")"
+    )
+    app = obj.ledger(writing=not dry_run)
+    importer = Importer(
+        app,
+        caller,
+        KINDS,
+        system=system.strip(),
+        defaults={k: val for k, val in (("owner", owner), ("segment", segment)) if val},
+        dry_run=dry_run,
+        rejects_folder=rejects_dir,
+    )
+    started = time.monotonic()
+    with _progress() as advance:
+        if dry_run:
+            with app.keys_untouched():  # nothing is written, not even a person's key
+                result = importer.run(sources, advance)
+        else:
+            result = importer.run(sources, advance)
+    if result.events:
+        obj.views().catch_up()
+    _summarise(result, time.monotonic() - started)
+    if result.rejected:
+        raise click.exceptions.Exit(EXIT_REJECTED)
+
+
+def _open(spec: str, kinds: dict[str, Kind], renames: dict[str, dict[str, str]]) -> Source:
+    from ledger.errors import InvalidInputError
+    from ledger.imports.sources import open_source
+
+    kind, sep, name = spec.partition("=")
+    if not sep or Path(spec).exists():
+        kind, name = "", spec
+    path = Path(name)
+    if not kind:
+        stem = path.name.split(".")[0].lower()
+        if stem not in kinds:
+            raise InvalidInputError(
+                f"{name}: the file's name does not say its kind: give it as KIND={name}, "
+                f"KIND one of {', '.join(kinds)}"
+            )
+        kind = stem
+    if kind not in kinds:
+        raise InvalidInputError(f"{spec}: unknown kind {kind!r}: use one of {', '.join(kinds)}")
+    return open_source(path, name, kind, kinds[kind].columns, renames.get(kind))
+
+
+class _progress:
+    """A progress bar with rows per second on a terminal (nothing otherwise)."""
+
+    def __enter__(self) -> _Advance:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+
+        self._bar = stderr_progress(
+            TextColumn("importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+        )
+        self._bar.__enter__()
+        self._task = self._bar.add_task("import", total=None, rate="")
+        self._started = time.monotonic()
+        return _Advance(self)
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(*exc)
+
+
+class _Advance:
+    def __init__(self, owner: _progress) -> None:
+        self.owner = owner
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = max(time.monotonic() - self.owner._started, 1e-6)
+        self.owner._bar.update(
+            self.owner._task, completed=done, total=total, rate=f"{done / elapsed:,.0f} rows/s"
+        )
+
+
+def _summarise(result: ImportResult, seconds: float) -> None:
+    for summary in result.files:
+        rejects = f" (see {summary.rejects_file})" if summary.rejects_file else ""
+        click.echo(
+            f"{summary.name} ({summary.kind}): {summary.imported:,} imported, "
+            f"{summary.present:,} already present, {summary.changed:,} changed, "
+            f"{summary.rejected:,} rejected{rejects}"
+        )
+    rate = result.rows / seconds if seconds > 0 else 0.0
+    what = "Dry run, nothing written" if result.dry_run else f"{result.events:,} events written"
+    click.echo(
+        f"{what}: {result.rows:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s), "
+        f"{result.rejected:,} rejected."
+    )

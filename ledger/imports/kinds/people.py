@@ -1,0 +1,126 @@
+"""Key people (docs/import.md, "people"): one row per person at a customer, added
+at their original time; contacts and visits name them by their external ids. A
+re-run with a changed row records `person update` (name, title, role,
+counterpart) and a new assessment (relationship status), as a person's changes
+are recorded by hand (docs/domain.md, "Corrections")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger import commands as c
+from ledger.domain.provenance import import_command_id
+from ledger.imports import values as v
+from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
+from ledger.imports.kinds.updates import changed, run_update
+from ledger.receipts import Receipt
+from ledger.vocabulary import DecisionRole, RelationshipStatus
+
+COLUMNS = Columns(
+    required={
+        "customer": "the customer's external id (as in customers.csv)",
+        "person_id": "the person's external id, unique among people",
+        "name": "the person's name",
+        "decision_role": "decision_maker, advisor, user, gatekeeper or coach",
+        "added_at": "when the person was first recorded (YYYY-MM-DD [HH:MM])",
+    },
+    optional={
+        "title": "their job title",
+        "relationship_status": "positive, neutral, negative or not_established (default)",
+        "counterpart": "our member of staff who keeps the relationship: an active account "
+        "that may own the customer",
+        "staff": "who recorded the person: a staff id (active or not); default: the "
+        "counterpart, else the customer's owner",
+        "mobile": "personal detail, sealed with the person's key",
+        "office_phone": "personal detail, sealed",
+        "emails": "personal detail, sealed; several separated by ';'",
+        "notes": "personal detail, sealed",
+    },
+)
+PERSONAL = ("mobile", "office_phone", "notes")
+
+
+class People:
+    name = "people"
+    columns = COLUMNS
+    rank = 1  # after the customer, before anything that names the person
+
+    def customer_of(self, row: SourceRow) -> str:
+        return v.external_id(row, "customer")
+
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
+        customer = self.customer_of(row)
+        person = v.external_id(row, "person_id")
+        when = v.when(row, "added_at", timezone)
+        name = v.required(row, "name")
+        role = v.choice(row, "decision_role", DecisionRole)
+        status = v.choice(
+            row, "relationship_status", RelationshipStatus, RelationshipStatus.NOT_ESTABLISHED
+        )
+        title = row.get("title")
+        counterpart = row.get("counterpart") or None
+        command_id = import_command_id(system, self.name, person)
+        details: dict[str, Any] = {f: row.get(f) for f in PERSONAL if row.get(f)}
+        if v.items(row, "emails"):
+            details["emails"] = v.items(row, "emails")
+
+        def actor(session: ImportSession, code: str) -> str:
+            if row.get("staff"):
+                return session.staff(row, "staff")
+            if counterpart:
+                return session.staff(row, "counterpart")
+            owner = session.app.get_customer(code).owner
+            if owner is None:
+                raise RowRejected("staff is empty and the customer has no owner: name who recorded the person")
+            return owner
+
+        def add(session: ImportSession) -> Receipt:
+            code = session.customer_ref(row, customer)
+            if counterpart:
+                session.staff(row, "counterpart")
+            command = session.build(
+                c.AddKeyPerson,
+                {
+                    **session.command_fields(row, self.name, person, actor=actor(session, code)),
+                    "occurred_at": when,
+                    "customer": code,
+                    "name": name,
+                    "title": title,
+                    "decision_role": role,
+                    "relationship_status": status,
+                    "counterpart": counterpart,
+                    **details,
+                },
+            )
+            return session.app.add_key_person(command)
+
+        def update(session: ImportSession) -> bool:
+            code = session.customer_ref(row, customer)
+            local = session.local_id(row, code, self.name, person)
+            current = session.app.get_customer(code).people.get(local, {})
+            wanted: dict[str, Any] = {"name": name, "decision_role": role.value}
+            if title:
+                wanted["title"] = title
+            if counterpart:
+                wanted["counterpart"] = session.staff(row, "counterpart")
+            wrote = False
+            differ = changed(current, wanted)
+            if differ:
+                wrote |= run_update(
+                    session, row, command_id, "person", differ,
+                    lambda p: session.app.update_key_person(session.build(
+                        c.UpdateKeyPerson, {**p, "customer": code, "case": local, **differ})),
+                )  # fmt: skip
+            if row.get("relationship_status") and current.get("relationship_status") != status.value:
+                wrote |= run_update(
+                    session, row, command_id, "assess", {"relationship_status": status.value},
+                    lambda p: session.app.assess_relationship(session.build(
+                        c.AssessRelationship,
+                        {**p, "customer": code, "case": local, "relationship_status": status})),
+                )  # fmt: skip
+            return wrote
+
+        return [Step(when=when, order=0, command_id=command_id, run=add, update=update)]
+
+
+PEOPLE = People()

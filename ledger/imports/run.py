@@ -1,0 +1,345 @@
+"""Running an import (docs/import.md, "How an import runs").
+
+1. Every source file is read once and its rows spooled by the customer they
+   belong to (`ledger/imports/spool.py`); rows that cannot be read are rejected.
+2. Customer by customer, the rows become steps (`Kind.steps`), run in time order
+   as typed commands in a unit of work (`ledger/unit_of_work.py`). A step whose
+   command id the customer has recorded already writes nothing; if its row now
+   says something else, a correction (or, for records with update commands of
+   their own, those commands) records exactly the change. A row whose step is
+   refused is rejected whole: nothing of it stays in the batch.
+3. A batch of customers commits in one transaction; one that conflicts with a
+   concurrent writer runs again on fresh state. `dry_run` commits nothing.
+4. Rejects files are written, and the summary counts each file's rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from ledger.domain.directory import customer_id_for_command
+from ledger.domain.provenance import import_command_id, import_correlation_id
+from ledger.errors import ConcurrencyError, LedgerError
+from ledger.imports.contract import Kind, RowRejected, SourceRow, Step
+from ledger.imports.rejects import remove_stale, write_rejects
+from ledger.imports.session import Session
+from ledger.imports.sources import Source, Unreadable
+from ledger.imports.spool import Spool
+
+if TYPE_CHECKING:
+    from ledger.access import Caller
+    from ledger.application import Ledger
+    from ledger.unit_of_work import Batch
+
+# A batch commits this many customers, or this many rows, whichever comes first:
+# large enough that the commit's transaction dominates nothing, small enough that
+# a batch's aggregates stay a few megabytes.
+BATCH_CUSTOMERS = 200
+BATCH_ROWS = 20_000
+# Conflicting commits (customers registered meanwhile) before giving up.
+MAX_BATCH_ATTEMPTS = 10
+
+IMPORTED, PRESENT, CHANGED, REJECTED = "imported", "present", "changed", "rejected"
+# A row's outcome is the strongest of its steps'.
+STRENGTH = {PRESENT: 0, IMPORTED: 1, CHANGED: 2}
+
+
+@dataclass
+class FileSummary:
+    """What an import did with one file's rows."""
+
+    name: str
+    kind: str
+    imported: int = 0
+    present: int = 0
+    changed: int = 0
+    rejected: int = 0
+    rejects_file: Path | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.imported + self.present + self.changed + self.rejected
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+@dataclass
+class ImportResult:
+    files: list[FileSummary]
+    events: int = 0  # events written (none on a dry run)
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One step of one row, with what orders it among the customer's steps."""
+
+    key: tuple[Any, ...]
+    row: int  # the row's index among the customer's rows
+    step: Step
+
+
+@dataclass
+class CustomerWork:
+    """What one customer's rows came to in one attempt of a batch."""
+
+    outcomes: dict[int, str] = field(default_factory=dict)  # row index -> outcome
+    reasons: dict[int, str] = field(default_factory=dict)  # row index -> why rejected
+
+
+Progress = Callable[[int, int], None]
+
+
+class Importer:
+    """One run of an import."""
+
+    def __init__(
+        self,
+        app: Ledger,
+        caller: Caller,
+        kinds: Mapping[str, Kind],
+        *,
+        system: str,
+        defaults: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        rejects_folder: Path | None = None,
+        started: datetime | None = None,
+    ) -> None:
+        self.app = app
+        self.caller = caller
+        self.kinds = kinds
+        self.system = system
+        self.dry_run = dry_run
+        self.rejects_folder = rejects_folder
+        self.started = started or datetime.now(UTC)
+        run = self.started.strftime("%Y%m%dT%H%M%SZ")
+        self.session = Session(
+            app,
+            system,
+            importer=caller.staff_id,
+            correlation_id=import_correlation_id(caller.staff_id, run),
+            defaults=defaults,
+        )
+
+    # ------------------------------------------------------------------ run
+    def run(
+        self,
+        sources: Sequence[Source],
+        progress: Progress | None = None,
+    ) -> ImportResult:
+        summaries = [FileSummary(s.name, s.kind) for s in sources]
+        result = ImportResult(summaries, dry_run=self.dry_run)
+        names = [s.name for s in sources]
+        self._source_kinds = [s.kind for s in sources]
+        with Spool() as spool:
+            self._spool(sources, spool, summaries)
+            total = spool.rows
+            done = 0
+            pending: list[tuple[str, list[tuple[int, SourceRow]]]] = []
+            pending_rows = 0
+            for group in spool.groups(names):
+                pending.append(group)
+                pending_rows += len(group[1])
+                if len(pending) >= BATCH_CUSTOMERS or pending_rows >= BATCH_ROWS:
+                    result.events += self._run_batch(pending, spool, summaries)
+                    done += pending_rows
+                    if progress is not None:
+                        progress(done, total)
+                    pending, pending_rows = [], 0
+            if pending:
+                result.events += self._run_batch(pending, spool, summaries)
+                done += pending_rows
+                if progress is not None:
+                    progress(done, total)
+            for index, source in enumerate(sources):
+                if summaries[index].rejected:
+                    summaries[index].rejects_file = write_rejects(
+                        source, spool.rejected(index), self.rejects_folder
+                    )
+                else:
+                    remove_stale(source, self.rejects_folder)
+        result.seconds = (datetime.now(UTC) - self.started).total_seconds()
+        return result
+
+    def _spool(self, sources: Sequence[Source], spool: Spool, summaries: list[FileSummary]) -> None:
+        for index, source in enumerate(sources):
+            kind = self.kinds[source.kind]
+            for read in source.rows():
+                if isinstance(read, Unreadable):
+                    spool.reject(index, read.line, read.raw, read.reason)
+                    summaries[index].count(REJECTED)
+                    continue
+                row = read
+                try:
+                    customer = kind.customer_of(row)
+                except RowRejected as error:
+                    spool.reject(index, row.line, row.raw, str(error))
+                    summaries[index].count(REJECTED)
+                    continue
+                spool.add(customer, index, row)
+
+    # ---------------------------------------------------------------- batches
+    def _run_batch(
+        self,
+        groups: list[tuple[str, list[tuple[int, SourceRow]]]],
+        spool: Spool,
+        summaries: list[FileSummary],
+    ) -> int:
+        """Run a batch of customers and commit it; returns the events written."""
+        for _ in range(MAX_BATCH_ATTEMPTS):
+            with self.app.open_batch(self.caller) as batch:
+                work = [self._run_customer(batch, external_id, rows) for external_id, rows in groups]
+                written = 0
+                if not self.dry_run:
+                    try:
+                        written = self.app.commit_batch(batch)
+                    except IntegrityError:
+                        continue  # someone wrote meanwhile: run the batch again on fresh state
+            for (_, rows), done in zip(groups, work, strict=True):
+                for index, (source, row) in enumerate(rows):
+                    if index in done.reasons:
+                        spool.reject(source, row.line, row.raw, done.reasons[index])
+                        summaries[source].count(REJECTED)
+                    else:
+                        summaries[source].count(done.outcomes.get(index, PRESENT))
+            return written
+        raise ConcurrencyError(
+            "customers kept being registered while the import ran; what was committed "
+            "stays: run the same import again to finish it"
+        )
+
+    def _run_customer(
+        self, batch: Batch, external_id: str, rows: list[tuple[int, SourceRow]]
+    ) -> CustomerWork:
+        """Run one customer's steps in order; a refused row is dropped whole."""
+        customer_id = self.customer_id(external_id)
+        work = CustomerWork()
+        planned: list[Planned] = []
+        timezone = self.app.settings.timezone
+        for index, (source, row) in enumerate(rows):
+            kind = self.kinds[self._source_kinds[source]]
+            try:
+                steps = kind.steps(row, timezone, self.system)
+            except RowRejected as error:
+                work.reasons[index] = str(error)
+                continue
+            for step in steps:
+                key = (step.when, kind.rank, step.order, source, row.line)
+                planned.append(Planned(key, index, step))
+        planned.sort(key=lambda p: p.key)
+        start = batch.mark()
+        while True:
+            work.outcomes.clear()
+            self.session.begin_customer(batch, customer_id)
+            ran: set[int] = set()
+            again = False
+            for item in planned:
+                if item.row in work.reasons:
+                    continue
+                _, row = rows[item.row]
+                position = batch.position(customer_id)
+                try:
+                    outcome = self._run_step(batch, customer_id, row, item.step)
+                except LedgerError as error:
+                    work.reasons[item.row] = _reason(error)
+                    if item.row in ran or batch.moved_since(position, customer_id):
+                        # Part of the row is in the batch: start the customer again without it.
+                        self.app.rollback_batch(batch, start)
+                        again = True
+                        break
+                    continue
+                ran.add(item.row)
+                previous = work.outcomes.get(item.row, PRESENT)
+                work.outcomes[item.row] = max(previous, outcome, key=STRENGTH.__getitem__)
+            if not again:
+                return work
+
+    def _run_step(self, batch: Batch, customer_id: UUID, row: SourceRow, step: Step) -> str:
+        customer = batch.get_or_none(customer_id)
+        recorded = customer.commands.get(step.command_id) if customer is not None else None
+        if recorded is None:
+            receipt = step.run(self.session)
+            return PRESENT if receipt is not None and receipt.replayed else IMPORTED
+        if step.update is not None:
+            return CHANGED if step.update(self.session) else PRESENT
+        if not step.fields:
+            return PRESENT
+        version = int(recorded[0])
+        event = self.session.recorded_event(customer, version)
+        if event is None:
+            raise RowRejected(
+                "the same record is in this import twice with different values: keep one"
+            )
+        changes = {
+            name: value for name, value in step.fields.items() if getattr(event, name, None) != value
+        }
+        if not changes:
+            return PRESENT
+        self._correct(customer.code, version, row, step, changes)
+        return CHANGED
+
+    def _correct(
+        self, code: str, version: int, row: SourceRow, step: Step, changes: dict[str, object]
+    ) -> None:
+        """Record what a changed row says now as a correction of the event it
+        recorded; its command id follows from the new values, so importing the
+        changed file again records nothing."""
+        from ledger.commands import RecordCorrection
+
+        texts = {name: correction_text(value) for name, value in changes.items()}
+        digest = hashlib.sha256(json.dumps(texts, sort_keys=True).encode()).hexdigest()[:16]
+        payload = {
+            **self.session.fields_for(row, f"{step.command_id}:fix-{digest}", actor=self.caller.staff_id),
+            "customer": code,
+            "version": version,
+            "reason": f"the source record changed ({row.file} line {row.line})",
+            "changes": texts,
+        }
+        self.app.record_correction(self.session.build(RecordCorrection, payload))
+
+    # ---------------------------------------------------------------- helpers
+    def customer_id(self, external_id: str) -> UUID:
+        return customer_uuid(self.system, external_id)
+
+
+def customer_uuid(system: str, external_id: str) -> UUID:
+    """The id of the customer imported from `system` with `external_id`: its
+    registration's command id gives it (`customer_id_for_command`)."""
+    return customer_id_for_command(import_command_id(system, "customers", external_id))
+
+
+def _reason(error: LedgerError) -> str:
+    return " ".join(str(error).split())
+
+
+def correction_text(value: object) -> str:
+    """A value as a correction takes it typed (`ledger/corrections.py` reads it
+    back into the event's type)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "; ".join(str(item) for item in value)
+    return str(getattr(value, "value", value))
+
+

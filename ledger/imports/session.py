@@ -1,0 +1,170 @@
+"""What a kind of file may ask of the import while its steps run (the
+`ImportSession` of `ledger/imports/contract.py`): the provenance of each step's
+command, staff ids checked against the accounts, customers and records named by
+external id, and typed commands built with a rejected row's reason."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ValidationError
+
+from ledger.domain.corrections import fold
+from ledger.domain.directory import customer_id_for_command
+from ledger.domain.provenance import import_causation_id, import_command_id
+from ledger.imports.contract import RowRejected, SourceRow
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from ledger.domain.base import CustomerEvent
+    from ledger.domain.customer import Customer
+    from ledger.unit_of_work import Batch
+
+M = TypeVar("M", bound=BaseModel)
+
+# A record named by what it is (`person`) is found under its kind of file (`people`).
+RECORD_KINDS = {
+    "customer": "customers",
+    "person": "people",
+    "contact": "contacts",
+    "visit": "visits",
+    "inquiry": "inquiries",
+    "complaint": "complaints",
+    "escalation": "escalations",
+    "opportunity": "opportunities",
+    "lead": "opportunities",
+}
+
+
+class Session:
+    """The import's side of a kind's steps, for one run."""
+
+    def __init__(
+        self,
+        app: Ledger,
+        system: str,
+        *,
+        importer: str,
+        correlation_id: str,
+        defaults: Mapping[str, str] | None = None,
+    ) -> None:
+        self.app = app
+        self.system = system
+        self.importer = importer
+        self.defaults = dict(defaults or {})
+        self.correlation_id = correlation_id
+        self._staff: dict[str, bool] = {}  # staff id -> has an account (active or not)
+        self._batch: Batch | None = None
+        self._customer_id: UUID | None = None
+        self._folded: dict[int, CustomerEvent] | None = None
+
+    def begin_customer(self, batch: Batch, customer_id: UUID) -> None:
+        """The steps that follow are the customer's, in `batch`."""
+        self._batch = batch
+        self._customer_id = customer_id
+        self._folded = None
+
+    def default(self, column: str) -> str:
+        return self.defaults.get(column, "")
+
+    # ----------------------------------------------------------- provenance
+    def command_fields(
+        self, row: SourceRow, kind: str, external_id: str, step: str = "", *, actor: str
+    ) -> dict[str, Any]:
+        return self.fields_for(
+            row, import_command_id(self.system, kind, external_id, step), actor=actor
+        )
+
+    def fields_for(self, row: SourceRow, command_id: str, *, actor: str) -> dict[str, Any]:
+        return {
+            "actor": actor,
+            "command_id": command_id,
+            "correlation_id": self.correlation_id,
+            "causation_id": import_causation_id(row.file, row.line),
+        }
+
+    # ----------------------------------------------------------- references
+    def staff(self, row: SourceRow, column: str) -> str:
+        staff_id = row.get(column)
+        if not staff_id:
+            raise RowRejected(f"{column} is empty: name the member of staff (a staff id)")
+        known = self._staff.get(staff_id)
+        if known is None:
+            known = self.app.member_or_none(staff_id) is not None
+            self._staff[staff_id] = known
+        if not known:
+            raise RowRejected(
+                f"unknown staff {staff_id!r} in {column}: add the account first "
+                "(`ledger staff add`; an import never creates one), or map the id"
+            )
+        return staff_id
+
+    def customer(self, row: SourceRow, external_id: str) -> Customer:
+        """The customer imported from this system with `external_id`."""
+        customer_id = customer_id_for_command(import_command_id(self.system, "customers", external_id))
+        batch = self._batch
+        found = batch.get_or_none(customer_id) if batch is not None else None
+        if found is None:
+            raise RowRejected(
+                f"unknown customer {external_id!r}: no customers row with this id has been "
+                "imported (this run or before), or it was rejected"
+            )
+        customer: Customer = found
+        return customer
+
+    def customer_ref(self, row: SourceRow, external_id: str) -> str:
+        return self.customer(row, external_id).code
+
+    def local_id(self, row: SourceRow, customer: str, kind: str, external_id: str) -> str:
+        """The record's id in the customer's stream: the subject of the step whose
+        command id is the record's own (`import:<system>:<kind>:<external id>`),
+        or else of its first step (`...:<step>`)."""
+        found: Customer = self.app.repository.get(self.app.resolve_customer(customer))
+        command_id = import_command_id(self.system, RECORD_KINDS.get(kind, kind), external_id)
+        recorded = found.commands.get(command_id)
+        if recorded is None or not recorded[1]:
+            prefix = command_id + ":"
+            steps = [r for c, r in found.commands.items() if c.startswith(prefix) and r[1]]
+            recorded = min(steps, key=lambda r: int(r[0])) if steps else None
+        if recorded is None:
+            raise RowRejected(
+                f"unknown {kind} record {external_id!r} at customer {found.code}: it is not "
+                "imported (this run or before), or it was rejected"
+            )
+        return str(recorded[1])
+
+    def build(self, model: type[M], payload: dict[str, Any]) -> M:
+        try:
+            return model(**payload)
+        except ValidationError as error:
+            raise RowRejected(describe(error)) from None
+
+    # -------------------------------------------------------------- re-runs
+    def recorded_event(self, customer: Customer, version: int) -> CustomerEvent | None:
+        """The customer's event at `version` as its corrections say it is; None when
+        it was recorded in this run (not yet committed)."""
+        stored = customer.version - len(customer.pending_events)
+        if version > stored:
+            return None
+        if self._folded is None:
+            events = self.app.events.get(customer.id)
+            self._folded = {e.originator_version: e for e in fold(events)}  # type: ignore[misc]
+        return self._folded.get(version)
+
+
+# How much of a rejected value a reason repeats.
+SHOWN = 60
+
+
+def describe(error: ValidationError) -> str:
+    """The first problem of a command built from a row, in one line."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if not isinstance(part, int))
+    message = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    given = first.get("input")
+    if isinstance(given, str) and len(given) > SHOWN:
+        given = given[:SHOWN] + "…"
+    shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+    return f"{where or 'value'}: {message[0].lower()}{message[1:]}{shown}"

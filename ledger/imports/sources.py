@@ -1,0 +1,268 @@
+"""Reading source files (docs/import.md, "Files"): CSV, streamed record by
+record, in UTF-8 (with or without a byte-order mark) or GB18030, comma- or
+tab-separated, with the columns renamed by a mapping file.
+
+A file that is not what it claims (binary, another encoding, columns that are
+not its kind's) is refused as a whole with one line; a record that cannot be
+read (a line in a broken encoding, a wrong number of cells) is a rejected row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger.errors import InvalidInputError
+from ledger.imports.contract import Columns, SourceRow
+
+# How much of a file is read to tell its encoding and delimiter.
+SNIFF_BYTES = 64 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF8, UTF8_SIG, GB18030 = "utf-8", "utf-8-sig", "gb18030"
+# Python's csv refuses longer fields by default (128 KiB); a visit summary may be long.
+FIELD_LIMIT = 1024 * 1024
+csv.field_size_limit(FIELD_LIMIT)
+
+# A kind's columns renamed: source column -> canonical column ("" drops it).
+Mapping_ = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a file is written: its text encoding and its delimiter."""
+
+    codec: str  # utf-8, utf-8-sig or gb18030
+    delimiter: str  # "," or "\t"
+
+
+@dataclass
+class Source:
+    """One source file of one kind, opened: its header and how it is written."""
+
+    path: Path
+    name: str  # as the user gave it
+    kind: str
+    encoding: Encoding
+    header: list[str]  # the columns as the file names them
+    canonical: list[str]  # the same columns renamed ("" for a dropped one)
+    rows_read: int = field(default=0)
+
+    def rows(self) -> Iterator[SourceRow | Unreadable]:
+        """Every record after the header, in file order."""
+        bad_lines: set[int] = set()
+        with self.path.open("rb") as handle:
+            lines = _decoded_lines(handle, self.encoding.codec, bad_lines)
+            reader = csv.reader(lines, delimiter=self.encoding.delimiter)
+            try:
+                next(reader)  # the header, read already
+            except StopIteration:
+                return
+            previous_end = reader.line_num
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    start, previous_end = previous_end + 1, reader.line_num
+                    yield Unreadable(self.name, start, "", f"cannot be read as CSV: {error}")
+                    continue
+                start, end = previous_end + 1, reader.line_num
+                previous_end = end
+                if not cells or all(not cell.strip() for cell in cells):
+                    continue  # a blank line separates nothing and records nothing
+                self.rows_read += 1
+                raw = _record_text(cells, self.encoding.delimiter)
+                broken = [n for n in range(start, end + 1) if n in bad_lines]
+                if broken:
+                    bad_lines.difference_update(broken)
+                    yield Unreadable(
+                        self.name,
+                        start,
+                        raw,
+                        f"line {broken[0]} is not valid {self.encoding.codec.upper()}: "
+                        "save the file as UTF-8 or GB18030",
+                    )
+                    continue
+                if len(cells) != len(self.header):
+                    yield Unreadable(
+                        self.name,
+                        start,
+                        raw,
+                        f"has {len(cells)} cells where the header has {len(self.header)}: "
+                        "quote a value holding the delimiter",
+                    )
+                    continue
+                values = {
+                    column: cell.strip()
+                    for column, cell in zip(self.canonical, cells, strict=True)
+                    if column
+                }
+                yield SourceRow(file=self.name, line=start, raw=raw, values=values)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A record that could not be read into columns: rejected as it stands."""
+
+    file: str
+    line: int
+    raw: str
+    reason: str
+
+
+def open_source(
+    path: Path, name: str, kind: str, columns: Columns, mapping: Mapping_ | None = None
+) -> Source:
+    """The file at `path` as a source of `kind`, its header checked against the
+    kind's columns (after `mapping`); refused with one line when it is not one."""
+    if not path.is_file():
+        raise InvalidInputError(f"{name}: no such file")
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    encoding_codec = sniff_encoding(head, name)
+    text = head.decode(encoding_codec, errors="replace")
+    first_line = text.splitlines()[0] if text.strip() else ""
+    if not first_line.strip():
+        raise InvalidInputError(f"{name}: the file is empty: its first line must name the columns")
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    header = [cell.strip() for cell in next(csv.reader([first_line], delimiter=delimiter))]
+    canonical = _rename(header, mapping or {})
+    _check_columns(name, kind, header, canonical, columns, bool(mapping))
+    return Source(
+        path=path,
+        name=name,
+        kind=kind,
+        encoding=Encoding(encoding_codec, delimiter),
+        header=header,
+        canonical=canonical,
+    )
+
+
+def sniff_encoding(head: bytes, name: str) -> str:
+    """UTF-8 (a byte-order mark says so, or the start decodes as UTF-8), else
+    GB18030; a file holding NUL bytes, or decoding as neither, is refused."""
+    if b"\x00" in head:
+        raise InvalidInputError(
+            f"{name}: is a binary file, not CSV text: export the data as CSV (UTF-8 or GB18030)"
+        )
+    if head.startswith(UTF8_BOM):
+        return UTF8_SIG
+    # The sniffed block may end inside a character: judge only whole lines.
+    cut = head.rfind(b"\n")
+    sample = head if cut < 0 or len(head) < SNIFF_BYTES else head[: cut + 1]
+    for codec in (UTF8, GB18030):
+        try:
+            sample.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return codec
+    raise InvalidInputError(
+        f"{name}: is neither UTF-8 nor GB18030 text: save it as UTF-8 (or GB18030) CSV"
+    )
+
+
+def _rename(header: list[str], mapping: Mapping_) -> list[str]:
+    return [mapping.get(column, column) for column in header]
+
+
+def _check_columns(
+    name: str,
+    kind: str,
+    header: list[str],
+    canonical: list[str],
+    columns: Columns,
+    mapped: bool,
+) -> None:
+    hint = "fix the mapping file" if mapped else "rename them, or give a --mapping file"
+    duplicates = sorted({c for c in canonical if c and canonical.count(c) > 1})
+    if duplicates:
+        raise InvalidInputError(
+            f"{name}: column {', '.join(duplicates)} appears more than once: {hint}"
+        )
+    missing = [c for c in columns.required if c not in canonical]
+    unknown = [
+        original
+        for original, column in zip(header, canonical, strict=True)
+        if column and column not in columns.known
+    ]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append(f"lacks column {', '.join(missing)}")
+        if unknown:
+            problems.append(f"has column {', '.join(unknown)} that {kind} files do not have")
+        raise InvalidInputError(
+            f"{name}: is not a {kind} file: it {' and '.join(problems)} "
+            f"(docs/import.md lists the columns; {hint})"
+        )
+
+
+def _decoded_lines(handle: io.BufferedReader, codec: str, bad: set[int]) -> Iterator[str]:
+    """The file's lines as text; a line that does not decode is noted in `bad` (by
+    line number) and given with its broken bytes replaced."""
+    number = 0
+    first = True
+    for line in handle:
+        number += 1
+        if first and codec == UTF8_SIG and line.startswith(UTF8_BOM):
+            line = line[len(UTF8_BOM) :]
+        first = False
+        try:
+            yield line.decode(UTF8 if codec == UTF8_SIG else codec)
+        except UnicodeDecodeError:
+            bad.add(number)
+            yield line.decode(UTF8 if codec == UTF8_SIG else codec, errors="replace")
+
+
+def _record_text(cells: list[str], delimiter: str) -> str:
+    """A record as one CSV record (quoted as needed, no line end)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(cells)
+    return buffer.getvalue()
+
+
+def header_text(source: Source) -> str:
+    return _record_text(source.header, source.encoding.delimiter)
+
+
+# ------------------------------------------------------------------ mapping
+def read_mapping(path: Path, kinds: Mapping[str, Columns]) -> dict[str, dict[str, str]]:
+    """A mapping file (docs/import.md, "Mapping files"): one TOML table per kind,
+    each key a column of the source file and its value the column it stands for
+    ("" to leave the column out)."""
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path}: no such mapping file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InvalidInputError(f"{path}: is not a TOML file ({error})") from None
+    mapping: dict[str, dict[str, str]] = {}
+    for kind, table in document.items():
+        if kind not in kinds:
+            raise InvalidInputError(
+                f"{path}: [{kind}] is not a kind of file: use one of {', '.join(kinds)}"
+            )
+        if not isinstance(table, dict):
+            raise InvalidInputError(
+                f"{path}: {kind} must be a table ([{kind}]) of source column = column"
+            )
+        renames: dict[str, str] = {}
+        for source_column, column in table.items():
+            if not isinstance(column, str):
+                raise InvalidInputError(
+                    f"{path}: [{kind}] {source_column!r} must name a column as text"
+                )
+            if column and column not in kinds[kind].known:
+                raise InvalidInputError(
+                    f"{path}: [{kind}] {source_column!r} = {column!r}: {kind} files have no "
+                    f"column {column!r} (docs/import.md lists them)"
+                )
+            renames[source_column] = column
+        mapping[kind] = renames
+    return mapping

@@ -1,0 +1,223 @@
+"""A unit of work for bulk writers (the import, docs/import.md): many typed
+commands on many customers, committed in one `save`.
+
+While a batch is open on the service (`Ledger.open_batch`):
+
+- `repository.get` returns the batch's own copy of every aggregate it has loaded
+  or created (an identity map), so a command sees what earlier commands of the
+  batch did: a customer registered a moment ago, the customer numbers issued so
+  far, the names claimed;
+- `save()` defers: the aggregates join the batch and nothing is written;
+- permission checks use the batch's caller (the account running the import),
+  while each event's actor stays who the command names.
+
+`Ledger.commit_batch` then writes every aggregate with new events (customers,
+their directory keys and the numbering) in one `save`, one transaction: all of
+it or none. A commit that conflicts (someone registered a customer meanwhile and
+took the next number) writes nothing, and the caller runs the batch again on
+fresh state. Commands used one at a time never open a batch, and take the same
+path as before.
+
+A command that fails part-way must leave no trace in the batch: `mark` notes the
+state before a piece of work, `rollback` returns to it (aggregates created since
+are dropped, those that gained events are rebuilt from the store plus the
+events they had at the mark). Rebuilding costs a replay, so it is done only when
+a failed command changed something (`moved_since`): most refusals come from
+guards that run before any event is triggered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from ledger.domain.directory import CustomerNumbering
+
+if TYPE_CHECKING:
+    from ledger.access import Caller
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The state of a batch at one moment (see `Batch.mark`)."""
+
+    size: int  # how many aggregates the batch held
+    pending: dict[UUID, int]  # how many new events each held (those with any)
+
+
+@dataclass(frozen=True)
+class Position:
+    """A cheap fingerprint of a batch around one command on one customer: enough to
+    tell whether a failed command changed anything (`Batch.moved_since`)."""
+
+    size: int
+    customer_version: int
+    numbering_version: int
+
+
+class Batch:
+    """The aggregates of one unit of work, by id, in the order they joined."""
+
+    def __init__(self, caller: Caller, load: Callable[[UUID], Any]) -> None:
+        self.caller = caller
+        self._load = load  # from the store, past the batch
+        self.aggregates: dict[UUID, Any] = {}
+        # Looked up and not stored: asked again, still not (a registration asks
+        # whether its customer exists; most of them do not).
+        self._absent: set[UUID] = set()
+
+    def get(self, aggregate_id: UUID) -> Any:
+        found = self.aggregates.get(aggregate_id)
+        if found is not None:
+            return found
+        if aggregate_id in self._absent:
+            raise AggregateNotFoundError(aggregate_id)
+        try:
+            aggregate = self._load(aggregate_id)
+        except AggregateNotFoundError:
+            self._absent.add(aggregate_id)
+            raise
+        self.aggregates[aggregate_id] = aggregate
+        return aggregate
+
+    def get_or_none(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def add(self, *aggregates: Any) -> None:
+        for aggregate in aggregates:
+            if aggregate is None:
+                continue
+            self.aggregates[aggregate.id] = aggregate
+            self._absent.discard(aggregate.id)
+
+    def pending(self) -> list[Any]:
+        """The aggregates with events to save."""
+        return [a for a in self.aggregates.values() if a.pending_events]
+
+    def event_count(self) -> int:
+        return sum(len(a.pending_events) for a in self.aggregates.values())
+
+    # ---------------------------------------------------------------- undoing
+    def mark(self) -> Mark:
+        return Mark(
+            size=len(self.aggregates),
+            pending={
+                aggregate_id: len(aggregate.pending_events)
+                for aggregate_id, aggregate in self.aggregates.items()
+                if aggregate.pending_events
+            },
+        )
+
+    def position(self, customer_id: UUID) -> Position:
+        customer = self.aggregates.get(customer_id)
+        numbering = self.aggregates.get(CustomerNumbering.SINGLETON_ID)
+        return Position(
+            size=len(self.aggregates),
+            customer_version=customer.version if customer is not None else 0,
+            numbering_version=numbering.version if numbering is not None else 0,
+        )
+
+    def moved_since(self, position: Position, customer_id: UUID) -> bool:
+        """Whether the batch changed since `position`: an aggregate joined, or the
+        customer or the numbering gained an event. Only those change in a command
+        on one customer; the one other aggregate a command changes (a released or
+        reclaimed name key) changes with a new customer or a renamed one, which
+        this sees."""
+        return self.position(customer_id) != position
+
+    def rollback(self, mark: Mark) -> None:
+        """Back to `mark`: aggregates that joined since are dropped, and those that
+        gained events since are rebuilt with only the events they had then."""
+        for aggregate_id in list(self.aggregates)[mark.size :]:
+            del self.aggregates[aggregate_id]
+        for aggregate_id, aggregate in list(self.aggregates.items()):
+            keep = mark.pending.get(aggregate_id, 0)
+            if len(aggregate.pending_events) == keep:
+                continue
+            rebuilt = self._rebuild(aggregate_id, list(aggregate.pending_events[:keep]))
+            if rebuilt is None:
+                del self.aggregates[aggregate_id]
+            else:
+                self.aggregates[aggregate_id] = rebuilt
+
+    def _rebuild(self, aggregate_id: UUID, keep: list[Any]) -> Any:
+        try:
+            aggregate = self._load(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        for event in keep:
+            aggregate = event.mutate(aggregate)
+        if aggregate is not None:
+            aggregate._pending_events[:] = keep
+        return aggregate
+
+
+class UnitOfWork:
+    """Mixed into `Ledger` ahead of the services whose methods it steers (`caller`,
+    `save`); expects the host application's repository and `Application.save`."""
+
+    _batch: Batch | None = None
+    _ids_by_code: dict[str, UUID]
+
+    @contextmanager
+    def open_batch(self, caller: Caller) -> Iterator[Batch]:
+        """A batch for `caller`'s bulk work; closed (its work dropped unless
+        `commit_batch` wrote it) when the block ends."""
+        if self._batch is not None:
+            raise RuntimeError("a batch is open already")
+        repository: Any = getattr(self, "repository")  # noqa: B009 (typed in Ledger)
+        batch = Batch(caller, repository.get_stored)
+        self._batch = batch
+        repository.batch = batch
+        try:
+            yield batch
+        finally:
+            self._batch = None
+            repository.batch = None
+            # Codes looked up during the batch may name customers never committed.
+            self._ids_by_code.clear()
+
+    def rollback_batch(self, batch: Batch, mark: Mark) -> None:
+        batch.rollback(mark)
+        self._ids_by_code.clear()
+
+    def commit_batch(self, batch: Batch) -> int:
+        """Write every aggregate of `batch` with new events in one `save` (one
+        transaction); returns how many events were written. The batch is closed
+        for the save (the library takes snapshots after it through the
+        repository, which must read the store)."""
+        aggregates = batch.pending()
+        if not aggregates:
+            return 0
+        count = batch.event_count()
+        repository: Any = getattr(self, "repository")  # noqa: B009
+        self._batch = None
+        repository.batch = None
+        try:
+            super().save(*aggregates)  # type: ignore[misc]
+        finally:
+            self._batch = batch
+            repository.batch = batch
+        batch.aggregates.clear()
+        return count
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self._batch is not None:
+            self._batch.add(*objs)
+            return []
+        return super().save(*objs, **kwargs)  # type: ignore[misc]
+
+    def caller(self, actor: str) -> Caller:
+        """In a batch, every command's permissions are checked for the batch's
+        caller; the event's actor is still the command's."""
+        if self._batch is not None:
+            return self._batch.caller
+        return super().caller(actor)  # type: ignore[misc,no-any-return]
