@@ -152,18 +152,32 @@ def sniff_encoding(head: bytes, name: str) -> str:
         )
     if head.startswith(UTF8_BOM):
         return UTF8_SIG
-    # The sniffed block may end inside a character: judge only whole lines.
+    # The sniffed block may end inside a character: judge only whole lines. A
+    # stray broken line is that row's problem (rejected), not the file's.
     cut = head.rfind(b"\n")
     sample = head if cut < 0 or len(head) < SNIFF_BYTES else head[: cut + 1]
+    lines = [line for line in sample.split(b"\n") if line]
+    best: tuple[int, str] | None = None
     for codec in (UTF8, GB18030):
-        try:
-            sample.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        return codec
-    raise InvalidInputError(
-        f"{name}: is neither UTF-8 nor GB18030 text: save it as UTF-8 (or GB18030) CSV"
-    )
+        broken = sum(1 for line in lines if not _decodes(line, codec))
+        if broken == 0:
+            return codec
+        if _decodes(lines[0], codec) and broken * 2 < len(lines):
+            if best is None or broken < best[0]:  # a tie goes to UTF-8
+                best = (broken, codec)
+    if best is None:
+        raise InvalidInputError(
+            f"{name}: is neither UTF-8 nor GB18030 text: save it as UTF-8 (or GB18030) CSV"
+        )
+    return best[1]
+
+
+def _decodes(line: bytes, codec: str) -> bool:
+    try:
+        line.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _rename(header: list[str], mapping: Mapping_) -> list[str]:
