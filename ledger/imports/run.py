@@ -243,7 +243,9 @@ class Importer:
                 work.reasons[index] = str(error)
                 continue
             for step in steps:
-                key = (step.when, kind.rank, step.order, source, row.line)
+                # A customer's own row goes first whatever its time: anything dated
+                # before the registration is then refused by the domain's own rule.
+                key = (kind.rank > 0, step.when, kind.rank, step.order, source, row.line)
                 planned.append(Planned(key, index, step))
         planned.sort(key=lambda p: p.key)
         start = batch.mark()

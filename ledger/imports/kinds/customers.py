@@ -12,7 +12,7 @@ from ledger import commands as c
 from ledger.domain.provenance import import_command_id
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
-from ledger.imports.kinds.updates import changed, reason, run_update
+from ledger.imports.kinds.updates import changed, in_column, reason, run_update
 from ledger.receipts import Receipt
 from ledger.vocabulary import CustomerKind, Stage, Tier
 
@@ -91,7 +91,8 @@ class Customers:
                     "external_refs": {system: external_id},
                 },
             )
-            return session.app.register_customer(command)
+            with in_column("registered_at"):
+                return session.app.register_customer(command)
 
         def update(session: ImportSession) -> bool:
             """Only what the file itself gives is compared: an empty cell, or a

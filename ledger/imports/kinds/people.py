@@ -12,7 +12,7 @@ from ledger import commands as c
 from ledger.domain.provenance import import_command_id
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
-from ledger.imports.kinds.updates import changed, run_update
+from ledger.imports.kinds.updates import changed, in_column, run_update
 from ledger.receipts import Receipt
 from ledger.vocabulary import DecisionRole, RelationshipStatus
 
@@ -92,7 +92,8 @@ class People:
                     **details,
                 },
             )
-            return session.app.add_key_person(command)
+            with in_column("added_at"):
+                return session.app.add_key_person(command)
 
         def update(session: ImportSession) -> bool:
             code = session.customer_ref(row, customer)

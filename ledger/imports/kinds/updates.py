@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from ledger.imports.contract import ImportSession, SourceRow
+from ledger.errors import LedgerError
+from ledger.imports.contract import ImportSession, RowRejected, SourceRow
 from ledger.receipts import Receipt
 
 
@@ -40,6 +42,18 @@ def run_update(
         row, update_id(step_command_id, what, values), actor=session.importer
     )
     return not record(payload).replayed
+
+
+@contextmanager
+def in_column(column: str) -> Iterator[None]:
+    """A rule's refusal of the step, worded for the file: the rule says `--at` for a
+    time typed at the command line, in a file it is `column`."""
+    try:
+        yield
+    except RowRejected:
+        raise
+    except LedgerError as error:
+        raise RowRejected(str(error).replace("--at", column)) from None
 
 
 def reason(row: SourceRow) -> str:

@@ -1,0 +1,183 @@
+"""`ledger import` as a user runs it, on both backends: the example set, re-runs,
+changed rows, rejected rows and the exit code, dry runs, who may import."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ledger.domain.events import KeyPersonUpdated, ProfileUpdated
+from tests.e2e.conftest import LedgerCli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
+EXIT_REJECTED = 3
+
+
+@pytest.fixture
+def db_cli(db_url: str) -> LedgerCli:
+    return LedgerCli(db=db_url)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    folder = tmp_path / "source"
+    shutil.copytree(EXAMPLES, folder)
+    return folder
+
+
+def import_args(folder: Path, *names: str) -> list[str]:
+    return ["import", *(str(folder / name) for name in names or ("customers.csv", "people.csv"))]
+
+
+def test_the_example_set_imports_and_a_rerun_writes_nothing(db_cli: LedgerCli, files: Path) -> None:
+    first = db_cli.ok(*import_args(files))
+    assert "customers.csv (customers): 4 imported, 0 already present, 0 changed, 0 rejected" in first
+    assert "people.csv (people): 4 imported, 0 already present, 0 changed, 0 rejected" in first
+    recorded = db_cli.events_recorded()
+    listed = db_cli.ok("customer", "list")
+    assert "Capital Airport Group" in listed and "Hangzhou Cloudline Software" in listed
+    again = db_cli.ok(*import_args(files))
+    assert "customers.csv (customers): 0 imported, 4 already present" in again
+    assert "people.csv (people): 0 imported, 4 already present" in again
+    assert db_cli.events_recorded() == recorded
+
+
+def test_imported_events_keep_their_time_staff_external_id_and_source_line(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    db_cli.ok(*import_args(files))
+    events = db_cli.events_of("Capital Airport Group")
+    registered, person = events[0], events[1]
+    assert registered.occurred_at.isoformat().startswith("2023-03-14T09:30")
+    assert registered.command_id == "import:legacy:customers:CRM-1001"
+    assert registered.external_refs == {"legacy": "CRM-1001"}  # type: ignore[attr-defined]
+    assert registered.causation_id == f"{files / 'customers.csv'}:2"
+    assert (registered.correlation_id or "").startswith("import:li.wei:")
+    assert person.actor == "li.wei" and person.causation_id == f"{files / 'people.csv'}:2"
+
+
+def test_a_changed_row_records_exactly_one_update_and_its_rerun_nothing(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    db_cli.ok(*import_args(files))
+    before = db_cli.events_recorded()
+    people = files / "people.csv"
+    people.write_text(
+        people.read_text(encoding="utf-8").replace("Head of Procurement", "Chief Procurement Officer"),
+        encoding="utf-8",
+    )
+    out = db_cli.ok(*import_args(files))
+    assert "people.csv (people): 0 imported, 3 already present, 1 changed, 0 rejected" in out
+    assert db_cli.events_recorded() == before + 1
+    update = db_cli.recorded("Capital Airport Group", KeyPersonUpdated)
+    assert update.changes == {"title": "Chief Procurement Officer"}
+    db_cli.ok(*import_args(files))
+    assert db_cli.events_recorded() == before + 1
+
+
+def test_a_changed_customer_profile_is_updated_not_corrected(db_cli: LedgerCli, files: Path) -> None:
+    db_cli.ok(*import_args(files, "customers.csv"))
+    customers = files / "customers.csv"
+    customers.write_text(
+        customers.read_text(encoding="utf-8").replace('"Beijing, Shunyi"', "Beijing"),
+        encoding="utf-8",
+    )
+    db_cli.ok(*import_args(files, "customers.csv"))
+    update = db_cli.recorded("Capital Airport Group", ProfileUpdated)
+    assert update.changes == {"headquarters": "Beijing"}
+
+
+def test_rejected_rows_go_to_the_rejects_file_and_the_exit_code_says_so(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    customers = files / "customers.csv"
+    with customers.open("a", encoding="utf-8") as out:
+        out.write("CRM-2001,Unknown Staff Co,,,airport,,,,,nobody.here,2024-01-02\n")
+        out.write("CRM-2002,Bad Date Co,,,airport,,,,,li.wei,2024-13-45\n")
+    result = db_cli.run(*import_args(files))
+    assert result.exit_code == EXIT_REJECTED, result.output
+    assert "customers.csv (customers): 4 imported, 0 already present, 0 changed, 2 rejected" in (
+        result.stdout
+    )
+    lines = (files / "customers.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith(",registered_at,reason")
+    assert lines[1].startswith("CRM-2001,Unknown Staff Co,")
+    assert "unknown staff 'nobody.here' in owner" in lines[1]
+    assert lines[2].startswith("CRM-2002,Bad Date Co,") and "bad date" in lines[2]
+    assert len(lines) == 3
+    # No account was made for the unknown id, and the good rows are all there.
+    assert "nobody.here" not in db_cli.ok_as("ops", "staff", "list")
+    assert db_cli.ok("customer", "list").count("\nC-0") == 4
+
+
+def test_a_dry_run_checks_every_row_and_writes_nothing(db_cli: LedgerCli, files: Path) -> None:
+    people = files / "people.csv"
+    with people.open("a", encoding="utf-8") as out:
+        out.write("CRM-9999,P-900,Nobody,,user,,,2024-01-02,,\n")
+    before = db_cli.events_recorded()
+    result = db_cli.run(*import_args(files), "--dry-run")
+    assert result.exit_code == EXIT_REJECTED, result.output
+    assert "people.csv (people): 4 imported, 0 already present, 0 changed, 1 rejected" in result.stdout
+    assert "Dry run, nothing written" in result.stdout
+    assert "unknown customer 'CRM-9999'" in (files / "people.rejects.csv").read_text(encoding="utf-8")
+    assert db_cli.events_recorded() == before
+
+
+def test_a_domain_rule_rejects_the_row_with_its_own_words(db_cli: LedgerCli, files: Path) -> None:
+    people = files / "people.csv"
+    with people.open("a", encoding="utf-8") as out:
+        # Added before its customer was registered (2023-03-14).
+        out.write("CRM-1001,P-901,Too Early,,user,,,2020-01-01,,\n")
+    result = db_cli.run(*import_args(files))
+    assert result.exit_code == EXIT_REJECTED
+    reason = (files / "people.rejects.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert "C-00001 was registered on 2023-03-14 09:30 UTC" in reason
+    assert reason.endswith("check added_at")
+    assert "Too Early" not in db_cli.ok("history", "Capital Airport Group")
+
+
+def test_only_an_executive_may_import(db_cli: LedgerCli, files: Path) -> None:
+    db_cli.ok_as("ops", "staff", "add", "sun.li", "--name", "Sun Li", "--role", "segment_head",
+                 "--segment", "airport")  # fmt: skip
+    before = db_cli.events_recorded()
+    for who, role in (("ops", "admin"), ("sun.li", "segment_head")):
+        result = db_cli.run(*import_args(files), actor=who)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"Error: {who} is {role}: imports are run by an executive "
+            '(docs/import.md, "Who may import")\n'
+        )
+    assert db_cli.events_recorded() == before
+
+
+def test_a_file_that_is_not_its_kind_is_refused_and_nothing_is_written(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    before = db_cli.events_recorded()
+    result = db_cli.run("import", f"customers={files / 'people.csv'}", str(files / "customers.csv"))
+    assert result.exit_code == 2
+    assert "is not a customers file: it lacks column customer_id" in result.stderr
+    assert result.stderr.count("\n") == 1
+    binary = files / "customers.xlsx"
+    binary.write_bytes(b"PK\x03\x04\x00\x00\x00binary")
+    result = db_cli.run("import", f"customers={binary}")
+    assert result.exit_code == 2 and "is a binary file, not CSV text" in result.stderr
+    assert db_cli.events_recorded() == before
+
+
+def test_owner_and_segment_default_from_the_command_line(db_cli: LedgerCli, tmp_path: Path) -> None:
+    source = tmp_path / "clients.csv"
+    source.write_text(
+        "编号\t名称\t建档日期\nK1\t首都机场集团\t2024-01-02\n", encoding="gb18030"
+    )
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        '[customers]\n"编号" = "customer_id"\n"名称" = "name"\n"建档日期" = "registered_at"\n',
+        encoding="utf-8",
+    )
+    db_cli.ok("import", f"customers={source}", "--mapping", str(mapping), "--owner", "zhang.min",
+              "--segment", "airport", "--system", "oldcrm")  # fmt: skip
+    listed = db_cli.ok("customer", "list")
+    assert "首都机场集团" in listed and "zhang.min" in listed and "airport" in listed
