@@ -23,7 +23,9 @@ state before a piece of work, `rollback` returns to it (aggregates created since
 are dropped, those that gained events are rebuilt from the store plus the
 events they had at the mark). Rebuilding costs a replay, so it is done only when
 a failed command changed something (`moved_since`): most refusals come from
-guards that run before any event is triggered.
+guards that run before any event is triggered. A mark costs nothing: the batch
+keeps a journal of what was saved into it, and every command saves each
+aggregate it changed.
 """
 
 from __future__ import annotations
@@ -44,10 +46,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Mark:
-    """The state of a batch at one moment (see `Batch.mark`)."""
+    """The state of a batch before work on one customer (see `Batch.mark`)."""
 
     size: int  # how many aggregates the batch held
-    pending: dict[UUID, int]  # how many new events each held (those with any)
+    saved: int  # how many saves it had taken in
+    pending: dict[UUID, int]  # new events of the customer and the numbering then
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Position:
     tell whether a failed command changed anything (`Batch.moved_since`)."""
 
     size: int
+    saved: int
     customer_version: int
     numbering_version: int
 
@@ -70,6 +74,9 @@ class Batch:
         # Looked up and not stored: asked again, still not (a registration asks
         # whether its customer exists; most of them do not).
         self._absent: set[UUID] = set()
+        # Every save taken in: (aggregate id, its new events then). A command saves
+        # every aggregate it changed, so this says what changed since a mark.
+        self._saves: list[tuple[UUID, int]] = []
 
     def get(self, aggregate_id: UUID) -> Any:
         found = self.aggregates.get(aggregate_id)
@@ -97,6 +104,7 @@ class Batch:
                 continue
             self.aggregates[aggregate.id] = aggregate
             self._absent.discard(aggregate.id)
+            self._saves.append((aggregate.id, len(aggregate.pending_events)))
 
     def pending(self) -> list[Any]:
         """The aggregates with events to save."""
@@ -106,40 +114,45 @@ class Batch:
         return sum(len(a.pending_events) for a in self.aggregates.values())
 
     # ---------------------------------------------------------------- undoing
-    def mark(self) -> Mark:
-        return Mark(
-            size=len(self.aggregates),
-            pending={
-                aggregate_id: len(aggregate.pending_events)
-                for aggregate_id, aggregate in self.aggregates.items()
-                if aggregate.pending_events
-            },
-        )
+    def mark(self, customer_id: UUID) -> Mark:
+        """Where the batch stands before work on `customer_id` (costs nothing)."""
+        pending = {
+            aggregate_id: len(self.aggregates[aggregate_id].pending_events)
+            for aggregate_id in (customer_id, CustomerNumbering.SINGLETON_ID)
+            if aggregate_id in self.aggregates
+        }
+        return Mark(size=len(self.aggregates), saved=len(self._saves), pending=pending)
 
     def position(self, customer_id: UUID) -> Position:
         customer = self.aggregates.get(customer_id)
         numbering = self.aggregates.get(CustomerNumbering.SINGLETON_ID)
         return Position(
             size=len(self.aggregates),
+            saved=len(self._saves),
             customer_version=customer.version if customer is not None else 0,
             numbering_version=numbering.version if numbering is not None else 0,
         )
 
     def moved_since(self, position: Position, customer_id: UUID) -> bool:
-        """Whether the batch changed since `position`: an aggregate joined, or the
-        customer or the numbering gained an event. Only those change in a command
-        on one customer; the one other aggregate a command changes (a released or
-        reclaimed name key) changes with a new customer or a renamed one, which
-        this sees."""
+        """Whether the batch changed since `position`: an aggregate joined or was
+        saved, or the customer or the numbering gained an event (a command that
+        fails part-way fails before it saves)."""
         return self.position(customer_id) != position
 
     def rollback(self, mark: Mark) -> None:
         """Back to `mark`: aggregates that joined since are dropped, and those that
-        gained events since are rebuilt with only the events they had then."""
+        gained events since (the customer, the numbering, whatever was saved) are
+        rebuilt with only the events they had then."""
         for aggregate_id in list(self.aggregates)[mark.size :]:
             del self.aggregates[aggregate_id]
-        for aggregate_id, aggregate in list(self.aggregates.items()):
-            keep = mark.pending.get(aggregate_id, 0)
+        since = {aggregate_id for aggregate_id, _ in self._saves[mark.saved :]}
+        for aggregate_id in since | set(mark.pending):
+            aggregate = self.aggregates.get(aggregate_id)
+            if aggregate is None:
+                continue
+            keep = mark.pending.get(aggregate_id)
+            if keep is None:
+                keep = self._saved_before(aggregate_id, mark.saved)
             if len(aggregate.pending_events) == keep:
                 continue
             rebuilt = self._rebuild(aggregate_id, list(aggregate.pending_events[:keep]))
@@ -147,6 +160,15 @@ class Batch:
                 del self.aggregates[aggregate_id]
             else:
                 self.aggregates[aggregate_id] = rebuilt
+        del self._saves[mark.saved :]
+
+    def _saved_before(self, aggregate_id: UUID, saved: int) -> int:
+        """How many new events `aggregate_id` had at its last save before `saved`
+        (none: it had none, since every change is saved)."""
+        for earlier_id, count in reversed(self._saves[:saved]):
+            if earlier_id == aggregate_id:
+                return count
+        return 0
 
     def _rebuild(self, aggregate_id: UUID, keep: list[Any]) -> Any:
         try:

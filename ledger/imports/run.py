@@ -248,7 +248,7 @@ class Importer:
                 key = (kind.rank > 0, step.when, kind.rank, step.order, source, row.line)
                 planned.append(Planned(key, index, step))
         planned.sort(key=lambda p: p.key)
-        start = batch.mark()
+        start = batch.mark(customer_id)
         while True:
             work.outcomes.clear()
             self.session.begin_customer(batch, customer_id)

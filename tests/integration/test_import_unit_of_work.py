@@ -1,0 +1,251 @@
+"""The import's unit of work and driver against the write service, on both
+backends: what a batch sees, what a failed row leaves (nothing), a conflicting
+commit run again, a changed row recorded as exactly one correction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger import commands as c
+from ledger.application import Ledger
+from ledger.domain.directory import CustomerNumbering
+from ledger.domain.events import ContactLogged, CorrectionRecorded
+from ledger.domain.provenance import import_command_id
+from ledger.imports import run as import_run
+from ledger.imports import values as v
+from ledger.imports.contract import Columns, ImportSession, Kind, SourceRow, Step
+from ledger.imports.kinds import KINDS
+from ledger.imports.run import ImportResult, Importer
+from ledger.imports.sources import open_source
+from ledger.receipts import Receipt
+from ledger.storage import Storage
+
+IMPORTER = "li.wei"
+
+
+class Calls:
+    """A test kind: each row is a call logged with a customer; a row with
+    `then_fail` logs its call and then runs a command the domain refuses, so the
+    row fails after part of it was recorded in the batch."""
+
+    name = "calls"
+    rank = 6
+    columns = Columns(
+        required={"customer": "", "call_id": "", "at": "", "staff": "", "summary": ""},
+        optional={"then_fail": ""},
+    )
+
+    def customer_of(self, row: SourceRow) -> str:
+        return v.external_id(row, "customer")
+
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
+        call = v.external_id(row, "call_id")
+        when = v.when(row, "at", timezone)
+        summary = v.required(row, "summary")
+
+        def log(session: ImportSession) -> Receipt:
+            command = session.build(
+                c.LogContact,
+                {
+                    **session.command_fields(row, self.name, call, actor=session.staff(row, "staff")),
+                    "occurred_at": when,
+                    "customer": session.customer_ref(row, row.get("customer")),
+                    "channel": "phone",
+                    "direction": "outbound",
+                    "summary": summary,
+                },
+            )
+            return session.app.log_contact(command)
+
+        def fail(session: ImportSession) -> Receipt:
+            code = session.customer_ref(row, row.get("customer"))
+            # Closing a case the customer does not have: the domain refuses.
+            return session.app.close_branch(
+                session.build(
+                    c.CloseBranch,
+                    {**session.command_fields(row, self.name, call, "fail", actor=IMPORTER),
+                     "occurred_at": when, "customer": code, "case": "BR99"},
+                )
+            )  # fmt: skip
+
+        steps = [
+            Step(
+                when=when,
+                order=0,
+                command_id=import_command_id(system, self.name, call),
+                run=log,
+                fields={"summary": summary},
+            )
+        ]
+        if row.get("then_fail"):
+            steps.append(
+                Step(when=when, order=1, command_id=import_command_id(system, self.name, call, "fail"),
+                     run=fail)
+            )  # fmt: skip
+        return steps
+
+
+KINDS_WITH_CALLS: dict[str, Kind] = {**KINDS, "calls": Calls()}
+CUSTOMERS = (
+    "customer_id,name,segment,owner,registered_at\n"
+    "A1,Alpha Airport,airport,li.wei,2024-01-02\n"
+    "B2,Beta Airport,airport,li.wei,2024-01-03\n"
+)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_import(app: Ledger, tmp_path: Path, **files: str) -> ImportResult:
+    sources = [
+        open_source(write(tmp_path, f"{kind}.csv", text), f"{kind}.csv", kind,
+                    KINDS_WITH_CALLS[kind].columns)
+        for kind, text in files.items()
+    ]  # fmt: skip
+    importer = Importer(app, app.caller(IMPORTER), KINDS_WITH_CALLS, system="old")
+    return importer.run(sources)
+
+
+def events(app: Ledger) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+@pytest.fixture
+def app(ledger_app: Ledger) -> Iterator[Ledger]:
+    yield ledger_app
+
+
+def registration(name: str, command_id: str) -> c.RegisterCustomer:
+    return c.RegisterCustomer(
+        actor=IMPORTER, name=name, segment="airport", command_id=command_id,
+        occurred_at=datetime(2024, 1, 2, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def test_a_batch_sees_its_own_work_and_writes_nothing_until_committed(app: Ledger) -> None:
+    before = events(app)
+    with app.open_batch(app.caller(IMPORTER)) as batch:
+        first = app.register_customer(registration("Alpha Airport", "r1"))
+        second = app.register_customer(registration("Beta Airport", "r2"))
+        assert (first.customer_code, second.customer_code) == ("C-00001", "C-00002")
+        # Looked up by code, the batch's own customer is found.
+        assert app.get_customer("C-00002").name == "Beta Airport"
+        assert events(app) == before
+        written = app.commit_batch(batch)
+    assert events(app) == before + written
+    assert [row.code for row in app.list_customers()] == ["C-00001", "C-00002"]
+
+
+def test_a_rolled_back_registration_leaves_no_number_name_or_customer(app: Ledger) -> None:
+    with app.open_batch(app.caller(IMPORTER)) as batch:
+        app.register_customer(registration("Alpha Airport", "r1"))
+        mark = batch.mark(CustomerNumbering.SINGLETON_ID)
+        app.register_customer(registration("Beta Airport", "r2"))
+        app.rollback_batch(batch, mark)
+        # The number and the name Beta took are free again.
+        again = app.register_customer(registration("Beta Airport", "r3"))
+        assert again.customer_code == "C-00002"
+        app.commit_batch(batch)
+    assert [(r.code, r.name) for r in app.list_customers()] == [
+        ("C-00001", "Alpha Airport"),
+        ("C-00002", "Beta Airport"),
+    ]
+
+
+def test_a_row_refused_part_way_leaves_none_of_its_steps(app: Ledger, tmp_path: Path) -> None:
+    calls = (
+        "customer,call_id,at,staff,summary,then_fail\n"
+        "A1,K1,2024-02-01 10:00,li.wei,First call,\n"
+        "A1,K2,2024-02-02 10:00,li.wei,Logged then refused,yes\n"
+        "A1,K3,2024-02-03 10:00,li.wei,Third call,\n"
+    )
+    result = run_import(app, tmp_path, customers=CUSTOMERS, calls=calls)
+    summary = {s.kind: (s.imported, s.rejected) for s in result.files}
+    assert summary == {"customers": (2, 0), "calls": (2, 1)}
+    stream = app.customer_events("Alpha Airport")[1]
+    assert [e.summary for e in stream if isinstance(e, ContactLogged)] == ["First call", "Third call"]
+    rejects = (tmp_path / "calls.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[1].startswith("A1,K2,") and "BR99" in rejects[1]
+
+
+def test_a_changed_row_is_recorded_as_one_correction_and_its_rerun_writes_nothing(
+    app: Ledger, tmp_path: Path
+) -> None:
+    calls = "customer,call_id,at,staff,summary\nA1,K1,2024-02-01 10:00,li.wei,Called about fees\n"
+    run_import(app, tmp_path, customers=CUSTOMERS, calls=calls)
+    before = events(app)
+    changed = calls.replace("Called about fees", "Called about landing fees")
+    result = run_import(app, tmp_path, customers=CUSTOMERS, calls=changed)
+    assert [(s.kind, s.present, s.changed) for s in result.files] == [
+        ("customers", 2, 0),
+        ("calls", 0, 1),
+    ]
+    assert events(app) == before + 1
+    correction = app.customer_events("Alpha Airport")[1][-1]
+    assert isinstance(correction, CorrectionRecorded)
+    assert correction.changes == {"summary": "Called about landing fees"}
+    assert correction.actor == IMPORTER
+    again = run_import(app, tmp_path, customers=CUSTOMERS, calls=changed)
+    assert [s.present for s in again.files] == [2, 1]
+    assert events(app) == before + 1
+
+
+def test_the_recorded_actor_is_the_rows_staff_even_one_who_has_left(
+    app: Ledger, tmp_path: Path
+) -> None:
+    app.add_staff(c.AddStaff(actor="ops", staff="old.hand", name="Old Hand", role="staff",
+                             segment="airport"))  # fmt: skip
+    app.deactivate_staff(c.DeactivateStaff(actor="ops", staff="old.hand", reason="Left in 2025"))
+    calls = "customer,call_id,at,staff,summary\nA1,K1,2024-02-01 10:00,old.hand,Years ago\n"
+    run_import(app, tmp_path, customers=CUSTOMERS, calls=calls)
+    logged = app.customer_events("Alpha Airport")[1][-1]
+    assert isinstance(logged, ContactLogged) and logged.actor == "old.hand"
+
+
+def test_a_commit_that_conflicts_runs_the_batch_again_on_fresh_state(
+    app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = Ledger(env=storage.env)
+    commit = Ledger.commit_batch
+    raced: list[bool] = []
+
+    def commit_after_a_rival(self: Ledger, batch: Any) -> int:
+        if not raced:
+            raced.append(True)  # a typed registration takes the next number first
+            other.register_customer(registration("Rival Airport", "rival"))
+        return commit(self, batch)
+
+    monkeypatch.setattr(Ledger, "commit_batch", commit_after_a_rival)
+    try:
+        result = run_import(app, tmp_path, customers=CUSTOMERS)
+    finally:
+        other.close()
+    assert [s.imported for s in result.files] == [2]
+    assert [(r.code, r.name) for r in app.list_customers()] == [
+        ("C-00001", "Rival Airport"),
+        ("C-00002", "Alpha Airport"),
+        ("C-00003", "Beta Airport"),
+    ]
+
+
+def test_customers_commit_in_batches(app: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(import_run, "BATCH_CUSTOMERS", 1)
+    saves: list[int] = []
+    commit = Ledger.commit_batch
+
+    def counting(self: Ledger, batch: Any) -> int:
+        written = commit(self, batch)
+        saves.append(written)
+        return written
+
+    monkeypatch.setattr(Ledger, "commit_batch", counting)
+    run_import(app, tmp_path, customers=CUSTOMERS)
+    assert len(saves) == 2 and all(saves)
