@@ -50,11 +50,18 @@ GROUPS: dict[str, tuple[str, str]] = {
     "pipeline": ("commands.pipeline", "Open leads and opportunities, with totals by stage."),
     "activity": ("commands.activity", "What each member of staff did this week or month."),
     "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
-    "import": (
-        "commands.importing",
-        "Bring records in from CSV files of another system (re-runs change nothing).",
-    ),
+    "import": ("commands.importing", "Bring in a team's records from CSV files of another system."),
 }
+
+
+def load_command(name: str) -> click.Command:
+    """The command or group `name` of GROUPS, from its module: a function named for
+    the command (`-` as `_`; one named for a Python keyword, `import`, as `import_`)."""
+    module = importlib.import_module(GROUPS[name][0])
+    attribute = name.replace("-", "_")
+    command = getattr(module, attribute + "_" if keyword.iskeyword(attribute) else attribute)
+    assert isinstance(command, click.Command)
+    return command
 
 
 class OneLineUsageError(click.UsageError):
@@ -92,14 +99,9 @@ class LedgerGroup(click.Group):
         return sorted(GROUPS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = GROUPS.get(cmd_name)
-        if entry is None:
+        if cmd_name not in GROUPS:
             return None
-        module = importlib.import_module(entry[0])
-        attribute = cmd_name.replace("-", "_")
-        # A command named for a Python keyword (`import`) is defined as `import_`.
-        command = getattr(module, attribute + "_" if keyword.iskeyword(attribute) else attribute)
-        assert isinstance(command, click.Command)
+        command = load_command(cmd_name)
         refuse_blank_text(command)
         return command
 

@@ -32,8 +32,7 @@ DEFAULT_SYSTEM = "legacy"
     "--system",
     default=DEFAULT_SYSTEM,
     show_default=True,
-    help="The source system's name: part of every external id, so re-runs must give "
-    "the same one.",
+    help="The source system's name: part of every external id, so re-runs must give the same one.",
 )
 @click.option(
     "--mapping",
@@ -76,10 +75,12 @@ def import_(
         raise click.BadParameter("--system must be a name without ':' (e.g. oldcrm)")
     if rejects_dir is not None and not rejects_dir.is_dir():
         raise click.BadParameter(f"--rejects {rejects_dir}: no such folder")
-    renames = read_mapping(mapping, {k: kind.columns for k, kind in KINDS.items()}) if mapping else {}
+    renames = (
+        read_mapping(mapping, {k: kind.columns for k, kind in KINDS.items()}) if mapping else {}
+    )
     sources = [_open(spec, KINDS, renames) for spec in files]
     caller = obj.require(
-        may_import, "imports are run by an executive (docs/import.md, \"Who may import\")"
+        may_import, 'imports are run by an executive (docs/import.md, "Who may import")'
     )
     app = obj.ledger(writing=not dry_run)
     importer = Importer(

@@ -58,8 +58,9 @@ class Step:
     """One typed command a row records, run when its turn comes.
 
     A customer's steps run in the order of (`when`, kind rank, `order`, file,
-    line), its registration (rank 0) first whatever its time, so a complaint's acknowledgement follows its filing, and a record that
-    names another (a contact naming a key person) runs after it.
+    line), its registration (rank 0) first whatever its time, so a complaint's
+    acknowledgement follows its filing, and a record that names another (a
+    contact naming a key person) runs after it.
     """
 
     when: datetime  # the step's original time, its `occurred_at`

@@ -207,7 +207,9 @@ class Importer:
         """Run a batch of customers and commit it; returns the events written."""
         for _ in range(MAX_BATCH_ATTEMPTS):
             with self.app.open_batch(self.caller) as batch:
-                work = [self._run_customer(batch, external_id, rows) for external_id, rows in groups]
+                work = [
+                    self._run_customer(batch, external_id, rows) for external_id, rows in groups
+                ]
                 written = 0
                 if not self.dry_run:
                     try:
@@ -292,7 +294,9 @@ class Importer:
                 "the same record is in this import twice with different values: keep one"
             )
         changes = {
-            name: value for name, value in step.fields.items() if getattr(event, name, None) != value
+            name: value
+            for name, value in step.fields.items()
+            if getattr(event, name, None) != value
         }
         if not changes:
             return PRESENT
@@ -310,7 +314,9 @@ class Importer:
         texts = {name: correction_text(value) for name, value in changes.items()}
         digest = hashlib.sha256(json.dumps(texts, sort_keys=True).encode()).hexdigest()[:16]
         payload = {
-            **self.session.fields_for(row, f"{step.command_id}:fix-{digest}", actor=self.caller.staff_id),
+            **self.session.fields_for(
+                row, f"{step.command_id}:fix-{digest}", actor=self.caller.staff_id
+            ),
             "customer": code,
             "version": version,
             "reason": f"the source record changed ({row.file} line {row.line})",
@@ -343,5 +349,3 @@ def correction_text(value: object) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(str(item) for item in value)
     return str(getattr(value, "value", value))
-
-

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 
+from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
 from ledger.domain.directory import customer_id_for_command
 from ledger.domain.provenance import import_causation_id, import_command_id
@@ -18,7 +19,6 @@ from ledger.imports.contract import RowRejected, SourceRow
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
-    from ledger.domain.base import CustomerEvent
     from ledger.domain.customer import Customer
     from ledger.unit_of_work import Batch
 
@@ -103,7 +103,9 @@ class Session:
 
     def customer(self, row: SourceRow, external_id: str) -> Customer:
         """The customer imported from this system with `external_id`."""
-        customer_id = customer_id_for_command(import_command_id(self.system, "customers", external_id))
+        customer_id = customer_id_for_command(
+            import_command_id(self.system, "customers", external_id)
+        )
         batch = self._batch
         found = batch.get_or_none(customer_id) if batch is not None else None
         if found is None:
@@ -149,8 +151,8 @@ class Session:
         if version > stored:
             return None
         if self._folded is None:
-            events = self.app.events.get(customer.id)
-            self._folded = {e.originator_version: e for e in fold(events)}  # type: ignore[misc]
+            events = [e for e in self.app.events.get(customer.id) if isinstance(e, CustomerEvent)]
+            self._folded = {e.originator_version: e for e in fold(events)}
         return self._folded.get(version)
 
 

@@ -162,9 +162,10 @@ def sniff_encoding(head: bytes, name: str) -> str:
         broken = sum(1 for line in lines if not _decodes(line, codec))
         if broken == 0:
             return codec
-        if _decodes(lines[0], codec) and broken * 2 < len(lines):
-            if best is None or broken < best[0]:  # a tie goes to UTF-8
-                best = (broken, codec)
+        # Mostly readable, header included; a tie goes to UTF-8.
+        readable = _decodes(lines[0], codec) and broken * 2 < len(lines)
+        if readable and (best is None or broken < best[0]):
+            best = (broken, codec)
     if best is None:
         raise InvalidInputError(
             f"{name}: is neither UTF-8 nor GB18030 text: save it as UTF-8 (or GB18030) CSV"
@@ -219,13 +220,8 @@ def _check_columns(
 def _decoded_lines(handle: io.BufferedReader, codec: str, bad: set[int]) -> Iterator[str]:
     """The file's lines as text; a line that does not decode is noted in `bad` (by
     line number) and given with its broken bytes replaced."""
-    number = 0
-    first = True
-    for line in handle:
-        number += 1
-        if first and codec == UTF8_SIG and line.startswith(UTF8_BOM):
-            line = line[len(UTF8_BOM) :]
-        first = False
+    for number, read in enumerate(handle, start=1):
+        line = read[len(UTF8_BOM) :] if number == 1 and codec == UTF8_SIG else read
         try:
             yield line.decode(UTF8 if codec == UTF8_SIG else codec)
         except UnicodeDecodeError:

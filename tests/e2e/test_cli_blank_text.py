@@ -5,7 +5,6 @@ recorded blank, `history --kind ''` filtered nothing)."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cli import GROUPS, ledger
+from cli import GROUPS, ledger, load_command
 
 
 def commands(command: click.Command, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
@@ -26,8 +25,8 @@ def commands(command: click.Command, path: tuple[str, ...]) -> Iterator[tuple[st
 
 def text_inputs() -> Iterator[tuple[tuple[str, ...], str]]:
     """(command path, input) for every text option and argument of every command."""
-    for name, (module, _) in sorted(GROUPS.items()):
-        group = getattr(importlib.import_module(module), name.replace("-", "_"))
+    for name in sorted(GROUPS):
+        group = load_command(name)
         for path in commands(group, (name,)):
             command = group
             for step in path[1:]:
@@ -44,8 +43,7 @@ def text_inputs() -> Iterator[tuple[tuple[str, ...], str]]:
 
 def _arguments_before(path: tuple[str, ...], name: str) -> list[str] | None:
     """Plain values for the arguments before `name`, or None if one of them is not text."""
-    group = importlib.import_module(GROUPS[path[0]][0])
-    command: click.Command = getattr(group, path[0].replace("-", "_"))
+    command = load_command(path[0])
     for step in path[1:]:
         assert isinstance(command, click.Group)
         command = command.commands[step]

@@ -33,7 +33,9 @@ def import_args(folder: Path, *names: str) -> list[str]:
 
 def test_the_example_set_imports_and_a_rerun_writes_nothing(db_cli: LedgerCli, files: Path) -> None:
     first = db_cli.ok(*import_args(files))
-    assert "customers.csv (customers): 4 imported, 0 already present, 0 changed, 0 rejected" in first
+    assert (
+        "customers.csv (customers): 4 imported, 0 already present, 0 changed, 0 rejected" in first
+    )
     assert "people.csv (people): 4 imported, 0 already present, 0 changed, 0 rejected" in first
     recorded = db_cli.events_recorded()
     listed = db_cli.ok("customer", "list")
@@ -65,7 +67,9 @@ def test_a_changed_row_records_exactly_one_update_and_its_rerun_nothing(
     before = db_cli.events_recorded()
     people = files / "people.csv"
     people.write_text(
-        people.read_text(encoding="utf-8").replace("Head of Procurement", "Chief Procurement Officer"),
+        people.read_text(encoding="utf-8").replace(
+            "Head of Procurement", "Chief Procurement Officer"
+        ),
         encoding="utf-8",
     )
     out = db_cli.ok(*import_args(files))
@@ -77,7 +81,9 @@ def test_a_changed_row_records_exactly_one_update_and_its_rerun_nothing(
     assert db_cli.events_recorded() == before + 1
 
 
-def test_a_changed_customer_profile_is_updated_not_corrected(db_cli: LedgerCli, files: Path) -> None:
+def test_a_changed_customer_profile_is_updated_not_corrected(
+    db_cli: LedgerCli, files: Path
+) -> None:
     db_cli.ok(*import_args(files, "customers.csv"))
     customers = files / "customers.csv"
     customers.write_text(
@@ -119,9 +125,13 @@ def test_a_dry_run_checks_every_row_and_writes_nothing(db_cli: LedgerCli, files:
     before = db_cli.events_recorded()
     result = db_cli.run(*import_args(files), "--dry-run")
     assert result.exit_code == EXIT_REJECTED, result.output
-    assert "people.csv (people): 4 imported, 0 already present, 0 changed, 1 rejected" in result.stdout
+    assert (
+        "people.csv (people): 4 imported, 0 already present, 0 changed, 1 rejected" in result.stdout
+    )
     assert "Dry run, nothing written" in result.stdout
-    assert "unknown customer 'CRM-9999'" in (files / "people.rejects.csv").read_text(encoding="utf-8")
+    assert "unknown customer 'CRM-9999'" in (files / "people.rejects.csv").read_text(
+        encoding="utf-8"
+    )
     assert db_cli.events_recorded() == before
 
 
@@ -169,9 +179,7 @@ def test_a_file_that_is_not_its_kind_is_refused_and_nothing_is_written(
 
 def test_owner_and_segment_default_from_the_command_line(db_cli: LedgerCli, tmp_path: Path) -> None:
     source = tmp_path / "clients.csv"
-    source.write_text(
-        "编号\t名称\t建档日期\nK1\t首都机场集团\t2024-01-02\n", encoding="gb18030"
-    )
+    source.write_text("编号\t名称\t建档日期\nK1\t首都机场集团\t2024-01-02\n", encoding="gb18030")
     mapping = tmp_path / "map.toml"
     mapping.write_text(
         '[customers]\n"编号" = "customer_id"\n"名称" = "name"\n"建档日期" = "registered_at"\n',

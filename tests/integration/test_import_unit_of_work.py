@@ -20,7 +20,7 @@ from ledger.imports import run as import_run
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, Kind, SourceRow, Step
 from ledger.imports.kinds import KINDS
-from ledger.imports.run import ImportResult, Importer
+from ledger.imports.run import Importer, ImportResult
 from ledger.imports.sources import open_source
 from ledger.receipts import Receipt
 from ledger.storage import Storage
@@ -52,7 +52,9 @@ class Calls:
             command = session.build(
                 c.LogContact,
                 {
-                    **session.command_fields(row, self.name, call, actor=session.staff(row, "staff")),
+                    **session.command_fields(
+                        row, self.name, call, actor=session.staff(row, "staff")
+                    ),
                     "occurred_at": when,
                     "customer": session.customer_ref(row, row.get("customer")),
                     "channel": "phone",
@@ -83,10 +85,8 @@ class Calls:
             )
         ]
         if row.get("then_fail"):
-            steps.append(
-                Step(when=when, order=1, command_id=import_command_id(system, self.name, call, "fail"),
-                     run=fail)
-            )  # fmt: skip
+            failing = import_command_id(system, self.name, call, "fail")
+            steps.append(Step(when=when, order=1, command_id=failing, run=fail))
         return steps
 
 
@@ -171,7 +171,10 @@ def test_a_row_refused_part_way_leaves_none_of_its_steps(app: Ledger, tmp_path: 
     summary = {s.kind: (s.imported, s.rejected) for s in result.files}
     assert summary == {"customers": (2, 0), "calls": (2, 1)}
     stream = app.customer_events("Alpha Airport")[1]
-    assert [e.summary for e in stream if isinstance(e, ContactLogged)] == ["First call", "Third call"]
+    assert [e.summary for e in stream if isinstance(e, ContactLogged)] == [
+        "First call",
+        "Third call",
+    ]
     rejects = (tmp_path / "calls.rejects.csv").read_text(encoding="utf-8").splitlines()
     assert rejects[1].startswith("A1,K2,") and "BR99" in rejects[1]
 
@@ -236,7 +239,9 @@ def test_a_commit_that_conflicts_runs_the_batch_again_on_fresh_state(
     ]
 
 
-def test_customers_commit_in_batches(app: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_customers_commit_in_batches(
+    app: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(import_run, "BATCH_CUSTOMERS", 1)
     saves: list[int] = []
     commit = Ledger.commit_batch

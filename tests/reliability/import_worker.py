@@ -22,7 +22,7 @@ def main(argv: list[str]) -> None:
         time.sleep(0.02)
         return written
 
-    Ledger.commit_batch = commit_then_pause  # type: ignore[method-assign]
+    Ledger.commit_batch = commit_then_pause  # type: ignore[method-assign,assignment]
     from cli import ledger
 
     ledger.main(args=argv, prog_name="ledger")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ledger.application import Ledger
+from ledger.domain.base import CustomerEvent
 from ledger.domain.events import CustomerRegistered, KeyPersonAdded
 from ledger.storage import resolve
 from tests.staffing import seed_staff
@@ -47,9 +48,9 @@ def write_sources(folder: Path) -> list[str]:
     return [str(customers), str(people)]
 
 
-def customer_events(app: Ledger) -> list[object]:
+def customer_events(app: Ledger) -> list[CustomerEvent]:
     """Every event in the customers' streams."""
-    found: list[object] = []
+    found: list[CustomerEvent] = []
     for row in app.list_customers():
         found += app.customer_events(row.code)[1]
     return found
@@ -104,7 +105,7 @@ def assert_whole(db: str, complete: bool) -> None:
     people = Counter(e.originator_id for e in events if isinstance(e, KeyPersonAdded))
     registered = [e.originator_id for e in events if isinstance(e, CustomerRegistered)]
     assert all(people[c] == PEOPLE for c in registered), "a customer is half imported"
-    ids = Counter(getattr(e, "command_id") for e in events)
+    ids = Counter(e.command_id for e in events)
     assert [i for i, n in ids.items() if n > 1] == []
     if complete:
         assert len(customers) == CUSTOMERS

@@ -3,6 +3,7 @@ and the rejects file written back in the source's own form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,12 +36,17 @@ def rows(src: Source) -> list[SourceRow | Unreadable]:
         (lambda text: text.encode("gb18030"), "gb18030"),
     ],
 )
-def test_utf8_with_or_without_bom_and_gb18030_read_alike(tmp_path: Path, encoded, codec) -> None:
+def test_utf8_with_or_without_bom_and_gb18030_read_alike(
+    tmp_path: Path, encoded: Callable[[str], bytes], codec: str
+) -> None:
     text = f"{HEADER}\nC1,北京首都机场集团,2024-01-02\nC2,深圳宝安,2024-02-03\n"
     src = source(tmp_path, encoded(text))
     assert src.encoding.codec == codec
     read = rows(src)
-    assert [r.values["name"] for r in read if isinstance(r, SourceRow)] == ["北京首都机场集团", "深圳宝安"]
+    assert [r.values["name"] for r in read if isinstance(r, SourceRow)] == [
+        "北京首都机场集团",
+        "深圳宝安",
+    ]
     assert src.header == ["customer_id", "name", "registered_at"]
 
 
@@ -51,7 +57,9 @@ def test_tab_separated_files_are_read(tmp_path: Path) -> None:
     assert isinstance(row, SourceRow) and row.values["name"] == "Acme, Ltd"
 
 
-def test_a_record_spanning_lines_keeps_its_first_line_and_the_next_counts_on(tmp_path: Path) -> None:
+def test_a_record_spanning_lines_keeps_its_first_line_and_the_next_counts_on(
+    tmp_path: Path,
+) -> None:
     text = f'{HEADER}\nC1,"Two\nline name",2024-01-02\nC2,Next,2024-01-03\n'
     read = rows(source(tmp_path, text.encode()))
     assert [(r.line, r.values["name"]) for r in read if isinstance(r, SourceRow)] == [
@@ -60,7 +68,9 @@ def test_a_record_spanning_lines_keeps_its_first_line_and_the_next_counts_on(tmp
     ]
 
 
-def test_a_line_in_a_broken_encoding_is_a_rejected_row_and_the_others_are_read(tmp_path: Path) -> None:
+def test_a_line_in_a_broken_encoding_is_a_rejected_row_and_the_others_are_read(
+    tmp_path: Path,
+) -> None:
     content = f"{HEADER}\nC1,Good,2024-01-02\n".encode() + b"C2,Bad \xff\xfe name,2024-01-03\n"
     content += b"C3,Also good,2024-01-04\n"
     read = rows(source(tmp_path, content))
@@ -100,7 +110,11 @@ def test_a_mapping_renames_the_sources_columns(tmp_path: Path) -> None:
     content = "客户编号,客户名称,建档日期,备注\nC1,首都机场,2024-01-02,略\n".encode("gb18030")
     [row] = rows(source(tmp_path, content, mapping["customers"]))
     assert isinstance(row, SourceRow)
-    assert dict(row.values) == {"customer_id": "C1", "name": "首都机场", "registered_at": "2024-01-02"}
+    assert dict(row.values) == {
+        "customer_id": "C1",
+        "name": "首都机场",
+        "registered_at": "2024-01-02",
+    }
 
 
 def test_a_mapping_to_a_column_the_kind_lacks_is_refused(tmp_path: Path) -> None:

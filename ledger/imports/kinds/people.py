@@ -71,7 +71,9 @@ class People:
                 return session.staff(row, "counterpart")
             owner = session.app.get_customer(code).owner
             if owner is None:
-                raise RowRejected("staff is empty and the customer has no owner: name who recorded the person")
+                raise RowRejected(
+                    "staff is empty and the customer has no owner: name who recorded the person"
+                )
             return owner
 
         def add(session: ImportSession) -> Receipt:
@@ -112,7 +114,10 @@ class People:
                     lambda p: session.app.update_key_person(session.build(
                         c.UpdateKeyPerson, {**p, "customer": code, "case": local, **differ})),
                 )  # fmt: skip
-            if row.get("relationship_status") and current.get("relationship_status") != status.value:
+            if (
+                row.get("relationship_status")
+                and current.get("relationship_status") != status.value
+            ):
                 wrote |= run_update(
                     session, row, command_id, "assess", {"relationship_status": status.value},
                     lambda p: session.app.assess_relationship(session.build(
