@@ -67,9 +67,18 @@ class Position:
 class Batch:
     """The aggregates of one unit of work, by id, in the order they joined."""
 
-    def __init__(self, caller: Caller, load: Callable[[UUID], Any]) -> None:
+    def __init__(
+        self,
+        caller: Caller,
+        load: Callable[[UUID], Any],
+        exists: Callable[[UUID], bool] | None = None,
+    ) -> None:
         self.caller = caller
         self._load = load  # from the store, past the batch
+        # Whether a stream has any event: one query, where loading an absent
+        # aggregate asks the snapshots and then the events (most aggregates an
+        # import asks for, its new customers and their names, are absent).
+        self._exists = exists
         self.aggregates: dict[UUID, Any] = {}
         # Looked up and not stored: asked again, still not (a registration asks
         # whether its customer exists; most of them do not).
@@ -83,6 +92,9 @@ class Batch:
         if found is not None:
             return found
         if aggregate_id in self._absent:
+            raise AggregateNotFoundError(aggregate_id)
+        if self._exists is not None and not self._exists(aggregate_id):
+            self._absent.add(aggregate_id)
             raise AggregateNotFoundError(aggregate_id)
         try:
             aggregate = self._load(aggregate_id)
@@ -196,7 +208,12 @@ class UnitOfWork:
         if self._batch is not None:
             raise RuntimeError("a batch is open already")
         repository: Any = getattr(self, "repository")  # noqa: B009 (typed in Ledger)
-        batch = Batch(caller, repository.get_stored)
+        recorder: Any = getattr(self, "recorder")  # noqa: B009
+
+        def exists(aggregate_id: UUID) -> bool:
+            return bool(recorder.select_events(aggregate_id, limit=1))
+
+        batch = Batch(caller, repository.get_stored, exists)
         self._batch = batch
         repository.batch = batch
         try:

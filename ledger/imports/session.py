@@ -59,12 +59,14 @@ class Session:
         self._batch: Batch | None = None
         self._customer_id: UUID | None = None
         self._folded: dict[int, CustomerEvent] | None = None
+        self._ids: dict[str, UUID] = {}  # external id -> customer id, this customer's
 
     def begin_customer(self, batch: Batch, customer_id: UUID) -> None:
         """The steps that follow are the customer's, in `batch`."""
         self._batch = batch
         self._customer_id = customer_id
         self._folded = None
+        self._ids.clear()
 
     def default(self, column: str) -> str:
         return self.defaults.get(column, "")
@@ -103,9 +105,12 @@ class Session:
 
     def customer(self, row: SourceRow, external_id: str) -> Customer:
         """The customer imported from this system with `external_id`."""
-        customer_id = customer_id_for_command(
-            import_command_id(self.system, "customers", external_id)
-        )
+        customer_id = self._ids.get(external_id)
+        if customer_id is None:
+            customer_id = customer_id_for_command(
+                import_command_id(self.system, "customers", external_id)
+            )
+            self._ids[external_id] = customer_id
         batch = self._batch
         found = batch.get_or_none(customer_id) if batch is not None else None
         if found is None:
