@@ -10,6 +10,7 @@ import), and then nothing is written.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,14 +94,15 @@ def import_(
         rejects_folder=rejects_dir,
     )
     started = time.monotonic()
-    with _progress() as advance:
+    with _progress("importing", rate=True) as advance:
         if dry_run:
             with app.keys_untouched():  # nothing is written, not even a person's key
                 result = importer.run(sources, advance)
         else:
             result = importer.run(sources, advance)
     if result.events:
-        obj.views().catch_up()
+        with _progress("views") as advance:
+            obj.views().catch_up(progress=advance)
     _summarise(result, time.monotonic() - started)
     if result.rejected:
         raise click.exceptions.Exit(EXIT_REJECTED)
@@ -128,36 +130,36 @@ def _open(spec: str, kinds: dict[str, Kind], renames: dict[str, dict[str, str]])
 
 
 class _progress:
-    """A progress bar with rows per second on a terminal (nothing otherwise)."""
+    """A progress bar on a terminal (nothing otherwise), with rows per second."""
 
-    def __enter__(self) -> _Advance:
+    def __init__(self, what: str, *, rate: bool = False) -> None:
+        self.what = what
+        self.rate = rate
+
+    def __enter__(self) -> Callable[[int, int], None]:
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-        self._bar = stderr_progress(
-            TextColumn("importing"),
+        bar = stderr_progress(
+            TextColumn(self.what),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
         )
-        self._bar.__enter__()
-        self._task = self._bar.add_task("import", total=None, rate="")
-        self._started = time.monotonic()
-        return _Advance(self)
+        self._bar = bar
+        bar.__enter__()
+        task = bar.add_task(self.what, total=None, rate="")
+        started = time.monotonic()
+
+        def advance(done: int, total: int) -> None:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            rate = f"{done / elapsed:,.0f} rows/s" if self.rate else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        return advance
 
     def __exit__(self, *exc: object) -> None:
         self._bar.__exit__(*exc)
-
-
-class _Advance:
-    def __init__(self, owner: _progress) -> None:
-        self.owner = owner
-
-    def __call__(self, done: int, total: int) -> None:
-        elapsed = max(time.monotonic() - self.owner._started, 1e-6)
-        self.owner._bar.update(
-            self.owner._task, completed=done, total=total, rate=f"{done / elapsed:,.0f} rows/s"
-        )
 
 
 def _summarise(result: ImportResult, seconds: float) -> None:

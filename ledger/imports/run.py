@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 # a batch's aggregates stay a few megabytes.
 BATCH_CUSTOMERS = 200
 BATCH_ROWS = 20_000
+# How often reading the files reports progress, in rows.
+SPOOL_PROGRESS = 10_000
 # Conflicting commits (customers registered meanwhile) before giving up.
 MAX_BATCH_ATTEMPTS = 10
 
@@ -151,7 +153,7 @@ class Importer:
         names = [s.name for s in sources]
         self._source_kinds = [s.kind for s in sources]
         with Spool() as spool:
-            self._spool(sources, spool, summaries)
+            self._spool(sources, spool, summaries, progress)
             total = spool.rows
             done = 0
             pending: list[tuple[str, list[tuple[int, SourceRow]]]] = []
@@ -180,10 +182,18 @@ class Importer:
         result.seconds = (datetime.now(UTC) - self.started).total_seconds()
         return result
 
-    def _spool(self, sources: Sequence[Source], spool: Spool, summaries: list[FileSummary]) -> None:
+    def _spool(
+        self,
+        sources: Sequence[Source],
+        spool: Spool,
+        summaries: list[FileSummary],
+        progress: Progress | None,
+    ) -> None:
         for index, source in enumerate(sources):
             kind = self.kinds[source.kind]
             for read in source.rows():
+                if progress is not None and source.rows_read % SPOOL_PROGRESS == 0:
+                    progress(0, spool.rows)  # reading: the total is still growing
                 if isinstance(read, Unreadable):
                     spool.reject(index, read.line, read.raw, read.reason)
                     summaries[index].count(REJECTED)
