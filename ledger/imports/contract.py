@@ -116,6 +116,11 @@ class ImportSession(Protocol):
         command id is the record's own, or else of its earliest step. An unknown
         one rejects the row."""
 
+    def as_imported(self, customer: str, command_id: str) -> dict[str, Any]:
+        """What the import recorded of the record whose step has `command_id`, at
+        `customer` (a code): its event's fields with the import's later updates of
+        it laid over. An `update` compares its row with this."""
+
     def build(self, model: type[M], payload: dict[str, Any]) -> M:
         """The typed command, or the row rejected with its first validation error."""
 

@@ -5,6 +5,7 @@ external id, and typed commands built with a rejected row's reason."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -152,13 +153,39 @@ class Session:
     def recorded_event(self, customer: Customer, version: int) -> CustomerEvent | None:
         """The customer's event at `version` as its corrections say it is; None when
         it was recorded in this run (not yet committed)."""
-        stored = customer.version - len(customer.pending_events)
-        if version > stored:
+        if version > customer.version - len(customer.pending_events):
             return None
+        return self._stream(customer).get(version)
+
+    def as_imported(self, customer: str, command_id: str) -> dict[str, Any]:
+        """What the import has recorded of one record, by field: the fields of the
+        event of `command_id`, with those of the later events the import recorded
+        for it (command ids `<command_id>:...`, the updates of changed rows; an
+        event's `changes`, or its own fields) laid over, as corrections leave them.
+        A re-run compares a row with this, not with the record as it is now: a
+        record changed in the ledger since, by hand, is not changed back."""
+        found: Customer = self.app.repository.get(self.app.resolve_customer(customer))
+        values: dict[str, Any] = {}
+        prefix = command_id + ":"
+        stream = self._stream(found)
+        for event in (stream[version] for version in sorted(stream)):
+            if event.command_id == command_id:
+                values = _fields(event)
+            elif values and event.command_id.startswith(prefix):
+                changes = getattr(event, "changes", None)
+                values.update(changes if isinstance(changes, dict) else _fields(event))
+        return values
+
+    def _stream(self, customer: Customer) -> dict[int, CustomerEvent]:
+        """The customer's stored events by version, folded (read once per customer)."""
         if self._folded is None:
             events = [e for e in self.app.events.get(customer.id) if isinstance(e, CustomerEvent)]
             self._folded = {e.originator_version: e for e in fold(events)}
-        return self._folded.get(version)
+        return self._folded
+
+
+def _fields(event: CustomerEvent) -> dict[str, Any]:
+    return {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
 
 
 # How much of a rejected value a reason repeats.

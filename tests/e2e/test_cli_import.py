@@ -189,3 +189,29 @@ def test_owner_and_segment_default_from_the_command_line(db_cli: LedgerCli, tmp_
               "--segment", "airport", "--system", "oldcrm")  # fmt: skip
     listed = db_cli.ok("customer", "list")
     assert "首都机场集团" in listed and "zhang.min" in listed and "airport" in listed
+
+
+def test_a_rerun_of_an_unchanged_file_leaves_changes_made_in_the_ledger_since(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    db_cli.ok(*import_args(files))
+    db_cli.ok("customer", "update", "Capital Airport Group", "--headquarters", "Beijing T3")
+    db_cli.ok("customer", "tier", "Capital Airport Group", "general", "--reason", "Downgraded")
+    before = db_cli.events_recorded()
+    out = db_cli.ok(*import_args(files))
+    assert "customers.csv (customers): 0 imported, 4 already present, 0 changed" in out
+    assert db_cli.events_recorded() == before
+
+
+def test_a_record_twice_in_one_import_is_rejected_the_second_time(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    customers = files / "customers.csv"
+    with customers.open("a", encoding="utf-8") as out:
+        out.write("CRM-1001,Capital Airport Group Ltd,,,airport,,,,,li.wei,2023-03-14 09:30\n")
+    result = db_cli.run(*import_args(files, "customers.csv"))
+    assert result.exit_code == EXIT_REJECTED
+    reason = (files / "customers.rejects.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert reason.startswith("CRM-1001,Capital Airport Group Ltd,")
+    assert "the same record is in this import twice" in reason
+    assert "Capital Airport Group Ltd" not in db_cli.ok("customer", "list")

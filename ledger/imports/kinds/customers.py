@@ -95,49 +95,56 @@ class Customers:
                 return session.app.register_customer(command)
 
         def update(session: ImportSession) -> bool:
-            """Only what the file itself gives is compared: an empty cell, or a
-            command-line default, leaves the customer as it is now."""
+            """What the row gives that differs from what the import recorded before
+            (an empty cell, or a command-line default, is not compared), and that
+            the customer does not already have."""
             customer = session.customer_ref(row, external_id)
+            before = session.as_imported(customer, command_id)
             current: Any = session.app.get_customer(customer)
+            now = vars(current)
+            wanted: dict[str, Any] = {k: val for k, val in profile.items() if row.get(k)}
+            if row.get("tier") or row.get("vip"):
+                wanted["tier"], wanted["vip"] = tier.value, vip
+            if row.get("stage"):
+                wanted["stage"] = stage.value
+            for column in ("segment", "owner"):
+                if row.get(column):
+                    wanted[column] = row.get(column)
+            differ = changed(now, changed(before, wanted))
             wrote = False
-            given = {k: val for k, val in profile.items() if row.get(k)}
-            differ = changed(vars(current), given)
-            if differ:
+            profile_changes = {k: val for k, val in differ.items() if k in profile}
+            if profile_changes:
                 wrote |= run_update(
-                    session, row, command_id, "profile", differ,
-                    lambda p: session.app.update_profile(
-                        session.build(c.UpdateProfile, {**p, "customer": customer, **differ})
-                    ),
+                    session, row, command_id, "profile", profile_changes,
+                    lambda p: session.app.update_profile(session.build(
+                        c.UpdateProfile, {**p, "customer": customer, **profile_changes})),
                 )  # fmt: skip
-            if (row.get("tier") or row.get("vip")) and (tier.value, vip) != (
-                current.tier,
-                current.vip,
-            ):
+            if "tier" in differ or "vip" in differ:
                 wrote |= run_update(
                     session, row, command_id, "tier", {"tier": tier.value, "vip": vip},
                     lambda p: session.app.change_tier(session.build(c.ChangeTier, {
                         **p, "customer": customer, "tier": tier, "vip": vip,
-                        "reason": reason(row)}))
+                        "reason": reason(row)})),
                 )  # fmt: skip
-            if row.get("stage") and stage.value != current.stage:
+            if "stage" in differ:
                 wrote |= run_update(
                     session, row, command_id, "stage", {"stage": stage.value},
                     lambda p: session.app.change_stage(session.build(c.ChangeStage, {
-                        **p, "customer": customer, "stage": stage, "reason": reason(row)}))
+                        **p, "customer": customer, "stage": stage, "reason": reason(row)})),
                 )  # fmt: skip
-            if row.get("segment") and row.get("segment") != current.segment:
+            if "segment" in differ:
                 wrote |= run_update(
-                    session, row, command_id, "segment", {"segment": row.get("segment")},
+                    session, row, command_id, "segment", {"segment": differ["segment"]},
                     lambda p: session.app.change_segment(session.build(c.ChangeSegment, {
-                        **p, "customer": customer, "segment": row.get("segment"),
-                        "reason": reason(row)}))
+                        **p, "customer": customer, "segment": differ["segment"],
+                        "reason": reason(row)})),
                 )  # fmt: skip
-            if row.get("owner") and row.get("owner") != current.owner:
+            if "owner" in differ:
                 owner = session.staff(row, "owner")
                 wrote |= run_update(
                     session, row, command_id, "owner", {"owner": owner},
                     lambda p: session.app.assign_owner(session.build(c.AssignOwner, {
-                        **p, "customer": customer, "owner": owner, "reason": reason(row)}))
+                        **p, "customer": customer, "owner": owner, "reason": reason(row)})),
                 )  # fmt: skip
             return wrote
 

@@ -98,26 +98,29 @@ class People:
                 return session.app.add_key_person(command)
 
         def update(session: ImportSession) -> bool:
+            """What the row says that differs from what the import recorded before,
+            and that the person does not already have."""
             code = session.customer_ref(row, customer)
             local = session.local_id(row, code, self.name, person)
+            before = session.as_imported(code, command_id)
             current = session.app.get_customer(code).people.get(local, {})
             wanted: dict[str, Any] = {"name": name, "decision_role": role.value}
             if title:
                 wanted["title"] = title
             if counterpart:
                 wanted["counterpart"] = session.staff(row, "counterpart")
+            if row.get("relationship_status"):
+                wanted["relationship_status"] = status.value
+            differ = changed(current, changed(before, wanted))
+            facts = {k: val for k, val in differ.items() if k != "relationship_status"}
             wrote = False
-            differ = changed(current, wanted)
-            if differ:
+            if facts:
                 wrote |= run_update(
-                    session, row, command_id, "person", differ,
+                    session, row, command_id, "person", facts,
                     lambda p: session.app.update_key_person(session.build(
-                        c.UpdateKeyPerson, {**p, "customer": code, "case": local, **differ})),
+                        c.UpdateKeyPerson, {**p, "customer": code, "case": local, **facts})),
                 )  # fmt: skip
-            if (
-                row.get("relationship_status")
-                and current.get("relationship_status") != status.value
-            ):
+            if "relationship_status" in differ:
                 wrote |= run_update(
                     session, row, command_id, "assess", {"relationship_status": status.value},
                     lambda p: session.app.assess_relationship(session.build(
