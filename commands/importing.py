@@ -80,6 +80,10 @@ def import_(
         read_mapping(mapping, {k: kind.columns for k, kind in KINDS.items()}) if mapping else {}
     )
     sources = [_open(spec, KINDS, renames) for spec in files]
+    paths = [source.path.resolve() for source in sources]
+    twice = sorted({s.name for s, p in zip(sources, paths, strict=True) if paths.count(p) > 1})
+    if twice:
+        raise click.BadParameter(f"{twice[0]} is given more than once: name each file once")
     caller = obj.require(
         may_import, 'imports are run by an executive (docs/import.md, "Who may import")'
     )

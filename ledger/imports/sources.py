@@ -156,7 +156,9 @@ def sniff_encoding(head: bytes, name: str) -> str:
     # stray broken line is that row's problem (rejected), not the file's.
     cut = head.rfind(b"\n")
     sample = head if cut < 0 or len(head) < SNIFF_BYTES else head[: cut + 1]
-    lines = [line for line in sample.split(b"\n") if line]
+    lines = [line for line in sample.split(b"\n") if line.strip()]
+    if not lines:
+        return UTF8  # empty: `open_source` says so
     best: tuple[int, str] | None = None
     for codec in (UTF8, GB18030):
         broken = sum(1 for line in lines if not _decodes(line, codec))

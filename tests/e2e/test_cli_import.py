@@ -215,3 +215,10 @@ def test_a_record_twice_in_one_import_is_rejected_the_second_time(
     assert reason.startswith("CRM-1001,Capital Airport Group Ltd,")
     assert "the same record is in this import twice" in reason
     assert "Capital Airport Group Ltd" not in db_cli.ok("customer", "list")
+
+
+def test_a_file_given_twice_is_refused(db_cli: LedgerCli, files: Path) -> None:
+    path = str(files / "customers.csv")
+    result = db_cli.run("import", path, f"customers={path}")
+    assert result.exit_code == 2
+    assert "is given more than once: name each file once" in result.stderr

@@ -99,6 +99,12 @@ def test_a_file_without_its_kinds_columns_is_refused_naming_them(tmp_path: Path)
     assert "\n" not in message
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"\xef\xbb\xbf"])
+def test_an_empty_file_is_refused_in_one_line(tmp_path: Path, content: bytes) -> None:
+    with pytest.raises(InvalidInputError, match="the file is empty: its first line must name"):
+        source(tmp_path, content)
+
+
 def test_a_mapping_renames_the_sources_columns(tmp_path: Path) -> None:
     mapping_file = tmp_path / "map.toml"
     mapping_file.write_text(
