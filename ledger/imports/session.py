@@ -113,7 +113,12 @@ class Session:
             )
             self._ids[external_id] = customer_id
         batch = self._batch
-        found = batch.get_or_none(customer_id) if batch is not None else None
+        # In a batch, its own copy; used on its own (a kind's tests), the stored one.
+        found = (
+            batch.get_or_none(customer_id)
+            if batch is not None
+            else self.app._get_or_none(customer_id)
+        )
         if found is None:
             raise RowRejected(
                 f"unknown customer {external_id!r}: no customers row with this id has been "
