@@ -31,7 +31,21 @@ def import_args(folder: Path, *names: str) -> list[str]:
     return ["import", *(str(folder / name) for name in names or ("customers.csv", "people.csv"))]
 
 
-def test_the_example_set_imports_and_a_rerun_writes_nothing(db_cli: LedgerCli, files: Path) -> None:
+def test_the_whole_example_set_imports_without_a_reject_and_a_rerun_writes_nothing(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    every = sorted(p.name for p in files.glob("*.csv"))
+    first = db_cli.ok(*import_args(files, *every))
+    assert first.count(" 0 rejected") == len(every) + 1  # each file, and the total
+    recorded = db_cli.events_recorded()
+    again = db_cli.ok(*import_args(files, *every))
+    assert "0 events written" in again
+    assert db_cli.events_recorded() == recorded
+
+
+def test_the_example_customers_and_people_import_and_a_rerun_writes_nothing(
+    db_cli: LedgerCli, files: Path
+) -> None:
     first = db_cli.ok(*import_args(files))
     assert (
         "customers.csv (customers): 4 imported, 0 already present, 0 changed, 0 rejected" in first
