@@ -110,7 +110,8 @@ class ImportSession(Protocol):
         before); an unknown one rejects the row."""
 
     def local_id(self, row: SourceRow, customer: str, kind: str, external_id: str) -> str:
-        """The id inside the customer's stream (`P2`, `CP3`...) of the record of
+        """`customer` is the customer's code (from `customer_ref`) or its external
+        id. The id inside the customer's stream (`P2`, `CP3`...) of the record of
         `kind` (a kind of file, `people`, or its record, `person`) with
         `external_id`, imported in this run or before: the subject of the step whose
         command id is the record's own, or else of its earliest step. An unknown

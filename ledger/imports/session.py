@@ -17,6 +17,7 @@ from ledger.domain.corrections import fold
 from ledger.domain.directory import customer_id_for_command
 from ledger.domain.provenance import import_causation_id, import_command_id
 from ledger.imports.contract import RowRejected, SourceRow
+from ledger.references import parse_code
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -134,7 +135,7 @@ class Session:
         """The record's id in the customer's stream: the subject of the step whose
         command id is the record's own (`import:<system>:<kind>:<external id>`),
         or else of its first step (`...:<step>`)."""
-        found: Customer = self.app.repository.get(self.app.resolve_customer(customer))
+        found = self._named(row, customer)
         command_id = import_command_id(self.system, RECORD_KINDS.get(kind, kind), external_id)
         recorded = found.commands.get(command_id)
         if recorded is None or not recorded[1]:
@@ -147,6 +148,14 @@ class Session:
                 "imported (this run or before), or it was rejected"
             )
         return str(recorded[1])
+
+    def _named(self, row: SourceRow | None, customer: str) -> Customer:
+        """The customer `customer` names: its code (`customer_ref` gives one), or
+        else its external id."""
+        if parse_code(customer) is None and row is not None:
+            return self.customer(row, customer)
+        found: Customer = self.app.repository.get(self.app.resolve_customer(customer))
+        return found
 
     def build(self, model: type[M], payload: dict[str, Any]) -> M:
         try:
@@ -169,7 +178,7 @@ class Session:
         event's `changes`, or its own fields) laid over, as corrections leave them.
         A re-run compares a row with this, not with the record as it is now: a
         record changed in the ledger since, by hand, is not changed back."""
-        found: Customer = self.app.repository.get(self.app.resolve_customer(customer))
+        found = self._named(None, customer)
         values: dict[str, Any] = {}
         prefix = command_id + ":"
         stream = self._stream(found)

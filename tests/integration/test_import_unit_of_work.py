@@ -18,9 +18,10 @@ from ledger.domain.events import ContactLogged, CorrectionRecorded
 from ledger.domain.provenance import import_command_id
 from ledger.imports import run as import_run
 from ledger.imports import values as v
-from ledger.imports.contract import Columns, ImportSession, Kind, SourceRow, Step
+from ledger.imports.contract import Columns, ImportSession, Kind, RowRejected, SourceRow, Step
 from ledger.imports.kinds import KINDS
 from ledger.imports.run import Importer, ImportResult
+from ledger.imports.session import Session
 from ledger.imports.sources import open_source
 from ledger.receipts import Receipt
 from ledger.storage import Storage
@@ -254,3 +255,23 @@ def test_customers_commit_in_batches(
     monkeypatch.setattr(Ledger, "commit_batch", counting)
     run_import(app, tmp_path, customers=CUSTOMERS)
     assert len(saves) == 2 and all(saves)
+
+
+def test_the_session_finds_a_record_by_the_customers_code_or_external_id(
+    app: Ledger, tmp_path: Path
+) -> None:
+    people = (
+        "customer,person_id,name,decision_role,added_at\n"
+        "B2,X-7,Zhou Min,advisor,2024-02-01\n"
+    )
+    run_import(app, tmp_path, customers=CUSTOMERS, people=people)
+    session = Session(app, "old", importer=IMPORTER, correlation_id="import:li.wei:test")
+    row = SourceRow(file="contacts.csv", line=2, raw="", values={})
+    code = session.customer_ref(row, "B2")
+    assert code == "C-00002"
+    assert session.local_id(row, code, "person", "X-7") == "P1"
+    assert session.local_id(row, "B2", "people", "X-7") == "P1"
+    with pytest.raises(RowRejected, match="unknown person record 'X-8' at customer C-00002"):
+        session.local_id(row, code, "person", "X-8")
+    with pytest.raises(RowRejected, match="unknown customer 'Z9'"):
+        session.customer_ref(row, "Z9")
