@@ -6,12 +6,13 @@ written, in line order."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
+
+import orjson
 
 from ledger.imports.contract import SourceRow
 
@@ -31,13 +32,13 @@ class Spool:
             PRAGMA synchronous = OFF;
             CREATE TABLE rows (
                 customer TEXT NOT NULL, seq INTEGER PRIMARY KEY, source INTEGER NOT NULL,
-                line INTEGER NOT NULL, raw TEXT NOT NULL, cells TEXT NOT NULL);
+                line INTEGER NOT NULL, raw TEXT NOT NULL, cells BLOB NOT NULL);
             CREATE TABLE rejects (
                 source INTEGER NOT NULL, line INTEGER NOT NULL, raw TEXT NOT NULL,
                 reason TEXT NOT NULL);
             """
         )
-        self._pending: list[tuple[str, int, int, str, str]] = []
+        self._pending: list[tuple[str, int, int, str, bytes]] = []
         self.rows = 0
 
     def __enter__(self) -> Self:
@@ -52,7 +53,7 @@ class Spool:
 
     def add(self, customer: str, source: int, row: SourceRow) -> None:
         self._pending.append(
-            (customer, source, row.line, row.raw, json.dumps(dict(row.values), ensure_ascii=False))
+            (customer, source, row.line, row.raw, orjson.dumps(dict(row.values)))
         )
         self.rows += 1
         if len(self._pending) >= INSERT_BATCH:
@@ -81,7 +82,7 @@ class Spool:
                 if current is not None:
                     yield current, rows
                 current, rows = customer, []
-            row = SourceRow(file=names[source], line=line, raw=raw, values=json.loads(cells))
+            row = SourceRow(file=names[source], line=line, raw=raw, values=orjson.loads(cells))
             rows.append((source, row))
         if current is not None:
             yield current, rows
