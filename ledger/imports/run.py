@@ -341,7 +341,14 @@ class Importer:
             "reason": f"the source record changed ({row.file} line {row.line})",
             "changes": texts,
         }
-        self.app.record_correction(self.session.build(RecordCorrection, payload))
+        try:
+            self.app.record_correction(self.session.build(RecordCorrection, payload))
+        except LedgerError as error:
+            changed = ", ".join(sorted(changes))
+            raise RowRejected(
+                f"{changed} changed since the row was imported, which a correction cannot "
+                f"record ({_reason(error)})"
+            ) from None
 
     # ---------------------------------------------------------------- helpers
     def customer_id(self, external_id: str) -> UUID:

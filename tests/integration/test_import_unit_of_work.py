@@ -82,7 +82,7 @@ class Calls:
                 order=0,
                 command_id=import_command_id(system, self.name, call),
                 run=log,
-                fields={"summary": summary},
+                fields={"summary": summary, "actor": row.get("staff")},
             )
         ]
         if row.get("then_fail"):
@@ -260,10 +260,7 @@ def test_customers_commit_in_batches(
 def test_the_session_finds_a_record_by_the_customers_code_or_external_id(
     app: Ledger, tmp_path: Path
 ) -> None:
-    people = (
-        "customer,person_id,name,decision_role,added_at\n"
-        "B2,X-7,Zhou Min,advisor,2024-02-01\n"
-    )
+    people = "customer,person_id,name,decision_role,added_at\nB2,X-7,Zhou Min,advisor,2024-02-01\n"
     run_import(app, tmp_path, customers=CUSTOMERS, people=people)
     session = Session(app, "old", importer=IMPORTER, correlation_id="import:li.wei:test")
     row = SourceRow(file="contacts.csv", line=2, raw="", values={})
@@ -275,3 +272,19 @@ def test_the_session_finds_a_record_by_the_customers_code_or_external_id(
         session.local_id(row, code, "person", "X-8")
     with pytest.raises(RowRejected, match="unknown customer 'Z9'"):
         session.customer_ref(row, "Z9")
+
+
+def test_a_change_no_correction_may_make_rejects_the_row_with_the_rules_words(
+    app: Ledger, tmp_path: Path
+) -> None:
+    calls = "customer,call_id,at,staff,summary\nA1,K1,2024-02-01 10:00,li.wei,Called about fees\n"
+    run_import(app, tmp_path, customers=CUSTOMERS, calls=calls)
+    before = events(app)
+    result = run_import(
+        app, tmp_path, customers=CUSTOMERS, calls=calls.replace("li.wei,Called", "zhang.min,Called")
+    )
+    assert [(s.kind, s.rejected) for s in result.files] == [("customers", 0), ("calls", 1)]
+    assert events(app) == before
+    reason = (tmp_path / "calls.rejects.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert "actor changed since the row was imported, which a correction cannot record" in reason
+    assert "ContactLogged has no correctable field 'actor'" in reason
