@@ -107,6 +107,16 @@ class Session:
         """Run one row's steps in their order."""
         return [step.run(self) for step in self.steps(kind, values, line)]
 
+    def run_rows(self, *rows: tuple[Kind, dict[str, str]]) -> list[Receipt | None]:
+        """Run the steps of several rows in the one order the contract gives a
+        customer's steps: by time, kind's rank, order in the row, file and line."""
+        keyed = [
+            ((step.when, kind.rank, step.order, f"{kind.name}.csv", line), step)
+            for line, (kind, values) in enumerate(rows, start=2)
+            for step in self.steps(kind, values, line)
+        ]
+        return [step.run(self) for _, step in sorted(keyed, key=lambda pair: pair[0])]
+
     # ------------------------------------------------------------ set-up
     def customer(self, external_id: str, name: str, owner: str = "zhang.min") -> str:
         """A customer registered as the import of customers.csv would."""

@@ -91,6 +91,7 @@ class Complaints:
                 make_step(
                     system=system, kind=self.name, external_id=complaint, step=step,
                     when=when, order=len(steps), run=run, fields=fields,
+                    opened=None if opens else filed,
                 )
             )  # fmt: skip
 

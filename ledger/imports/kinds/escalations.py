@@ -102,6 +102,7 @@ class Escalations:
             make_step(
                 system=system, kind=self.name, external_id=escalation, step=RESOLVE,
                 when=resolved, order=1, run=resolve_it, fields={"resolution": resolution},
+                opened=raised,
             )
         )  # fmt: skip
         return steps
@@ -144,7 +145,8 @@ def _escalated(
         )
     if not found:
         raise RowRejected(
-            f"unknown case {case!r}: no complaint or inquiry of this customer has that "
-            "external id (import complaints.csv and inquiries.csv with it, or fix the id)"
+            f"unknown case {case!r}: this customer has no complaint or inquiry of that "
+            "external id filed by raised_at (import its complaints.csv or inquiries.csv "
+            "row, or fix the id or the time)"
         )
     return found[0]

@@ -91,6 +91,7 @@ class Inquiries:
             make_step(
                 system=system, kind=self.name, external_id=inquiry, step=ANSWER,
                 when=answered, order=1, run=answer_it, fields={"answer": answer},
+                opened=received,
             )
         )  # fmt: skip
         return steps

@@ -81,6 +81,8 @@ class Opportunities:
             raise RowRejected("a lost opportunity needs close_reason: say why it was lost")
 
         steps: list[Step] = []
+        # What a later step can follow: the opening (or, for a lead's loss, the lead).
+        floor = created if opened is None else max(created, opened)
 
         def add(
             step: str, when: datetime, column: str, fields: dict[str, object],
@@ -95,6 +97,7 @@ class Opportunities:
                 make_step(
                     system=system, kind=self.name, external_id=ext, step=step, when=when,
                     order=len(steps), run=run, fields=fields,
+                    opened=None if first else floor,
                 )
             )  # fmt: skip
 

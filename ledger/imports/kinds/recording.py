@@ -100,11 +100,17 @@ def make_step(
     order: int,
     run: Callable[[ImportSession], Receipt | None],
     fields: Mapping[str, object],
+    opened: datetime | None = None,
 ) -> Step:
     """A step with its stable command id. `fields` always holds the time, as the
-    event holds it (`occurred_at`)."""
+    event holds it (`occurred_at`).
+
+    A step on a case the same row opens (`opened`: when it opens) runs no earlier
+    than the opening, whatever its own time: a resolution dated before the filing
+    then reaches the rule that refuses it, and is refused in that rule's words,
+    instead of finding no case to resolve."""
     return Step(
-        when=when,
+        when=when if opened is None else max(when, opened),
         order=order,
         command_id=import_command_id(system, kind, external_id, step),
         run=run,
