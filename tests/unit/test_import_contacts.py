@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ledger import commands as c
 from ledger.domain.events import CommitmentMade, ContactLogged
 from ledger.domain.provenance import is_imported, origin_of
 from ledger.imports.contract import RowRejected
 from ledger.imports.kinds.contacts import Contacts
 from tests.importing import Session, memory_ledger
-from tests.staffing import seed_staff
+from tests.staffing import ADMIN, seed_staff
 
 CONTACTS = Contacts()
 ROW = {
@@ -130,3 +131,12 @@ def test_a_contact_before_the_customer_was_registered_is_refused_by_the_rule(
 ) -> None:
     with pytest.raises(RowRejected, match="occurred_at: C-00001 was registered on 2020-01-06"):
         session.run(CONTACTS, {**ROW, "occurred_at": "2019-12-31 09:00"})
+
+
+def test_a_contact_by_staff_who_may_not_see_the_customer_is_rejected(session: Session) -> None:
+    session.app.add_staff(
+        c.AddStaff(actor=ADMIN, staff="wu.lan", name="Wu Lan", role="staff", segment="airport")
+    )
+
+    with pytest.raises(RowRejected, match="the staff member named may not record on this"):
+        session.run(CONTACTS, {**ROW, "staff": "wu.lan"})

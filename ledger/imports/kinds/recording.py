@@ -54,6 +54,13 @@ def rules_reject(column: str) -> Iterator[None]:
         yield
     except RowRejected:
         raise
+    except CustomerNotFoundError:
+        # The import found the customer: it is the row's staff who may not see it.
+        raise RowRejected(
+            "the staff member named may not record on this customer (staff record on the "
+            "customers of their segment they own or have worked on): name its owner, or "
+            "import the row as a colleague who may"
+        ) from None
     except ROW_REFUSALS as error:
         reason = str(error).replace("--at", column)
         raise RowRejected(f"{column}: {reason}") from None

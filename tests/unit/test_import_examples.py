@@ -1,0 +1,86 @@
+"""The example files of examples/import (docs/import.md) import whole: every row of
+every record kind, for the customers and key people of customers.csv and people.csv
+(CRM-0001..CRM-0005, people CRM-000n-Pm), and importing them again writes nothing."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ledger.domain.provenance import origin_of
+from ledger.imports.contract import Kind
+from ledger.imports.kinds.interactions_registry import KINDS
+from tests.importing import Session, memory_ledger
+from tests.staffing import seed_staff
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
+CUSTOMERS = {
+    "CRM-0001": ("Capital Airport Group", "li.wei", ["CRM-0001-P1", "CRM-0001-P2"]),
+    "CRM-0002": ("Shanghai Pudong Airport", "zhang.min", ["CRM-0002-P1"]),
+    "CRM-0003": ("Guangzhou Baiyun Airport", "liu.yang", ["CRM-0003-P1"]),
+    "CRM-0004": ("Shenzhen Tech Park", "chen.jing", ["CRM-0004-P1"]),
+    "CRM-0005": ("Hangzhou Cloud Systems", "wang.fang", ["CRM-0005-P1"]),
+}
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    app = memory_ledger()
+    seed_staff(app, ("li.wei", "zhang.min", "liu.yang", "chen.jing", "wang.fang"))
+    session = Session(app)
+    for external_id, (name, owner, people) in CUSTOMERS.items():
+        session.customer(external_id, name, owner=owner)
+        for person in people:
+            session.person(external_id, person, f"Person {person}")
+    yield session
+    app.close()
+
+
+def rows() -> list[tuple[Kind, dict[str, str]]]:
+    found = []
+    for name, kind in KINDS.items():
+        with (EXAMPLES / f"{name}.csv").open(encoding="utf-8", newline="") as file:
+            reader = csv.DictReader(file)
+            assert set(reader.fieldnames or ()) <= kind.columns.known, name
+            found += [(kind, {k: (v or "").strip() for k, v in row.items()}) for row in reader]
+    return found
+
+
+def imported(session: Session) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for code in session.customers.values():
+        for event in session.app.customer_events(code)[1]:
+            origin = origin_of(event)
+            if origin is not None and origin.kind in KINDS:
+                counts[origin.kind] += 1
+    return counts
+
+
+def test_every_example_row_imports(session: Session) -> None:
+    session.run_rows(*rows())
+
+    assert imported(session) == {
+        # Six contacts, and a commitment per follow-up promised (in the same command).
+        "contacts": 6 + 4,
+        "visits": 5,
+        "inquiries": 4 + 3,  # received, and answered when they were
+        # Each step of each complaint, and the escalation closed with its complaint.
+        "complaints": 5 + 4 + 3 + 1 + 1,
+        # Raised, and resolved when it was (not the one closed with its complaint).
+        "escalations": 2 + 1 + 1,
+        "opportunities": 4 + 4 + 3 + 1,
+        "satisfaction": 4,
+    }
+
+
+def test_importing_the_examples_again_writes_nothing(session: Session) -> None:
+    session.run_rows(*rows())
+    written = session.app.recorder.max_notification_id()
+
+    session.run_rows(*rows())
+
+    assert session.app.recorder.max_notification_id() == written
