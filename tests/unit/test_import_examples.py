@@ -84,3 +84,13 @@ def test_importing_the_examples_again_writes_nothing(session: Session) -> None:
     session.run_rows(*rows())
 
     assert session.app.recorder.max_notification_id() == written
+
+
+def test_the_documentation_names_every_column_of_every_kind() -> None:
+    text = (EXAMPLES.parents[1] / "docs" / "import_kinds.md").read_text(encoding="utf-8")
+    sections = dict(part.split("\n", 1) for part in text.split("\n## ")[1:])
+
+    for name, kind in KINDS.items():
+        assert name in sections, name
+        missing = [col for col in kind.columns.known if f"`{col}`" not in sections[name]]
+        assert missing == [], name
