@@ -76,7 +76,7 @@ class Session:
     def local_id(self, row: SourceRow, customer: str, kind: str, external_id: str) -> str:
         """The local id an imported command of this system with this external id
         opened, found in the customer's record of its commands."""
-        recorded = self.app.get_customer(self.customer_ref(row, customer)).commands
+        recorded = self.app.get_customer(customer).commands  # by code, as the import's
         shape = re.compile(rf"{PREFIXES[kind]}\d+")
         for command_id, (_, subject) in recorded.items():
             origin = origin_of(SimpleNamespace(command_id=command_id))
@@ -100,7 +100,7 @@ class Session:
     # ------------------------------------------------------------ for tests
     def steps(self, kind: Kind, values: dict[str, str], line: int = 2) -> list[Step]:
         row = SourceRow(f"{kind.name}.csv", line, ",".join(values.values()), values)
-        steps: list[Step] = kind.steps(row, TIMEZONE, system=self.system)  # type: ignore[call-arg]
+        steps = kind.steps(row, TIMEZONE, self.system)
         return sorted(steps, key=lambda s: (s.when, kind.rank, s.order))
 
     def run(self, kind: Kind, values: dict[str, str], line: int = 2) -> list[Receipt | None]:

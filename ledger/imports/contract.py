@@ -112,6 +112,7 @@ class Kind(Protocol):
     def customer_of(self, row: SourceRow) -> str:
         """The external id of the customer the row belongs to."""
 
-    def steps(self, row: SourceRow, timezone: Any) -> list[Step]:
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         """What the row records, parsed and checked as far as can be without the
-        ledger (dates, vocabularies, required values); `RowRejected` otherwise."""
+        ledger (dates, vocabularies, required values); `RowRejected` otherwise.
+        `system` is the source system's name, part of each step's command id."""

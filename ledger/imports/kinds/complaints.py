@@ -14,7 +14,7 @@ from typing import Any
 from ledger import commands as c
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
-from ledger.imports.kinds.recording import command, make_step, rules_reject
+from ledger.imports.kinds.recording import command, local, make_step, rules_reject
 from ledger.receipts import Receipt
 from ledger.vocabulary import Channel, ComplaintCategory, Severity
 
@@ -57,7 +57,7 @@ class Complaints:
     def customer_of(self, row: SourceRow) -> str:
         return v.external_id(row, "customer")
 
-    def steps(self, row: SourceRow, timezone: Any, system: str = "") -> list[Step]:
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)
         complaint = v.external_id(row, "complaint_id")
         filed = v.when(row, "filed_at", timezone)
@@ -84,7 +84,7 @@ class Complaints:
         ) -> None:  # fmt: skip
             def run(session: ImportSession) -> Receipt:
                 with rules_reject(column):
-                    case = "" if opens else session.local_id(row, customer, "complaint", complaint)
+                    case = "" if opens else local(session, row, customer, "complaint", complaint)
                     return record(session, case)
 
             steps.append(

@@ -43,7 +43,7 @@ class Contacts:
     def customer_of(self, row: SourceRow) -> str:
         return v.external_id(row, "customer")
 
-    def steps(self, row: SourceRow, timezone: Any, system: str = "") -> list[Step]:
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)
         contact = v.external_id(row, "contact_id")
         when = v.when(row, "occurred_at", timezone)

@@ -3,8 +3,8 @@ complaint or an inquiry (named by its external id), raised and, if it was, resol
 
 An escalation closes with its case (docs/domain.md, "Service rules (SLA)"): a
 case resolved or answered before the escalation's own `resolved_at` has closed it
-already, so its resolution step then records nothing, which is what the ledger
-would hold had it been typed."""
+already, so its resolution step then records nothing and counts as present, which
+is what the ledger would hold had it been typed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ledger import commands as c
 from ledger.errors import CaseAlreadyClosedError
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
-from ledger.imports.kinds.recording import command, make_step, rules_reject
+from ledger.imports.kinds.recording import command, local, make_step, rules_reject
 from ledger.receipts import Receipt
 from ledger.vocabulary import ESCALATION_LEVELS, LEVELS
 
@@ -50,7 +50,7 @@ class Escalations:
     def customer_of(self, row: SourceRow) -> str:
         return v.external_id(row, "customer")
 
-    def steps(self, row: SourceRow, timezone: Any, system: str = "") -> list[Step]:
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)
         escalation = v.external_id(row, "escalation_id")
         case = v.external_id(row, "case")
@@ -85,18 +85,23 @@ class Escalations:
         if resolved is None:
             return steps
 
-        def resolve_it(session: ImportSession) -> Receipt | None:
+        def resolve_it(session: ImportSession) -> Receipt:
             with rules_reject("resolved_at"):
                 resolve = command(
                     session, row, c.ResolveEscalation, of=self.name, external_id=escalation,
                     step=RESOLVE, when=resolved, customer=customer,
-                    case=session.local_id(row, customer, "escalation", escalation),
+                    case=local(session, row, customer, "escalation", escalation),
                     resolution=resolution,
                 )  # fmt: skip
                 try:
                     return session.app.resolve_escalation(resolve)
                 except CaseAlreadyClosedError:
-                    return None  # closed with its case before: nothing more to record
+                    # Closed with its case before: the resolution is there already.
+                    found = session.app.get_customer(resolve.customer)
+                    return Receipt(
+                        customer_code=found.code, customer_name=found.name,
+                        version=found.version, subject=resolve.case, replayed=True,
+                    )  # fmt: skip
 
         steps.append(
             make_step(
@@ -136,7 +141,7 @@ def _escalated(
     found: list[str] = []
     for kind in kinds:
         try:
-            found.append(session.local_id(row, customer, kind, case))
+            found.append(local(session, row, customer, kind, case))
         except RowRejected:
             continue
     if len(found) > 1:

@@ -8,7 +8,7 @@ from typing import Any
 from ledger import commands as c
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
-from ledger.imports.kinds.recording import command, make_step, rules_reject
+from ledger.imports.kinds.recording import command, local, make_step, rules_reject
 from ledger.receipts import Receipt
 from ledger.vocabulary import Channel
 
@@ -41,7 +41,7 @@ class Inquiries:
     def customer_of(self, row: SourceRow) -> str:
         return v.external_id(row, "customer")
 
-    def steps(self, row: SourceRow, timezone: Any, system: str = "") -> list[Step]:
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)
         inquiry = v.external_id(row, "inquiry_id")
         received = v.when(row, "received_at", timezone)
@@ -82,7 +82,7 @@ class Inquiries:
                         session, row, c.AnswerInquiry, of=self.name, external_id=inquiry,
                         step=ANSWER, when=answered, customer=customer,
                         actor_column="answered_by" if row.get("answered_by") else "staff",
-                        case=session.local_id(row, customer, "inquiry", inquiry),
+                        case=local(session, row, customer, "inquiry", inquiry),
                         answer=answer,
                     )
                 )  # fmt: skip

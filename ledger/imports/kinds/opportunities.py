@@ -14,7 +14,7 @@ from typing import Any
 from ledger import commands as c
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
-from ledger.imports.kinds.recording import command, make_step, rules_reject
+from ledger.imports.kinds.recording import command, local, make_step, rules_reject
 from ledger.receipts import Receipt
 from ledger.vocabulary import OpportunityStage
 
@@ -57,7 +57,7 @@ class Opportunities:
     def customer_of(self, row: SourceRow) -> str:
         return v.external_id(row, "customer")
 
-    def steps(self, row: SourceRow, timezone: Any, system: str = "") -> list[Step]:
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)
         ext = v.external_id(row, "opportunity_id")
         created = v.when(row, "created_at", timezone)
@@ -90,7 +90,7 @@ class Opportunities:
         ) -> None:  # fmt: skip
             def run(session: ImportSession) -> Receipt:
                 with rules_reject(column):
-                    case = "" if first else session.local_id(row, customer, "opportunity", ext)
+                    case = "" if first else local(session, row, customer, "opportunity", ext)
                     return record(session, case)
 
             steps.append(

@@ -125,6 +125,14 @@ def make_step(
     )
 
 
+def local(
+    session: ImportSession, row: SourceRow, customer: str, kind: str, external_id: str
+) -> str:
+    """The local id (`CP3`) of the record of `kind` (`complaint`...) with
+    `external_id` at the customer with external id `customer`."""
+    return session.local_id(row, session.customer_ref(row, customer), kind, external_id)
+
+
 def people(session: ImportSession, row: SourceRow, customer: str, ids: list[str]) -> list[str]:
     """The local ids (`P2`) of the key people a row names by their external ids."""
-    return [session.local_id(row, customer, "person", one) for one in ids]
+    return [local(session, row, customer, "person", one) for one in ids]

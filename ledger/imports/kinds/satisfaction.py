@@ -41,7 +41,7 @@ class Satisfaction:
     def customer_of(self, row: SourceRow) -> str:
         return v.external_id(row, "customer")
 
-    def steps(self, row: SourceRow, timezone: Any, system: str = "") -> list[Step]:
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)
         when = v.when(row, "recorded_at", timezone)
         source = v.choice(row, "source", SatisfactionSource)

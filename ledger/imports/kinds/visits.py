@@ -57,7 +57,7 @@ class Visits:
     def customer_of(self, row: SourceRow) -> str:
         return v.external_id(row, "customer")
 
-    def steps(self, row: SourceRow, timezone: Any, system: str = "") -> list[Step]:
+    def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)
         visit = v.external_id(row, "visit_id")
         when = v.when(row, "visited_at", timezone)
