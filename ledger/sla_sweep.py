@@ -5,7 +5,10 @@ escalation level on breached open inquiries and complaints (docs/domain.md,
 
 The breaches come from the SLA view, read by the caller; the sweep only writes,
 one command per breach, each with an id derived from what it records, so a
-repeated or concurrent sweep replays instead of writing again.
+repeated or concurrent sweep replays instead of writing again. Historic breaches
+(an imported case's deadline that passed before the import,
+`ledger.domain.sla.historic`) are not among them: the sweep never records or
+escalates those.
 """
 
 from __future__ import annotations

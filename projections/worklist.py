@@ -98,12 +98,26 @@ def sla_cases(q: WorkQuery) -> Iterator[WorkItem]:
             name=names.get(item.customer, ""),
             segment=item.segment,
             item=item.case,
-            text=item.detail or f"{item.kind} {item.case}: {item.target.replace('_', ' ')}",
+            text=_case_text(item),
             due_at=item.due_at,
             state=state_of(item.due_at, q.as_of, target=True, at_risk=item.left is not None),
             as_of=q.as_of,
             measured=item.late if item.late is not None else item.left,
         )
+
+
+def _case_text(item: SlaItem) -> str:
+    """What a case owes; an open imported case is real work, said to be imported
+    when its deadline passed before the import (`ledger.domain.sla.historic`)."""
+    if item.detail and not item.historic:
+        return item.detail  # a handover: says who left and what is owed
+    text = f"{item.kind} {item.case}: {item.target.replace('_', ' ')}"
+    return f"{text} ({IMPORTED_LATE})" if item.historic else text
+
+
+# What an open item whose deadline passed before its import says (the old system's
+# deadline, not one missed in this ledger).
+IMPORTED_LATE = "imported, due before the import"
 
 
 # ---------------------------------------------------- commitments and follow-up
@@ -114,7 +128,8 @@ def held_cases(q: WorkQuery) -> Iterator[WorkItem]:
     moment = iso(q.as_of)
     where, params = _scope(q)
     rows = q.tx.fetchall(
-        "SELECT w.kind, w.holder, w.item, w.text, s.due_at, s.risk_at, c.code, c.name, c.segment "
+        "SELECT w.kind, w.holder, w.item, w.text, s.due_at, s.risk_at, c.code, c.name, "
+        "c.segment, s.historic "
         "FROM view_work_items w "
         "JOIN view_sla_cases s ON s.case_key = w.customer_id || '/' || w.item "
         "JOIN view_customer360 c ON c.customer_id = w.customer_id "
@@ -130,7 +145,7 @@ def held_cases(q: WorkQuery) -> Iterator[WorkItem]:
             moment,
         ),
     )
-    for kind, holder, item, text, due, risk, code, name, segment in rows:
+    for kind, holder, item, text, due, risk, code, name, segment, historic in rows:
         due_at = from_iso(due)
         at_risk = risk is not None and risk <= moment
         yield WorkItem(
@@ -140,7 +155,7 @@ def held_cases(q: WorkQuery) -> Iterator[WorkItem]:
             name=name,
             segment=segment,
             item=item,
-            text=text,
+            text=f"{text} ({IMPORTED_LATE})" if historic else text,
             due_at=due_at,
             state=state_of(due_at, q.as_of, target=True, at_risk=at_risk),
             as_of=q.as_of,

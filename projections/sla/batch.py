@@ -12,7 +12,8 @@ from typing import Any
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
 from ledger.domain.events.cases import POLICY_BEFORE_STAMPING
-from projections.base import Decoded, Handlers, dumps
+from ledger.domain.sla.historic import imported_at
+from projections.base import Decoded, Handlers, dumps, iso
 from projections.store import Transaction, chunks
 
 Doc = dict[str, Any]
@@ -64,8 +65,13 @@ class Batch:
             self.changed_cases.add(key)
         return doc
 
-    def open_case(self, customer_id: str, case_id: str, kind: str, **values: Any) -> Doc:
+    def open_case(
+        self, customer_id: str, case_id: str, kind: str, opening: CustomerEvent, **values: Any
+    ) -> Doc:
+        """A case `opening` opened (its recording time says whether an import
+        brought it in, `ledger.domain.sla.historic`)."""
         key = f"{customer_id}/{case_id}"
+        imported = imported_at(opening)
         doc: Doc = {
             "customer_id": customer_id,
             "case_id": case_id,
@@ -77,6 +83,7 @@ class Batch:
             "escalations": {},
             "recorded": False,
             "recorded_lapses": [],
+            "imported_at": None if imported is None else iso(imported),
             **values,
         }
         if key not in self.cases:
@@ -174,7 +181,8 @@ def concerning_case(customer: Doc | None, escalation_id: str) -> str | None:
 def _case_rows(tx: Transaction, where: str, params: Sequence[str]) -> dict[str, Doc]:
     rows = tx.fetchall(
         "SELECT case_key, customer_id, case_id, kind, category, policy, due_date, steps, "
-        f"escalations, recorded, recorded_lapses FROM view_sla_cases WHERE lapse = 0 AND ({where})",
+        "escalations, recorded, recorded_lapses, imported_at "
+        f"FROM view_sla_cases WHERE lapse = 0 AND ({where})",
         params,
     )
     cases: dict[str, Doc] = {}
@@ -190,6 +198,7 @@ def _case_rows(tx: Transaction, where: str, params: Sequence[str]) -> dict[str, 
         escalations,
         recorded,
         recorded_lapses,
+        imported,
     ) in rows:
         cases[str(key)] = {
             "customer_id": str(customer_id),
@@ -202,5 +211,6 @@ def _case_rows(tx: Transaction, where: str, params: Sequence[str]) -> dict[str, 
             "escalations": json.loads(escalations),
             "recorded": bool(recorded),
             "recorded_lapses": json.loads(recorded_lapses),
+            "imported_at": imported,
         }
     return cases

@@ -98,7 +98,7 @@ def _(e: ev.RelationshipReactivated, batch: Batch, customer_id: str, at: str) ->
 @handle.register
 def _(e: ev.InquiryReceived, batch: Batch, customer_id: str, at: str) -> None:
     case = batch.open_case(
-        customer_id, e.case_id, "inquiry", category=e.channel, policy=dumps(e.sla_policy)
+        customer_id, e.case_id, "inquiry", e, category=e.channel, policy=dumps(e.sla_policy)
     )
     case["steps"].append([at, e.originator_version, OPEN])
 
@@ -106,14 +106,14 @@ def _(e: ev.InquiryReceived, batch: Batch, customer_id: str, at: str) -> None:
 @handle.register
 def _(e: ev.ComplaintFiled, batch: Batch, customer_id: str, at: str) -> None:
     case = batch.open_case(
-        customer_id, e.case_id, "complaint", category=e.category, policy=dumps(e.sla_policy)
+        customer_id, e.case_id, "complaint", e, category=e.category, policy=dumps(e.sla_policy)
     )
     case["steps"].append([at, e.originator_version, OPEN])
 
 
 @handle.register
 def _(e: ev.LeadCreated, batch: Batch, customer_id: str, at: str) -> None:
-    case = batch.open_case(customer_id, e.case_id, "follow-up", policy=dumps(e.sla_policy))
+    case = batch.open_case(customer_id, e.case_id, "follow-up", e, policy=dumps(e.sla_policy))
     case["steps"].append([at, e.originator_version, OPEN])
 
 
@@ -123,14 +123,14 @@ def _(e: ev.OpportunityOpened, batch: Batch, customer_id: str, at: str) -> None:
         # A converted lead keeps the clock and the policy it opened under.
         _step(batch, customer_id, e.case_id, e, at, TOUCH)
         return
-    case = batch.open_case(customer_id, e.case_id, "follow-up", policy=dumps(e.sla_policy))
+    case = batch.open_case(customer_id, e.case_id, "follow-up", e, policy=dumps(e.sla_policy))
     case["steps"].append([at, e.originator_version, OPEN])
 
 
 @handle.register
 def _(e: ev.CommitmentMade, batch: Batch, customer_id: str, at: str) -> None:
     case = batch.open_case(
-        customer_id, e.case_id, "commitment", due=e.due, policy=dumps(e.sla_policy)
+        customer_id, e.case_id, "commitment", e, due=e.due, policy=dumps(e.sla_policy)
     )
     case["steps"].append([at, e.originator_version, OPEN])
 
@@ -142,7 +142,7 @@ def _(e: ev.VisitReported, batch: Batch, customer_id: str, at: str) -> None:
         # Promises made in a visit report carry no policy of their own: the visit
         # report has none to give, so they run under the policy of unstamped cases.
         case = batch.open_case(
-            customer_id, commitment["commitment_id"], "commitment", due=commitment.get("due")
+            customer_id, commitment["commitment_id"], "commitment", e, due=commitment.get("due")
         )
         case["steps"].append([at, e.originator_version, OPEN])
 

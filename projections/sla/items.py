@@ -32,6 +32,9 @@ class SlaItem:
     left: timedelta | None = None  # time left, for a case at risk
     escalation_level: int = 0
     recorded: bool = False  # a sweep recorded the breach as an event
+    # Due before an import brought the case in: the old system's breach, shown but
+    # never swept (`ledger.domain.sla.historic`).
+    historic: bool = False
     detail: str = ""
 
     @property

@@ -27,6 +27,8 @@ from projections.store import Transaction
 _NOT_CASES = (COVERAGE, HANDOVER, SUMMARY)
 
 _OWN = "lapse = 0"  # a case's own row (not one of its lapses)
+# What a historic breach says of itself (`ledger.domain.sla.historic`).
+HISTORIC = "historic: due before it was imported"
 
 
 class CaseRow(NamedTuple):
@@ -51,6 +53,7 @@ class CaseRow(NamedTuple):
     escalation_level: int
     recorded: int
     paused: int
+    historic: int
 
 
 _ITEM_COLUMNS = ", ".join(CaseRow._fields)
@@ -144,8 +147,9 @@ def at_risk(
 
 
 def unrecorded_breaches(tx: Transaction, clocks: Clocks, *, as_of: datetime) -> list[SlaItem]:
-    """Breaches of cases as of `as_of` that no sweep has recorded yet, oldest first."""
-    rows = _cases(tx, "breach_at < ? AND recorded = 0", (iso(as_of),))
+    """Breaches of cases as of `as_of` that no sweep has recorded yet, oldest first;
+    historic breaches are never swept (`ledger.domain.sla.historic`)."""
+    rows = _cases(tx, "breach_at < ? AND recorded = 0 AND historic = 0", (iso(as_of),))
     return sorted((_breach_item(row, clocks, as_of) for row in rows), key=SlaItem.sort_key)
 
 
@@ -156,11 +160,13 @@ def breached_open_cases(
     as_of: datetime,
     kinds: Iterable[str] = ("inquiry", "complaint"),
 ) -> list[SlaItem]:
-    """Cases of `kinds` breached and still open as of `as_of`."""
+    """Cases of `kinds` breached and still open as of `as_of`, for the sweep to
+    escalate: not those whose breach is historic (`ledger.domain.sla.historic`)."""
     wanted = list(kinds)
     rows = _cases(
         tx,
-        f"closed_at IS NULL AND breach_at < ? AND kind IN ({tx.in_list(len(wanted))})",
+        "closed_at IS NULL AND breach_at < ? AND historic = 0 "
+        f"AND kind IN ({tx.in_list(len(wanted))})",
         (iso(as_of), *wanted),
     )
     return sorted((_breach_item(row, clocks, as_of) for row in rows), key=SlaItem.sort_key)
@@ -243,4 +249,6 @@ def _item(
         left=left,
         escalation_level=int(row.escalation_level),
         recorded=bool(row.recorded),
+        historic=bool(row.historic),
+        detail=HISTORIC if row.historic else "",
     )

@@ -8,8 +8,9 @@ from itertools import groupby
 from typing import Any
 
 from ledger.domain.sla.clocks import CLOSE, OPEN, Clocks
+from ledger.domain.sla.historic import is_historic
 from ledger.domain.sla.targets import RECURRING_KINDS, TARGETS
-from projections.base import dumps, iso
+from projections.base import dumps, from_iso, iso
 from projections.sla.batch import Batch, Doc, new_customer
 from projections.store import Transaction, chunks
 
@@ -55,15 +56,16 @@ def store(tx: Transaction, batch: Batch, clocks: Clocks, *, fresh: bool) -> None
     tx.insert_new("view_sla_cases", CASE_COLUMNS, fresh_rows)
     tx.executemany(
         f"INSERT INTO view_sla_cases ({', '.join(CASE_COLUMNS)}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_key) DO UPDATE SET code = excluded.code, "
+        f"VALUES ({', '.join('?' for _ in CASE_COLUMNS)}) "
+        "ON CONFLICT (case_key) DO UPDATE SET code = excluded.code, "
         "segment = excluded.segment, owner = excluded.owner, category = excluded.category, "
         "opened_at = excluded.opened_at, closed_at = excluded.closed_at, "
         "settled_at = excluded.settled_at, paused = excluded.paused, due_at = excluded.due_at, "
         "risk_at = excluded.risk_at, breach_at = excluded.breach_at, "
         "escalation_level = excluded.escalation_level, recorded = excluded.recorded, "
         "due_date = excluded.due_date, pauses = excluded.pauses, steps = excluded.steps, "
-        "escalations = excluded.escalations, recorded_lapses = excluded.recorded_lapses",
+        "escalations = excluded.escalations, recorded_lapses = excluded.recorded_lapses, "
+        "historic = excluded.historic",
         rows,
     )
     customer_rows = [
@@ -141,6 +143,8 @@ CASE_COLUMNS = (
     "escalations",
     "lapse",
     "recorded_lapses",
+    "imported_at",
+    "historic",
 )
 CUSTOMER_COLUMNS = ("customer_id", "code", "segment", "owner", "stage", "history", "escalations")
 
@@ -162,6 +166,9 @@ def _case_rows(
     what = (customer["owner"], case["kind"], TARGETS[case["kind"]], case["category"])
     due_at = _iso_or_none(clock.due_at)
     opened = iso(clock.opened_at)
+    # Whether a breach was the old system's (`ledger.domain.sla.historic`).
+    imported = case.get("imported_at")
+    imported_at = None if imported is None else from_iso(imported)
     own = (
         key,
         *who,
@@ -185,6 +192,8 @@ def _case_rows(
         dumps(case["escalations"]) if case["escalations"] else "{}",
         0,
         dumps(recorded_lapses),
+        imported,
+        int(is_historic(clock.breach_at, imported_at)),
     )
     lapses = []
     for lapse in clocks.lapses(case):
@@ -212,6 +221,8 @@ def _case_rows(
                 "{}",
                 1,
                 "[]",
+                imported,
+                int(is_historic(lapse.due_at, imported_at)),
             )
         )
     return own, lapses

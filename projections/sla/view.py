@@ -39,8 +39,9 @@ class SlaCases(Projection):
     keyed_by_customer = True
     bulky = True  # a row of 26 columns per case, and ten indexes
     # 3: each lapse of a follow-up clock has a row of its own; cases run on the
-    # calendar stamped on them. 5: a withdrawn commitment stops its clock.
-    version = "5"
+    # calendar stamped on them. 5: a withdrawn commitment stops its clock. 6: when an
+    # import brought a case in, and whether its breach is historic (not swept).
+    version = "6"
     tables = {
         "view_sla_cases": (
             "CREATE TABLE IF NOT EXISTS view_sla_cases ("
@@ -51,7 +52,8 @@ class SlaCases(Projection):
             "risk_at TEXT, breach_at TEXT, escalation_level INTEGER NOT NULL, "
             "recorded INTEGER NOT NULL, policy_version TEXT NOT NULL, policy TEXT NOT NULL, "
             "due_date TEXT, pauses TEXT NOT NULL, steps TEXT NOT NULL, "
-            "escalations TEXT NOT NULL, lapse INTEGER NOT NULL, recorded_lapses TEXT NOT NULL)"
+            "escalations TEXT NOT NULL, lapse INTEGER NOT NULL, recorded_lapses TEXT NOT NULL, "
+            "imported_at TEXT, historic INTEGER NOT NULL)"
         ),
         "view_sla_customers": (
             "CREATE TABLE IF NOT EXISTS view_sla_customers ("
