@@ -66,6 +66,7 @@ from ledger.storage import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORTER = "bench.importer"
+ADMIN = "bench.admin"
 SAVE_BATCH = 5_000
 COPY_TARGET = 0.5
 WHOLE_TARGET_SECONDS = 90.0
@@ -116,11 +117,12 @@ def create_accounts(storage: Storage, folder: Path) -> None:
     creates accounts)."""
     app = Ledger(env=storage.env, settings=bench_settings())
     try:
-        app.add_staff(AddStaff(actor=IMPORTER, staff=IMPORTER, name="导入", role="executive"))
+        app.add_staff(AddStaff(actor=ADMIN, staff=ADMIN, name="管理员", role="admin"))
+        app.add_staff(AddStaff(actor=ADMIN, staff=IMPORTER, name="导入", role="executive"))
         for member in import_data.staff_accounts(folder):
             app.add_staff(
                 AddStaff(
-                    actor=IMPORTER,
+                    actor=ADMIN,
                     staff=member.staff_id,
                     name=member.name,
                     role=member.role,
@@ -131,7 +133,9 @@ def create_accounts(storage: Storage, folder: Path) -> None:
         app.close()
 
 
-def run_import(command: list[str], storage: Storage, folder: Path, rows: int) -> Figures:
+def run_import(
+    command: list[str], storage: Storage, folder: Path, rows: int, kinds: list[str]
+) -> Figures:
     """`ledger import` as a process of its own; its wall time and peak memory."""
     db = storage.location if storage.kind == "sqlite" else _url_with_password(storage)
     args = [
@@ -141,7 +145,7 @@ def run_import(command: list[str], storage: Storage, folder: Path, rows: int) ->
         "--as",
         IMPORTER,
         "import",
-        *[str(path) for path in import_data.import_files(folder)],
+        *[str(folder / f"{kind}.csv") for kind in kinds],
         "--system",
         "bench",
         "--rejects",
@@ -181,7 +185,7 @@ def _url_with_password(storage: Storage) -> str:
 # ------------------------------------------------------------------ baselines
 
 
-def postgres_copy(storage: Storage, folder: Path) -> Figures:
+def postgres_copy(storage: Storage, folder: Path, kinds: list[str]) -> Figures:
     """The files into plain tables of text columns by COPY, in one transaction."""
     from ledger.storage import postgres_connection
 
@@ -192,7 +196,8 @@ def postgres_copy(storage: Storage, folder: Path) -> Figures:
             conn.execute(f'CREATE TABLE "plain_{kind}" ({cells})')
         started = time.perf_counter()
         with conn.transaction(), conn.cursor() as cursor:
-            for kind, (_, encoding, delimiter) in import_data.FILES.items():
+            for kind in kinds:
+                _, encoding, delimiter = import_data.FILES[kind]
                 server_encoding = "GB18030" if encoding == "gb18030" else "UTF8"
                 separator = "E'\\t'" if delimiter == "\t" else "','"
                 statement = (
@@ -209,14 +214,15 @@ def postgres_copy(storage: Storage, folder: Path) -> Figures:
     return Figures(rows=rows, seconds=seconds)
 
 
-def sqlite_executemany(folder: Path, work: Path) -> Figures:
+def sqlite_executemany(folder: Path, work: Path, kinds: list[str]) -> Figures:
     """The rows parsed by csv and inserted into plain tables, one transaction."""
     rows = 0
     conn = sqlite3.connect(work / "plain.sqlite3", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     started = time.perf_counter()
     conn.execute("BEGIN")
-    for kind, (columns, encoding, delimiter) in import_data.FILES.items():
+    for kind in kinds:
+        columns, encoding, delimiter = import_data.FILES[kind]
         quoted = ", ".join(f'"{column}"' for column in columns)
         conn.execute(f'CREATE TABLE "plain_{kind}" ({quoted})')
         marks = ", ".join("?" for _ in columns)
@@ -231,11 +237,12 @@ def sqlite_executemany(folder: Path, work: Path) -> Figures:
     return Figures(rows=rows, seconds=seconds)
 
 
-def imported_events(storage: Storage) -> Iterator[list[Any]]:
-    """The events the import wrote, decoded, in batches of SAVE_BATCH."""
+def imported_events(storage: Storage, after: int) -> Iterator[list[Any]]:
+    """The events the import wrote (those after notification `after`), decoded,
+    in batches of SAVE_BATCH."""
     app = Ledger(env=storage.env, settings=bench_settings())
     try:
-        start = 1
+        start = after + 1
         while True:
             notifications = app.recorder.select_notifications(start, SAVE_BATCH)
             if not notifications:
@@ -246,12 +253,13 @@ def imported_events(storage: Storage) -> Iterator[list[Any]]:
         app.close()
 
 
-def synthetic_events(folder: Path) -> Iterator[list[Any]]:
+def synthetic_events(folder: Path, kinds: list[str]) -> Iterator[list[Any]]:
     """The rows as events of a plain library aggregate: one per row (its values as
     the event's state), one aggregate per customer, in batches of about SAVE_BATCH."""
     versions: dict[str, int] = {}
     batch: list[Any] = []
-    for kind, (columns, encoding, delimiter) in import_data.FILES.items():
+    for kind in kinds:
+        columns, encoding, delimiter = import_data.FILES[kind]
         with (folder / f"{kind}.csv").open(encoding=encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
             next(reader)
@@ -315,9 +323,10 @@ def data_folder(given: Path | None, rows: int, seed: int) -> Iterator[Path]:
         yield Path(folder)
 
 
-def count_rows(folder: Path) -> int:
+def count_rows(folder: Path, kinds: list[str]) -> int:
     total = 0
-    for kind, (_, encoding, delimiter) in import_data.FILES.items():
+    for kind in kinds:
+        _, encoding, delimiter = import_data.FILES[kind]
         with (folder / f"{kind}.csv").open(encoding=encoding, newline="") as handle:
             total += sum(1 for _ in csv.reader(handle, delimiter=delimiter)) - 1
     return total
@@ -331,24 +340,32 @@ def count_events(storage: Storage) -> int:
         app.close()
 
 
-def measure(backend: str, folder: Path, rows: int, command: list[str], synthetic: bool) -> None:
+def measure(
+    backend: str,
+    folder: Path,
+    kinds: list[str],
+    command: list[str],
+    synthetic: bool,
+) -> None:
+    rows = count_rows(folder, kinds)
     results: list[tuple[str, Figures]] = []
     importing = has_import(command)
     import_figures = None
+    before = 0
     with fresh_storage(backend, "import") as storage:
         if importing:
             create_accounts(storage, folder)
             before = count_events(storage)
-            import_figures = run_import(command, storage, folder, rows)
+            import_figures = run_import(command, storage, folder, rows, kinds)
             import_figures.events = count_events(storage) - before
             results.append(("ledger import (views caught up)", import_figures))
         if backend == "postgres":
             with fresh_storage(backend, "copy") as plain:
-                results.append(("COPY into plain tables", postgres_copy(plain, folder)))
+                results.append(("COPY into plain tables", postgres_copy(plain, folder, kinds)))
         else:
             with tempfile.TemporaryDirectory(prefix="ledger-bench-plain-") as work:
                 results.append(
-                    ("executemany into plain tables", sqlite_executemany(folder, Path(work)))
+                    ("executemany into plain tables", sqlite_executemany(folder, Path(work), kinds))
                 )
         sources: list[tuple[str, str | None]] = [
             ("library save(), its own recorder", f"eventsourcing.{backend}")
@@ -357,9 +374,9 @@ def measure(backend: str, folder: Path, rows: int, command: list[str], synthetic
             sources.append(("library save(), the ledger's recorder", None))
         for label, module in sources:
             if importing and import_figures and import_figures.events:
-                events = imported_events(storage)
+                events = imported_events(storage, before)
             elif synthetic:
-                events = synthetic_events(folder)
+                events = synthetic_events(folder, kinds)
                 label += " (synthetic events)"
             else:
                 continue
@@ -407,7 +424,7 @@ def _report(
     elif not importing:
         notes.append("import: pending (this checkout's `ledger` has no `import` command)")
     print_table(
-        f"{backend}: {rows:,} rows",
+        f"{backend}: {rows:,} rows; the import against baselines measured in the same run",
         ["what", "rows", "events", "time", "rows/s", "peak memory"],
         table,
         notes,
@@ -428,15 +445,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="without an import, save the rows themselves as events for the save() row",
     )
+    parser.add_argument(
+        "--kinds",
+        default=",".join(import_data.FILES),
+        help="which of the files to import and load (default: all, in import order)",
+    )
     args = parser.parse_args(argv)
+    kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
+    unknown = sorted(set(kinds) - set(import_data.FILES))
+    if unknown:
+        parser.error(f"--kinds: unknown {', '.join(unknown)}: use {', '.join(import_data.FILES)}")
     print_machine()
     command = ledger_command(args.ledger)
     with data_folder(args.data, args.rows, args.seed) as folder:
-        rows = count_rows(folder)
         for backend in usable_backends(args.backend):
             if backend == "postgres":
                 print(f"PostgreSQL at {POSTGRES_URL}")
-            measure(backend, folder, rows, command, args.synthetic)
+            measure(backend, folder, kinds, command, args.synthetic)
     return 0
 
 
