@@ -254,7 +254,11 @@ class Customer:
         return min(max(moment, after + timedelta(minutes=5)), LATEST)
 
     def worker(self) -> Member:
-        return self.owner if self.rng.random() < 0.7 else self.rng.choice(self.team)
+        """Who records a piece of work: mostly the owner, sometimes the segment's
+        head. Not another account manager: staff may record only on customers
+        they own or have worked on already (ledger/access.py), so an import
+        rejects a colleague's first record."""
+        return self.owner if self.rng.random() < 0.8 else self.team[0]
 
 
 def make_customer(seed: int, index: int) -> Customer:
