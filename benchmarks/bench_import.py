@@ -410,7 +410,7 @@ def _report(
         if copy is not None:
             ratio = import_figures.rate / copy.rate
             notes.append(
-                f"import / COPY: {ratio:.2f}x (target >= {COPY_TARGET}x: "
+                f"import / COPY: {ratio:.3f}x (target >= {COPY_TARGET}x: "
                 f"{verdict(ratio >= COPY_TARGET)})"
             )
         projected = import_figures.seconds * WHOLE_TARGET_ROWS / max(rows, 1)
