@@ -64,7 +64,7 @@ def origin_of(event: Any) -> Origin | None:
     if not is_imported(event):
         return None
     parts = str(event.command_id)[len(PREFIX) :].split(":", 3)
-    system, kind, external_id = (parts + ["", "", ""])[:3]
+    system, kind, external_id = [*parts, "", "", ""][:3]
     step = parts[3] if len(parts) > 3 else ""
     importer, _, run = str(getattr(event, "correlation_id", "") or "")[len(PREFIX) :].partition(
         ":"
