@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.postgres import (
-    PostgresAggregateRecorder,
-    PostgresApplicationRecorder,
-    PostgresFactory,
-)
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresFactory
+
+from ledger.pg_copy import CopyingApplicationRecorder
 
 # The advisory lock held while the ledger's tables are created (any fixed number
 # no other tool on the same server is likely to take; "ledger" in ASCII).
@@ -69,8 +67,9 @@ class CreatedOnceAggregateRecorder(_CreatedOnce, PostgresAggregateRecorder):
     """The snapshot store's recorder."""
 
 
-class CreatedOnceApplicationRecorder(_CreatedOnce, PostgresApplicationRecorder):
-    """The event log's recorder; its insert function must exist too."""
+class CreatedOnceApplicationRecorder(_CreatedOnce, CopyingApplicationRecorder):
+    """The event log's recorder; its insert function must exist too. Large batches
+    (an import) are copied into the table (ledger/pg_copy.py)."""
 
     def _function_names(self) -> tuple[str, ...]:
         return (self.pg_function_name_insert_events,)
