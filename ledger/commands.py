@@ -65,7 +65,9 @@ def new_command_id() -> str:
 
 
 class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
     actor: StaffId
     command_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
@@ -248,14 +250,14 @@ class PlanVisit(CustomerCommand):
 
 
 class Expense(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     item: Name
     amount: Money
     currency: Currency = "CNY"
 
 
 class PromisedCommitment(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     description: Text
     due: date | None = None
 
@@ -514,7 +516,9 @@ class PlannedVisit(BaseModel):
     """One visit of a monthly plan; `source` names where it was typed (an option or
     a CSV row), so a refusal can say which one is wrong."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
     customer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     purpose: VisitPurpose
     day: date
