@@ -7,7 +7,9 @@ libraries (`import eventsourcing, pydantic, click, rich`). Each everyday command
 run as a new process on a small demo data set, acting as the showcase customer's
 owner, on each backend; the command lines take turns so a busy moment of the
 machine falls on all of them. Reported: median wall time and median CPU time of
-the process (user + system), each as a ratio to the imports baseline.
+the process (user + system), each as a ratio to the imports baseline. On
+PostgreSQL, a process that only imports the driver (`import psycopg,
+psycopg_pool`) is timed too, for information: no command there can start faster.
 
 Precompiled bytecode is part of a normal install (pip compiles it), so the
 project's modules are compiled first (`compileall`) and the processes may write
@@ -58,6 +60,8 @@ BACKEND_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 PASS = "python -c pass"
 BASELINE = "import eventsourcing, pydantic, click, rich"
 HELP = "ledger --help"
+# What any command on PostgreSQL imports before it can connect: its floor.
+DRIVER = "import psycopg, psycopg_pool"
 DEFAULT_RUNS = 10
 DEFAULT_CUSTOMERS = 20
 SHOWN_IMPORTS = 12
@@ -228,12 +232,14 @@ def cpu_ratio(line: Line, baseline: Line) -> str:
 def report_base(lines: dict[str, Line], runs: int) -> None:
     base = lines[BASELINE]
     rows = []
-    for label in (PASS, BASELINE, HELP):
+    for label in (PASS, BASELINE, HELP, DRIVER):
+        if label not in lines:
+            continue
         line = lines[label]
         if label == HELP:
             target = f"<= {ms(HELP_TARGET)} {verdict(line.wall <= HELP_TARGET)}"
         else:
-            target = "baseline" if label == BASELINE else ""
+            target = {BASELINE: "baseline", DRIVER: "(PostgreSQL driver alone)"}.get(label, "")
         rows.append(
             [label, ms(line.wall), ratio(line, base), ms(line.cpu), cpu_ratio(line, base), target]
         )
@@ -313,7 +319,10 @@ def main() -> None:
             HELP: Line([*ledger_script(), "--help"], ROOT),
         }
         per_backend: dict[str, tuple[dict[str, Line], dict[str, Line]]] = {}
-        for backend in usable_backends(options.backend):
+        backends = usable_backends(options.backend)
+        if "postgres" in backends:
+            lines[DRIVER] = Line([sys.executable, "-c", DRIVER], ROOT)
+        for backend in backends:
             storage = stack.enter_context(fresh_storage(backend, "startup"))
             code, owner = load_demo(storage, options.customers, environ)
             common = ["--db", storage.location, "--as", owner]
