@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,12 +100,26 @@ class Line:
         return statistics.median(self.cpus)
 
 
-def ledger_script() -> list[str]:
+def ledger_command() -> list[str]:
     """The installed `ledger` script next to this interpreter, as a user runs it."""
     script = Path(sys.executable).parent / "ledger"
     if script.exists():
         return [str(script)]
     return [sys.executable, "-c", "from cli import main; main()"]
+
+
+def starter(argv: list[str], environ: dict[str, str]) -> Callable[[], object]:
+    """Start a new process and wait for it; a failure stops the benchmark (for
+    benchmarks that time one command line, such as bench_show)."""
+
+    def start() -> object:
+        finished = subprocess.run(argv, env=environ, capture_output=True, check=False)
+        if finished.returncode != 0:
+            error = finished.stderr.decode(errors="replace").strip()
+            raise SystemExit(f"{' '.join(argv)} failed: {error}")
+        return finished
+
+    return start
 
 
 def from_checkout(*args: str) -> list[str]:
@@ -139,7 +153,7 @@ def compile_checkout(root: Path) -> None:
 def load_demo(storage: Storage, customers: int, environ: dict[str, str]) -> tuple[str, str]:
     """The demo data set on `storage`; (showcase customer's code, its owner)."""
     loading = subprocess.run(
-        [*ledger_script(), "--db", storage.location, "demo", "--customers", str(customers)],
+        [*ledger_command(), "--db", storage.location, "demo", "--customers", str(customers)],
         env=environ,
         capture_output=True,
         check=False,
@@ -316,7 +330,7 @@ def main() -> None:
         lines = {
             PASS: Line([sys.executable, "-c", "pass"], ROOT),
             BASELINE: Line([sys.executable, "-c", BASELINE], ROOT),
-            HELP: Line([*ledger_script(), "--help"], ROOT),
+            HELP: Line([*ledger_command(), "--help"], ROOT),
         }
         per_backend: dict[str, tuple[dict[str, Line], dict[str, Line]]] = {}
         backends = usable_backends(options.backend)
