@@ -274,13 +274,14 @@ def report_backend(
     limit = TARGETS[backend]
     headers = ["command", "wall", "vs imports", "CPU", "CPU vs imports"]
     if compared is not None:
-        headers += ["compared: wall", "vs imports"]
+        headers += ["compared: wall", "vs imports", "CPU", "CPU vs imports"]
     headers.append(f"target <= {limit}x")
     rows = []
     for name, line in mine.items():
         row = [name, ms(line.wall), ratio(line, base), ms(line.cpu), cpu_ratio(line, base)]
         if compared is not None:
-            row += [ms(theirs[name].wall), ratio(theirs[name], base)]
+            other = theirs[name]
+            row += [ms(other.wall), ratio(other, base), ms(other.cpu), cpu_ratio(other, base)]
         row.append(verdict(line.wall <= limit * base.wall))
         rows.append(row)
     notes = [f"compared: the same command lines run from {compared}"] if compared else []
