@@ -4,7 +4,7 @@ Each is an immutable pydantic model that refuses unknown fields. Times arrive
 already parsed (see `ledger.clock`); `occurred_at=None` means "now".
 
 The models live in one module per area (`base` holds what they share). Defining
-a pydantic model costs about half a millisecond and there are some seventy, so
+a pydantic model costs about half a millisecond and there are some sixty, so
 this package names each command and imports its module when the command is
 first asked for: a process defines only the models it uses (docs/decisions.md,
 "Start-up: the cost is paid at import"). `from ledger.commands import LogContact`
