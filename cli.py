@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import keyword
+import os
 from typing import Any
 
 import click
@@ -217,6 +218,11 @@ refuse_blank_text(ledger, recursive=False)
 
 
 def main() -> None:
+    # The ledger uses no pydantic plugin; looking for one reads the entry points of
+    # every installed distribution when the first command model is built, some
+    # 20-60 ms of a recording command (docs/decisions.md, "Start-up"). A setting
+    # of the caller's own is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     ledger(prog_name="ledger")
 
 

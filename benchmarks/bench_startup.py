@@ -1,48 +1,103 @@
-"""Process start: `ledger --help` against a bare `python -c pass`, in the same run.
+"""Process start: everyday commands as new processes, against the libraries they
+stand on, in the same run.
 
-Each is run as a new process, alternately, and the median wall-clock time is
-reported. For information, one real command per backend (`ledger contact log`,
-which opens the database and writes one event) is timed the same way. When
-`ledger --help` misses its target, or with --importtime, the modules that take
-longest to import are listed (`python -X importtime`).
+Baselines: `python -c pass`, and a process that only imports the ledger's main
+libraries (`import eventsourcing, pydantic, click, rich`). Each everyday command
+(`customer show`, `history`, `brief`, `todo`, `contact log`, `complaint file`) is
+run as a new process on a small demo data set, acting as the showcase customer's
+owner, on each backend; the command lines take turns so a busy moment of the
+machine falls on all of them. Reported: median wall time and median CPU time of
+the process (user + system), each as a ratio to the imports baseline. On
+PostgreSQL, a process that only imports the driver (`import psycopg,
+psycopg_pool`) is timed too, for information: no command there can start faster.
 
-Target: `ledger --help` within 0.3 s.
+Precompiled bytecode is part of a normal install (pip compiles it), so the
+project's modules are compiled first (`compileall`) and the processes may write
+bytecode: the warm-up run of each command line writes what is missing, as a
+user's first run would (this also keeps the compiled dataclass methods,
+ledger/dataclass_code.py).
+
+Targets: `ledger --help` within 0.3 s; every everyday command within 1.5x the
+imports baseline on SQLite and 2x on PostgreSQL. `--compare-with DIR` also runs the
+same command lines from another checkout (say a worktree of an older commit), with
+the same interpreter, side by side.
 
     .venv/bin/python -m benchmarks.bench_startup [--backend sqlite|postgres|both]
-        [--count RUNS] [--importtime]
+        [--count RUNS] [--customers N] [--compare-with DIR] [--importtime]
 """
 
 from __future__ import annotations
 
+import compileall
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.common import (
-    ACTOR,
-    Timing,
     argument_parser,
     fresh_storage,
-    interleaved_medians,
     ms,
     open_ledger,
     print_machine,
     print_table,
-    register_customer,
     usable_backends,
     verdict,
 )
 from ledger.storage import Storage
 
-TARGET = 0.3
-BASELINE = "python -c pass"
+ROOT = Path(__file__).resolve().parents[1]
+HELP_TARGET = 0.3
+TARGETS = {"sqlite": 1.5, "postgres": 2.0}
+BACKEND_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+PASS = "python -c pass"
+BASELINE = "import eventsourcing, pydantic, click, rich"
 HELP = "ledger --help"
+# What any command on PostgreSQL imports before it can connect: its floor.
+DRIVER = "import psycopg, psycopg_pool"
 DEFAULT_RUNS = 10
+DEFAULT_CUSTOMERS = 20
 SHOWN_IMPORTS = 12
+PACKAGES = ("ledger", "projections", "commands", "demo", "cli.py")
+
+
+@dataclass
+class Line:
+    """One command line, run as a new process from `cwd`, and what it took."""
+
+    argv: list[str]
+    cwd: Path
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+
+    def run(self, environ: dict[str, str]) -> tuple[float, float]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        finished = subprocess.run(
+            self.argv, cwd=self.cwd, env=environ, capture_output=True, check=False
+        )
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if finished.returncode != 0:
+            error = finished.stderr.decode(errors="replace").strip()
+            raise SystemExit(f"{' '.join(self.argv)} failed: {error}")
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return wall, cpu
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus)
 
 
 def ledger_command() -> list[str]:
@@ -53,15 +108,9 @@ def ledger_command() -> list[str]:
     return [sys.executable, "-c", "from cli import main; main()"]
 
 
-def quiet_environment(home: str) -> dict[str, str]:
-    """The caller's environment without anything that points the ledger elsewhere."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    environ["LEDGER_HOME"] = home
-    return environ
-
-
 def starter(argv: list[str], environ: dict[str, str]) -> Callable[[], object]:
-    """Start a new process and wait for it; a failure stops the benchmark."""
+    """Start a new process and wait for it; a failure stops the benchmark (for
+    benchmarks that time one command line, such as bench_show)."""
 
     def start() -> object:
         finished = subprocess.run(argv, env=environ, capture_output=True, check=False)
@@ -73,41 +122,91 @@ def starter(argv: list[str], environ: dict[str, str]) -> Callable[[], object]:
     return start
 
 
-def contact_log_argv(storage: Storage, code: str) -> list[str]:
-    return [
-        *ledger_command(),
-        "--db",
-        storage.location,
-        "--as",
-        ACTOR,
-        "contact",
-        "log",
-        code,
-        "--channel",
-        "phone",
-        "--direction",
-        "outbound",
-        "--summary",
-        "Called to confirm the delivery date.",
-    ]
+def from_checkout(*args: str) -> list[str]:
+    """`ledger ARGS` as the checkout it is started in has it (its `cli.py` first on
+    the path): the same launcher for this checkout and one compared with it."""
+    return [sys.executable, "-c", "from cli import main; main()", *args]
 
 
-def prepared_customer(storage: Storage) -> str:
+def process_environment(home: str) -> dict[str, str]:
+    """The caller's environment without anything that points the ledger elsewhere,
+    and allowed to write bytecode, as a normal install is."""
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("LEDGER_") and key != "PYTHONDONTWRITEBYTECODE"
+    }
+    environ["LEDGER_HOME"] = home
+    return environ
+
+
+def compile_checkout(root: Path) -> None:
+    """Compile a checkout's modules, as installing it would."""
+    for name in PACKAGES:
+        path = root / name
+        if path.is_dir():
+            compileall.compile_dir(path, quiet=1)
+        elif path.exists():
+            compileall.compile_file(path, quiet=1)
+
+
+def load_demo(storage: Storage, customers: int, environ: dict[str, str]) -> tuple[str, str]:
+    """The demo data set on `storage`; (showcase customer's code, its owner)."""
+    loading = subprocess.run(
+        [*ledger_command(), "--db", storage.location, "demo", "--customers", str(customers)],
+        env=environ,
+        capture_output=True,
+        check=False,
+    )
+    if loading.returncode != 0:
+        raise SystemExit(f"loading the demo failed: {loading.stderr.decode()[-2000:]}")
+    from demo.tour import demo_tour
+
     app = open_ledger(storage)
     try:
-        return register_customer(app)
+        showcase = demo_tour(app).showcase
     finally:
         app.close()
+    if showcase is None or showcase.owner is None:
+        raise SystemExit("the demo's showcase customer was not loaded")
+    return showcase.code, showcase.owner
+
+
+def everyday_commands(code: str) -> dict[str, list[str]]:
+    """The six everyday commands, on customer `code`."""
+    return {
+        "customer show": ["customer", "show", code],
+        "history": ["history", code],
+        "brief": ["brief", code],
+        "todo": ["todo"],
+        "contact log": [
+            *("contact", "log", code, "--channel", "phone", "--direction", "outbound"),
+            *("--summary", "Called to confirm the delivery date."),
+        ],
+        "complaint file": [
+            *("complaint", "file", code, "--category", "service", "--channel", "phone"),
+            *("--description", "The delivery arrived a day late."),
+        ],
+    }
+
+
+def take_turns(lines: Sequence[Line], runs: int, environ: dict[str, str]) -> None:
+    """One warm-up run of every line, then `runs` rounds, the lines in turn."""
+    for line in lines:
+        line.run(environ)
+    for _ in range(runs):
+        for line in lines:
+            wall, cpu = line.run(environ)
+            line.walls.append(wall)
+            line.cpus.append(cpu)
 
 
 def slowest_imports(environ: dict[str, str]) -> list[tuple[int, int, str]]:
     """(cumulative µs, self µs, module) of every import of `ledger --help`, slowest
     first; a module's cumulative time includes the modules it imports."""
-    command = ledger_command()
-    if Path(command[0]).name == "ledger":
-        command = [sys.executable, *command]
     finished = subprocess.run(
-        [command[0], "-X", "importtime", *command[1:], "--help"],
+        [sys.executable, "-X", "importtime", "-c", "from cli import main; main()", "--help"],
+        cwd=ROOT,
         env=environ,
         capture_output=True,
         check=True,
@@ -123,25 +222,6 @@ def slowest_imports(environ: dict[str, str]) -> list[tuple[int, int, str]]:
     return sorted(rows, reverse=True)
 
 
-def report(timings: dict[str, Timing], runs: int) -> None:
-    baseline = timings[BASELINE].wall
-    rows = []
-    for label, timing in timings.items():
-        if label == BASELINE:
-            target = "baseline"
-        elif label == HELP:
-            target = f"<= {ms(TARGET)} {verdict(timing.wall <= TARGET)}"
-        else:
-            target = "(for information)"
-        over = "" if label == BASELINE else f"+{ms(timing.wall - baseline)}"
-        rows.append([label, ms(timing.wall), f"{timing.wall / baseline:.2f}x", over, target])
-    print_table(
-        f"process start, median of {runs} runs each, taken in turn",
-        ["", "time", "vs python", "over python", "target"],
-        rows,
-    )
-
-
 def report_imports(environ: dict[str, str]) -> None:
     rows = [
         [name, ms(cumulative / 1e6), ms(own / 1e6)]
@@ -155,32 +235,138 @@ def report_imports(environ: dict[str, str]) -> None:
     )
 
 
+def ratio(line: Line, baseline: Line) -> str:
+    return f"{line.wall / baseline.wall:.2f}x"
+
+
+def cpu_ratio(line: Line, baseline: Line) -> str:
+    return f"{line.cpu / baseline.cpu:.2f}x"
+
+
+def report_base(lines: dict[str, Line], runs: int) -> None:
+    base = lines[BASELINE]
+    rows = []
+    for label in (PASS, BASELINE, HELP, DRIVER):
+        if label not in lines:
+            continue
+        line = lines[label]
+        if label == HELP:
+            target = f"<= {ms(HELP_TARGET)} {verdict(line.wall <= HELP_TARGET)}"
+        else:
+            target = {BASELINE: "baseline", DRIVER: "(PostgreSQL driver alone)"}.get(label, "")
+        rows.append(
+            [label, ms(line.wall), ratio(line, base), ms(line.cpu), cpu_ratio(line, base), target]
+        )
+    print_table(
+        f"process start, median of {runs} runs each, all command lines taking turns",
+        ["", "wall", "vs imports", "CPU", "CPU vs imports", "target"],
+        rows,
+    )
+
+
+def report_backend(
+    backend: str,
+    mine: dict[str, Line],
+    theirs: dict[str, Line],
+    base: Line,
+    compared: Path | None,
+) -> None:
+    limit = TARGETS[backend]
+    headers = ["command", "wall", "vs imports", "CPU", "CPU vs imports"]
+    if compared is not None:
+        headers += ["compared: wall", "vs imports", "CPU", "CPU vs imports"]
+    headers.append(f"target <= {limit}x")
+    rows = []
+    for name, line in mine.items():
+        row = [name, ms(line.wall), ratio(line, base), ms(line.cpu), cpu_ratio(line, base)]
+        if compared is not None:
+            other = theirs[name]
+            row += [ms(other.wall), ratio(other, base), ms(other.cpu), cpu_ratio(other, base)]
+        row.append(verdict(line.wall <= limit * base.wall))
+        rows.append(row)
+    notes = [f"compared: the same command lines run from {compared}"] if compared else []
+    print_table(
+        f"{BACKEND_NAMES[backend]}: everyday commands as new processes "
+        f"(baseline: `{BASELINE}`, {ms(base.wall)})",
+        headers,
+        rows,
+        notes,
+    )
+
+
 def main() -> None:
     parser = argument_parser(
         __doc__.split("\n\n")[0] if __doc__ else "",
         f"process starts per command line (default {DEFAULT_RUNS})",
     )
     parser.add_argument(
+        "--customers",
+        type=int,
+        default=DEFAULT_CUSTOMERS,
+        help=f"demo customers loaded on each backend (default {DEFAULT_CUSTOMERS})",
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="DIR",
+        help="another checkout whose command lines run side by side (e.g. an older commit)",
+    )
+    parser.add_argument(
         "--importtime",
         action="store_true",
-        help="list the slowest imports even when the target is met",
+        help="list the slowest imports of `ledger --help` even when its target is met",
     )
     options = parser.parse_args()
     runs = options.count or DEFAULT_RUNS
+    compared: Path | None = options.compare_with
     print_machine()
+    for checkout in (ROOT, *([compared] if compared else [])):
+        compile_checkout(checkout)
+    print(
+        "Bytecode: the checkouts' modules were compiled first and every process may "
+        "write what is missing (a normal install); each command line ran once to warm up.\n"
+    )
     with tempfile.TemporaryDirectory(prefix="ledger-bench-home-") as home, ExitStack() as stack:
-        environ = quiet_environment(home)
-        processes = {
-            BASELINE: starter([sys.executable, "-c", "pass"], environ),
-            HELP: starter([*ledger_command(), "--help"], environ),
+        environ = process_environment(home)
+        lines = {
+            PASS: Line([sys.executable, "-c", "pass"], ROOT),
+            BASELINE: Line([sys.executable, "-c", BASELINE], ROOT),
+            HELP: Line([*ledger_command(), "--help"], ROOT),
         }
-        for backend in usable_backends(options.backend):
+        per_backend: dict[str, tuple[dict[str, Line], dict[str, Line]]] = {}
+        backends = usable_backends(options.backend)
+        if "postgres" in backends:
+            lines[DRIVER] = Line([sys.executable, "-c", DRIVER], ROOT)
+        for backend in backends:
             storage = stack.enter_context(fresh_storage(backend, "startup"))
-            argv = contact_log_argv(storage, prepared_customer(storage))
-            processes[f"ledger contact log ({backend}, writes one event)"] = starter(argv, environ)
-        timings = interleaved_medians(processes, runs)
-        report(timings, runs)
-        if options.importtime or timings[HELP].wall > TARGET:
+            code, owner = load_demo(storage, options.customers, environ)
+            common = ["--db", storage.location, "--as", owner]
+            commands = everyday_commands(code)
+            mine = {
+                name: Line(from_checkout(*common, *args), ROOT) for name, args in commands.items()
+            }
+            theirs = (
+                {
+                    name: Line(from_checkout(*common, *args), compared)
+                    for name, args in commands.items()
+                }
+                if compared
+                else {}
+            )
+            per_backend[backend] = (mine, theirs)
+        everything = [
+            *lines.values(),
+            *(
+                line
+                for mine, theirs in per_backend.values()
+                for line in (*mine.values(), *theirs.values())
+            ),
+        ]
+        take_turns(everything, runs, environ)
+        report_base(lines, runs)
+        for backend, (mine, theirs) in per_backend.items():
+            report_backend(backend, mine, theirs, lines[BASELINE], compared)
+        if options.importtime or lines[HELP].wall > HELP_TARGET:
             report_imports(environ)
 
 

@@ -1,4 +1,9 @@
-"""The customer 360 drawn for a person at a terminal (rich), from the view document."""
+"""The customer 360 drawn for a person at a terminal, from the view document.
+
+Plain lines through click: styles (bold, colours) only on a terminal, and the text
+printed as it was recorded. (It was drawn with rich, whose import alone was a
+tenth of `customer show`'s start, and whose markup ate text in brackets, such as
+a closed branch's "[closed]", and turned `:b:` into an emoji.)"""
 
 from __future__ import annotations
 
@@ -10,8 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from commands.tables import render_table, terminal_width
 from ledger.domain.problems import owed_by
@@ -22,10 +25,6 @@ OPEN = {"open", "lead", "planned"}
 def render_360(
     doc: dict[str, Any], tz: ZoneInfo, moment: datetime | None, warnings: Sequence[str] = ()
 ) -> None:
-    console = Console()
-    # Rich wraps to a terminal between words; to a pipe, lines are left whole.
-    console.soft_wrap = not console.is_terminal
-
     def when(text: str | None, with_time: bool = True) -> str:
         if not text:
             return ""
@@ -34,24 +33,26 @@ def render_360(
 
     vip = " VIP" if doc["vip"] else ""
     kind = ", ".join(x for x in (doc["kind"], doc["industry"]) if x)
-    title = f"[bold]{doc['code']} {doc['name']}[/bold] ({kind})"
+    title = click.style(f"{doc['code']} {doc['name']}", bold=True) + f" ({kind})"
     if moment is not None:
-        title += f"  [yellow]as recorded by {moment.astimezone(tz):%Y-%m-%d %H:%M}[/yellow]"
-    console.print(title)
-    console.print(
+        recorded = f"as recorded by {moment.astimezone(tz):%Y-%m-%d %H:%M}"
+        title += "  " + click.style(recorded, fg="yellow")
+    click.echo(title)
+    click.echo(
         f"segment {doc['segment']} · {doc['tier']}{vip} · stage {doc['stage']} · owner "
-        f"{doc['owner'] or '[red]none[/red]'}"
+        f"{doc['owner'] or click.style('none', fg='red')}"
         + (f" · HQ {doc['headquarters']}" if doc["headquarters"] else "")
         + f" · registered {when(doc['registered_at'], False)} · {doc['version']} events"
     )
     if doc["termination"]:
         t = doc["termination"]
-        console.print(
-            f"[red]Terminated {when(t['occurred_at'], False)}[/red]: {t['reason']} "
+        click.echo(
+            click.style(f"Terminated {when(t['occurred_at'], False)}", fg="red")
+            + f": {t['reason']} "
             f"(root cause: {t['root_cause']}; head office {t['head_office_ref']})"
         )
     for warning in warnings:
-        console.print(f"[bold red]Warning:[/bold red] {escape(warning)}")
+        click.echo(click.style("Warning:", fg="red", bold=True) + f" {warning}")
     if doc["owners"]:
         chain = " → ".join(
             f"{o['owner']} ({when(o['occurred_at'], False)}"
@@ -59,7 +60,7 @@ def render_360(
             + ")"
             for o in doc["owners"]
         )
-        console.print(f"Owners: {chain}")
+        click.echo(f"Owners: {chain}")
     branches = [
         f"{bid} {b['name']}"
         + (f" ({b['location']})" if b["location"] else "")
@@ -67,7 +68,7 @@ def render_360(
         for bid, b in doc["branches"].items()
     ]
     if branches:
-        console.print("Branches: " + "; ".join(branches))
+        click.echo("Branches: " + "; ".join(branches))
 
     from projections.contact_plan import plan_summary
 
@@ -142,14 +143,14 @@ def render_360(
 
     if doc["last_visit"]:
         v = doc["last_visit"]
-        console.print(
+        click.echo(
             f"Last visit {v['case_id']} {when(v['occurred_at'], False)} by {v['visitor']}: "
             f"outcome {v['outcome']} — {v['summary']}"
         )
     if doc["satisfaction"]:
         scores = [s["score"] for s in doc["satisfaction"]]
         trend = " → ".join(str(s) for s in scores[-8:])
-        console.print(
+        click.echo(
             f"Satisfaction: {trend} (average {sum(scores) / len(scores):.1f} over {len(scores)})"
         )
 

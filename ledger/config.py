@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -193,6 +192,8 @@ def _read_file(environ: dict[str, str]) -> tuple[Path, dict[str, Any]]:
         if explicit:
             raise InvalidInputError(f"LEDGER_CONFIG names {path}, which does not exist")
         return path, {}
+    import tomllib  # only when there is a file: every command reads the settings
+
     try:
         with path.open("rb") as handle:
             return path, tomllib.load(handle)

@@ -5,7 +5,6 @@ worked out from a customer's signals (projections.churn) as of a given moment.""
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
@@ -289,6 +288,10 @@ def usual_cadence(days: Sequence[date], today: date, p: ChurnPolicy) -> float | 
     gaps = [(b - a).days for a, b in pairwise(recent)]
     if len(gaps) < p.cadence_min_gaps:
         return None
+    # Imported when a score is computed, not by every command that reads the
+    # settings: it brings fractions and decimal (docs/decisions.md, "Start-up").
+    import statistics
+
     return max(1.0, float(statistics.median(gaps)))
 
 
@@ -342,6 +345,8 @@ def _falling_satisfaction(s: Doc, as_of: datetime, p: ChurnPolicy) -> list[Findi
     earlier = scores[: -p.satisfaction_recent][-p.satisfaction_earlier :]
     if not earlier or len(recent) < p.satisfaction_recent:
         return []
+    import statistics  # as in the cadence above
+
     now_avg, before_avg = statistics.mean(recent), statistics.mean(earlier)
     drop = before_avg - now_avg
     if drop < p.satisfaction_drop or drop <= 0:

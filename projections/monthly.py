@@ -16,7 +16,6 @@ Customers are filtered by their current segment.
 from __future__ import annotations
 
 import json
-import statistics
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import singledispatch
@@ -354,12 +353,17 @@ def _pauses(text: str) -> list[tuple[datetime, datetime | None]]:
 def _median(times: list[timedelta]) -> timedelta | None:
     if not times:
         return None
+    # Imported when a report is drawn: every read imports this module, few draw one.
+    import statistics
+
     return timedelta(seconds=round(statistics.median(t.total_seconds() for t in times)))
 
 
 def _mean(times: list[timedelta]) -> timedelta | None:
     if not times:
         return None
+    import statistics  # as in _median
+
     return timedelta(seconds=round(statistics.fmean(t.total_seconds() for t in times)))
 
 

@@ -18,6 +18,8 @@ NOT_HANDLERS = frozenset({"prepare_registration"})
 
 def concrete_commands() -> set[type[Command]]:
     """The commands staff give: those no other command builds on."""
+    # The models are defined module by module as they are first used: all of them here.
+    commands.import_all()
     found: set[type[Command]] = set()
     pending: list[type[Command]] = [Command]
     while pending:

@@ -54,3 +54,15 @@ def test_opening_the_ledger_to_read_builds_no_command_model() -> None:
     )
 
     assert run.stdout.strip() == "[]"
+
+
+def test_the_customer_360_is_drawn_without_rich() -> None:
+    """`customer show` prints plain lines: importing rich was a tenth of its start."""
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys, commands.render360; print('rich' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert run.stdout.strip() == "False"

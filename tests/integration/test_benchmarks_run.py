@@ -22,7 +22,7 @@ TINY = {
     "bench_replay": ["--count", "300", "--runs", "1"],
     "bench_show": ["--count", "400", "--runs", "1", "--cli-runs", "1"],
     "bench_sla": ["--count", "50", "--runs", "1"],
-    "bench_startup": ["--count", "1"],
+    "bench_startup": ["--count", "1", "--customers", "3"],
     "bench_todo": ["--count", "30", "--runs", "1"],
 }
 

@@ -58,7 +58,7 @@ def session(ledger_app: Ledger) -> Session:
     """C-00001 with two imported complaints, CP1 resolved two days late and CP2
     open since June 2024, and CP3 typed at the command line, back-dated and late."""
     session = Session(ledger_app)
-    session.customer("CRM-0001", "Capital Airport Group")
+    session.register("CRM-0001", "Capital Airport Group")
     session.run_rows((COMPLAINTS, RESOLVED_LATE), (COMPLAINTS, STILL_OPEN))
     ledger_app.file_complaint(
         c.FileComplaint(

@@ -50,7 +50,7 @@ def session() -> Iterator[Session]:
     app = memory_ledger()
     seed_staff(app)
     session = Session(app)
-    session.customer("CRM-0001", "Capital Airport Group")
+    session.register("CRM-0001", "Capital Airport Group")
     yield session
     app.close()
 

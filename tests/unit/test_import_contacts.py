@@ -38,9 +38,9 @@ def session() -> Iterator[Session]:
     app = memory_ledger()
     seed_staff(app)
     session = Session(app)
-    session.customer("CRM-0001", "Capital Airport Group")
-    session.person("CRM-0001", "CRM-0001-P1", "Wang Lei")
-    session.person("CRM-0001", "CRM-0001-P2", "Li Na")
+    session.register("CRM-0001", "Capital Airport Group")
+    session.add_person("CRM-0001", "CRM-0001-P1", "Wang Lei")
+    session.add_person("CRM-0001", "CRM-0001-P2", "Li Na")
     yield session
     app.close()
 
@@ -110,9 +110,9 @@ def test_running_the_row_again_records_nothing(session: Session) -> None:
     [
         ("channel", "pigeon", "unknown channel 'pigeon': use one of phone, email"),
         ("occurred_at", "2024-02-30", "bad date: occurred_at '2024-02-30' is not a date"),
-        ("people", "CRM-0001-P9", "unknown person id 'CRM-0001-P9'"),
+        ("people", "CRM-0001-P9", "unknown person record 'CRM-0001-P9'"),
         ("staff", "nobody", "unknown staff 'nobody'"),
-        ("customer", "CRM-0099", "unknown customer id 'CRM-0099'"),
+        ("customer", "CRM-0099", "unknown customer 'CRM-0099'"),
         ("summary", "", "summary is empty"),
         ("follow_ups", "", "only follow-ups promised have a due date"),
     ],

@@ -33,9 +33,9 @@ def session() -> Iterator[Session]:
     seed_staff(app, ("li.wei", "zhang.min", "wang.fang"))
     session = Session(app)
     for external_id, (name, owner, people) in CUSTOMERS.items():
-        session.customer(external_id, name, owner=owner)
+        session.register(external_id, name, owner=owner)
         for person in people:
-            session.person(external_id, person, f"Person {person}")
+            session.add_person(external_id, person, f"Person {person}")
     yield session
     app.close()
 

@@ -53,7 +53,7 @@ def session() -> Iterator[Session]:
     app = memory_ledger()
     seed_staff(app)
     session = Session(app)
-    session.customer("CRM-0002", "Shanghai Pudong Airport")
+    session.register("CRM-0002", "Shanghai Pudong Airport")
     yield session
     app.close()
 

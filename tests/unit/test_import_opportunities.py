@@ -48,7 +48,7 @@ def session() -> Iterator[Session]:
     app = memory_ledger()
     seed_staff(app)
     session = Session(app)
-    session.customer("CRM-0003", "Guangzhou Baiyun Airport")
+    session.register("CRM-0003", "Guangzhou Baiyun Airport")
     yield session
     app.close()
 

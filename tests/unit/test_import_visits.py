@@ -50,8 +50,8 @@ def session() -> Iterator[Session]:
     app = memory_ledger()
     seed_staff(app)
     session = Session(app)
-    session.customer("CRM-0004", "Shenzhen Bao'an Airport")
-    session.person("CRM-0004", "CRM-0004-P1", "Chen Hua")
+    session.register("CRM-0004", "Shenzhen Bao'an Airport")
+    session.add_person("CRM-0004", "CRM-0004-P1", "Chen Hua")
     yield session
     app.close()
 
@@ -109,7 +109,7 @@ def test_running_the_row_again_records_nothing(session: Session) -> None:
         ("expenses", "taxi=lots", "'lots' in 'taxi=lots' is not an amount"),
         ("expenses", "taxi=-5 CNY", "expenses"),
         ("commitments", "Plan@2024-13-01", "bad date: commitments '2024-13-01'"),
-        ("people_met", "CRM-0004-P7", "unknown person id 'CRM-0004-P7'"),
+        ("people_met", "CRM-0004-P7", "unknown person record 'CRM-0004-P7'"),
         ("companions", "ghost", "unknown staff 'ghost' in companions"),
         ("visitor", "ghost", "unknown staff 'ghost' in visitor"),
         ("visited_at", "2019-05-01", "visited_at: C-00001 was registered on 2020-01-06"),
