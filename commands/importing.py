@@ -88,6 +88,12 @@ def import_(
         may_import, 'imports are run by an executive (docs/import.md, "Who may import")'
     )
     app = obj.ledger(writing=not dry_run)
+    # A default owner is checked before any row: a mistyped one would otherwise
+    # reject every customer row that names no owner, one by one.
+    if owner and app.member_or_none(owner) is None:
+        raise click.BadParameter(
+            f"--owner {owner}: no such staff account (`ledger staff list` lists them)"
+        )
     importer = Importer(
         app,
         caller,

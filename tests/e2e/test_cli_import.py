@@ -236,3 +236,12 @@ def test_a_file_given_twice_is_refused(db_cli: LedgerCli, files: Path) -> None:
     result = db_cli.run("import", path, f"customers={path}")
     assert result.exit_code == 2
     assert "is given more than once: name each file once" in result.stderr
+
+
+def test_an_unknown_default_owner_is_refused_before_any_row(db_cli: LedgerCli, files: Path) -> None:
+    before = db_cli.events_recorded()
+    result = db_cli.run(*import_args(files), "--owner", "no.body")
+    assert result.exit_code == 2
+    assert "--owner no.body: no such staff account" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert db_cli.events_recorded() == before
