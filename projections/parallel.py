@@ -231,10 +231,7 @@ def _receive(channel: Connection, process: BaseProcess) -> tuple[Any, ...]:
 
 # What a failed rebuild leaves: it wrote beside the live views, which it never
 # touched (projections/shadow.py).
-LEFT = (
-    "; the views it was rebuilding are as they were before it began: "
-    "run the rebuild again"
-)
+LEFT = "; the views it was rebuilding are as they were before it began: run the rebuild again"
 
 
 def _work(part: Part, channel: Connection) -> None:

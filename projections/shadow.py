@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from projections.base import Projection
@@ -128,7 +129,7 @@ def _postgres_lock(store: ViewStore, wait: bool) -> Iterator[bool]:
 def _file_lock(path: str, wait: bool) -> Iterator[bool]:
     import fcntl
 
-    with open(path, "a+b") as file:
+    with Path(path).open("a+b") as file:
         try:
             fcntl.flock(file.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:

@@ -383,12 +383,11 @@ class Views:
                 last[event.originator_id] = event.originator_version
         for _, event in events:
             if event.originator_id in last:
-                last[event.originator_id] = max(
-                    last[event.originator_id], event.originator_version
-                )
+                last[event.originator_id] = max(last[event.originator_id], event.originator_version)
         return {
             customer_id: fold(
-                e for e in self.app.events.get(customer_id, lte=version)
+                e
+                for e in self.app.events.get(customer_id, lte=version)
                 if isinstance(e, CustomerEvent)
             )
             for customer_id, version in last.items()

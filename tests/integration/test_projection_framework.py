@@ -887,8 +887,7 @@ def test_a_split_rebuild_whose_worker_fails_leaves_the_views_as_they_were_and_sa
 
         assert str(raised.value).startswith(message)
         assert str(raised.value).endswith(
-            "; the views it was rebuilding are as they were before it began: "
-            "run the rebuild again"
+            "; the views it was rebuilding are as they were before it began: run the rebuild again"
         )
         assert (view_rows(failing), positions(failing)) == before
     finally:
@@ -1008,3 +1007,102 @@ def test_views_that_take_few_kinds_of_event_are_rebuilt_from_those_alone(
     assert {s.name: s.position for s in views.status() if s.name in names} == dict.fromkeys(
         names, head
     )
+
+
+# ------------------------------------------------- rebuilding beside the views
+def test_readers_during_a_rebuild_read_the_previous_views_and_catch_them_up(
+    ledger_app: Ledger, views: Views, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_busy_ledger(ledger_app, customers=3)
+    views.catch_up()
+    before = view_rows(views), positions(views)
+    other = Views(ledger_app, storage)
+    seen: list[Any] = []
+    swap = views._swap
+
+    def read_meanwhile(*args: Any) -> None:
+        # Every row of the rebuild is written by now, beside the live views.
+        seen.append((view_rows(other), positions(other)))
+        log_call(ledger_app, "C-00001", "Called during the rebuild")
+        other.catch_up()  # in batches, on the live views
+        seen.append(stored_docs(other) == computed_docs(ledger_app))
+        swap(*args)
+
+    monkeypatch.setattr(views, "_swap", read_meanwhile)
+    try:
+        views.rebuild()
+        other.catch_up()
+        assert stored_docs(other) == computed_docs(ledger_app)
+    finally:
+        other.close()
+
+    assert seen == [before, True]
+
+
+def test_a_catch_up_finding_a_rebuild_running_reads_the_views_as_they_stand(
+    ledger_app: Ledger, views: Views, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections.shadow import rebuild_lock
+
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    views.catch_up()
+    rows_before = view_rows(views)
+    monkeypatch.setattr(Customer360, "version", f"{Customer360.version}, revised")
+    paths = CatchUpPaths(views, monkeypatch)
+    elsewhere = Views(ledger_app, storage)
+    try:
+        # Another process is rebuilding: it holds the rebuild lock.
+        with rebuild_lock(elsewhere.store, wait=False) as held:
+            assert held
+            began = time.monotonic()
+            views.catch_up([Customer360.name])
+            waited = time.monotonic() - began
+            during = view_rows(views), {s.name: s.stale for s in views.status()}
+        views.catch_up([Customer360.name])
+    finally:
+        elsewhere.close()
+
+    assert waited < 5
+    assert during == (rows_before, {**dict.fromkeys(views.names(), False), "customer360": True})
+    assert paths.replayed_whole == ["customer360"]  # once the lock was free, not before
+    assert not any(s.stale for s in views.status())
+    assert stored_docs(views) == computed_docs(ledger_app)
+
+
+@pytest.mark.postgres
+def test_on_postgres_a_reader_is_not_held_up_while_a_rebuild_writes_its_rows(
+    postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = resolve(postgres_schema_url, environ={})
+    with staffed_ledger(storage) as (app, views):
+        a_busy_ledger(app, customers=3)
+        views.catch_up()
+        other = Views(app, storage)
+        finished: list[bool] = []
+        write_shadow = views._write_shadow
+
+        def read_while_writing(shadow: Any, write: Any, *, final: bool) -> None:
+            def write_then_read(tx: Transaction) -> None:
+                write(tx)
+
+                def reader() -> None:
+                    log_call(app, "C-00001", "Called while the rows were written")
+                    other.catch_up()
+                    finished.append(stored_docs(other) == computed_docs(app))
+
+                # The rebuild's transaction is open: a reader must not wait for it.
+                thread = threading.Thread(target=reader)
+                thread.start()
+                thread.join(timeout=10)
+                finished.append(not thread.is_alive())
+                thread.join()
+
+            write_shadow(shadow, write_then_read, final=final)
+
+        monkeypatch.setattr(views, "_write_shadow", read_while_writing)
+        try:
+            views.rebuild(workers=1)
+        finally:
+            other.close()
+
+    assert finished == [True, True]
