@@ -272,6 +272,41 @@ def test_a_demo_load_that_died_before_destroying_an_erased_key_destroys_it_when_
     assert {key_id(showcase.id, person) for person in erased} & held == set()
 
 
+@pytest.mark.parametrize("dying", ["add_staff", "deactivate_staff"])
+def test_a_demo_that_died_while_adding_its_accounts_finishes_them_when_run_again(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch, dying: str
+) -> None:
+    from datetime import datetime
+
+    from demo.staff import LEAVER, demo_accounts, ensure_demo_staff
+    from demo.timeline import history_end
+
+    tz = load_settings().timezone
+    end = history_end(datetime.now(tz).date(), tz)
+    app = Ledger(env=storage.env)
+    try:
+        step = getattr(app, dying)
+        calls = 0
+
+        def dies_on_the_fourth(command: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == (4 if dying == "add_staff" else 1):
+                raise SystemExit("killed while the demo added its accounts")
+            return step(command)
+
+        with monkeypatch.context() as killed:
+            killed.setattr(app, dying, dies_on_the_fourth)
+            with pytest.raises(SystemExit):
+                ensure_demo_staff(app, end, None)
+        ensure_demo_staff(app, end, None)  # run again, as at first: no actor named
+
+        assert all(app.member_or_none(staff_id) for staff_id, _, _ in demo_accounts())
+        assert not app.staff_member(LEAVER).is_active
+    finally:
+        app.close()
+
+
 # ----------------------------------------------------------------- follower
 @pytest.fixture
 def busy_ledger(storage: Storage) -> Iterator[Ledger]:
