@@ -56,7 +56,12 @@ def status(obj: LedgerContext, output_format: str | None) -> None:
 )
 @pass_ledger
 def rebuild(obj: LedgerContext, names: tuple[str, ...], workers: int | None) -> None:
-    """Drop projections (all, or those NAMEd) and replay the whole log into them."""
+    """Replay the whole log into new projections (all, or those NAMEd) and swap them in.
+
+    The current ones stay readable until the swap, and stay as they were if the
+    rebuild is stopped or killed. One rebuild runs at a time: this waits for one
+    already running.
+    """
     from ledger.access import may_run_views
 
     obj.require(may_run_views, "rebuilding projections is for admins and executives")

@@ -22,7 +22,7 @@ REASON = "Left the industry; asked by letter that we keep none of their personal
 
 def plan_erasure(story: RelationshipThreads) -> None:
     """The showcase customer's last key person asks for erasure near the year's end."""
-    if story.index != SHOWCASE or not story.people:
+    if not erases(story.index) or not story.people:
         return
     person, _ = story.people[-1]
     story.limit = story.end
@@ -39,6 +39,11 @@ def plan_erasure(story: RelationshipThreads) -> None:
         ),
         actor=EXECUTIVE,
     )
+
+
+def erases(index: int) -> bool:
+    """Whether the story of customer `index` records an erasure (`plan_erasure`)."""
+    return index == SHOWCASE
 
 
 def destroy_erased_keys(app: Ledger, customer: Customer) -> None:

@@ -71,21 +71,26 @@ def ensure_demo_staff(app: Ledger, end: datetime, actor: str | None) -> int:
     already, only an admin (`actor`) may add the demo's."""
     start = end - timedelta(days=HISTORY_DAYS + 1)
     founded = app.directory_founded()
+    missing = [a for a in demo_accounts() if app.member_or_none(a[0]) is None]
+    leaver = app.member_or_none(LEAVER)
+    if founded and not missing and leaver is not None and not leaver.is_active:
+        return 0
     # Who adds the accounts is settled before anything is written, so that a
     # refusal leaves the ledger as it was: on a new ledger the demo's admin (the
-    # actor named is not an account yet, and would be refused half-way); on one
-    # with accounts, the actor, who must be an active account.
+    # actor named is not an account yet, and would be refused half-way), and on
+    # one the demo's admin founded (a demo killed while adding its accounts) the
+    # same admin unless an actor is named; on any other ledger with accounts, the
+    # actor, who must be an active account.
     acting = actor if founded else ADMIN
-    if founded:
-        missing = [a for a in demo_accounts() if app.member_or_none(a[0]) is None]
-        if not missing:
-            return 0
-        if actor is None:
-            raise AccessDeniedError(
-                "this ledger has staff accounts already: run the demo --as an admin, "
-                "who adds the demo's accounts"
-            )
-        app.caller(actor)
+    if founded and actor is None and app.directory_founder() == ADMIN:
+        acting = ADMIN
+    if founded and acting is None:
+        raise AccessDeniedError(
+            "this ledger has staff accounts already: run the demo --as an admin, "
+            "who adds the demo's accounts"
+        )
+    if founded and acting is not None:
+        app.caller(acting)
     added = 0
     for staff_id, role, segment in demo_accounts():
         if app.member_or_none(staff_id) is not None:

@@ -63,11 +63,15 @@ class StaffService:
         return member
 
     def directory_founded(self) -> bool:
+        return self.directory_founder() is not None
+
+    def directory_founder(self) -> str | None:
+        """The account that founded the staff directory (None before the first)."""
         try:
-            self.repository.get(StaffDirectory.SINGLETON_ID)
+            directory: StaffDirectory = self.repository.get(StaffDirectory.SINGLETON_ID)
         except AggregateNotFoundError:
-            return False
-        return True
+            return None
+        return directory.founder
 
     def caller(self, actor: str) -> Caller:
         """The account `actor` names, which must exist and be active."""

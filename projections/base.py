@@ -1,8 +1,9 @@
 """The shape every projection has: its tables, its event handlers, its queries.
 
-A projection holds no state outside its tables, so a rebuild is: drop its tables
-and tracking, replay the log. `version` names the handlers' logic: a stored view
-built by other logic is rebuilt before it is used.
+A projection holds no state outside its tables, so a rebuild is: replay the log
+into fresh tables and put them in place of the old ones (projections/shadow.py).
+`version` names the handlers' logic: a stored view built by other logic is
+rebuilt before it is used.
 
 Events reach a projection through a `Replay`: the rows it holds in memory while
 events are applied, written out by `flush`. Catching up uses one replay per batch

@@ -76,7 +76,8 @@ def usable_cores() -> int:
 class Part:
     """One worker's share: log positions `start`..`stop` of the customers in part
     `index` of `count`, replayed into `projections`; `fresh` when their tables are
-    empty (the first share of a rebuild), else rows are read from them as needed.
+    empty (the first share of a rebuild), else rows are read from them as needed
+    (from the shadow tables, by `renames`).
     The sizes are this module's as the part is made (a worker imports its own)."""
 
     storage: Storage
@@ -89,6 +90,8 @@ class Part:
     start: int
     stop: int
     fresh: bool
+    # The names the rebuild's shadow tables go by (`projections/shadow.py`).
+    renames: dict[str, str] = field(default_factory=dict)
     feed: int = field(default_factory=lambda: FEED)
     page: int = field(default_factory=lambda: PAGE)
     early: int = field(default_factory=lambda: EARLY)
@@ -226,12 +229,9 @@ def _receive(channel: Connection, process: BaseProcess) -> tuple[Any, ...]:
     return message
 
 
-# What a failed rebuild leaves: its writes were never committed, but the views were
-# emptied when it began.
-LEFT = (
-    "; none of its rows were written, the views it was rebuilding are empty until "
-    "the next query replays them: run the rebuild again"
-)
+# What a failed rebuild leaves: it wrote beside the live views, which it never
+# touched (projections/shadow.py).
+LEFT = "; the views it was rebuilding are as they were before it began: run the rebuild again"
 
 
 def _work(part: Part, channel: Connection) -> None:
@@ -274,7 +274,7 @@ def _replay(
     app = Ledger(env={**part.storage.env, "CREATE_TABLE": "n"}, settings=part.settings)
     store = ViewStore(part.storage)
     try:
-        with collector_paused(), store.reading() as tx:
+        with collector_paused(), store.reading(part.renames) as tx:
             replays = [p.replay(None if part.fresh else tx) for p in part.projections]
             # A Row reads as the StoredEvent the mapper takes; the events are customers'.
             to_domain_event: Callable[[Row], Any] = app.mapper.to_domain_event  # type: ignore[assignment]

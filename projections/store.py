@@ -9,8 +9,9 @@ middle leaves the view exactly as it was.
 from __future__ import annotations
 
 import io
+import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,11 +28,24 @@ VALUES_AT_ONCE = 200
 
 
 class Transaction:
-    """Executes portable statements inside one open database transaction."""
+    """Executes portable statements inside one open database transaction.
 
-    def __init__(self, cursor: Any, postgres: bool) -> None:
+    With `renames` (a table or index name -> the name to use instead), every
+    statement and table name is read with those names replaced, whole words only:
+    a rebuild runs the views' own statements against shadow tables beside the live
+    ones (`projections/shadow.py`)."""
+
+    def __init__(
+        self, cursor: Any, postgres: bool, renames: Mapping[str, str] | None = None
+    ) -> None:
         self._cursor = cursor
         self._postgres = postgres
+        self.renames: Mapping[str, str] = renames or {}
+        self._renaming = (
+            re.compile(r"\b(" + "|".join(map(re.escape, self.renames)) + r")\b")
+            if self.renames
+            else None
+        )
         # Column types by table, for binary COPY (`_column_types`).
         self._types: dict[str, dict[str, int]] = {}
 
@@ -39,7 +53,15 @@ class Transaction:
     def postgres(self) -> bool:
         return self._postgres
 
+    def _named(self, statement: str) -> str:
+        """`statement` with the renamed tables and indexes under their new names."""
+        if self._renaming is None:
+            return statement
+        renames = self.renames
+        return self._renaming.sub(lambda found: renames[found.group(0)], statement)
+
     def _sql(self, statement: str) -> str:
+        statement = self._named(statement)
         return statement.replace("?", "%s") if self._postgres else statement
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
@@ -64,6 +86,7 @@ class Transaction:
         INSERT per row when a rebuild writes a whole view."""
         if not rows:
             return
+        table = self._named(table)
         names = ", ".join(columns)
         if self._postgres:
             types = self._column_types(table, columns)
@@ -82,6 +105,7 @@ class Transaction:
         (`copy_data`) instead of unpickling and formatting each row."""
         if not self._postgres:
             raise RuntimeError("COPY data is for PostgreSQL; SQLite takes rows (insert_new)")
+        table = self._named(table)
         from psycopg import Copy
         from psycopg.copy import FileWriter
 
@@ -102,6 +126,7 @@ class Transaction:
         header and trailer)."""
         if not self._postgres:
             raise RuntimeError("COPY data is for PostgreSQL; SQLite takes rows (insert_new)")
+        table = self._named(table)
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
         with self._cursor.copy(statement) as copy:
             copy.write(data)
@@ -172,29 +197,32 @@ class ViewStore:
         return self._connection
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """All or nothing: commit on success, roll back on any error."""
-        with self._within("BEGIN IMMEDIATE", commit=True) as tx:
+    def transaction(self, renames: Mapping[str, str] | None = None) -> Iterator[Transaction]:
+        """All or nothing: commit on success, roll back on any error. With
+        `renames`, statements name tables as a rebuild's shadow (`Transaction`)."""
+        with self._within("BEGIN IMMEDIATE", commit=True, renames=renames) as tx:
             yield tx
 
     @contextmanager
-    def reading(self) -> Iterator[Transaction]:
+    def reading(self, renames: Mapping[str, str] | None = None) -> Iterator[Transaction]:
         """A transaction that only reads: on SQLite it takes no write lock, so
         commands and catch-ups carry on beside it."""
-        with self._within("BEGIN", commit=False) as tx:
+        with self._within("BEGIN", commit=False, renames=renames) as tx:
             yield tx
 
     @contextmanager
-    def _within(self, begin: str, *, commit: bool) -> Iterator[Transaction]:
+    def _within(
+        self, begin: str, *, commit: bool, renames: Mapping[str, str] | None
+    ) -> Iterator[Transaction]:
         connection = self._connect()
         if self.postgres:
             with connection.transaction(), connection.cursor() as cursor:
-                yield Transaction(cursor, postgres=True)
+                yield Transaction(cursor, postgres=True, renames=renames)
             return
         cursor = connection.cursor()
         cursor.execute(begin)
         try:
-            yield Transaction(cursor, postgres=False)
+            yield Transaction(cursor, postgres=False, renames=renames)
         except BaseException:
             cursor.execute("ROLLBACK")
             raise

@@ -8,13 +8,16 @@ have gaps (rolled-back inserts); a view never waits for a missing id.
 
 A view far behind the log (after a bulk load, or never built) or built by other
 logic is rebuilt instead, whoever catches up: one rule, `rebuilds_to_catch_up`.
-A rebuild empties the view, then writes its rows and its position in one
-transaction; should it die in between, the next catch-up finds the view empty
-and replays it again.
+A rebuild writes into shadow tables beside the live views and swaps them in, with
+the positions, in one transaction (`projections/shadow.py`): killed at any moment,
+it leaves the views and their positions as they were. One rebuild runs at a time;
+a catch-up that finds another running leaves the views it would rebuild as they
+are, for their readers to read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,6 +33,7 @@ from ledger.errors import LedgerError
 from projections.base import Decoded, Projection, Replay
 from projections.catalogue import all_projections
 from projections.collector import collector_paused
+from projections.shadow import Shadow, rebuild_lock
 from projections.store import TRACKING_DDL, Transaction, ViewStore
 
 if TYPE_CHECKING:
@@ -50,6 +54,11 @@ REBUILD_BATCH = 20_000
 REBUILD_FLUSH = 1_000_000
 # Log positions one query reads when only some topics are wanted (`_read`).
 TOPIC_WINDOW = 100_000
+# A rebuild's swap waits this long for a reader's transaction on a live table (on
+# PostgreSQL; readers queue behind a waiting swap), then gives way and tries again,
+# up to `SWAP_ATTEMPTS` times.
+SWAP_LOCK_TIMEOUT = "2s"
+SWAP_ATTEMPTS = 30
 # A view at least this many events behind the head, and missing more of the log than
 # it has applied, is rebuilt rather than caught up in batches (`rebuilds_to_catch_up`).
 # A rebuild replays the whole log, holding rows in memory and splitting the views
@@ -188,6 +197,14 @@ def rebuilds_to_catch_up(projection: Projection, found: tuple[int, str] | None, 
     return behind >= REBUILD_FROM and behind > position
 
 
+def _gave_way(error: Exception) -> bool:
+    """Whether a swap failed only because it waited too long for readers' locks
+    (or PostgreSQL broke a deadlock with a reader by stopping it): worth trying
+    again, as nothing was changed."""
+    sqlstate = getattr(getattr(error, "diag", None), "sqlstate", None)
+    return sqlstate in ("55P03", "40P01")  # lock_not_available, deadlock_detected
+
+
 def default_projections() -> list[Projection]:
 
     return all_projections()
@@ -270,15 +287,23 @@ class Views:
         with self.store.transaction() as tx:
             tracked = self._tracked(tx)
         applied = 0
+        left: list[Projection] = []
         if any(rebuilds_to_catch_up(p, tracked.get(p.name), head) for p in targets):
-            # Emptied only if still so far behind once positions are locked: another
-            # catch-up may have brought them up since (and readers may be reading).
-            emptied = self._reset_if(
-                targets, lambda p, found: rebuilds_to_catch_up(p, found, head), indexed=False
-            )
-            if emptied:
-                applied += self._replay_all(emptied, progress, None)
-        return applied + self._catch_up_in_batches(targets, progress, batch_size)
+            with rebuild_lock(self.store, wait=False) as held:
+                # Read again once the lock is tried: a rebuild that held it may have
+                # brought these views up meanwhile.
+                with self.store.transaction() as tx:
+                    tracked = self._tracked(tx)
+                due = [p for p in targets if rebuilds_to_catch_up(p, tracked.get(p.name), head)]
+                if held:
+                    if due:
+                        applied += self._replay_all(due, progress, None)
+                else:
+                    # Another process is rebuilding: these views are read as they
+                    # stand until its swap, not replayed a second time meanwhile.
+                    left = due
+        rest = [p for p in targets if p not in left]
+        return applied + self._catch_up_in_batches(rest, progress, batch_size)
 
     def _catch_up_in_batches(
         self,
@@ -358,12 +383,11 @@ class Views:
                 last[event.originator_id] = event.originator_version
         for _, event in events:
             if event.originator_id in last:
-                last[event.originator_id] = max(
-                    last[event.originator_id], event.originator_version
-                )
+                last[event.originator_id] = max(last[event.originator_id], event.originator_version)
         return {
             customer_id: fold(
-                e for e in self.app.events.get(customer_id, lte=version)
+                e
+                for e in self.app.events.get(customer_id, lte=version)
                 if isinstance(e, CustomerEvent)
             )
             for customer_id, version in last.items()
@@ -375,14 +399,15 @@ class Views:
         progress: Callable[[int, int], None] | None = None,
         workers: int | None = None,
     ) -> tuple[int, float]:
-        """Drop the views and replay the whole log into them: (events, seconds).
+        """Replay the whole log into new views and swap them in: (events, seconds).
         The views keyed by customer are replayed by `workers` processes (default:
-        one per core once the log is long enough to gain; see parallel.py)."""
+        one per core once the log is long enough to gain; see parallel.py). Waits
+        for a rebuild another process is running to finish first."""
         self._ensure_tables()
         targets = self._select(names)
         began = time.perf_counter()
-        self._reset(targets, indexed=False)
-        events = self._replay_all(targets, progress, workers)
+        with rebuild_lock(self.store, wait=True):
+            events = self._replay_all(targets, progress, workers)
         return events, time.perf_counter() - began
 
     def _replay_all(
@@ -391,31 +416,71 @@ class Views:
         progress: Callable[[int, int], None] | None,
         workers: int | None,
     ) -> int:
-        """Replay the whole log into just-emptied views (created without indexes:
-        building one from sorted rows is much cheaper than updating it for every row
-        of a bulk write, so they are built once the first rows are in, by `commit`);
-        returns the events applied."""
+        """Replay the whole log into shadow tables of the targets (created without
+        indexes: building one from sorted rows is much cheaper than updating it for
+        every row of a bulk write, so they are built once the rows are in), then
+        swap them in with their positions; returns the events applied. The caller
+        holds the rebuild lock. Until the swap, the live views are untouched:
+        catch-ups may go on bringing them up, and the swap moves them to where the
+        replay ended (the next catch-up reads on from there)."""
         # Imported by a rebuild only: the rebuild's multiprocessing machinery is no
         # start-up cost of a command's plain catch-up (no circle: parallel does not
         # import this module).
         from projections.parallel import worker_count
 
+        shadow = Shadow(targets)
+        with self.store.transaction(shadow.renames) as tx:
+            shadow.prepare(tx)
         head = self.app.recorder.max_notification_id() or 0
         parts = worker_count(workers, head)
         try:
             if parts > 1 and any(p.keyed_by_customer for p in targets):
-                events, finished = self._replay_split(targets, progress, parts, head)
+                events = self._replay_split(targets, progress, parts, head, shadow)
             else:
-                events, finished = self._replay(targets, progress, head)
-        finally:
-            # A rebuild that wrote no rows (an empty log, a failed worker, another
-            # catch-up first) still leaves its views indexed.
-            self._index(targets)
-        if not finished:
-            # Another catch-up wrote to one of these views meanwhile: what was held is
-            # dropped, and a plain catch-up carries on from the stored positions.
-            events += self._catch_up_in_batches(targets, progress, None)
+                events = self._replay(targets, progress, head, shadow)
+            self._swap(shadow, head)
+        except BaseException:
+            # The live views are as they were; the shadows are dropped now if the
+            # database lets us, else by the next rebuild.
+            with contextlib.suppress(Exception), self.store.transaction(shadow.renames) as tx:
+                shadow.discard(tx)
+            raise
         return events
+
+    def _write_shadow(
+        self, shadow: Shadow, write: Callable[[Transaction], None], *, final: bool
+    ) -> None:
+        """Run `write` on the shadow tables in one transaction, and index them, but
+        for SQLite's last write: SQLite cannot rename an index, so the swap builds
+        them under their live names (a write before the last indexes them, as later
+        writes update rows by key)."""
+        with self.store.transaction(shadow.renames) as tx:
+            write(tx)
+            if self.store.postgres or not final:
+                for projection in shadow.projections:
+                    projection.create_indexes(tx)
+
+    def _swap(self, shadow: Shadow, position: int) -> None:
+        """Put the shadow tables in place of the live views and move each to
+        `position`, in one transaction. The positions are locked first, as a
+        catch-up locks them, so the two take turns. On PostgreSQL, dropping a live
+        table waits for the transactions reading it, and readers arriving meanwhile
+        queue behind the swap: it waits `SWAP_LOCK_TIMEOUT` at most, then gives way
+        to them and tries again."""
+        for attempt in range(1, SWAP_ATTEMPTS + 1):
+            try:
+                with self.store.transaction() as tx:
+                    if tx.postgres:
+                        tx.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
+                    self._tracked(tx, lock=True)
+                    shadow.swap(tx)
+                    for projection in shadow.projections:
+                        _track(tx, projection, position)
+                return
+            except Exception as error:
+                if attempt == SWAP_ATTEMPTS or not _gave_way(error):
+                    raise
+                time.sleep(0.05 * attempt)
 
     def _replay_split(
         self,
@@ -423,7 +488,8 @@ class Views:
         progress: Callable[[int, int], None] | None,
         parts: int,
         head: int,
-    ) -> tuple[int, bool]:
+        shadow: Shadow,
+    ) -> int:
         """`_replay`, with the views keyed by customer replayed by `parts` worker
         processes, each holding the rows of its customers for up to
         `REBUILD_FLUSH` log positions before everything is written."""
@@ -434,14 +500,11 @@ class Views:
             stop = min(head, start + span - 1)
             if head - stop < span // 2:
                 stop = head  # the tail is folded into this write
-            done = self._replay_stretch(targets, parts, flushed, stop, head, progress)
-            if done is None:
-                return applied, False
-            applied += done
+            applied += self._replay_stretch(targets, parts, flushed, stop, head, progress, shadow)
             flushed, start = stop, stop + 1
             if progress is not None:
                 progress(stop, head)
-        return applied, True
+        return applied
 
     def _replay_stretch(
         self,
@@ -451,10 +514,10 @@ class Views:
         stop: int,
         head: int,
         progress: Callable[[int, int], None] | None,
-    ) -> int | None:
-        """Replay log positions after `flushed` up to `stop` and write them (see
-        `_replay_split`): the events applied, or None if another catch-up wrote to
-        a target meanwhile (nothing written)."""
+        shadow: Shadow,
+    ) -> int:
+        """Replay log positions after `flushed` up to `stop` and write them into the
+        shadow tables (see `_replay_split`): the events applied."""
         from projections.parallel import Part, Write, make, run_parts  # as in _replay_all
 
         keyed = [p for p in targets if p.keyed_by_customer]
@@ -471,6 +534,7 @@ class Views:
                 start=flushed + 1,
                 stop=stop,
                 fresh=flushed == 0,
+                renames=shadow.renames,
             )
             for k in range(parts)
         ]
@@ -501,8 +565,8 @@ class Views:
         with collector_paused():
             if self.store.postgres:
                 # Each view's rows are written as a worker hands them over, while the
-                # workers carry on, inside the one transaction (readers and commands
-                # are not blocked by it; a catch-up waits for it). Once every part of
+                # workers carry on, inside the one transaction (on the shadow tables:
+                # readers, commands and catch-ups are not blocked by it). Once every part of
                 # a view is in, its indexes are built, while the workers still write
                 # out the views after it. The other views are written first, while the
                 # workers replay.
@@ -533,8 +597,7 @@ class Views:
                         make(tx, write_held)
                     write_others(tx)
 
-            if not self.commit(targets, flushed, stop, write):
-                return None
+            self._write_shadow(shadow, write, final=stop >= head)
         taken_by_keyed = tuple({kind for p in keyed for kind in p.accepts})
         return applied + sum(1 for e in theirs if not isinstance(e, taken_by_keyed))
 
@@ -554,25 +617,31 @@ class Views:
         return events
 
     def _replay(
-        self, targets: list[Projection], progress: Callable[[int, int], None] | None, head: int
-    ) -> tuple[int, bool]:
-        """Replay the log into just-emptied views, holding their rows in memory and
-        writing them every `REBUILD_FLUSH` events or so and at the end; returns the events
-        applied, and False if it stopped because another catch-up wrote to one of
-        these views meanwhile (what was held is dropped)."""
+        self,
+        targets: list[Projection],
+        progress: Callable[[int, int], None] | None,
+        head: int,
+        shadow: Shadow,
+    ) -> int:
+        """Replay the log into the shadow tables of the targets, holding their rows
+        in memory and writing them every `REBUILD_FLUSH` events or so and at the
+        end; returns the events applied."""
         with collector_paused():
-            return self._replay_log(targets, progress, head)
+            return self._replay_log(targets, progress, head, shadow)
 
     def _replay_log(
-        self, targets: list[Projection], progress: Callable[[int, int], None] | None, head: int
-    ) -> tuple[int, bool]:
+        self,
+        targets: list[Projection],
+        progress: Callable[[int, int], None] | None,
+        head: int,
+        shadow: Shadow,
+    ) -> int:
         replays: dict[str, Replay] = {p.name: p.replay(None) for p in targets}
         accepted = tuple({kind for p in targets for kind in p.accepts})
         # Views that take only a few kinds of event (staff, handovers, the read log,
         # rebuilt on their own) read only those: a few pages instead of the whole log.
         topics = _topics(accepted)
         known = self._known_corrections(head) if topics is None else {}
-        flushed = 0  # the position committed for every target; none while 0
         applied = held = 0
         start = 1
         while start <= head:
@@ -584,14 +653,12 @@ class Views:
             # Counted as catching up counts: events that went into at least one view.
             held += sum(1 for e in events if isinstance(e, accepted))
             if start > head or (held >= REBUILD_FLUSH and head - start >= REBUILD_FLUSH // 2):
-                if not self._flush(targets, replays, flushed, start - 1):
-                    return applied, False
-                flushed = start - 1
+                self._flush(shadow, replays, final=start > head)
                 applied += held
                 held = 0
             if progress is not None:
                 progress(start - 1, head)
-        return applied, True
+        return applied
 
     def _known_corrections(self, stop: int) -> Known:
         """Every correction recorded up to `stop`, read by topic: a rebuild lays
@@ -633,76 +700,14 @@ class Views:
             notifications += page
         return notifications, start
 
-    def _flush(
-        self,
-        targets: list[Projection],
-        replays: dict[str, Replay],
-        expected: int,
-        position: int,
-    ) -> bool:
-        """Write what the replays hold and move every target to `position`, in one
-        transaction; False (writing nothing) if a target is no longer where this
-        replay left it (see `commit`)."""
+    def _flush(self, shadow: Shadow, replays: dict[str, Replay], *, final: bool) -> None:
+        """Write what the replays hold into the shadow tables."""
 
         def write(tx: Transaction) -> None:
-            for projection in targets:
+            for projection in shadow.projections:
                 replays[projection.name].flush(tx)
 
-        return self.commit(targets, expected, position, write)
-
-    def commit(
-        self,
-        targets: Sequence[Projection],
-        expected: int,
-        position: int,
-        write: Callable[[Transaction], None],
-    ) -> bool:
-        """Run `write` and move every target to `position`, in one transaction;
-        False (writing nothing) if a target is no longer where a rebuild left it:
-        at `expected`, or untracked while that is 0 (another catch-up wrote to it)."""
-        with self.store.transaction() as tx:
-            tracked = self._tracked(tx, lock=True)
-            for projection in targets:
-                found = tracked.get(projection.name)
-                if (expected == 0 and found is not None) or (
-                    expected and found != (expected, projection.version)
-                ):
-                    return False
-            write(tx)
-            for projection in targets:
-                # The tables were created bare for the rebuild: the first write of
-                # the rows indexes them, in the same transaction (a no-op after).
-                projection.create_indexes(tx)
-                _track(tx, projection, position)
-        return True
-
-    def _reset(self, targets: Sequence[Projection], *, indexed: bool = True) -> None:
-        self._reset_if(targets, lambda _projection, _found: True, indexed=indexed)
-
-    def _reset_if(
-        self,
-        targets: Sequence[Projection],
-        wanted: Callable[[Projection, tuple[int, str] | None], bool],
-        *,
-        indexed: bool = True,
-    ) -> list[Projection]:
-        """Empty the targets that are `wanted`, given their tracked position and
-        version, read under lock; returns those emptied."""
-        with self.store.transaction() as tx:
-            tracked = self._tracked(tx, lock=True)
-            emptied = [p for p in targets if wanted(p, tracked.get(p.name))]
-            for projection in emptied:
-                projection.drop(tx)
-                projection.create(tx, indexed=indexed)
-                tx.execute("DELETE FROM view_tracking WHERE name = ?", (projection.name,))
-        return emptied
-
-    def _index(self, targets: Sequence[Projection]) -> None:
-        """Indexes of views a rebuild created bare (should the process die before,
-        the next `Views` to open the database creates them)."""
-        with self.store.transaction() as tx:
-            for projection in targets:
-                projection.create_indexes(tx)
+        self._write_shadow(shadow, write, final=final)
 
     def _select(self, names: Iterable[str] | None) -> list[Projection]:
         if names is None:

@@ -481,7 +481,7 @@ def test_views_rebuilt_from_an_empty_log_take_in_what_is_recorded_after(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_rebuild_overtaken_by_another_catch_up_leaves_that_ones_views(
+def test_a_catch_up_during_a_rebuild_reads_on_from_where_the_swap_left_the_views(
     ledger_app: Ledger,
     views: Views,
     storage: Storage,
@@ -490,22 +490,31 @@ def test_a_rebuild_overtaken_by_another_catch_up_leaves_that_ones_views(
 ) -> None:
     a_busy_ledger(ledger_app, customers=3)
     views.catch_up()
-    incremental = view_rows(views)
+    rebuilt_to = ledger_app.recorder.max_notification_id()
     other = Views(ledger_app, storage)
-    commit = views.commit
+    swap = views._swap
 
-    def overtaken(*args: Any) -> bool:
-        other.catch_up()  # another process brings the emptied views up first
-        return commit(*args)
+    def overtaken(*args: Any) -> None:
+        # Events recorded and caught up on the live views while the rebuild replays.
+        log_call(ledger_app, "C-00001", "Called while the views were rebuilt")
+        other.catch_up()
+        swap(*args)
 
-    monkeypatch.setattr(views, "commit", overtaken)
+    monkeypatch.setattr(views, "_swap", overtaken)
     try:
         views.rebuild(workers=workers)
+        after_swap = {s.position for s in views.status()}
+        other.catch_up()
     finally:
         other.close()
 
-    assert view_rows(views) == incremental
-    assert {s.position for s in views.status()} == {ledger_app.recorder.max_notification_id()}
+    head = ledger_app.recorder.max_notification_id()
+    assert after_swap == {rebuilt_to}
+    assert {s.position for s in views.status()} == {head}
+    assert stored_docs(views) == computed_docs(ledger_app)
+    caught_up = view_rows(views)
+    views.rebuild()
+    assert view_rows(views) == caught_up
 
 
 def test_rebuilding_one_view_leaves_the_others_untouched(ledger_app: Ledger, views: Views) -> None:
@@ -623,25 +632,26 @@ def test_views_missing_most_of_the_log_are_rebuilt_to_catch_up(
     assert view_rows(views) == caught_up
 
 
-def test_a_catch_up_rebuild_that_dies_before_writing_leaves_empty_views_the_next_one_fills(
+def test_a_catch_up_rebuild_that_dies_before_its_swap_leaves_the_views_as_they_were(
     ledger_app: Ledger, views: Views, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("projections.views.REBUILD_FROM", 10)
-    a_busy_ledger(ledger_app, customers=3)
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    views.catch_up()
+    rows_before, positions_before = view_rows(views), positions(views)
+    a_busy_ledger(ledger_app, customers=3)  # a bulk load: the next catch-up rebuilds
 
-    def dies(*args: Any) -> bool:
-        raise RuntimeError("the process died before writing")
+    def dies(*args: Any) -> None:
+        raise RuntimeError("the process died before the swap")
 
     with monkeypatch.context() as dying:
-        dying.setattr(views, "commit", dies)
+        dying.setattr(views, "_swap", dies)
         with pytest.raises(RuntimeError):
             views.catch_up()
-    left = positions(views)
-    docs_left = stored_docs(views)
+    left = view_rows(views), positions(views)
     views.catch_up()
 
-    assert set(left.values()) == {0}
-    assert docs_left == {}
+    assert left == (rows_before, positions_before)
     assert stored_docs(views) == computed_docs(ledger_app)
     caught_up = view_rows(views)
     views.rebuild()
@@ -862,27 +872,26 @@ class DyingInAWorker(Customer360):
         (DyingInAWorker(), "a rebuild worker stopped unexpectedly (exit code 3)"),
     ],
 )
-def test_a_split_rebuild_whose_worker_fails_writes_nothing_and_says_why(
+def test_a_split_rebuild_whose_worker_fails_leaves_the_views_as_they_were_and_says_why(
     ledger_app: Ledger, storage: Storage, projection: Customer360, message: str
 ) -> None:
     a_busy_ledger(ledger_app, customers=3)
+    built = Views(ledger_app, storage, [Customer360(), RecordedVersions()])
+    built.catch_up()
+    built.close()
     failing = Views(ledger_app, storage, [projection, RecordedVersions()])
     try:
+        before = view_rows(failing), positions(failing)
         with pytest.raises(RebuildFailedError) as raised:
             failing.rebuild(workers=2)
 
         assert str(raised.value).startswith(message)
         assert str(raised.value).endswith(
-            "; none of its rows were written, the views it was rebuilding are empty until "
-            "the next query replays them: run the rebuild again"
+            "; the views it was rebuilding are as they were before it began: run the rebuild again"
         )
-        with failing.store.transaction() as tx:
-            assert tx.fetchall("SELECT * FROM view_customer360") == []
-            assert tx.fetchall("SELECT * FROM view_recorded") == []
-            assert tx.fetchall("SELECT * FROM view_tracking") == []
+        assert (view_rows(failing), positions(failing)) == before
     finally:
         failing.close()
-    # The views were emptied and are untracked: the next catch-up replays them whole.
     healthy = Views(ledger_app, storage)
     try:
         healthy.catch_up()
@@ -998,3 +1007,102 @@ def test_views_that_take_few_kinds_of_event_are_rebuilt_from_those_alone(
     assert {s.name: s.position for s in views.status() if s.name in names} == dict.fromkeys(
         names, head
     )
+
+
+# ------------------------------------------------- rebuilding beside the views
+def test_readers_during_a_rebuild_read_the_previous_views_and_catch_them_up(
+    ledger_app: Ledger, views: Views, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_busy_ledger(ledger_app, customers=3)
+    views.catch_up()
+    before = view_rows(views), positions(views)
+    other = Views(ledger_app, storage)
+    seen: list[Any] = []
+    swap = views._swap
+
+    def read_meanwhile(*args: Any) -> None:
+        # Every row of the rebuild is written by now, beside the live views.
+        seen.append((view_rows(other), positions(other)))
+        log_call(ledger_app, "C-00001", "Called during the rebuild")
+        other.catch_up()  # in batches, on the live views
+        seen.append(stored_docs(other) == computed_docs(ledger_app))
+        swap(*args)
+
+    monkeypatch.setattr(views, "_swap", read_meanwhile)
+    try:
+        views.rebuild()
+        other.catch_up()
+        assert stored_docs(other) == computed_docs(ledger_app)
+    finally:
+        other.close()
+
+    assert seen == [before, True]
+
+
+def test_a_catch_up_finding_a_rebuild_running_reads_the_views_as_they_stand(
+    ledger_app: Ledger, views: Views, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections.shadow import rebuild_lock
+
+    busy_week(ledger_app, register(ledger_app, "Capital Airport"))
+    views.catch_up()
+    rows_before = view_rows(views)
+    monkeypatch.setattr(Customer360, "version", f"{Customer360.version}, revised")
+    paths = CatchUpPaths(views, monkeypatch)
+    elsewhere = Views(ledger_app, storage)
+    try:
+        # Another process is rebuilding: it holds the rebuild lock.
+        with rebuild_lock(elsewhere.store, wait=False) as held:
+            assert held
+            began = time.monotonic()
+            views.catch_up([Customer360.name])
+            waited = time.monotonic() - began
+            during = view_rows(views), {s.name: s.stale for s in views.status()}
+        views.catch_up([Customer360.name])
+    finally:
+        elsewhere.close()
+
+    assert waited < 5
+    assert during == (rows_before, {**dict.fromkeys(views.names(), False), "customer360": True})
+    assert paths.replayed_whole == ["customer360"]  # once the lock was free, not before
+    assert not any(s.stale for s in views.status())
+    assert stored_docs(views) == computed_docs(ledger_app)
+
+
+@pytest.mark.postgres
+def test_on_postgres_a_reader_is_not_held_up_while_a_rebuild_writes_its_rows(
+    postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = resolve(postgres_schema_url, environ={})
+    with staffed_ledger(storage) as (app, views):
+        a_busy_ledger(app, customers=3)
+        views.catch_up()
+        other = Views(app, storage)
+        finished: list[bool] = []
+        write_shadow = views._write_shadow
+
+        def read_while_writing(shadow: Any, write: Any, *, final: bool) -> None:
+            def write_then_read(tx: Transaction) -> None:
+                write(tx)
+
+                def reader() -> None:
+                    log_call(app, "C-00001", "Called while the rows were written")
+                    other.catch_up()
+                    finished.append(stored_docs(other) == computed_docs(app))
+
+                # The rebuild's transaction is open: a reader must not wait for it.
+                thread = threading.Thread(target=reader)
+                thread.start()
+                thread.join(timeout=10)
+                finished.append(not thread.is_alive())
+                thread.join()
+
+            write_shadow(shadow, write_then_read, final=final)
+
+        monkeypatch.setattr(views, "_write_shadow", read_while_writing)
+        try:
+            views.rebuild(workers=1)
+        finally:
+            other.close()
+
+    assert finished == [True, True]
