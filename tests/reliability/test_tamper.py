@@ -163,7 +163,7 @@ def test_each_of_a_streams_snapshots_is_judged_a_correction_between_them_too(
     # stream from its start, as loading does.
     app, airport, _ = two
     app.take_snapshot(airport)
-    takes = [app.repository.get(airport).version]
+    takes: list[int] = [app.repository.get(airport).version]
     app.log_contact(
         c.LogContact(
             actor="li.wei", customer="C-00001", channel="email", direction="inbound",
