@@ -181,6 +181,7 @@ def generate(app: Ledger, customers: int) -> int:
 class Cached:
     backend: str
     customers: int
+    folder: Path = CACHE
 
     @property
     def label(self) -> str:
@@ -188,12 +189,12 @@ class Cached:
 
     @property
     def marker(self) -> Path:
-        return CACHE / f"{self.label}.ready"
+        return self.folder / f"{self.label}.ready"
 
     @property
     def location(self) -> str:
         if self.backend == "sqlite":
-            return str(CACHE / f"{self.label}.sqlite3")
+            return str(self.folder / f"{self.label}.sqlite3")
         separator = "&" if "?" in POSTGRES_URL else "?"
         return f"{POSTGRES_URL}{separator}schema=ledger_bench_scale_{self.label}"
 
@@ -213,7 +214,7 @@ class Cached:
         if self.marker.exists() and not fresh:
             return self.location
         self.drop()
-        CACHE.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
         if self.backend == "postgres":
             import psycopg
 
@@ -397,6 +398,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per command (default 3)")
     parser.add_argument("--fresh", action="store_true", help="generate the ledgers again")
     parser.add_argument("--drop", action="store_true", help="remove the kept ledgers and stop")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=CACHE,
+        help=f"folder of the kept SQLite ledgers and markers (default {CACHE})",
+    )
     options = parser.parse_args()
     try:
         sizes = sorted({int(n.replace("_", "")) for n in options.sizes.split(",") if n.strip()})
@@ -408,11 +415,11 @@ def main() -> None:
     for backend in usable_backends(options.backend):
         if options.drop:
             for n in sizes:
-                Cached(backend, n).drop()
+                Cached(backend, n, options.cache).drop()
             continue
         figures = {}
         for n in sizes:
-            location = Cached(backend, n).ensure(options.fresh)
+            location = Cached(backend, n, options.cache).ensure(options.fresh)
             figures[n] = run_commands(location, n, options.runs)
         report(backend, sizes, figures)
 
