@@ -38,7 +38,9 @@ def brief(obj: LedgerContext, reference: str, output_format: str | None) -> None
     document = obj.reads.brief(reference, obj.settings.timezone, now())
     from ledger.personal_reading import reveal_brief_people
 
-    reveal_brief_people(document["people"], obj.ledger(writing=False).personal_reader(obj.caller))
+    # The brief marks erased people itself (from the 360): no scan of the log.
+    reader = obj.ledger(writing=False).personal_reader(obj.caller, erased=())
+    reveal_brief_people(document["people"], reader)
     if fmt == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:

@@ -334,7 +334,9 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
         )
     from ledger.personal_reading import reveal_people
 
-    doc = reveal_people(doc, obj.ledger(writing=False).personal_reader(obj.caller))
+    # The 360 marks erased people itself: no scan of the log for erasures (which
+    # grew with the whole ledger, for one customer).
+    doc = reveal_people(doc, obj.ledger(writing=False).personal_reader(obj.caller, erased=()))
     if fmt == "table":
         # Who holds what is judged by the accounts as they are now: not for a past moment.
         warnings = obj.reads.holding_warnings(doc) if moment is None else []

@@ -417,17 +417,21 @@ def emit_rows(
     noun: str = "rows",
     order: str = "",
     latest: bool = False,
+    total: int | None = None,
 ) -> None:
     """Print rows as a table for people, or json / jsonl / csv for machines.
 
     With `shown`, a long list is cut to what --limit / --all ask (the last rows
     with `latest`), and a line on stderr says how many of how many `noun` were
     shown and in what `order`: stdout stays the rows alone, parseable in every format.
+    `total` is the whole list's length when the reader gave only its first rows
+    (as many as `shown` asks for).
     """
-    total = len(rows)
+    count = len(rows)
+    total = count if total is None else max(total, count)
     most = None if shown is None else shown.rows_for(fmt)
-    if most is not None and total > most:
-        rows = rows[total - most :] if latest else rows[:most]
+    if most is not None and count > most:
+        rows = rows[count - most :] if latest else rows[:most]
     if fmt == "json":
         click.echo(json.dumps(list(rows), default=str, ensure_ascii=False, indent=2))
     elif fmt == "jsonl":

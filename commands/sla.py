@@ -171,10 +171,11 @@ def breaches(
             f"--since {since} is after --as-of {as_of or 'now'}: breaches are listed "
             "up to --as-of, so give a --since before it"
         )
-    items = obj.reads.sla_breaches(
-        as_of=moment, since=after, segment=segment, owner=owner, kind=kind
-    )
     fmt = choose_format(obj, output_format)
+    # Only the rows shown are worked out (a table: the first 50 of maybe thousands).
+    items, total = obj.reads.sla_breaches_page(
+        shown.rows_for(fmt), as_of=moment, since=after, segment=segment, owner=owner, kind=kind
+    )
     emit_rows(
         [item_row(item, tz, fmt) for item in items],
         CSV_COLUMNS if fmt == "csv" else BREACH_COLUMNS,
@@ -184,6 +185,7 @@ def breaches(
         shown=shown,
         noun="breaches",
         order="earliest due first",
+        total=total,
     )
 
 

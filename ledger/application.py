@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -138,6 +138,16 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     for event in stream:
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+def replay_onto(aggregate: Any, later: Sequence[Any], whole: Sequence[Any]) -> Any:
+    """`replay` of the `later` events onto `aggregate`, or, when one of them corrects
+    an event the aggregate already holds, of the `whole` stream up to the last of
+    them from its start (as loading from a snapshot does)."""
+    try:
+        return replay(aggregate, later)
+    except _CorrectsFoldedEvent:
+        return replay(None, whole)
 
 
 class LedgerRepository(Repository[UUID]):

@@ -11,7 +11,6 @@ content hashes to its recorded `event_hash`) and *follow* the row before it (its
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,15 +19,15 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
 
 from ledger.directory_audit import DirectoryCheck, DirectoryFinding
-from ledger.domain.chain import GENESIS, event_hash, hash_body
+from ledger.domain.chain import GENESIS, event_hash, hash_body, plain_decoder, plain_hasher
 from ledger.domain.topics import RECORDED_TOPIC_PREFIX
 from ledger.errors import InvalidInputError
+from ledger.log_pages import log_pages
 
 DIGEST_PREFIX = "ledger-digest-v1"
 BATCH = 5000
 
 Content = dict[str, Any]
-_DECODER = json.JSONDecoder()
 
 
 @dataclass(frozen=True)
@@ -171,31 +170,45 @@ class Auditor:
     def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[Any]) -> None:
         self.recorder = recorder
         self.mapper = mapper
+        self._load, self._floats = plain_decoder()
+        self._hash_plain = plain_hasher()
 
     def verify_all(
         self, up_to: int | None = None, progress: Callable[[int], None] | None = None
     ) -> AuditReport:
-        """Walk the log once (up to a position, for a digest); check streams as they pass."""
+        """Walk the log once (up to a position, for a digest); check streams as they pass.
+
+        The log is read as plain rows (`ledger.log_pages`), each stream's id parsed
+        once, and every row hashed from its stored JSON without building an event."""
         stop = up_to if up_to is not None else self.recorder.max_notification_id() or 0
         report = AuditReport(position=stop)
         heads: dict[UUID, _Head] = {}
+        streams: dict[str, tuple[UUID, str]] = {}  # stored id -> (id, its canonical text)
         broken: set[UUID] = set()
         directory = DirectoryCheck(self.mapper)
-        for batch in self._batches(stop):
-            for row in batch:
-                directory.observe(row)
-                if not row.topic.startswith(RECORDED_TOPIC_PREFIX):
-                    continue
-                stream_id = _uuid(row.originator_id)
+        watched = DirectoryCheck.STREAM_TOPICS
+        for page in log_pages(self.recorder, stop):
+            for _, stored_id, version, topic, state in page:
+                stream = streams.get(stored_id)
+                if stream is None:
+                    stream_id = UUID(stored_id)
+                    stream = streams[stored_id] = (stream_id, str(stream_id))
+                stream_id = stream[0]
+                if not topic.startswith(RECORDED_TOPIC_PREFIX) or topic in watched:
+                    directory.observe(StoredEvent(stream_id, version, topic, state))
+                    if not topic.startswith(RECORDED_TOPIC_PREFIX):
+                        continue
                 report.events += 1
                 if stream_id in broken:
                     continue
-                head = heads.setdefault(stream_id, _Head())
-                if not self._advance(head, stream_id, row):
+                head = heads.get(stream_id)
+                if head is None:
+                    head = heads[stream_id] = _Head()
+                if not self._advance(head, stream_id, stream[1], version, topic, state):
                     broken.add(stream_id)
                     report.divergences.append(self._classify(stream_id, stop))
             if progress is not None:
-                progress(len(batch))
+                progress(len(page))
         report.streams = len(heads)
         report.heads = {sid: (h.version, h.hash) for sid, h in heads.items()}
         report.directory = directory.findings()
@@ -206,52 +219,58 @@ class Auditor:
         rows = self.recorder.select_events(stream_id)
         report = AuditReport(events=len(rows), streams=1)
         head = _Head()
+        text = str(stream_id)
         for row in rows:
-            if not self._advance(head, stream_id, row):
+            if not self._advance(
+                head, stream_id, text, row.originator_version, row.topic, row.state
+            ):
                 report.divergences.append(self._explain(stream_id, list(rows)))
                 break
         report.heads = {stream_id: (head.version, head.hash)}
         return report
 
     # ------------------------------------------------------------------ checks
-    def _advance(self, head: _Head, stream_id: UUID, row: StoredEvent) -> bool:
-        content = self._content(row)
-        if content is None or row.originator_version != head.version + 1:
+    def _advance(
+        self, head: _Head, stream_id: UUID, stream_text: str, version: int, topic: str, state: bytes
+    ) -> bool:
+        if version != head.version + 1:
             return False
-        if content.get("previous_hash") != head.hash:
+        floats = self._floats()
+        content = self._plain(state)
+        if content is None or content.get("previous_hash") != head.hash:
             return False
         # The decoded row is ours alone: take the unhashed fields out rather than copy.
         recorded = content.pop("event_hash", None)
         content.pop("class_version", None)
-        if (
-            recorded is None
-            or hash_body(stream_id, row.originator_version, row.topic, content) != recorded
-        ):
+        if recorded is None:
             return False
-        head.hash, head.version = recorded, row.originator_version
+        # The fast encoder writes the canonical text only for content without floats.
+        digest = (
+            self._hash_plain(stream_text, version, topic, content)
+            if self._floats() == floats
+            else None
+        )
+        if digest is None:
+            digest = hash_body(stream_id, version, topic, content)
+        if digest != recorded:
+            return False
+        head.hash, head.version = recorded, version
         return True
 
     def _content(self, row: StoredEvent) -> Content | None:
         """The stored state as plain JSON: exactly what the hashes cover (see chain.py)."""
+        return self._plain(row.state)
+
+    def _plain(self, state: bytes) -> Content | None:
         try:
-            state = row.state
             if self.mapper.cipher:
                 state = self.mapper.cipher.decrypt(state)
             if self.mapper.compressor:
                 state = self.mapper.compressor.decompress(state)
-            content = _DECODER.decode(state.decode("utf-8"))
+            content = self._load(state)
         except Exception:  # an altered byte can leave undecodable JSON: that is a finding
             return None
         return content if isinstance(content, dict) else None
-
-    def _batches(self, stop: int) -> Iterator[Sequence[Notification]]:
-        start = 1
-        while start <= stop:
-            batch = self.recorder.select_notifications(start, BATCH, stop=stop)
-            if not batch:
-                return
-            yield batch
-            start = batch[-1].id + 1
 
     # ---------------------------------------------------------- classification
     def _classify(self, stream_id: UUID, up_to: int) -> Divergence:

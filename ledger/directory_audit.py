@@ -13,7 +13,7 @@ numbering's last number must be the highest code issued.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper, StoredEvent
@@ -50,8 +50,12 @@ class _Key:
 
 @dataclass
 class DirectoryCheck:
-    """Fed every stored row of the log once (`observe`), then judged (`findings`)."""
+    """Fed every stored row of the log once (`observe`), then judged (`findings`).
 
+    Of the customer streams' rows only those of `STREAM_TOPICS` matter: a caller
+    walking millions of rows may pass it just those and the directory's own."""
+
+    STREAM_TOPICS: ClassVar[frozenset[str]] = frozenset({_REGISTERED, _PROFILE_UPDATED})
     mapper: Mapper[Any]
     keys: dict[UUID, _Key] = field(default_factory=dict)
     codes: dict[UUID, str] = field(default_factory=dict)  # customer id -> registered code

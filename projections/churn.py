@@ -15,11 +15,12 @@ A "contact" is a logged contact or a reported visit.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import singledispatch
 from typing import Any
+
+import orjson
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
@@ -68,16 +69,26 @@ class ChurnSignals(Projection):
 
     @staticmethod
     def load_all(
-        tx: Transaction, *, segment: str | None = None, owner: str | None = None
+        tx: Transaction,
+        *,
+        segment: str | None = None,
+        owner: str | None = None,
+        terminated: bool | None = None,
     ) -> list[Doc]:
+        """The documents of the customers of a segment, of an owner, and only the
+        terminated ones (True) or only the others (False). Parsed by orjson (the
+        same values as `json.loads`, a few times faster: the churn list reads every
+        customer's)."""
         where, params = [], []
         for column, value in (("segment", segment), ("owner", owner)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
+        if terminated is not None:
+            where.append("stage = 'terminated'" if terminated else "stage <> 'terminated'")
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = tx.fetchall(f"SELECT doc FROM view_churn{clause} ORDER BY code", params)
-        return [dict(json.loads(doc)) for (doc,) in rows]
+        return [orjson.loads(doc) for (doc,) in rows]
 
 
 COLUMNS = ("customer_id", "code", "name", "segment", "owner", "stage", "doc")
@@ -323,7 +334,7 @@ def at_risk(
     """Active customers by churn risk, highest first (then by code).
     Customers registered after `as_of` are not listed; terminated ones are in
     `win_back`."""
-    docs = ChurnSignals.load_all(tx, segment=segment, owner=owner)
+    docs = ChurnSignals.load_all(tx, segment=segment, owner=owner, terminated=False)
     ranked = []
     for doc in docs:
         if doc["stage"] == "terminated" or not _registered_by(doc, as_of):
@@ -356,7 +367,7 @@ def win_back(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Terminated customers, most recently lost first (then by code)."""
-    docs = ChurnSignals.load_all(tx, segment=segment, owner=owner)
+    docs = ChurnSignals.load_all(tx, segment=segment, owner=owner, terminated=True)
     rows = []
     for doc in docs:
         ended = doc["termination"]

@@ -286,6 +286,33 @@ class Reader:
             )
         return self._seen(items)
 
+    def sla_breaches_page(
+        self,
+        first: int | None,
+        *,
+        as_of: datetime,
+        since: datetime | None = None,
+        segment: str | None = None,
+        owner: str | None = None,
+        kind: str | None = None,
+    ) -> tuple[list[SlaItem], int]:
+        """The `first` of `sla_breaches` (all when None) and how many there are.
+        For a caller who sees every customer the view gives only the first ones
+        (`sla.first_breaches`); for others, what they may see is taken from the
+        whole list, then cut."""
+        if not self.sight.everything:
+            items = self.sla_breaches(
+                as_of=as_of, since=since, segment=segment, owner=owner, kind=kind
+            )
+            return (items if first is None else items[:first]), len(items)
+        segment = self.scope_segment(segment)
+        with self._caught_up(*_sla_views(kind)) as tx:
+            items, total = sla.first_breaches(
+                tx, self.clocks, first, as_of=as_of, since=since, segment=segment,
+                owner=owner, kind=kind,
+            )  # fmt: skip
+        return self._seen(items), total
+
     def sla_at_risk(
         self,
         *,

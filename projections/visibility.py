@@ -36,11 +36,25 @@ def sight_filter(sight: Sight, alias: str = "c") -> tuple[str, tuple[str, ...]]:
 
 
 def visibility(tx: Transaction, sight: Sight) -> Visibility:
-    """The codes of the customers in sight (from the customer and worked-on views)."""
+    """The codes of the customers in sight (from the customer and worked-on views).
+
+    For a member of staff, `sight_filter`'s condition taken as two queries joined:
+    the customers they own, and those they worked on, each found by its own index.
+    As one condition the database walks the whole segment, checking each customer
+    for work (the work list of one person took 2.9 s at 100,000 customers)."""
     if sight.everything:
         return Visibility(None)
-    condition, params = sight_filter(sight)
-    rows = tx.fetchall(f"SELECT c.code FROM view_customer360 c WHERE {condition}", params)
+    if sight.segment is not None and sight.staff_id is not None:
+        rows = tx.fetchall(
+            "SELECT c.code FROM view_customer360 c WHERE c.segment = ? AND c.owner = ? "
+            "UNION SELECT c.code FROM view_worked_on w "
+            "JOIN view_customer360 c ON c.customer_id = w.customer_id "
+            "WHERE w.staff_id = ? AND c.segment = ?",
+            (sight.segment, sight.staff_id, sight.staff_id, sight.segment),
+        )
+    else:
+        condition, params = sight_filter(sight)
+        rows = tx.fetchall(f"SELECT c.code FROM view_customer360 c WHERE {condition}", params)
     return Visibility(frozenset(str(row[0]) for row in rows))
 
 

@@ -46,7 +46,13 @@ class SlaItem:
         return f"{self.customer}/{self.case}" if self.customer else self.case
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.due_at, self.customer, *_natural(self.case), self.owner or "")
+        return (self.due_at, *reference_order(self.customer, self.case, self.owner))
+
+
+def reference_order(customer: str, case: str, owner: str | None) -> tuple[Any, ...]:
+    """The order of items due at the same moment: by customer, case (C2 before C10),
+    then owner."""
+    return (customer, *_natural(case), owner or "")
 
 
 def _natural(local_id: str) -> tuple[str, int]:

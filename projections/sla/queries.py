@@ -20,7 +20,7 @@ from projections.sla.coverage import (
     handover_items,
     summary_items,
 )
-from projections.sla.items import SlaItem
+from projections.sla.items import SlaItem, reference_order
 from projections.store import Transaction
 
 # Kinds that are not cases of `view_sla_cases`: worked out from other views.
@@ -81,23 +81,80 @@ def breaches(
     ended short of the target after `since`, and segments' monthly summaries due
     after `since` and not submitted in time. Ordered by due time, then reference.
     Read from the SLA view, and from the handover view unless `kind` excludes it."""
+    items, _ = first_breaches(
+        tx, clocks, None, as_of=as_of, since=since, segment=segment, owner=owner, kind=kind
+    )
+    return items
+
+
+def first_breaches(
+    tx: Transaction,
+    clocks: Clocks,
+    first: int | None,
+    *,
+    as_of: datetime,
+    since: datetime | None = None,
+    segment: str | None = None,
+    owner: str | None = None,
+    kind: str | None = None,
+) -> tuple[list[SlaItem], int]:
+    """The `first` of `breaches` (all of them when None), and how many there are.
+
+    A case's breach is due at its `breach_at`, so each of the three queries of
+    cases gives only its `first` earliest rows (and any tied with the last), and
+    counts the rest: a table of 50 evaluates about 150 clocks, not every breach
+    of the ledger. The other kinds (coverage, handovers, summaries) are few and
+    worked out whole."""
     if since is None:
         since = Month.of(as_of, clocks.timezone).previous().start(clocks.timezone)
     items: list[SlaItem] = []
+    total = 0
     if kind not in _NOT_CASES:
         where, params = filters(segment=segment, owner=owner, kind=kind)
         moment, after = iso(as_of), iso(since)
-        rows = _cases(tx, f"breach_at > ? AND breach_at < ?{where}", (after, moment, *params))
-        rows += _cases(tx, f"closed_at IS NULL AND breach_at <= ?{where}", (after, *params))
-        rows += _cases(tx, f"closed_at > ? AND breach_at <= ?{where}", (moment, after, *params))
+        rows: list[CaseRow] = []
+        for condition, values in (
+            (f"breach_at > ? AND breach_at < ?{where}", (after, moment, *params)),
+            (f"closed_at IS NULL AND breach_at <= ?{where}", (after, *params)),
+            (f"closed_at > ? AND breach_at <= ?{where}", (moment, after, *params)),
+        ):
+            found = _first_cases(tx, condition, values, first)
+            rows += found
+            total += len(found) if first is None else _count_cases(tx, condition, values)
         items += [_breach_item(row, clocks, as_of, moment) for row in rows]
+    others: list[SlaItem] = []
     if kind in (None, COVERAGE):
-        items += coverage_breaches(tx, clocks, as_of, since, segment, owner)
+        others += coverage_breaches(tx, clocks, as_of, since, segment, owner)
     if kind in (None, HANDOVER):
-        items += handover_items(tx, clocks, as_of, since, segment, owner, breached=True)
+        others += handover_items(tx, clocks, as_of, since, segment, owner, breached=True)
     if kind in (None, SUMMARY):
-        items += summary_items(tx, clocks, as_of, since, segment, owner, breached=True)
-    return sorted(items, key=SlaItem.sort_key)
+        others += summary_items(tx, clocks, as_of, since, segment, owner, breached=True)
+    items = sorted(items + others, key=SlaItem.sort_key)
+    return (items if first is None else items[:first]), total + len(others)
+
+
+def _first_cases(
+    tx: Transaction, condition: str, params: Sequence[Any], first: int | None
+) -> list[CaseRow]:
+    """The rows meeting `condition`; with `first`, only the `first` due earliest,
+    and every row due at the same moment as the last of them (the order among
+    those is the items' own, by reference)."""
+    if first is None:
+        return _cases(tx, condition, params)
+    rows = _cases(tx, f"{condition} ORDER BY breach_at LIMIT ?", (*params, first))
+    if len(rows) < first or first == 0:
+        return rows
+    last = rows[-1].breach_at
+    earlier = [row for row in rows if row.breach_at != last]
+    tied = _cases(tx, f"{condition} AND breach_at = ?", (*params, last))
+    # Of those due at the last moment, the first by reference, as the items sort.
+    tied.sort(key=lambda row: reference_order(row.code, row.case_id, row.owner))
+    return earlier + tied[: first - len(earlier)]
+
+
+def _count_cases(tx: Transaction, condition: str, params: Sequence[Any]) -> int:
+    row = tx.fetchone(f"SELECT COUNT(*) FROM view_sla_cases WHERE {condition}", params)
+    return int(row[0]) if row else 0
 
 
 def at_risk(

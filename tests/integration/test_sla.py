@@ -662,3 +662,32 @@ def test_breaches_are_filtered_by_segment_owner_and_kind_and_ordered_by_due_time
         f"{airport}/{early_complaint}",
         f"{tech}/{late_complaint}",
     ]
+
+
+def test_the_first_breaches_of_a_long_list_are_those_of_the_whole_list(
+    ledger_app: Ledger, views: Views
+) -> None:
+    # A table shows the first 50 breaches: the view is asked only for the first
+    # ones of each kind of case, ties at the cut included, and counts the rest.
+    app = ledger_app
+    customers = [register(app, f"Customer {n}") for n in range(1, 8)]
+    for n, customer in enumerate(customers):
+        # Several inquiries received at the same moment breach at the same moment
+        # (ties across customers and cases), others a day apart.
+        receive_inquiry(app, customer, at(MONDAY, 10))
+        receive_inquiry(app, customer, at(MONDAY, 10))
+        receive_inquiry(app, customer, at(TUESDAY, 9, n))
+        file_complaint(app, customer, at(FRIDAY, 15))
+    late = receive_inquiry(app, customers[0], at(MONDAY, 9))
+    case_step(app, "answer_inquiry", "AnswerInquiry", customers[0], late, answer="Sorry",
+              occurred_at=at(date(2026, 3, 20), 9))  # fmt: skip
+    as_of = at(date(2026, 3, 18), 12)
+    read = reader(views)
+    whole = read.sla_breaches(as_of=as_of)
+    assert len(whole) == 7 * 4 + 1
+
+    for first in (1, 5, 7, 8, 14, 15, 20, 29, 40):
+        shown, total = read.sla_breaches_page(first, as_of=as_of)
+        assert [i.ref for i in shown] == [i.ref for i in whole[:first]], first
+        assert total == len(whole)
+    assert read.sla_breaches_page(None, as_of=as_of) == (whole, len(whole))

@@ -155,6 +155,46 @@ def test_an_edited_snapshot_is_found_against_its_events(
     ]
 
 
+def test_each_of_a_streams_snapshots_is_judged_a_correction_between_them_too(
+    two: tuple[Ledger, UUID, UUID], storage: Storage
+) -> None:
+    # The audit replays a stream once, judging each snapshot as it passes: a
+    # correction of an event an earlier snapshot already holds makes it replay the
+    # stream from its start, as loading does.
+    app, airport, _ = two
+    app.take_snapshot(airport)
+    takes: list[int] = [app.repository.get(airport).version]
+    app.log_contact(
+        c.LogContact(
+            actor="li.wei", customer="C-00001", channel="email", direction="inbound",
+            summary="Asked for the new price list",
+        )
+    )  # fmt: skip
+    app.take_snapshot(airport)
+    takes.append(app.repository.get(airport).version)
+    app.record_correction(
+        c.RecordCorrection(
+            actor="li.wei", customer="C-00001", version=2, reason="it was a visit call",
+            changes={"summary": "Discussed the renewal at the terminal"},
+        )
+    )  # fmt: skip
+    app.take_snapshot(airport)
+    takes.append(app.repository.get(airport).version)
+    assert verify(app).ok
+
+    middle = takes[1]
+    snapshots = RawSnapshots(storage)
+    state = snapshots.state(airport, middle)
+    snapshots.set_row(
+        airport, middle, snapshots.topic(airport, middle), state.replace(b"wu.lan", b"li.wei", 1)
+    )
+
+    report = verify(app)
+    assert [(d.stream_id, d.version, d.kind) for d in report.divergences] == [
+        (airport, middle, "snapshot")
+    ]
+
+
 # ------------------------------------------------------------ the directory
 def test_a_code_pointed_at_another_customer_is_reported_and_steers_no_write(
     two: tuple[Ledger, UUID, UUID], storage: Storage

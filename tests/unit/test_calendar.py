@@ -459,3 +459,24 @@ def test_with_pauses_the_running_business_time_up_to_the_deadline_is_the_duratio
     assert PLAIN.business_time_between(start, due, pauses=pauses) == duration
     assert PLAIN.business_time_between(start, due - ONE_SECOND, pauses=pauses) < duration
     assert due >= PLAIN.add_business_time(start, duration)
+
+
+def walked(business: BusinessCalendar, start: datetime, end: datetime) -> timedelta:
+    """Business time from `start` to `end`, each date's periods summed one by one."""
+    total, day = timedelta(0), start.astimezone(business.timezone).date()
+    while day <= end.astimezone(business.timezone).date():
+        for begin, finish in business.working_periods(day):
+            total += max(timedelta(0), min(finish, end) - max(begin, start))
+        day += timedelta(days=1)
+    return total
+
+
+@settings(max_examples=200, deadline=None)
+@given(business=calendars, pairs=st.lists(st.tuples(moments, moments), min_size=1, max_size=6))
+def test_elapsed_business_time_is_every_dates_working_time_summed(
+    business: BusinessCalendar, pairs: list[tuple[datetime, datetime]]
+) -> None:
+    # Whole days are read from running totals kept by the calendar (which one
+    # calendar grows, backwards and forwards, as questions come): the same sums.
+    for start, end in pairs:
+        assert business.business_time_between(start, end) == walked(business, start, end)

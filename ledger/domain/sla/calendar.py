@@ -2,10 +2,11 @@
 ledger's time zone, minus holidays, plus make-up working days (its settings are
 `calendar_config`'s).
 
-Everything here is pure. Moments go in tz-aware and come out in UTC. Durations
+Everything here is pure. Moments go in tz-aware and come out in UTC. Deadlines
 are walked day by day over each date's working periods (cached per date), so a
 deadline months away costs a few hundred dictionary lookups, not a minute-by-
-minute scan.
+minute scan; elapsed time between two moments reads the whole days between
+them from running totals.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class BusinessCalendar:
         self.config = config or CalendarConfig()
         self.timezone = timezone or ZoneInfo("UTC")
         self._days: dict[date, _WorkingDay] = {}
+        self._first = 0  # the ordinal of the first date of `_totals`
+        self._totals: list[timedelta] = []
         self._country_years: dict[int, _CountryYear] = {}
         if self.config.country is not None:
             # Fail now, with the key named, rather than on the first deadline.
@@ -195,19 +198,42 @@ class BusinessCalendar:
             return _ZERO
         first_day = self._local_date(begin)
         last_day = self._local_date(finish)
-        elapsed = _ZERO
-        day = first_day
-        while day <= last_day:
-            working_day = self._day(day)
-            if first_day < day < last_day:
-                elapsed += working_day.total
-            else:
-                for period_start, period_end in working_day.periods:
-                    overlap = min(period_end, finish) - max(period_start, begin)
-                    if overlap > _ZERO:
-                        elapsed += overlap
-            day += _ONE_DAY
+        elapsed = self._overlap(first_day, begin, finish)
+        if last_day > first_day:
+            elapsed += self._overlap(last_day, begin, finish)
+            elapsed += self._whole_days(first_day + _ONE_DAY, last_day - _ONE_DAY)
         return elapsed
+
+    def _overlap(self, day: date, begin: datetime, finish: datetime) -> timedelta:
+        """The working time of one date between two moments."""
+        elapsed = _ZERO
+        for period_start, period_end in self._day(day).periods:
+            overlap = min(period_end, finish) - max(period_start, begin)
+            if overlap > _ZERO:
+                elapsed += overlap
+        return elapsed
+
+    def _whole_days(self, first: date, last: date) -> timedelta:
+        """The working time of the dates from `first` to `last`, both whole.
+
+        Read from running totals by date (`_totals[i]`: the dates from `_first`
+        up to the i-th after it, excluded), so a clock open for months costs two
+        lookups, not one per day: the breaches list evaluates thousands."""
+        if last < first:
+            return _ZERO
+        low, high = first.toordinal(), last.toordinal()
+        if not self._totals or low < self._first:
+            known = self._first + len(self._totals) - 2 if self._totals else high
+            self._first, self._totals = low, [_ZERO]
+            self._extend_totals(max(high, known))
+        elif high - self._first >= len(self._totals) - 1:
+            self._extend_totals(high)
+        return self._totals[high - self._first + 1] - self._totals[low - self._first]
+
+    def _extend_totals(self, high: int) -> None:
+        totals = self._totals
+        for ordinal in range(self._first + len(totals) - 1, high + 1):
+            totals.append(totals[-1] + self._day(date.fromordinal(ordinal)).total)
 
     def _local_date(self, utc: datetime) -> date:
         return utc.astimezone(self.timezone).date()
