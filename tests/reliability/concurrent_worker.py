@@ -19,7 +19,10 @@ def main(db: str, actor: str, customer: str, commands: int, worker: int) -> None
     failures: list[str] = []
     for n in range(commands):
         if n % 4 == 3:
-            args = ["--db", db, "--as", actor, "staff", "list"]
+            # Readers: one reads the staff list, the other a customer, which catches
+            # the views up while the writers write.
+            read = ["staff", "list"] if n % 8 == 3 else ["customer", "show", customer]
+            args = ["--db", db, "--as", actor, *read]
         else:
             summary = f"worker {worker} call {n}"
             args = [

@@ -1,6 +1,7 @@
 """Many staff at once on one PostgreSQL ledger: separate processes, each starting
 the command afresh for every call, writers and readers mixed. Nothing fails,
-everything acknowledged is in the stream, versions are contiguous."""
+everything acknowledged is in the stream, versions are contiguous, and the views
+the readers caught up while the writers wrote equal a rebuild of them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import pytest
 from ledger.application import Ledger
 from ledger.domain.events import ContactLogged
 from ledger.storage import resolve
+from projections.views import Views
 from tests.conftest import postgres_or_skip
+from tests.reliability.view_state import view_rows
 from tests.staffing import seed_staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.reliability]
@@ -76,6 +79,12 @@ def test_staff_starting_commands_at_once_never_collide(postgres_schema_url: str)
     logged = sorted(e.summary for e in events if isinstance(e, ContactLogged))
     assert logged == acknowledged
     assert [e.originator_version for e in events] == list(range(1, len(events) + 1))
+    storage = resolve(postgres_schema_url, environ={})
+    views = Views(app, storage)
+    views.catch_up()
+    caught_up = view_rows(views)
+    views.rebuild()
+    assert view_rows(views) == caught_up
 
 
 def test_a_log_whose_insert_function_went_missing_gets_it_back(postgres_schema_url: str) -> None:

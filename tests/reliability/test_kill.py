@@ -38,6 +38,7 @@ from ledger.sealing import key_id
 from ledger.storage import Storage, resolve
 from projections.shadow import SUFFIX
 from projections.views import Views
+from tests.reliability.view_state import view_rows
 from tests.staffing import ADMIN, seed_staff
 
 pytestmark = pytest.mark.reliability
@@ -104,16 +105,6 @@ def storage(db_url: str) -> Storage:
 def opened(storage: Storage) -> tuple[Ledger, Views]:
     app = Ledger(env=storage.env)
     return app, Views(app, storage)
-
-
-def view_rows(views: Views) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every view's tables, in a stable order."""
-    with views.store.reading() as tx:
-        return {
-            table: sorted(tx.fetchall(f"SELECT * FROM {table}"), key=repr)
-            for projection in views.projections
-            for table in projection.tables
-        }
 
 
 def positions(views: Views) -> dict[str, tuple[int, bool]]:
