@@ -1,0 +1,90 @@
+"""Defects the command-line fuzzer found (tests/reliability/test_fuzz_cli.py,
+issue #18): every refusal is one short line and writes nothing, whichever part of
+the command line was wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli import ledger
+from tests.e2e.conftest import LedgerCli, assert_refused
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--no-such-option", "customer", "list"), "No such option '--no-such-option'."),
+        (("--format",), "Option '--format' requires an argument."),
+        (("--db",), "Option '--db' requires an argument."),
+    ],
+    ids=["unknown option", "format without value", "db without value"],
+)
+def test_a_bad_option_of_the_ledger_itself_is_one_line(
+    cli: LedgerCli, args: tuple[str, ...], message: str
+) -> None:
+    # It printed click's usage block: "Usage: ledger [OPTIONS] ...", "Try ...", "Error: ...".
+    result = cli.runner.invoke(ledger, list(args))
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {message} (see `ledger --help`)\n"
+
+
+def test_a_group_without_its_command_shows_the_groups_help(cli: LedgerCli) -> None:
+    # It printed the whole help folded into one "Error: Usage: ..." line.
+    result = cli.run("customer")
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: ledger customer [OPTIONS] COMMAND [ARGS]...\n")
+    assert "\nCommands:\n" in result.stderr
+    assert "Error:" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (("customer", "tier", "C-00001", "x" * 5000),
+         "Error: Invalid value for 'TIER': '" + "x" * 60 + "…' is not one of"),
+        (("contact", "log", "C-00001", "--channel", "phone", "--direction", "inbound",
+          "--summary", "Call", "--at", "a " * 3000),
+         "Error: --at '" + "a " * 30 + "…' is not a date or time"),
+        (("customer", "tier", "C-00001", "\x00" * 300),
+         "Error: Invalid value for 'TIER': '" + "\\x00" * 15 + "…' is not one of"),
+        (("owner", "reassign", "--from", "li.wei", "--to", "zhang.min", "y" * 400),
+         "Error: Got unexpected extra argument (" + "y" * 59 + "…"),
+    ],
+    ids=["a choice", "a time", "control characters", "an extra argument"],
+)  # fmt: skip
+def test_a_refusal_shows_only_the_start_of_a_long_value(
+    cli: LedgerCli, customer: str, args: tuple[str, ...], shown: str
+) -> None:
+    written = cli.events_recorded()
+
+    result = cli.run(*args)
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(shown), result.stderr[:300]
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 200
+    assert cli.events_recorded() == written
+
+
+def test_a_rule_refusing_a_long_name_shows_only_its_start(cli: LedgerCli, customer: str) -> None:
+    result = cli.run("customer", "show", "Q" * 3000)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: no customer '" + "Q" * 60 + "…': name one by code")
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 200
+
+
+def test_a_customer_shown_as_of_before_it_was_recorded_logs_no_read(
+    cli: LedgerCli, customer: str
+) -> None:
+    # It was refused, but the read log recorded a `customer show` all the same.
+    written = cli.events_recorded()
+
+    result = cli.run("customer", "show", customer, "--as-of", "2024-07-04T04:30+08:00")
+
+    assert_refused(
+        result, "C-00001 had not been recorded yet at 2024-07-04T04:30+08:00: try a later --as-of"
+    )
+    assert cli.events_recorded() == written
+    assert "customer show" not in cli.ok("audit", "reads")
