@@ -70,10 +70,6 @@ def one_line(message: str) -> str:
         return text if len(inner) <= SHOWN_INPUT else f"{text[0]}{inner[:SHOWN_INPUT]}…{text[0]}"
 
     line = _QUOTED.sub(shorten, " ".join(message.split()))
-    # An unquoted run as long (an extra argument) is cut too.
-    longest = SHOWN_INPUT + 5
-    words = [w if len(w) <= longest else f"{w[:SHOWN_INPUT]}…" for w in line.split(" ")]
-    line = " ".join(words)
     return line if len(line) <= LONGEST_LINE else f"{line[:LONGEST_LINE]}…"
 
 

@@ -203,18 +203,19 @@ class Reader:
     ) -> History | None:
         """A customer's stream (read logged as `history`): all of it, or with
         `moment` the events recorded by then and the customer as it stood then.
-        None when it was not yet recorded then."""
-        customer_id = self.customer(
-            reference, "history", detail, *([RecordedVersions.name] if moment else [])
-        )
-        app = self.views.app
-        state, events = app.customer_events(reference)
-        total = len(events)
+        None when it was not yet recorded then: nothing was read, so nothing is logged."""
+        customer_id = self._in_sight(reference, *([RecordedVersions.name] if moment else []))
+        known = None
         if moment is not None:
             with self.views.store.transaction() as tx:
                 known = RecordedVersions.version_as_of(tx, customer_id, moment)
             if known == 0:
                 return None
+        self.views.app.record_read(self.caller, customer_id, "history", detail)
+        app = self.views.app
+        state, events = app.customer_events(reference)
+        total = len(events)
+        if known is not None:
             events = [e for e in events if e.originator_version <= known]
             if known < state.version:
                 state = app.repository.get(customer_id, version=known)
