@@ -130,3 +130,23 @@ def test_a_heads_file_that_cannot_be_written_is_one_line_and_no_digest(
         "no digest was printed; give a file in a folder you can write to\n"
     )
     assert not (tmp_path / "no-such-folder").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--seconds", "nan"), ("--seconds", "inf"), ("--poll", "nan"), ("--poll", "inf")],
+)
+def test_following_the_log_takes_a_number_of_seconds_not_nan_or_infinity(
+    cli: LedgerCli, customer: str, option: str, value: str
+) -> None:
+    # --seconds nan or inf never stopped (NaN passes a range check); --poll nan or
+    # inf was a traceback from time.sleep.
+    given = {"--seconds": "0.1", "--poll": "0.05", option: value}
+
+    result = cli.run("projections", "run", *(word for pair in given.items() for word in pair))
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: Invalid value for '{option}': '{value}' is not a number of seconds: give one "
+        "such as 60 (see `ledger projections run --help`)\n"
+    )
