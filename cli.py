@@ -142,8 +142,10 @@ class LedgerGroup(click.Group):
             # Click's own messages (a missing option, a bad choice) as one line too.
             raise OneLineUsageError(error.format_message(), error.ctx) from None
         except click.ClickException as error:
-            error.message = one_line(error.message)
-            raise
+            shown = one_line(error.format_message())
+            if shown == error.format_message() or error.exit_code != 1:
+                raise
+            raise click.ClickException(shown) from None
         except click.exceptions.Exit:
             # --help or --version is done (reaching the handler below would import
             # the storage library just to find it is not a database error).
