@@ -55,8 +55,8 @@ GROUPS: dict[str, tuple[str, str]] = {
 
 # A quoted value in an error message ('...' or "...", as repr and click quote it).
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
-# An error line longer than this is cut: it would be repeating something pasted.
-LONGEST_LINE = 300
+# An error line longer than this is cut: no message of the ledger's own is that long.
+LONGEST_LINE = 600
 
 
 def one_line(message: str) -> str:
@@ -70,6 +70,10 @@ def one_line(message: str) -> str:
         return text if len(inner) <= SHOWN_INPUT else f"{text[0]}{inner[:SHOWN_INPUT]}…{text[0]}"
 
     line = _QUOTED.sub(shorten, " ".join(message.split()))
+    # An unquoted run far longer (an extra argument in click's parentheses) too; a
+    # path is left whole.
+    words = [w if len(w) <= 2 * SHOWN_INPUT else f"{w[:SHOWN_INPUT]}…" for w in line.split(" ")]
+    line = " ".join(words)
     return line if len(line) <= LONGEST_LINE else f"{line[:LONGEST_LINE]}…"
 
 

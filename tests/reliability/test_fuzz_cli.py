@@ -360,10 +360,10 @@ class PostgresStore:
     def reset(self) -> None:
         if self.rows() == self.seeded_rows and self._views() == self.seeded_views:
             return
-        names = ", ".join(f'"{self.schema}"."{t}"' for t in self.tables)
         with self.connection.transaction():
-            self.connection.execute(f"TRUNCATE {names}")
             for table in self.tables:
+                # DELETE, not TRUNCATE: on tables this small it is ten times faster.
+                self.connection.execute(f'DELETE FROM "{self.schema}"."{table}"')
                 self.connection.execute(
                     f'INSERT INTO "{self.schema}"."{table}" SELECT * FROM "{self.copy}"."{table}"'
                 )
@@ -384,6 +384,11 @@ def fuzz(seeded: Seeded, store: Store, scratch: Scratch, count: int) -> Tally:
     """Run `count` cases (at least) on `store`, checking each; the tally of the run."""
     inputs = files_in(seeded.inputs)
     tally = Tally()
+    # Shown with a failure (pytest prints what a failing test printed).
+    print(
+        f"fuzzing {count} command lines on {store.location}, seed {SEED or 'derandomized'} "
+        "(LEDGER_FUZZ_SEED=N for others, LEDGER_FUZZ_SURVEY=1 to list every failure)"
+    )
 
     def one_case(case: Case) -> None:
         scratch.clear()
