@@ -27,6 +27,8 @@ from ledger.personal_details import PersonalFields
 from ledger.references import parse_local_id
 from ledger.vocabulary import (
     LEVELS,
+    NUL,
+    NUL_REFUSAL,
     SATISFACTION_SCORES,
     TEXT_LIMIT,
     Channel,
@@ -51,9 +53,7 @@ StaffId = Annotated[
 Segment = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
 ]
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT)
-]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_LIMIT)]
 Currency = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{3}$")]
@@ -64,8 +64,31 @@ def new_command_id() -> str:
     return uuid4().hex
 
 
+def holds_nul(value: Any) -> bool:
+    """Whether a NUL character is anywhere in `value` (a text, or a list, mapping or
+    model of them)."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_nul(v) for v in value)
+    if isinstance(value, BaseModel):
+        return any(holds_nul(v) for v in value.__dict__.values())
+    return False
+
+
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL's text and jsonb cannot hold NUL: an event carrying one would be
+        # stored, but no view could take it, and every read catching up would stop.
+        if holds_nul(value):
+            raise ValueError(NUL_REFUSAL)
+        return value
 
     actor: StaffId
     command_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
@@ -545,6 +568,8 @@ class ReturnVisitPlan(Command):
     owner: StaffId
     month: PlanMonth
     reason: Text
+
+
 class SubmitSummary(Command):
     """Hand a segment's summary of one month to head office (docs/domain.md, "Reports")."""
 
@@ -553,6 +578,8 @@ class SubmitSummary(Command):
     # The caller's own segment when not given (an executive must name one).
     segment: Segment | None = None
     note: OptionalText = ""
+
+
 class RepairHoldings(Command):
     """Record the moves past handovers missed (docs/domain.md, "Follow-through"):
     one customer, or every customer the caller assigns owners of."""
@@ -566,6 +593,8 @@ class RepairHoldings(Command):
         if (self.customer is None) == (not self.every):
             raise ValueError("name one customer, or give --all for every customer you manage")
         return self
+
+
 class ErasePersonalData(LocalIdCommand):
     """Erase a key person's personal data on their request (docs/domain.md,
     "Personal data")."""

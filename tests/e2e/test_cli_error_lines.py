@@ -150,3 +150,33 @@ def test_following_the_log_takes_a_number_of_seconds_not_nan_or_infinity(
         f"Error: Invalid value for '{option}': '{value}' is not a number of seconds: give one "
         "such as 60 (see `ledger projections run --help`)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("customer", "register", "Nul\x00Name", "--segment", "airport"),
+        ("contact", "log", "C-00001", "--channel", "phone", "--direction", "inbound",
+         "--summary", "a\x00b"),
+        ("correct", "C-00001", "--version", "1", "--set", "industry=a\x00b", "--reason", "typo"),
+        ("sla", "breaches", "--segment", "a\x00b"),
+    ],
+    ids=["a name", "a summary", "a corrected value", "a read's filter"],
+)  # fmt: skip
+def test_a_nul_character_is_refused_in_one_line_and_the_views_go_on(
+    db_url: str, args: tuple[str, ...]
+) -> None:
+    # On PostgreSQL a name holding NUL was recorded, and from then on every read
+    # catching up the 360 stopped with a traceback (text and jsonb cannot hold NUL);
+    # a filter holding one was a traceback at once.
+    cli = LedgerCli(db=db_url)
+    cli.ok("customer", "register", "Capital Airport Group", "--segment", "airport")
+    written = cli.events_recorded()
+
+    result = cli.run(*args)
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.count("\n") == 1
+    assert "must not contain a NUL character (\\x00)" in result.stderr
+    assert cli.events_recorded() == written
+    assert "Capital Airport Group" in cli.ok("customer", "show", "C-00001")

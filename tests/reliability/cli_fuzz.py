@@ -220,6 +220,7 @@ HOSTILE = (
 # fmt: on
 
 
+TAINTS = ("\x00", "\x1b[2J", "\n", "\r", "\u2028", "\x85", "\t")
 HUGE = ("x" * 4001, "界" * 5000, "a " * 30_000, "\x00" * 1000)
 
 
@@ -311,7 +312,10 @@ class Values:
             return valid, st.one_of(valid, st.sampled_from(odd), self.hostile)
         valid = st.sampled_from(self.candidates(shape_of(param)))
         elsewhere = st.sampled_from(self.any_known + _help_words(param))
-        return valid, st.one_of(valid, elsewhere, self.hostile, self.hostile)
+        # A plausible value with a control character in it: it gets past every
+        # check that looks only at the shape of the value.
+        tainted = st.tuples(valid, st.sampled_from(TAINTS)).map("".join)
+        return valid, st.one_of(valid, elsewhere, tainted, self.hostile, self.hostile)
 
 
 def pairs(key_shape: str, known: Known) -> list[str]:

@@ -1,7 +1,7 @@
 """Every command and option of `ledger`, fuzzed (issue #18, item 5): whatever is
 typed, no traceback; exit 0, or one line of error and a non-zero exit; a refused
 command writes nothing (no event, key or directory row, no file); what a command
-that succeeded wrote still verifies.
+that succeeded wrote still verifies, and the views take it.
 
 The command tree is click's own (tests/reliability/cli_fuzz.py): a new command is
 fuzzed without editing this file. Each case runs in-process on a copy of a small
@@ -148,11 +148,21 @@ def empty_ledger_rows() -> str:
 
 
 def verify(db: str) -> None:
-    """The whole store verifies: hash chains, directory, snapshots (`audit verify`)."""
-    app = Ledger(env=resolve(db, environ={}).env)
+    """The whole store verifies (hash chains, directory, snapshots: `audit verify`),
+    and every view takes what was written (an event no view can hold would stop
+    every later read)."""
+    from projections.views import Views
+
+    storage = resolve(db, environ={})
+    app = Ledger(env=storage.env)
     try:
         report = Auditor(app.recorder, app.mapper).verify_all()
         report.divergences += verify_snapshots(app, snapshotted(report), report.codes)
+        views = Views(app, storage)
+        try:
+            views.catch_up()
+        finally:
+            views.close()
     finally:
         app.close()
     assert report.ok, (report.divergences, report.directory)
