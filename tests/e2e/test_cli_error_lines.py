@@ -180,3 +180,33 @@ def test_a_nul_character_is_refused_in_one_line_and_the_views_go_on(
     assert "must not contain a NUL character (\\x00)" in result.stderr
     assert cli.events_recorded() == written
     assert "Capital Airport Group" in cli.ok("customer", "show", "C-00001")
+
+
+# What Python makes of bytes in argv that are not UTF-8 (`ledger customer show
+# $'x\xffy'` in a shell): a lone surrogate.
+NOT_UTF8 = "x\udcffy"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("customer", "show", NOT_UTF8), "CUSTOMER"),
+        (("todo", "--owner", NOT_UTF8), "--owner"),
+        (("sla", "breaches", "--segment", NOT_UTF8), "--segment"),
+        (("audit", "reads", "--by", NOT_UTF8), "--by"),
+        (("staff", "show", NOT_UTF8), "STAFF"),
+    ],
+    ids=["a customer", "an owner filter", "a segment filter", "a reader", "a staff id"],
+)
+def test_bytes_that_are_not_text_are_refused_in_one_line(
+    cli: LedgerCli, customer: str, args: tuple[str, ...], named: str
+) -> None:
+    # Each was a traceback (UnicodeEncodeError) when the value reached a query.
+    result = cli.run(*args)
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(
+        f"Error: {named} holds bytes that are not UTF-8 text: check the terminal's or the "
+        "script's encoding (see `ledger "
+    )
+    assert result.stderr.count("\n") == 1
