@@ -220,7 +220,7 @@ HOSTILE = (
 # fmt: on
 
 
-TAINTS = ("\x00", "\udcff", "\x1b[2J", "\n", "\r", "\u2028", "\x85", "\t")
+TAINTS = ("\udcff", "\x00", "\x1b[2J", "\n", "\r", "\u2028", "\x85", "\t")
 HUGE = ("x" * 4001, "界" * 5000, "a " * 30_000, "\x00" * 1000)
 
 
@@ -410,6 +410,10 @@ class Param:
     valid: Strategy
     wild: Strategy
 
+    @property
+    def takes_text(self) -> bool:
+        return isinstance(self.param.type, click.types.StringParamType)
+
 
 # Strategies made once and reused: a new strategy object costs more to prepare
 # than a draw from it.
@@ -426,6 +430,11 @@ def between(low: int, high: int) -> st.SearchStrategy[int]:
 @functools.cache
 def pick(values: tuple[str, ...]) -> Strategy:
     return st.sampled_from(values)
+
+
+@functools.cache
+def tainted(values: Strategy, taint: str) -> Strategy:
+    return values.map(lambda value: value + taint)
 
 
 @functools.cache
@@ -464,13 +473,20 @@ class Fuzzer:
 
 @st.composite
 def _case(draw: st.DrawFn, fuzzer: Fuzzer, leaf: Leaf) -> Case:
-    """One command line: root options, the command's words, its parameters. Half
-    of the cases are plausible (every value valid-looking, perhaps one not), so
-    that commands get past their first check; the rest take any value anywhere."""
-    # 40% every value plausible, 30% all but one, 30% anything anywhere.
+    """One command line: root options, the command's words, its parameters. Most
+    cases are plausible (every value valid-looking, perhaps one not), so that
+    commands get past their first check; the rest take any value anywhere."""
+    # 30% every value plausible, 20% all but one, 20% all plausible but one text
+    # carrying a control character or an undecodable byte (every other check
+    # passed, it reaches the query), 30% anything anywhere.
     mode = draw(between(0, 9))
     plausible = mode < 7
-    odd_one = draw(between(0, len(leaf.command.params))) if 4 <= mode < 7 else -1
+    params = fuzzer.params[leaf.name]
+    odd_one = draw(between(0, len(params))) if 3 <= mode < 7 else -1
+    taint = draw(pick(TAINTS)) if 5 <= mode < 7 else ""
+    if taint:
+        texts = [i for i, p in enumerate(params) if p.takes_text] or [-1]
+        odd_one = int(draw(pick(tuple(map(str, texts)))))
     chosen_db = fuzzer.db
     if not plausible:
         chosen_db = draw(pick((fuzzer.db,) * 8 + tuple(fuzzer.other_dbs)))
@@ -486,9 +502,11 @@ def _case(draw: st.DrawFn, fuzzer: Fuzzer, leaf: Leaf) -> Case:
 
     arguments: list[str] = []
     options: list[list[str]] = []
-    for index, p in enumerate(fuzzer.params[leaf.name]):
+    for index, p in enumerate(params):
         param = p.param
         value = p.wild if index == odd_one or not plausible else p.valid
+        if taint and index == odd_one:
+            value = tainted(p.valid, taint)
         given = 100 if plausible and param.required else (93 if param.required else 35)
         if isinstance(param, click.Argument):
             if param.nargs == -1:
