@@ -9,12 +9,13 @@ from __future__ import annotations
 import importlib
 import keyword
 import os
+import re
 from typing import Any
 
 import click
 
-from commands.edge import BlankValueError, refuse_blank_text
-from commands.runtime import FORMATS, LedgerContext
+from commands.edge import refuse_blank_text
+from commands.runtime import FORMATS, SHOWN_INPUT, LedgerContext
 
 # Command groups, loaded on first use so that `ledger --help` stays fast.
 GROUPS: dict[str, tuple[str, str]] = {
@@ -65,13 +66,36 @@ def load_command(name: str) -> click.Command:
     return command
 
 
+# A quoted value in an error message ('...' or "...", as repr and click quote it).
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+# An error line longer than this is cut: no message of the ledger's own is that long.
+LONGEST_LINE = 600
+
+
+def one_line(message: str) -> str:
+    """An error message as one readable line: line breaks folded, and a long value
+    it repeats (a pasted page, a run of control characters) shown by its start,
+    as a refused command field is (commands/runtime.py SHOWN_INPUT)."""
+
+    def shorten(quoted: re.Match[str]) -> str:
+        text = quoted.group()
+        inner = text[1:-1]
+        return text if len(inner) <= SHOWN_INPUT else f"{text[0]}{inner[:SHOWN_INPUT]}…{text[0]}"
+
+    line = _QUOTED.sub(shorten, " ".join(message.split()))
+    # An unquoted run far longer (an extra argument in click's parentheses) too; a
+    # path is left whole.
+    words = [w if len(w) <= 2 * SHOWN_INPUT else f"{w[:SHOWN_INPUT]}…" for w in line.split(" ")]
+    line = " ".join(words)
+    return line if len(line) <= LONGEST_LINE else f"{line[:LONGEST_LINE]}…"
+
+
 class OneLineUsageError(click.UsageError):
     """A usage error shown as one line (plus where to read help), exit code 2."""
 
     def show(self, file: Any = None) -> None:
         hint = f" (see `{self.ctx.command_path} --help`)" if self.ctx is not None else ""
-        message = " ".join(self.format_message().split())
-        click.echo(f"Error: {message}{hint}", err=True)
+        click.echo(f"Error: {one_line(self.format_message())}{hint}", err=True)
 
 
 class ProblemsError(click.UsageError):
@@ -90,11 +114,14 @@ class LedgerGroup(click.Group):
     """Loads command groups lazily and turns typed errors into one clear line."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # A bad value of the root's own options (--db, --as, --format) as one line.
+        # A bad value of the root's own options (--db, --as, --format), or an option
+        # the root does not have, as one line.
         try:
             return super().parse_args(ctx, args)
-        except (click.BadParameter, BlankValueError) as error:
-            raise OneLineUsageError(error.format_message(), error.ctx) from None
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `ledger` alone: its help
+        except click.UsageError as error:
+            raise OneLineUsageError(error.format_message(), error.ctx or ctx) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(GROUPS)
@@ -122,13 +149,20 @@ class LedgerGroup(click.Group):
         except LedgerError as error:
             if error.exit_code == 2:
                 raise OneLineUsageError(str(error)) from None
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(one_line(str(error))) from None
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a group named without a command (`ledger customer`): its help
         except click.UsageError as error:
             # Click's own messages (a missing option, a bad choice) as one line too.
             raise OneLineUsageError(error.format_message(), error.ctx) from None
-        except (click.ClickException, click.exceptions.Exit):
-            # Exit: --help or --version is done (reaching the handler below would
-            # import the storage library just to find it is not a database error).
+        except click.ClickException as error:
+            shown = one_line(error.format_message())
+            if shown == error.format_message() or error.exit_code != 1:
+                raise
+            raise click.ClickException(shown) from None
+        except click.exceptions.Exit:
+            # --help or --version is done (reaching the handler below would import
+            # the storage library just to find it is not a database error).
             raise
         except Exception as error:
             _database_error_or_raise(error, ctx.obj)

@@ -58,7 +58,14 @@ def digest(obj: LedgerContext, heads_file: str | None, output_format: str | None
 
         from ledger.audit import write_heads
 
-        Path(heads_file).write_text(write_heads(report), encoding="ascii")
+        try:
+            Path(heads_file).write_text(write_heads(report), encoding="ascii")
+        except OSError as error:
+            # A folder that is not there, a full disk: said before any digest is printed.
+            raise click.ClickException(
+                f"--heads {heads_file} cannot be written ({error.strerror}): no digest was "
+                "printed; give a file in a folder you can write to"
+            ) from None
     if choose_format(obj, output_format) == "table":
         click.echo(report.digest)
         click.echo(
@@ -122,7 +129,12 @@ def verify(
     if heads_file is not None and kept_digest is not None:
         from pathlib import Path
 
-        text = Path(heads_file).read_text(encoding="ascii", errors="replace")
+        try:
+            text = Path(heads_file).read_text(encoding="ascii", errors="replace")
+        except OSError as error:
+            raise click.ClickException(
+                f"--heads {heads_file} cannot be read ({error.strerror})"
+            ) from None
         kept_heads = read_heads(text, kept_digest, heads_file)
     if customer is not None:
         app = obj.ledger(writing=False)

@@ -23,7 +23,7 @@ _GIVEN = {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
 
 
 class BlankValueError(click.UsageError):
-    """A text given blank."""
+    """A text given blank (or holding a NUL character, or bytes that are not text)."""
 
 
 def refuse_blank_text(command: click.Command, *, recursive: bool = True) -> None:
@@ -55,9 +55,30 @@ def _refusing_blank(callback: Any) -> Any:
             if any(isinstance(v, str) and not v.strip() for v in values):
                 # The same words as a command model's refusal (commands/runtime.py).
                 raise BlankValueError(f"{_named(param)} must not be empty", ctx=ctx)
+            if any(isinstance(v, str) and "\x00" in v for v in values):
+                # Not even a read's filter: PostgreSQL refuses it in a query.
+                from ledger.vocabulary import NUL_REFUSAL
+
+                raise BlankValueError(f"{_named(param)} {NUL_REFUSAL}", ctx=ctx)
+            if any(isinstance(v, str) and not _is_unicode(v) for v in values):
+                raise BlankValueError(
+                    f"{_named(param)} holds bytes that are not UTF-8 text: check the "
+                    "terminal's or the script's encoding",
+                    ctx=ctx,
+                )
         return value if callback is None else callback(ctx, param, value)
 
     return check
+
+
+def _is_unicode(text: str) -> bool:
+    """False for what Python makes of bytes in argv that are not UTF-8 (lone
+    surrogates): no database, file or terminal can take them back as text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _named(param: click.Parameter) -> str:

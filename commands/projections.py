@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import time
+from typing import Any
 
 import click
 
@@ -87,16 +89,27 @@ def rebuild(obj: LedgerContext, names: tuple[str, ...], workers: int | None) -> 
     click.echo(f"Rebuilt {rebuilt}: {events:,} events in {seconds:.2f} s ({rate:,.0f} events/s).")
 
 
+class FiniteSeconds(click.FloatRange):
+    """Seconds as a number from `min` up: `nan` and `inf` pass a range check (NaN
+    compares false both ways) but would make `run` never stop or crash its wait."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a number of seconds: give one such as 60", param, ctx)
+        return seconds
+
+
 @projections.command()
 @click.option(
     "--seconds",
-    type=click.FloatRange(min=0),
+    type=FiniteSeconds(min=0),
     default=None,
     help="Stop after this long (default: run until interrupted).",
 )
 @click.option(
     "--poll",
-    type=click.FloatRange(min=0.05),
+    type=FiniteSeconds(min=0.05),
     default=1.0,
     show_default=True,
     help="Longest wait between checks for new events, in seconds.",

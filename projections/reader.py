@@ -129,6 +129,13 @@ class Reader:
         it, and the views in `also` the read goes on to use, are caught up first:
         once, as the logged read changes none of them. A customer the caller may
         not see is reported exactly like one that does not exist."""
+        customer_id = self._in_sight(reference, *also)
+        self.views.app.record_read(self.caller, customer_id, view, detail)
+        return customer_id
+
+    def _in_sight(self, reference: str, *also: str) -> UUID:
+        """The id of the customer `reference` names, if the caller may see it (the
+        read not yet logged), with the views it is judged by and `also` caught up."""
         customer_id = self.views.app.resolve_customer(reference)
         names = (*_SIGHT, *also) if not self.sight.everything else also
         if names:
@@ -137,7 +144,6 @@ class Reader:
             with self.views.store.transaction() as tx:
                 if not in_sight(tx, self.sight, str(customer_id)):
                     raise customer_not_found(reference)
-        self.views.app.record_read(self.caller, customer_id, view, detail)
         return customer_id
 
     def every_customer(self, view: str, detail: str = "") -> None:
@@ -155,16 +161,19 @@ class Reader:
     ) -> Doc | None:
         """The 360 of a customer the caller may see (read logged as `customer show`):
         as it stands, or with `moment` as it stood then, replayed from the events
-        recorded up to that moment. None when it was not yet recorded then."""
-        customer_id = self.customer(
-            reference, "customer show", detail, Customer360.name, RecordedVersions.name
-        )
+        recorded up to that moment. None when it was not yet recorded then: nothing
+        was read, so nothing is logged."""
+        customer_id = self._in_sight(reference, Customer360.name, RecordedVersions.name)
         with self.views.store.transaction() as tx:
-            if moment is None:
-                return customer_360(tx, customer_id)
-            version = RecordedVersions.version_as_of(tx, customer_id, moment)
+            version = (
+                None if moment is None else RecordedVersions.version_as_of(tx, customer_id, moment)
+            )
         if version == 0:
             return None
+        self.views.app.record_read(self.caller, customer_id, "customer show", detail)
+        if version is None:
+            with self.views.store.transaction() as tx:
+                return customer_360(tx, customer_id)
         events = self.views.app.events.get(customer_id, lte=version)
         return as_of(customer_id, [e for e in events if isinstance(e, CustomerEvent)])
 
@@ -194,18 +203,19 @@ class Reader:
     ) -> History | None:
         """A customer's stream (read logged as `history`): all of it, or with
         `moment` the events recorded by then and the customer as it stood then.
-        None when it was not yet recorded then."""
-        customer_id = self.customer(
-            reference, "history", detail, *([RecordedVersions.name] if moment else [])
-        )
-        app = self.views.app
-        state, events = app.customer_events(reference)
-        total = len(events)
+        None when it was not yet recorded then: nothing was read, so nothing is logged."""
+        customer_id = self._in_sight(reference, *([RecordedVersions.name] if moment else []))
+        known = None
         if moment is not None:
             with self.views.store.transaction() as tx:
                 known = RecordedVersions.version_as_of(tx, customer_id, moment)
             if known == 0:
                 return None
+        self.views.app.record_read(self.caller, customer_id, "history", detail)
+        app = self.views.app
+        state, events = app.customer_events(reference)
+        total = len(events)
+        if known is not None:
             events = [e for e in events if e.originator_version <= known]
             if known < state.version:
                 state = app.repository.get(customer_id, version=known)

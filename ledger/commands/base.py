@@ -4,7 +4,7 @@ types commands share."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import uuid4
 
 from pydantic import (
@@ -17,9 +17,7 @@ from pydantic import (
 )
 
 from ledger.references import parse_local_id
-from ledger.vocabulary import (
-    TEXT_LIMIT,
-)
+from ledger.vocabulary import NUL, NUL_REFUSAL, TEXT_LIMIT
 
 StaffId = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9._-]{1,39}$")
@@ -40,10 +38,33 @@ def new_command_id() -> str:
     return uuid4().hex
 
 
+def holds_nul(value: Any) -> bool:
+    """Whether a NUL character is anywhere in `value` (a text, or a list, mapping or
+    model of them)."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_nul(v) for v in value)
+    if isinstance(value, BaseModel):
+        return any(holds_nul(v) for v in value.__dict__.values())
+    return False
+
+
 class Command(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL's text and jsonb cannot hold NUL: an event carrying one would be
+        # stored, but no view could take it, and every read catching up would stop.
+        if holds_nul(value):
+            raise ValueError(NUL_REFUSAL)
+        return value
 
     actor: StaffId
     command_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
