@@ -126,7 +126,7 @@ SATISFACTION_SCORES = (1, 5)
 # The longest free text a command takes (a corrected text too).
 TEXT_LIMIT = 4000
 # What no text may hold: PostgreSQL's text and jsonb cannot store a NUL character,
-# so an event carrying one could never reach the views (ledger/commands.py refuses
+# so an event carrying one could never reach the views (ledger/commands/base.py refuses
 # it in every command, commands/edge.py in every typed value, reads' filters too).
 NUL = "\x00"
 NUL_REFUSAL = "must not contain a NUL character (\\x00)"
