@@ -38,6 +38,7 @@ from benchmarks.common import (
     open_ledger,
     print_machine,
     print_table,
+    save_with_directory,
     usable_backends,
     verdict,
 )
@@ -47,7 +48,7 @@ from ledger.audit import BATCH, Auditor
 from ledger.clock import now
 from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
-from ledger.domain.directory import CustomerKey, CustomerNumbering, code_key, name_key
+from ledger.domain.directory import CustomerNumbering
 from ledger.storage import Storage
 
 DEFAULT_EVENTS = 1_000_000
@@ -141,13 +142,7 @@ def build(app: Ledger, customers: int, per_customer: int, batch: int) -> int:
         group = [
             build_customer(n, per_customer) for n in range(first, min(first + batch, customers + 1))
         ]
-        keys = []
-        for customer in group:
-            numbering.issue(customer.id)
-            keys.append(CustomerKey.claim(code_key(customer.code), customer.id))
-            keys.append(CustomerKey.claim(name_key(customer.name), customer.id))
-        app.save(*group, numbering, *keys)
-        saved += sum(c.version for c in group)
+        saved += save_with_directory(app, group, numbering)
         if sys.stdout.isatty():
             print(f"\r  built {saved:,} events", end="", flush=True)
     if sys.stdout.isatty():

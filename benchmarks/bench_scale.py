@@ -58,6 +58,7 @@ from benchmarks.common import (
     open_ledger,
     print_machine,
     print_table,
+    save_with_directory,
     usable_backends,
     verdict,
 )
@@ -66,7 +67,7 @@ from ledger.clock import now
 from ledger.commands import AddStaff
 from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
-from ledger.domain.directory import CustomerKey, CustomerNumbering, code_key, name_key
+from ledger.domain.directory import CustomerNumbering
 from ledger.storage import Storage, resolve
 
 SIZES = (300, 3_000, 10_000, 100_000)
@@ -162,13 +163,7 @@ def generate(app: Ledger, customers: int) -> int:
             generate_customer(n, owners)
             for n in range(first, min(first + SAVE_BATCH, customers + 1))
         ]
-        keys = []
-        for customer in group:
-            numbering.issue(customer.id)
-            keys.append(CustomerKey.claim(code_key(customer.code), customer.id))
-            keys.append(CustomerKey.claim(name_key(customer.name), customer.id))
-        app.save(*group, numbering, *keys)
-        events += sum(c.version for c in group)
+        events += save_with_directory(app, group, numbering)
         if sys.stdout.isatty():
             print(f"\r  {customers:,} customers: built {events:,} events", end="", flush=True)
     if sys.stdout.isatty():

@@ -23,6 +23,8 @@ from ledger.application import Ledger
 from ledger.clock import now
 from ledger.commands import AddKeyPerson, RegisterCustomer
 from ledger.config import Settings, load_settings
+from ledger.domain.customer import Customer
+from ledger.domain.directory import CustomerKey, CustomerNumbering, code_key, name_key
 from ledger.storage import Storage, resolve
 from ledger.vocabulary import DecisionRole
 
@@ -211,3 +213,17 @@ def print_table(
 
 def ms(value: float) -> str:
     return f"{value * 1000:.1f} ms"
+
+
+def save_with_directory(
+    app: Ledger, group: Sequence[Customer], numbering: CustomerNumbering
+) -> int:
+    """Save generated customers with their directory rows (a number each, code and
+    name keys) in one `save`, as registration does; returns the events saved."""
+    keys = []
+    for customer in group:
+        numbering.issue(customer.id)
+        keys.append(CustomerKey.claim(code_key(customer.code), customer.id))
+        keys.append(CustomerKey.claim(name_key(customer.name), customer.id))
+    app.save(*group, numbering, *keys)
+    return sum(c.version for c in group)
