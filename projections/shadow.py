@@ -21,9 +21,9 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
+from ledger.storage import PRIVATE_FILE
 from projections.base import Projection
 from projections.store import Transaction, ViewStore
 
@@ -128,8 +128,12 @@ def _postgres_lock(store: ViewStore, wait: bool) -> Iterator[bool]:
 @contextlib.contextmanager
 def _file_lock(path: str, wait: bool) -> Iterator[bool]:
     import fcntl
+    import os
 
-    with Path(path).open("a+b") as file:
+    # Created private like the database beside it (docs/domain.md, "Personal data"):
+    # it holds nothing, but the ledger's folder keeps to one rule.
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE)
+    with os.fdopen(descriptor, "a+b") as file:
         try:
             fcntl.flock(file.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:

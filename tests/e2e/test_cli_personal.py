@@ -231,6 +231,17 @@ def test_a_new_ledger_is_private_to_its_owner_whatever_the_umask(
     assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
 
 
+@pytest.mark.parametrize("umask", [0o022], indirect=True)
+def test_the_rebuild_lock_beside_the_ledger_is_private_too(umask: int, tmp_path: Path) -> None:
+    folder = tmp_path / "home"
+    cli = LedgerCli(db=str(folder / "ledger.sqlite3"), staffed=False)
+    cli.ok_as("ops", "staff", "add", "ops", "--name", "Operations", "--role", "admin")
+    cli.ok_as("ops", "projections", "rebuild")
+
+    lock = folder / "ledger.sqlite3.rebuild-lock"
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+
+
 def test_a_ledger_file_others_can_read_gets_a_warning_on_use(cli: LedgerCli, customer: str) -> None:
     Path(cli.db).chmod(0o644)
 
