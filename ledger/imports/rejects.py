@@ -1,6 +1,6 @@
 """Rejects files (docs/import.md, "Rejects"): for each source file with rejected
 rows, `<name>.rejects.csv` beside it (or in the `--rejects` folder), holding the
-file's header and each rejected record as read, plus a `reason` column, in the
+file's header and each rejected record as read, plus a `reject_reason` column, in the
 file's own encoding and delimiter, so it can be fixed and imported again as it
 is."""
 
@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ledger.errors import InvalidInputError
-from ledger.imports.sources import Source, header_text
+from ledger.imports.sources import REASON_COLUMN, Source, header_text
 
-REASON_COLUMN = "reason"
 SUFFIX = ".rejects.csv"
 
 

@@ -27,6 +27,8 @@ UTF8, UTF8_SIG, GB18030 = "utf-8", "utf-8-sig", "gb18030"
 FIELD_LIMIT = 1024 * 1024
 csv.field_size_limit(FIELD_LIMIT)
 
+# The column a rejects file adds: never a kind's own (escalations have `reason`).
+REASON_COLUMN = "reject_reason"
 # A kind's columns renamed: source column -> canonical column ("" drops it).
 Mapping_ = Mapping[str, str]
 
@@ -131,7 +133,9 @@ def open_source(
         raise InvalidInputError(f"{name}: the file is empty: its first line must name the columns")
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     header = [cell.strip() for cell in next(csv.reader([first_line], delimiter=delimiter))]
-    canonical = _rename(header, mapping or {})
+    # A rejects file's reason column is dropped, so a fixed rejects file imports
+    # as it is (ledger/imports/rejects.py).
+    canonical = ["" if c == REASON_COLUMN else c for c in _rename(header, mapping or {})]
     _check_columns(name, kind, header, canonical, columns, bool(mapping))
     return Source(
         path=path,

@@ -17,7 +17,11 @@ EXIT_REJECTED = 3
 
 @pytest.fixture
 def db_cli(db_url: str) -> LedgerCli:
-    return LedgerCli(db=db_url)
+    cli = LedgerCli(db=db_url)
+    # The examples' staff are the demo's: huang.li is staff of real_estate there.
+    cli.ok_as("ops", "staff", "add", "huang.li", "--name", "Huang Li", "--role", "staff",
+              "--segment", "real_estate")  # fmt: skip
+    return cli
 
 
 @pytest.fixture
@@ -122,7 +126,7 @@ def test_rejected_rows_go_to_the_rejects_file_and_the_exit_code_says_so(
         result.stdout
     )
     lines = (files / "customers.rejects.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0].endswith(",registered_at,reason")
+    assert lines[0].endswith(",registered_at,reject_reason")
     assert lines[1].startswith("CRM-2001,Unknown Staff Co,")
     assert "unknown staff 'nobody.here' in owner" in lines[1]
     assert lines[2].startswith("CRM-2002,Bad Date Co,") and "bad date" in lines[2]
@@ -245,3 +249,22 @@ def test_an_unknown_default_owner_is_refused_before_any_row(db_cli: LedgerCli, f
     assert "--owner no.body: no such staff account" in result.stderr
     assert result.stderr.count("\n") == 1
     assert db_cli.events_recorded() == before
+
+
+def test_a_fixed_rejects_file_imports_as_it_is(db_cli: LedgerCli, files: Path) -> None:
+    escalations = files / "escalations.csv"
+    with escalations.open("a", encoding="utf-8") as out:
+        out.write("CRM-1001,ESC-9,CMP-2023-032,complaint,2023-08-14 20:00,li.wei,9,Duty manager,"
+                  "Waited too long,,\n")  # fmt: skip
+    result = db_cli.run(*import_args(files, *(p.name for p in sorted(files.glob("*.csv")))))
+    assert result.exit_code == EXIT_REJECTED, result.output
+    rejects = files / "escalations.rejects.csv"
+    # Escalations have a `reason` of their own: the rejects file's column is another.
+    header, line = rejects.read_text(encoding="utf-8").splitlines()
+    assert header.endswith(",reason,resolved_at,resolution,reject_reason")
+    assert line.startswith("CRM-1001,ESC-9,")
+
+    rejects.write_text(f"{header}\n{line.replace(',9,', ',1,')}\n", encoding="utf-8")
+    again = db_cli.run("import", f"escalations={rejects}")
+    assert again.exit_code == 0, again.output
+    assert "1 imported, 0 already present, 0 changed, 0 rejected" in again.stdout

@@ -22,15 +22,15 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 CUSTOMERS = {
     "CRM-1001": ("Capital Airport Group", "li.wei", ["P-501", "P-502"]),
     "CRM-1002": ("Shenzhen Bao'an Terminal Services", "li.wei", ["P-503"]),
-    "CRM-1003": ("Hangzhou Cloudline Software", "zhang.min", ["P-504"]),
-    "CRM-1004": ("Chen Hua", "wang.fang", []),
+    "CRM-1003": ("Hangzhou Cloudline Software", "wang.fang", ["P-504"]),
+    "CRM-1004": ("Chen Hua", "huang.li", []),
 }
 
 
 @pytest.fixture
 def session() -> Iterator[Session]:
     app = memory_ledger()
-    seed_staff(app, ("li.wei", "zhang.min", "wang.fang"))
+    seed_staff(app, ("li.wei", "zhang.min", "wang.fang", "huang.li"))
     session = Session(app)
     for external_id, (name, owner, people) in CUSTOMERS.items():
         session.register(external_id, name, owner=owner)

@@ -140,6 +140,6 @@ def test_the_rejects_file_holds_the_records_as_read_plus_a_reason_in_the_sources
     written = write_rejects(src, [(row.raw, "bad date: registered_at")], None)
     assert written == tmp_path / "customers.rejects.csv"
     assert written.read_bytes().decode("gb18030").splitlines() == [
-        "customer_id\tname\tregistered_at\treason",
+        "customer_id\tname\tregistered_at\treject_reason",
         "C1\t首都机场\t2024-99-01\tbad date: registered_at",
     ]
