@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from ledger.domain.directory import CustomerNumbering
 
@@ -86,6 +87,8 @@ class Batch:
         # Every save taken in: (aggregate id, its new events then). A command saves
         # every aggregate it changed, so this says what changed since a mark.
         self._saves: list[tuple[UUID, int]] = []
+        # Key people's new keys (key id -> key), stored just before the events.
+        self.keys: dict[str, bytes] = {}
 
     def get(self, aggregate_id: UUID) -> Any:
         found = self.aggregates.get(aggregate_id)
@@ -237,6 +240,14 @@ class UnitOfWork:
         if not aggregates:
             return 0
         count = batch.event_count()
+        if batch.keys:
+            # The keys first, in their own transaction: data sealed with a key is
+            # never written before the key. A key someone else stored meanwhile
+            # under the same id wins, and the batch runs again with it.
+            keys: Any = getattr(self, "keys")  # noqa: B009 (PersonalService's store)
+            if keys.add_many(batch.keys):
+                raise IntegrityError("a key person's key was stored by another writer")
+            batch.keys.clear()
         repository: Any = getattr(self, "repository")  # noqa: B009
         self._batch = None
         repository.batch = None

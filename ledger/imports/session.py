@@ -62,6 +62,9 @@ class Session:
         self._customer_id: UUID | None = None
         self._folded: dict[int, CustomerEvent] | None = None
         self._ids: dict[str, UUID] = {}  # external id -> customer id, this customer's
+        # (customer id, command id) -> local id found, this customer's: a record once
+        # in the batch stays there until the customer starts again (`begin_customer`).
+        self._local: dict[tuple[UUID, str], str] = {}
 
     def begin_customer(self, batch: Batch, customer_id: UUID) -> None:
         """The steps that follow are the customer's, in `batch`."""
@@ -69,6 +72,7 @@ class Session:
         self._customer_id = customer_id
         self._folded = None
         self._ids.clear()
+        self._local.clear()
 
     def default(self, column: str) -> str:
         return self.defaults.get(column, "")
@@ -137,6 +141,9 @@ class Session:
         or else of its first step (`...:<step>`)."""
         found = self._named(row, customer)
         command_id = import_command_id(self.system, RECORD_KINDS.get(kind, kind), external_id)
+        known = self._local.get((found.id, command_id))
+        if known is not None:
+            return known
         recorded = found.commands.get(command_id)
         if recorded is None or not recorded[1]:
             prefix = command_id + ":"
@@ -147,7 +154,8 @@ class Session:
                 f"unknown {kind} record {external_id!r} at customer {found.code}: it is not "
                 "imported (this run or before), or it was rejected"
             )
-        return str(recorded[1])
+        local = self._local[(found.id, command_id)] = str(recorded[1])
+        return local
 
     def _named(self, row: SourceRow | None, customer: str) -> Customer:
         """The customer `customer` names: its code (`customer_ref` gives one), or
