@@ -15,8 +15,10 @@ While a batch is open on the service (`Ledger.open_batch`):
 their directory keys and the numbering) in one `save`, one transaction: all of
 it or none. A commit that conflicts (someone registered a customer meanwhile and
 took the next number) writes nothing, and the caller runs the batch again on
-fresh state. Commands used one at a time never open a batch, and take the same
-path as before.
+fresh state. The key people's new keys sealed in the batch are kept with it and
+stored just before its events, in one transaction of the key store (a commit
+per key cost more than the rest of adding a person). Commands used one at a
+time never open a batch, and take the same path as before.
 
 A command that fails part-way must leave no trace in the batch: `mark` notes the
 state before a piece of work, `rollback` returns to it (aggregates created since
