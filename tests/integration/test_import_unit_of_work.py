@@ -328,3 +328,21 @@ def test_a_key_stored_meanwhile_by_another_writer_makes_the_commit_write_nothing
             app.commit_batch(batch)
     assert events(app) == before
     assert app.keys.key(kid) == b"k" * 32  # the first key stored stays
+
+
+def test_each_batch_that_wrote_is_followed_by_the_committed_call(
+    app: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command line catches the views up there, so a catch-up holds one batch.
+    monkeypatch.setattr(import_run, "BATCH_CUSTOMERS", 1)
+    seen: list[int] = []
+    path = write(tmp_path, "customers.csv", CUSTOMERS)
+    for dry_run in (True, False, False):  # a dry run, the import, a re-run
+        source = open_source(path, "customers.csv", "customers", KINDS["customers"].columns)
+        importer = Importer(
+            app, app.caller(IMPORTER), KINDS, system="old", dry_run=dry_run,
+            committed=lambda: seen.append(events(app)),
+        )  # fmt: skip
+        importer.run([source])
+    # Called after the import's two batches only, each time with its events stored.
+    assert len(seen) == 2 and 0 < seen[0] < seen[1] == events(app)
