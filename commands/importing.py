@@ -102,6 +102,10 @@ def import_(
         defaults={k: val for k, val in (("owner", owner), ("segment", segment)) if val},
         dry_run=dry_run,
         rejects_folder=rejects_dir,
+        # The views catch up after each batch: a catch-up of one batch's events holds
+        # a batch's worth in memory, where one at the end held the whole import's
+        # (docs/import.md, "How an import runs").
+        committed=lambda: obj.views().catch_up(),
     )
     started = time.monotonic()
     with _progress("importing", rate=True) as advance:

@@ -28,6 +28,10 @@ class KeyStore(Protocol):
     def key(self, key_id: str, *, create: bool = False) -> bytes | None:
         """The key of `key_id`; with `create`, a new random one if it has none."""
 
+    def add_many(self, keys: Mapping[str, bytes]) -> set[str]:
+        """Store new keys in one transaction (a bulk writer's batch, ledger/unit_of_work.py);
+        returns the ids that had another key already (the stored one stays)."""
+
     def destroy(self, key_id: str) -> None:
         """Forget the key for good (nothing happens if it is gone already)."""
 
@@ -65,6 +69,11 @@ class MemoryKeys:
         if create and key_id not in self._keys:
             self._keys[key_id] = os.urandom(KEY_BYTES)
         return self._keys.get(key_id)
+
+    def add_many(self, keys: Mapping[str, bytes]) -> set[str]:
+        for key_id, key in keys.items():
+            self._keys.setdefault(key_id, key)
+        return {key_id for key_id, key in keys.items() if self._keys[key_id] != key}
 
     def destroy(self, key_id: str) -> None:
         self._keys.pop(key_id, None)
@@ -104,6 +113,20 @@ class SqliteKeys:
                 return new
         row = connection.execute(f"SELECT key FROM {TABLE} WHERE key_id = ?", (key_id,)).fetchone()
         return bytes(row[0]) if row else None
+
+    def add_many(self, keys: Mapping[str, bytes]) -> set[str]:
+        connection = self._connect()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.executemany(
+                f"INSERT OR IGNORE INTO {TABLE} (key_id, key) VALUES (?, ?)", keys.items()
+            )
+            stored = _stored(connection, "?", keys)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        return {key_id for key_id, key in keys.items() if stored.get(key_id) != key}
 
     def destroy(self, key_id: str) -> None:
         connection = self._connect()
@@ -153,6 +176,17 @@ class PostgresKeys:
         row = connection.execute(f"SELECT key FROM {TABLE} WHERE key_id = %s", (key_id,)).fetchone()
         return bytes(row[0]) if row else None
 
+    def add_many(self, keys: Mapping[str, bytes]) -> set[str]:
+        connection = self._connect()
+        with connection.transaction():
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {TABLE} (key_id, key) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                    list(keys.items()),
+                )
+            stored = _stored(connection, "%s", keys)
+        return {key_id for key_id, key in keys.items() if stored.get(key_id) != key}
+
     def destroy(self, key_id: str) -> None:
         connection = self._connect()
         connection.execute(f"DELETE FROM {TABLE} WHERE key_id = %s", (key_id,))
@@ -164,6 +198,24 @@ class PostgresKeys:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+# Ids per statement when reading back what a batch stored (SQLite allows 999 parameters).
+READ_BACK = 500
+
+
+def _stored(connection: Any, marker: str, keys: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The stored keys of `keys`' ids, read in chunks."""
+    ids = list(keys)
+    found: dict[str, bytes] = {}
+    for start in range(0, len(ids), READ_BACK):
+        chunk = ids[start : start + READ_BACK]
+        markers = ", ".join([marker] * len(chunk))
+        rows = connection.execute(
+            f"SELECT key_id, key FROM {TABLE} WHERE key_id IN ({markers})", chunk
+        ).fetchall()
+        found.update((str(key_id), bytes(key)) for key_id, key in rows)
+    return found
 
 
 def _create_once(connection: Any) -> None:

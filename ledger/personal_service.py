@@ -84,8 +84,18 @@ class PersonalService:
 
         def seal_for(person_id: str, details: Mapping[str, Any]) -> dict[str, str]:
             kid = key_id(customer_id, person_id)
+            batch = getattr(self, "_batch", None)
             if self.__dict__.get("_keys_untouched"):
                 key: bytes | None = self.keys.key(kid) or os.urandom(KEY_BYTES)
+            elif batch is not None:
+                # A bulk writer's batch: a new key joins the batch, and is stored
+                # with the batch's other new keys in one transaction just before
+                # the batch's events (`UnitOfWork.commit_batch`), instead of a
+                # commit per key. A key still exists before anything sealed with
+                # it is written; one that was never used is harmless.
+                key = batch.keys.get(kid) or self.keys.key(kid)
+                if key is None:
+                    key = batch.keys[kid] = os.urandom(KEY_BYTES)
             else:
                 key = self.keys.key(kid, create=True)
             assert key is not None

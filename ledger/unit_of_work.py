@@ -15,8 +15,10 @@ While a batch is open on the service (`Ledger.open_batch`):
 their directory keys and the numbering) in one `save`, one transaction: all of
 it or none. A commit that conflicts (someone registered a customer meanwhile and
 took the next number) writes nothing, and the caller runs the batch again on
-fresh state. Commands used one at a time never open a batch, and take the same
-path as before.
+fresh state. The key people's new keys sealed in the batch are kept with it and
+stored just before its events, in one transaction of the key store (a commit
+per key cost more than the rest of adding a person). Commands used one at a
+time never open a batch, and take the same path as before.
 
 A command that fails part-way must leave no trace in the batch: `mark` notes the
 state before a piece of work, `rollback` returns to it (aggregates created since
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from ledger.domain.directory import CustomerNumbering
 
@@ -86,6 +89,8 @@ class Batch:
         # Every save taken in: (aggregate id, its new events then). A command saves
         # every aggregate it changed, so this says what changed since a mark.
         self._saves: list[tuple[UUID, int]] = []
+        # Key people's new keys (key id -> key), stored just before the events.
+        self.keys: dict[str, bytes] = {}
 
     def get(self, aggregate_id: UUID) -> Any:
         found = self.aggregates.get(aggregate_id)
@@ -237,6 +242,14 @@ class UnitOfWork:
         if not aggregates:
             return 0
         count = batch.event_count()
+        if batch.keys:
+            # The keys first, in their own transaction: data sealed with a key is
+            # never written before the key. A key someone else stored meanwhile
+            # under the same id wins, and the batch runs again with it.
+            keys: Any = getattr(self, "keys")  # noqa: B009 (PersonalService's store)
+            if keys.add_many(batch.keys):
+                raise IntegrityError("a key person's key was stored by another writer")
+            batch.keys.clear()
         repository: Any = getattr(self, "repository")  # noqa: B009
         self._batch = None
         repository.batch = None

@@ -27,7 +27,15 @@ NOT_HASHED = frozenset({"originator_id", "originator_version", "event_hash", "cl
 
 def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any]) -> str:
     """The hash of one event; `content` holds its fields, `previous_hash` included."""
-    body = {k: v for k, v in content.items() if k not in NOT_HASHED}
+    # A datetime at the top level (every event's times) is put in its tagged form
+    # here, in the pass that leaves out what is not hashed: the encoder would
+    # otherwise call back into Python for each (`_canonical`), which doubled the cost
+    # of hashing an event as it is recorded. The bytes hashed are the same.
+    body = {
+        k: _tagged_datetime(v) if type(v) is datetime else v
+        for k, v in content.items()
+        if k not in NOT_HASHED
+    }
     return hash_body(stream_id, version, topic, body)
 
 
@@ -86,6 +94,8 @@ def plain_hasher() -> PlainHasher:
         return sha256(material).hexdigest()
 
     return hash_plain
+def _tagged_datetime(value: datetime) -> dict[str, str]:
+    return {"_type_": "datetime_iso", "_data_": value.isoformat()}
 
 
 def _canonical(value: Any) -> Any:
@@ -93,7 +103,7 @@ def _canonical(value: Any) -> Any:
     (`{"_type_": ..., "_data_": ...}`), so an audit can hash a stored row decoded as
     plain JSON, without building a single Python object per value."""
     if isinstance(value, datetime):
-        return {"_type_": "datetime_iso", "_data_": value.isoformat()}
+        return _tagged_datetime(value)
     if isinstance(value, UUID):
         return {"_type_": "uuid_hex", "_data_": value.hex}
     raise TypeError(f"cannot hash a {type(value).__name__}: events hold JSON-able values only")

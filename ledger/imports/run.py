@@ -125,6 +125,7 @@ class Importer:
         dry_run: bool = False,
         rejects_folder: Path | None = None,
         started: datetime | None = None,
+        committed: Callable[[], object] | None = None,
     ) -> None:
         self.app = app
         self.caller = caller
@@ -132,6 +133,9 @@ class Importer:
         self.system = system
         self.dry_run = dry_run
         self.rejects_folder = rejects_folder
+        # Called after each batch that wrote something is committed (the command line
+        # catches the views up there).
+        self.committed = committed
         self.started = started or datetime.now(UTC)
         run = self.started.strftime("%Y%m%dT%H%M%SZ")
         self.session = Session(
@@ -226,6 +230,8 @@ class Importer:
                         written = self.app.commit_batch(batch)
                     except IntegrityError:
                         continue  # someone wrote meanwhile: run the batch again on fresh state
+            if written and self.committed is not None:
+                self.committed()
             for (_, rows), done in zip(groups, work, strict=True):
                 for index, (source, row) in enumerate(rows):
                     if index in done.reasons:

@@ -62,6 +62,10 @@ class Session:
         self._customer_id: UUID | None = None
         self._folded: dict[int, CustomerEvent] | None = None
         self._ids: dict[str, UUID] = {}  # external id -> customer id, this customer's
+        # (customer as named, command id) -> local id found, this customer's: a record
+        # once in the batch stays there until the customer starts again
+        # (`begin_customer`), and a code or external id names one customer.
+        self._local: dict[tuple[str, str], str] = {}
 
     def begin_customer(self, batch: Batch, customer_id: UUID) -> None:
         """The steps that follow are the customer's, in `batch`."""
@@ -69,6 +73,7 @@ class Session:
         self._customer_id = customer_id
         self._folded = None
         self._ids.clear()
+        self._local.clear()
 
     def default(self, column: str) -> str:
         return self.defaults.get(column, "")
@@ -135,8 +140,11 @@ class Session:
         """The record's id in the customer's stream: the subject of the step whose
         command id is the record's own (`import:<system>:<kind>:<external id>`),
         or else of its first step (`...:<step>`)."""
-        found = self._named(row, customer)
         command_id = import_command_id(self.system, RECORD_KINDS.get(kind, kind), external_id)
+        known = self._local.get((customer, command_id))
+        if known is not None:
+            return known
+        found = self._named(row, customer)
         recorded = found.commands.get(command_id)
         if recorded is None or not recorded[1]:
             prefix = command_id + ":"
@@ -147,7 +155,8 @@ class Session:
                 f"unknown {kind} record {external_id!r} at customer {found.code}: it is not "
                 "imported (this run or before), or it was rejected"
             )
-        return str(recorded[1])
+        local = self._local[(customer, command_id)] = str(recorded[1])
+        return local
 
     def _named(self, row: SourceRow | None, customer: str) -> Customer:
         """The customer `customer` names: its code (`customer_ref` gives one), or

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from ledger import commands as c
 from ledger.application import Ledger
@@ -24,6 +25,7 @@ from ledger.imports.run import Importer, ImportResult
 from ledger.imports.session import Session
 from ledger.imports.sources import open_source
 from ledger.receipts import Receipt
+from ledger.sealing import key_id
 from ledger.storage import Storage
 
 IMPORTER = "li.wei"
@@ -288,3 +290,59 @@ def test_a_change_no_correction_may_make_rejects_the_row_with_the_rules_words(
     reason = (tmp_path / "calls.rejects.csv").read_text(encoding="utf-8").splitlines()[1]
     assert "actor changed since the row was imported, which a correction cannot record" in reason
     assert "ContactLogged has no correctable field 'actor'" in reason
+
+
+def add_person_with_details(app: Ledger) -> None:
+    app.add_key_person(
+        c.AddKeyPerson(
+            actor=IMPORTER, customer="C-00001", name="Qiu Yue", decision_role="decision_maker",
+            mobile="13800001111", command_id="p1",
+        )
+    )  # fmt: skip
+
+
+def test_a_batchs_new_keys_are_stored_in_its_commit_before_its_events(app: Ledger) -> None:
+    with app.open_batch(app.caller(IMPORTER)) as batch:
+        app.register_customer(registration("Alpha Airport", "r1"))
+        add_person_with_details(app)
+        customer_id = app.resolve_customer("C-00001")
+        kid = key_id(customer_id, "P1")
+        # Made for the batch, not yet stored: nothing sealed with it is written yet.
+        assert app.keys.key(kid) is None and kid in batch.keys
+        app.commit_batch(batch)
+    assert app.keys.key(kid) is not None
+    reader = app.personal_reader(app.caller(IMPORTER))
+    assert reader.of_event(app.event_at(customer_id, 2)) == {"mobile": "13800001111"}
+
+
+def test_a_key_stored_meanwhile_by_another_writer_makes_the_commit_write_nothing(
+    app: Ledger,
+) -> None:
+    before = events(app)
+    with app.open_batch(app.caller(IMPORTER)) as batch:
+        app.register_customer(registration("Alpha Airport", "r1"))
+        add_person_with_details(app)
+        kid = key_id(app.resolve_customer("C-00001"), "P1")
+        assert app.keys.add_many({kid: b"k" * 32}) == set()  # the other writer's key
+        with pytest.raises(IntegrityError):
+            app.commit_batch(batch)
+    assert events(app) == before
+    assert app.keys.key(kid) == b"k" * 32  # the first key stored stays
+
+
+def test_each_batch_that_wrote_is_followed_by_the_committed_call(
+    app: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command line catches the views up there, so a catch-up holds one batch.
+    monkeypatch.setattr(import_run, "BATCH_CUSTOMERS", 1)
+    seen: list[int] = []
+    path = write(tmp_path, "customers.csv", CUSTOMERS)
+    for dry_run in (True, False, False):  # a dry run, the import, a re-run
+        source = open_source(path, "customers.csv", "customers", KINDS["customers"].columns)
+        importer = Importer(
+            app, app.caller(IMPORTER), KINDS, system="old", dry_run=dry_run,
+            committed=lambda: seen.append(events(app)),
+        )  # fmt: skip
+        importer.run([source])
+    # Called after the import's two batches only, each time with its events stored.
+    assert len(seen) == 2 and 0 < seen[0] < seen[1] == events(app)
