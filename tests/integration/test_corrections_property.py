@@ -39,9 +39,9 @@ from tests.integration.test_views_property import (
     Step,
     fresh_storage,
     play,
-    view_rows,
 )
 from tests.staffing import staffed_ledger
+from tests.view_state import view_rows
 
 
 def corrected_value(field: str, original: Any, step: Step) -> str | None:

@@ -29,6 +29,7 @@ from projections.recorded import RecordedVersions
 from projections.store import Transaction
 from projections.views import Views
 from tests.staffing import ADMIN, EXECUTIVES, seed_staff, staffed_ledger
+from tests.view_state import view_rows
 
 ACTOR = "li.wei"
 
@@ -92,16 +93,6 @@ def stored_docs(views: Views) -> dict[str, dict[str, Any]]:
     with views.store.transaction() as tx:
         rows = tx.fetchall("SELECT customer_id, doc FROM view_customer360")
     return {str(customer_id): json.loads(doc) for customer_id, doc in rows}
-
-
-def view_rows(views: Views) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every view's tables, in a stable order."""
-    with views.store.transaction() as tx:
-        return {
-            table: sorted(tx.fetchall(f"SELECT * FROM {table}"), key=repr)
-            for projection in views.projections
-            for table in projection.tables
-        }
 
 
 def positions(views: Views) -> dict[str, int]:

@@ -34,6 +34,7 @@ from projections.customer360 import as_of
 from projections.views import Views
 from tests.conftest import POSTGRES_URL, postgres_or_skip
 from tests.staffing import staffed_ledger
+from tests.view_state import view_rows
 
 ACTOR = "li.wei"
 # Early January 2026: every generated time is in the past, in a shuffled order.
@@ -475,15 +476,6 @@ steps = st.builds(
 
 
 # ------------------------------------------------------------------ the test
-def view_rows(views: Views) -> dict[str, list[tuple[Any, ...]]]:
-    with views.store.transaction() as tx:
-        return {
-            table: sorted(tx.fetchall(f"SELECT * FROM {table}"), key=repr)
-            for projection in views.projections
-            for table in projection.tables
-        }
-
-
 def stored_360s(views: Views) -> dict[str, Any]:
     with views.store.transaction() as tx:
         rows = tx.fetchall("SELECT customer_id, doc FROM view_customer360")

@@ -18,8 +18,8 @@ from ledger.domain.events import ContactLogged
 from ledger.storage import resolve
 from projections.views import Views
 from tests.conftest import postgres_or_skip
-from tests.reliability.view_state import view_rows
 from tests.staffing import seed_staff
+from tests.view_state import view_rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.reliability]
 

@@ -38,8 +38,8 @@ from ledger.sealing import key_id
 from ledger.storage import Storage, resolve
 from projections.shadow import SUFFIX
 from projections.views import Views
-from tests.reliability.view_state import view_rows
 from tests.staffing import ADMIN, seed_staff
+from tests.view_state import view_rows
 
 pytestmark = pytest.mark.reliability
 
