@@ -25,7 +25,6 @@ Target: at most 0.5 s.
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -37,6 +36,7 @@ from benchmarks.common import (
     argument_parser,
     bench_settings,
     fresh_storage,
+    in_process_command,
     interleaved_medians,
     ms,
     open_ledger,
@@ -204,20 +204,7 @@ def measure_backend(storage: Storage, customers: int, runs: int, batch: int) -> 
 
 def command(storage: Storage) -> Callable[[], object]:
     """`ledger sla breaches --format json` in this process, its output discarded."""
-    from click.testing import CliRunner
-
-    from cli import ledger
-
-    # The same default settings as the rest of the benchmark: no developer's config.
-    runner = CliRunner(env={"LEDGER_HOME": tempfile.gettempdir()})
-    arguments = ["--db", storage.location, "--as", ACTOR, "sla", "breaches", "--format", "json"]
-
-    def run() -> object:
-        result = runner.invoke(ledger, arguments)
-        assert result.exit_code == 0, result.output
-        return result
-
-    return run
+    return in_process_command(storage, ACTOR, "sla", "breaches", "--format", "json")
 
 
 def report(

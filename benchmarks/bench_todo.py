@@ -24,7 +24,6 @@ half of it leaves room for a busy machine).
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -34,6 +33,7 @@ from benchmarks.common import (
     argument_parser,
     bench_settings,
     fresh_storage,
+    in_process_command,
     interleaved_medians,
     ms,
     print_machine,
@@ -96,19 +96,7 @@ def measure(storage: Storage, customers: int, runs: int) -> None:
 
 def command(storage: Storage) -> Callable[[], object]:
     """`ledger todo --format json` as the account manager, in this process."""
-    from click.testing import CliRunner
-
-    from cli import ledger
-
-    runner = CliRunner(env={"LEDGER_HOME": tempfile.gettempdir()})
-    arguments = ["--db", storage.location, "--as", PERSON, "todo", "--format", "json"]
-
-    def run() -> object:
-        result = runner.invoke(ledger, arguments)
-        assert result.exit_code == 0, result.output
-        return result
-
-    return run
+    return in_process_command(storage, PERSON, "todo", "--format", "json")
 
 
 def report(

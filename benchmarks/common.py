@@ -227,3 +227,22 @@ def save_with_directory(
         keys.append(CustomerKey.claim(name_key(customer.name), customer.id))
     app.save(*group, numbering, *keys)
     return sum(c.version for c in group)
+
+
+def in_process_command(storage: Storage, actor: str, *args: str) -> Callable[[], object]:
+    """A `ledger` command as a call in this process (`ledger --db ... --as actor
+    args...`), with default settings (no developer's configuration), failing
+    loudly if the command does."""
+    from click.testing import CliRunner
+
+    from cli import ledger
+
+    runner = CliRunner(env={"LEDGER_HOME": tempfile.gettempdir()})
+    arguments = ["--db", storage.location, "--as", actor, *args]
+
+    def run() -> object:
+        result = runner.invoke(ledger, arguments)
+        assert result.exit_code == 0, result.output
+        return result
+
+    return run

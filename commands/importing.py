@@ -65,13 +65,18 @@ def import_(
     Each FILE is `KIND=PATH`, or a path whose name says its kind (customers.csv,
     people.csv, ...). Files are UTF-8 (with or without BOM) or GB18030, comma- or
     tab-separated; docs/import.md lists each kind's columns. Rejected rows go to
-    NAME.rejects.csv with a reason column; the exit code is 3 when there are any.
+    NAME.rejects.csv with a reject_reason column; the exit code is 3 when there are any.
     """
     from ledger.access import may_import
     from ledger.imports.kinds import KINDS
     from ledger.imports.run import Importer
     from ledger.imports.sources import read_mapping
 
+    # Who may import is settled before any file is read: a refused caller learns
+    # nothing about the files, and waits for none of them.
+    caller = obj.require(
+        may_import, 'imports are run by an executive (docs/import.md, "Who may import")'
+    )
     if not system.strip() or ":" in system:
         raise click.BadParameter("--system must be a name without ':' (e.g. oldcrm)")
     if rejects_dir is not None and not rejects_dir.is_dir():
@@ -84,9 +89,6 @@ def import_(
     twice = sorted({s.name for s, p in zip(sources, paths, strict=True) if paths.count(p) > 1})
     if twice:
         raise click.BadParameter(f"{twice[0]} is given more than once: name each file once")
-    caller = obj.require(
-        may_import, 'imports are run by an executive (docs/import.md, "Who may import")'
-    )
     app = obj.ledger(writing=not dry_run)
     # A default owner is checked before any row: a mistyped one would otherwise
     # reject every customer row that names no owner, one by one.
