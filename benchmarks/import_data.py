@@ -47,8 +47,7 @@ SEGMENTS = ("airport", "technology", "real_estate", "manufacturing", "healthcare
 STAFF_PER_SEGMENT = 9  # a head and eight account managers
 
 FAMILY = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许"
-    "韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
 )
 GIVEN = (
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
@@ -221,9 +220,7 @@ def customer_name(index: int) -> str:
     city, brand = divmod(n, len(BRANDS))
     segment = SEGMENTS[index % len(SEGMENTS)]
     extra = f"第{rounds + 1}分公司" if rounds else ""
-    return (
-        f"{CITIES[city]}{BRANDS[brand]}{TRADES[segment][trade]}{SUFFIXES[suffix]}{extra}"
-    )
+    return f"{CITIES[city]}{BRANDS[brand]}{TRADES[segment][trade]}{SUFFIXES[suffix]}{extra}"
 
 
 @dataclass

@@ -211,4 +211,6 @@ def plan(
         next_contact=parse_date(next_contact, what="--next") if next_contact else None,
         **recording,
     )
+
+
 person.add_command(erase)

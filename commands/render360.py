@@ -97,9 +97,7 @@ def render_360(
     service = _table("Open cases", ["id", "kind", "what", "opened", "state"])
     # A planned visit is told by when it is to happen, not when it was planned.
     visits = _table("Planned visits", ["id", "what", "planned for", "visitor"])
-    sales = _table(
-        "Opportunities", ["id", "title", "stage", "value", "last follow-up", "held by"]
-    )
+    sales = _table("Opportunities", ["id", "title", "stage", "value", "last follow-up", "held by"])
     promises = _table("Open commitments", ["id", "promise", "due", "from", "held by"])
     for cid, c in cases:
         if c["kind"] == "visit":

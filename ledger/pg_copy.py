@@ -58,8 +58,7 @@ class CopyingApplicationRecorder(PostgresApplicationRecorder):
             Identifier(self.datastore.schema), Identifier(self.events_table_name)
         )
         self._copy_statement: Composed = SQL(
-            "COPY {0} (originator_id, originator_version, topic, state) "
-            "FROM STDIN (FORMAT BINARY)"
+            "COPY {0} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
         ).format(table)
         self._qualified_table = f'"{self.datastore.schema}"."{self.events_table_name}"'
         self._sequence: Composed | None = None
@@ -97,9 +96,7 @@ class CopyingApplicationRecorder(PostgresApplicationRecorder):
                 originator_id = event.originator_id
                 if as_uuid and not isinstance(originator_id, UUID):
                     originator_id = UUID(str(originator_id))
-                copy.write_row(
-                    (originator_id, event.originator_version, event.topic, event.state)
-                )
+                copy.write_row((originator_id, event.originator_version, event.topic, event.state))
         after = self._last_drawn(curs, sequence)
         if after - before == len(stored_events):
             # Defaults are drawn row by row in the order the rows are copied.
@@ -140,9 +137,7 @@ class CopyingApplicationRecorder(PostgresApplicationRecorder):
     ) -> list[int]:
         curs.execute(self._ids_statement, (before, after))
         ids = {
-            (str(row["originator_id"]), int(row["originator_version"])): int(
-                row["notification_id"]
-            )
+            (str(row["originator_id"]), int(row["originator_version"])): int(row["notification_id"])
             for row in curs.fetchall()
         }
         return [ids[(str(e.originator_id), e.originator_version)] for e in stored_events]

@@ -128,7 +128,7 @@ def _payload_model(cls: type[CustomerEvent]) -> type[BaseModel]:
             Field(
                 default=None,
                 description="The person's personal details (docs/domain.md, \"Personal "
-                "data\"): present only in an export with --include-personal; \"erased\" "
+                'data"): present only in an export with --include-personal; "erased" '
                 "once erased on request.",
                 json_schema_extra={"x-personal": True},
             ),

@@ -232,6 +232,8 @@ def _commitments(doc: Doc, tz: ZoneInfo, today: date) -> list[Doc]:
 
 def _held_by(case: Doc) -> str:
     return f", held by {case['holder']}" if case.get("holder") else ""
+
+
 def _problems(doc: Doc, tz: ZoneInfo) -> list[Doc]:
     """The open problems from visits, each with its id and who owes it."""
     owner = owed_by(doc.get("owner"))

@@ -122,8 +122,6 @@ class _Documents(DocumentReplay):
         self.closed.flush(tx)
 
 
-
-
 def customer_360(tx: Transaction, customer_id: UUID) -> Doc | None:
     """The stored 360 of `customer_id` (None for an unknown id); the read service
     catches the view up first, and replays an earlier moment with `as_of`."""

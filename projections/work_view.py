@@ -177,9 +177,7 @@ def _(e: ev.CommitmentMade, items: Items, key: str, at: str) -> None:
 
 @_handle.register
 def _(e: ev.VisitPlanned, items: Items, key: str, at: str) -> None:
-    items[e.case_id] = HeldItem(
-        key, e.case_id, VISIT, e.visitor, e.purpose, iso(e.planned_for), at
-    )
+    items[e.case_id] = HeldItem(key, e.case_id, VISIT, e.visitor, e.purpose, iso(e.planned_for), at)
 
 
 @_handle.register

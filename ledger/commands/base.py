@@ -25,9 +25,7 @@ StaffId = Annotated[
 Segment = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
 ]
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT)
-]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_LIMIT)]
 Currency = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{3}$")]

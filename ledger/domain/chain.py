@@ -94,6 +94,8 @@ def plain_hasher() -> PlainHasher:
         return sha256(material).hexdigest()
 
     return hash_plain
+
+
 def _tagged_datetime(value: datetime) -> dict[str, str]:
     return {"_type_": "datetime_iso", "_data_": value.isoformat()}
 

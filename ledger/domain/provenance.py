@@ -76,9 +76,7 @@ def origin_of(event: Any) -> Origin | None:
     parts = str(event.command_id)[len(PREFIX) :].split(":", 3)
     system, kind, external_id = [*parts, "", "", ""][:3]
     step = parts[3] if len(parts) > 3 else ""
-    importer, _, run = str(getattr(event, "correlation_id", "") or "")[len(PREFIX) :].partition(
-        ":"
-    )
+    importer, _, run = str(getattr(event, "correlation_id", "") or "")[len(PREFIX) :].partition(":")
     return Origin(
         system=unquote(system),
         kind=kind,

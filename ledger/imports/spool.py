@@ -52,9 +52,7 @@ class Spool:
         self._folder.cleanup()
 
     def add(self, customer: str, source: int, row: SourceRow) -> None:
-        self._pending.append(
-            (customer, source, row.line, row.raw, orjson.dumps(dict(row.values)))
-        )
+        self._pending.append((customer, source, row.line, row.raw, orjson.dumps(dict(row.values))))
         self.rows += 1
         if len(self._pending) >= INSERT_BATCH:
             self.flush()

@@ -177,5 +177,3 @@ def _(e: ev.SlaBreached, batch: Batch, customer_id: str, at: str) -> None:
         case["recorded_lapses"].append(iso(e.due_at))
     else:
         case["recorded"] = True
-
-

@@ -130,9 +130,7 @@ def test_a_correction_cannot_name_a_key_person_the_customer_does_not_have(
 ) -> None:
     written = cli.events_recorded()
 
-    result = cli.run(
-        "correct", contact, "--version", "2", "--set", "people=P9", "--reason", "typo"
-    )
+    result = cli.run("correct", contact, "--version", "2", "--set", "people=P9", "--reason", "typo")
 
     assert_refused(result, "C-00001 has no key person P9")
     assert cli.events_recorded() == written

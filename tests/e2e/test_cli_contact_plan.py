@@ -34,9 +34,7 @@ def test_a_plan_records_counterpart_frequency_and_date(cli: LedgerCli, person: s
     )
 
 
-def test_a_next_contact_before_the_day_of_the_plan_is_refused(
-    cli: LedgerCli, person: str
-) -> None:
+def test_a_next_contact_before_the_day_of_the_plan_is_refused(cli: LedgerCli, person: str) -> None:
     written = cli.events_recorded()
     today = datetime.now(UTC).date()
     past = (today - timedelta(days=10)).isoformat()

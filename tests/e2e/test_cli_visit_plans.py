@@ -248,9 +248,7 @@ def test_a_csv_row_naming_an_unknown_customer_refuses_the_plan(
     assert team.events_recorded() == written
 
 
-def test_a_visit_listed_twice_refuses_the_plan_naming_both(
-    team: LedgerCli, tmp_path: Path
-) -> None:
+def test_a_visit_listed_twice_refuses_the_plan_naming_both(team: LedgerCli, tmp_path: Path) -> None:
     # The same customer by code and by name, on the same day, for the same purpose.
     plan = write_csv(
         tmp_path, "C-00002,maintenance,2026-06-03,,,", "Beta,maintenance,2026-06-03,,,Again"

@@ -323,6 +323,8 @@ def test_demo_account_managers_hand_in_plans_reviewed_returned_and_late(storage:
     assert late is not None and late.late
     # Every kind of plan event is in the demo.
     assert recorded == {cls.__name__ for cls in PLAN_EVENTS}
+
+
 def test_the_demo_submits_summaries_on_time_and_late_and_leaves_one_owed(
     storage: Storage,
 ) -> None:
@@ -361,6 +363,8 @@ def test_the_demo_submits_summaries_on_time_and_late_and_leaves_one_owed(
         ("real_estate", f"real_estate {before} cases summary", "open"),
         ("real_estate", f"real_estate {before} visits summary", "open"),
     }
+
+
 def test_demo_key_people_have_contact_plans_some_overdue_and_some_not(
     ledger_app: Ledger, storage: Storage
 ) -> None:

@@ -293,9 +293,7 @@ def test_a_stock_application_reads_what_the_ledger_copied(postgres_schema_url: s
 
     stock_env = {**env, "PERSISTENCE_MODULE": "eventsourcing.postgres"}
     reader: Application[uuid.UUID] = Application(env=stock_env)
-    assert [reader.repository.get(t.id).name for t in things] == [
-        f"renamed {n}" for n in range(40)
-    ]
+    assert [reader.repository.get(t.id).name for t in things] == [f"renamed {n}" for n in range(40)]
     notifications = reader.recorder.select_notifications(start=None, limit=100)
     assert [n.id for n in notifications] == list(range(1, 81))
     reader.close()

@@ -334,6 +334,7 @@ def test_open_problems_are_owed_by_the_owner_and_follow_a_change_of_owner(
             reason="rotation", **at(AS_OF - timedelta(hours=1)),
         )
     )  # fmt: skip
+
     def owed(owner: str) -> list[str]:
         return [i.item for i in reader(views).work_list(POLICY, as_of=AS_OF, owner=owner)]
 

@@ -42,9 +42,7 @@ def test_importing_the_ledger_routes_dataclass_methods_through_the_store() -> No
 
 
 @pytest.mark.usefixtures("writable")
-def test_a_later_run_uses_the_stored_code(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_later_run_uses_the_stored_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = CodeStore(tmp_path / "codes")
     behaves_as_a_frozen_dataclass(define(first, monkeypatch, code=str, minutes=int))
     first.save()
