@@ -58,6 +58,16 @@ KEPT_SCORES = 24
 KEPT_LOSSES = 20
 
 
+# The churn list's bounds (`at_risk_page`) read every active customer's facts:
+# from this index alone on SQLite, not from rows that hold the documents. It
+# leads with the stage, so the terminated (the win-back list) are a range too.
+BOUNDS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS view_churn_bounds ON view_churn (stage, registered_at, "
+    "segment, owner, first_contact, last_contact, complaint_since, breach_last, "
+    "satisfactions, negative_people, visit_d_at, lost_last, code, customer_id)"
+)
+
+
 # ------------------------------------------------------------------ projection
 class ChurnSignals(Projection):
     name = "churn"
@@ -79,16 +89,21 @@ class ChurnSignals(Projection):
         "CREATE INDEX IF NOT EXISTS view_churn_segment ON view_churn (segment, owner)",
         # One owner's customers (the work list's silent customers), without a scan.
         "CREATE INDEX IF NOT EXISTS view_churn_owner ON view_churn (owner)",
-        # The churn list's bounds (`at_risk_page`) read every active customer's facts:
-        # from this index alone on SQLite, not from rows that hold the documents. It
-        # leads with the stage, so the terminated (the win-back list) are a range too.
-        "CREATE INDEX IF NOT EXISTS view_churn_bounds ON view_churn (stage, registered_at, "
-        "segment, owner, first_contact, last_contact, complaint_since, breach_last, "
-        "satisfactions, negative_people, visit_d_at, lost_last, code, customer_id)",
+        BOUNDS_INDEX,
     )
 
     def replay(self, tx: Transaction | None) -> Replay:
         return _Signals(tx, apply_event)
+
+    def create_indexes(self, tx: Transaction) -> None:
+        # A table of version 2 has no facts to index: it stays as it is, read as
+        # it was, until the rebuild its version calls for swaps a new one in.
+        if has_facts(tx):
+            super().create_indexes(tx)
+        else:
+            for statement in self.indexes:
+                if statement != BOUNDS_INDEX:
+                    tx.execute(statement)
 
     @staticmethod
     def load_all(
@@ -418,9 +433,10 @@ def at_risk_page(
     stops at the first customer whose bound cannot rank them above the `first`-th
     score found, which no customer after them can either. With `min_score`,
     every customer whose bound reaches it is scored, to count them."""
-    if first is None:
+    if first is None or not has_facts(tx):
+        # Every row, or a table of before the facts (a rebuild held by another process).
         ranked = at_risk(tx, policy, as_of, segment=segment, owner=owner, min_score=min_score)
-        return ranked, len(ranked)
+        return (ranked if first is None else ranked[:first]), len(ranked)
     moment = iso(as_of)
     where = ["stage <> 'terminated'", "registered_at <= ?"]
     params: list[Any] = [moment]
@@ -471,6 +487,18 @@ def at_risk_page(
     if counting:
         return scored[:first], len(scored)
     return scored[:first], _count(tx, condition, params)
+
+
+def has_facts(tx: Transaction) -> bool:
+    """Whether the churn table has the facts' columns (version 3 on)."""
+    if tx.postgres:
+        found = tx.fetchall(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = 'view_churn'"
+        )
+    else:
+        found = tx.fetchall("SELECT name FROM pragma_table_info('view_churn')")
+    return FACTS[-1] in {str(name) for (name,) in found}
 
 
 def _score_ids(
