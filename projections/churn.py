@@ -493,8 +493,8 @@ def has_facts(tx: Transaction) -> bool:
     """Whether the churn table has the facts' columns (version 3 on)."""
     if tx.postgres:
         found = tx.fetchall(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = 'view_churn'"
+            "SELECT attname FROM pg_attribute "
+            "WHERE attrelid = to_regclass('view_churn') AND NOT attisdropped"
         )
     else:
         found = tx.fetchall("SELECT name FROM pragma_table_info('view_churn')")
