@@ -113,15 +113,25 @@ def first_breaches(
         where, params = filters(segment=segment, owner=owner, kind=kind)
         moment, after = iso(as_of), iso(since)
         rows: list[CaseRow] = []
-        for condition, values, indexed in (
-            (f"breach_at > ? AND breach_at < ?{where}", (after, moment, *params), True),
-            (f"closed_at IS NULL AND breach_at <= ?{where}", (after, *params), True),
+        # Each query with the part of it that rows due at one moment (its `breach_at`
+        # meets the rest) meet too: what the ties at the cut are read by.
+        for condition, values, tie in (
+            (
+                f"breach_at > ? AND breach_at < ?{where}",
+                (after, moment, *params),
+                (where.removeprefix(" AND ") or "1 = 1", params),
+            ),
+            (
+                f"closed_at IS NULL AND breach_at <= ?{where}",
+                (after, *params),
+                (f"closed_at IS NULL{where}", params),
+            ),
             # Closed after the moment: none as of now, and few unless the moment is
             # long ago. Read whole: asked for in due order, SQLite walks every breach
             # due before `since` (by the breach index) to find them.
-            (f"closed_at > ? AND breach_at <= ?{where}", (moment, after, *params), False),
+            (f"closed_at > ? AND breach_at <= ?{where}", (moment, after, *params), None),
         ):
-            found = _first_cases(tx, condition, values, first, indexed=indexed)
+            found = _first_cases(tx, condition, values, first, tie)
             rows += found
             total += len(found) if first is None else _count_cases(tx, condition, values)
         items += [_breach_item(row, clocks, as_of, moment) for row in rows]
@@ -137,16 +147,21 @@ def first_breaches(
 
 
 def _first_cases(
-    tx: Transaction, condition: str, params: Sequence[Any], first: int | None, *, indexed: bool
+    tx: Transaction,
+    condition: str,
+    params: Sequence[Any],
+    first: int | None,
+    tie: tuple[str, Sequence[Any]] | None,
 ) -> list[CaseRow]:
     """The rows meeting `condition`; with `first`, only the `first` due earliest,
     those due at the same moment as the last of them in the items' own order (by
-    reference). With `indexed`, the database gives them in due order, then by
-    customer code (the breach indexes end with the code), so that of thousands due
-    at one moment only the first few are read; otherwise every row is read."""
+    reference). With `tie` (what rows due at that moment must meet besides), the
+    database gives them in due order, then by customer code (the breach indexes
+    end with the code), so that of thousands due at one moment only the first few
+    are read; without, every row is read."""
     if first is None:
         return _cases(tx, condition, params)
-    if not indexed:
+    if tie is None:
         rows = _cases(tx, condition, params)
         rows.sort(key=lambda row: (row.breach_at, *_reference(row)))
         return rows[:first]
@@ -158,17 +173,17 @@ def _first_cases(
     wanted = first - len(earlier)
     # Codes in the order Python sorts them, whatever the database's collation.
     code = 'code COLLATE "C"' if tx.postgres else "code"
+    # Not `condition` again: its range of `breach_at` beside the equality made
+    # SQLite walk the range (every open breach) rather than the moment's rows.
+    tied, tie_params = f"breach_at = ? AND {tie[0]}", (last, *tie[1])
     # The `wanted`-th code due at the last moment, and every row due then up to it
     # (a customer may have several cases due at one moment): the first by reference.
-    tied = tx.fetchall(
-        f"SELECT code FROM view_sla_cases WHERE {condition} AND breach_at = ? "
-        f"ORDER BY {code} LIMIT 1 OFFSET ?",
-        (*params, last, wanted - 1),
+    cut = tx.fetchall(
+        f"SELECT code FROM view_sla_cases WHERE {tied} ORDER BY {code} LIMIT 1 OFFSET ?",
+        (*tie_params, wanted - 1),
     )
-    up_to = f" AND {code} <= ?" if tied else ""
-    found = _cases(
-        tx, f"{condition} AND breach_at = ?{up_to}", (*params, last, *(t[0] for t in tied[:1]))
-    )
+    up_to = f" AND {code} <= ?" if cut else ""
+    found = _cases(tx, f"{tied}{up_to}", (*tie_params, *(c[0] for c in cut[:1])))
     found.sort(key=_reference)
     return earlier + found[:wanted]
 
