@@ -114,8 +114,9 @@ def list_(
         )
         return
     policy = churn_policy(obj.settings.raw)
-    ranked = reads.churn_at_risk(
-        policy, moment, segment=segment, owner=owner, min_score=min_score or 0
+    # Only the customers that may be shown are scored (a table: the first 50).
+    ranked, total = reads.churn_at_risk_page(
+        shown.rows_for(fmt), policy, moment, segment=segment, owner=owner, min_score=min_score or 0
     )
     local = moment.astimezone(obj.settings.timezone)
     emit_rows(
@@ -127,6 +128,7 @@ def list_(
         shown=shown,
         noun="customers",
         order="highest risk first",
+        total=total,
     )
     if fmt == "table":
         terminated = len(reads.win_back(moment, segment=segment, owner=owner))

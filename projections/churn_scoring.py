@@ -14,6 +14,7 @@ from typing import Any
 from ledger.errors import InvalidInputError
 from ledger.vocabulary import VISIT_OUTCOME_MEANING, DecisionRole
 from projections.base import from_iso
+from projections.base import iso as iso_text
 
 Doc = dict[str, Any]
 
@@ -446,6 +447,105 @@ def _lost_opportunities(s: Doc, as_of: datetime, p: ChurnPolicy) -> list[Finding
             f"{_plural(len(lost), 'opportunity')} lost in the last {p.lost_window_days} days "
             f"(latest {latest[2]}: {latest[3]})",
         )
+    ]
+
+
+# ------------------------------------------------------------- upper bounds
+# What a list of the highest scores reads instead of scoring every customer
+# (docs/decisions.md, "Churn list: the highest scores without scoring everyone").
+# Each signal above can fire as of a moment only when a condition on a few facts
+# of the customer's signals holds (`facts`, kept in the churn view's columns),
+# and adds at most its weight; so the weights of the signals that may fire,
+# rounded up, bound the score from above. A condition here must hold whenever
+# its check above fires: change one, change the other.
+
+
+def facts(s: Doc) -> dict[str, Any]:
+    """The facts of a customer's signals that the bounds read, as column values:
+    days as `YYYY-MM-DD`, times as stored (UTC ISO text of fixed shape, which
+    sorts as time), None where there is nothing."""
+    days = s["contact_days"]
+    complaints = [c["since"] for c in s["open_complaints"].values()]
+    marked = [entries[-1][0] for entries in (s["breaches"], s["escalations"]) if entries]
+    visit = s["last_visit"]
+    return {
+        "registered_at": s["registered_at"],
+        "first_contact": min(days) if days else None,
+        "last_contact": max(days) if days else None,
+        "complaint_since": min(complaints) if complaints else None,
+        "breach_last": max(marked) if marked else None,
+        "satisfactions": len(s["satisfaction"]),
+        "negative_people": sum(
+            1
+            for person in s["people"].values()
+            if person["present"] and person["status"] == "negative"
+        ),
+        "visit_d_at": visit["at"] if visit is not None and visit["outcome"] == "D" else None,
+        "lost_last": s["lost"][-1][0] if s["lost"] else None,
+    }
+
+
+# The names of `facts`, in its order: the churn view's columns for them.
+FACTS = (
+    "registered_at",
+    "first_contact",
+    "last_contact",
+    "complaint_since",
+    "breach_last",
+    "satisfactions",
+    "negative_people",
+    "visit_d_at",
+    "lost_last",
+)
+
+
+def bound_terms(as_of: datetime, p: ChurnPolicy) -> list[tuple[str, int, str, tuple[Any, ...]]]:
+    """Per signal: its name, the most points it adds (its weight rounded up), and the SQL
+    condition on `facts` (and the view's `owner`) without which it cannot fire
+    as of `as_of`, with its parameters."""
+    w = p.weights
+    today = as_of.date()
+    moment = iso_text(as_of)
+    window = timedelta(days=p.window_days)
+
+    def most(weight: float) -> int:
+        # A finding's points are at most its weight, rounded to 6 places (`assess`).
+        return math.ceil(round(weight, 6))
+
+    return [
+        # Silence: the latest contact day, when it is not after today, is the day
+        # silence counts from, and under `silence_min_days` ago it is no silence.
+        (
+            "silence",
+            most(w.silence),
+            "(last_contact IS NULL OR last_contact <= ? OR last_contact > ?)",
+            ((today - timedelta(days=p.silence_min_days)).isoformat(), today.isoformat()),
+        ),
+        ("open_complaints", most(w.open_complaints), "complaint_since <= ?", (moment,)),
+        ("breaches", most(w.breaches), "breach_last > ?", (iso_text(as_of - window),)),
+        # Falling satisfaction needs `satisfaction_recent` scores and one before.
+        (
+            "falling_satisfaction",
+            most(w.falling_satisfaction),
+            "satisfactions > ?",
+            (p.satisfaction_recent,),
+        ),
+        ("negative_decision_maker", most(w.negative_decision_maker), "negative_people > 0", ()),
+        ("no_owner", most(w.no_owner), "(owner IS NULL OR owner = '')", ()),
+        ("visit_outcome_d", most(w.visit_outcome_d), "visit_d_at <= ?", (moment,)),
+        # Falling frequency needs contacts in the window before the last one.
+        (
+            "falling_frequency",
+            most(w.falling_frequency),
+            "(first_contact <= ? AND last_contact >= ?)",
+            ((today - window).isoformat(), (today - 2 * window + timedelta(days=1)).isoformat()),
+        ),
+        (
+            "lost_opportunities",
+            most(w.lost_opportunities),
+            "lost_last > ?",
+            (iso_text(as_of - timedelta(days=p.lost_window_days)),),
+        ),
     ]
 
 

@@ -262,6 +262,32 @@ class Reader:
             )
         return [r for r in ranked if self.visible.allows(r.code)]
 
+    def churn_at_risk_page(
+        self,
+        first: int | None,
+        policy: ChurnPolicy,
+        moment: datetime,
+        *,
+        segment: str | None = None,
+        owner: str | None = None,
+        min_score: int = 0,
+    ) -> tuple[list[AtRisk], int]:
+        """The `first` of `churn_at_risk` (all when None) and how many there are.
+        For a caller who sees every customer the view scores only the customers
+        that may rank among the first (`churn.at_risk_page`); for others, what they
+        may see is taken from the whole list, then cut."""
+        if not self.sight.everything:
+            ranked = self.churn_at_risk(
+                policy, moment, segment=segment, owner=owner, min_score=min_score
+            )
+            return (ranked if first is None else ranked[:first]), len(ranked)
+        segment = self.scope_segment(segment)
+        with self._caught_up(ChurnSignals.name) as tx:
+            ranked, total = churn.at_risk_page(
+                tx, policy, moment, first, segment=segment, owner=owner, min_score=min_score
+            )
+        return [r for r in ranked if self.visible.allows(r.code)], total
+
     def win_back(
         self, moment: datetime, *, segment: str | None = None, owner: str | None = None
     ) -> list[Doc]:

@@ -113,12 +113,25 @@ def first_breaches(
         where, params = filters(segment=segment, owner=owner, kind=kind)
         moment, after = iso(as_of), iso(since)
         rows: list[CaseRow] = []
-        for condition, values in (
-            (f"breach_at > ? AND breach_at < ?{where}", (after, moment, *params)),
-            (f"closed_at IS NULL AND breach_at <= ?{where}", (after, *params)),
-            (f"closed_at > ? AND breach_at <= ?{where}", (moment, after, *params)),
+        # Each query with the part of it that rows due at one moment (its `breach_at`
+        # meets the rest) meet too: what the ties at the cut are read by.
+        for condition, values, tie in (
+            (
+                f"breach_at > ? AND breach_at < ?{where}",
+                (after, moment, *params),
+                (where.removeprefix(" AND ") or "1 = 1", params),
+            ),
+            (
+                f"closed_at IS NULL AND breach_at <= ?{where}",
+                (after, *params),
+                (f"closed_at IS NULL{where}", params),
+            ),
+            # Closed after the moment: none as of now, and few unless the moment is
+            # long ago. Read whole: asked for in due order, SQLite walks every breach
+            # due before `since` (by the breach index) to find them.
+            (f"closed_at > ? AND breach_at <= ?{where}", (moment, after, *params), None),
         ):
-            found = _first_cases(tx, condition, values, first)
+            found = _first_cases(tx, condition, values, first, tie)
             rows += found
             total += len(found) if first is None else _count_cases(tx, condition, values)
         items += [_breach_item(row, clocks, as_of, moment) for row in rows]
@@ -134,22 +147,49 @@ def first_breaches(
 
 
 def _first_cases(
-    tx: Transaction, condition: str, params: Sequence[Any], first: int | None
+    tx: Transaction,
+    condition: str,
+    params: Sequence[Any],
+    first: int | None,
+    tie: tuple[str, Sequence[Any]] | None,
 ) -> list[CaseRow]:
     """The rows meeting `condition`; with `first`, only the `first` due earliest,
-    and every row due at the same moment as the last of them (the order among
-    those is the items' own, by reference)."""
+    those due at the same moment as the last of them in the items' own order (by
+    reference). With `tie` (what rows due at that moment must meet besides), the
+    database gives them in due order, then by customer code (the breach indexes
+    end with the code), so that of thousands due at one moment only the first few
+    are read; without, every row is read."""
     if first is None:
         return _cases(tx, condition, params)
+    if tie is None:
+        rows = _cases(tx, condition, params)
+        rows.sort(key=lambda row: (row.breach_at, *_reference(row)))
+        return rows[:first]
     rows = _cases(tx, f"{condition} ORDER BY breach_at LIMIT ?", (*params, first))
     if len(rows) < first or first == 0:
         return rows
     last = rows[-1].breach_at
     earlier = [row for row in rows if row.breach_at != last]
-    tied = _cases(tx, f"{condition} AND breach_at = ?", (*params, last))
-    # Of those due at the last moment, the first by reference, as the items sort.
-    tied.sort(key=lambda row: reference_order(row.code, row.case_id, row.owner))
-    return earlier + tied[: first - len(earlier)]
+    wanted = first - len(earlier)
+    # Codes in the order Python sorts them, whatever the database's collation.
+    code = 'code COLLATE "C"' if tx.postgres else "code"
+    # Not `condition` again: its range of `breach_at` beside the equality made
+    # SQLite walk the range (every open breach) rather than the moment's rows.
+    tied, tie_params = f"breach_at = ? AND {tie[0]}", (last, *tie[1])
+    # The `wanted`-th code due at the last moment, and every row due then up to it
+    # (a customer may have several cases due at one moment): the first by reference.
+    cut = tx.fetchall(
+        f"SELECT code FROM view_sla_cases WHERE {tied} ORDER BY {code} LIMIT 1 OFFSET ?",
+        (*tie_params, wanted - 1),
+    )
+    up_to = f" AND {code} <= ?" if cut else ""
+    found = _cases(tx, f"{tied}{up_to}", (*tie_params, *(c[0] for c in cut[:1])))
+    found.sort(key=_reference)
+    return earlier + found[:wanted]
+
+
+def _reference(row: CaseRow) -> tuple[Any, ...]:
+    return reference_order(row.code, row.case_id, row.owner)
 
 
 def _count_cases(tx: Transaction, condition: str, params: Sequence[Any]) -> int:

@@ -155,6 +155,31 @@ def test_churn_list_says_how_many_customers_it_left_out(cli: LedgerCli) -> None:
     )
 
 
+def test_churn_list_shows_the_first_rows_of_the_whole_list(cli: LedgerCli) -> None:
+    # The table's first rows are read by bounds of the scores, not by scoring
+    # everyone: they are the first rows of every customer scored (--all).
+    register_customers(cli, 6)
+    for customer in ("C-00004", "C-00002", "C-00004"):
+        cli.ok(
+            "complaint", "file", customer, "--category", "service", "--channel", "phone",
+            "--description", "Late",
+        )  # fmt: skip
+    moment = ("--format", "json")
+
+    whole = json.loads(cli.ok("churn", "list", *moment, "--all"))
+    first = cli.run("churn", "list", *moment, "--limit", "3")
+    least = str(whole[1]["score"])
+    scoring = cli.run("churn", "list", *moment, "--limit", "1", "--min-score", least)
+
+    assert [row["code"] for row in whole[:2]] == ["C-00004", "C-00002"]
+    assert json.loads(first.stdout) == whole[:3]
+    assert first.stderr == (
+        "Showing 3 of 6 customers, highest risk first: --limit N or --all for more.\n"
+    )
+    assert json.loads(scoring.stdout) == whole[:1]
+    assert scoring.stderr.startswith("Showing 1 of 2 customers")
+
+
 def test_history_limit_shows_the_latest_entries_oldest_first(cli: LedgerCli, customer: str) -> None:
     for summary in ("First call", "Second call", "Third call"):
         cli.ok(
