@@ -19,7 +19,6 @@ through `Handlers`, which looks each class's handler up once.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -79,8 +78,13 @@ class Projection(ABC):
 
     def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
         """Apply a batch of events (in log order) to this view's tables."""
+        self.apply(tx, Decoded.of(events))
+
+    def apply(self, tx: Transaction, batch: Decoded) -> None:
+        """`process`, given the batch decoded: a catch-up decodes each batch once
+        for every view that takes the same events."""
         replay = self.replay(tx)
-        replay.feed(Decoded.of(events))
+        replay.feed(batch)
         replay.flush(tx)
 
     @abstractmethod
@@ -186,7 +190,9 @@ class DocumentReplay(Replay):
                 chunk,
             ):
                 key = str(customer_id)
-                self.docs[key] = self.loaded(key, json.loads(doc))
+                # orjson: the same values as `json.loads` for what `dumps` writes, a
+                # few times faster; a catch-up reads back each document it changes.
+                self.docs[key] = self.loaded(key, orjson.loads(doc))
                 self.stored.add(key)
 
     def prepare(self, keys: list[str]) -> None:
@@ -226,6 +232,9 @@ class StatementProjection(Projection):
     @abstractmethod
     def process(self, tx: Transaction, events: Sequence[Any]) -> None:
         """Apply a batch of events (in log order) to this view's tables."""
+
+    def apply(self, tx: Transaction, batch: Decoded) -> None:
+        self.process(tx, batch.events)
 
     def replay(self, tx: Transaction | None) -> Replay:
         return _HeldEvents(self)

@@ -5,8 +5,9 @@ back should an event touch one again (a complaint reopened)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from projections.base import dumps
 from projections.store import Transaction
@@ -45,7 +46,7 @@ class ClosedCases:
                 (self.key, case_id),
             )
             if row is not None:
-                case = json.loads(row[0])
+                case = orjson.loads(row[0])
                 self.stored.add(case_id)
         if case is not None:
             self.changed.discard(case_id)

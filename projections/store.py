@@ -25,6 +25,10 @@ TRACKING_DDL = (
 
 # Rows per statement in `execute_values` (SQLite takes up to 32,766 parameters).
 VALUES_AT_ONCE = 200
+# Fewer new rows than this go to PostgreSQL as INSERTs, not COPY: a COPY first
+# reads its table's column types (once per transaction), which for the few rows of
+# a small catch-up costs more than the inserts.
+COPY_FROM = 100
 
 
 class Transaction:
@@ -86,17 +90,17 @@ class Transaction:
         INSERT per row when a rebuild writes a whole view."""
         if not rows:
             return
-        table = self._named(table)
         names = ", ".join(columns)
-        if self._postgres:
-            types = self._column_types(table, columns)
-            with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(types)
-                for row in rows:
-                    copy.write_row(row)
+        if not self._postgres or len(rows) < COPY_FROM:
+            marks = ", ".join("?" * len(columns))
+            self.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
             return
-        marks = ", ".join("?" * len(columns))
-        self._cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        table = self._named(table)
+        types = self._column_types(table, columns)
+        with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
         """`rows` of `table` as `insert_new` would send them to PostgreSQL, in COPY's
@@ -194,6 +198,11 @@ class ViewStore:
                     self.storage.location, timeout=30, isolation_level=None
                 )
                 self._connection.execute("PRAGMA journal_mode=WAL")
+                # Views are worked out from the log: a commit of theirs need not wait
+                # for the disk. In WAL mode a power cut may then lose the last view
+                # commits, never half of one: the views and their positions go back
+                # together, and the next catch-up applies those events again.
+                self._connection.execute("PRAGMA synchronous=NORMAL")
         return self._connection
 
     @contextmanager

@@ -3,11 +3,12 @@ held between flushes, and how they are loaded from their stored rows."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import singledispatch
 from typing import Any
+
+import orjson
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
@@ -121,8 +122,8 @@ def load(tx: Transaction, decoded: Decoded, batch: Batch) -> None:
                 "segment": segment,
                 "owner": owner,
                 "stage": stage,
-                "history": json.loads(history),
-                "escalations": json.loads(escalations),
+                "history": orjson.loads(history),
+                "escalations": orjson.loads(escalations),
             }
     needed = _Needed(customers)
     for event, customer_id in zip(decoded.events, decoded.keys, strict=True):
@@ -207,10 +208,10 @@ def _case_rows(tx: Transaction, where: str, params: Sequence[str]) -> dict[str, 
             "category": category,
             "policy": policy,
             "due": due,
-            "steps": json.loads(steps),
-            "escalations": json.loads(escalations),
+            "steps": orjson.loads(steps),
+            "escalations": orjson.loads(escalations),
             "recorded": bool(recorded),
-            "recorded_lapses": json.loads(recorded_lapses),
+            "recorded_lapses": orjson.loads(recorded_lapses),
             "imported_at": imported,
         }
     return cases

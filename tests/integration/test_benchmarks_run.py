@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 TINY = {
     "bench_audit": ["--events", "600", "--customers", "4", "--runs", "1"],
+    "bench_catchup": ["--events", "1000", "--customers", "5", "--runs", "1", "--tail", "200"],
     "bench_command": ["--count", "20", "--rounds", "1", "--warmup", "1"],
     "bench_import": ["--rows", "300", "--synthetic"],
     "bench_rebuild": ["--events", "2000", "--customers", "10", "--runs", "1", "--workers", "2"],

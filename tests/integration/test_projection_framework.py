@@ -22,7 +22,7 @@ from ledger.domain.base import CustomerEvent
 from ledger.errors import InvalidInputError
 from ledger.storage import Storage, resolve
 from projections import parallel
-from projections.base import StatementProjection
+from projections.base import Decoded, StatementProjection
 from projections.customer360 import Customer360, as_of
 from projections.parallel import PARALLEL_FROM, RebuildFailedError, usable_cores, worker_count
 from projections.recorded import RecordedVersions
@@ -249,11 +249,11 @@ def test_a_catch_up_that_read_the_positions_before_another_committed_applies_not
     in_batch, first_done = threading.Event(), threading.Event()
 
     class HesitantCustomer360(Customer360):
-        def process(self, tx: Transaction, events: Sequence[CustomerEvent]) -> None:
+        def apply(self, tx: Transaction, batch: Decoded) -> None:
             in_batch.set()
             # Long enough for the first follower to commit, unless it is made to wait.
             first_done.wait(timeout=1)
-            super().process(tx, events)
+            super().apply(tx, batch)
 
     go = threading.Barrier(2)
     second = Follower(storage, go, projections=[HesitantCustomer360(), RecordedVersions()])
@@ -307,15 +307,13 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_every_view_and_position_as_it
     views.catch_up()
     busy_week(ledger_app, code)
     rows_before, positions_before = view_rows(views), positions(views)
-    write_rows = RecordedVersions.process
+    write_rows = RecordedVersions.apply
 
-    def write_rows_then_fail(
-        self: RecordedVersions, tx: Transaction, events: Sequence[CustomerEvent]
-    ) -> None:
-        write_rows(self, tx, events)
+    def write_rows_then_fail(self: RecordedVersions, tx: Transaction, batch: Decoded) -> None:
+        write_rows(self, tx, batch)
         raise RuntimeError("the machine lost power")
 
-    monkeypatch.setattr(RecordedVersions, "process", write_rows_then_fail)
+    monkeypatch.setattr(RecordedVersions, "apply", write_rows_then_fail)
 
     with pytest.raises(RuntimeError):
         views.catch_up()
@@ -335,7 +333,7 @@ def test_after_a_failed_catch_up_the_next_one_applies_the_events_once(
     views.catch_up()
     busy_week(ledger_app, code)
     with monkeypatch.context() as patched:
-        patched.setattr(RecordedVersions, "process", fail)
+        patched.setattr(RecordedVersions, "apply", fail)
         with pytest.raises(RuntimeError):
             views.catch_up()
 
@@ -557,7 +555,8 @@ def test_a_view_whose_logic_changed_is_rebuilt_on_the_next_catch_up(
 class CatchUpPaths:
     """Which views a catch-up replayed from the start of the log (the rebuild path),
     and which of those that a rebuild feeds through a replay of their own (not
-    through `process`, as the small statement views) it fed batch by batch."""
+    through `process`, as the small statement views) it fed batch by batch (a
+    catch-up hands each view its batch through `apply`)."""
 
     def __init__(self, views: Views, monkeypatch: pytest.MonkeyPatch) -> None:
         self.replayed_whole: list[str] = []
@@ -571,16 +570,16 @@ class CatchUpPaths:
         monkeypatch.setattr(views, "_replay_all", noted_replay)
         for projection in views.projections:
             if not isinstance(projection, StatementProjection):
-                monkeypatch.setattr(projection, "process", self._noting(projection))
+                monkeypatch.setattr(projection, "apply", self._noting(projection))
 
     def _noting(self, projection: Any) -> Any:
-        process = projection.process
+        apply = projection.apply
 
-        def noted_process(tx: Transaction, events: Any) -> None:
+        def noted_apply(tx: Transaction, batch: Decoded) -> None:
             self.fed_in_batches.add(projection.name)
-            process(tx, events)
+            apply(tx, batch)
 
-        return noted_process
+        return noted_apply
 
 
 def test_a_view_whose_logic_changed_is_rebuilt_in_one_replay_not_in_catch_up_batches(
