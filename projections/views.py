@@ -282,7 +282,8 @@ class Views:
     def _schema_current(self) -> bool:
         stamp = schema_stamp() if self._given is None else None
         if stamp is None:
-            # A chosen set of views (tests, benchmarks) is created every time.
+            # A chosen set of views (tests, benchmarks) is created every time, and
+            # so is every view where the views' source cannot be read.
             return False
         try:
             with self.store.reading() as tx:
@@ -303,10 +304,11 @@ class Views:
             for projection in self.projections:
                 projection.create(tx)
             self._checked.update(p.name for p in self.projections)
-            if self._given is None:
+            stamp = schema_stamp()
+            if self._given is None and stamp is not None:
                 tx.execute(SCHEMA_DDL)
                 tx.execute("DELETE FROM view_schema")
-                tx.execute("INSERT INTO view_schema (stamp) VALUES (?)", (schema_stamp(),))
+                tx.execute("INSERT INTO view_schema (stamp) VALUES (?)", (stamp,))
 
     def _tracked(self, tx: Transaction, lock: bool = False) -> dict[str, tuple[int, str]]:
         if lock and self.store.postgres:
