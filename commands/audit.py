@@ -137,7 +137,7 @@ def verify(
             ) from None
         kept_heads = read_heads(text, kept_digest, heads_file)
     if customer is not None:
-        app = obj.ledger(writing=False)
+        app = obj.core()
         report = Auditor(app.recorder, app.mapper).verify_stream(app.resolve_customer(customer))
         if report.ok:
             app.get_customer(customer)  # refuses if the directory led to another customer
@@ -171,7 +171,7 @@ def _verify(obj: LedgerContext, up_to: int | None) -> AuditReport:
     from ledger.audit import Auditor
     from ledger.snapshot_audit import snapshotted, verify_snapshots
 
-    app = obj.ledger(writing=False)
+    app = obj.core()
     total = up_to if up_to is not None else app.recorder.max_notification_id() or 0
     with stderr_progress() as progress:
         task = progress.add_task("verifying", total=total)

@@ -39,7 +39,7 @@ def brief(obj: LedgerContext, reference: str, output_format: str | None) -> None
     from ledger.personal_reading import reveal_brief_people
 
     # The brief marks erased people itself (from the 360): no scan of the log.
-    reader = obj.ledger(writing=False).personal_reader(obj.caller, erased=())
+    reader = obj.core().personal_reader(obj.caller, erased=())
     reveal_brief_people(document["people"], reader)
     if fmt == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))

@@ -142,9 +142,7 @@ def list_(
     from dataclasses import asdict
 
     visible = obj.reads.visible
-    customers = obj.ledger(writing=False).list_customers(
-        segment=segment, owner=owner, stage=stage, tier=tier
-    )
+    customers = obj.core().list_customers(segment=segment, owner=owner, stage=stage, tier=tier)
     emit_rows(
         [asdict(row) for row in customers if visible.allows(row.code)],
         LIST_COLUMNS,
@@ -336,7 +334,7 @@ def show(obj: LedgerContext, reference: str, as_of: str | None, output_format: s
 
     # The 360 marks erased people itself: no scan of the log for erasures (which
     # grew with the whole ledger, for one customer).
-    doc = reveal_people(doc, obj.ledger(writing=False).personal_reader(obj.caller, erased=()))
+    doc = reveal_people(doc, obj.core().personal_reader(obj.caller, erased=()))
     if fmt == "table":
         # Who holds what is judged by the accounts as they are now: not for a past moment.
         warnings = obj.reads.holding_warnings(doc) if moment is None else []

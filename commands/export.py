@@ -61,7 +61,7 @@ def export(
 
     fmt = output_format or (obj.output_format if obj.output_format in EXPORT_FORMATS else "jsonl")
     start = parse_time(since, obj.settings.timezone, what="--since") if since else None
-    app = obj.ledger(writing=False)
+    app = obj.core()
     personal = None
     if include_personal:
         from ledger.access import may_export_personal_data

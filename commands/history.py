@@ -89,7 +89,7 @@ def history(
         for e in tell(events, kinds=wanted, since=start, until=end)
         if before is None or e.occurred_at < before
     ]
-    reader = obj.ledger(writing=False).personal_reader(obj.caller, erased_people(events))
+    reader = obj.core().personal_reader(obj.caller, erased_people(events))
     entries = annotate(entries, events, reader)
     fmt = choose_format(obj, output_format)
     if fmt != "table":

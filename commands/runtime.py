@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from ledger.commands import Command
     from ledger.config import Settings
     from ledger.receipts import Receipt
+    from ledger.service import LedgerCore
     from ledger.storage import Storage
     from projections.reader import Reader
     from projections.views import Views
 
 F = TypeVar("F", bound=Callable[..., Any])
 C = TypeVar("C", bound="Command")
+A = TypeVar("A", bound="LedgerCore")
 R = TypeVar("R")  # what a service handler returns: a receipt, or several
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -38,7 +40,7 @@ class LedgerContext:
         self.db = db
         self.actor = actor
         self.output_format = output_format
-        self._app: Ledger | None = None
+        self._app: LedgerCore | None = None
         self._views: Views | None = None
 
     @cached_property
@@ -55,27 +57,49 @@ class LedgerContext:
         # Every table is checked at start, the churn policy by its own reader.
         return load_settings(tables={"churn": parse_churn_policy})
 
-    def ledger(self, *, writing: bool) -> Ledger:
-        """Open the ledger; a read never creates an empty database by accident."""
+    def core(self) -> LedgerCore:
+        """The ledger as a read needs it (`ledger.service.LedgerCore`): without the
+        write service's commands, whose modules a read need not import. A ledger
+        already open for writing serves as well."""
         if self._app is None:
-            from ledger.application import Ledger
-            from ledger.storage import prepare_for_writing, require_existing
+            from ledger.service import LedgerCore
 
-            # The configuration is checked before a new database file is made.
-            settings = self.settings
-            if writing:
-                prepare_for_writing(self.storage)
-            else:
-                require_existing(self.storage)
-            self._app = Ledger(env=self.storage.env, settings=settings)
+            self._app = self._open(LedgerCore, writing=False)
         return self._app
+
+    def ledger(self, *, writing: bool) -> Ledger:
+        """The write service; a read never creates an empty database by accident."""
+        from ledger.application import Ledger
+
+        if self._app is None:
+            self._app = self._open(Ledger, writing=writing)
+        app = self._app
+        if not isinstance(app, Ledger):
+            # A read opened the core and the command goes on to write. The write
+            # service is the core plus its command methods, with no state of its own
+            # (ledger/application.py), so the open core becomes it: one event store,
+            # one connection, as before.
+            app.__class__ = Ledger
+        assert isinstance(app, Ledger)
+        return app
+
+    def _open(self, kind: type[A], *, writing: bool) -> A:
+        from ledger.storage import prepare_for_writing, require_existing
+
+        # The configuration is checked before a new database file is made.
+        settings = self.settings
+        if writing:
+            prepare_for_writing(self.storage)
+        else:
+            require_existing(self.storage)
+        return kind(env=self.storage.env, settings=settings)
 
     def views(self) -> Views:
         """The read models over the existing ledger (reads never create one)."""
         if self._views is None:
             from projections.views import Views
 
-            self._views = Views(self.ledger(writing=False), self.storage)
+            self._views = Views(self.core(), self.storage)
         return self._views
 
     def require_actor(self) -> str:
@@ -92,7 +116,7 @@ class LedgerContext:
     @cached_property
     def caller(self) -> Caller:
         """The active staff account this command runs as."""
-        return self.ledger(writing=False).caller(self.require_actor())
+        return self.core().caller(self.require_actor())
 
     def require(self, allowed: Callable[[Caller], bool], refusal: str) -> Caller:
         """The caller, if `allowed`; else refuse with `refusal` (nothing happens)."""

@@ -251,7 +251,7 @@ def _list_left_behind(obj: LedgerContext, staff_id: str) -> None:
     """The departed owner's customers, by code only (an admin sees no content)."""
     if obj.output_format in ("json", "jsonl"):
         return
-    codes = [row.code for row in obj.ledger(writing=False).list_customers(owner=staff_id)]
+    codes = [row.code for row in obj.core().list_customers(owner=staff_id)]
     if not codes:
         click.echo(f"{staff_id} owned no customers.")
         return
@@ -305,7 +305,7 @@ def show(obj: LedgerContext, staff_id: str, output_format: str | None) -> None:
     from ledger.domain.staff import staff_stream_id
 
     obj.caller  # noqa: B018 - any active account may look a colleague up
-    app = obj.ledger(writing=False)
+    app = obj.core()
     member = app.staff_member(staff_id)
     changes = [
         {

@@ -13,6 +13,11 @@ compiling is skipped.
 
 Keyed by the whole text, the store cannot give a class the wrong code: a class
 that changed writes different text, which is a miss, compiled as before and added.
+The codes are kept per module, each module's packed on its own, and a process
+unpacks only the modules whose dataclasses it defines: a command that defines a
+third of the ledger's classes reads a third of the store (docs/decisions.md,
+"Start-up: a process imports what it uses").
+
 The file belongs to one interpreter (its cache tag names it, its magic number is
 checked) and is written only where Python itself would write bytecode: not under
 `PYTHONDONTWRITEBYTECODE` or `-B`, and not where the package is read-only.
@@ -33,26 +38,35 @@ from types import CodeType
 from typing import Any
 
 STORE = Path(__file__).parent / "__pycache__" / f"dataclass_code.{sys.implementation.cache_tag}"
-# Edits to classes leave their old methods' entries behind; past this many, the
-# next save keeps only the entries the saving process used.
-MOST_ENTRIES = 5000
+# Edits to classes leave their old methods' entries behind; past this many in one
+# module, the next save keeps only the entries of it the saving process used.
+MOST_ENTRIES = 2000
 
 
 class CodeStore:
-    """Compiled code by source text, loaded on first use and saved at exit when
-    something was added."""
+    """Compiled code by module and source text, each module's unpacked on first
+    use and saved at exit when something was added."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._codes: dict[str, CodeType] | None = None
-        self.used: set[str] = set()
+        self._packed: dict[str, bytes] | None = None
+        self._codes: dict[str, dict[str, CodeType]] = {}
+        self.used: dict[str, set[str]] = {}
         self.compiled = 0
+        self._changed: set[str] = set()
 
     @property
-    def codes(self) -> dict[str, CodeType]:
-        if self._codes is None:
-            self._codes = read_store(self.path)
-        return self._codes
+    def packed(self) -> dict[str, bytes]:
+        if self._packed is None:
+            self._packed = read_packed(self.path)
+        return self._packed
+
+    def codes(self, module: str) -> dict[str, CodeType]:
+        """The stored codes of the dataclasses of `module`."""
+        found = self._codes.get(module)
+        if found is None:
+            found = self._codes[module] = unpack(self.packed.get(module, b""))
+        return found
 
     def exec(
         self,
@@ -65,28 +79,35 @@ class CodeStore:
         if not isinstance(source, str):
             builtins.exec(source, globals, locals)
             return
-        code = self.codes.get(source)
+        # The dataclasses module passes the class's module's namespace.
+        module = str((globals or {}).get("__name__", ""))
+        codes = self.codes(module)
+        code = codes.get(source)
         if code is None:
             # As `exec(text)` from the dataclasses module would compile it: that
             # module has no __future__ imports, so none are inherited here either.
             code = compile(source, "<string>", "exec", dont_inherit=True)
-            self.codes[source] = code
+            codes[source] = code
             self.compiled += 1
-        self.used.add(source)
+            self._changed.add(module)
+        self.used.setdefault(module, set()).add(source)
         # With no globals, exec would run in the caller's: the dataclasses module's.
         builtins.exec(code, vars(dataclasses) if globals is None else globals, locals)
 
     def save(self) -> None:
         """Write what was compiled in this run, where Python would write bytecode."""
-        if not self.compiled or sys.dont_write_bytecode or self._codes is None:
+        if not self.compiled or sys.dont_write_bytecode:
             return
-        codes = self._codes
-        if len(codes) > MOST_ENTRIES:
-            codes = {source: codes[source] for source in self.used}
+        packed = dict(self.packed)
+        for module in self._changed:
+            codes = self._codes[module]
+            if len(codes) > MOST_ENTRIES:
+                codes = {source: codes[source] for source in self.used.get(module, ())}
+            packed[module] = marshal.dumps(codes)
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(exist_ok=True)
-            temporary.write_bytes(MAGIC_NUMBER + marshal.dumps(codes))
+            temporary.write_bytes(MAGIC_NUMBER + marshal.dumps(packed))
             # Whole or not at all: a reader never sees half a file.
             temporary.replace(self.path)
         except OSError:
@@ -94,9 +115,9 @@ class CodeStore:
             temporary.unlink(missing_ok=True)
 
 
-def read_store(path: Path) -> dict[str, CodeType]:
-    """The stored codes, or none if the file is missing, another interpreter's or
-    unreadable (it is only ever a shortcut)."""
+def read_packed(path: Path) -> dict[str, bytes]:
+    """Each module's packed codes, or none if the file is missing, another
+    interpreter's, of an older layout or unreadable (it is only ever a shortcut)."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -104,7 +125,24 @@ def read_store(path: Path) -> dict[str, CodeType]:
     if not data.startswith(MAGIC_NUMBER):
         return {}
     try:
-        codes = marshal.loads(data[len(MAGIC_NUMBER) :])
+        packed = marshal.loads(data[len(MAGIC_NUMBER) :])
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(packed, dict):
+        return {}
+    return {
+        module: codes
+        for module, codes in packed.items()
+        if isinstance(module, str) and isinstance(codes, bytes)
+    }
+
+
+def unpack(packed: bytes) -> dict[str, CodeType]:
+    """One module's codes (none from damaged bytes)."""
+    if not packed:
+        return {}
+    try:
+        codes = marshal.loads(packed)
     except (EOFError, ValueError, TypeError):
         return {}
     if not isinstance(codes, dict):
@@ -113,6 +151,15 @@ def read_store(path: Path) -> dict[str, CodeType]:
         source: code
         for source, code in codes.items()
         if isinstance(source, str) and isinstance(code, CodeType)
+    }
+
+
+def read_store(path: Path) -> dict[str, CodeType]:
+    """Every stored code, of every module, by source text."""
+    return {
+        source: code
+        for packed in read_packed(path).values()
+        for source, code in unpack(packed).items()
     }
 
 

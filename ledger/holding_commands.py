@@ -112,7 +112,7 @@ class HoldingCommands:
 
 
 def _check_repairable(caller: Caller, customer: Customer, reference: str) -> None:
-    from ledger.application import customer_not_found  # the host module
+    from ledger.service import customer_not_found  # the core of the host service
 
     if not may_see(caller, customer.segment, customer.owner, customer.worked_on):
         raise customer_not_found(reference)

@@ -22,18 +22,18 @@ from ledger.audit import AuditReport, Divergence
 from ledger.domain.directory import CustomerNumbering
 
 if TYPE_CHECKING:
-    from ledger.application import Ledger
+    from ledger.service import LedgerCore
 
 
 def verify_snapshots(
-    app: Ledger, streams: Iterable[UUID], codes: dict[UUID, str]
+    app: LedgerCore, streams: Iterable[UUID], codes: dict[UUID, str]
 ) -> list[Divergence]:
     """The first snapshot of each stream that does not match its events' replay.
 
     A stream's events are read and replayed once, up to its last snapshot, each
     snapshot judged as the replay passes its version (not replayed from the start
     for each snapshot, which cost the square of the stream's length)."""
-    from ledger.application import replay_onto
+    from ledger.service import replay_onto
 
     if app.snapshots is None:
         return []
@@ -61,7 +61,7 @@ def _version(event: Any) -> int:
     return int(event.originator_version)
 
 
-def _judge(app: Ledger, row: StoredEvent, rebuilt: Any) -> str:
+def _judge(app: LedgerCore, row: StoredEvent, rebuilt: Any) -> str:
     """What is wrong with one stored snapshot, given the stream replayed up to its
     version ("" if nothing)."""
     version = row.originator_version
@@ -78,7 +78,7 @@ def _judge(app: Ledger, row: StoredEvent, rebuilt: Any) -> str:
     return f"the snapshot at version {version} does not hold what its events say"
 
 
-def _decode(app: Ledger, row: StoredEvent) -> dict[str, Any] | None:
+def _decode(app: LedgerCore, row: StoredEvent) -> dict[str, Any] | None:
     """A snapshot's topic and state; its timestamp (when it was taken) is no evidence."""
     try:
         state = row.state

@@ -93,7 +93,7 @@ def _postgres(url: str) -> Storage:
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_CONNECT_TIMEOUT": "5",
-        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_POOL_SIZE": "1",
         "CREATE_TABLE": "y",
     }
     if "schema" in query:

@@ -249,7 +249,7 @@ class VisitPlanCommands:
         """A visit is planned only to a customer the owner (and whoever submits the
         plan) may see, and whose relationship is not terminated. One the caller may
         not see is named exactly as an unknown customer."""
-        from ledger.application import customer_not_found  # the service that mixes this in
+        from ledger.service import customer_not_found  # the core of the service
 
         if not may_see(caller, customer.segment, customer.owner, customer.worked_on):
             raise type(customer_not_found(reference))(f"{where}: {customer_not_found(reference)}")

@@ -100,6 +100,10 @@ class Projection(ABC):
         if indexed:
             self.create_indexes(tx)
 
+    def check(self, tx: Transaction) -> None:  # noqa: B027 (most views check nothing)
+        """What the view checks in each process before it is caught up or read, its
+        tables being there (nothing, for most views)."""
+
     def create_indexes(self, tx: Transaction) -> None:
         for statement in self.indexes:
             tx.execute(statement)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -30,38 +30,32 @@ from ledger.access import (
     may_see_activity_of,
     sight,
 )
-from ledger.application import customer_not_found
-from ledger.domain.base import CustomerEvent
-from ledger.domain.customer import Customer
-from ledger.domain.periods import Period
-from ledger.domain.sla.clocks import Clocks
-from ledger.domain.sla.months import Month
-from ledger.domain.sla.targets import HANDOVER, SUMMARY
-from ledger.domain.visit_plan import plan_due
-from ledger.domain.work import WorkItem
 from ledger.errors import AccessDeniedError, InvalidInputError
-from projections import brief as briefs
-from projections import churn, monthly, summaries
-from projections.activity import Activity, Counts, Member, StaffActivity, counts, directory
-from projections.churn import AtRisk, ChurnSignals
-from projections.churn_scoring import ChurnPolicy
-from projections.contact_plan import ContactPlans, PlannedContact, contacts_due
-from projections.customer360 import Customer360, as_of, codes, customer_360
-from projections.handover import Handovers
-from projections.holding_warnings import holding_warnings, staff_statuses
-from projections.monthly import MonthlyFigures, MonthlyReport
-from projections.pipeline import Pipeline, PipelineItem, pipeline
-from projections.reads import EVERY_CUSTOMER, Read, ReadLog, reads
-from projections.recorded import RecordedVersions
-from projections.sla import queries as sla
-from projections.sla.items import SlaItem
-from projections.sla.view import SlaCases
-from projections.staff import StaffDirectoryView, WorkedOn
-from projections.store import Transaction
-from projections.summaries import OwedSummary, Submission, SummarySubmissions
-from projections.views import Views
 from projections.visibility import Visibility, in_sight, visibility
-from projections.visit_plans import PlanRow, VisitPlans, plan_rows, planned_customers
+
+if TYPE_CHECKING:
+    # Each read imports the views and queries it uses, when it is made: a process
+    # that shows one customer imports neither the other views nor the write
+    # service's commands (docs/decisions.md, "Start-up: a process imports what it
+    # uses").
+    from ledger.domain.base import CustomerEvent
+    from ledger.domain.customer import Customer
+    from ledger.domain.periods import Period
+    from ledger.domain.sla.clocks import Clocks
+    from ledger.domain.sla.months import Month
+    from ledger.domain.work import WorkItem
+    from projections.activity import Member, StaffActivity
+    from projections.churn import AtRisk
+    from projections.churn_scoring import ChurnPolicy
+    from projections.contact_plan import PlannedContact
+    from projections.monthly import MonthlyReport
+    from projections.pipeline import PipelineItem
+    from projections.reads import Read
+    from projections.sla.items import SlaItem
+    from projections.store import Transaction
+    from projections.summaries import OwedSummary, Submission
+    from projections.views import Views
+    from projections.visit_plans import PlanRow
 
 Doc = dict[str, Any]
 
@@ -77,7 +71,7 @@ class History:
 
 
 # The views that say who may see a customer.
-_SIGHT = (Customer360.name, WorkedOn.name)
+_SIGHT = ("customer360", "worked_on")  # Customer360.name, WorkedOn.name
 
 
 class Reader:
@@ -136,6 +130,8 @@ class Reader:
     def _in_sight(self, reference: str, *also: str) -> UUID:
         """The id of the customer `reference` names, if the caller may see it (the
         read not yet logged), with the views it is judged by and `also` caught up."""
+        from ledger.service import customer_not_found
+
         customer_id = self.views.app.resolve_customer(reference)
         names = (*_SIGHT, *also) if not self.sight.everything else also
         if names:
@@ -163,6 +159,10 @@ class Reader:
         as it stands, or with `moment` as it stood then, replayed from the events
         recorded up to that moment. None when it was not yet recorded then: nothing
         was read, so nothing is logged."""
+        from ledger.domain.base import CustomerEvent
+        from projections.customer360 import Customer360, as_of, customer_360
+        from projections.recorded import RecordedVersions
+
         customer_id = self._in_sight(reference, Customer360.name, RecordedVersions.name)
         with self.views.store.transaction() as tx:
             version = (
@@ -180,6 +180,11 @@ class Reader:
     def brief(self, reference: str, tz: ZoneInfo, now: datetime) -> Doc:
         """The handover brief of a customer the caller may see (read logged as
         `brief`), with warnings about anything held by someone no longer responsible."""
+        from projections import brief as briefs
+        from projections.customer360 import Customer360, customer_360
+        from projections.holding_warnings import holding_warnings, staff_statuses
+        from projections.staff import StaffDirectoryView
+
         customer_id = self.customer(
             reference, "brief", "", Customer360.name, StaffDirectoryView.name
         )
@@ -194,6 +199,9 @@ class Reader:
     def holding_warnings(self, doc: Doc) -> list[str]:
         """What is still held at the customer of `doc` (a current 360 the caller
         has read) by someone no longer responsible for it, and how to fix it."""
+        from projections.holding_warnings import holding_warnings, staff_statuses
+        from projections.staff import StaffDirectoryView
+
         with self._caught_up(StaffDirectoryView.name) as tx:
             statuses = staff_statuses(tx)
         return holding_warnings(doc, statuses.get)
@@ -204,6 +212,8 @@ class Reader:
         """A customer's stream (read logged as `history`): all of it, or with
         `moment` the events recorded by then and the customer as it stood then.
         None when it was not yet recorded then: nothing was read, so nothing is logged."""
+        from projections.recorded import RecordedVersions
+
         customer_id = self._in_sight(reference, *([RecordedVersions.name] if moment else []))
         known = None
         if moment is not None:
@@ -233,6 +243,9 @@ class Reader:
         customer read (`*` for every customer): of one customer (reads of every
         customer included), by one reader, in a period. For auditors and
         executives, who see every customer."""
+        from projections.customer360 import Customer360, codes
+        from projections.reads import EVERY_CUSTOMER, ReadLog, reads
+
         if not may_audit(self.caller):
             raise AccessDeniedError(
                 f"{self.caller.staff_id} is {self.caller.role}: the read log is for "
@@ -255,6 +268,9 @@ class Reader:
         min_score: int = 0,
     ) -> list[AtRisk]:
         """Active customers the caller may see, by churn risk (highest first)."""
+        from projections import churn
+        from projections.churn import ChurnSignals
+
         segment = self.scope_segment(segment)
         with self._caught_up(ChurnSignals.name) as tx:
             ranked = churn.at_risk(
@@ -281,6 +297,9 @@ class Reader:
                 policy, moment, segment=segment, owner=owner, min_score=min_score
             )
             return (ranked if first is None else ranked[:first]), len(ranked)
+        from projections import churn
+        from projections.churn import ChurnSignals
+
         segment = self.scope_segment(segment)
         with self._caught_up(ChurnSignals.name) as tx:
             ranked, total = churn.at_risk_page(
@@ -292,6 +311,9 @@ class Reader:
         self, moment: datetime, *, segment: str | None = None, owner: str | None = None
     ) -> list[Doc]:
         """Terminated customers the caller may see, most recently lost first."""
+        from projections import churn
+        from projections.churn import ChurnSignals
+
         segment = self.scope_segment(segment)
         with self._caught_up(ChurnSignals.name) as tx:
             rows = churn.win_back(tx, moment, segment=segment, owner=owner)
@@ -301,6 +323,11 @@ class Reader:
         self, month: Month, *, segment: str | None = None, now: datetime
     ) -> MonthlyReport:
         """A month's figures, confined to the caller's segment where they have one."""
+        from projections import monthly
+        from projections.monthly import MonthlyFigures
+        from projections.sla.view import SlaCases
+        from projections.visit_plans import VisitPlans
+
         segment = self.scope_segment(segment)
         with self._caught_up(SlaCases.name, MonthlyFigures.name, VisitPlans.name) as tx:
             return monthly.monthly_report(tx, self.clocks, month, segment=segment, now=now)
@@ -315,6 +342,8 @@ class Reader:
         kind: str | None = None,
     ) -> list[SlaItem]:
         """Targets breached as of `as_of` that the caller may see (`sla.breaches`)."""
+        from projections.sla import queries as sla
+
         segment = self.scope_segment(segment)
         with self._caught_up(*_sla_views(kind)) as tx:
             items = sla.breaches(
@@ -336,6 +365,8 @@ class Reader:
         For a caller who sees every customer the view gives only the first ones
         (`sla.first_breaches`); for others, what they may see is taken from the
         whole list, then cut."""
+        from projections.sla import queries as sla
+
         if not self.sight.everything:
             items = self.sla_breaches(
                 as_of=as_of, since=since, segment=segment, owner=owner, kind=kind
@@ -358,6 +389,8 @@ class Reader:
         kind: str | None = None,
     ) -> list[SlaItem]:
         """Targets at risk as of `as_of` that the caller may see (`sla.at_risk`)."""
+        from projections.sla import queries as sla
+
         segment = self.scope_segment(segment)
         with self._caught_up(*_sla_views(kind)) as tx:
             items = sla.at_risk(
@@ -369,6 +402,10 @@ class Reader:
         """Monthly summaries segment head `head` has still to submit, due or overdue
         as of `as_of` (`summaries.summaries_owed_by`), within the caller's segment
         where they have one."""
+        from projections import summaries
+        from projections.staff import StaffDirectoryView
+        from projections.summaries import SummarySubmissions
+
         segment = self.scope_segment(None)
         with self._caught_up(SummarySubmissions.name, StaffDirectoryView.name) as tx:
             owed = summaries.summaries_owed_by(tx, self.clocks, head, as_of=as_of)
@@ -378,6 +415,9 @@ class Reader:
         self, *, segment: str | None = None, month: Month | None = None
     ) -> list[Submission]:
         """Summaries submitted, confined to the caller's segment where they have one."""
+        from projections import summaries
+        from projections.summaries import SummarySubmissions
+
         segment = self.scope_segment(segment)
         with self._caught_up(SummarySubmissions.name) as tx:
             return summaries.submissions(tx, segment=segment, month=month)
@@ -385,12 +425,18 @@ class Reader:
     def unrecorded_breaches(self, *, as_of: datetime) -> list[SlaItem]:
         """Breaches no sweep has recorded yet, as of `as_of` (every customer's: a
         sweep records them all, whoever runs it)."""
+        from projections.sla import queries as sla
+        from projections.sla.view import SlaCases
+
         with self._caught_up(SlaCases.name) as tx:
             return sla.unrecorded_breaches(tx, self.clocks, as_of=as_of)
 
     def breached_open_cases(self, *, as_of: datetime) -> list[SlaItem]:
         """Inquiries and complaints breached and still open as of `as_of` (every
         customer's, as for `unrecorded_breaches`)."""
+        from projections.sla import queries as sla
+        from projections.sla.view import SlaCases
+
         with self._caught_up(SlaCases.name) as tx:
             return sla.breached_open_cases(tx, self.clocks, as_of=as_of)
 
@@ -398,6 +444,10 @@ class Reader:
         """Where each owner's visit plan for `month` stands (docs/domain.md,
         "Follow-through"): staff see their own; a segment head every account
         manager's and plan of their segment; executives and auditors everyone's."""
+        from ledger.domain.visit_plan import plan_due
+        from projections.staff import StaffDirectoryView
+        from projections.visit_plans import VisitPlans, plan_rows
+
         owner = self.caller.staff_id if self.caller.role == STAFF else None
         segment = None if self.caller.sees_every_customer else self.caller.segment
         due = plan_due(month, self.clocks.calendar)
@@ -406,6 +456,8 @@ class Reader:
 
     def planned_customers(self, month: Month, *, segment: str | None = None) -> dict[str, int]:
         """Per owner, the customers of their submitted or approved plan for `month`."""
+        from projections.visit_plans import VisitPlans, planned_customers
+
         with self._caught_up(VisitPlans.name) as tx:
             return planned_customers(tx, month, segment=segment)
 
@@ -420,6 +472,8 @@ class Reader:
     ) -> list[PlannedContact]:
         """Key people the caller may see whose next contact date is on or before
         `until` (default: past it on `today`), for one counterpart or segment."""
+        from projections.contact_plan import ContactPlans, contacts_due
+
         segment = self.scope_segment(segment)
         with self._caught_up(*_SIGHT, ContactPlans.name) as tx:
             return contacts_due(
@@ -496,6 +550,11 @@ class Reader:
     ) -> list[PipelineItem]:
         """Open leads and opportunities of the customers the caller may see: of
         those `owner` holds, in `segment`, at `stage`, when given."""
+        from projections.activity import directory
+        from projections.pipeline import Pipeline, pipeline
+        from projections.sla.view import SlaCases
+        from projections.staff import StaffDirectoryView
+
         segment = self.scope_segment(segment)
         with self._caught_up(Pipeline.name, SlaCases.name, StaffDirectoryView.name, *_SIGHT) as tx:
             if owner is not None:
@@ -514,6 +573,9 @@ class Reader:
         (`may_see_activity_of`) did in `period` and in the period before: every
         active account that works on customers, and anyone else with work counted;
         only `owner`, or the staff of `segment`, when given."""
+        from projections.activity import Activity, Counts, Member, StaffActivity, counts, directory
+        from projections.staff import StaffDirectoryView
+
         segment = self.scope_segment(segment)
         earlier = period.previous()
         with self._caught_up(Activity.name, StaffDirectoryView.name) as tx:
@@ -544,6 +606,8 @@ class Reader:
     @property
     def clocks(self) -> Clocks:
         """The SLA clocks the SLA view works with (its policy, calendar, time zone)."""
+        from projections.sla.view import SlaCases
+
         projection = self.views.projection(SlaCases.name)
         assert isinstance(projection, SlaCases)
         return projection.clocks
@@ -572,6 +636,12 @@ class Reader:
 def _sla_views(kind: str | None) -> tuple[str, ...]:
     """The views an SLA list of `kind` reads: the handover view only for handovers,
     the summaries and staff views only for monthly summaries."""
+    from ledger.domain.sla.targets import HANDOVER, SUMMARY
+    from projections.handover import Handovers
+    from projections.sla.view import SlaCases
+    from projections.staff import StaffDirectoryView
+    from projections.summaries import SummarySubmissions
+
     summaries = (SummarySubmissions.name, StaffDirectoryView.name)
     return (
         SlaCases.name,
@@ -582,6 +652,7 @@ def _sla_views(kind: str | None) -> tuple[str, ...]:
 
 def _known(staff: dict[str, Member], staff_id: str) -> Member:
     """The directory's entry for `staff_id`, or one line saying there is none."""
+
     member = staff.get(staff_id)
     if member is None:
         raise InvalidInputError(

@@ -8,11 +8,14 @@ middle leaves the view exactly as it was.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import sqlite3
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ledger.storage import Storage, postgres_connection
@@ -21,6 +24,30 @@ TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS view_tracking ("
     "name TEXT PRIMARY KEY, position BIGINT NOT NULL, version TEXT NOT NULL)"
 )
+
+# The stamp of the views' code that last created their tables (`schema_stamp`).
+SCHEMA_DDL = "CREATE TABLE IF NOT EXISTS view_schema (stamp TEXT NOT NULL)"
+
+
+@functools.cache
+def schema_stamp() -> str | None:
+    """A checksum of the source of the views' package: every table and index a view
+    has is written in it, so while it is unchanged the tables its last run created
+    are the ones this code would create (projections/views.py, `_ensure_tables`).
+    Reading some 40 small files costs about a millisecond; any edit, even one that
+    changes no table, only means the tables are created once more. None where the
+    source cannot be read (the tables are then created by every process, as
+    before)."""
+    root = Path(__file__).parent
+    checksum = 0
+    try:
+        for folder in (root, *sorted(p for p in root.iterdir() if p.is_dir())):
+            for path in sorted(p for p in folder.iterdir() if p.suffix == ".py"):
+                name = str(path.relative_to(root)).encode()
+                checksum = zlib.crc32(path.read_bytes(), zlib.crc32(name, checksum))
+    except OSError:
+        return None
+    return f"{checksum:08x}"
 
 
 # Rows per statement in `execute_values` (SQLite takes up to 32,766 parameters).

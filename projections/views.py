@@ -18,6 +18,7 @@ are, for their readers to read.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,13 +32,13 @@ from ledger.domain.events import CorrectionRecorded
 from ledger.domain.topics import RECORDED_TOPIC_PREFIX
 from ledger.errors import LedgerError
 from projections.base import Decoded, Projection, Replay
-from projections.catalogue import all_projections
+from projections.catalogue import CATALOGUE, projection_class
 from projections.collector import collector_paused
 from projections.shadow import Shadow, rebuild_lock
-from projections.store import TRACKING_DDL, Transaction, ViewStore
+from projections.store import SCHEMA_DDL, TRACKING_DDL, Transaction, ViewStore, schema_stamp
 
 if TYPE_CHECKING:
-    from ledger.application import Ledger
+    from ledger.service import LedgerCore
     from ledger.storage import Storage
 
 BATCH = 2000
@@ -212,36 +213,97 @@ def _gave_way(error: Exception) -> bool:
     return sqlstate in ("55P03", "40P01")  # lock_not_available, deadlock_detected
 
 
-def default_projections() -> list[Projection]:
-
-    return all_projections()
+def _missing_table(error: Exception) -> bool:
+    """Whether `error` says a table does not exist (SQLite, or PostgreSQL's
+    undefined_table)."""
+    if isinstance(error, sqlite3.OperationalError):
+        return "no such table" in str(error)
+    return getattr(getattr(error, "diag", None), "sqlstate", None) == "42P01"
 
 
 class Views:
+    """The ledger's views over one store. Without `projections`, every view of the
+    catalogue, each imported only once it is used (`projections/catalogue.py`): a
+    read catches up the views it reads, and imports those."""
+
     def __init__(
-        self, app: Ledger, storage: Storage, projections: Sequence[Projection] | None = None
+        self, app: LedgerCore, storage: Storage, projections: Sequence[Projection] | None = None
     ) -> None:
         self.app = app
         self.store = ViewStore(storage)
-        self.projections = list(projections) if projections is not None else default_projections()
+        self._given = list(projections) if projections is not None else None
+        self._loaded: dict[str, Projection] = {}
         self._ready = False
         # Customers' ids as text, kept across batches (`Decoded.of`).
         self._texts: dict[UUID, str] = {}
+        # Views whose own start-up check (`Projection.check`) has run in this process.
+        self._checked: set[str] = set()
+
+    @property
+    def projections(self) -> list[Projection]:
+        """Every view, in the catalogue's order (all imported now)."""
+        if self._given is not None:
+            return list(self._given)
+        return [self.projection(name) for name in CATALOGUE]
 
     def projection(self, name: str) -> Projection:
-        for projection in self.projections:
-            if projection.name == name:
-                return projection
-        raise KeyError(name)
+        if self._given is not None:
+            for projection in self._given:
+                if projection.name == name:
+                    return projection
+            raise KeyError(name)
+        found = self._loaded.get(name)
+        if found is None:
+            found = self._loaded[name] = projection_class(name)()
+        return found
 
     def names(self) -> list[str]:
-        return [p.name for p in self.projections]
+        if self._given is not None:
+            return [p.name for p in self._given]
+        return list(CATALOGUE)
 
     # ------------------------------------------------------------------ state
-    def _ensure_tables(self) -> None:
+    def _ensure_tables(self, targets: Sequence[Projection] | None = None) -> None:
+        """Every view's tables exist, and `targets` (default: every view) have run
+        their own check (`Projection.check`). The tables are created once per
+        version of the views' code: a row in `view_schema` holds the stamp of the
+        code that last created them (`schema_stamp`), read in one query; only when
+        it differs is every view imported and created (docs/decisions.md,
+        "Start-up: a process imports what it uses")."""
         refuse_while_starting_worker()
-        if self._ready:
-            return
+        if not self._ready:
+            if not self._schema_current():
+                self._create_tables()
+            self._ready = True
+        due = [
+            p
+            for p in (self.projections if targets is None else targets)
+            if p.name not in self._checked
+        ]
+        # Only views that check something at start (the SLA view's calendar) need a
+        # transaction here.
+        if any(type(p).check is not Projection.check for p in due):
+            with self.store.transaction() as tx:
+                for projection in due:
+                    projection.check(tx)
+        self._checked.update(p.name for p in due)
+
+    def _schema_current(self) -> bool:
+        stamp = schema_stamp() if self._given is None else None
+        if stamp is None:
+            # A chosen set of views (tests, benchmarks) is created every time, and
+            # so is every view where the views' source cannot be read.
+            return False
+        try:
+            with self.store.reading() as tx:
+                row = tx.fetchone("SELECT stamp FROM view_schema")
+        except Exception as error:
+            if not _missing_table(error):
+                raise
+            return False
+        return row is not None and row[0] == stamp
+
+    def _create_tables(self) -> None:
         with self.store.transaction() as tx:
             if self.store.postgres:
                 # Concurrent CREATE TABLE IF NOT EXISTS can collide in PostgreSQL's
@@ -250,7 +312,12 @@ class Views:
             tx.execute(TRACKING_DDL)
             for projection in self.projections:
                 projection.create(tx)
-        self._ready = True
+            self._checked.update(p.name for p in self.projections)
+            stamp = schema_stamp()
+            if self._given is None and stamp is not None:
+                tx.execute(SCHEMA_DDL)
+                tx.execute("DELETE FROM view_schema")
+                tx.execute("INSERT INTO view_schema (stamp) VALUES (?)", (stamp,))
 
     def _tracked(self, tx: Transaction, lock: bool = False) -> dict[str, tuple[int, str]]:
         if lock and self.store.postgres:
@@ -290,8 +357,8 @@ class Views:
         applied. Views far behind, or built by other logic, are rebuilt
         (`rebuilds_to_catch_up`); the others read the log `batch_size` events at a
         time (default `BATCH`)."""
-        self._ensure_tables()
         targets = self._select(names)
+        self._ensure_tables(targets)
         head = self.app.recorder.max_notification_id() or 0
         with self.store.reading() as tx:
             tracked = self._tracked(tx)
@@ -301,7 +368,8 @@ class Views:
             return 0  # every view is current: what most commands find
         applied = 0
         left: list[Projection] = []
-        if any(rebuilds_to_catch_up(p, tracked.get(p.name), head) for p in targets):
+        rebuilding = any(rebuilds_to_catch_up(p, tracked.get(p.name), head) for p in targets)
+        if rebuilding:
             with rebuild_lock(self.store, wait=False) as held:
                 # Read again once the lock is tried: a rebuild that held it may have
                 # brought these views up meanwhile.
@@ -316,17 +384,27 @@ class Views:
                     # stand until its swap, not replayed a second time meanwhile.
                     left = due
         rest = [p for p in targets if p not in left]
-        return applied + self._catch_up_in_batches(rest, progress, batch_size)
+        # Without a rebuild the positions and head just read still serve (each batch
+        # re-reads the positions under lock anyway): on PostgreSQL each read is a
+        # round trip or three, and every read command catches up once or twice.
+        known = None if rebuilding else (tracked, head)
+        return applied + self._catch_up_in_batches(rest, progress, batch_size, known)
 
     def _catch_up_in_batches(
         self,
         targets: list[Projection],
         progress: Callable[[int, int], None] | None,
         batch_size: int | None,
+        known: tuple[dict[str, tuple[int, str]], int] | None = None,
     ) -> int:
-        with self.store.reading() as tx:
-            tracked = self._tracked(tx)
-        head = self.app.recorder.max_notification_id() or 0
+        """Read the log from the earliest position of `targets` to its head in
+        batches; `known`: the positions and head, if just read."""
+        if known is None:
+            with self.store.reading() as tx:
+                tracked = self._tracked(tx)
+            head = self.app.recorder.max_notification_id() or 0
+        else:
+            tracked, head = known
         start = min((tracked.get(p.name, (0, ""))[0] for p in targets), default=head) + 1
         applied = 0
         size = batch_size or BATCH
@@ -449,8 +527,8 @@ class Views:
         The views keyed by customer are replayed by `workers` processes (default:
         one per core once the log is long enough to gain; see parallel.py). Waits
         for a rebuild another process is running to finish first."""
-        self._ensure_tables()
         targets = self._select(names)
+        self._ensure_tables(targets)
         began = time.perf_counter()
         with rebuild_lock(self.store, wait=True):
             events = self._replay_all(targets, progress, workers)
@@ -755,17 +833,19 @@ class Views:
         self._write_shadow(shadow, write, final=final)
 
     def _select(self, names: Iterable[str] | None) -> list[Projection]:
+        """The views `names` (every view for None), in the catalogue's order."""
         if names is None:
             return list(self.projections)
         wanted = list(names)
-        unknown = [n for n in wanted if n not in self.names()]
+        known = self.names()
+        unknown = [n for n in wanted if n not in known]
         if unknown:
             from ledger.errors import InvalidInputError
 
             raise InvalidInputError(
-                f"unknown projection {unknown[0]!r}: choose from {', '.join(self.names())}"
+                f"unknown projection {unknown[0]!r}: choose from {', '.join(known)}"
             )
-        return [p for p in self.projections if p.name in wanted]
+        return [self.projection(name) for name in known if name in wanted]
 
     # -------------------------------------------------------------- following
     def follow(

@@ -109,6 +109,11 @@ class SlaCases(Projection):
 
     def create(self, tx: Transaction, *, indexed: bool = True) -> None:
         super().create(tx, indexed=indexed)
+        self.check(tx)
+
+    def check(self, tx: Transaction) -> None:
+        """The stored deadlines were computed on the calendar the configuration
+        gives now; if not, the view is emptied to be replayed."""
         stored = tx.fetchone("SELECT value FROM view_sla_meta WHERE key = 'calendar'")
         # What stored deadlines of cases stamped without a calendar depend on.
         fingerprint = dumps(self.clocks.calendar.as_record())

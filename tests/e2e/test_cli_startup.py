@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from cli import GROUPS
+from tests.e2e.conftest import LedgerCli
 
 HEAVY = {"pydantic", "eventsourcing", "psycopg"}
 
@@ -66,3 +67,63 @@ def test_the_customer_360_is_drawn_without_rich() -> None:
     )
 
     assert run.stdout.strip() == "False"
+
+
+def modules_after(db: str, *args: str) -> set[str]:
+    """The modules a new process running `ledger --db DB --as li.wei ARGS` has imported
+    by the time it exits."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import atexit, sys; "
+            "atexit.register(lambda: print(' '.join(sorted(sys.modules)), file=sys.stderr)); "
+            "from cli import main; main()",
+            "--db",
+            db,
+            "--as",
+            "li.wei",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return set(run.stderr.splitlines()[-1].split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("customer", "show", "C-00001"), ("history", "C-00001"), ("brief", "C-00001")],
+    ids=" ".join,
+)
+def test_a_read_of_one_customer_imports_only_the_views_it_reads(
+    cli: LedgerCli, customer: str, args: tuple[str, ...]
+) -> None:
+    """Neither the write service's commands nor the views the read does not use are
+    imported (docs/decisions.md, "Start-up: a process imports what it uses"), once
+    the views' tables exist (the first read creates them all)."""
+    cli.ok("contact", "log", customer, "--channel", "phone", "--direction", "outbound",
+           "--summary", "Called about the renewal.")  # fmt: skip
+    cli.ok(*args)
+
+    imported = modules_after(cli.db, *args)
+
+    assert "projections.reader" in imported
+    unused = {"ledger.application", "projections.churn", "projections.sla.view"}
+    assert imported & unused == set()
+
+
+def test_a_read_that_goes_on_to_write_records_through_the_open_ledger(
+    cli: LedgerCli, customer: str
+) -> None:
+    """`sla sweep` looks at the views (through the read side of the ledger), then
+    records what it found: the same open ledger becomes the write service."""
+    cli.ok("complaint", "file", customer, "--category", "service", "--channel", "phone",
+           "--description", "Late.", "--at", "2025-02-03T09:00")  # fmt: skip
+
+    swept = cli.ok("sla", "sweep")
+
+    assert "C-00001" in swept
+    assert "CP1 missed its resolution target" in cli.ok("history", customer)

@@ -221,7 +221,7 @@ def test_retrying_a_conflicting_command_gives_up_after_a_bounded_number_of_attem
         raise IntegrityError("someone else saved this customer")
 
     monkeypatch.setattr(ledger_app, "save", always_conflicts)
-    monkeypatch.setattr("ledger.application.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("ledger.service.time.sleep", lambda seconds: None)
 
     with pytest.raises(ConcurrencyError, match="nothing was written: run the command again"):
         log_call(ledger_app)

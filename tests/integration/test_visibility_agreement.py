@@ -13,6 +13,7 @@ from ledger import commands as c
 from ledger.access import ROLES, Caller, may_see, sight
 from ledger.application import Ledger
 from ledger.domain.customer import Customer
+from ledger.service import LedgerCore
 from ledger.storage import Storage
 from projections.staff import WorkedOn
 from projections.views import Views
@@ -88,7 +89,7 @@ def every_caller() -> list[Caller]:
     ]
 
 
-def seen_by_the_check(app: Ledger, caller: Caller) -> set[str]:
+def seen_by_the_check(app: LedgerCore, caller: Caller) -> set[str]:
     """The customers the caller may see, by the check on each customer's aggregate."""
     seen = set()
     for row in app.list_customers():

@@ -1,0 +1,42 @@
+"""What lets a process import only what it uses: the catalogue names each view's
+class without importing it, and the write service adds nothing but methods to the
+core a read opens (docs/decisions.md, "Start-up: a process imports what it uses")."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from ledger.application import Ledger
+from ledger.service import LedgerCore
+from projections.catalogue import CATALOGUE, all_projections, projection_class
+
+
+def test_every_view_is_listed_under_its_own_name() -> None:
+    listed = {name: projection_class(name).name for name in CATALOGUE}
+
+    assert listed == {name: name for name in CATALOGUE}
+    assert [p.name for p in all_projections()] == list(CATALOGUE)
+
+
+def test_the_write_service_adds_methods_only_to_the_core() -> None:
+    """An open core becomes the write service when a command that read goes on to
+    write (commands/runtime.py): sound only while nothing between the two classes
+    sets up state of its own."""
+    added = Ledger.__mro__[: Ledger.__mro__.index(LedgerCore)]
+
+    with_init = [cls.__name__ for cls in added if "__init__" in vars(cls)]
+    with_state = [
+        f"{cls.__name__}.{name}"
+        for cls in added
+        for name, value in vars(cls).items()
+        if not name.startswith("__")
+        and not callable(value)
+        # Properties are computed when asked; a class default of None is unset state.
+        and not isinstance(value, property | cached_property | staticmethod | classmethod)
+        and value is not None
+        and name != "name"
+    ]
+
+    assert with_init == []
+    assert with_state == []
+    assert Ledger.name == LedgerCore.name == "Ledger"
