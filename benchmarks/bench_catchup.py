@@ -92,7 +92,9 @@ def empty(views: Views, names: Sequence[str] | None = None) -> None:
         for projection in chosen:
             projection.drop(tx)
             tx.execute("DELETE FROM view_tracking WHERE name = ?", (projection.name,))
-    views._ready = False
+    # Created again at once: the views' schema row would otherwise tell the next
+    # catch-up the tables are there (`Views._ensure_tables`).
+    views._create_tables()
 
 
 def read_slices(app: Ledger, start: int, stop: int, step: int) -> int:
