@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -284,12 +285,18 @@ def _follow_views(
     from contextlib import nullcontext
 
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    views = LedgerContext(db=db, actor=None, output_format="table").views()
     try:
-        while not stop.is_set() and os.getppid() == parent:
-            if wake.wait(FOLLOW_POLL_SECONDS):
-                wake.clear()
-                with lock if lock is not None else nullcontext():
-                    views.catch_up()
-    finally:
-        views.close()
+        views = LedgerContext(db=db, actor=None, output_format="table").views()
+        try:
+            while not stop.is_set() and os.getppid() == parent:
+                if wake.wait(FOLLOW_POLL_SECONDS):
+                    wake.clear()
+                    with lock if lock is not None else nullcontext():
+                        views.catch_up()
+        finally:
+            views.close()
+    except BaseException:
+        # Quietly: the import notices the follower is gone and catches up itself,
+        # and a lasting fault shows there, as one line. Ctrl-C reaches both
+        # processes; the import says what it says.
+        sys.exit(1)
