@@ -9,10 +9,13 @@ import), and then nothing is written.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,6 +28,13 @@ if TYPE_CHECKING:
 
 EXIT_REJECTED = 3
 DEFAULT_SYSTEM = "legacy"
+# Files this large (a few batches of rows, at some 125 bytes a row) have their views
+# caught up by a second process (`ViewsFollower`); below it, starting one costs more
+# than it saves.
+FOLLOW_FROM_BYTES = 5_000_000
+# How long the follower waits for the next commit before looking anyway (and
+# whether the import that started it is still there).
+FOLLOW_POLL_SECONDS = 0.5
 
 
 @click.command(name="import")
@@ -96,6 +106,20 @@ def import_(
         raise click.BadParameter(
             f"--owner {owner}: no such staff account (`ledger staff list` lists them)"
         )
+    # The views catch up after each batch: a catch-up of one batch's events holds
+    # a batch's worth in memory, where one at the end held the whole import's. A
+    # large import leaves that to a second process, which catches up while this one
+    # runs the next batch (docs/import.md, "How an import runs").
+    follower = None
+    if not dry_run and sum(s.path.stat().st_size for s in sources) >= FOLLOW_FROM_BYTES:
+        follower = ViewsFollower(obj.db, locking=not obj.storage.is_postgres)
+
+    def committed() -> None:
+        if follower is not None and follower.follows():
+            follower.wake()
+        else:
+            obj.views().catch_up()
+
     importer = Importer(
         app,
         caller,
@@ -104,18 +128,22 @@ def import_(
         defaults={k: val for k, val in (("owner", owner), ("segment", segment)) if val},
         dry_run=dry_run,
         rejects_folder=rejects_dir,
-        # The views catch up after each batch: a catch-up of one batch's events holds
-        # a batch's worth in memory, where one at the end held the whole import's
-        # (docs/import.md, "How an import runs").
-        committed=lambda: obj.views().catch_up(),
+        committed=committed,
+        commit_lock=follower,
     )
     started = time.monotonic()
-    with _progress("importing", rate=True) as advance:
-        if dry_run:
-            with app.keys_untouched():  # nothing is written, not even a person's key
+    try:
+        with _progress("importing", rate=True) as advance:
+            if dry_run:
+                with app.keys_untouched():  # nothing is written, not even a person's key
+                    result = importer.run(sources, advance)
+            else:
                 result = importer.run(sources, advance)
-        else:
-            result = importer.run(sources, advance)
+    finally:
+        if follower is not None:
+            follower.stop()
+    # Whatever the follower had not caught up yet (all of it, had it failed) is
+    # caught up here: the import ends with its views caught up either way.
     if result.events:
         with _progress("views") as advance:
             obj.views().catch_up(progress=advance)
@@ -192,3 +220,83 @@ def _summarise(result: ImportResult, seconds: float) -> None:
         f"{what}: {result.rows:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s), "
         f"{result.rejected:,} rejected."
     )
+
+
+class ViewsFollower:
+    """A second process that catches the views up after each batch the import
+    commits, while the import goes on with the next (the machine's second core).
+    On SQLite both hold `lock` while they write (the import its commit, the
+    follower its catch-up): the database has one write lock, and a writer kept
+    waiting for it too long fails where taking turns costs nothing. On PostgreSQL
+    they write at once. The follower leaves when told to (`stop`), or when the
+    import is gone (killed): what it has not caught up, the next catch-up does."""
+
+    def __init__(self, db: str | None, *, locking: bool) -> None:
+        # A fresh interpreter: forking would copy this process's open connections.
+        context = multiprocessing.get_context("spawn")
+        self.lock: Any = context.Lock() if locking else None
+        self._held = False
+        self._wake = context.Event()
+        self._stop = context.Event()
+        self._process = context.Process(
+            target=_follow_views,
+            args=(db, self.lock, self._wake, self._stop, os.getpid()),
+            name="ledger-import-views",
+            daemon=True,
+        )
+        self._process.start()
+
+    def follows(self) -> bool:
+        return self._process.is_alive()
+
+    # The import holds the follower (`Importer.commit_lock`) around each commit.
+    def __enter__(self) -> None:
+        self._held = False
+        if self.lock is None:
+            return
+        # A follower that died holding the lock never gives it back: its turn
+        # ends with it.
+        while not self.lock.acquire(timeout=FOLLOW_POLL_SECONDS):
+            if not self.follows():
+                return
+        self._held = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._held:
+            self.lock.release()
+            self._held = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._process.join(timeout=600)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+def _follow_views(
+    db: str | None, lock: Any, wake: Any, stop: Any, parent: int
+) -> None:  # pragma: no cover (runs in the follower process)
+    """The follower's loop (`ViewsFollower`)."""
+    from contextlib import nullcontext
+
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    try:
+        views = LedgerContext(db=db, actor=None, output_format="table").views()
+        try:
+            while not stop.is_set() and os.getppid() == parent:
+                if wake.wait(FOLLOW_POLL_SECONDS):
+                    wake.clear()
+                    with lock if lock is not None else nullcontext():
+                        views.catch_up()
+        finally:
+            views.close()
+    except BaseException:
+        # Quietly: the import notices the follower is gone and catches up itself,
+        # and a lasting fault shows there, as one line. Ctrl-C reaches both
+        # processes; the import says what it says.
+        sys.exit(1)

@@ -60,6 +60,12 @@ class Command(BaseModel):
     def _no_nul(cls, value: Any) -> Any:
         # PostgreSQL's text and jsonb cannot hold NUL: an event carrying one would be
         # stored, but no view could take it, and every read catching up would stop.
+        # Most values are text: looked at here, without a call per value (a bulk
+        # import builds a command for every row).
+        if type(value) is str:
+            if NUL in value:
+                raise ValueError(NUL_REFUSAL)
+            return value
         if holds_nul(value):
             raise ValueError(NUL_REFUSAL)
         return value

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,6 +127,7 @@ class Importer:
         rejects_folder: Path | None = None,
         started: datetime | None = None,
         committed: Callable[[], object] | None = None,
+        commit_lock: AbstractContextManager[object] | None = None,
     ) -> None:
         self.app = app
         self.caller = caller
@@ -136,6 +138,9 @@ class Importer:
         # Called after each batch that wrote something is committed (the command line
         # catches the views up there).
         self.committed = committed
+        # Held around each commit: on SQLite the views' follower takes the same lock
+        # around its catch-up, so the two never wait on the database's one write lock.
+        self.commit_lock = commit_lock or nullcontext()
         self.started = started or datetime.now(UTC)
         run = self.started.strftime("%Y%m%dT%H%M%SZ")
         self.session = Session(
@@ -227,7 +232,8 @@ class Importer:
                 written = 0
                 if not self.dry_run:
                     try:
-                        written = self.app.commit_batch(batch)
+                        with self.commit_lock:
+                            written = self.app.commit_batch(batch)
                     except IntegrityError:
                         continue  # someone wrote meanwhile: run the batch again on fresh state
             if written and self.committed is not None:

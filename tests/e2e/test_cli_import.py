@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from commands import importing
+from ledger.application import Ledger
 from ledger.domain.events import KeyPersonUpdated, ProfileUpdated
+from ledger.imports import run
+from ledger.storage import resolve
+from projections.views import Views
 from tests.e2e.conftest import LedgerCli
+from tests.view_state import view_rows
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 EXIT_REJECTED = 3
@@ -268,3 +274,29 @@ def test_a_fixed_rejects_file_imports_as_it_is(db_cli: LedgerCli, files: Path) -
     again = db_cli.run("import", f"escalations={rejects}")
     assert again.exit_code == 0, again.output
     assert "1 imported, 0 already present, 0 changed, 0 rejected" in again.stdout
+
+
+def test_views_caught_up_by_the_follower_process_equal_a_rebuild(
+    db_cli: LedgerCli, files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch per customer, and the follower however small the files: its
+    # catch-ups after each commit are what the import ends with.
+    monkeypatch.setattr(importing, "FOLLOW_FROM_BYTES", 0)
+    monkeypatch.setattr(run, "BATCH_CUSTOMERS", 1)
+    every = sorted(p.name for p in files.glob("*.csv"))
+    output = db_cli.ok(*import_args(files, *every))
+    assert output.count(" 0 rejected") == len(every) + 1
+
+    storage = resolve(db_cli.db, environ={})
+    app = Ledger(env=storage.env)
+    views = Views(app, storage)
+    try:
+        head = app.recorder.max_notification_id()
+        assert {s.position for s in views.status()} == {head}
+        followed = view_rows(views)
+        views.rebuild()
+        assert view_rows(views) == followed
+        assert sum(len(rows) for rows in followed.values()) > 0
+    finally:
+        views.close()
+        app.close()
