@@ -6,12 +6,14 @@ be rebuilt from disjoint parts of the log instead: worker process k reads only
 the events of the customers whose id falls in part k (the database selects them,
 so no worker reads another's events), applies them to its own replays, and hands
 back the writes it would make, view by view. The process that started them
-meanwhile reads the few events the other views take (selected by topic), makes
-the workers' writes and its own, and moves every view's position, all in one
-transaction, as a serial rebuild does (`Views._replay_split`).
+meanwhile reads the few events the other views take (selected by topic) and
+makes the workers' writes and its own into the rebuild's shadow tables as they
+come: on PostgreSQL in one transaction, on SQLite (one writer at a time) each in a
+short transaction of its own (`Views._replay_split`). The swap then puts every
+view in place and moves its position.
 
-A worker's writes are recorded, not made (`Deferred`): it has no share in that
-transaction, and a rebuild that fails in any part writes nothing.
+A worker's writes are recorded, not made (`Deferred`): it has no connection that
+writes, and a rebuild that fails in any part leaves the live views as they were.
 """
 
 from __future__ import annotations

@@ -491,8 +491,8 @@ class Views:
         shadow: Shadow,
     ) -> int:
         """`_replay`, with the views keyed by customer replayed by `parts` worker
-        processes, each holding the rows of its customers for up to
-        `REBUILD_FLUSH` log positions before everything is written."""
+        processes, each replaying up to `REBUILD_FLUSH` log positions of its
+        customers at a time and handing its rows over as it goes."""
         span = parts * REBUILD_FLUSH
         applied = flushed = 0
         start = 1
@@ -587,15 +587,25 @@ class Views:
 
                     replay_parts(lambda _, write: make(tx, write), all_in, write_others_first)
             else:
-                # SQLite has one writer at a time: the transaction is kept short, as
-                # commands would wait for it; the rows are held until every part is in.
-                held: list[Write] = []
-                replay_parts(lambda _, write: held.append(write), lambda _: None)
+                # SQLite has one writer at a time, so no transaction spans the replay
+                # (commands would wait for it): each write a worker hands over is made
+                # in a short transaction of its own as it arrives, while the workers
+                # replay on. Only the rebuild reads the shadow tables, and the swap puts
+                # them in place all at once, so these commits show nobody a half-built
+                # view; killed before the swap, the next rebuild drops them.
+                def write_now(_: str, write: Write) -> None:
+                    with self.store.transaction(shadow.renames) as tx:
+                        make(tx, write)
+
+                def write_others_first() -> None:
+                    read_others()
+                    with self.store.transaction(shadow.renames) as tx:
+                        write_others(tx)
+
+                replay_parts(write_now, lambda _: None, write_others_first)
 
                 def write(tx: Transaction) -> None:
-                    for write_held in held:
-                        make(tx, write_held)
-                    write_others(tx)
+                    pass  # every row is in: what is left is indexing (`_write_shadow`)
 
             self._write_shadow(shadow, write, final=stop >= head)
         taken_by_keyed = tuple({kind for p in keyed for kind in p.accepts})

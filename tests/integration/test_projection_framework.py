@@ -5,6 +5,7 @@ match incremental catch-up, and views rebuilt when their logic changes."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -854,6 +855,51 @@ class DyingInAWorker(Customer360):
         import os
 
         os._exit(3)
+
+
+def test_on_sqlite_a_split_rebuild_commits_each_write_a_worker_hands_over_as_it_comes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite has one writer: the rows are written while the workers replay, in short
+    # transactions of their own, not held for one write after the last worker.
+    storage = resolve(str(tmp_path / "ledger.sqlite3"), environ={})
+    seen: list[tuple[int, bool]] = []
+    real_run_parts = parallel.run_parts
+
+    def watched(
+        parts: Any, meanwhile: Any, received: Any, all_in: Any, progress: Any = None
+    ) -> int:
+        def received_and_looked_at(name: str, write: Any) -> None:
+            received(name, write)
+            if name != RecordedVersions.name:
+                return
+            # Seen from another connection, at once: committed, and no lock held.
+            other = sqlite3.connect(storage.location, timeout=0, isolation_level=None)
+            try:
+                (rows,) = other.execute("SELECT COUNT(*) FROM view_recorded__rebuild").fetchone()
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                seen.append((int(rows), True))
+            except sqlite3.OperationalError:
+                seen.append((0, False))
+            finally:
+                other.close()
+
+        return real_run_parts(parts, meanwhile, received_and_looked_at, all_in, progress)
+
+    monkeypatch.setattr(parallel, "run_parts", watched)
+    with staffed_ledger(storage) as (app, views):
+        a_busy_ledger(app)
+        views.catch_up()
+        incremental = view_rows(views)
+
+        views.rebuild(workers=2)
+
+        assert view_rows(views) == incremental
+    # Each part's rows were in as soon as they came (before the rebuild ended).
+    counts = [rows for rows, _ in seen]
+    assert seen and all(free for _, free in seen)
+    assert counts[0] > 0 and counts == sorted(set(counts))
 
 
 @pytest.mark.parametrize(
