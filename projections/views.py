@@ -205,6 +205,12 @@ def _gave_way(error: Exception) -> bool:
     return sqlstate in ("55P03", "40P01")  # lock_not_available, deadlock_detected
 
 
+def _written_by_workers(name: str, write: Any) -> None:
+    """What a split rebuild on SQLite does with a write handed over: there are none,
+    as its workers make their own (projections/parallel.py)."""
+    raise RuntimeError(f"a rebuild worker on SQLite handed over a write of {name!r}")
+
+
 def default_projections() -> list[Projection]:
 
     return all_projections()
@@ -588,21 +594,15 @@ class Views:
                     replay_parts(lambda _, write: make(tx, write), all_in, write_others_first)
             else:
                 # SQLite has one writer at a time, so no transaction spans the replay
-                # (commands would wait for it): each write a worker hands over is made
-                # in a short transaction of its own as it arrives, while the workers
-                # replay on. Only the rebuild reads the shadow tables, and the swap puts
-                # them in place all at once, so these commits show nobody a half-built
-                # view; killed before the swap, the next rebuild drops them.
-                def write_now(_: str, write: Write) -> None:
-                    with self.store.transaction(shadow.renames) as tx:
-                        make(tx, write)
-
+                # (commands would wait for it): the workers write their own rows into
+                # the shadow tables in short transactions as they go (parallel.py),
+                # and this process the other views' while they replay.
                 def write_others_first() -> None:
                     read_others()
                     with self.store.transaction(shadow.renames) as tx:
                         write_others(tx)
 
-                replay_parts(write_now, lambda _: None, write_others_first)
+                replay_parts(_written_by_workers, lambda _: None, write_others_first)
 
                 def write(tx: Transaction) -> None:
                     pass  # every row is in: what is left is indexing (`_write_shadow`)

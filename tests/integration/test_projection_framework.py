@@ -816,9 +816,14 @@ def test_a_split_rebuild_in_small_feeds_hands_final_rows_over_early_and_gives_th
 
     assert events == every_event_in_log(ledger_app) + 1
     assert view_rows(views) == incremental
-    # Each worker handed over its part of every keyed view at the end, and rows before.
-    keyed = [p for p in views.projections if p.keyed_by_customer]
-    assert len(handed) > 2 * len(keyed)
+    if views.store.postgres:
+        # Each worker handed over its part of every keyed view at the end, and rows
+        # before. (On SQLite the workers make their writes themselves, out of sight
+        # of this process: see the test of their commits below.)
+        keyed = [p for p in views.projections if p.keyed_by_customer]
+        assert len(handed) > 2 * len(keyed)
+    else:
+        assert handed == []
 
 
 def test_a_split_rebuild_written_in_several_stretches_gives_the_same_views(
@@ -857,11 +862,11 @@ class DyingInAWorker(Customer360):
         os._exit(3)
 
 
-def test_on_sqlite_a_split_rebuild_commits_each_write_a_worker_hands_over_as_it_comes(
+def test_on_sqlite_a_split_rebuilds_workers_commit_their_rows_while_the_others_replay(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # SQLite has one writer: the rows are written while the workers replay, in short
-    # transactions of their own, not held for one write after the last worker.
+    # SQLite has one writer: the workers write their rows as they go, in short
+    # transactions of their own, not all held for one write after the last worker.
     storage = resolve(str(tmp_path / "ledger.sqlite3"), environ={})
     seen: list[tuple[int, bool]] = []
     real_run_parts = parallel.run_parts
@@ -869,12 +874,13 @@ def test_on_sqlite_a_split_rebuild_commits_each_write_a_worker_hands_over_as_it_
     def watched(
         parts: Any, meanwhile: Any, received: Any, all_in: Any, progress: Any = None
     ) -> int:
-        def received_and_looked_at(name: str, write: Any) -> None:
-            received(name, write)
+        def all_in_and_looked_at(name: str) -> None:
+            all_in(name)
             if name != RecordedVersions.name:
                 return
-            # Seen from another connection, at once: committed, and no lock held.
-            other = sqlite3.connect(storage.location, timeout=0, isolation_level=None)
+            # A part's rows of the view, seen from another connection: committed, and
+            # the write lock, which the workers take in turns, soon free.
+            other = sqlite3.connect(storage.location, timeout=10, isolation_level=None)
             try:
                 (rows,) = other.execute("SELECT COUNT(*) FROM view_recorded__rebuild").fetchone()
                 other.execute("BEGIN IMMEDIATE")
@@ -885,30 +891,23 @@ def test_on_sqlite_a_split_rebuild_commits_each_write_a_worker_hands_over_as_it_
             finally:
                 other.close()
 
-        return real_run_parts(parts, meanwhile, received_and_looked_at, all_in, progress)
+        return real_run_parts(parts, meanwhile, received, all_in_and_looked_at, progress)
 
     monkeypatch.setattr(parallel, "run_parts", watched)
     with staffed_ledger(storage) as (app, views):
-        a_busy_ledger(app)
+        a_busy_ledger(app, customers=12)  # each part has customers
         views.catch_up()
         incremental = view_rows(views)
 
         views.rebuild(workers=2)
 
         assert view_rows(views) == incremental
-    # Each part's rows were in as soon as they came (before the rebuild ended).
+    # Each part's rows were in as soon as it said so, before the rebuild ended.
     counts = [rows for rows, _ in seen]
-    assert seen and all(free for _, free in seen)
-    assert counts[0] > 0 and counts == sorted(set(counts))
+    assert len(seen) == 2 and all(free for _, free in seen)
+    assert counts[0] > 0 and counts[1] > counts[0]
 
 
-@pytest.mark.parametrize(
-    ("projection", "message"),
-    [
-        (FailingInAWorker(), "a rebuild worker failed: ValueError: the disk is full"),
-        (DyingInAWorker(), "a rebuild worker stopped unexpectedly (exit code 3)"),
-    ],
-)
 def test_a_split_rebuild_whose_worker_fails_leaves_the_views_as_they_were_and_says_why(
     ledger_app: Ledger, storage: Storage, projection: Customer360, message: str
 ) -> None:
