@@ -908,6 +908,13 @@ def test_on_sqlite_a_split_rebuilds_workers_commit_their_rows_while_the_others_r
     assert counts[0] > 0 and counts[1] > counts[0]
 
 
+@pytest.mark.parametrize(
+    ("projection", "message"),
+    [
+        (FailingInAWorker(), "a rebuild worker failed: ValueError: the disk is full"),
+        (DyingInAWorker(), "a rebuild worker stopped unexpectedly (exit code 3)"),
+    ],
+)
 def test_a_split_rebuild_whose_worker_fails_leaves_the_views_as_they_were_and_says_why(
     ledger_app: Ledger, storage: Storage, projection: Customer360, message: str
 ) -> None:
