@@ -15,8 +15,8 @@ place and moves its position.
 On PostgreSQL a worker's writes are recorded, not made (`Deferred`), and handed
 over to be made in that transaction. SQLite has one writer at a time and no
 transaction may span the replay (commands would wait for it): there each worker
-makes its own writes, a view's flush at a time, each in a short transaction of
-its own. Only the rebuild reads the shadow tables and the swap puts them in place
+makes its own writes as it works them out, each in a short transaction of its
+own. Only the rebuild reads the shadow tables and the swap puts them in place
 all at once, so these commits show nobody a half-built view; a rebuild that fails
 in any part, or is killed, leaves the live views as they were.
 """
@@ -291,22 +291,23 @@ def _replay(
             views = list(zip(part.projections, replays, strict=True))
             final = [(p, replay) for p, replay in views if p.rows_final]
 
+            def write_now(write: Write) -> None:
+                assert writer is not None
+                with writer.transaction(part.renames) as written:
+                    make(written, write)
+
             def flush(projection: Projection, replay: Replay) -> None:
                 if writer is None:
                     # Each write is handed over as it is made.
                     replay.flush(Deferred(tx, lambda write: hand_over(projection.name, write)))
                     return
-                # SQLite: a view's writes are worked out first, then made in one short
-                # transaction, so that the write lock, which the other workers, the
+                # SQLite: each write is made as it is worked out, in a short transaction
+                # of its own, so that the write lock, which the other workers, the
                 # rebuild's process and every command take turns at, is held only
-                # while rows go in. Handing them over instead cost pickling them
-                # here and unpickling them there, and kept one process writing for all.
-                held: list[Write] = []
-                replay.flush(Deferred(tx, held.append))
-                if held:
-                    with writer.transaction(part.renames) as written:
-                        for write in held:
-                            make(written, write)
+                # while its rows go in (a few hundred documents at most). Handing
+                # them over instead cost pickling them here and unpickling them
+                # there, and kept one process writing for all.
+                replay.flush(Deferred(tx, write_now))
 
             applied = 0
             # Only customers' events are read, and views keyed by customer take them all.
