@@ -282,8 +282,12 @@ def _replay(
     store = ViewStore(part.storage)
     # On SQLite the worker writes its rows into the shadow tables itself (below).
     writer = None if store.postgres else ViewStore(part.storage)
+    # On SQLite the part's events (written before the rebuild began, never changed)
+    # are read outside a transaction, so that the log of the rows written meanwhile
+    # is checkpointed as they go (`ViewStore.unpinned`).
+    reading = store.reading if writer is None else store.unpinned
     try:
-        with collector_paused(), store.reading(part.renames) as tx:
+        with collector_paused(), reading(part.renames) as tx:
             replays = [p.replay(None if part.fresh else tx) for p in part.projections]
             # A Row reads as the StoredEvent the mapper takes; the events are customers'.
             to_domain_event: Callable[[Row], Any] = app.mapper.to_domain_event  # type: ignore[assignment]
