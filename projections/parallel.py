@@ -5,13 +5,20 @@ core. The views whose rows each belong to one customer (`keyed_by_customer`) can
 be rebuilt from disjoint parts of the log instead: worker process k reads only
 the events of the customers whose id falls in part k (the database selects them,
 so no worker reads another's events), applies them to its own replays, and hands
-back the writes it would make, view by view. The process that started them
-meanwhile reads the few events the other views take (selected by topic), makes
-the workers' writes and its own, and moves every view's position, all in one
-transaction, as a serial rebuild does (`Views._replay_split`).
+back the writes it would make, view by view (on SQLite it makes them itself, see
+below). The process that started them
+meanwhile reads the few events the other views take (selected by topic) and
+writes the workers' rows and its own into the rebuild's shadow tables as they
+come, in one transaction (`Views._replay_split`). The swap then puts every view in
+place and moves its position.
 
-A worker's writes are recorded, not made (`Deferred`): it has no share in that
-transaction, and a rebuild that fails in any part writes nothing.
+On PostgreSQL a worker's writes are recorded, not made (`Deferred`), and handed
+over to be made in that transaction. SQLite has one writer at a time and no
+transaction may span the replay (commands would wait for it): there each worker
+makes its own writes as it works them out, each in a short transaction of its
+own. Only the rebuild reads the shadow tables and the swap puts them in place
+all at once, so these commits show nobody a half-built view; a rebuild that fails
+in any part, or is killed, leaves the live views as they were.
 """
 
 from __future__ import annotations
@@ -273,8 +280,14 @@ def _replay(
     # catalogue ("tuple concurrently updated").
     app = Ledger(env={**part.storage.env, "CREATE_TABLE": "n"}, settings=part.settings)
     store = ViewStore(part.storage)
+    # On SQLite the worker writes its rows into the shadow tables itself (below).
+    writer = None if store.postgres else ViewStore(part.storage)
+    # On SQLite the part's events (written before the rebuild began, never changed)
+    # are read outside a transaction, so that the log of the rows written meanwhile
+    # is checkpointed as they go (`ViewStore.unpinned`).
+    reading = store.reading if writer is None else store.unpinned
     try:
-        with collector_paused(), store.reading(part.renames) as tx:
+        with collector_paused(), reading(part.renames) as tx:
             replays = [p.replay(None if part.fresh else tx) for p in part.projections]
             # A Row reads as the StoredEvent the mapper takes; the events are customers'.
             to_domain_event: Callable[[Row], Any] = app.mapper.to_domain_event  # type: ignore[assignment]
@@ -282,9 +295,23 @@ def _replay(
             views = list(zip(part.projections, replays, strict=True))
             final = [(p, replay) for p, replay in views if p.rows_final]
 
+            def write_now(write: Write) -> None:
+                assert writer is not None
+                with writer.transaction(part.renames) as written:
+                    make(written, write)
+
             def flush(projection: Projection, replay: Replay) -> None:
-                # Each write is handed over as it is made.
-                replay.flush(Deferred(tx, lambda write: hand_over(projection.name, write)))
+                if writer is None:
+                    # Each write is handed over as it is made.
+                    replay.flush(Deferred(tx, lambda write: hand_over(projection.name, write)))
+                    return
+                # SQLite: each write is made as it is worked out, in a short transaction
+                # of its own, so that the write lock, which the other workers, the
+                # rebuild's process and every command take turns at, is held only
+                # while its rows go in (a few hundred documents at most). Handing
+                # them over instead cost pickling them here and unpickling them
+                # there, and kept one process writing for all.
+                replay.flush(Deferred(tx, write_now))
 
             applied = 0
             # Only customers' events are read, and views keyed by customer take them all.
@@ -307,6 +334,8 @@ def _replay(
                 all_in(projection.name)
             return applied, replays
     finally:
+        if writer is not None:
+            writer.close()
         store.close()
         app.close()
 

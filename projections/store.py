@@ -247,6 +247,22 @@ class ViewStore:
             yield tx
 
     @contextmanager
+    def unpinned(self, renames: Mapping[str, str] | None = None) -> Iterator[Transaction]:
+        """Reads outside any transaction (SQLite only): each statement reads what is
+        committed as it runs and pins nothing after it. One long read transaction
+        pins the write-ahead log: while it lasts the log cannot be checkpointed and
+        reused, so every page written meanwhile stays in it (a split rebuild's
+        workers read for the whole replay while the rows are written: the log grew to
+        twice the rows' size and was checkpointed in the swap)."""
+        if self.postgres:
+            raise RuntimeError("reads outside a transaction are for SQLite")
+        cursor = self._connect().cursor()
+        try:
+            yield Transaction(cursor, postgres=False, renames=renames)
+        finally:
+            cursor.close()
+
+    @contextmanager
     def _within(
         self, begin: str, *, commit: bool, renames: Mapping[str, str] | None
     ) -> Iterator[Transaction]:

@@ -221,6 +221,12 @@ def _missing_table(error: Exception) -> bool:
     return getattr(getattr(error, "diag", None), "sqlstate", None) == "42P01"
 
 
+def _written_by_workers(name: str, write: Any) -> None:
+    """What a split rebuild on SQLite does with a write handed over: there are none,
+    as its workers make their own (projections/parallel.py)."""
+    raise RuntimeError(f"a rebuild worker on SQLite handed over a write of {name!r}")
+
+
 class Views:
     """The ledger's views over one store. Without `projections`, every view of the
     catalogue, each imported only once it is used (`projections/catalogue.py`): a
@@ -614,8 +620,8 @@ class Views:
         shadow: Shadow,
     ) -> int:
         """`_replay`, with the views keyed by customer replayed by `parts` worker
-        processes, each holding the rows of its customers for up to
-        `REBUILD_FLUSH` log positions before everything is written."""
+        processes, each replaying up to `REBUILD_FLUSH` log positions of its
+        customers at a time and handing its rows over as it goes."""
         span = parts * REBUILD_FLUSH
         applied = flushed = 0
         start = 1
@@ -710,15 +716,19 @@ class Views:
 
                     replay_parts(lambda _, write: make(tx, write), all_in, write_others_first)
             else:
-                # SQLite has one writer at a time: the transaction is kept short, as
-                # commands would wait for it; the rows are held until every part is in.
-                held: list[Write] = []
-                replay_parts(lambda _, write: held.append(write), lambda _: None)
+                # SQLite has one writer at a time, so no transaction spans the replay
+                # (commands would wait for it): the workers write their own rows into
+                # the shadow tables in short transactions as they go (parallel.py),
+                # and this process the other views' while they replay.
+                def write_others_first() -> None:
+                    read_others()
+                    with self.store.transaction(shadow.renames) as tx:
+                        write_others(tx)
+
+                replay_parts(_written_by_workers, lambda _: None, write_others_first)
 
                 def write(tx: Transaction) -> None:
-                    for write_held in held:
-                        make(tx, write_held)
-                    write_others(tx)
+                    pass  # every row is in: what is left is indexing (`_write_shadow`)
 
             self._write_shadow(shadow, write, final=stop >= head)
         taken_by_keyed = tuple({kind for p in keyed for kind in p.accepts})

@@ -27,6 +27,8 @@ TINY = {
     "bench_sla": ["--count", "50", "--runs", "1"],
     "bench_startup": ["--count", "1", "--customers", "3"],
     "bench_todo": ["--count", "30", "--runs", "1"],
+    # Its data set is kept in --keep: here the test's own folder.
+    "rebuild_pairs": ["--events", "2000", "--runs", "1", "--keep", "{tmp}"],
 }
 
 
