@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
+from projections.parallel import MOST_WORKERS
 
 
 @click.group()
@@ -51,7 +52,7 @@ def status(obj: LedgerContext, output_format: str | None) -> None:
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MOST_WORKERS),
     default=None,
     help="Processes that replay the views kept per customer, each a share of the "
     "customers (default: one per core once the log holds 100,000 events).",

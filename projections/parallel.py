@@ -47,6 +47,10 @@ from projections.store import Transaction, ViewStore
 # Below this many events in the log a rebuild runs in this process: starting a
 # worker (a new interpreter importing the ledger) takes about half a second.
 PARALLEL_FROM = 100_000
+# The most workers a rebuild may be split over: each is an interpreter holding its
+# share of the views, and past the cores more of them only compete for the same
+# CPU and memory (and for SQLite's one writer).
+MOST_WORKERS = 32
 # Events fed to the replays at a time (each feed works some things out per batch).
 FEED = 10_000
 # Rows of its part a worker reads per query, about.
@@ -66,7 +70,7 @@ def worker_count(requested: int | None, events: int) -> int:
     """Processes to split a rebuild of `events` log positions over: as asked, or
     one per core the process may use once the log is long enough to gain."""
     if requested is not None:
-        return max(1, requested)
+        return min(MOST_WORKERS, max(1, requested))
     if events < PARALLEL_FROM:
         return 1
     return usable_cores()

@@ -138,13 +138,18 @@ def test_projections_are_kept_and_rebuilt_on_each_backend(db_url: str) -> None:
     assert status(cli) == kept
 
 
-def test_a_rebuild_needs_at_least_one_worker(cli: LedgerCli, customer: str) -> None:
+@pytest.mark.parametrize("workers", ["0", "33", "1000"])
+def test_a_rebuild_takes_between_one_and_thirty_two_workers(
+    cli: LedgerCli, customer: str, workers: str
+) -> None:
     before = cli.events_recorded()
 
-    result = cli.run("projections", "rebuild", "--workers", "0")
+    result = cli.run("projections", "rebuild", "--workers", workers)
 
     assert_usage_error(
-        result, "Invalid value for '--workers': 0 is not in the range x>=1.", "projections rebuild"
+        result,
+        f"Invalid value for '--workers': {workers} is not in the range 1<=x<=32.",
+        "projections rebuild",
     )
     assert cli.events_recorded() == before
 

@@ -25,7 +25,13 @@ from ledger.storage import Storage, resolve
 from projections import parallel
 from projections.base import Decoded, StatementProjection
 from projections.customer360 import Customer360, as_of
-from projections.parallel import PARALLEL_FROM, RebuildFailedError, usable_cores, worker_count
+from projections.parallel import (
+    MOST_WORKERS,
+    PARALLEL_FROM,
+    RebuildFailedError,
+    usable_cores,
+    worker_count,
+)
 from projections.recorded import RecordedVersions
 from projections.store import Transaction
 from projections.views import Views
@@ -987,6 +993,11 @@ def test_a_short_log_is_rebuilt_in_this_process_and_a_long_one_on_every_core() -
     if hasattr(os, "sched_getaffinity"):
         assert usable_cores() == len(os.sched_getaffinity(0))
     assert worker_count(3, 10) == 3
+
+
+def test_a_rebuild_asked_for_more_workers_than_allowed_gets_the_most_allowed() -> None:
+    assert worker_count(MOST_WORKERS + 1, PARALLEL_FROM) == MOST_WORKERS
+    assert worker_count(10_000, 10) == MOST_WORKERS
 
 
 @pytest.mark.postgres
