@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from commands.runtime import LedgerContext, choose_format, emit_rows, format_option, pass_ledger
-from projections.parallel import MOST_WORKERS
+from projections.workers import MOST_WORKERS
 
 
 @click.group()

@@ -43,14 +43,11 @@ from ledger.storage import Storage
 from projections.base import Decoded, Projection, Replay
 from projections.collector import collector_paused
 from projections.store import Transaction, ViewStore
+from projections.workers import MOST_WORKERS
 
 # Below this many events in the log a rebuild runs in this process: starting a
 # worker (a new interpreter importing the ledger) takes about half a second.
 PARALLEL_FROM = 100_000
-# The most workers a rebuild may be split over: each is an interpreter holding its
-# share of the views, and past the cores more of them only compete for the same
-# CPU and memory (and for SQLite's one writer).
-MOST_WORKERS = 32
 # Events fed to the replays at a time (each feed works some things out per batch).
 FEED = 10_000
 # Rows of its part a worker reads per query, about.
