@@ -39,6 +39,7 @@ from benchmarks.bench_rebuild import (
     Run,
     build,
     clean_environment,
+    data_shape,
     median_run,
     read_and_deserialise,
     timed,
@@ -301,9 +302,7 @@ def main() -> None:
         "--no-alone", action="store_true", help="skip catching up each projection alone"
     )
     options = parser.parse_args()
-    events = max(1, int(options.events))
-    customers = max(1, options.customers or min(DEFAULT_CUSTOMERS, max(1, events // 100)))
-    per_customer = max(10, events // customers)
+    customers, per_customer = data_shape(options.events, options.customers)
     steps = [int(s) for s in options.steps.split(",") if s.strip()]
     clean_environment()
     print_machine()

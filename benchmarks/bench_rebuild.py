@@ -622,6 +622,14 @@ def clean_environment() -> None:
     os.environ["LEDGER_HOME"] = tempfile.mkdtemp(prefix="ledger-bench-home-")
 
 
+def data_shape(events: float, customers: int | None) -> tuple[int, int]:
+    """Customers and events per customer for a log of about `events`: as many
+    customers as asked, else one per 100 events up to `DEFAULT_CUSTOMERS`."""
+    total = max(1, int(events))
+    chosen = max(1, customers or min(DEFAULT_CUSTOMERS, max(1, total // 100)))
+    return chosen, max(10, total // chosen)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
@@ -667,9 +675,7 @@ def main() -> None:
         "interleaved, as a live ledger records them)",
     )
     options = parser.parse_args()
-    events = max(1, int(options.events))
-    customers = max(1, options.customers or min(DEFAULT_CUSTOMERS, max(1, events // 100)))
-    per_customer = max(10, events // customers)
+    customers, per_customer = data_shape(options.events, options.customers)
     batch_events = min(max(1, options.batch_events), MAX_SAVE_EVENTS)
     clean_environment()
     print_machine()
