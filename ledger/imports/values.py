@@ -76,3 +76,11 @@ def choice(row: SourceRow, column: str, vocabulary: type[E], default: E | None =
 def items(row: SourceRow, column: str) -> list[str]:
     """The values of a list cell (`a; b; c`), blanks dropped."""
     return [part.strip() for part in row.get(column).split(LIST_SEPARATOR) if part.strip()]
+
+
+class NamesItsCustomer:
+    """A kind of file whose rows name their customer by its external id in the
+    `customer` column (every kind but the customers' own file)."""
+
+    def customer_of(self, row: SourceRow) -> str:
+        return external_id(row, "customer")

@@ -48,14 +48,11 @@ FILE, ACKNOWLEDGE, RESOLVE, REOPEN = "file", "acknowledge", "resolve", "reopen"
 DEFAULT_PAUSE_REASON = "waiting on the customer"
 
 
-class Complaints:
+class Complaints(v.NamesItsCustomer):
     name = "complaints"
     columns = COLUMNS
     # Before the escalations (5) that name a complaint filed at the same moment.
     rank = 4
-
-    def customer_of(self, row: SourceRow) -> str:
-        return v.external_id(row, "customer")
 
     def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)

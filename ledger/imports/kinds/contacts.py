@@ -34,14 +34,11 @@ COLUMNS = Columns(
 )
 
 
-class Contacts:
+class Contacts(v.NamesItsCustomer):
     name = "contacts"
     columns = COLUMNS
     # After customers (0) and their key people (1), whom contacts name.
     rank = 6
-
-    def customer_of(self, row: SourceRow) -> str:
-        return v.external_id(row, "customer")
 
     def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)

@@ -41,14 +41,11 @@ RAISE, RESOLVE = "raise", "resolve"
 CASE_KINDS = ("complaint", "inquiry")
 
 
-class Escalations:
+class Escalations(v.NamesItsCustomer):
     name = "escalations"
     columns = COLUMNS
     # After the complaints (4) and inquiries (3) they escalate.
     rank = 5
-
-    def customer_of(self, row: SourceRow) -> str:
-        return v.external_id(row, "customer")
 
     def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)

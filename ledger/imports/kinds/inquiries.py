@@ -32,14 +32,11 @@ COLUMNS = Columns(
 RECEIVE, ANSWER = "receive", "answer"
 
 
-class Inquiries:
+class Inquiries(v.NamesItsCustomer):
     name = "inquiries"
     columns = COLUMNS
     # Before the escalations (5) that name an inquiry raised at the same moment.
     rank = 3
-
-    def customer_of(self, row: SourceRow) -> str:
-        return v.external_id(row, "customer")
 
     def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)

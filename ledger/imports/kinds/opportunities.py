@@ -48,14 +48,11 @@ COLUMNS = Columns(
 LEAD, OPEN, WON, LOST = "lead", "open", "won", "lost"
 
 
-class Opportunities:
+class Opportunities(v.NamesItsCustomer):
     name = "opportunities"
     columns = COLUMNS
     # After customers and people; before the cases, contacts and visits of a moment.
     rank = 2
-
-    def customer_of(self, row: SourceRow) -> str:
-        return v.external_id(row, "customer")
 
     def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)

@@ -40,13 +40,10 @@ COLUMNS = Columns(
 PERSONAL = ("mobile", "office_phone", "notes")
 
 
-class People:
+class People(v.NamesItsCustomer):
     name = "people"
     columns = COLUMNS
     rank = 1  # after the customer, before anything that names the person
-
-    def customer_of(self, row: SourceRow) -> str:
-        return v.external_id(row, "customer")
 
     def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)

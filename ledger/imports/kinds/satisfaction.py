@@ -31,15 +31,12 @@ COLUMNS = Columns(
 )
 
 
-class Satisfaction:
+class Satisfaction(v.NamesItsCustomer):
     name = "satisfaction"
     columns = COLUMNS
     # Last among the records of one moment: a score follows the visit or contact
     # it was asked at.
     rank = 8
-
-    def customer_of(self, row: SourceRow) -> str:
-        return v.external_id(row, "customer")
 
     def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)

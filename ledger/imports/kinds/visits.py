@@ -48,14 +48,11 @@ _EXPENSE = re.compile(r"^(?P<item>[^=]+)=\s*(?P<amount>[^\s]+)(?:\s+(?P<currency
 _PROMISE = re.compile(r"^(?P<text>.*\S)\s*@\s*(?P<due>\d{4}-\d{2}-\d{2})$")
 
 
-class Visits:
+class Visits(v.NamesItsCustomer):
     name = "visits"
     columns = COLUMNS
     # After the key people the report names.
     rank = 7
-
-    def customer_of(self, row: SourceRow) -> str:
-        return v.external_id(row, "customer")
 
     def steps(self, row: SourceRow, timezone: Any, system: str) -> list[Step]:
         customer = self.customer_of(row)
