@@ -9,8 +9,8 @@ from typing import Any
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
+from ledger.domain.case_guards import PREFIXES
 from ledger.domain.contact_plan import contact_made, new_state, plan_set
-from ledger.domain.customer import PREFIXES
 from ledger.domain.holdings import first_holder
 from ledger.domain.problems import problem_key, visit_problems
 from projections.base import Handlers, iso

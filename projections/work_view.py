@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
-from ledger.domain.customer import PREFIXES
+from ledger.domain.case_guards import PREFIXES
 from ledger.domain.holdings import first_holder
 from ledger.domain.problems import problem_key, visit_problems
 from projections.base import Decoded, Handlers, Projection, Replay, iso

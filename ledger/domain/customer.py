@@ -7,7 +7,7 @@ and are named by short local ids (`CP3`, `P2`, `B1`) issued in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -15,45 +15,27 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.domain.base import Meta, create_chained, record_chained
+from ledger.domain.case_guards import PolicyRecord
 from ledger.domain.chain import GENESIS
 from ledger.domain.contact_planning import ContactPlanning
 from ledger.domain.corrections import check_correctable
 from ledger.domain.events import (
     BranchAdded,
     BranchClosed,
-    CommitmentFulfilled,
-    CommitmentMade,
-    ComplaintAcknowledged,
-    ComplaintFiled,
-    ComplaintPaused,
-    ComplaintReopened,
-    ComplaintResolved,
-    ComplaintResumed,
     ContactLogged,
     CorrectionRecorded,
     CustomerRegistered,
-    EscalationRaised,
-    EscalationResolved,
-    FollowUpLogged,
-    InquiryAnswered,
-    InquiryReceived,
     KeyPersonAdded,
     KeyPersonLeft,
     KeyPersonRelationshipAssessed,
     KeyPersonUpdated,
-    LeadCreated,
     LifecycleStageChanged,
-    OpportunityLost,
-    OpportunityOpened,
-    OpportunityStageChanged,
-    OpportunityWon,
     OwnerAssigned,
     ProfileUpdated,
     RelationshipReactivated,
     RelationshipTerminated,
     SatisfactionRecorded,
     SegmentChanged,
-    SlaBreached,
     TierChanged,
     VisitCancelled,
     VisitPlanned,
@@ -63,49 +45,25 @@ from ledger.domain.events.people import UPDATED_FIELDS
 from ledger.domain.follow_through import FollowThrough
 from ledger.domain.holdings import Holdings
 from ledger.domain.personal_rules import PersonalDataRules, Sealer
-from ledger.domain.sla.policy import SlaPolicy
-from ledger.domain.sla.targets import CLOCK_OF_CASE, RECURRING_KINDS, SLA_TARGETS, breach_key
+from ledger.domain.sales_cases import SalesCases
+from ledger.domain.service_cases import ServiceCases
+from ledger.domain.sla.targets import CLOCK_OF_CASE, RECURRING_KINDS
 from ledger.errors import (
     CaseAlreadyClosedError,
     CaseNotFoundError,
     EventNotFoundError,
-    RelationshipTerminatedError,
     RuleViolationError,
 )
-from ledger.vocabulary import ESCALATION_LEVELS, SATISFACTION_SCORES
-
-# Local id prefixes: a case id reads as what it is (`CP3` is the third complaint).
-PREFIXES = {
-    "inquiry": "IQ",
-    "complaint": "CP",
-    "escalation": "ES",
-    "opportunity": "OP",
-    "commitment": "CM",
-    "visit": "V",
-    "branch": "B",
-    "person": "P",
-    "problem": "PB",
-}
-KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
-
-CASE_KINDS_THAT_ESCALATE = ("inquiry", "complaint")
-
-PolicyRecord = Mapping[str, Any]
-
-
-def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
-    """The policy stamped on a case as it opens: the one given (the service passes
-    the configured policy with its calendar and time zone, `sla.policy.stamp`),
-    else the default policy, whose clocks then run on the configured calendar."""
-    return dict(sla_policy) if sla_policy is not None else dict(SlaPolicy().as_record())
-
+from ledger.vocabulary import SATISFACTION_SCORES
 
 # Set on a customer loaded from a snapshot that does not hold all the state the
 # events give (`worked_on`, each follow-up breach's due time): replay the events.
 SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 
 
-class Customer(Holdings, ContactPlanning, FollowThrough, PersonalDataRules, Aggregate):
+class Customer(
+    Holdings, ContactPlanning, FollowThrough, PersonalDataRules, ServiceCases, SalesCases, Aggregate
+):
     """A customer organisation (or individual) and everything that happened with it."""
 
     # v2 added `worked_on`; v3 keys each recorded follow-up breach by its due time;
@@ -209,21 +167,6 @@ class Customer(Holdings, ContactPlanning, FollowThrough, PersonalDataRules, Aggr
         recorded = self.commands.get(command_id)
         return None if recorded is None else (int(recorded[0]), str(recorded[1]))
 
-    def next_id(self, kind: str, offset: int = 1) -> str:
-        prefix = PREFIXES[kind]
-        return f"{prefix}{self.counters.get(prefix, 0) + offset}"
-
-    def open_case(
-        self, case_id: str, kind: str, opened_at: datetime, status: str = "open", **extra: Any
-    ) -> None:
-        prefix = PREFIXES[kind]
-        self.counters[prefix] = self.counters.get(prefix, 0) + 1
-        self.cases[case_id] = {"kind": kind, "status": status, "opened_at": opened_at, **extra}
-
-    @property
-    def is_terminated(self) -> bool:
-        return self.stage == "terminated"
-
     def _record(self, event_class: type[Aggregate.Event], meta: Meta, **fields: Any) -> None:
         # Every event of a customer after its registration passes here: the one
         # place for the lower bound of `--at` (docs/domain.md, "Time").
@@ -233,50 +176,6 @@ class Customer(Holdings, ContactPlanning, FollowThrough, PersonalDataRules, Aggr
                 "nothing about it can be dated before that: check --at"
             )
         record_chained(self, event_class, meta, **fields)
-
-    # ------------------------------------------------------------------ guards
-    def check_case(self, case_id: str, kind: str) -> dict[str, Any]:
-        case = self.cases.get(case_id)
-        if case is None or case["kind"] != kind:
-            raise CaseNotFoundError(f"{self.code} has no {kind} {case_id}")
-        return case
-
-    def check_not_before_opening(self, case_id: str, case: dict[str, Any], meta: Meta) -> None:
-        if meta.occurred_at < case["opened_at"]:
-            raise RuleViolationError(
-                f"{self.code}/{case_id} was opened at {case['opened_at']:%Y-%m-%d %H:%M}; "
-                "a later step cannot have happened before that: check --at"
-            )
-
-    def check_open(self, case_id: str, case: dict[str, Any], allowed: Iterable[str]) -> None:
-        if case["status"] == "lead" and "lead" not in allowed:
-            raise RuleViolationError(
-                f"{self.code}/{case_id} is still a lead: open it first "
-                f"(`ledger opportunity open {self.code} --lead {case_id} --title ...`)"
-            )
-        if case["status"] not in allowed:
-            raise CaseAlreadyClosedError(
-                f"{self.code}/{case_id} is {case['status']}: {_how_to_reopen(case['kind'])}"
-            )
-
-    def check_not_terminated(self, doing: str) -> None:
-        if self.is_terminated:
-            raise RelationshipTerminatedError(
-                f"the relationship with {self.code} is terminated: "
-                f"reactivate it (`ledger relationship reactivate`) before you {doing}"
-            )
-
-    def check_person(self, person_id: str, *, present: bool = True) -> dict[str, Any]:
-        person = self.people.get(person_id)
-        if person is None:
-            raise CaseNotFoundError(f"{self.code} has no key person {person_id}")
-        if present and not person["present"]:
-            raise RuleViolationError(f"{self.code}/{person_id} {person['name']} has left")
-        return person
-
-    def check_people(self, person_ids: Iterable[str]) -> None:
-        for person_id in person_ids:
-            self.check_person(person_id, present=False)
 
     # ------------------------------------------------------------------ profile
     def update_profile(self, changes: dict[str, Any], meta: Meta) -> None:
@@ -589,329 +488,3 @@ class Customer(Holdings, ContactPlanning, FollowThrough, PersonalDataRules, Aggr
             reason=reason,
             changes=changes,
         )
-
-    # ----------------------------------------------------------------- inquiries
-    def receive_inquiry(
-        self,
-        channel: str,
-        title: str,
-        question: str,
-        meta: Meta,
-        *,
-        sla_policy: PolicyRecord | None = None,
-    ) -> str:
-        case_id = self.next_id("inquiry")
-        self._record(
-            InquiryReceived,
-            meta,
-            case_id=case_id,
-            channel=channel,
-            title=title,
-            question=question,
-            sla_policy=policy_record(sla_policy),
-        )
-        return case_id
-
-    def answer_inquiry(self, case_id: str, answer: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "inquiry")
-        self.check_open(case_id, case, allowed=("open",))
-        self.check_not_before_opening(case_id, case, meta)
-        self._record(InquiryAnswered, meta, case_id=case_id, answer=answer)
-        self._close_escalations_of(case_id, "the inquiry was answered", meta)
-
-    # ---------------------------------------------------------------- complaints
-    def file_complaint(
-        self,
-        category: str,
-        severity: str,
-        description: str,
-        channel: str,
-        meta: Meta,
-        *,
-        sla_policy: PolicyRecord | None = None,
-    ) -> str:
-        case_id = self.next_id("complaint")
-        self._record(
-            ComplaintFiled,
-            meta,
-            case_id=case_id,
-            category=category,
-            severity=severity,
-            description=description,
-            channel=channel,
-            sla_policy=policy_record(sla_policy),
-        )
-        return case_id
-
-    def acknowledge_complaint(self, case_id: str, note: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "complaint")
-        self.check_open(case_id, case, allowed=("open",))
-        if case["acknowledged"]:
-            raise RuleViolationError(f"{self.code}/{case_id} is acknowledged already")
-        self.check_not_before_opening(case_id, case, meta)
-        self._record(ComplaintAcknowledged, meta, case_id=case_id, note=note)
-
-    def pause_complaint(self, case_id: str, reason: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "complaint")
-        self.check_open(case_id, case, allowed=("open",))
-        if case["paused"]:
-            raise RuleViolationError(
-                f"{self.code}/{case_id} is paused already: resume it when the customer answers"
-            )
-        self.check_not_before_opening(case_id, case, meta)
-        self._record(ComplaintPaused, meta, case_id=case_id, reason=reason)
-
-    def resume_complaint(self, case_id: str, note: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "complaint")
-        self.check_open(case_id, case, allowed=("open",))
-        if not case["paused"]:
-            raise RuleViolationError(f"{self.code}/{case_id} is not paused: nothing to resume")
-        self._record(ComplaintResumed, meta, case_id=case_id, note=note)
-
-    def resolve_complaint(self, case_id: str, resolution: str, root_cause: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "complaint")
-        self.check_open(case_id, case, allowed=("open",))
-        self.check_not_before_opening(case_id, case, meta)
-        self._record(
-            ComplaintResolved, meta, case_id=case_id, resolution=resolution, root_cause=root_cause
-        )
-        self._close_escalations_of(case_id, "the complaint was resolved", meta)
-
-    def reopen_complaint(self, case_id: str, reason: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "complaint")
-        if case["status"] != "resolved":
-            raise RuleViolationError(f"{self.code}/{case_id} is not resolved: nothing to reopen")
-        self._record(ComplaintReopened, meta, case_id=case_id, reason=reason)
-
-    # --------------------------------------------------------------- escalations
-    def raise_escalation(
-        self, concerning: str, level: int, to: str, reason: str, meta: Meta
-    ) -> str:
-        case = self.cases.get(concerning)
-        if case is None or case["kind"] not in CASE_KINDS_THAT_ESCALATE:
-            raise CaseNotFoundError(
-                f"{self.code} has no inquiry or complaint {concerning} to escalate"
-            )
-        self.check_open(concerning, case, allowed=("open",))
-        self.check_not_before_opening(concerning, case, meta)
-        if level not in ESCALATION_LEVELS:
-            raise RuleViolationError(
-                "escalation levels are "
-                + ", ".join(f"{n} ({name})" for n, name in ESCALATION_LEVELS.items())
-            )
-        open_levels = [
-            c["level"]
-            for c in self.cases.values()
-            if c["kind"] == "escalation" and c["status"] == "open" and c["concerning"] == concerning
-        ]
-        if open_levels and level <= max(open_levels):
-            raise RuleViolationError(
-                f"{self.code}/{concerning} is already escalated to level {max(open_levels)}: "
-                f"escalate to level {max(open_levels) + 1} or higher"
-            )
-        case_id = self.next_id("escalation")
-        self._record(
-            EscalationRaised,
-            meta,
-            case_id=case_id,
-            concerning=concerning,
-            level=level,
-            to=to,
-            reason=reason,
-        )
-        return case_id
-
-    def _close_escalations_of(self, concerning: str, why: str, meta: Meta) -> None:
-        """An escalation asks for help with a case: once the case is closed there is
-        nothing left to escalate, so its open escalations close with it, each by an
-        event of its own in the same command (docs/domain.md, "Service rules (SLA)")."""
-        # Cases are kept in the order they opened: the escalations close in that order.
-        open_escalations = [
-            case_id
-            for case_id, case in self.cases.items()
-            if case["kind"] == "escalation"
-            and case["status"] == "open"
-            and case["concerning"] == concerning
-        ]
-        for case_id in open_escalations:
-            self._record(EscalationResolved, meta, case_id=case_id, resolution=f"closed: {why}")
-
-    def resolve_escalation(self, case_id: str, resolution: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "escalation")
-        self.check_open(case_id, case, allowed=("open",))
-        self.check_not_before_opening(case_id, case, meta)
-        self._record(EscalationResolved, meta, case_id=case_id, resolution=resolution)
-
-    # ------------------------------------------------------------- opportunities
-    def create_lead(
-        self,
-        title: str,
-        source: str,
-        note: str,
-        meta: Meta,
-        *,
-        sla_policy: PolicyRecord | None = None,
-    ) -> str:
-        self.check_not_terminated("create a lead")
-        case_id = self.next_id("opportunity")
-        self._record(
-            LeadCreated,
-            meta,
-            case_id=case_id,
-            title=title,
-            source=source,
-            note=note,
-            sla_policy=policy_record(sla_policy),
-        )
-        return case_id
-
-    def open_opportunity(
-        self,
-        *,
-        lead_id: str | None,
-        title: str,
-        stage: str,
-        value: str | None,
-        currency: str | None,
-        meta: Meta,
-        sla_policy: PolicyRecord | None = None,
-        expected_close: str | None = None,
-    ) -> str:
-        self.check_not_terminated("open an opportunity")
-        if lead_id is not None:
-            case = self.check_case(lead_id, "opportunity")
-            if case["status"] != "lead":
-                raise RuleViolationError(
-                    f"{self.code}/{lead_id} is not a lead: it is {case['status']}"
-                )
-            self.check_not_before_opening(lead_id, case, meta)
-        case_id = lead_id or self.next_id("opportunity")
-        self._record(
-            OpportunityOpened,
-            meta,
-            case_id=case_id,
-            from_lead=lead_id is not None,
-            title=title,
-            stage=stage,
-            value=value,
-            currency=currency,
-            sla_policy=policy_record(sla_policy),
-            expected_close=expected_close,
-        )
-        return case_id
-
-    def change_opportunity_stage(
-        self, case_id: str, stage: str, note: str, meta: Meta, expected_close: str | None = None
-    ) -> None:
-        case = self.check_case(case_id, "opportunity")
-        self.check_open(case_id, case, allowed=("open",))
-        self.check_not_before_opening(case_id, case, meta)
-        if case["stage"] == stage:
-            raise RuleViolationError(f"{self.code}/{case_id} is at stage {stage} already")
-        self._record(
-            OpportunityStageChanged,
-            meta,
-            case_id=case_id,
-            previous=case["stage"],
-            stage=stage,
-            note=note,
-            expected_close=expected_close,
-        )
-
-    def log_follow_up(self, case_id: str, summary: str, next_step: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "opportunity")
-        self.check_open(case_id, case, allowed=("lead", "open"))
-        self.check_not_before_opening(case_id, case, meta)
-        self._record(FollowUpLogged, meta, case_id=case_id, summary=summary, next_step=next_step)
-
-    def win_opportunity(self, case_id: str, value: str | None, note: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "opportunity")
-        self.check_open(case_id, case, allowed=("open",))
-        self.check_not_before_opening(case_id, case, meta)
-        self._record(OpportunityWon, meta, case_id=case_id, value=value, note=note)
-
-    def lose_opportunity(self, case_id: str, reason: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "opportunity")
-        self.check_open(case_id, case, allowed=("lead", "open"))
-        self.check_not_before_opening(case_id, case, meta)
-        self._record(OpportunityLost, meta, case_id=case_id, reason=reason)
-
-    # --------------------------------------------------------------- commitments
-    def make_commitment(
-        self,
-        description: str,
-        due: date | None,
-        source: str,
-        meta: Meta,
-        *,
-        sla_policy: PolicyRecord | None = None,
-    ) -> str:
-        case_id = self.next_id("commitment")
-        self._record(
-            CommitmentMade,
-            meta,
-            case_id=case_id,
-            description=description,
-            due=due.isoformat() if due else None,
-            source=source,
-            sla_policy=policy_record(sla_policy),
-        )
-        return case_id
-
-    def fulfil_commitment(self, case_id: str, note: str, meta: Meta) -> None:
-        case = self.check_case(case_id, "commitment")
-        self.check_open(case_id, case, allowed=("open",))
-        self.check_not_before_opening(case_id, case, meta)
-        self._record(CommitmentFulfilled, meta, case_id=case_id, note=note)
-
-    # ------------------------------------------------------------------- SLA
-    def record_breach(
-        self, case_id: str, target: str, due_at: datetime, policy_version: str, meta: Meta
-    ) -> None:
-        """Record that `case_id` missed its SLA `target` (due at `due_at`), as a sweep
-        detected it at `meta.occurred_at`. Each target of a case is recorded once,
-        but a recurring clock (follow-up) once per lapse, told apart by its due time."""
-        case = self.cases.get(case_id)
-        if case is None or SLA_TARGETS.get(case["kind"]) is None:
-            raise CaseNotFoundError(
-                f"{self.code} has no inquiry, complaint, opportunity or commitment {case_id}"
-            )
-        if SLA_TARGETS[case["kind"]] != target:
-            raise RuleViolationError(
-                f"{self.code}/{case_id} is {_a(case['kind'])}: its SLA target is "
-                f"{SLA_TARGETS[case['kind']]}, not {target}"
-            )
-        key = breach_key(case["kind"], target, due_at)
-        if key in case.get("breaches", ()):
-            lapse = "" if key == target else f" due at {due_at:%Y-%m-%d %H:%M} UTC"
-            raise RuleViolationError(
-                f"{self.code}/{case_id} has its {target} breach{lapse} recorded already"
-            )
-        if due_at >= meta.occurred_at:
-            raise RuleViolationError(
-                f"{self.code}/{case_id} is due at {due_at:%Y-%m-%d %H:%M}: a breach cannot "
-                "be detected before the target has passed"
-            )
-        self._record(
-            SlaBreached,
-            meta,
-            case_id=case_id,
-            target=target,
-            due_at=due_at,
-            detected_at=meta.occurred_at,
-            policy_version=policy_version,
-        )
-
-
-def _a(noun: str) -> str:
-    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
-
-
-def _how_to_reopen(kind: str) -> str:
-    if kind == "complaint":
-        return "reopen it first (`ledger complaint reopen`)"
-    if kind == "inquiry":
-        return "an answered inquiry stays answered; receive a new inquiry instead"
-    if kind == "visit":
-        return "plan a new visit instead"
-    return f"open a new {kind} instead"

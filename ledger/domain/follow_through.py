@@ -15,7 +15,7 @@ from ledger.domain.problems import problem_key, visit_problems
 from ledger.errors import CaseAlreadyClosedError
 
 if TYPE_CHECKING:
-    from ledger.domain.customer import PolicyRecord
+    from ledger.domain.case_guards import PolicyRecord
 
 # Where a commitment promised as a contact's follow-up says it came from.
 CONTACT_SOURCE = "contact"
