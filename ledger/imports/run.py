@@ -9,7 +9,9 @@
    their own, those commands) records exactly the change. A row whose step is
    refused is rejected whole: nothing of it stays in the batch.
 3. A batch of customers commits in one transaction; one that conflicts with a
-   concurrent writer runs again on fresh state. `dry_run` commits nothing.
+   concurrent writer runs again on fresh state. `dry_run` commits nothing, and
+   carries what each batch claimed of the directory (names, numbers) into the
+   next, so it refuses what the real run would (a name two batches use).
 4. Rejects files are written, and the summary counts each file's rows.
 """
 
@@ -141,6 +143,9 @@ class Importer:
         # Held around each commit: on SQLite the views' follower takes the same lock
         # around its catch-up, so the two never wait on the database's one write lock.
         self.commit_lock = commit_lock or nullcontext()
+        # A dry run's directory entries changed by its earlier batches
+        # (`Batch.carry_over`): what the real run's later batches would read stored.
+        self._carried: dict[UUID, Any] = {}
         self.started = started or datetime.now(UTC)
         run = self.started.strftime("%Y%m%dT%H%M%SZ")
         self.session = Session(
@@ -225,12 +230,15 @@ class Importer:
     ) -> int:
         """Run a batch of customers and commit it; returns the events written."""
         for _ in range(MAX_BATCH_ATTEMPTS):
-            with self.app.open_batch(self.caller) as batch:
+            carried = self._carried if self.dry_run else None
+            with self.app.open_batch(self.caller, carried) as batch:
                 work = [
                     self._run_customer(batch, external_id, rows) for external_id, rows in groups
                 ]
                 written = 0
-                if not self.dry_run:
+                if self.dry_run:
+                    self._carried.update(batch.carry_over())
+                else:
                     try:
                         with self.commit_lock:
                             written = self.app.commit_batch(batch)
