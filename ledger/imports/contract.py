@@ -80,6 +80,16 @@ class Step:
     update: Callable[[ImportSession], bool] | None = None
 
 
+@dataclass(frozen=True)
+class PersonalRecord:
+    """A key person's personal details (opened), for a re-run to compare a row
+    with (docs/import.md, "Re-runs")."""
+
+    imported: Mapping[str, Any]  # as the import recorded them, its updates laid over
+    now: Mapping[str, Any]  # as known now (updates by hand included)
+    next_version: int  # the version the person's customer records next
+
+
 class ImportSession(Protocol):
     """What a kind of file may ask of the import while its steps run."""
 
@@ -90,6 +100,10 @@ class ImportSession(Protocol):
     def default(self, column: str) -> str:
         """The command line's default for an empty `column` (`--owner`, `--segment`
         for customers); "" when none was given."""
+
+    def note(self, text: str) -> None:
+        """A remark on the row whose step runs, shown with its file's summary: what
+        a re-run left as it was, and why."""
 
     def fields_for(self, row: SourceRow, command_id: str, *, actor: str) -> dict[str, Any]:
         """`command_fields` for a command id of the kind's own making (an update a
@@ -121,6 +135,13 @@ class ImportSession(Protocol):
         """What the import recorded of the record whose step has `command_id`, at
         `customer` (a code): its event's fields with the import's later updates of
         it laid over. An `update` compares its row with this."""
+
+    def personal_record(
+        self, customer: str, command_id: str, person_id: str
+    ) -> PersonalRecord | None:
+        """The personal details of key person `person_id` (`P2`) at `customer` (a
+        code), whose record the step with `command_id` added: as the import
+        recorded them and as known now; None when they cannot be read (erased)."""
 
     def build(self, model: type[M], payload: dict[str, Any]) -> M:
         """The typed command, or the row rejected with its first validation error."""

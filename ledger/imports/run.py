@@ -69,6 +69,9 @@ class FileSummary:
     changed: int = 0
     rejected: int = 0
     rejects_file: Path | None = None
+    # Remarks on rows imported, present or changed (`ImportSession.note`):
+    # `line N: ...`, in the order the rows ran.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -109,6 +112,7 @@ class CustomerWork:
 
     outcomes: dict[int, str] = field(default_factory=dict)  # row index -> outcome
     reasons: dict[int, str] = field(default_factory=dict)  # row index -> why rejected
+    notes: dict[int, list[str]] = field(default_factory=dict)  # row index -> remarks
 
 
 Progress = Callable[[int, int], None]
@@ -253,6 +257,9 @@ class Importer:
                         summaries[source].count(REJECTED)
                     else:
                         summaries[source].count(done.outcomes.get(index, PRESENT))
+                        summaries[source].notes.extend(
+                            f"line {row.line}: {text}" for text in done.notes.get(index, ())
+                        )
             return written
         raise ConcurrencyError(
             "customers kept being registered while the import ran; what was committed "
@@ -283,6 +290,7 @@ class Importer:
         start = batch.mark(customer_id)
         while True:
             work.outcomes.clear()
+            work.notes.clear()
             self.session.begin_customer(batch, customer_id)
             ran: set[int] = set()
             again = False
@@ -294,6 +302,7 @@ class Importer:
                 try:
                     outcome = self._run_step(batch, customer_id, row, item.step)
                 except LedgerError as error:
+                    self.session.take_notes()  # a rejected row's remarks say nothing
                     work.reasons[item.row] = _reason(error)
                     if item.row in ran or batch.moved_since(position, customer_id):
                         # Part of the row is in the batch: start the customer again without it.
@@ -302,6 +311,9 @@ class Importer:
                         break
                     continue
                 ran.add(item.row)
+                notes = self.session.take_notes()
+                if notes:
+                    work.notes.setdefault(item.row, []).extend(notes)
                 previous = work.outcomes.get(item.row, PRESENT)
                 work.outcomes[item.row] = max(previous, outcome, key=STRENGTH.__getitem__)
             if not again:

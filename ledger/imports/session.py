@@ -15,8 +15,10 @@ from pydantic import BaseModel, ValidationError
 from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
 from ledger.domain.directory import customer_id_for_command
+from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated
 from ledger.domain.provenance import import_causation_id, import_command_id
-from ledger.imports.contract import RowRejected, SourceRow
+from ledger.imports.contract import PersonalRecord, RowRejected, SourceRow
+from ledger.personal_reading import PersonalReader
 from ledger.references import parse_code
 
 if TYPE_CHECKING:
@@ -66,6 +68,8 @@ class Session:
         # once in the batch stays there until the customer starts again
         # (`begin_customer`), and a code or external id names one customer.
         self._local: dict[tuple[str, str], str] = {}
+        # What the steps run since `take_notes` remarked (`note`).
+        self._notes: list[str] = []
 
     def begin_customer(self, batch: Batch, customer_id: UUID) -> None:
         """The steps that follow are the customer's, in `batch`."""
@@ -77,6 +81,15 @@ class Session:
 
     def default(self, column: str) -> str:
         return self.defaults.get(column, "")
+
+    def note(self, text: str) -> None:
+        self._notes.append(text)
+
+    def take_notes(self) -> list[str]:
+        """The remarks of the steps run since the last call (the importer gives
+        them to the row whose step ran)."""
+        taken, self._notes = self._notes, []
+        return taken
 
     # ----------------------------------------------------------- provenance
     def command_fields(
@@ -198,6 +211,39 @@ class Session:
                 changes = getattr(event, "changes", None)
                 values.update(changes if isinstance(changes, dict) else _fields(event))
         return values
+
+    def personal_record(
+        self, customer: str, command_id: str, person_id: str
+    ) -> PersonalRecord | None:
+        """The key person's personal details, opened: as the import recorded them
+        (the parts sealed by the events of `command_id` and of its updates,
+        `<command_id>:...`) and as known now (every part recorded for the person),
+        each folded as a reader sees them; None when they cannot be read, the
+        person's data being erased (or its key gone)."""
+        found = self._named(None, customer)
+        if found.personal_data_erased(person_id):
+            return None
+        imported: list[Any] = []
+        every: list[Any] = []
+        prefix = command_id + ":"
+        stream = self._stream(found)
+        for event in (stream[version] for version in sorted(stream)):
+            if not isinstance(event, KeyPersonAdded | KeyPersonUpdated):
+                continue
+            if event.person_id != person_id:
+                continue
+            parts = [part for part in (event.legacy_personal, event.personal) if part]
+            every.extend(parts)
+            if event.command_id == command_id or event.command_id.startswith(prefix):
+                imported.extend(parts)
+        # The import runs as an executive, who may see personal details; the
+        # erasure was looked at above.
+        reader = PersonalReader(self.app.keys, allowed=True)
+        before = reader.details(found.id, person_id, imported)
+        now = reader.details(found.id, person_id, every)
+        if not isinstance(before, dict) or not isinstance(now, dict):
+            return None
+        return PersonalRecord(imported=before, now=now, next_version=found.version + 1)
 
     def _stream(self, customer: Customer) -> dict[int, CustomerEvent]:
         """The customer's stored events by version, folded (read once per customer)."""
