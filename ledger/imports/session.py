@@ -16,6 +16,7 @@ from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
 from ledger.domain.directory import customer_id_for_command
 from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated
+from ledger.domain.personal import fold_details
 from ledger.domain.provenance import import_causation_id, import_command_id
 from ledger.imports.contract import PersonalRecord, RowRejected, SourceRow
 from ledger.personal_reading import PersonalReader
@@ -223,8 +224,11 @@ class Session:
         found = self._named(None, customer)
         if found.personal_data_erased(person_id):
             return None
-        imported: list[Any] = []
-        every: list[Any] = []
+        # The import runs as an executive, who may see personal details; the
+        # erasure was looked at above.
+        reader = PersonalReader(self.app.keys, allowed=True)
+        imported: list[dict[str, Any]] = []
+        every: list[dict[str, Any]] = []
         prefix = command_id + ":"
         stream = self._stream(found)
         for event in (stream[version] for version in sorted(stream)):
@@ -232,18 +236,18 @@ class Session:
                 continue
             if event.person_id != person_id:
                 continue
-            parts = [part for part in (event.legacy_personal, event.personal) if part]
-            every.extend(parts)
-            if event.command_id == command_id or event.command_id.startswith(prefix):
-                imported.extend(parts)
-        # The import runs as an executive, who may see personal details; the
-        # erasure was looked at above.
-        reader = PersonalReader(self.app.keys, allowed=True)
-        before = reader.details(found.id, person_id, imported)
-        now = reader.details(found.id, person_id, every)
-        if not isinstance(before, dict) or not isinstance(now, dict):
-            return None
-        return PersonalRecord(imported=before, now=now, next_version=found.version + 1)
+            for part in (event.legacy_personal, event.personal):
+                if not part:
+                    continue
+                opened = reader.open_part(part)
+                if opened is None:
+                    return None  # its key is gone
+                every.append(opened)
+                if event.command_id == command_id or event.command_id.startswith(prefix):
+                    imported.append(opened)
+        return PersonalRecord(
+            imported=fold_details(imported), now=fold_details(every), next_version=found.version + 1
+        )
 
     def _stream(self, customer: Customer) -> dict[int, CustomerEvent]:
         """The customer's stored events by version, folded (read once per customer)."""
