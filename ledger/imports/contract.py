@@ -78,6 +78,13 @@ class Step:
     # commands (each with a command id of its own derived from the new values),
     # and returns whether it recorded anything. `fields` is then not compared.
     update: Callable[[ImportSession], bool] | None = None
+    # For a record whose id is made of values a correction may change (a
+    # satisfaction score without a score_id: its time and source), the command id
+    # it was recorded under, found by what the ledger knows of it now (its
+    # corrections applied); None when nothing recorded has those values. Asked
+    # only when `command_id` is not recorded; what it finds is then compared as
+    # the step's own record would be.
+    recorded_as: Callable[[ImportSession], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,16 @@ class ImportSession(Protocol):
         """What the import recorded of the record whose step has `command_id`, at
         `customer` (a code): its event's fields with the import's later updates of
         it laid over. An `update` compares its row with this."""
+
+    def named_in_run(self, command_id: str) -> bool:
+        """Whether a row of this import (one of the customer's, not rejected before
+        it ran) has a step with `command_id`."""
+
+    def imported_records(self, row: SourceRow, customer: str, kind: str) -> list[tuple[str, Any]]:
+        """(command id, event) of every record of `kind` (a kind of file) the import
+        from this system recorded at the customer with external id `customer`
+        (each record's own step, not its corrections or updates), stored before
+        this run, as corrections leave them, in the order they were recorded."""
 
     def personal_record(
         self, customer: str, command_id: str, person_id: str

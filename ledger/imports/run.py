@@ -287,11 +287,12 @@ class Importer:
                 key = (kind.rank > 0, step.when, kind.rank, step.order, source, row.line)
                 planned.append(Planned(key, index, step))
         planned.sort(key=lambda p: p.key)
+        named = frozenset(p.step.command_id for p in planned)
         start = batch.mark(customer_id)
         while True:
             work.outcomes.clear()
             work.notes.clear()
-            self.session.begin_customer(batch, customer_id)
+            self.session.begin_customer(batch, customer_id, named)
             ran: set[int] = set()
             again = False
             for item in planned:
@@ -322,6 +323,9 @@ class Importer:
     def _run_step(self, batch: Batch, customer_id: UUID, row: SourceRow, step: Step) -> str:
         customer = batch.get_or_none(customer_id)
         recorded = customer.commands.get(step.command_id) if customer is not None else None
+        if recorded is None and customer is not None and step.recorded_as is not None:
+            found = step.recorded_as(self.session)
+            recorded = customer.commands.get(found) if found is not None else None
         if recorded is None:
             receipt = step.run(self.session)
             return PRESENT if receipt is not None and receipt.replayed else IMPORTED

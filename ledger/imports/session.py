@@ -17,7 +17,7 @@ from ledger.domain.corrections import fold
 from ledger.domain.directory import customer_id_for_command
 from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated
 from ledger.domain.personal import fold_details
-from ledger.domain.provenance import import_causation_id, import_command_id
+from ledger.domain.provenance import import_causation_id, import_command_id, origin_of
 from ledger.imports.contract import PersonalRecord, RowRejected, SourceRow
 from ledger.personal_reading import PersonalReader
 from ledger.references import parse_code
@@ -71,11 +71,17 @@ class Session:
         self._local: dict[tuple[str, str], str] = {}
         # What the steps run since `take_notes` remarked (`note`).
         self._notes: list[str] = []
+        # The command ids of the customer's steps in this run (`named_in_run`).
+        self._named_in_run: frozenset[str] = frozenset()
 
-    def begin_customer(self, batch: Batch, customer_id: UUID) -> None:
-        """The steps that follow are the customer's, in `batch`."""
+    def begin_customer(
+        self, batch: Batch, customer_id: UUID, named: frozenset[str] = frozenset()
+    ) -> None:
+        """The steps that follow are the customer's, in `batch`; `named`: the
+        command ids of all its steps in this run."""
         self._batch = batch
         self._customer_id = customer_id
+        self._named_in_run = named
         self._folded = None
         self._ids.clear()
         self._local.clear()
@@ -212,6 +218,24 @@ class Session:
                 changes = getattr(event, "changes", None)
                 values.update(changes if isinstance(changes, dict) else _fields(event))
         return values
+
+    def named_in_run(self, command_id: str) -> bool:
+        return command_id in self._named_in_run
+
+    def imported_records(
+        self, row: SourceRow, customer: str, kind: str
+    ) -> list[tuple[str, CustomerEvent]]:
+        found = self.customer(row, customer)
+        if found.version == len(found.pending_events):
+            return []  # registered in this run: nothing of it is stored yet
+        records = []
+        stream = self._stream(found)
+        for event in (stream[version] for version in sorted(stream)):
+            origin = origin_of(event)
+            if origin is None or origin.step or (origin.system, origin.kind) != (self.system, kind):
+                continue
+            records.append((str(event.command_id), event))
+        return records
 
     def personal_record(
         self, customer: str, command_id: str, person_id: str
