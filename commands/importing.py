@@ -214,6 +214,8 @@ def _summarise(result: ImportResult, seconds: float) -> None:
             f"{summary.present:,} already present, {summary.changed:,} changed, "
             f"{summary.rejected:,} rejected{rejects}"
         )
+        for note in summary.notes:
+            click.echo(f"  {note}")
     rate = result.rows / seconds if seconds > 0 else 0.0
     what = "Dry run, nothing written" if result.dry_run else f"{result.events:,} events written"
     click.echo(

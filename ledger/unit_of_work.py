@@ -28,11 +28,18 @@ a failed command changed something (`moved_since`): most refusals come from
 guards that run before any event is triggered. A mark costs nothing: the batch
 keeps a journal of what was saved into it, and every command saves each
 aggregate it changed.
+
+A dry run commits no batch, yet must see what its earlier batches would have
+written, as the real run does: a name one customer claimed is taken for every
+later customer, and codes go on from the last one issued. Each of its batches
+hands what it changed of the directory (`Batch.carry_over`) to the next, which
+reads those entries before the store (`open_batch(carried=...)`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import copy
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -41,7 +48,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from ledger.domain.directory import CustomerNumbering
+from ledger.domain.directory import CustomerKey, CustomerNumbering, is_name_key
 
 if TYPE_CHECKING:
     from ledger.access import Caller
@@ -76,9 +83,14 @@ class Batch:
         caller: Caller,
         load: Callable[[UUID], Any],
         exists: Callable[[UUID], bool] | None = None,
+        carried: MutableMapping[UUID, Any] | None = None,
     ) -> None:
         self.caller = caller
         self._load = load  # from the store, past the batch
+        # A dry run's earlier batches' directory entries, read before the store
+        # (each get takes a copy: the batch changes its own, and a rollback
+        # rebuilds from the entry as it was carried).
+        self._carried = carried if carried is not None else {}
         # Whether a stream has any event: one query, where loading an absent
         # aggregate asks the snapshots and then the events (most aggregates an
         # import asks for, its new customers and their names, are absent).
@@ -97,6 +109,10 @@ class Batch:
         found = self.aggregates.get(aggregate_id)
         if found is not None:
             return found
+        carried = self._from_carried(aggregate_id)
+        if carried is not None:
+            self.aggregates[aggregate_id] = carried
+            return carried
         if aggregate_id in self._absent:
             raise AggregateNotFoundError(aggregate_id)
         if self._exists is not None and not self._exists(aggregate_id):
@@ -109,6 +125,23 @@ class Batch:
             raise
         self.aggregates[aggregate_id] = aggregate
         return aggregate
+
+    def _from_carried(self, aggregate_id: UUID) -> Any:
+        found = self._carried.get(aggregate_id)
+        return None if found is None else _without_new_events(found)
+
+    def carry_over(self) -> dict[UUID, Any]:
+        """What a dry run's next batch must see of this one's writes (see the
+        module's docstring): the name keys it claimed, released or reclaimed, and
+        the numbering, their new events dropped and their state kept. Code keys
+        are left: codes come from the carried numbering, so no later batch meets
+        one of this batch's codes, and they would cost memory for nothing."""
+        return {
+            aggregate.id: _without_new_events(aggregate)
+            for aggregate in self.pending()
+            if isinstance(aggregate, CustomerNumbering)
+            or (isinstance(aggregate, CustomerKey) and is_name_key(aggregate.key))
+        }
 
     def get_or_none(self, aggregate_id: UUID) -> Any:
         try:
@@ -189,15 +222,24 @@ class Batch:
         return 0
 
     def _rebuild(self, aggregate_id: UUID, keep: list[Any]) -> Any:
-        try:
-            aggregate = self._load(aggregate_id)
-        except AggregateNotFoundError:
-            aggregate = None
+        aggregate = self._from_carried(aggregate_id)
+        if aggregate is None:
+            try:
+                aggregate = self._load(aggregate_id)
+            except AggregateNotFoundError:
+                aggregate = None
         for event in keep:
             aggregate = event.mutate(aggregate)
         if aggregate is not None:
             aggregate._pending_events[:] = keep
         return aggregate
+
+
+def _without_new_events(aggregate: Any) -> Any:
+    """A copy of `aggregate` in the state its events left it, with none to save."""
+    duplicate = copy.copy(aggregate)
+    duplicate._pending_events = []
+    return duplicate
 
 
 class UnitOfWork:
@@ -208,9 +250,12 @@ class UnitOfWork:
     _ids_by_code: dict[str, UUID]
 
     @contextmanager
-    def open_batch(self, caller: Caller) -> Iterator[Batch]:
+    def open_batch(
+        self, caller: Caller, carried: MutableMapping[UUID, Any] | None = None
+    ) -> Iterator[Batch]:
         """A batch for `caller`'s bulk work; closed (its work dropped unless
-        `commit_batch` wrote it) when the block ends."""
+        `commit_batch` wrote it) when the block ends. `carried`: a dry run's
+        earlier batches' `carry_over`, read before the store."""
         if self._batch is not None:
             raise RuntimeError("a batch is open already")
         repository: Any = getattr(self, "repository")  # noqa: B009 (typed in Ledger)
@@ -219,7 +264,7 @@ class UnitOfWork:
         def exists(aggregate_id: UUID) -> bool:
             return bool(recorder.select_events(aggregate_id, limit=1))
 
-        batch = Batch(caller, repository.get_stored, exists)
+        batch = Batch(caller, repository.get_stored, exists, carried)
         self._batch = batch
         repository.batch = batch
         try:

@@ -86,5 +86,12 @@ def code_key(code: str) -> str:
     return f"code:{code.upper()}"
 
 
+NAME_PREFIX = "name:"
+
+
 def name_key(name: str) -> str:
-    return f"name:{normalise_name(name)}"
+    return f"{NAME_PREFIX}{normalise_name(name)}"
+
+
+def is_name_key(key: str) -> bool:
+    return key.startswith(NAME_PREFIX)

@@ -33,6 +33,11 @@ class PersonalDataRules:
     _record: Callable[..., Any]
     check_person: Callable[..., dict[str, Any]]
 
+    def personal_data_erased(self, person_id: str) -> bool:
+        """Whether the person's personal data was erased on request: nothing of it
+        is readable, and none is recorded for them again."""
+        return bool(self.people.get(person_id, {}).get("erased"))
+
     def sealed_details(
         self, person_id: str, details: Mapping[str, Any], seal: Sealer | None
     ) -> dict[str, str] | None:
@@ -40,8 +45,7 @@ class PersonalDataRules:
         for a person whose personal data was erased."""
         if not details:
             return None
-        person = self.people.get(person_id, {})
-        if person.get("erased"):
+        if self.personal_data_erased(person_id):
             raise RuleViolationError(
                 f"the personal data of {self.code}/{person_id} was erased on request: "
                 "record no new personal details for them"
@@ -61,7 +65,7 @@ class PersonalDataRules:
         meta: Meta,
     ) -> None:
         person = self.check_person(person_id, present=False)
-        if person.get("erased"):
+        if self.personal_data_erased(person_id):
             raise AlreadyErasedError(
                 f"the personal data of {self.code}/{person_id} was erased already",
                 int(person.get("erased_at_version", 0)),

@@ -78,6 +78,23 @@ class Step:
     # commands (each with a command id of its own derived from the new values),
     # and returns whether it recorded anything. `fields` is then not compared.
     update: Callable[[ImportSession], bool] | None = None
+    # For a record whose id is made of values a correction may change (a
+    # satisfaction score without a score_id: its time and source), the command id
+    # it was recorded under, found by what the ledger knows of it now (its
+    # corrections applied); None when nothing recorded has those values. Asked
+    # only when `command_id` is not recorded; what it finds is then compared as
+    # the step's own record would be.
+    recorded_as: Callable[[ImportSession], str | None] | None = None
+
+
+@dataclass(frozen=True)
+class PersonalRecord:
+    """A key person's personal details (opened), for a re-run to compare a row
+    with (docs/import.md, "Re-runs")."""
+
+    imported: Mapping[str, Any]  # as the import recorded them, its updates laid over
+    now: Mapping[str, Any]  # as known now (updates by hand included)
+    next_version: int  # the version the person's customer records next
 
 
 class ImportSession(Protocol):
@@ -90,6 +107,10 @@ class ImportSession(Protocol):
     def default(self, column: str) -> str:
         """The command line's default for an empty `column` (`--owner`, `--segment`
         for customers); "" when none was given."""
+
+    def note(self, text: str) -> None:
+        """A remark on the row whose step runs, shown with its file's summary: what
+        a re-run left as it was, and why."""
 
     def fields_for(self, row: SourceRow, command_id: str, *, actor: str) -> dict[str, Any]:
         """`command_fields` for a command id of the kind's own making (an update a
@@ -121,6 +142,23 @@ class ImportSession(Protocol):
         """What the import recorded of the record whose step has `command_id`, at
         `customer` (a code): its event's fields with the import's later updates of
         it laid over. An `update` compares its row with this."""
+
+    def named_in_run(self, command_id: str) -> bool:
+        """Whether a row of this import (one of the customer's, not rejected before
+        it ran) has a step with `command_id`."""
+
+    def imported_records(self, row: SourceRow, customer: str, kind: str) -> list[tuple[str, Any]]:
+        """(command id, event) of every record of `kind` (a kind of file) the import
+        from this system recorded at the customer with external id `customer`
+        (each record's own step, not its corrections or updates), stored before
+        this run, as corrections leave them, in the order they were recorded."""
+
+    def personal_record(
+        self, customer: str, command_id: str, person_id: str
+    ) -> PersonalRecord | None:
+        """The personal details of key person `person_id` (`P2`) at `customer` (a
+        code), whose record the step with `command_id` added: as the import
+        recorded them and as known now; None when they cannot be read (erased)."""
 
     def build(self, model: type[M], payload: dict[str, Any]) -> M:
         """The typed command, or the row rejected with its first validation error."""

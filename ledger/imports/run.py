@@ -9,7 +9,9 @@
    their own, those commands) records exactly the change. A row whose step is
    refused is rejected whole: nothing of it stays in the batch.
 3. A batch of customers commits in one transaction; one that conflicts with a
-   concurrent writer runs again on fresh state. `dry_run` commits nothing.
+   concurrent writer runs again on fresh state. `dry_run` commits nothing, and
+   carries what each batch claimed of the directory (names, numbers) into the
+   next, so it refuses what the real run would (a name two batches use).
 4. Rejects files are written, and the summary counts each file's rows.
 """
 
@@ -67,6 +69,9 @@ class FileSummary:
     changed: int = 0
     rejected: int = 0
     rejects_file: Path | None = None
+    # Remarks on rows imported, present or changed (`ImportSession.note`):
+    # `line N: ...`, in the order the rows ran.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -107,6 +112,7 @@ class CustomerWork:
 
     outcomes: dict[int, str] = field(default_factory=dict)  # row index -> outcome
     reasons: dict[int, str] = field(default_factory=dict)  # row index -> why rejected
+    notes: dict[int, list[str]] = field(default_factory=dict)  # row index -> remarks
 
 
 Progress = Callable[[int, int], None]
@@ -141,6 +147,9 @@ class Importer:
         # Held around each commit: on SQLite the views' follower takes the same lock
         # around its catch-up, so the two never wait on the database's one write lock.
         self.commit_lock = commit_lock or nullcontext()
+        # A dry run's directory entries changed by its earlier batches
+        # (`Batch.carry_over`): what the real run's later batches would read stored.
+        self._carried: dict[UUID, Any] = {}
         self.started = started or datetime.now(UTC)
         run = self.started.strftime("%Y%m%dT%H%M%SZ")
         self.session = Session(
@@ -225,12 +234,15 @@ class Importer:
     ) -> int:
         """Run a batch of customers and commit it; returns the events written."""
         for _ in range(MAX_BATCH_ATTEMPTS):
-            with self.app.open_batch(self.caller) as batch:
+            carried = self._carried if self.dry_run else None
+            with self.app.open_batch(self.caller, carried) as batch:
                 work = [
                     self._run_customer(batch, external_id, rows) for external_id, rows in groups
                 ]
                 written = 0
-                if not self.dry_run:
+                if self.dry_run:
+                    self._carried.update(batch.carry_over())
+                else:
                     try:
                         with self.commit_lock:
                             written = self.app.commit_batch(batch)
@@ -245,6 +257,9 @@ class Importer:
                         summaries[source].count(REJECTED)
                     else:
                         summaries[source].count(done.outcomes.get(index, PRESENT))
+                        summaries[source].notes.extend(
+                            f"line {row.line}: {text}" for text in done.notes.get(index, ())
+                        )
             return written
         raise ConcurrencyError(
             "customers kept being registered while the import ran; what was committed "
@@ -272,10 +287,12 @@ class Importer:
                 key = (kind.rank > 0, step.when, kind.rank, step.order, source, row.line)
                 planned.append(Planned(key, index, step))
         planned.sort(key=lambda p: p.key)
+        named = frozenset(p.step.command_id for p in planned)
         start = batch.mark(customer_id)
         while True:
             work.outcomes.clear()
-            self.session.begin_customer(batch, customer_id)
+            work.notes.clear()
+            self.session.begin_customer(batch, customer_id, named)
             ran: set[int] = set()
             again = False
             for item in planned:
@@ -286,6 +303,7 @@ class Importer:
                 try:
                     outcome = self._run_step(batch, customer_id, row, item.step)
                 except LedgerError as error:
+                    self.session.take_notes()  # a rejected row's remarks say nothing
                     work.reasons[item.row] = _reason(error)
                     if item.row in ran or batch.moved_since(position, customer_id):
                         # Part of the row is in the batch: start the customer again without it.
@@ -294,6 +312,9 @@ class Importer:
                         break
                     continue
                 ran.add(item.row)
+                notes = self.session.take_notes()
+                if notes:
+                    work.notes.setdefault(item.row, []).extend(notes)
                 previous = work.outcomes.get(item.row, PRESENT)
                 work.outcomes[item.row] = max(previous, outcome, key=STRENGTH.__getitem__)
             if not again:
@@ -302,6 +323,9 @@ class Importer:
     def _run_step(self, batch: Batch, customer_id: UUID, row: SourceRow, step: Step) -> str:
         customer = batch.get_or_none(customer_id)
         recorded = customer.commands.get(step.command_id) if customer is not None else None
+        if recorded is None and customer is not None and step.recorded_as is not None:
+            found = step.recorded_as(self.session)
+            recorded = customer.commands.get(found) if found is not None else None
         if recorded is None:
             receipt = step.run(self.session)
             return PRESENT if receipt is not None and receipt.replayed else IMPORTED

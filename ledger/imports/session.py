@@ -15,8 +15,11 @@ from pydantic import BaseModel, ValidationError
 from ledger.domain.base import CustomerEvent
 from ledger.domain.corrections import fold
 from ledger.domain.directory import customer_id_for_command
-from ledger.domain.provenance import import_causation_id, import_command_id
-from ledger.imports.contract import RowRejected, SourceRow
+from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated
+from ledger.domain.personal import fold_details
+from ledger.domain.provenance import import_causation_id, import_command_id, origin_of
+from ledger.imports.contract import PersonalRecord, RowRejected, SourceRow
+from ledger.personal_reading import PersonalReader
 from ledger.references import parse_code
 
 if TYPE_CHECKING:
@@ -66,17 +69,34 @@ class Session:
         # once in the batch stays there until the customer starts again
         # (`begin_customer`), and a code or external id names one customer.
         self._local: dict[tuple[str, str], str] = {}
+        # What the steps run since `take_notes` remarked (`note`).
+        self._notes: list[str] = []
+        # The command ids of the customer's steps in this run (`named_in_run`).
+        self._named_in_run: frozenset[str] = frozenset()
 
-    def begin_customer(self, batch: Batch, customer_id: UUID) -> None:
-        """The steps that follow are the customer's, in `batch`."""
+    def begin_customer(
+        self, batch: Batch, customer_id: UUID, named: frozenset[str] = frozenset()
+    ) -> None:
+        """The steps that follow are the customer's, in `batch`; `named`: the
+        command ids of all its steps in this run."""
         self._batch = batch
         self._customer_id = customer_id
+        self._named_in_run = named
         self._folded = None
         self._ids.clear()
         self._local.clear()
 
     def default(self, column: str) -> str:
         return self.defaults.get(column, "")
+
+    def note(self, text: str) -> None:
+        self._notes.append(text)
+
+    def take_notes(self) -> list[str]:
+        """The remarks of the steps run since the last call (the importer gives
+        them to the row whose step ran)."""
+        taken, self._notes = self._notes, []
+        return taken
 
     # ----------------------------------------------------------- provenance
     def command_fields(
@@ -198,6 +218,60 @@ class Session:
                 changes = getattr(event, "changes", None)
                 values.update(changes if isinstance(changes, dict) else _fields(event))
         return values
+
+    def named_in_run(self, command_id: str) -> bool:
+        return command_id in self._named_in_run
+
+    def imported_records(
+        self, row: SourceRow, customer: str, kind: str
+    ) -> list[tuple[str, CustomerEvent]]:
+        found = self.customer(row, customer)
+        if found.version == len(found.pending_events):
+            return []  # registered in this run: nothing of it is stored yet
+        records = []
+        stream = self._stream(found)
+        for event in (stream[version] for version in sorted(stream)):
+            origin = origin_of(event)
+            if origin is None or origin.step or (origin.system, origin.kind) != (self.system, kind):
+                continue
+            records.append((str(event.command_id), event))
+        return records
+
+    def personal_record(
+        self, customer: str, command_id: str, person_id: str
+    ) -> PersonalRecord | None:
+        """The key person's personal details, opened: as the import recorded them
+        (the parts sealed by the events of `command_id` and of its updates,
+        `<command_id>:...`) and as known now (every part recorded for the person),
+        each folded as a reader sees them; None when they cannot be read, the
+        person's data being erased (or its key gone)."""
+        found = self._named(None, customer)
+        if found.personal_data_erased(person_id):
+            return None
+        # The import runs as an executive, who may see personal details; the
+        # erasure was looked at above.
+        reader = PersonalReader(self.app.keys, allowed=True)
+        imported: list[dict[str, Any]] = []
+        every: list[dict[str, Any]] = []
+        prefix = command_id + ":"
+        stream = self._stream(found)
+        for event in (stream[version] for version in sorted(stream)):
+            if not isinstance(event, KeyPersonAdded | KeyPersonUpdated):
+                continue
+            if event.person_id != person_id:
+                continue
+            for part in (event.legacy_personal, event.personal):
+                if not part:
+                    continue
+                opened = reader.open_part(part)
+                if opened is None:
+                    return None  # its key is gone
+                every.append(opened)
+                if event.command_id == command_id or event.command_id.startswith(prefix):
+                    imported.append(opened)
+        return PersonalRecord(
+            imported=fold_details(imported), now=fold_details(every), next_version=found.version + 1
+        )
 
     def _stream(self, customer: Customer) -> dict[int, CustomerEvent]:
         """The customer's stored events by version, folded (read once per customer)."""

@@ -300,3 +300,25 @@ def test_views_caught_up_by_the_follower_process_equal_a_rebuild(
     finally:
         views.close()
         app.close()
+
+
+def test_a_rerun_leaves_an_erased_persons_details_out_and_says_so_under_its_file(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    db_cli.ok(*import_args(files))
+    db_cli.ok("person", "erase", "C-00001/P1", "--reason", "Asked", "--request-ref", "R-1")
+    recorded = db_cli.events_recorded()
+
+    again = db_cli.ok(*import_args(files))
+
+    assert db_cli.events_recorded() == recorded
+    lines = again.splitlines()
+    [at] = [
+        n
+        for n, line in enumerate(lines)
+        if line.endswith(
+            "people.csv (people): 0 imported, 4 already present, 0 changed, 0 rejected"
+        )
+    ]
+    assert lines[at + 1].startswith("  line 2: personal details of C-00001/P1 not imported")
+    assert not (files / "people.rejects.csv").exists()

@@ -107,14 +107,27 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def run_import(app: Ledger, tmp_path: Path, **files: str) -> ImportResult:
+def run_import(app: Ledger, tmp_path: Path, *, dry_run: bool = False, **files: str) -> ImportResult:
     sources = [
         open_source(write(tmp_path, f"{kind}.csv", text), f"{kind}.csv", kind,
                     KINDS_WITH_CALLS[kind].columns)
         for kind, text in files.items()
     ]  # fmt: skip
-    importer = Importer(app, app.caller(IMPORTER), KINDS_WITH_CALLS, system="old")
+    importer = Importer(app, app.caller(IMPORTER), KINDS_WITH_CALLS, system="old", dry_run=dry_run)
     return importer.run(sources)
+
+
+def rejects(tmp_path: Path, *kinds: str) -> dict[str, list[str]]:
+    """Each kind's rejects file, by line (none: no rejects)."""
+    found = {}
+    for kind in kinds:
+        path = tmp_path / f"{kind}.rejects.csv"
+        found[kind] = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return found
+
+
+def outcomes(result: ImportResult) -> list[tuple[str, int, int, int, int]]:
+    return [(s.kind, s.imported, s.present, s.changed, s.rejected) for s in result.files]
 
 
 def events(app: Ledger) -> int:
@@ -346,3 +359,54 @@ def test_each_batch_that_wrote_is_followed_by_the_committed_call(
         importer.run([source])
     # Called after the import's two batches only, each time with its events stored.
     assert len(seen) == 2 and 0 < seen[0] < seen[1] == events(app)
+
+
+def test_a_dry_run_rejects_what_the_real_run_rejects_across_batches(
+    app: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One customer a batch: the real run's later batches read what the earlier
+    # ones committed (a name taken, the next code), and so must the dry run's.
+    monkeypatch.setattr(import_run, "BATCH_CUSTOMERS", 1)
+    customers = CUSTOMERS + (
+        "C3,alpha  AIRPORT,airport,li.wei,2024-01-04\n"  # Alpha Airport's name again
+        "D4,Delta Airport,airport,li.wei,2024-01-05\n"
+    )
+    # Added before D4 was registered: the rule's words name D4's code.
+    people = "customer,person_id,name,decision_role,added_at\nD4,X-1,Zhou Min,advisor,2024-01-01\n"
+    before = events(app)
+    dry = run_import(app, tmp_path, dry_run=True, customers=customers, people=people)
+    dry_rejects = rejects(tmp_path, "customers", "people")
+    assert events(app) == before
+
+    real = run_import(app, tmp_path, customers=customers, people=people)
+
+    assert (
+        outcomes(dry)
+        == outcomes(real)
+        == [
+            ("customers", 3, 0, 0, 1),
+            ("people", 0, 0, 0, 1),
+        ]
+    )
+    assert dry_rejects == rejects(tmp_path, "customers", "people")
+    assert "a customer named 'alpha AIRPORT' exists already" in dry_rejects["customers"][1]
+    assert "C-00003 was registered on 2024-01-05" in dry_rejects["people"][1]
+
+
+def test_a_dry_run_sees_a_name_an_earlier_batch_renamed_away_as_free(
+    app: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_run, "BATCH_CUSTOMERS", 1)
+    run_import(app, tmp_path, customers=CUSTOMERS)
+    # A1 is renamed, and a new customer takes its old name in a later batch.
+    renamed = CUSTOMERS.replace("Alpha Airport", "Alpha International") + (
+        "C3,Alpha Airport,airport,li.wei,2024-01-04\n"
+    )
+    dry = run_import(app, tmp_path, dry_run=True, customers=renamed)
+    real = run_import(app, tmp_path, customers=renamed)
+    assert outcomes(dry) == outcomes(real) == [("customers", 1, 1, 1, 0)]
+    assert [r.name for r in app.list_customers()] == [
+        "Alpha International",
+        "Beta Airport",
+        "Alpha Airport",
+    ]

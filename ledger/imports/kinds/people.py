@@ -1,8 +1,10 @@
 """Key people (docs/import.md, "people"): one row per person at a customer, added
 at their original time; contacts and visits name them by their external ids. A
 re-run with a changed row records `person update` (name, title, role,
-counterpart) and a new assessment (relationship status), as a person's changes
-are recorded by hand (docs/domain.md, "Corrections")."""
+counterpart; personal details, sealed, in an update of their own) and a new
+assessment (relationship status), as a person's changes are recorded by hand
+(docs/domain.md, "Corrections"). An erased person's details are never imported
+again (docs/import.md, "Re-runs")."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from ledger import commands as c
 from ledger.domain.provenance import import_command_id
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
-from ledger.imports.kinds.updates import changed, in_column, run_update
+from ledger.imports.kinds.updates import changed, in_column, personal_update_id, run_update
+from ledger.personal_details import PersonalFields
 from ledger.receipts import Receipt
 from ledger.vocabulary import DecisionRole, RelationshipStatus
 
@@ -110,6 +113,9 @@ class People(v.NamesItsCustomer):
                 wanted["relationship_status"] = status.value
             differ = changed(current, changed(before, wanted))
             facts = {k: val for k, val in differ.items() if k != "relationship_status"}
+            # As the person's details were first recorded (validated the same way),
+            # to compare with what they hold.
+            personal = session.build(PersonalFields, details).details() if details else {}
             wrote = False
             if facts:
                 wrote |= run_update(
@@ -124,7 +130,35 @@ class People(v.NamesItsCustomer):
                         c.AssessRelationship,
                         {**p, "customer": code, "case": local, "relationship_status": status})),
                 )  # fmt: skip
+            if personal:
+                # Asked last: the update's id takes the version it will be recorded at.
+                wrote |= update_personal(session, code, local, personal)
             return wrote
+
+        def update_personal(
+            session: ImportSession, code: str, local: str, personal: dict[str, Any]
+        ) -> bool:
+            """The details the row gives that differ from what the import recorded
+            and that the person does not already have, through `person update`'s
+            own rule (which refuses an erased person's)."""
+            record = session.personal_record(code, command_id, local)
+            if record is None:
+                session.note(
+                    f"personal details of {code}/{local} not imported: the person's "
+                    "personal data was erased on request, and an import never records "
+                    "it again (the rest of the row was compared as usual)"
+                )
+                return False
+            differ = changed(record.now, changed(record.imported, personal))
+            if not differ:
+                return False
+            payload = session.fields_for(
+                row, personal_update_id(command_id, record.next_version), actor=session.importer
+            )
+            command = session.build(
+                c.UpdateKeyPerson, {**payload, "customer": code, "case": local, **differ}
+            )
+            return not session.app.update_key_person(command).replayed
 
         return [Step(when=when, order=0, command_id=command_id, run=add, update=update)]
 

@@ -108,6 +108,7 @@ def make_step(
     run: Callable[[ImportSession], Receipt | None],
     fields: Mapping[str, object],
     opened: datetime | None = None,
+    recorded_as: Callable[[ImportSession], str | None] | None = None,
 ) -> Step:
     """A step with its stable command id. `fields` always holds the time, as the
     event holds it (`occurred_at`).
@@ -122,6 +123,7 @@ def make_step(
         command_id=import_command_id(system, kind, external_id, step),
         run=run,
         fields={"occurred_at": when, **fields},
+        recorded_as=recorded_as,
     )
 
 

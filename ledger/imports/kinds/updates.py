@@ -23,6 +23,16 @@ def update_id(step_command_id: str, what: str, values: Mapping[str, Any]) -> str
     return f"{step_command_id}:{what}-{digest}"
 
 
+def personal_update_id(step_command_id: str, version: int) -> str:
+    """The command id of an update of a key person's personal details: by the
+    version it is recorded at, never by the values. A digest of a phone number
+    would stay in the log after the person's data is erased (command ids are not
+    sealed), and anyone could find the number again by trying each one. A re-run
+    of the same file records nothing more all the same: it compares the row with
+    the details recorded, and finds them equal."""
+    return f"{step_command_id}:personal-v{version}"
+
+
 def changed(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
     """The values of `wanted` that differ from `current`."""
     return {k: v for k, v in wanted.items() if current.get(k) != v}
