@@ -23,7 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 import orjson
@@ -31,24 +31,43 @@ import orjson
 from ledger.domain.base import CustomerEvent
 from projections.store import Transaction, chunks
 
+H = TypeVar("H", bound=Callable[..., Any])
+
 
 class Dispatching(Protocol):
     """A `functools.singledispatch` function, as `Handlers` uses it."""
 
     def dispatch(self, cls: Any) -> Callable[..., Any]: ...
 
+    def register(self, cls: Any, func: Any = None) -> Any: ...
+
 
 class Handlers(dict[type, Callable[..., Any]]):
     """The handler `handle` (a singledispatch function) gives each event class,
     looked up once per class: `handlers[type(event)](event, ...)`. Singledispatch's
     own lookup costs more than most handlers, and a rebuild calls one per event
-    and view."""
+    and view.
+
+    Handlers given to `register` are registered with `handle` when the first
+    event is looked up: registering one evaluates its annotation, the event class,
+    and so imports the event's module, which a process that handles no event (a
+    read that finds its views current) need not do (docs/decisions.md, "Start-up:
+    a read imports no event class")."""
 
     def __init__(self, handle: Dispatching) -> None:
         super().__init__()
         self.handle = handle
+        self._pending: list[Callable[..., Any]] = []
+
+    def register(self, handler: H) -> H:
+        """Register `handler` with `handle`, for the event class its first parameter
+        names, before the first look-up (a decorator, as `handle.register` is)."""
+        self._pending.append(handler)
+        return handler
 
     def __missing__(self, event_class: type) -> Callable[..., Any]:
+        while self._pending:
+            self.handle.register(self._pending.pop(0))
         handler = self[event_class] = self.handle.dispatch(event_class)
         return handler
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger.domain.base import Meta, create_chained, record_chained
+from ledger.domain.base import SNAPSHOT_INCOMPLETE, Meta, create_chained, record_chained
 from ledger.domain.chain import GENESIS
 from ledger.domain.contact_planning import ContactPlanning
 from ledger.domain.corrections import check_correctable
@@ -62,6 +62,7 @@ from ledger.domain.events import (
 from ledger.domain.events.people import UPDATED_FIELDS
 from ledger.domain.follow_through import FollowThrough
 from ledger.domain.holdings import Holdings
+from ledger.domain.local_ids import PREFIXES
 from ledger.domain.personal_rules import PersonalDataRules, Sealer
 from ledger.domain.sla.policy import SlaPolicy
 from ledger.domain.sla.targets import CLOCK_OF_CASE, RECURRING_KINDS, SLA_TARGETS, breach_key
@@ -74,20 +75,6 @@ from ledger.errors import (
 )
 from ledger.vocabulary import ESCALATION_LEVELS, SATISFACTION_SCORES
 
-# Local id prefixes: a case id reads as what it is (`CP3` is the third complaint).
-PREFIXES = {
-    "inquiry": "IQ",
-    "complaint": "CP",
-    "escalation": "ES",
-    "opportunity": "OP",
-    "commitment": "CM",
-    "visit": "V",
-    "branch": "B",
-    "person": "P",
-    "problem": "PB",
-}
-KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
-
 CASE_KINDS_THAT_ESCALATE = ("inquiry", "complaint")
 
 PolicyRecord = Mapping[str, Any]
@@ -98,11 +85,6 @@ def policy_record(sla_policy: PolicyRecord | None) -> dict[str, Any]:
     the configured policy with its calendar and time zone, `sla.policy.stamp`),
     else the default policy, whose clocks then run on the configured calendar."""
     return dict(sla_policy) if sla_policy is not None else dict(SlaPolicy().as_record())
-
-
-# Set on a customer loaded from a snapshot that does not hold all the state the
-# events give (`worked_on`, each follow-up breach's due time): replay the events.
-SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 
 
 class Customer(Holdings, ContactPlanning, FollowThrough, PersonalDataRules, Aggregate):
