@@ -9,9 +9,11 @@ import sys
 import pytest
 
 from cli import GROUPS
+from ledger.domain.events import MODULES as CUSTOMER_EVENT_MODULES
 from tests.e2e.conftest import LedgerCli
 
 HEAVY = {"pydantic", "eventsourcing", "psycopg"}
+CUSTOMER_EVENT_AREAS = set(CUSTOMER_EVENT_MODULES.values())
 
 
 def imported_by(*args: str) -> set[str]:
@@ -113,6 +115,48 @@ def test_a_read_of_one_customer_imports_only_the_views_it_reads(
     assert "projections.reader" in imported
     unused = {"ledger.application", "projections.churn", "projections.sla.view"}
     assert imported & unused == set()
+
+
+# What a 360 read whose views are current never needs: the event classes of customers'
+# streams and the rules that fold them (it decodes no customer event: only the read
+# log's own), the customer aggregate, the views' handlers, the write service and its
+# command models. The staff events are decoded: the caller's account is loaded.
+NOT_FOR_A_CURRENT_READ = {
+    *(f"ledger.domain.events.{area}" for area in CUSTOMER_EVENT_AREAS),
+    "ledger.domain.corrections",
+    "ledger.domain.customer",
+    "projections.customer360_handlers",
+    "projections.customer360_replay",
+    "projections.sla.handlers",
+    "ledger.application",
+    "ledger.commands",
+    "pydantic",
+    "rich.console",
+}
+
+
+def test_a_current_360_imports_no_event_class_nor_any_handler(
+    cli: LedgerCli, customer: str
+) -> None:
+    """`customer show` on views that are current (but for the read log: each read is
+    logged, so the next catches that up) decodes no customer event, so imports
+    none of the modules that define or handle them (docs/decisions.md, "Start-up: a
+    read imports no event class"); with no sealed details to open, not cryptography
+    either. The customer has a person, a contact and an open complaint, so each
+    kind of handler the 360 has would have run had its events been new."""
+    cli.ok("person", "add", customer, "--name", "Wang Fang", "--role", "decision_maker")
+    cli.ok("contact", "log", customer, "--channel", "phone", "--direction", "outbound",
+           "--summary", "Called about the renewal.", "--person", "P1")  # fmt: skip
+    cli.ok("complaint", "file", customer, "--category", "service", "--channel", "phone",
+           "--description", "Late.")  # fmt: skip
+    shown = cli.ok("customer", "show", customer)
+    assert "Wang Fang" in shown
+
+    imported = modules_after(cli.db, "customer", "show", customer)
+
+    assert "ledger.domain.events.staff" in imported  # the caller's account, the read log
+    assert imported & NOT_FOR_A_CURRENT_READ == set()
+    assert not any(name.startswith("cryptography") for name in imported)
 
 
 def test_a_read_that_goes_on_to_write_records_through_the_open_ledger(

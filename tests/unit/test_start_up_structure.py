@@ -40,3 +40,45 @@ def test_the_write_service_adds_methods_only_to_the_core() -> None:
     assert with_init == []
     assert with_state == []
     assert Ledger.name == LedgerCore.name == "Ledger"
+
+
+def test_snapshots_are_taken_of_the_aggregates_named_by_topic() -> None:
+    """The core names the aggregates it snapshots by topic, so that opening it does
+    not import the customer aggregate: each topic must still name its class (a
+    renamed or moved class would otherwise stop being snapshotted, silently)."""
+    from ledger.domain.customer import Customer
+    from ledger.domain.directory import CustomerNumbering
+    from ledger.service import replay
+
+    intervals = LedgerCore.snapshotting_intervals
+    projectors = LedgerCore.snapshotting_projectors
+
+    assert intervals is not None and projectors is not None
+    assert (intervals.get(Customer), intervals.get(CustomerNumbering)) == (200, 200)
+    assert projectors[Customer] is projectors[CustomerNumbering] is replay
+    assert intervals.get(LedgerCore) is None
+    assert len(intervals) == len(projectors) == 2
+
+
+def test_every_customer_event_is_named_by_the_events_package() -> None:
+    """`ledger.domain.events` imports an area's module when one of its names is
+    first asked for: every customer event class defined in an area must be named."""
+    import importlib
+
+    from ledger.domain import events
+    from ledger.domain.base import CustomerEvent
+
+    defined = {
+        name
+        for area in set(events.MODULES.values())
+        for name, value in vars(importlib.import_module(f"ledger.domain.events.{area}")).items()
+        if isinstance(value, type)
+        and issubclass(value, CustomerEvent)
+        and value.__module__ == f"ledger.domain.events.{area}"
+    }
+
+    assert defined == set(events.MODULES) == {cls.__name__ for cls in events.ALL_EVENTS}
+    assert all(
+        cls.__module__ == f"ledger.domain.events.{events.MODULES[cls.__name__]}"
+        for cls in events.ALL_EVENTS
+    )
