@@ -82,3 +82,45 @@ def test_every_customer_event_is_named_by_the_events_package() -> None:
         cls.__module__ == f"ledger.domain.events.{events.MODULES[cls.__name__]}"
         for cls in events.ALL_EVENTS
     )
+
+
+_CHECK_HANDLER_NAMES = """
+import importlib, sys, typing
+from projections.base import Handlers, handler_names
+from projections.catalogue import CATALOGUE
+
+modules = [importlib.import_module(module) for module, _ in CATALOGUE.values()]
+modules += [importlib.import_module(name) for name in
+            ("projections.customer360_handlers", "projections.sla.batch")]
+checked = 0
+for module in modules:
+    for registry in vars(module).values():
+        if not isinstance(registry, Handlers):
+            continue
+        for handler in {id(h): h for hs in registry.pending.values() for h in hs}.values():
+            first = handler.__code__.co_varnames[0]
+            hint = typing.get_type_hints(handler)[first]
+            classes = typing.get_args(hint) or (hint,)
+            named = sorted(handler_names(handler))
+            if named != sorted(cls.__name__ for cls in classes):
+                print("MISNAMED", module.__name__, handler.__qualname__, named, classes)
+            checked += 1
+print("CHECKED", checked)
+"""
+
+
+def test_every_views_handler_names_its_classes_by_their_own_names() -> None:
+    """A view's handler is registered when a class its annotation names is first
+    looked up (`projections.base.Handlers`), the names read from the annotation's
+    text: each must be the class's own name, or the handler would never run. Run
+    in a new interpreter, where no handler has been registered yet."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", _CHECK_HANDLER_NAMES], capture_output=True, text=True, check=True
+    )
+
+    lines = run.stdout.splitlines()
+    assert [line for line in lines if line.startswith("MISNAMED")] == []
+    assert int(lines[-1].removeprefix("CHECKED ")) > 100
