@@ -171,3 +171,18 @@ def test_a_read_that_goes_on_to_write_records_through_the_open_ledger(
 
     assert "C-00001" in swept
     assert "CP1 missed its resolution target" in cli.ok("history", customer)
+
+
+def test_a_recording_command_does_not_import_the_pydantic_plugin_search(
+    cli: LedgerCli, customer: str
+) -> None:
+    """The command line turns pydantic's plugins off, and with them the import of
+    `importlib.metadata` (and the email package) that only their search needs."""
+    args = ("contact", "log", customer, "--channel", "phone", "--direction", "outbound",
+            "--summary", "Called about the renewal.")  # fmt: skip
+
+    imported = modules_after(cli.db, *args)
+
+    assert "ledger.commands.interactions" in imported  # the command's model was built
+    assert {"importlib.metadata", "email"} & imported == set()
+    assert len(cli.events_of(customer)) == 2  # registered, then the contact logged
