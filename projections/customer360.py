@@ -4,7 +4,9 @@ per customer, kept current from the customer's events.
 The document is in projections/customer360_doc.py and how each event changes it
 in projections/customer360_handlers.py; handlers are pure, so the same code
 rebuilds the stored view and computes the view as it stood at any earlier
-version (`as_of`).
+version (`as_of`). Both are imported by the first replay
+(projections/customer360_replay.py): this module holds the view's tables and
+queries, all a read of a current view needs.
 Every element that comes from an event keeps that event's version in `v`.
 Corrections are not patched in: the events arrive corrected (docs/domain.md,
 "Corrections").
