@@ -15,7 +15,7 @@ list be read without looking at anyone else's items.
 from __future__ import annotations
 
 from functools import singledispatch
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
@@ -205,19 +205,18 @@ def _(e: ev.VisitReported, items: Items, key: str, at: str) -> None:
         _open(items, key, f"{_PROBLEM_PREFIX}{items.problems}", PROBLEM, None, text, at)
 
 
-def _closes(e: Any, items: Items, key: str, at: str) -> None:
+@_HANDLERS.register
+def _closes(
+    e: ev.OpportunityWon
+    | ev.OpportunityLost
+    | ev.CommitmentFulfilled
+    | ev.CommitmentWithdrawn
+    | ev.VisitCancelled,
+    items: Items,
+    key: str,
+    at: str,
+) -> None:
     _close(items, e.case_id)
-
-
-_CLOSING: tuple[type, ...] = (
-    ev.OpportunityWon,
-    ev.OpportunityLost,
-    ev.CommitmentFulfilled,
-    ev.CommitmentWithdrawn,
-    ev.VisitCancelled,
-)
-for _event_class in _CLOSING:
-    _handle.register(_event_class)(_closes)
 
 
 @_HANDLERS.register

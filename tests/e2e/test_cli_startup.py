@@ -159,6 +159,24 @@ def test_a_current_360_imports_no_event_class_nor_any_handler(
     assert not any(name.startswith("cryptography") for name in imported)
 
 
+def test_a_current_work_list_imports_no_handler_nor_the_events_of_cases(
+    cli: LedgerCli, customer: str
+) -> None:
+    """`todo` reads a dozen views; once they are current it imports none of their
+    handlers. Only the events some views filter by are imported: the handover
+    view's profile events, the staff, plan and summary events."""
+    cli.ok("complaint", "file", customer, "--category", "service", "--channel", "phone",
+           "--description", "Late.")  # fmt: skip
+    cli.ok("todo")
+
+    imported = modules_after(cli.db, "todo")
+
+    assert "projections.sla.view" in imported
+    filtered_by = {"ledger.domain.events.profile"}
+    assert imported & (NOT_FOR_A_CURRENT_READ - filtered_by) == set()
+    assert "projections.sla.replay" not in imported
+
+
 def test_a_read_that_goes_on_to_write_records_through_the_open_ledger(
     cli: LedgerCli, customer: str
 ) -> None:
