@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from ledger.unit_of_work import Batch
 
 T = TypeVar("T")
-
 V = TypeVar("V")
 
 # Events that change what the customer list shows; the list folds only these.
@@ -317,9 +316,9 @@ class LedgerCore(StaffService, PersonalService, Application[UUID]):
 
     def _directory_rows(self) -> dict[UUID, dict[str, Any]]:
         """What the customer list shows of each customer, by id."""
-        rows: dict[UUID, dict[str, Any]] = {}
         from ledger.domain.events import CustomerRegistered
 
+        rows: dict[UUID, dict[str, Any]] = {}
         for event in self._directory_events():
             if isinstance(event, CustomerRegistered):
                 rows[event.originator_id] = {
