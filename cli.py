@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import keyword
-import os
 import re
 from typing import Any
 
@@ -252,11 +251,13 @@ refuse_blank_text(ledger, recursive=False)
 
 
 def main() -> None:
+    from ledger.pydantic_plugins import disable_plugins
+
     # The ledger uses no pydantic plugin; looking for one reads the entry points of
     # every installed distribution when the first command model is built, some
-    # 20-60 ms of a recording command (docs/decisions.md, "Start-up"). A setting
-    # of the caller's own is kept.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # 20-60 ms of a recording command, and importing the search costs some 9 ms
+    # more (docs/decisions.md, "Start-up"). A setting of the caller's own is kept.
+    disable_plugins()
     ledger(prog_name="ledger")
 
 

@@ -52,10 +52,9 @@ class LedgerContext:
     @cached_property
     def settings(self) -> Settings:
         from ledger.config import load_settings
-        from projections.churn_scoring import parse_churn_policy
 
         # Every table is checked at start, the churn policy by its own reader.
-        return load_settings(tables={"churn": parse_churn_policy})
+        return load_settings(tables={"churn": _churn_policy})
 
     def core(self) -> LedgerCore:
         """The ledger as a read needs it (`ledger.service.LedgerCore`): without the
@@ -142,6 +141,17 @@ class LedgerContext:
         if self._app is not None:
             self._app.close()
             self._app = None
+
+
+def _churn_policy(table: Any) -> Any:
+    """The configuration's churn table checked by the churn policy's own reader,
+    imported only when the configuration has such a table (no table: the default
+    policy, nothing to check)."""
+    if table is None:
+        return None
+    from projections.churn_scoring import parse_churn_policy
+
+    return parse_churn_policy(table)
 
 
 def pass_ledger(func: Callable[..., Any]) -> Callable[..., Any]:

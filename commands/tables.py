@@ -9,7 +9,6 @@ and then only between words; to a pipe or a file each row stays on one line, so
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from collections.abc import Sequence
 from itertools import starmap
@@ -163,4 +162,6 @@ def terminal_width(stream: Any) -> int | None:
     isatty = getattr(stream, "isatty", None)
     if isatty is None or not isatty():
         return None
+    import shutil  # (with its archive modules) only to draw on a terminal
+
     return shutil.get_terminal_size().columns

@@ -197,7 +197,7 @@ def _plain(value: Any) -> Any:
 
 
 def describe(event: CustomerEvent, names: dict[str, str]) -> str:
-    describer = _DESCRIBERS.get(type(event))
+    describer = _DESCRIBERS.get(type(event).__name__)
     if describer is None:
         return type(event).__name__
     return describer(event, _People(names))
@@ -324,24 +324,26 @@ def _correction(e: Any, _: _People) -> str:
     )
 
 
-_DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
-    ev.CustomerRegistered: _registered,
-    ev.ProfileUpdated: _profile_updated,
-    ev.SegmentChanged: lambda e, _: _sentence(
+# By the event class's name, so that telling an event imports no other event's module
+# (docs/decisions.md, "Start-up: a read imports no event class").
+_DESCRIBERS: dict[str, Callable[[Any, _People], str]] = {
+    "CustomerRegistered": _registered,
+    "ProfileUpdated": _profile_updated,
+    "SegmentChanged": lambda e, _: _sentence(
         f"Moved from segment {e.previous} to {e.segment}{_then(e.reason)}"
     ),
-    ev.TierChanged: lambda e, _: _sentence(
+    "TierChanged": lambda e, _: _sentence(
         f"Tier set to {e.tier}{' (VIP)' if e.vip else ''}{_then(e.reason)}"
     ),
-    ev.LifecycleStageChanged: lambda e, _: _sentence(
+    "LifecycleStageChanged": lambda e, _: _sentence(
         f"Lifecycle stage {e.previous} → {e.stage}{_then(e.reason)}"
     ),
-    ev.BranchAdded: lambda e, _: _sentence(
+    "BranchAdded": lambda e, _: _sentence(
         f"Branch {e.branch_id} added: {e.name}{', ' + e.location if e.location else ''}"
     ),
-    ev.BranchClosed: lambda e, _: _sentence(f"Branch {e.branch_id} closed{_then(e.reason)}"),
-    ev.OwnerAssigned: _owner,
-    ev.ResponsibilityHandedOver: lambda e, p: _sentence(
+    "BranchClosed": lambda e, _: _sentence(f"Branch {e.branch_id} closed{_then(e.reason)}"),
+    "OwnerAssigned": _owner,
+    "ResponsibilityHandedOver": lambda e, p: _sentence(
         (
             f"Counterpart for {p.one(e.item)}"
             if e.role == "counterpart"
@@ -349,93 +351,91 @@ _DESCRIBERS: dict[type[CustomerEvent], Callable[[Any, _People], str]] = {
         )
         + f" handed over from {e.previous or 'nobody'} to {e.holder}{_then(e.reason)}"
     ),
-    ev.KeyPersonAdded: _person_added,
-    ev.KeyPersonUpdated: lambda e, p: _sentence(
+    "KeyPersonAdded": _person_added,
+    "KeyPersonUpdated": lambda e, p: _sentence(
         f"Key person {p.one(e.person_id)} updated"
         + _then(", ".join(f"{_words(k)} → {v!r}" for k, v in e.changes.items()))
     ),
-    ev.KeyPersonRelationshipAssessed: lambda e, p: _sentence(
+    "KeyPersonRelationshipAssessed": lambda e, p: _sentence(
         f"Relationship with {p.one(e.person_id)} assessed as "
         f"{_words(e.relationship_status)}{_then(e.note)}"
     ),
-    ev.KeyPersonLeft: lambda e, p: _sentence(
+    "KeyPersonLeft": lambda e, p: _sentence(
         f"{p.one(e.person_id)} left the customer{_then(e.reason)}"
     ),
-    ev.ContactLogged: _contact,
-    ev.VisitPlanned: _visit_planned,
-    ev.VisitReported: _visit_reported,
-    ev.VisitCancelled: lambda e, _: _sentence(f"Visit {e.case_id} cancelled{_then(e.reason)}"),
-    ev.InquiryReceived: lambda e, _: _sentence(
+    "ContactLogged": _contact,
+    "VisitPlanned": _visit_planned,
+    "VisitReported": _visit_reported,
+    "VisitCancelled": lambda e, _: _sentence(f"Visit {e.case_id} cancelled{_then(e.reason)}"),
+    "InquiryReceived": lambda e, _: _sentence(
         f"Inquiry {e.case_id} by {e.channel}: {e.title}{_then(e.question, ' — ')}"
     ),
-    ev.InquiryAnswered: lambda e, _: _sentence(f"Inquiry {e.case_id} answered: {e.answer}"),
-    ev.ComplaintFiled: lambda e, _: _sentence(
+    "InquiryAnswered": lambda e, _: _sentence(f"Inquiry {e.case_id} answered: {e.answer}"),
+    "ComplaintFiled": lambda e, _: _sentence(
         f"Complaint {e.case_id} filed by {e.channel} ({e.category}, {e.severity}): {e.description}"
     ),
-    ev.ComplaintAcknowledged: lambda e, _: _sentence(
+    "ComplaintAcknowledged": lambda e, _: _sentence(
         f"Complaint {e.case_id} acknowledged{_then(e.note)}"
     ),
-    ev.ComplaintPaused: lambda e, _: _sentence(
+    "ComplaintPaused": lambda e, _: _sentence(
         f"Complaint {e.case_id} paused, waiting on the customer{_then(e.reason)}"
     ),
-    ev.ComplaintResumed: lambda e, _: _sentence(f"Complaint {e.case_id} resumed{_then(e.note)}"),
-    ev.ComplaintResolved: lambda e, _: _sentence(
+    "ComplaintResumed": lambda e, _: _sentence(f"Complaint {e.case_id} resumed{_then(e.note)}"),
+    "ComplaintResolved": lambda e, _: _sentence(
         f"Complaint {e.case_id} resolved: {_sentence(e.resolution)}"
         + (f" Root cause: {e.root_cause}" if e.root_cause else "")
     ),
-    ev.ComplaintReopened: lambda e, _: _sentence(
-        f"Complaint {e.case_id} reopened{_then(e.reason)}"
-    ),
-    ev.EscalationRaised: _escalation,
-    ev.EscalationResolved: lambda e, _: _sentence(
+    "ComplaintReopened": lambda e, _: _sentence(f"Complaint {e.case_id} reopened{_then(e.reason)}"),
+    "EscalationRaised": _escalation,
+    "EscalationResolved": lambda e, _: _sentence(
         f"Escalation {e.case_id} resolved{_then(e.resolution)}"
     ),
-    ev.LeadCreated: lambda e, _: _sentence(
+    "LeadCreated": lambda e, _: _sentence(
         f"Lead {e.case_id}: {e.title}"
         f"{f' (source: {e.source})' if e.source else ''}{_then(e.note, '. ')}"
     ),
-    ev.OpportunityOpened: _opportunity_opened,
-    ev.OpportunityStageChanged: lambda e, _: _sentence(
+    "OpportunityOpened": _opportunity_opened,
+    "OpportunityStageChanged": lambda e, _: _sentence(
         f"Opportunity {e.case_id} moved from {_words(e.previous)} "
         f"to {_words(e.stage)}{_closing(e.expected_close)}{_then(e.note)}"
     ),
-    ev.FollowUpLogged: lambda e, _: _sentence(
+    "FollowUpLogged": lambda e, _: _sentence(
         f"Follow-up on {e.case_id}: {_sentence(e.summary)}"
         + (f" Next: {e.next_step}" if e.next_step else "")
     ),
-    ev.OpportunityWon: lambda e, _: _sentence(
+    "OpportunityWon": lambda e, _: _sentence(
         f"Opportunity {e.case_id} won{f' ({e.value})' if e.value else ''}{_then(e.note)}"
     ),
-    ev.OpportunityLost: lambda e, _: _sentence(f"Opportunity {e.case_id} lost{_then(e.reason)}"),
-    ev.CommitmentMade: lambda e, _: _sentence(
+    "OpportunityLost": lambda e, _: _sentence(f"Opportunity {e.case_id} lost{_then(e.reason)}"),
+    "CommitmentMade": lambda e, _: _sentence(
         f"Commitment {e.case_id}: {e.description}{f' (due {e.due})' if e.due else ''}"
     ),
-    ev.CommitmentFulfilled: lambda e, _: _sentence(
+    "CommitmentFulfilled": lambda e, _: _sentence(
         f"Commitment {e.case_id} fulfilled{_then(e.note)}"
     ),
-    ev.CommitmentWithdrawn: lambda e, _: _sentence(f"Commitment {e.case_id} withdrawn: {e.reason}"),
-    ev.ProblemHandled: lambda e, _: _sentence(f"Problem {e.problem_id} handled: {e.note}"),
-    ev.SatisfactionRecorded: lambda e, _: _sentence(
+    "CommitmentWithdrawn": lambda e, _: _sentence(f"Commitment {e.case_id} withdrawn: {e.reason}"),
+    "ProblemHandled": lambda e, _: _sentence(f"Problem {e.problem_id} handled: {e.note}"),
+    "SatisfactionRecorded": lambda e, _: _sentence(
         f"Satisfaction {e.score}/5 ({_words(e.source)}){_then(e.note)}"
     ),
-    ev.RelationshipTerminated: lambda e, _: _sentence(
+    "RelationshipTerminated": lambda e, _: _sentence(
         f"Relationship terminated: {_sentence(e.reason)} Root cause: {_sentence(e.root_cause)} "
         f"Filed with head office as {e.head_office_ref}"
     ),
-    ev.RelationshipReactivated: lambda e, _: _sentence(
+    "RelationshipReactivated": lambda e, _: _sentence(
         f"Relationship reactivated (back to stage {e.stage}): {e.repair_plan}"
     ),
-    ev.CorrectionRecorded: _correction,
-    ev.SlaBreached: lambda e, _: _sentence(
+    "CorrectionRecorded": _correction,
+    "SlaBreached": lambda e, _: _sentence(
         f"{e.case_id} missed its {_words(e.target)} target (due {e.due_at:%Y-%m-%d %H:%M}, "
         f"policy {e.policy_version}); detected {e.detected_at:%Y-%m-%d %H:%M}"
     ),
-    ev.ContactPlanSet: lambda e, p: _sentence(
+    "ContactPlanSet": lambda e, p: _sentence(
         f"Contact plan for {p.one(e.person_id)}: our counterpart {e.counterpart}, "
         f"every {e.every_days} days"
         + (f", next contact {e.next_contact}" if e.next_contact else "")
     ),
-    ev.PersonalDataErased: lambda e, p: _sentence(
+    "PersonalDataErased": lambda e, p: _sentence(
         f"Personal data of {p.one(e.person_id)} erased on request {e.request_ref} by "
         f"{e.requested_by}{_then(e.reason)}"
     ),

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated, PersonalDataErased
 from ledger.domain.personal import (
     ERASED,
     PERSONAL_EVENT_FIELDS,
@@ -18,6 +17,10 @@ from ledger.domain.personal import (
 )
 from ledger.person_keys import KeyStore
 from ledger.sealing import unseal
+
+# The event classes are imported where events are met: a 360 read opens the details
+# its document holds without decoding any event (docs/decisions.md, "Start-up: a
+# read imports no event class").
 
 # What a reader not allowed to see personal details is shown instead.
 WITHHELD = "withheld"
@@ -34,6 +37,8 @@ class PersonalReader:
 
     def note(self, event: Any) -> None:
         """Take note of an erasure as the events pass."""
+        from ledger.domain.events import PersonalDataErased
+
         if isinstance(event, PersonalDataErased):
             self.erased.add((event.originator_id, event.person_id))
 
@@ -62,6 +67,8 @@ class PersonalReader:
     def of_event(self, event: Any) -> Any:
         """The personal details an event recorded: a dict (empty if none), ERASED or
         WITHHELD."""
+        from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated
+
         if not isinstance(event, KeyPersonAdded | KeyPersonUpdated):
             return {}
         parts = [p for p in (event.legacy_personal, event.personal) if p]
@@ -80,6 +87,8 @@ class PersonalReader:
 
     def payload(self, event: Any, data: dict[str, Any], *, include: bool) -> dict[str, Any]:
         """The event's payload with its personal fields opened (`include`) or left out."""
+        from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated
+
         if not isinstance(event, KeyPersonAdded | KeyPersonUpdated):
             return data
         plain = {k: v for k, v in data.items() if k not in PERSONAL_EVENT_FIELDS}
@@ -89,6 +98,8 @@ class PersonalReader:
 
 
 def erased_people(events: Iterable[Any]) -> set[tuple[Any, str]]:
+    from ledger.domain.events import PersonalDataErased
+
     return {(e.originator_id, e.person_id) for e in events if isinstance(e, PersonalDataErased)}
 
 
@@ -96,6 +107,8 @@ def annotate(entries: list[Any], events: Iterable[Any], reader: PersonalReader) 
     """History entries with the personal details their events recorded: opened,
     "erased" or "withheld", in the line and in the data (never the sealed form)."""
     import dataclasses
+
+    from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated
 
     by_version = {e.originator_version: e for e in events}
     shown = []

@@ -19,8 +19,6 @@ from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
 from ledger.access import Caller, may_erase_personal_data, may_see_personal_data
-from ledger.domain.events import PersonalDataErased
-from ledger.domain.personal_rules import AlreadyErasedError, Sealer, holds_plain_details
 from ledger.errors import AccessDeniedError
 from ledger.person_keys import KEY_BYTES, KeyStore, open_key_store
 from ledger.personal_reading import PersonalReader
@@ -31,6 +29,7 @@ if TYPE_CHECKING:
     from ledger import commands as c
     from ledger.config import Settings
     from ledger.domain.customer import Customer
+    from ledger.domain.personal_rules import Sealer
 
 
 @dataclass(frozen=True)
@@ -112,6 +111,8 @@ class PersonalService:
 
     def erasures(self) -> set[tuple[UUID, str]]:
         """Every erased person in the log, read by the erasure events' topic only."""
+        from ledger.domain.events import PersonalDataErased
+
         topics = [get_topic(PersonalDataErased)]
         found: set[tuple[UUID, str]] = set()
         start = 1
@@ -129,6 +130,8 @@ class PersonalService:
     def erase_personal_data(self, command: c.ErasePersonalData) -> Erasure:
         """Record PersonalDataErased, then destroy the key: a crash between the two
         leaves the erasure on record, and running it again finishes it."""
+        from ledger.domain.personal_rules import AlreadyErasedError, holds_plain_details
+
         caller = self.caller(command.actor)
         if not may_erase_personal_data(caller):
             raise AccessDeniedError(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ledger.domain.case_guards import KIND_BY_PREFIX
+from ledger.domain.local_ids import KIND_BY_PREFIX
 from ledger.errors import InvalidInputError
 
 CODE_PATTERN = re.compile(r"^[Cc]-?(\d{1,9})$")

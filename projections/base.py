@@ -20,10 +20,10 @@ through `Handlers`, which looks each class's handler up once.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 import orjson
@@ -31,26 +31,78 @@ import orjson
 from ledger.domain.base import CustomerEvent
 from projections.store import Transaction, chunks
 
+H = TypeVar("H", bound=Callable[..., Any])
+
 
 class Dispatching(Protocol):
     """A `functools.singledispatch` function, as `Handlers` uses it."""
 
     def dispatch(self, cls: Any) -> Callable[..., Any]: ...
 
+    def register(self, cls: Any, func: Any = None) -> Any: ...
+
 
 class Handlers(dict[type, Callable[..., Any]]):
     """The handler `handle` (a singledispatch function) gives each event class,
     looked up once per class: `handlers[type(event)](event, ...)`. Singledispatch's
     own lookup costs more than most handlers, and a rebuild calls one per event
-    and view."""
+    and view.
+
+    A handler given to `register` is registered with `handle` only when a class it
+    names (by its first parameter's annotation) or one of that class's bases is
+    first looked up: registering it evaluates the annotation and so imports the
+    event's module, which a process that handles no event, or a few kinds of
+    event, need not do (docs/decisions.md, "Start-up: a read imports no event
+    class"). The annotation names each class by its own name (`ev.ContactLogged`,
+    or a union of such): `handler_names` reads them without importing anything,
+    and a test holds every view's handlers to it."""
 
     def __init__(self, handle: Dispatching) -> None:
         super().__init__()
         self.handle = handle
+        # Class name -> handlers naming it, not yet registered with `handle`.
+        self.pending: dict[str, list[Callable[..., Any]]] = {}
+
+    def register(self, handler: H) -> H:
+        """Register `handler` with `handle`, for the event classes its first
+        parameter's annotation names, before any of them is looked up (a decorator,
+        as `handle.register` is)."""
+        for name in handler_names(handler):
+            self.pending.setdefault(name, []).append(handler)
+        return handler
+
+    def register_pending(self, names: Iterable[str] | None = None) -> None:
+        """Register the handlers still pending for the classes of `names` (all of
+        them without `names`), each once."""
+        due = list(self.pending) if names is None else [n for n in names if n in self.pending]
+        registered: set[int] = set()
+        for name in due:
+            for handler in self.pending.pop(name, []):
+                if id(handler) not in registered:
+                    registered.add(id(handler))
+                    self.handle.register(handler)
+        # A handler naming several classes is registered for all of them at once.
+        for name, handlers in list(self.pending.items()):
+            self.pending[name] = [h for h in handlers if id(h) not in registered]
+            if not self.pending[name]:
+                del self.pending[name]
 
     def __missing__(self, event_class: type) -> Callable[..., Any]:
+        if self.pending:
+            self.register_pending(cls.__name__ for cls in event_class.__mro__)
         handler = self[event_class] = self.handle.dispatch(event_class)
         return handler
+
+
+def handler_names(handler: Callable[..., Any]) -> list[str]:
+    """The names of the classes a handler's first parameter is annotated with, as
+    written (`ev.A | ev.B` gives A and B), without evaluating the annotation."""
+    code = handler.__code__
+    annotation = handler.__annotations__.get(code.co_varnames[0])
+    if isinstance(annotation, str):
+        return [part.strip().rpartition(".")[2] for part in annotation.split("|")]
+    classes = getattr(annotation, "__args__", None) or (annotation,)
+    return [getattr(cls, "__name__", "") for cls in classes]
 
 
 class Projection(ABC):

@@ -193,47 +193,47 @@ def _set(doc: Doc, field_name: str, value: Any, version: int) -> None:
     doc[field_name] = value
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.CustomerRegistered, doc: Doc, at: str) -> None:
     doc.update(code=e.code, registered_at=at)
     for name in ("name", "segment", "owner", "stage"):
         _set(doc, name, getattr(e, name), e.originator_version)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ProfileUpdated, doc: Doc, at: str) -> None:
     if "name" in e.changes:
         _set(doc, "name", e.changes["name"], e.originator_version)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.SegmentChanged, doc: Doc, at: str) -> None:
     _set(doc, "segment", e.segment, e.originator_version)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OwnerAssigned, doc: Doc, at: str) -> None:
     _set(doc, "owner", e.owner, e.originator_version)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.LifecycleStageChanged, doc: Doc, at: str) -> None:
     _set(doc, "stage", e.stage, e.originator_version)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.RelationshipTerminated, doc: Doc, at: str) -> None:
     _set(doc, "stage", "terminated", e.originator_version)
     doc["termination"] = {"v": e.originator_version, "at": at, "reason": e.reason}
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.RelationshipReactivated, doc: Doc, at: str) -> None:
     _set(doc, "stage", e.stage, e.originator_version)
     doc["termination"] = None
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
     doc["people"][e.person_id] = {
         "name": e.name,
@@ -243,7 +243,7 @@ def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
     }
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonUpdated, doc: Doc, at: str) -> None:
     person = doc["people"][e.person_id]
     for key, change in (("name", "name"), ("role", "decision_role")):
@@ -251,23 +251,23 @@ def _(e: ev.KeyPersonUpdated, doc: Doc, at: str) -> None:
             person[key] = e.changes[change]
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonRelationshipAssessed, doc: Doc, at: str) -> None:
     person = doc["people"][e.person_id]
     person["status"] = e.relationship_status
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonLeft, doc: Doc, at: str) -> None:
     doc["people"][e.person_id]["present"] = False
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ContactLogged, doc: Doc, at: str) -> None:
     _count_contact(doc, e.originator_version, at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.VisitReported, doc: Doc, at: str) -> None:
     _count_contact(doc, e.originator_version, at)
     last = doc["last_visit"]
@@ -280,28 +280,28 @@ def _(e: ev.VisitReported, doc: Doc, at: str) -> None:
         }
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintFiled, doc: Doc, at: str) -> None:
     doc["open_complaints"][e.case_id] = {"v": e.originator_version, "since": at}
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintReopened, doc: Doc, at: str) -> None:
     # Resolved complaints are not kept, so a reopened one is open since reopening.
     doc["open_complaints"][e.case_id] = {"v": e.originator_version, "since": at}
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintResolved, doc: Doc, at: str) -> None:
     doc["open_complaints"].pop(e.case_id, None)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.EscalationRaised, doc: Doc, at: str) -> None:
     _remember(doc["escalations"], [at, e.originator_version], KEPT_TIMES)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.SlaBreached, doc: Doc, at: str) -> None:
     # A breach counts from when the target passed, not from when a sweep noticed.
     # Where no sweep has recorded breaches, escalations raised stand in for them
@@ -309,13 +309,13 @@ def _(e: ev.SlaBreached, doc: Doc, at: str) -> None:
     _remember(doc["breaches"], [iso(e.due_at), e.originator_version], KEPT_TIMES)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityLost, doc: Doc, at: str) -> None:
     doc["lost_total"] += 1
     _remember(doc["lost"], [at, e.originator_version, e.case_id, e.reason], KEPT_LOSSES)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.SatisfactionRecorded, doc: Doc, at: str) -> None:
     _remember(doc["satisfaction"], [at, e.originator_version, e.score], KEPT_SCORES)
 

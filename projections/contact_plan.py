@@ -217,27 +217,27 @@ def _handle(event: CustomerEvent, doc: Doc, at: str) -> None:
 _HANDLERS = Handlers(_handle)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.CustomerRegistered, doc: Doc, at: str) -> None:
     doc.update(code=e.code, segment=e.segment)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.SegmentChanged, doc: Doc, at: str) -> None:
     doc["segment"] = e.segment
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.RelationshipTerminated, doc: Doc, at: str) -> None:
     doc["terminated"] = True
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.RelationshipReactivated, doc: Doc, at: str) -> None:
     doc["terminated"] = False
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
     doc["people"][e.person_id] = {
         "name": e.name,
@@ -247,7 +247,7 @@ def _(e: ev.KeyPersonAdded, doc: Doc, at: str) -> None:
     }
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonUpdated, doc: Doc, at: str) -> None:
     person = doc["people"][e.person_id]
     for field in ("name", "decision_role", "counterpart"):
@@ -255,18 +255,18 @@ def _(e: ev.KeyPersonUpdated, doc: Doc, at: str) -> None:
             person[field] = e.changes[field]
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonLeft, doc: Doc, at: str) -> None:
     doc["people"][e.person_id]["present"] = False
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ResponsibilityHandedOver, doc: Doc, at: str) -> None:
     if e.role == "counterpart" and e.item in doc["people"]:
         doc["people"][e.item]["counterpart"] = e.holder
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ContactPlanSet, doc: Doc, at: str) -> None:
     person = doc["people"][e.person_id]
     person["counterpart"] = e.counterpart
@@ -280,12 +280,12 @@ def _contacted(doc: Doc, people: Sequence[str], at: str) -> None:
             contact_made(person.setdefault("contact", new_state()), at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ContactLogged, doc: Doc, at: str) -> None:
     _contacted(doc, e.people, at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.VisitReported, doc: Doc, at: str) -> None:
     _contacted(doc, e.people_met, at)
 

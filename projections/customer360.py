@@ -4,7 +4,9 @@ per customer, kept current from the customer's events.
 The document is in projections/customer360_doc.py and how each event changes it
 in projections/customer360_handlers.py; handlers are pure, so the same code
 rebuilds the stored view and computes the view as it stood at any earlier
-version (`as_of`).
+version (`as_of`). Both are imported by the first replay
+(projections/customer360_replay.py): this module holds the view's tables and
+queries, all a read of a current view needs.
 Every element that comes from an event keeps that event's version in `v`.
 Corrections are not patched in: the events arrive corrected (docs/domain.md,
 "Corrections").
@@ -25,11 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.domain.base import CustomerEvent
-from ledger.domain.corrections import fold
-from projections.base import DocumentReplay, Projection, Replay, dumps, iso
-from projections.customer360_closed import ClosedCases, ClosedRows
-from projections.customer360_doc import Held, held, new_doc, write_timeline
-from projections.customer360_handlers import apply_event
+from projections.base import Projection, Replay
 from projections.store import Transaction, chunks
 
 Doc = dict[str, Any]
@@ -69,7 +67,12 @@ class Customer360(Projection):
     )
 
     def replay(self, tx: Transaction | None) -> Replay:
-        return _Documents(tx, apply_event)
+        # The handlers (and with them the event classes) are imported by the first
+        # replay: a read that finds the view current needs none of them
+        # (docs/decisions.md, "Start-up: a read imports no event class").
+        from projections.customer360_replay import Documents
+
+        return Documents(tx)
 
     @staticmethod
     def load(tx: Transaction, customer_id: UUID) -> Doc | None:
@@ -81,45 +84,10 @@ class Customer360(Projection):
 
 def as_of(customer_id: UUID, events: Iterable[CustomerEvent]) -> Doc:
     """The 360 computed from a customer's events (all, or up to some version), each
-    as the corrections among them say it was."""
-    key = str(customer_id)
-    doc = held(new_doc(key), ClosedCases(key, None))
-    for event in fold(events):
-        apply_event(doc, event, iso(event.occurred_at))
-    write_timeline(doc)
-    # Through JSON, so a computed view reads exactly like a stored one.
-    return dict(json.loads(dumps(doc)))
+    as the corrections among them say it was (projections/customer360_replay.py)."""
+    from projections.customer360_replay import computed
 
-
-COLUMNS = ("customer_id", "code", "name", "segment", "owner", "stage", "tier", "version", "doc")
-
-
-class _Documents(DocumentReplay):
-    """Customers' documents held while events are applied, each written once per
-    flush, with only the timeline entries still kept worked out, and the closed
-    cases kept apart beside them."""
-
-    table = "view_customer360"
-    columns = COLUMNS
-    closed: ClosedRows  # those of the chunk of documents being written
-
-    def new(self, key: str) -> Held:
-        # A customer without a row has no closed cases kept apart either.
-        return held(new_doc(key), ClosedCases(key, None))
-
-    def loaded(self, key: str, doc: Doc) -> Held:
-        return held(doc, ClosedCases(key, self.tx))
-
-    def prepare(self, keys: list[str]) -> None:
-        self.closed = ClosedRows()
-        for key in keys:
-            doc = self.docs[key]
-            doc.closed.write_to(self.closed)
-            write_timeline(doc)
-
-    def written(self, keys: list[str], tx: Transaction) -> None:
-        # After the documents: tables are written in the order they are created.
-        self.closed.flush(tx)
+    return computed(customer_id, events)
 
 
 def customer_360(tx: Transaction, customer_id: UUID) -> Doc | None:

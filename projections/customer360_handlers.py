@@ -9,9 +9,9 @@ from typing import Any
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
-from ledger.domain.case_guards import PREFIXES
 from ledger.domain.contact_plan import contact_made, new_state, plan_set
 from ledger.domain.holdings import first_holder
+from ledger.domain.local_ids import PREFIXES
 from ledger.domain.problems import problem_key, visit_problems
 from projections.base import Handlers, iso
 from projections.customer360_doc import (
@@ -56,7 +56,7 @@ def _handle(event: CustomerEvent, doc: Held, at: str) -> None:
 _HANDLERS = Handlers(_handle)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.CustomerRegistered, doc: Held, at: str) -> None:
     for field in ("code", "name", "kind", "industry", "segment", "headquarters", "tier"):
         doc[field] = getattr(e, field)
@@ -74,7 +74,7 @@ def _(e: ev.CustomerRegistered, doc: Held, at: str) -> None:
         )
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ProfileUpdated, doc: Held, at: str) -> None:
     for field, value in e.changes.items():
         if field == "external_refs":
@@ -83,22 +83,22 @@ def _(e: ev.ProfileUpdated, doc: Held, at: str) -> None:
             doc[field] = value
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.SegmentChanged, doc: Held, at: str) -> None:
     doc["segment"] = e.segment
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.TierChanged, doc: Held, at: str) -> None:
     doc["tier"], doc["vip"] = e.tier, e.vip
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.LifecycleStageChanged, doc: Held, at: str) -> None:
     doc["stage"] = e.stage
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.BranchAdded, doc: Held, at: str) -> None:
     doc["branches"][e.branch_id] = {
         "v": e.originator_version,
@@ -109,12 +109,12 @@ def _(e: ev.BranchAdded, doc: Held, at: str) -> None:
     }
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.BranchClosed, doc: Held, at: str) -> None:
     doc["branches"][e.branch_id]["open"] = False
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OwnerAssigned, doc: Held, at: str) -> None:
     doc["owner"] = e.owner
     doc["owners"].append(
@@ -128,7 +128,7 @@ def _(e: ev.OwnerAssigned, doc: Held, at: str) -> None:
     )
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonAdded, doc: Held, at: str) -> None:
     forget_names(doc)
     doc["people"][e.person_id] = {
@@ -145,7 +145,7 @@ def _(e: ev.KeyPersonAdded, doc: Held, at: str) -> None:
     }
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonUpdated, doc: Held, at: str) -> None:
     forget_names(doc)
     person = doc["people"][e.person_id]
@@ -156,19 +156,19 @@ def _(e: ev.KeyPersonUpdated, doc: Held, at: str) -> None:
         person.setdefault("sealed", []).append(e.personal)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.PersonalDataErased, doc: Held, at: str) -> None:
     person = doc["people"][e.person_id]
     person.update(sealed=[], erased=True)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonRelationshipAssessed, doc: Held, at: str) -> None:
     person = doc["people"][e.person_id]
     person.update(relationship_status=e.relationship_status, assessed_at=at, note=e.note)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.KeyPersonLeft, doc: Held, at: str) -> None:
     doc["people"][e.person_id]["present"] = False
 
@@ -182,14 +182,14 @@ def _contacted(doc: Held, people: list[str], at: str) -> None:
             contact_made(person.setdefault("contact", new_state()), at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ContactPlanSet, doc: Held, at: str) -> None:
     person = doc["people"][e.person_id]
     person["counterpart"] = e.counterpart
     plan_set(person.setdefault("contact", new_state()), e.every_days, e.next_contact, at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ContactLogged, doc: Held, at: str) -> None:
     _contacted(doc, e.people, at)
     current = doc["last_contact"].get(e.channel)
@@ -223,7 +223,7 @@ def _close_case(doc: Held, e: CustomerEvent, case_id: str, status: str, at: str)
         case["paused_at"] = None
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.VisitPlanned, doc: Held, at: str) -> None:
     _open_case(
         doc,
@@ -238,7 +238,7 @@ def _(e: ev.VisitPlanned, doc: Held, at: str) -> None:
     doc["cases"][e.case_id]["status"] = "planned"
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.VisitReported, doc: Held, at: str) -> None:
     _contacted(doc, e.people_met, at)
     if find_case(doc, e.case_id) is None:
@@ -286,22 +286,22 @@ def _(e: ev.VisitReported, doc: Held, at: str) -> None:
         )
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.VisitCancelled, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "cancelled", at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.InquiryReceived, doc: Held, at: str) -> None:
     _open_case(doc, e, e.case_id, "inquiry", at, title=e.title, channel=e.channel)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.InquiryAnswered, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "answered", at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintFiled, doc: Held, at: str) -> None:
     _open_case(
         doc,
@@ -319,17 +319,17 @@ def _(e: ev.ComplaintFiled, doc: Held, at: str) -> None:
     )
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintAcknowledged, doc: Held, at: str) -> None:
     existing_case(doc, e.case_id)["acknowledged_at"] = at
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintPaused, doc: Held, at: str) -> None:
     existing_case(doc, e.case_id)["paused_at"] = at
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintResumed, doc: Held, at: str) -> None:
     case = existing_case(doc, e.case_id)
     if case.get("paused_at"):
@@ -337,19 +337,19 @@ def _(e: ev.ComplaintResumed, doc: Held, at: str) -> None:
     case["paused_at"] = None
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintResolved, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "resolved", at)
     doc["cases"][e.case_id].update(resolution=e.resolution, root_cause=e.root_cause)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintReopened, doc: Held, at: str) -> None:
     case = existing_case(doc, e.case_id)  # brought back if it was kept apart
     case.update(status="open", reopened_at=at, closed_at=None, closed_v=None)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.EscalationRaised, doc: Held, at: str) -> None:
     _open_case(
         doc,
@@ -367,12 +367,12 @@ def _(e: ev.EscalationRaised, doc: Held, at: str) -> None:
         concerned["escalation_level"] = max(concerned.get("escalation_level", 0), e.level)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.EscalationResolved, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "resolved", at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.LeadCreated, doc: Held, at: str) -> None:
     _open_case(
         doc,
@@ -388,7 +388,7 @@ def _(e: ev.LeadCreated, doc: Held, at: str) -> None:
     doc["cases"][e.case_id]["status"] = "lead"
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityOpened, doc: Held, at: str) -> None:
     if find_case(doc, e.case_id) is None:
         _open_case(
@@ -411,32 +411,32 @@ def _(e: ev.OpportunityOpened, doc: Held, at: str) -> None:
     )
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityStageChanged, doc: Held, at: str) -> None:
     existing_case(doc, e.case_id).update(stage=e.stage, last_follow_up=at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.FollowUpLogged, doc: Held, at: str) -> None:
     case = existing_case(doc, e.case_id)
     case["last_follow_up"] = max(case.get("last_follow_up") or at, at)
     case["next_step"] = e.next_step
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityWon, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "won", at)
     if e.value:
         doc["cases"][e.case_id]["value"] = e.value
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityLost, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "lost", at)
     doc["cases"][e.case_id]["lost_reason"] = e.reason
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.CommitmentMade, doc: Held, at: str) -> None:
     _open_case(
         doc,
@@ -451,23 +451,23 @@ def _(e: ev.CommitmentMade, doc: Held, at: str) -> None:
     )
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.CommitmentFulfilled, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "fulfilled", at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.CommitmentWithdrawn, doc: Held, at: str) -> None:
     _close_case(doc, e, e.case_id, "withdrawn", at)
     doc["cases"][e.case_id]["withdrawn_reason"] = e.reason
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ProblemHandled, doc: Held, at: str) -> None:
     doc["pending_problems"] = [p for p in doc["pending_problems"] if p["id"] != e.problem_id]
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.SatisfactionRecorded, doc: Held, at: str) -> None:
     scores = doc["satisfaction"]
     in_order = not scores or timeline_key(scores[-1]) <= (at, e.originator_version)
@@ -479,7 +479,7 @@ def _(e: ev.SatisfactionRecorded, doc: Held, at: str) -> None:
     del scores[:-SATISFACTION_LENGTH]
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.RelationshipTerminated, doc: Held, at: str) -> None:
     doc["stage"] = "terminated"
     doc["termination"] = {
@@ -491,13 +491,13 @@ def _(e: ev.RelationshipTerminated, doc: Held, at: str) -> None:
     }
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.RelationshipReactivated, doc: Held, at: str) -> None:
     doc["stage"] = e.stage
     doc["termination"] = None
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.CorrectionRecorded, doc: Held, at: str) -> None:
     # What was corrected is already in place: the corrected event was folded in
     # (projections/views.py replays a corrected customer from its corrected
@@ -509,7 +509,7 @@ def _(e: ev.CorrectionRecorded, doc: Held, at: str) -> None:
             entry["text"] = f"{entry['text']} (corrected)"
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ResponsibilityHandedOver, doc: Held, at: str) -> None:
     if e.role == "counterpart":
         doc["people"][e.item]["counterpart"] = e.holder

@@ -129,22 +129,22 @@ def _handle(e: Any, tx: Transaction, run: _Run) -> None:
 _HANDLERS = Handlers(_handle)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.CustomerRegistered, tx: Transaction, run: _Run) -> None:
     run.registered.append((str(e.originator_id), e.code, e.segment, e.owner))
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.SegmentChanged, tx: Transaction, run: _Run) -> None:
     run.moved.append((str(e.originator_id), e.segment))
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OwnerAssigned, tx: Transaction, run: _Run) -> None:
     run.assigned.append(e)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: StaffAdded, tx: Transaction, run: _Run) -> None:
     run.write(tx)
     tx.execute(
@@ -154,7 +154,7 @@ def _(e: StaffAdded, tx: Transaction, run: _Run) -> None:
     )
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: StaffDeactivated, tx: Transaction, run: _Run) -> None:
     run.write(tx)
     staff_id = _staff_id(tx, e)
@@ -170,7 +170,7 @@ def _(e: StaffDeactivated, tx: Transaction, run: _Run) -> None:
     )
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: StaffReactivated, tx: Transaction, run: _Run) -> None:
     run.write(tx)
     staff_id = _staff_id(tx, e)

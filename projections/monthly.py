@@ -130,18 +130,18 @@ def _handle(event: CustomerEvent, rows: _Held, key: str, at: str) -> None:
 _HANDLERS = Handlers(_handle)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.SatisfactionRecorded, rows: _Held, key: str, at: str) -> None:
     version = e.originator_version
     rows["view_monthly_satisfaction"][(key, version)] = [key, version, at, e.score, e.source]
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ComplaintResolved, rows: _Held, key: str, at: str) -> None:
     rows["view_monthly_causes"][(key, e.case_id)] = [key, e.case_id, e.root_cause]
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OwnerAssigned, rows: _Held, key: str, at: str) -> None:
     version = e.originator_version
     rows["view_monthly_handovers"][(key, version)] = [

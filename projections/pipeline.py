@@ -129,13 +129,13 @@ def _open(rows: _Held, key: str, case_id: str, title: str, holder: str, at: str)
     return row
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.LeadCreated, rows: _Held, key: str, at: str) -> tuple[str, str] | None:
     _open(rows, key, e.case_id, e.title, first_holder(e.actor), at)
     return key, e.case_id
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityOpened, rows: _Held, key: str, at: str) -> tuple[str, str] | None:
     row = rows.get((key, e.case_id)) if e.from_lead else None
     if row is None:
@@ -148,7 +148,7 @@ def _(e: ev.OpportunityOpened, rows: _Held, key: str, at: str) -> tuple[str, str
     return key, e.case_id
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityStageChanged, rows: _Held, key: str, at: str) -> tuple[str, str] | None:
     row = rows.get((key, e.case_id))
     if row is None:
@@ -160,7 +160,7 @@ def _(e: ev.OpportunityStageChanged, rows: _Held, key: str, at: str) -> tuple[st
     return key, e.case_id
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.FollowUpLogged, rows: _Held, key: str, at: str) -> tuple[str, str] | None:
     row = rows.get((key, e.case_id))
     if row is None:
@@ -174,17 +174,17 @@ def _close(e: ev.OpportunityWon | ev.OpportunityLost, rows: _Held, key: str) -> 
     return key, e.case_id
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityWon, rows: _Held, key: str, at: str) -> tuple[str, str] | None:
     return _close(e, rows, key)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityLost, rows: _Held, key: str, at: str) -> tuple[str, str] | None:
     return _close(e, rows, key)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ResponsibilityHandedOver, rows: _Held, key: str, at: str) -> tuple[str, str] | None:
     row = rows.get((key, e.item)) if e.role == "opportunity" else None
     if row is None:

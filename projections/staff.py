@@ -62,7 +62,7 @@ def _update(tx: Transaction, e: StaffEvent, **changes: Any) -> None:
     )
 
 
-@_apply.register
+@_STAFF_HANDLERS.register
 def _(e: StaffAdded, tx: Transaction) -> None:
     tx.execute(
         f"INSERT INTO view_staff (stream_id, {STAFF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -80,27 +80,27 @@ def _(e: StaffAdded, tx: Transaction) -> None:
     )
 
 
-@_apply.register
+@_STAFF_HANDLERS.register
 def _(e: StaffRoleChanged, tx: Transaction) -> None:
     _update(tx, e, role=e.role, segment=e.segment)
 
 
-@_apply.register
+@_STAFF_HANDLERS.register
 def _(e: StaffSegmentChanged, tx: Transaction) -> None:
     _update(tx, e, segment=e.segment)
 
 
-@_apply.register
+@_STAFF_HANDLERS.register
 def _(e: StaffFrozen, tx: Transaction) -> None:
     _update(tx, e, status="frozen", since=iso(e.occurred_at))
 
 
-@_apply.register
+@_STAFF_HANDLERS.register
 def _(e: StaffDeactivated, tx: Transaction) -> None:
     _update(tx, e, status="deactivated", since=iso(e.occurred_at))
 
 
-@_apply.register
+@_STAFF_HANDLERS.register
 def _(e: StaffReactivated, tx: Transaction) -> None:
     _update(tx, e, status="active", since=iso(e.occurred_at))
 
@@ -168,7 +168,7 @@ def _owner(e: CustomerEvent, key: str, pairs: set[tuple[str, str]]) -> None:
 _OWNER_HANDLERS = Handlers(_owner)
 
 
-@_owner.register
+@_OWNER_HANDLERS.register
 def _(e: ev.CustomerRegistered | ev.OwnerAssigned, key: str, pairs: set[tuple[str, str]]) -> None:
     if e.owner:
         pairs.add((key, e.owner))

@@ -82,7 +82,7 @@ def _update(tx: Transaction, e: VisitPlanEvent, **changes: Any) -> None:
     )
 
 
-@_apply.register
+@_HANDLERS.register
 def _(e: VisitPlanOpened, tx: Transaction) -> None:
     tx.execute(
         "INSERT INTO view_visit_plans (stream_id, owner, month, segment, status, revision, "
@@ -91,7 +91,7 @@ def _(e: VisitPlanOpened, tx: Transaction) -> None:
     )
 
 
-@_apply.register
+@_HANDLERS.register
 def _(e: VisitPlanSubmitted, tx: Transaction) -> None:
     stream = str(e.originator_id)
     tx.execute("DELETE FROM view_visit_plan_entries WHERE stream_id = ?", (stream,))
@@ -116,12 +116,12 @@ def _(e: VisitPlanSubmitted, tx: Transaction) -> None:
     )
 
 
-@_apply.register
+@_HANDLERS.register
 def _(e: VisitPlanApproved, tx: Transaction) -> None:
     _update(tx, e, status=APPROVED, decided_by=e.by, decided_at=iso(e.occurred_at), note=e.note)
 
 
-@_apply.register
+@_HANDLERS.register
 def _(e: VisitPlanReturned, tx: Transaction) -> None:
     _update(tx, e, status=RETURNED, decided_by=e.by, decided_at=iso(e.occurred_at), note=e.reason)
 

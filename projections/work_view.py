@@ -15,12 +15,12 @@ list be read without looking at anyone else's items.
 from __future__ import annotations
 
 from functools import singledispatch
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ledger.domain import events as ev
 from ledger.domain.base import CustomerEvent
-from ledger.domain.case_guards import PREFIXES
 from ledger.domain.holdings import first_holder
+from ledger.domain.local_ids import PREFIXES
 from ledger.domain.problems import problem_key, visit_problems
 from projections.base import Decoded, Handlers, Projection, Replay, iso
 from projections.store import Transaction, chunks
@@ -155,12 +155,12 @@ def _close(items: Items, item: str) -> None:
     items.pop(item, None)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.LeadCreated, items: Items, key: str, at: str) -> None:
     _open(items, key, e.case_id, OPPORTUNITY, first_holder(e.actor), e.title, at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.OpportunityOpened, items: Items, key: str, at: str) -> None:
     held = items.get(e.case_id)
     if e.from_lead and held is not None:
@@ -170,17 +170,17 @@ def _(e: ev.OpportunityOpened, items: Items, key: str, at: str) -> None:
         _open(items, key, e.case_id, OPPORTUNITY, first_holder(e.actor), e.title, at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.CommitmentMade, items: Items, key: str, at: str) -> None:
     _open(items, key, e.case_id, COMMITMENT, first_holder(e.actor), e.description, at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.VisitPlanned, items: Items, key: str, at: str) -> None:
     items[e.case_id] = HeldItem(key, e.case_id, VISIT, e.visitor, e.purpose, iso(e.planned_for), at)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.VisitReported, items: Items, key: str, at: str) -> None:
     _close(items, e.case_id)
     for commitment in e.commitments:
@@ -205,27 +205,26 @@ def _(e: ev.VisitReported, items: Items, key: str, at: str) -> None:
         _open(items, key, f"{_PROBLEM_PREFIX}{items.problems}", PROBLEM, None, text, at)
 
 
-def _closes(e: Any, items: Items, key: str, at: str) -> None:
+@_HANDLERS.register
+def _closes(
+    e: ev.OpportunityWon
+    | ev.OpportunityLost
+    | ev.CommitmentFulfilled
+    | ev.CommitmentWithdrawn
+    | ev.VisitCancelled,
+    items: Items,
+    key: str,
+    at: str,
+) -> None:
     _close(items, e.case_id)
 
 
-_CLOSING: tuple[type, ...] = (
-    ev.OpportunityWon,
-    ev.OpportunityLost,
-    ev.CommitmentFulfilled,
-    ev.CommitmentWithdrawn,
-    ev.VisitCancelled,
-)
-for _event_class in _CLOSING:
-    _handle.register(_event_class)(_closes)
-
-
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ProblemHandled, items: Items, key: str, at: str) -> None:
     _close(items, e.problem_id)
 
 
-@_handle.register
+@_HANDLERS.register
 def _(e: ev.ResponsibilityHandedOver, items: Items, key: str, at: str) -> None:
     held = items.get(e.item)
     if held is not None and e.role in (COMMITMENT, OPPORTUNITY):

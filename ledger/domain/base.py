@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 A = TypeVar("A", bound=Aggregate)
 
+# Set on an aggregate (a customer) loaded from a snapshot that does not hold all the
+# state the events give (`worked_on`, each follow-up breach's due time): the
+# repository replays the events instead (ledger/service.py). Here, not beside the
+# customer, so that loading any aggregate need not import the customer's module.
+SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
+
 # Fields that name the thing inside the stream an event concerns; the first one an
 # event has becomes the result a repeated command returns.
 SUBJECT_FIELDS = ("case_id", "person_id", "branch_id")

@@ -1,6 +1,7 @@
-"""What every command on a customer's cases and people relies on: local ids
-(`CP3` is the third complaint), opening a case, and the guards each command passes
-before it records anything (docs/domain.md, "Customers and their streams").
+"""What every command on a customer's cases and people relies on: issuing local
+ids (`CP3` is the third complaint; the prefixes are in ledger/domain/local_ids.py),
+opening a case, and the guards each command passes before it records anything
+(docs/domain.md, "Customers and their streams").
 
 A mixin of the Customer aggregate (ledger/domain/customer.py), which holds the
 state these read.
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.domain.base import Meta
+from ledger.domain.local_ids import PREFIXES
 from ledger.domain.sla.policy import SlaPolicy
 from ledger.errors import (
     CaseAlreadyClosedError,
@@ -20,20 +22,6 @@ from ledger.errors import (
     RelationshipTerminatedError,
     RuleViolationError,
 )
-
-# Local id prefixes: a case id reads as what it is (`CP3` is the third complaint).
-PREFIXES = {
-    "inquiry": "IQ",
-    "complaint": "CP",
-    "escalation": "ES",
-    "opportunity": "OP",
-    "commitment": "CM",
-    "visit": "V",
-    "branch": "B",
-    "person": "P",
-    "problem": "PB",
-}
-KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
 
 PolicyRecord = Mapping[str, Any]
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger.domain.base import Meta, create_chained, record_chained
+from ledger.domain.base import SNAPSHOT_INCOMPLETE, Meta, create_chained, record_chained
 from ledger.domain.case_guards import PolicyRecord
 from ledger.domain.chain import GENESIS
 from ledger.domain.contact_planning import ContactPlanning
@@ -55,10 +55,6 @@ from ledger.errors import (
     RuleViolationError,
 )
 from ledger.vocabulary import SATISFACTION_SCORES
-
-# Set on a customer loaded from a snapshot that does not hold all the state the
-# events give (`worked_on`, each follow-up breach's due time): replay the events.
-SNAPSHOT_INCOMPLETE = "_snapshot_incomplete"
 
 
 class Customer(

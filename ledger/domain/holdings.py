@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from ledger.domain.base import Meta
-from ledger.domain.events.follow_through import ResponsibilityHandedOver
 from ledger.errors import RuleViolationError
 
 # Cases that can be held, and the statuses in which they are still owed.
@@ -166,6 +165,9 @@ class Holdings:
         self, items: Iterable[tuple[str, str]], holder: str, reason: str, meta: Meta
     ) -> list[tuple[str, str]]:
         """Move each (item, role) to `holder`, one event each; returns what moved."""
+        # Imported by the write: reading who holds what needs no event class.
+        from ledger.domain.events.follow_through import ResponsibilityHandedOver
+
         moved = []
         for item, role in items:
             current = (

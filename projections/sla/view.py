@@ -24,10 +24,7 @@ from typing import TYPE_CHECKING
 
 from ledger.domain.sla.calendar import BusinessCalendar
 from ledger.domain.sla.clocks import Clocks
-from projections.base import Decoded, Handlers, Projection, Replay, dumps
-from projections.sla.batch import Batch, load
-from projections.sla.handlers import handle
-from projections.sla.rows import store
+from projections.base import Projection, Replay, dumps
 from projections.store import Transaction
 
 if TYPE_CHECKING:
@@ -132,7 +129,12 @@ class SlaCases(Projection):
         )
 
     def replay(self, tx: Transaction | None) -> Replay:
-        return _Rows(tx, self.clocks)
+        # The handlers (and the event classes they name) are imported by the first
+        # replay: a read of current cases needs neither (docs/decisions.md,
+        # "Start-up: a read imports no event class").
+        from projections.sla.replay import Rows
+
+        return Rows(tx, self.clocks)
 
     def create_indexes(self, tx: Transaction) -> None:
         for statement in self.indexes:
@@ -141,28 +143,3 @@ class SlaCases(Projection):
                 # sorts them (`queries._first_cases`), whatever the database's collation.
                 statement = statement.replace("breach_at, code)", 'breach_at, code COLLATE "C")')
             tx.execute(statement)
-
-
-class _Rows(Replay):
-    """Customers and cases held while events are applied; a case's clock is worked
-    out when it is written, once per flush, however many steps it took meanwhile."""
-
-    def __init__(self, tx: Transaction | None, clocks: Clocks) -> None:
-        self.tx = tx  # where rows not held yet are read from; None: nowhere
-        self.clocks = clocks
-        self.batch = Batch(customers={}, cases={})
-
-    def feed(self, batch: Decoded) -> None:
-        held = self.batch
-        if self.tx is not None:
-            load(self.tx, batch, held)
-        for event, customer_id, at in zip(batch.events, batch.keys, batch.times, strict=True):
-            _HANDLERS[type(event)](event, held, customer_id, at)
-
-    def flush(self, tx: Transaction) -> None:
-        # Into tables emptied for this replay, each visit's row is new.
-        store(tx, self.batch, self.clocks, fresh=self.tx is None)
-        self.batch.written()
-
-
-_HANDLERS = Handlers(handle)

@@ -9,9 +9,11 @@ import sys
 import pytest
 
 from cli import GROUPS
+from ledger.domain.events import MODULES as CUSTOMER_EVENT_MODULES
 from tests.e2e.conftest import LedgerCli
 
 HEAVY = {"pydantic", "eventsourcing", "psycopg"}
+CUSTOMER_EVENT_AREAS = set(CUSTOMER_EVENT_MODULES.values())
 
 
 def imported_by(*args: str) -> set[str]:
@@ -115,6 +117,66 @@ def test_a_read_of_one_customer_imports_only_the_views_it_reads(
     assert imported & unused == set()
 
 
+# What a 360 read whose views are current never needs: the event classes of customers'
+# streams and the rules that fold them (it decodes no customer event: only the read
+# log's own), the customer aggregate, the views' handlers, the write service and its
+# command models. The staff events are decoded: the caller's account is loaded.
+NOT_FOR_A_CURRENT_READ = {
+    *(f"ledger.domain.events.{area}" for area in CUSTOMER_EVENT_AREAS),
+    "ledger.domain.corrections",
+    "ledger.domain.customer",
+    "projections.customer360_handlers",
+    "projections.customer360_replay",
+    "projections.sla.handlers",
+    "ledger.application",
+    "ledger.commands",
+    "pydantic",
+    "rich.console",
+}
+
+
+def test_a_current_360_imports_no_event_class_nor_any_handler(
+    cli: LedgerCli, customer: str
+) -> None:
+    """`customer show` on views that are current (but for the read log: each read is
+    logged, so the next catches that up) decodes no customer event, so imports
+    none of the modules that define or handle them (docs/decisions.md, "Start-up: a
+    read imports no event class"); with no sealed details to open, not cryptography
+    either. The customer has a person, a contact and an open complaint, so each
+    kind of handler the 360 has would have run had its events been new."""
+    cli.ok("person", "add", customer, "--name", "Wang Fang", "--role", "decision_maker")
+    cli.ok("contact", "log", customer, "--channel", "phone", "--direction", "outbound",
+           "--summary", "Called about the renewal.", "--person", "P1")  # fmt: skip
+    cli.ok("complaint", "file", customer, "--category", "service", "--channel", "phone",
+           "--description", "Late.")  # fmt: skip
+    shown = cli.ok("customer", "show", customer)
+    assert "Wang Fang" in shown
+
+    imported = modules_after(cli.db, "customer", "show", customer)
+
+    assert "ledger.domain.events.staff" in imported  # the caller's account, the read log
+    assert imported & NOT_FOR_A_CURRENT_READ == set()
+    assert not any(name.startswith("cryptography") for name in imported)
+
+
+def test_a_current_work_list_imports_no_handler_nor_the_events_of_cases(
+    cli: LedgerCli, customer: str
+) -> None:
+    """`todo` reads a dozen views; once they are current it imports none of their
+    handlers. Only the events some views filter by are imported: the handover
+    view's profile events, the staff, plan and summary events."""
+    cli.ok("complaint", "file", customer, "--category", "service", "--channel", "phone",
+           "--description", "Late.")  # fmt: skip
+    cli.ok("todo")
+
+    imported = modules_after(cli.db, "todo")
+
+    assert "projections.sla.view" in imported
+    filtered_by = {"ledger.domain.events.profile"}
+    assert imported & (NOT_FOR_A_CURRENT_READ - filtered_by) == set()
+    assert "projections.sla.replay" not in imported
+
+
 def test_a_read_that_goes_on_to_write_records_through_the_open_ledger(
     cli: LedgerCli, customer: str
 ) -> None:
@@ -127,3 +189,18 @@ def test_a_read_that_goes_on_to_write_records_through_the_open_ledger(
 
     assert "C-00001" in swept
     assert "CP1 missed its resolution target" in cli.ok("history", customer)
+
+
+def test_a_recording_command_does_not_import_the_pydantic_plugin_search(
+    cli: LedgerCli, customer: str
+) -> None:
+    """The command line turns pydantic's plugins off, and with them the import of
+    `importlib.metadata` (and the email package) that only their search needs."""
+    args = ("contact", "log", customer, "--channel", "phone", "--direction", "outbound",
+            "--summary", "Called about the renewal.")  # fmt: skip
+
+    imported = modules_after(cli.db, *args)
+
+    assert "ledger.commands.interactions" in imported  # the command's model was built
+    assert {"importlib.metadata", "email"} & imported == set()
+    assert len(cli.events_of(customer)) == 2  # registered, then the contact logged

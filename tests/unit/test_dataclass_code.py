@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import ledger
-from ledger.dataclass_code import CodeStore, read_store
+from ledger.dataclass_code import CodeStore, read_module, read_store
 
 
 def define(store: CodeStore, monkeypatch: pytest.MonkeyPatch, **fields: type) -> Any:
@@ -70,17 +70,42 @@ def test_a_changed_class_is_compiled_afresh(
     assert repr(cls("C-1", 5, "ok")) == "Visit(code='C-1', minutes=5, outcome='ok')"
 
 
+@pytest.mark.usefixtures("writable")
 @pytest.mark.parametrize(
     "content", [b"", b"not a store", b"\x00\x00\r\n" + b"\xff" * 40], ids=["empty", "text", "other"]
 )
 def test_a_store_not_written_by_this_interpreter_is_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
 ) -> None:
-    (tmp_path / "codes").write_bytes(content)
+    first = CodeStore(tmp_path / "codes")
+    define(first, monkeypatch, code=str, minutes=int)
+    first.save()
+    written = list((tmp_path / "codes").iterdir())
+    for path in written:
+        path.write_bytes(content)
+
     store = CodeStore(tmp_path / "codes")
 
     behaves_as_a_frozen_dataclass(define(store, monkeypatch, code=str, minutes=int))
+    assert written != []
+    assert store.compiled > 0
     assert read_store(tmp_path / "codes") == {}
+
+
+def test_each_module_is_kept_in_a_file_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process reads the codes of the modules whose classes it defines only."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    first = CodeStore(tmp_path / "codes")
+    define(first, monkeypatch, code=str, minutes=int)
+    first.save()
+
+    files = [path.name for path in (tmp_path / "codes").iterdir()]
+
+    assert len(files) == 1
+    assert set(read_module(tmp_path / "codes", files[0])) == set(read_store(tmp_path / "codes"))
+    assert read_module(tmp_path / "codes", "some.other.module") == {}
 
 
 def test_nothing_is_written_where_python_writes_no_bytecode(
