@@ -219,6 +219,10 @@ class Session:
                 values.update(changes if isinstance(changes, dict) else _fields(event))
         return values
 
+    def next_version(self, customer: str) -> int:
+        # In a batch, the batch's copy: its version counts the events of this run.
+        return self._named(None, customer).version + 1
+
     def named_in_run(self, command_id: str) -> bool:
         return command_id in self._named_in_run
 
@@ -269,9 +273,7 @@ class Session:
                 every.append(opened)
                 if event.command_id == command_id or event.command_id.startswith(prefix):
                     imported.append(opened)
-        return PersonalRecord(
-            imported=fold_details(imported), now=fold_details(every), next_version=found.version + 1
-        )
+        return PersonalRecord(imported=fold_details(imported), now=fold_details(every))
 
     def _stream(self, customer: Customer) -> dict[int, CustomerEvent]:
         """The customer's stored events by version, folded (read once per customer)."""
