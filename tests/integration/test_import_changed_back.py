@@ -161,3 +161,20 @@ def test_the_360_shows_what_the_last_change_back_says(
     assert doc["people"]["P1"]["title"] == "CIO"
     assert doc["last_contact"]["phone"]["summary"] == "Called about landing fees"
 
+
+def test_a_row_changed_alike_in_two_copies_of_one_file_records_its_change_once(
+    app: Ledger, tmp_path: Path
+) -> None:
+    run_import(app, tmp_path, A)
+    before = events(app)
+
+    result = run_import(app, tmp_path, B, copies=2)
+
+    assert {f.kind: (f.present, f.changed, f.rejected) for f in result.files} == {
+        "customers": (0, 1, 0),
+        "people": (1, 1, 0),
+        "contacts": (1, 1, 0),
+    }
+    assert events(app) == before + 3
+    stream = app.customer_events(CUSTOMER)[1]
+    assert [e.changes for e in stream if isinstance(e, CorrectionRecorded)] == [{"summary": B[2]}]
