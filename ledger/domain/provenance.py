@@ -7,7 +7,9 @@ set by the import so that nothing about the event's shape changes:
   external id percent-quoted). It is the same
   on every run for the same record, so a re-run finds the command recorded already
   and writes nothing (the aggregate remembers its command ids), and it carries the
-  record's external id.
+  record's external id. A change a re-run records of the record (an update or a
+  correction, its row having changed) has that id followed by
+  `:<what>-v<version>` (`import_change_id`).
 - `correlation_id` is `import:<importer>:<run>`: who ran the import and which run
   (the run's start, UTC, to the second).
 - `causation_id` is `<file>:<line>`: the line of the source file it came from.
@@ -54,6 +56,19 @@ _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 def _quoted(text: str) -> str:
     return text if _UNQUOTED.fullmatch(text) else quote(text, safe="")
+
+
+def import_change_id(command_id: str, what: str, version: int) -> str:
+    """The command id of a change a re-run records of an imported record, whose
+    step has `command_id`: an update (`what`: "profile", "person", "personal"...)
+    or a correction ("fix"), named by the customer's version it is recorded at
+    (docs/import.md, "Re-runs"), never by the new values. A row changed back to
+    what it said before must be recorded again, and an id made of the values
+    would be the earlier change's, answered "already recorded" and lost; values
+    in an id would also outlive an erasure (command ids are not sealed). A
+    re-run of the same file records nothing all the same: it compares the row
+    with what is recorded, and finds them equal."""
+    return f"{command_id}:{what}-v{version}"
 
 
 def import_correlation_id(importer: str, run: str) -> str:

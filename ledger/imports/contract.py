@@ -75,8 +75,9 @@ class Step:
     # For a record whose later changes have commands of their own (a customer's
     # profile, a key person), instead of a correction: on a re-run that finds the
     # step recorded already, brings the record to what the row says with those
-    # commands (each with a command id of its own derived from the new values),
-    # and returns whether it recorded anything. `fields` is then not compared.
+    # commands (each with a command id of its own, by the version it is recorded
+    # at: `ImportSession.next_version`), and returns whether it recorded anything.
+    # `fields` is then not compared.
     update: Callable[[ImportSession], bool] | None = None
     # For a record whose id is made of values a correction may change (a
     # satisfaction score without a score_id: its time and source), the command id
@@ -94,7 +95,6 @@ class PersonalRecord:
 
     imported: Mapping[str, Any]  # as the import recorded them, its updates laid over
     now: Mapping[str, Any]  # as known now (updates by hand included)
-    next_version: int  # the version the person's customer records next
 
 
 class ImportSession(Protocol):
@@ -142,6 +142,11 @@ class ImportSession(Protocol):
         """What the import recorded of the record whose step has `command_id`, at
         `customer` (a code): its event's fields with the import's later updates of
         it laid over. An `update` compares its row with this."""
+
+    def next_version(self, customer: str) -> int:
+        """The version `customer` (a code) records its next event at, this run's
+        events included: what names a change a re-run records
+        (`ledger.domain.provenance.import_change_id`)."""
 
     def named_in_run(self, command_id: str) -> bool:
         """Whether a row of this import (one of the customer's, not rejected before

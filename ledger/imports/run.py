@@ -6,7 +6,8 @@
    as typed commands in a unit of work (`ledger/unit_of_work.py`). A step whose
    command id the customer has recorded already writes nothing; if its row now
    says something else, a correction (or, for records with update commands of
-   their own, those commands) records exactly the change. A row whose step is
+   their own, those commands) records exactly the change, under a command id
+   by the version it is recorded at (`import_change_id`). A row whose step is
    refused is rejected whole: nothing of it stays in the batch.
 3. A batch of customers commits in one transaction; one that conflicts with a
    concurrent writer runs again on fresh state. `dry_run` commits nothing, and
@@ -17,8 +18,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -30,7 +29,11 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from ledger.domain.directory import customer_id_for_command
-from ledger.domain.provenance import import_command_id, import_correlation_id
+from ledger.domain.provenance import (
+    import_change_id,
+    import_command_id,
+    import_correlation_id,
+)
 from ledger.errors import ConcurrencyError, LedgerError
 from ledger.imports.contract import Kind, RowRejected, SourceRow, Step
 from ledger.imports.rejects import remove_stale, write_rejects
@@ -41,6 +44,7 @@ from ledger.imports.spool import Spool
 if TYPE_CHECKING:
     from ledger.access import Caller
     from ledger.application import Ledger
+    from ledger.domain.customer import Customer
     from ledger.unit_of_work import Batch
 
 # A batch commits this many customers, or this many rows, whichever comes first:
@@ -355,36 +359,42 @@ class Importer:
         }
         if not changes:
             return PRESENT
-        self._correct(customer.code, version, row, step, changes)
-        return CHANGED
+        return CHANGED if self._correct(customer, version, row, step, changes) else PRESENT
 
     def _correct(
-        self, code: str, version: int, row: SourceRow, step: Step, changes: dict[str, object]
-    ) -> None:
+        self,
+        customer: Customer,
+        version: int,
+        row: SourceRow,
+        step: Step,
+        changes: dict[str, object],
+    ) -> bool:
         """Record what a changed row says now as a correction of the event it
-        recorded; its command id follows from the new values, so importing the
-        changed file again records nothing."""
+        recorded at `version`; whether it wrote something. Its command id is by
+        the version the correction is recorded at, not the new values: a row
+        changed back to what it said before is a change too. Importing the
+        changed file again records nothing, the row then being equal to the
+        event as corrected."""
         from ledger.commands import RecordCorrection
 
         texts = {name: correction_text(value) for name, value in changes.items()}
-        digest = hashlib.sha256(json.dumps(texts, sort_keys=True).encode()).hexdigest()[:16]
+        command_id = import_change_id(step.command_id, "fix", customer.version + 1)
         payload = {
-            **self.session.fields_for(
-                row, f"{step.command_id}:fix-{digest}", actor=self.caller.staff_id
-            ),
-            "customer": code,
+            **self.session.fields_for(row, command_id, actor=self.caller.staff_id),
+            "customer": customer.code,
             "version": version,
             "reason": f"the source record changed ({row.file} line {row.line})",
             "changes": texts,
         }
         try:
-            self.app.record_correction(self.session.build(RecordCorrection, payload))
+            receipt = self.app.record_correction(self.session.build(RecordCorrection, payload))
         except LedgerError as error:
             changed = ", ".join(sorted(changes))
             raise RowRejected(
                 f"{changed} changed since the row was imported, which a correction cannot "
                 f"record ({_reason(error)})"
             ) from None
+        return not receipt.replayed
 
     # ---------------------------------------------------------------- helpers
     def customer_id(self, external_id: str) -> UUID:

@@ -13,9 +13,9 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 
 from ledger.domain.base import CustomerEvent
-from ledger.domain.corrections import fold
+from ledger.domain.corrections import Known, collect, corrected, fold
 from ledger.domain.directory import customer_id_for_command
-from ledger.domain.events import KeyPersonAdded, KeyPersonUpdated
+from ledger.domain.events import CorrectionRecorded, KeyPersonAdded, KeyPersonUpdated
 from ledger.domain.personal import fold_details
 from ledger.domain.provenance import import_causation_id, import_command_id, origin_of
 from ledger.imports.contract import PersonalRecord, RowRejected, SourceRow
@@ -64,6 +64,10 @@ class Session:
         self._batch: Batch | None = None
         self._customer_id: UUID | None = None
         self._folded: dict[int, CustomerEvent] | None = None
+        # What this run's corrections (the customer's new events, of which the
+        # first `_looked_at` were looked at) lay over its stored events.
+        self._corrected_in_run: Known = {}
+        self._looked_at = 0
         self._ids: dict[str, UUID] = {}  # external id -> customer id, this customer's
         # (customer as named, command id) -> local id found, this customer's: a record
         # once in the batch stays there until the customer starts again
@@ -83,6 +87,8 @@ class Session:
         self._customer_id = customer_id
         self._named_in_run = named
         self._folded = None
+        self._corrected_in_run = {}
+        self._looked_at = 0
         self._ids.clear()
         self._local.clear()
 
@@ -194,11 +200,26 @@ class Session:
 
     # -------------------------------------------------------------- re-runs
     def recorded_event(self, customer: Customer, version: int) -> CustomerEvent | None:
-        """The customer's event at `version` as its corrections say it is; None when
-        it was recorded in this run (not yet committed)."""
+        """The customer's event at `version` as its corrections say it is, this
+        run's included (a record twice in the files, changed alike in both, is
+        corrected once); None when it was recorded in this run (not yet
+        committed)."""
         if version > customer.version - len(customer.pending_events):
             return None
-        return self._stream(customer).get(version)
+        event = self._stream(customer).get(version)
+        changes = self._run_corrections(customer).get((customer.id, version))
+        return corrected(event, changes) if event is not None and changes else event
+
+    def _run_corrections(self, customer: Customer) -> Known:
+        """The corrections among the customer's new events, gathered as they grow
+        (a re-run may correct thousands of one customer's records: each new event
+        is looked at once). A customer started again without some of its rows
+        starts this afresh (`begin_customer`)."""
+        pending = customer.pending_events
+        new = pending[self._looked_at :]
+        collect((e for e in new if isinstance(e, CorrectionRecorded)), self._corrected_in_run)
+        self._looked_at = len(pending)
+        return self._corrected_in_run
 
     def as_imported(self, customer: str, command_id: str) -> dict[str, Any]:
         """What the import has recorded of one record, by field: the fields of the
@@ -218,6 +239,10 @@ class Session:
                 changes = getattr(event, "changes", None)
                 values.update(changes if isinstance(changes, dict) else _fields(event))
         return values
+
+    def next_version(self, customer: str) -> int:
+        # In a batch, the batch's copy: its version counts the events of this run.
+        return self._named(None, customer).version + 1
 
     def named_in_run(self, command_id: str) -> bool:
         return command_id in self._named_in_run
@@ -269,9 +294,7 @@ class Session:
                 every.append(opened)
                 if event.command_id == command_id or event.command_id.startswith(prefix):
                     imported.append(opened)
-        return PersonalRecord(
-            imported=fold_details(imported), now=fold_details(every), next_version=found.version + 1
-        )
+        return PersonalRecord(imported=fold_details(imported), now=fold_details(every))
 
     def _stream(self, customer: Customer) -> dict[int, CustomerEvent]:
         """The customer's stored events by version, folded (read once per customer)."""

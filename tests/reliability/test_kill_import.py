@@ -1,7 +1,8 @@
 """Crash safety of `ledger import` (issue 17, item 5): an import killed with
 SIGKILL at several points (before its first commit, between commits, after its
 last while the views catch up) leaves every customer whole or absent, and
-running the same import again completes it with no duplicate; on both backends.
+running the same import again completes it with no duplicate; so does a re-run
+of changed files, changed back and forth, killed half-way; on both backends.
 
 Small by default; LEDGER_RELIABILITY_IMPORT_CUSTOMERS=300 for a longer run."""
 
@@ -19,7 +20,13 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.domain.base import CustomerEvent
-from ledger.domain.events import CustomerRegistered, KeyPersonAdded
+from ledger.domain.events import (
+    CorrectionRecorded,
+    CustomerRegistered,
+    KeyPersonAdded,
+    KeyPersonUpdated,
+    ProfileUpdated,
+)
 from ledger.storage import resolve
 from tests.staffing import seed_staff
 
@@ -33,19 +40,32 @@ PEOPLE = 3  # per customer
 KILL_POINTS = (0.0, 0.5, 1.0)
 
 
-def write_sources(folder: Path) -> list[str]:
+def write_sources(
+    folder: Path, industry: str = "aviation", title: str = "Engineer", summary: str = ""
+) -> list[str]:
+    """Every customer with `industry`, every key person with `title`; with a
+    `summary`, a contact with each customer too."""
     customers = folder / "customers.csv"
     people = folder / "people.csv"
     with customers.open("w", encoding="utf-8") as out:
-        out.write("customer_id,name,segment,owner,registered_at\n")
+        out.write("customer_id,name,segment,owner,registered_at,industry\n")
         for n in range(CUSTOMERS):
-            out.write(f"K{n:04d},Customer {n:04d},airport,li.wei,2024-01-02 09:00\n")
+            out.write(f"K{n:04d},Customer {n:04d},airport,li.wei,2024-01-02 09:00,{industry}\n")
     with people.open("w", encoding="utf-8") as out:
-        out.write("customer,person_id,name,decision_role,added_at\n")
+        out.write("customer,person_id,name,decision_role,added_at,title\n")
         for n in range(CUSTOMERS):
             for p in range(PEOPLE):
-                out.write(f"K{n:04d},K{n:04d}-P{p},Person {p},user,2024-02-0{p + 1} 10:00\n")
-    return [str(customers), str(people)]
+                out.write(
+                    f"K{n:04d},K{n:04d}-P{p},Person {p},user,2024-02-0{p + 1} 10:00,{title}\n"
+                )
+    if not summary:
+        return [str(customers), str(people)]
+    contacts = folder / "contacts.csv"
+    with contacts.open("w", encoding="utf-8") as out:
+        out.write("customer,contact_id,occurred_at,staff,channel,direction,summary\n")
+        for n in range(CUSTOMERS):
+            out.write(f"K{n:04d},K{n:04d}-C,2024-03-01 10:00,li.wei,phone,outbound,{summary}\n")
+    return [str(customers), str(people), str(contacts)]
 
 
 def customer_events(app: Ledger) -> list[CustomerEvent]:
@@ -79,9 +99,16 @@ def start_import(db: str, files: list[str]) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
-def kill_at(process: subprocess.Popen[bytes], db: str, share: float, baseline: int) -> None:
-    """SIGKILL the import once `share` of what it writes is committed."""
-    target = baseline + round(share * CUSTOMERS * LOGGED_PER_CUSTOMER)
+def kill_at(
+    process: subprocess.Popen[bytes],
+    db: str,
+    share: float,
+    baseline: int,
+    per_customer: int = LOGGED_PER_CUSTOMER,
+) -> None:
+    """SIGKILL the import once `share` of what it writes (`per_customer` events
+    each) is committed."""
+    target = baseline + round(share * CUSTOMERS * per_customer)
     deadline = time.monotonic() + 120
     if share == 0.0:
         time.sleep(0.3)  # started, reading its files: nothing committed yet, or little
@@ -127,6 +154,55 @@ def test_an_import_killed_again_and_again_completes_on_a_rerun(db_url: str, tmp_
     assert start_import(db_url, files).wait(timeout=300) == 0
     assert_whole(db_url, complete=True)
     # Once complete, the same import writes nothing more.
+    before = logged(db_url)
+    assert start_import(db_url, files).wait(timeout=300) == 0
+    assert logged(db_url) == before
+
+
+def test_a_rerun_of_changed_files_killed_half_way_records_each_change_once(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Each change of a row is an update by the version it is recorded at: one
+    committed before the kill is found equal to the row on the next run, and
+    not recorded again; a row changed back, and changed again, records again."""
+    app = Ledger(env=resolve(db_url, environ={}).env)
+    seed_staff(app)
+    app.close()
+    first = write_sources(tmp_path, summary="Fees")
+    assert start_import(db_url, first).wait(timeout=300) == 0
+    # Per customer, a changed industry, each person's changed title and the
+    # contact's corrected summary.
+    changes = 1 + PEOPLE + 1
+
+    # Changed, changed back, and changed again as the first time.
+    turns = (
+        ("logistics", "CIO", "Landing fees"),
+        ("aviation", "Engineer", "Fees"),
+        ("logistics", "CIO", "Landing fees"),
+    )
+    for turn, (industry, title, summary) in enumerate(turns):
+        files = write_sources(tmp_path, industry, title, summary)
+        kill_at(start_import(db_url, files), db_url, 0.5, logged(db_url), changes)
+        assert start_import(db_url, files).wait(timeout=300) == 0
+        app = Ledger(env=resolve(db_url, environ={}).env)
+        try:
+            events = customer_events(app)
+        finally:
+            app.close()
+        ids = Counter(e.command_id for e in events)
+        assert [i for i, n in ids.items() if n > 1] == []
+        profile = Counter(e.originator_id for e in events if isinstance(e, ProfileUpdated))
+        people = Counter(e.originator_id for e in events if isinstance(e, KeyPersonUpdated))
+        fixes = Counter(e.originator_id for e in events if isinstance(e, CorrectionRecorded))
+        assert set(profile.values()) == {turn + 1}, "a change recorded twice, or lost"
+        assert set(people.values()) == {PEOPLE * (turn + 1)}
+        assert set(fixes.values()) == {turn + 1}
+        assert len(profile) == len(fixes) == CUSTOMERS
+        last = {e.originator_id: e.changes for e in events if isinstance(e, ProfileUpdated)}
+        assert set(map(str, last.values())) == {str({"industry": industry})}
+        last = {e.originator_id: e.changes for e in events if isinstance(e, CorrectionRecorded)}
+        assert set(map(str, last.values())) == {str({"summary": summary})}
+
     before = logged(db_url)
     assert start_import(db_url, files).wait(timeout=300) == 0
     assert logged(db_url) == before

@@ -115,26 +115,26 @@ class Customers:
             profile_changes = {k: val for k, val in differ.items() if k in profile}
             if profile_changes:
                 wrote |= run_update(
-                    session, row, command_id, "profile", profile_changes,
+                    session, row, customer, command_id, "profile",
                     lambda p: session.app.update_profile(session.build(
                         c.UpdateProfile, {**p, "customer": customer, **profile_changes})),
                 )  # fmt: skip
             if "tier" in differ or "vip" in differ:
                 wrote |= run_update(
-                    session, row, command_id, "tier", {"tier": tier.value, "vip": vip},
+                    session, row, customer, command_id, "tier",
                     lambda p: session.app.change_tier(session.build(c.ChangeTier, {
                         **p, "customer": customer, "tier": tier, "vip": vip,
                         "reason": reason(row)})),
                 )  # fmt: skip
             if "stage" in differ:
                 wrote |= run_update(
-                    session, row, command_id, "stage", {"stage": stage.value},
+                    session, row, customer, command_id, "stage",
                     lambda p: session.app.change_stage(session.build(c.ChangeStage, {
                         **p, "customer": customer, "stage": stage, "reason": reason(row)})),
                 )  # fmt: skip
             if "segment" in differ:
                 wrote |= run_update(
-                    session, row, command_id, "segment", {"segment": differ["segment"]},
+                    session, row, customer, command_id, "segment",
                     lambda p: session.app.change_segment(session.build(c.ChangeSegment, {
                         **p, "customer": customer, "segment": differ["segment"],
                         "reason": reason(row)})),
@@ -142,7 +142,7 @@ class Customers:
             if "owner" in differ:
                 owner = session.staff(row, "owner")
                 wrote |= run_update(
-                    session, row, command_id, "owner", {"owner": owner},
+                    session, row, customer, command_id, "owner",
                     lambda p: session.app.assign_owner(session.build(c.AssignOwner, {
                         **p, "customer": customer, "owner": owner, "reason": reason(row)})),
                 )  # fmt: skip

@@ -14,7 +14,7 @@ from ledger import commands as c
 from ledger.domain.provenance import import_command_id
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
-from ledger.imports.kinds.updates import changed, in_column, personal_update_id, run_update
+from ledger.imports.kinds.updates import changed, in_column, run_update
 from ledger.personal_details import PersonalFields
 from ledger.receipts import Receipt
 from ledger.vocabulary import DecisionRole, RelationshipStatus
@@ -119,19 +119,18 @@ class People(v.NamesItsCustomer):
             wrote = False
             if facts:
                 wrote |= run_update(
-                    session, row, command_id, "person", facts,
+                    session, row, code, command_id, "person",
                     lambda p: session.app.update_key_person(session.build(
                         c.UpdateKeyPerson, {**p, "customer": code, "case": local, **facts})),
                 )  # fmt: skip
             if "relationship_status" in differ:
                 wrote |= run_update(
-                    session, row, command_id, "assess", {"relationship_status": status.value},
+                    session, row, code, command_id, "assess",
                     lambda p: session.app.assess_relationship(session.build(
                         c.AssessRelationship,
                         {**p, "customer": code, "case": local, "relationship_status": status})),
                 )  # fmt: skip
             if personal:
-                # Asked last: the update's id takes the version it will be recorded at.
                 wrote |= update_personal(session, code, local, personal)
             return wrote
 
@@ -152,13 +151,13 @@ class People(v.NamesItsCustomer):
             differ = changed(record.now, changed(record.imported, personal))
             if not differ:
                 return False
-            payload = session.fields_for(
-                row, personal_update_id(command_id, record.next_version), actor=session.importer
-            )
-            command = session.build(
-                c.UpdateKeyPerson, {**payload, "customer": code, "case": local, **differ}
-            )
-            return not session.app.update_key_person(command).replayed
+            # Its own update: its command id, like every update's, says no value
+            # (`import_change_id`), and a phone number's must not outlive an erasure.
+            return run_update(
+                session, row, code, command_id, "personal",
+                lambda p: session.app.update_key_person(session.build(
+                    c.UpdateKeyPerson, {**p, "customer": code, "case": local, **differ})),
+            )  # fmt: skip
 
         return [Step(when=when, order=0, command_id=command_id, run=add, update=update)]
 

@@ -1,36 +1,21 @@
 """How a re-run brings a record whose changes have commands of their own (a
 customer's profile, a key person) to what its row says now (docs/import.md,
 "Re-runs"): each command with something to change runs by the importer, now,
-with a command id derived from the step's and the new values, so importing the
-same changed file again records nothing."""
+with a command id by the customer's version it is recorded at
+(`import_change_id`), so a change back to an earlier value is recorded too;
+importing the same changed file again records nothing, the row then being equal
+to what is recorded."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from ledger.domain.provenance import import_change_id
 from ledger.errors import LedgerError
 from ledger.imports.contract import ImportSession, RowRejected, SourceRow
 from ledger.receipts import Receipt
-
-
-def update_id(step_command_id: str, what: str, values: Mapping[str, Any]) -> str:
-    text = json.dumps({k: str(v) for k, v in values.items()}, sort_keys=True, ensure_ascii=False)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return f"{step_command_id}:{what}-{digest}"
-
-
-def personal_update_id(step_command_id: str, version: int) -> str:
-    """The command id of an update of a key person's personal details: by the
-    version it is recorded at, never by the values. A digest of a phone number
-    would stay in the log after the person's data is erased (command ids are not
-    sealed), and anyone could find the number again by trying each one. A re-run
-    of the same file records nothing more all the same: it compares the row with
-    the details recorded, and finds them equal."""
-    return f"{step_command_id}:personal-v{version}"
 
 
 def changed(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,16 +26,18 @@ def changed(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, 
 def run_update(
     session: ImportSession,
     row: SourceRow,
+    customer: str,
     step_command_id: str,
     what: str,
-    values: Mapping[str, Any],
     record: Callable[[dict[str, Any]], Receipt],
 ) -> bool:
-    """Record one update (`record` builds and runs the command from the payload of
-    provenance given); whether it wrote something."""
-    payload = session.fields_for(
-        row, update_id(step_command_id, what, values), actor=session.importer
-    )
+    """Record one update at `customer` (a code) of the record whose step has
+    `step_command_id` (`record` builds and runs the command from the payload of
+    provenance given); whether it wrote something. Called only with something
+    that differs from what is recorded: that comparison, not the id, is what
+    keeps a re-run of the same file from recording anything."""
+    command_id = import_change_id(step_command_id, what, session.next_version(customer))
+    payload = session.fields_for(row, command_id, actor=session.importer)
     return not record(payload).replayed
 
 
