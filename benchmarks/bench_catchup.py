@@ -55,7 +55,8 @@ from benchmarks.common import (
 )
 from ledger.application import Ledger
 from ledger.storage import Storage
-from projections.views import BATCH, Views
+from projections.log_pages import BATCH
+from projections.views import Views
 
 RATIO_TARGET = 0.5
 DEFAULT_EVENTS = 200_000

@@ -64,8 +64,9 @@ from ledger.clock import now
 from ledger.domain.base import Meta
 from ledger.domain.customer import Customer
 from ledger.storage import Storage
+from projections.log_pages import BATCH
 from projections.parallel import worker_count
-from projections.views import BATCH, Views
+from projections.views import Views
 
 DEFAULT_EVENTS = 1_000_000
 DEFAULT_CUSTOMERS = 10_000

@@ -377,3 +377,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     raise TypeError(f"cannot store a {type(value).__name__} in a view")
+
+
+def track(tx: Transaction, projections: Sequence[Projection], position: int) -> None:
+    """Record that `projections`, built by their current logic, have applied the log
+    up to `position` (one statement for all)."""
+    if not projections:
+        return
+    tx.executemany(
+        "INSERT INTO view_tracking (name, position, version) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+        "version = excluded.version",
+        [(projection.name, position, projection.version) for projection in projections],
+    )

@@ -360,7 +360,7 @@ def _feeds(tx: Transaction, recorder: Any, part: Part) -> Iterator[list[Row]]:
     """The part's notifications in log order, about `part.feed` at a time. Each query
     asks for a window of positions, not a number of rows: with a LIMIT and this
     filter, PostgreSQL's estimate of a rarely analysed log goes wrong, and it reads
-    and sorts the rest of the log for every page (see `Views._read`)."""
+    and sorts the rest of the log for every page (see `read_pages` in projections/log_pages.py)."""
     table = recorder.events_table_name
     if tx.postgres:
         # The last byte of a random (version 4) UUID is uniform.

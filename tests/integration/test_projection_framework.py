@@ -424,9 +424,9 @@ def test_a_rebuild_written_in_several_parts_gives_the_same_views(
     # Pages of 3 events, 7 to a batch, written every 10 or so: rows written by one
     # part are updated by the next, and the tail is folded into the last part;
     # documents written one at a time.
-    monkeypatch.setattr("projections.views.BATCH", 3)
-    monkeypatch.setattr("projections.views.REBUILD_BATCH", 7)
-    monkeypatch.setattr("projections.views.REBUILD_FLUSH", 10)
+    monkeypatch.setattr("projections.log_pages.BATCH", 3)
+    monkeypatch.setattr("projections.log_pages.REBUILD_BATCH", 7)
+    monkeypatch.setattr("projections.rebuilding.REBUILD_FLUSH", 10)
     monkeypatch.setattr("projections.base.DOCUMENTS_AT_ONCE", 1)
 
     events, _ = views.rebuild()
@@ -799,7 +799,7 @@ def test_a_split_rebuild_in_small_feeds_hands_final_rows_over_early_and_gives_th
     # Workers read 2 rows a query, feed 3 events at a time, and hand over the
     # recorded view's rows after every 2 feeds; the other views' events are read 4
     # log positions a query.
-    monkeypatch.setattr("projections.views.TOPIC_WINDOW", 4)
+    monkeypatch.setattr("projections.log_pages.TOPIC_WINDOW", 4)
     monkeypatch.setattr("projections.parallel.PAGE", 2)
     monkeypatch.setattr("projections.parallel.FEED", 3)
     monkeypatch.setattr("projections.parallel.EARLY", 2)
@@ -834,7 +834,7 @@ def test_a_split_rebuild_written_in_several_stretches_gives_the_same_views(
     incremental = view_rows(views)
     # Stretches of 2 x 12 log positions: the workers of each stretch after the
     # first read the rows their customers already have.
-    monkeypatch.setattr("projections.views.REBUILD_FLUSH", 12)
+    monkeypatch.setattr("projections.rebuilding.REBUILD_FLUSH", 12)
     head = ledger_app.recorder.max_notification_id()
     heard: list[int] = []
 
@@ -1028,7 +1028,7 @@ def test_views_that_take_few_kinds_of_event_are_rebuilt_from_those_alone(
 ) -> None:
     # The log is read a window of positions at a time: some hold none of the
     # topics, and an event is never read twice.
-    monkeypatch.setattr("projections.views.TOPIC_WINDOW", window)
+    monkeypatch.setattr("projections.log_pages.TOPIC_WINDOW", window)
     a_busy_ledger(ledger_app)
     views.catch_up()
     incremental = view_rows(views)
