@@ -290,6 +290,7 @@ class Importer:
                 # before the registration is then refused by the domain's own rule.
                 key = (kind.rank > 0, step.when, kind.rank, step.order, source, row.line)
                 planned.append(Planned(key, index, step))
+        work.reasons.update(_copies_that_differ(planned, rows))
         planned.sort(key=lambda p: p.key)
         named = frozenset(p.step.command_id for p in planned)
         start = batch.mark(customer_id)
@@ -335,16 +336,9 @@ class Importer:
             return PRESENT if receipt is not None and receipt.replayed else IMPORTED
         version = int(recorded[0])
         if version > customer.version - len(customer.pending_events):
-            # Recorded by an earlier row of this run: the record is in the files twice.
-            same = step.update is None and all(
-                getattr(customer.pending_events[version - customer.version - 1], k, None) == val
-                for k, val in step.fields.items()
-            )
-            if same:
-                return PRESENT
-            raise RowRejected(
-                "the same record is in this import twice with different values: keep one"
-            )
+            # Recorded by an earlier row of this run: the record is in the files twice,
+            # alike (`_copies_that_differ` rejected a copy that differs).
+            return PRESENT
         if step.update is not None:
             return CHANGED if step.update(self.session) else PRESENT
         if not step.fields:
@@ -405,6 +399,35 @@ def customer_uuid(system: str, external_id: str) -> UUID:
     """The id of the customer imported from `system` with `external_id`: its
     registration's command id gives it (`customer_id_for_command`)."""
     return customer_id_for_command(import_command_id(system, "customers", external_id))
+
+
+def _copies_that_differ(
+    planned: list[Planned], rows: list[tuple[int, SourceRow]]
+) -> dict[int, str]:
+    """The rows that name a record (a step's command id) an earlier row of this
+    import names too, with other values: the first copy in the files is imported
+    (or, found recorded by an earlier run, compared), each later one that differs
+    is rejected, whether the record is new or was imported before (docs/import.md,
+    "Re-runs"). A step with fields is compared by them; one that brings a record
+    up to date by commands of its own (`update`), by its whole row."""
+    first: dict[str, Planned] = {}
+    reasons: dict[int, str] = {}
+    for item in sorted(planned, key=lambda p: (rows[p.row][0], rows[p.row][1].line)):
+        earlier = first.setdefault(item.step.command_id, item)
+        if earlier is item or earlier.row == item.row:
+            continue
+        if item.step.update is None:
+            differs = dict(earlier.step.fields) != dict(item.step.fields)
+        else:
+            differs = dict(rows[earlier.row][1].values) != dict(rows[item.row][1].values)
+        if differs:
+            reasons.setdefault(
+                item.row,
+                "the same record is in this import twice with different values (the "
+                f"other is {rows[earlier.row][1].file} line {rows[earlier.row][1].line}): "
+                "keep one",
+            )
+    return reasons
 
 
 def _reason(error: LedgerError) -> str:

@@ -241,6 +241,29 @@ def test_a_record_twice_in_one_import_is_rejected_the_second_time(
     assert "Capital Airport Group Ltd" not in db_cli.ok("customer", "list")
 
 
+def test_a_record_imported_before_and_twice_in_a_rerun_with_two_changes_keeps_the_first(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    db_cli.ok(*import_args(files, "customers.csv"))
+    customers = files / "customers.csv"
+    original = customers.read_text(encoding="utf-8")
+    changed = original.replace('"Beijing, Shunyi"', "Beijing T3")
+    second = changed.splitlines()[1].replace("Beijing T3", "Beijing T2")
+    customers.write_text(changed + second + "\n", encoding="utf-8")
+
+    result = db_cli.run(*import_args(files, "customers.csv"))
+
+    assert result.exit_code == EXIT_REJECTED
+    assert "1 changed, 1 rejected" in result.output
+    reason = (files / "customers.rejects.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert "Beijing T2" in reason and "in this import twice with different values" in reason
+    shown = db_cli.ok("customer", "show", "Capital Airport Group", "--format", "json")
+    assert '"headquarters": "Beijing T3"' in shown
+    # The rejected copy, fixed to agree, is then already present.
+    customers.write_text(changed, encoding="utf-8")
+    assert "0 events written" in db_cli.ok(*import_args(files, "customers.csv"))
+
+
 def test_a_file_given_twice_is_refused(db_cli: LedgerCli, files: Path) -> None:
     path = str(files / "customers.csv")
     result = db_cli.run("import", path, f"customers={path}")
