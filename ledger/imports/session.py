@@ -19,6 +19,7 @@ from ledger.domain.events import CorrectionRecorded, KeyPersonAdded, KeyPersonUp
 from ledger.domain.personal import fold_details
 from ledger.domain.provenance import import_causation_id, import_command_id, origin_of
 from ledger.imports.contract import PersonalRecord, RowRejected, SourceRow
+from ledger.imports.values import describe
 from ledger.personal_reading import PersonalReader
 from ledger.references import parse_code
 
@@ -306,19 +307,3 @@ class Session:
 
 def _fields(event: CustomerEvent) -> dict[str, Any]:
     return {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
-
-
-# How much of a rejected value a reason repeats.
-SHOWN = 60
-
-
-def describe(error: ValidationError) -> str:
-    """The first problem of a command built from a row, in one line."""
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ()) if not isinstance(part, int))
-    message = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
-    given = first.get("input")
-    if isinstance(given, str) and len(given) > SHOWN:
-        given = given[:SHOWN] + "…"
-    shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
-    return f"{where or 'value'}: {message[0].lower()}{message[1:]}{shown}"

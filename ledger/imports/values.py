@@ -9,6 +9,8 @@ from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from ledger.clock import parse_date, parse_time
 from ledger.errors import InvalidInputError
 from ledger.imports.contract import RowRejected, SourceRow
@@ -84,3 +86,19 @@ class NamesItsCustomer:
 
     def customer_of(self, row: SourceRow) -> str:
         return external_id(row, "customer")
+
+
+# How much of a rejected value a reason repeats.
+SHOWN = 60
+
+
+def describe(error: ValidationError) -> str:
+    """The first problem of a command built from a row, in one line."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if not isinstance(part, int))
+    message = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    given = first.get("input")
+    if isinstance(given, str) and len(given) > SHOWN:
+        given = given[:SHOWN] + "…"
+    shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+    return f"{where or 'value'}: {message[0].lower()}{message[1:]}{shown}"

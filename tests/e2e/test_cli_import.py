@@ -41,6 +41,13 @@ def import_args(folder: Path, *names: str) -> list[str]:
     return ["import", *(str(folder / name) for name in names or ("customers.csv", "people.csv"))]
 
 
+def append_row(path: Path, start: str) -> None:
+    """A row of the example file's first columns, the others empty."""
+    width = path.read_text(encoding="utf-8").splitlines()[0].count(",")
+    with path.open("a", encoding="utf-8") as out:
+        out.write(start + "," * (width - start.count(",")) + "\n")
+
+
 def test_the_whole_example_set_imports_without_a_reject_and_a_rerun_writes_nothing(
     db_cli: LedgerCli, files: Path
 ) -> None:
@@ -144,8 +151,7 @@ def test_rejected_rows_go_to_the_rejects_file_and_the_exit_code_says_so(
 
 def test_a_dry_run_checks_every_row_and_writes_nothing(db_cli: LedgerCli, files: Path) -> None:
     people = files / "people.csv"
-    with people.open("a", encoding="utf-8") as out:
-        out.write("CRM-9999,P-900,Nobody,,user,,,2024-01-02,,\n")
+    append_row(people, "CRM-9999,P-900,Nobody,,user,,,2024-01-02")
     before = db_cli.events_recorded()
     result = db_cli.run(*import_args(files), "--dry-run")
     assert result.exit_code == EXIT_REJECTED, result.output
@@ -161,9 +167,8 @@ def test_a_dry_run_checks_every_row_and_writes_nothing(db_cli: LedgerCli, files:
 
 def test_a_domain_rule_rejects_the_row_with_its_own_words(db_cli: LedgerCli, files: Path) -> None:
     people = files / "people.csv"
-    with people.open("a", encoding="utf-8") as out:
-        # Added before its customer was registered (2023-03-14).
-        out.write("CRM-1001,P-901,Too Early,,user,,,2020-01-01,,\n")
+    # Added before its customer was registered (2023-03-14).
+    append_row(people, "CRM-1001,P-901,Too Early,,user,,,2020-01-01")
     result = db_cli.run(*import_args(files))
     assert result.exit_code == EXIT_REJECTED
     reason = (files / "people.rejects.csv").read_text(encoding="utf-8").splitlines()[1]

@@ -22,8 +22,14 @@ IMPORTER = "li.wei"
 CUSTOMERS = (
     "customer_id,name,segment,owner,registered_at\nA1,Alpha Airport,airport,li.wei,2024-01-02\n"
 )
-HEADER = "customer,person_id,name,decision_role,added_at,title,mobile,emails,notes\n"
-PERSON = "A1,X-7,Zhou Min,advisor,2024-02-01,Head of IT,13800001111,zhou@alpha.cn,Likes tea\n"
+HEADER = (
+    "customer,person_id,name,decision_role,added_at,title,mobile,emails,notes,birth_date,"
+    "home_phone,school\n"
+)
+PERSON = (
+    "A1,X-7,Zhou Min,advisor,2024-02-01,Head of IT,13800001111,zhou@alpha.cn,Likes tea,"
+    "1975-04-12,010 6459 0000,Fudan\n"
+)
 
 
 @pytest.fixture
@@ -93,11 +99,36 @@ def test_a_changed_detail_is_recorded_once_as_a_sealed_person_update(
     reader = app.personal_reader(app.caller(IMPORTER))
     assert reader.of_event(update) == {"mobile": "13900002222"}
     assert details_now(app) == {
+        "birth_date": "1975-04-12",
+        "school": "Fudan",
         "mobile": "13900002222",
+        "home_phone": "010 6459 0000",
         "emails": ["zhou@alpha.cn"],
         "notes": "Likes tea",
     }
     # The changed file again: nothing more.
+    again = run_import(app, tmp_path, changed)
+    assert events(app) == before + 1
+    assert people_file(again).present == 1
+
+
+def test_a_changed_date_of_birth_and_home_phone_are_recorded_once_together(
+    app: Ledger, tmp_path: Path
+) -> None:
+    run_import(app, tmp_path, PERSON)
+    before = events(app)
+    changed = PERSON.replace("1975-04-12", "1975-04-21").replace("010 6459 0000", "010 6459 9999")
+
+    result = run_import(app, tmp_path, changed)
+
+    assert (people_file(result).changed, people_file(result).rejected) == (1, 0)
+    assert events(app) == before + 1
+    update = last_event(app)
+    assert isinstance(update, KeyPersonUpdated) and update.changes == {}
+    assert "1975-04-21" not in str(update.personal) and "9999" not in str(update.personal)
+    reader = app.personal_reader(app.caller(IMPORTER))
+    assert reader.of_event(update) == {"birth_date": "1975-04-21", "home_phone": "010 6459 9999"}
+    assert details_now(app)["school"] == "Fudan"
     again = run_import(app, tmp_path, changed)
     assert events(app) == before + 1
     assert people_file(again).present == 1
@@ -140,7 +171,12 @@ def test_an_erased_persons_row_brings_no_details_back_and_says_so(
     same = run_import(app, tmp_path, PERSON)
     # New details in the source, and a new title: the title is a business fact.
     changed = run_import(
-        app, tmp_path, PERSON.replace("13800001111", "13900002222").replace("Head of IT", "CIO")
+        app,
+        tmp_path,
+        PERSON.replace("13800001111", "13900002222")
+        .replace("1975-04-12", "1975-04-21")
+        .replace("010 6459 0000", "010 6459 9999")
+        .replace("Head of IT", "CIO"),
     )
 
     assert (people_file(same).present, people_file(same).rejected) == (1, 0)

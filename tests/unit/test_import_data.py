@@ -13,6 +13,9 @@ import pytest
 
 from benchmarks import import_data
 from benchmarks.import_data import EXPECTED_REJECTS, FILES, generate, staff_accounts
+from ledger.domain.personal import PERSONAL_FIELDS
+from ledger.imports.contract import SourceRow
+from ledger.imports.kinds.personal_columns import personal_details
 
 ROWS = 5000  # 100 customers: the total stays within a few per cent of it
 
@@ -69,6 +72,20 @@ def test_about_the_rows_asked_for_in_a_realistic_mix(files: Path) -> None:
     names = [c["name"] for c in read(files, "customers")]
     assert len(set(names)) == len(names)
     assert all("\u4e00" <= name[0] <= "\u9fff" for name in names)
+
+
+def test_a_share_of_people_carry_form_2s_details_as_person_add_takes_them(files: Path) -> None:
+    people = read(files, "people")
+    # Read as the import reads them: a value the typed command refuses would raise.
+    details = [
+        personal_details(SourceRow("people.csv", n, "", row)) for n, row in enumerate(people, 2)
+    ]
+    beyond_contact = {"birth_date", "home_phone", "office_phone", "birthplace", "school", "hobbies"}
+    assert beyond_contact <= set(PERSONAL_FIELDS)
+    carrying = [d for d in details if beyond_contact & set(d)]
+    assert 0.2 < len(carrying) / len(people) < 0.5
+    for column in beyond_contact:
+        assert any(column in d for d in carrying), column
 
 
 def test_records_name_only_what_exists_and_come_after_their_customer(files: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ledger.imports.kinds import KINDS
+from ledger.imports.sources import read_mapping
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 # (file, heading level) where a kind's section may be.
@@ -34,3 +35,17 @@ def test_every_column_of_every_kind_is_documented_in_its_section(kind: str) -> N
     documented = section(kind)
     missing = [c for c in sorted(KINDS[kind].columns.known) if f"`{c}`" not in documented]
     assert missing == []
+
+
+def test_the_mapping_example_is_a_mapping_the_import_reads(tmp_path: Path) -> None:
+    text = (DOCS / "import.md").read_text(encoding="utf-8")
+    found = re.search(r"^## Mapping files\n.*?```toml\n(.*?)```", text, re.M | re.S)
+    assert found is not None
+    mapping_file = tmp_path / "mapping.toml"
+    mapping_file.write_text(found.group(1), encoding="utf-8")
+
+    mapping = read_mapping(mapping_file, {k: kind.columns for k, kind in KINDS.items()})
+
+    # Each table renames to its kind's columns, a personal detail's among them.
+    assert {"customer_id", "name"} <= set(mapping["customers"].values())
+    assert {"person_id", "birth_date", "home_phone"} <= set(mapping["people"].values())

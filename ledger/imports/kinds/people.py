@@ -14,8 +14,9 @@ from ledger import commands as c
 from ledger.domain.provenance import import_command_id
 from ledger.imports import values as v
 from ledger.imports.contract import Columns, ImportSession, RowRejected, SourceRow, Step
+from ledger.imports.kinds.personal_columns import COLUMNS as PERSONAL_COLUMNS
+from ledger.imports.kinds.personal_columns import personal_details
 from ledger.imports.kinds.updates import changed, in_column, run_update
-from ledger.personal_details import PersonalFields
 from ledger.receipts import Receipt
 from ledger.vocabulary import DecisionRole, RelationshipStatus
 
@@ -34,13 +35,9 @@ COLUMNS = Columns(
         "that may own the customer",
         "staff": "who recorded the person: a staff id (active or not); default: the "
         "counterpart, else the customer's owner",
-        "mobile": "personal detail, sealed with the person's key",
-        "office_phone": "personal detail, sealed",
-        "emails": "personal detail, sealed; several separated by ';'",
-        "notes": "personal detail, sealed",
+        **PERSONAL_COLUMNS,
     },
 )
-PERSONAL = ("mobile", "office_phone", "notes")
 
 
 class People(v.NamesItsCustomer):
@@ -60,9 +57,8 @@ class People(v.NamesItsCustomer):
         title = row.get("title")
         counterpart = row.get("counterpart") or None
         command_id = import_command_id(system, self.name, person)
-        details: dict[str, Any] = {f: row.get(f) for f in PERSONAL if row.get(f)}
-        if v.items(row, "emails"):
-            details["emails"] = v.items(row, "emails")
+        # Checked here, as `person add` checks them, before anything is recorded.
+        personal = personal_details(row)
 
         def actor(session: ImportSession, code: str) -> str:
             if row.get("staff"):
@@ -91,7 +87,7 @@ class People(v.NamesItsCustomer):
                     "decision_role": role,
                     "relationship_status": status,
                     "counterpart": counterpart,
-                    **details,
+                    **personal,
                 },
             )
             with in_column("added_at"):
@@ -113,9 +109,6 @@ class People(v.NamesItsCustomer):
                 wanted["relationship_status"] = status.value
             differ = changed(current, changed(before, wanted))
             facts = {k: val for k, val in differ.items() if k != "relationship_status"}
-            # As the person's details were first recorded (validated the same way),
-            # to compare with what they hold.
-            personal = session.build(PersonalFields, details).details() if details else {}
             wrote = False
             if facts:
                 wrote |= run_update(
