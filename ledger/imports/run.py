@@ -38,7 +38,7 @@ from ledger.errors import ConcurrencyError, LedgerError
 from ledger.imports.contract import Kind, RowRejected, SourceRow, Step
 from ledger.imports.rejects import remove_stale, write_rejects
 from ledger.imports.session import Session
-from ledger.imports.sources import Source, Unreadable
+from ledger.imports.sources import REASON_COLUMN, Source, Unreadable
 from ledger.imports.spool import Spool
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ MAX_BATCH_ATTEMPTS = 10
 IMPORTED, PRESENT, CHANGED, REJECTED = "imported", "present", "changed", "rejected"
 # A row's outcome is the strongest of its steps'.
 STRENGTH = {PRESENT: 0, IMPORTED: 1, CHANGED: 2}
+KEEP_ONE = "the same record is in this import twice with different values: keep one"
 
 
 @dataclass
@@ -298,6 +299,8 @@ class Importer:
             work.notes.clear()
             self.session.begin_customer(batch, customer_id, named)
             ran: set[int] = set()
+            # Step command id -> the row that ran it first in this attempt, and its values.
+            first_copy: dict[str, tuple[int, Mapping[str, str]]] = {}
             again = False
             for item in planned:
                 if item.row in work.reasons:
@@ -305,7 +308,10 @@ class Importer:
                 _, row = rows[item.row]
                 position = batch.position(customer_id)
                 try:
-                    outcome = self._run_step(batch, customer_id, row, item.step)
+                    outcome = _second_copy(first_copy.get(item.step.command_id), item.row, row)
+                    if outcome is None:
+                        outcome = self._run_step(batch, customer_id, row, item.step)
+                        first_copy.setdefault(item.step.command_id, (item.row, row.values))
                 except LedgerError as error:
                     self.session.take_notes()  # a rejected row's remarks say nothing
                     work.reasons[item.row] = _reason(error)
@@ -342,9 +348,7 @@ class Importer:
             )
             if same:
                 return PRESENT
-            raise RowRejected(
-                "the same record is in this import twice with different values: keep one"
-            )
+            raise RowRejected(KEEP_ONE)
         if step.update is not None:
             return CHANGED if step.update(self.session) else PRESENT
         if not step.fields:
@@ -405,6 +409,29 @@ def customer_uuid(system: str, external_id: str) -> UUID:
     """The id of the customer imported from `system` with `external_id`: its
     registration's command id gives it (`customer_id_for_command`)."""
     return customer_id_for_command(import_command_id(system, "customers", external_id))
+
+
+def _second_copy(
+    first: tuple[int, Mapping[str, str]] | None, index: int, row: SourceRow
+) -> str | None:
+    """A step an earlier row of this run already ran (the record is in the files
+    twice): PRESENT when both copies say the same, refused when they differ; None
+    when no other row ran it. Decided here, for records already in the ledger as
+    for new ones: two copies of a stored record that differ would otherwise each
+    record a change, and every later run of the same files again (a change's
+    command id names the version it is recorded at, so none is a replay;
+    docs/import.md, "Re-runs")."""
+    if first is None or first[0] == index:
+        return None
+    if _compared(first[1]) == _compared(row.values):
+        return PRESENT
+    raise RowRejected(KEEP_ONE)
+
+
+def _compared(values: Mapping[str, str]) -> dict[str, str]:
+    """A row's values as two copies of a record are compared: cells given, and not
+    the reason a rejects file added."""
+    return {k: v for k, v in values.items() if v and k != REASON_COLUMN}
 
 
 def _reason(error: LedgerError) -> str:
