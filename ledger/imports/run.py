@@ -38,7 +38,7 @@ from ledger.errors import ConcurrencyError, LedgerError
 from ledger.imports.contract import Kind, RowRejected, SourceRow, Step
 from ledger.imports.rejects import remove_stale, write_rejects
 from ledger.imports.session import Session
-from ledger.imports.sources import Source, Unreadable
+from ledger.imports.sources import REASON_COLUMN, Source, Unreadable
 from ledger.imports.spool import Spool
 
 if TYPE_CHECKING:
@@ -299,6 +299,8 @@ class Importer:
             work.notes.clear()
             self.session.begin_customer(batch, customer_id, named)
             ran: set[int] = set()
+            # Step command id -> the row that ran it first in this attempt.
+            first_copy: dict[str, int] = {}
             again = False
             for item in planned:
                 if item.row in work.reasons:
@@ -306,7 +308,14 @@ class Importer:
                 _, row = rows[item.row]
                 position = batch.position(customer_id)
                 try:
-                    outcome = self._run_step(batch, customer_id, row, item.step)
+                    earlier = first_copy.get(item.step.command_id)
+                    if earlier is not None and earlier != item.row:
+                        # A copy alike (`_copies_that_differ` refused one that differs):
+                        # present, not run again, or a re-run's change would be made twice.
+                        outcome = PRESENT
+                    else:
+                        outcome = self._run_step(batch, customer_id, row, item.step)
+                        first_copy.setdefault(item.step.command_id, item.row)
                 except LedgerError as error:
                     self.session.take_notes()  # a rejected row's remarks say nothing
                     work.reasons[item.row] = _reason(error)
@@ -419,7 +428,7 @@ def _copies_that_differ(
         if item.step.update is None:
             differs = dict(earlier.step.fields) != dict(item.step.fields)
         else:
-            differs = dict(rows[earlier.row][1].values) != dict(rows[item.row][1].values)
+            differs = _compared(rows[earlier.row][1].values) != _compared(rows[item.row][1].values)
         if differs:
             reasons.setdefault(
                 item.row,
@@ -428,6 +437,12 @@ def _copies_that_differ(
                 "keep one",
             )
     return reasons
+
+
+def _compared(values: Mapping[str, str]) -> dict[str, str]:
+    """A row's values as two copies of a record are compared: cells given, and not
+    the reason a rejects file added."""
+    return {k: v for k, v in values.items() if v and k != REASON_COLUMN}
 
 
 def _reason(error: LedgerError) -> str:
