@@ -40,3 +40,21 @@ def test_with_every_plugin_off_models_validate_without_the_plugin_search(
 def test_a_callers_own_plugin_setting_keeps_pydantics_plugin_search() -> None:
     """Turning off one plugin by name leaves the others to be found: the real loader."""
     assert probe("some_plugin") == "[] True"
+
+
+def test_a_name_the_stand_in_lacks_comes_from_pydantics_real_loader() -> None:
+    """A pydantic that takes more from its plugin loader than `get_plugins` gets the
+    real module, not an ImportError."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ledger.pydantic_plugins import disable_plugins; disable_plugins(); "
+            "import sys; from pydantic.plugin._loader import _plugins; "
+            "print(hasattr(sys.modules['pydantic.plugin._loader'], '__file__'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.strip() == "True"
