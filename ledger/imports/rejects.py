@@ -32,7 +32,9 @@ def write_rejects(source: Source, rejected: Iterable[tuple[str, str]], folder: P
     # A file that had a byte-order mark gets one; GB18030 stays GB18030.
     codec = source.encoding.codec
     try:
-        with path.open("w", encoding=codec, newline="") as out:
+        # A record in a broken encoding goes back with its own bytes (read as
+        # surrogate escapes, ledger/imports/sources.py), to be mended where it is.
+        with path.open("w", encoding=codec, errors="surrogateescape", newline="") as out:
             out.write(f"{header_text(source)}{delimiter}{REASON_COLUMN}\r\n")
             for raw, reason in rejected:
                 out.write(f"{raw}{delimiter}{_cell(reason, delimiter)}\r\n")

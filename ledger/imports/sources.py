@@ -225,14 +225,15 @@ def _check_columns(
 
 def _decoded_lines(handle: io.BufferedReader, codec: str, bad: set[int]) -> Iterator[str]:
     """The file's lines as text; a line that does not decode is noted in `bad` (by
-    line number) and given with its broken bytes replaced."""
+    line number) and given with its broken bytes kept as surrogate escapes, so that
+    the rejects file gives them back as they were (ledger/imports/rejects.py)."""
     for number, read in enumerate(handle, start=1):
         line = read[len(UTF8_BOM) :] if number == 1 and codec == UTF8_SIG else read
         try:
             yield line.decode(UTF8 if codec == UTF8_SIG else codec)
         except UnicodeDecodeError:
             bad.add(number)
-            yield line.decode(UTF8 if codec == UTF8_SIG else codec, errors="replace")
+            yield line.decode(UTF8 if codec == UTF8_SIG else codec, errors="surrogateescape")
 
 
 def _record_text(cells: list[str], delimiter: str) -> str:

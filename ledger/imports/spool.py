@@ -87,9 +87,11 @@ class Spool:
 
     # ---------------------------------------------------------------- rejects
     def reject(self, source: int, line: int, raw: str, reason: str) -> None:
+        # A line in a broken encoding holds its bytes as surrogate escapes, which
+        # SQLite's text cannot take: kept as bytes, given back as they came.
         self._db.execute(
             "INSERT INTO rejects (source, line, raw, reason) VALUES (?, ?, ?, ?)",
-            (source, line, raw, reason),
+            (source, line, raw.encode("utf-8", "surrogatepass"), reason),
         )
 
     def rejected(self, source: int) -> Iterator[tuple[str, str]]:
@@ -97,4 +99,5 @@ class Spool:
         cursor = self._db.execute(
             "SELECT raw, reason FROM rejects WHERE source = ? ORDER BY line", (source,)
         )
-        yield from cursor
+        for raw, reason in cursor:
+            yield bytes(raw).decode("utf-8", "surrogatepass"), reason

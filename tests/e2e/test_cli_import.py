@@ -206,6 +206,25 @@ def test_a_file_that_is_not_its_kind_is_refused_and_nothing_is_written(
     assert db_cli.events_recorded() == before
 
 
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8"])
+def test_a_line_in_a_broken_encoding_goes_to_the_rejects_file_with_its_own_bytes(
+    db_cli: LedgerCli, tmp_path: Path, encoding: str
+) -> None:
+    header = "customer_id,name,segment,owner,registered_at\n"
+    good = "K1,首都机场集团,airport,zhang.min,2024-01-02\n"
+    broken = "K2,深圳宝安".encode(encoding) + b"\xff\x80" + b",airport,zhang.min,2024-01-03"
+    source = tmp_path / "clients.csv"
+    source.write_bytes((header + good).encode(encoding) + broken + b"\n")
+
+    result = db_cli.run("import", f"customers={source}", "--system", "oldcrm")
+
+    assert result.exit_code == EXIT_REJECTED
+    rejects = (tmp_path / "clients.rejects.csv").read_bytes()
+    # The broken record as it was, byte for byte, and a reason the file's own encoding holds.
+    assert broken + b",line 3 is not valid " in rejects
+    assert "首都机场集团" in db_cli.ok("customer", "list")
+
+
 def test_owner_and_segment_default_from_the_command_line(db_cli: LedgerCli, tmp_path: Path) -> None:
     source = tmp_path / "clients.csv"
     source.write_text("编号\t名称\t建档日期\nK1\t首都机场集团\t2024-01-02\n", encoding="gb18030")
