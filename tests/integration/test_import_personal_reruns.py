@@ -191,3 +191,36 @@ def test_an_erased_persons_row_brings_no_details_back_and_says_so(
         assert note.startswith("line 2: personal details of C-00001/P1 not imported")
         assert "erased on request" in note
     assert not (tmp_path / "people.rejects.csv").exists()
+
+
+def test_an_erased_persons_row_with_a_refused_detail_is_not_rejected_and_copies_nothing(
+    app: Ledger, tmp_path: Path
+) -> None:
+    run_import(app, tmp_path, PERSON)
+    erase(app)
+    before = events(app)
+    # A birth date the typed command refuses: the person's details are not imported
+    # anyway, and a reject would copy them into a rejects file.
+    bad = PERSON.replace("1975-04-12", "12/04/1975").replace("13800001111", "13900002222")
+
+    result = run_import(app, tmp_path, bad)
+
+    assert (people_file(result).present, people_file(result).rejected) == (1, 0)
+    assert events(app) == before
+    [note] = people_file(result).notes
+    assert "erased on request" in note
+    assert not (tmp_path / "people.rejects.csv").exists()
+
+
+def test_a_refused_detail_still_rejects_the_row_of_a_person_not_erased(
+    app: Ledger, tmp_path: Path
+) -> None:
+    run_import(app, tmp_path, PERSON)
+    before = events(app)
+
+    result = run_import(app, tmp_path, PERSON.replace("1975-04-12", "12/04/1975"))
+
+    assert people_file(result).rejected == 1
+    assert events(app) == before
+    reason = (tmp_path / "people.rejects.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert "birth_date" in reason

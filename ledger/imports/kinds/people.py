@@ -57,8 +57,16 @@ class People(v.NamesItsCustomer):
         title = row.get("title")
         counterpart = row.get("counterpart") or None
         command_id = import_command_id(system, self.name, person)
-        # Checked here, as `person add` checks them, before anything is recorded.
-        personal = personal_details(row)
+        # Checked here, as `person add` checks them, before anything is recorded. A
+        # refused value rejects the row when its step runs, unless the person's
+        # personal data was erased: the details are not imported then whatever they
+        # say, and a reject would copy the erased person's details (the row and the
+        # reason quoting the value) into a rejects file (docs/import.md, "people").
+        try:
+            personal = personal_details(row)
+            refused: RowRejected | None = None
+        except RowRejected as error:
+            personal, refused = {}, error
 
         def actor(session: ImportSession, code: str) -> str:
             if row.get("staff"):
@@ -73,6 +81,8 @@ class People(v.NamesItsCustomer):
             return owner
 
         def add(session: ImportSession) -> Receipt:
+            if refused is not None:
+                raise refused
             code = session.customer_ref(row, customer)
             if counterpart:
                 session.staff(row, "counterpart")
@@ -98,6 +108,8 @@ class People(v.NamesItsCustomer):
             and that the person does not already have."""
             code = session.customer_ref(row, customer)
             local = session.local_id(row, code, self.name, person)
+            if refused is not None and session.personal_record(code, command_id, local) is not None:
+                raise refused  # the person's details are readable: the value is wrong
             before = session.as_imported(code, command_id)
             current = session.app.get_customer(code).people.get(local, {})
             wanted: dict[str, Any] = {"name": name, "decision_role": role.value}
@@ -123,7 +135,7 @@ class People(v.NamesItsCustomer):
                         c.AssessRelationship,
                         {**p, "customer": code, "case": local, "relationship_status": status})),
                 )  # fmt: skip
-            if personal:
+            if personal or refused is not None:
                 wrote |= update_personal(session, code, local, personal)
             return wrote
 
