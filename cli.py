@@ -52,6 +52,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "activity": ("commands.activity", "What each member of staff did this week or month."),
     "demo": ("commands.demo", "Load a realistic demo data set and show what to try."),
     "import": ("commands.importing", "Bring in a team's records from CSV files of another system."),
+    "server": ("commands.server", "Keep the ledger loaded so that commands start fast."),
 }
 
 

@@ -78,6 +78,14 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test reads or writes the developer's own ~/.ledger or environment."""
     home = tmp_path / "ledger-home"
     monkeypatch.setenv("LEDGER_HOME", str(home))
-    for name in ("LEDGER_DATABASE_URL", "LEDGER_ACTOR", "LEDGER_CONFIG", "LEDGER_TIMEZONE"):
+    for name in (
+        "LEDGER_DATABASE_URL",
+        "LEDGER_ACTOR",
+        "LEDGER_CONFIG",
+        "LEDGER_TIMEZONE",
+        "LEDGER_SERVER",
+    ):
         monkeypatch.delenv(name, raising=False)
+    # Nor the developer's `ledger server`: its sockets would be looked for here.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     return home

@@ -1,0 +1,233 @@
+"""The `ledger` program's entry point: a command goes to this installation's ledger
+server when one is running (`ledger server start`), and runs here otherwise.
+
+A new Python process pays for its imports before it does anything: about two
+thirds of an everyday command's time (benchmarks/README.md, "Start-up"). The
+server has paid them once; for each command it forks a process of its own, which
+takes over this process's standard input, output and error (passed over the
+socket), its working directory, environment and umask, runs the command as `cli`
+would here, and sends back the exit status. Output, terminal detection, prompts
+and pipes behave as if the command ran here (docs/decisions.md, "Start-up: a
+warm server").
+
+This module imports only the standard library's socket support: a command that
+finds no server loses well under a millisecond before it runs here as before.
+Anything that goes wrong before the server has started the command (no server,
+a server of other code, a socket that is not ours) falls back to running here;
+once started, the command's status is the server's answer.
+"""
+
+# Paths are strings here, not pathlib's: importing pathlib would cost a command
+# that finds no server more than all of this module.
+# ruff: noqa: PTH109, PTH117, PTH118, PTH120
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import signal
+import socket
+import stat
+import struct
+import sys
+import zlib
+from typing import Any
+
+# Bumped when a message changes shape: a client and a server that disagree never talk.
+PROTOCOL = 1
+# Set to "off" to run every command in its own process, server or not.
+SWITCH = "LEDGER_SERVER"
+# Each message: its length as 4 bytes, then the message in `marshal`'s format (the
+# peer is always a process of the same user, checked; nothing else is trusted).
+_LENGTH = struct.Struct("!I")
+# The socket's path must fit `sockaddr_un` (108 bytes with its terminating zero).
+LONGEST_PATH = 100
+# The code a server runs: a change to any of it means a new server.
+CODE = ("cli.py", "commands", "demo", "ledger", "projections")
+
+
+def code_root() -> str:
+    """The folder holding `cli.py` and the packages of this installation."""
+    return os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+
+
+def installation() -> list[str]:
+    """What a server must share with a client to run its commands as the client
+    would: the interpreter, its flags, the code's place and the module path. The
+    server compares it whole; the socket's name only hashes it."""
+    return [
+        sys.executable,
+        sys.version,
+        repr(sys.flags),
+        code_root(),
+        os.environ.get("PYTHONPATH", ""),
+    ]
+
+
+def run_directory(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
+    """Where this user's servers keep their sockets: `$XDG_RUNTIME_DIR/ledger` (the
+    session's own folder), else `/tmp/ledger-UID`; either must be a folder of this
+    user's that no one else may enter (`private_folder`)."""
+    environ = os.environ if environ is None else environ
+    runtime = environ.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isabs(runtime):
+        return os.path.join(runtime, "ledger")
+    return f"/tmp/ledger-{os.getuid()}"
+
+
+def socket_path(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
+    """This installation's server socket for the user."""
+    key = zlib.crc32("\0".join(installation()).encode())
+    return os.path.join(run_directory(environ), f"server-{key:08x}.sock")
+
+
+def private_folder(folder: str) -> bool:
+    """Whether `folder` is a real folder (not a link) owned by this user, closed to
+    everyone else: only then is a socket in it surely a server of this user's."""
+    try:
+        found = os.lstat(folder)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid() and found.st_mode & 0o077 == 0
+    )
+
+
+def peer_uid(connection: socket.socket) -> int:
+    """The user id of the process at the other end of a Unix socket (Linux)."""
+    credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    _pid, uid, _gid = struct.unpack("3i", credentials)
+    return int(uid)
+
+
+def send_message(connection: socket.socket, message: dict[str, Any]) -> None:
+    body = marshal.dumps(message)
+    connection.sendall(_LENGTH.pack(len(body)) + body)
+
+
+def receive_message(connection: socket.socket, start: bytes = b"") -> dict[str, Any] | None:
+    """The next message, None if the other end closed first; `start` holds bytes
+    already read."""
+    buffer = bytearray(start)
+    while len(buffer) < _LENGTH.size:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return None
+        buffer += chunk
+    (length,) = _LENGTH.unpack_from(buffer)
+    while len(buffer) < _LENGTH.size + length:
+        chunk = connection.recv(max(65536, length))
+        if not chunk:
+            return None
+        buffer += chunk
+    message = marshal.loads(bytes(buffer[_LENGTH.size : _LENGTH.size + length]))
+    if not isinstance(message, dict):
+        raise ValueError("not a message")
+    return message
+
+
+def _request(arguments: list[str]) -> dict[str, Any] | None:
+    """What the server needs to run the command as this process would (None when
+    this process cannot hand it over: a standard stream closed)."""
+    streams = []
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        if stream is None:
+            return None
+        streams.append([stream.encoding, stream.errors])
+    umask = os.umask(0)
+    os.umask(umask)
+    return {
+        "protocol": PROTOCOL,
+        "installation": installation(),
+        "run": arguments,
+        "cwd": os.getcwd(),
+        "environ": dict(os.environ),
+        "umask": umask,
+        "streams": streams,
+    }
+
+
+def _connect(path: str) -> socket.socket | None:
+    if len(path) > LONGEST_PATH or not private_folder(os.path.dirname(path)):
+        return None
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(path)
+        if peer_uid(connection) != os.getuid():
+            raise OSError("the socket's server is another user's")
+    except OSError:
+        connection.close()
+        return None
+    return connection
+
+
+def run_on_server(arguments: list[str]) -> int | None:
+    """Run the command on this installation's server; its exit status, or None if
+    it was not started there (the caller then runs it here)."""
+    if os.environ.get(SWITCH, "").lower() in ("off", "0", "no"):
+        return None
+    path = socket_path()
+    connection = _connect(path)
+    if connection is None:
+        return None
+    with connection:
+        try:
+            request = _request(arguments)
+            if request is None:
+                return None
+            body = marshal.dumps(request)
+            framed = _LENGTH.pack(len(body)) + body
+            sent = socket.send_fds(connection, [framed], [0, 1, 2])
+            connection.sendall(framed[sent:])
+            answer = receive_message(connection)
+        except (OSError, ValueError):
+            return None
+        if answer is None or "started" not in answer:
+            return None  # refused (a server of older code) or gone: nothing ran
+        return _wait(connection, int(answer["started"]))
+
+
+def _wait(connection: socket.socket, pid: int) -> int:
+    """Wait for the command's exit status; an interrupt from the terminal, or a
+    request to stop, goes on to the process that runs it."""
+
+    def forward(signum: int, _frame: object) -> None:
+        with contextlib.suppress(OSError):  # it has ended already
+            os.kill(pid, signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
+    while True:
+        try:
+            answer = receive_message(connection)
+        except InterruptedError:
+            continue
+        except OSError:
+            answer = None
+        if answer is None:
+            # The process was killed before it could answer: what it did is on
+            # record or not, as with any command killed half-way.
+            print(
+                "Error: the ledger server's process for this command ended without an "
+                "exit status (it was killed?): check what was recorded before running "
+                "the command again",
+                file=sys.stderr,
+            )
+            return 1
+        if "exit" in answer:
+            return int(answer["exit"])
+
+
+def main() -> None:
+    status = run_on_server(sys.argv[1:])
+    if status is None:
+        from cli import main as run_here
+
+        run_here()
+        return
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,494 @@
+"""`ledger server`: a process that has imported the ledger once and runs each
+command a client hands it in a fork of itself (commands/client.py; docs/decisions.md,
+"Start-up: a warm server").
+
+The server holds no connection, no ledger and no state of any customer: every
+command runs in a new child process, which opens the database as a command
+started from the shell would, and ends when the command ends. So commands run side
+by side as separate processes do, a crash ends one command only, and nothing one
+command read is there for the next. The server only saves the imports.
+
+It stops when asked (`ledger server stop`), after `--idle` minutes without a
+command, or, at its next command, when the code it imported has changed on disk
+(an upgrade, an edit): that command then runs in its own process, as it would
+with no server.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import errno
+import fcntl
+import gc
+import importlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from commands.client import (
+    CODE,
+    LONGEST_PATH,
+    PROTOCOL,
+    code_root,
+    installation,
+    peer_uid,
+    private_folder,
+    receive_message,
+    run_directory,
+    send_message,
+    socket_path,
+)
+
+DEFAULT_IDLE_MINUTES = 8 * 60
+# How long `ledger server start` waits for the new server to answer.
+START_TIMEOUT = 30.0
+# How long a new server waits for the one before it to let go of the socket.
+LOCK_WAIT = 5.0
+# The most bytes of a request read with its file descriptors in the first piece.
+_FIRST_PIECE = 65536
+
+
+# ------------------------------------------------------------------- the code
+def watched_paths() -> list[str]:
+    """The ledger's source files and folders, and the folders of the module path:
+    a change to any (an edit, an upgrade; a file added or removed changes its
+    folder) means the code a server imported is no longer what is on disk."""
+    root = Path(code_root())
+    paths: list[str] = []
+    for name in CODE:
+        top = root / name
+        if top.is_file():
+            paths.append(str(top))
+            continue
+        for folder, folders, files in os.walk(top):
+            folders[:] = [f for f in folders if f != "__pycache__"]
+            paths.append(folder)
+            paths.extend(os.path.join(folder, f) for f in files if f.endswith(".py"))  # noqa: PTH118
+    paths.extend(folder for folder in sys.path if folder)
+    return paths
+
+
+def code_fingerprint(paths: list[str]) -> tuple[tuple[int, int], ...]:
+    """Size and change time of each path (a missing one as -1): some 250 stats,
+    well under a millisecond, checked before every command."""
+    found = []
+    for path in paths:
+        try:
+            status = os.stat(path)  # noqa: PTH116 - a Path per file would cost more than the stat
+        except OSError:
+            found.append((-1, -1))
+        else:
+            found.append((status.st_size, status.st_mtime_ns))
+    return tuple(found)
+
+
+def warm_up() -> None:
+    """Import what commands use, so that no command has to."""
+    import cli
+    from ledger.domain.events import import_all
+    from projections.catalogue import CATALOGUE, projection_class
+
+    for module, _ in cli.GROUPS.values():
+        importlib.import_module(module)
+    importlib.import_module("ledger.application")
+    import_all()
+    for name in CATALOGUE:
+        projection_class(name)
+    for module in (
+        "cryptography.hazmat.primitives.ciphers.aead",
+        "rich.console",
+        "rich.table",
+        "rich.progress",
+        "psycopg",
+        "psycopg_pool",
+    ):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+
+
+# ----------------------------------------------------------------- the server
+class Server:
+    """Listens on this installation's socket and forks a child per command."""
+
+    def __init__(self, path: str, idle_minutes: float, watched: list[str]) -> None:
+        self.path = Path(path)
+        self.idle = idle_minutes * 60
+        self.started = time.time()
+        self.served = 0
+        self.children: set[int] = set()
+        # Taken before the code is imported: an edit made while the server imports
+        # shows as a change at the first command.
+        self.watched = watched
+        self.fingerprint = code_fingerprint(watched)
+        self.listener: socket.socket | None = None
+        self.inode: int | None = None
+
+    # -- lifetime
+    def serve(self) -> None:
+        listener = self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        # A dead server's socket: its lock was free.
+        self.path.unlink(missing_ok=True)
+        listener.bind(str(self.path))
+        self.path.chmod(0o600)
+        self.inode = self.path.stat().st_ino
+        listener.listen(64)
+        listener.settimeout(1.0)
+        last = time.monotonic()
+        try:
+            while True:
+                self._reap()
+                try:
+                    connection, _ = listener.accept()
+                except TimeoutError:
+                    if not self.children and time.monotonic() - last > self.idle:
+                        return
+                    continue
+                last = time.monotonic()
+                if not self._handle(connection):
+                    return
+        finally:
+            self._remove_socket()
+            listener.close()
+
+    def _remove_socket(self) -> None:
+        """Remove the socket file if it is still this server's."""
+        with contextlib.suppress(OSError):
+            if self.path.stat().st_ino == self.inode:
+                self.path.unlink()
+
+    def _reap(self) -> None:
+        for pid in list(self.children):
+            with contextlib.suppress(ChildProcessError):
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if done == 0:
+                    continue
+            self.children.discard(pid)
+
+    # -- one connection
+    def _handle(self, connection: socket.socket) -> bool:
+        """Serve one connection; False when the server is to stop."""
+        with connection:
+            connection.settimeout(None)
+            try:
+                if peer_uid(connection) != os.getuid():
+                    return True  # another user's process: not served, not answered
+                pieces, descriptors = _receive_with_descriptors(connection)
+            except OSError:
+                return True
+            try:
+                request = receive_message(connection, pieces)
+            except (OSError, ValueError, EOFError, TypeError):
+                request = None
+            try:
+                if request is None:
+                    return True
+                if request.get("ask") == "status":
+                    send_message(connection, self._status())
+                    return True
+                if request.get("ask") == "stop":
+                    send_message(connection, {"stopping": os.getpid()})
+                    return False
+                if request.get("protocol") != PROTOCOL or request.get("installation") != (
+                    installation()
+                ):
+                    send_message(connection, {"refused": "another installation"})
+                    return True
+                if len(descriptors) != 3:
+                    send_message(connection, {"refused": "no standard streams"})
+                    return True
+                if code_fingerprint(self.watched) != self.fingerprint:
+                    # The client runs this command itself; the next start of a
+                    # server imports the code as it is now.
+                    send_message(connection, {"refused": "the code has changed"})
+                    return False
+                self._fork(connection, request, descriptors)
+                return True
+            except OSError:
+                return True
+            finally:
+                for descriptor in descriptors:
+                    with contextlib.suppress(OSError):
+                        os.close(descriptor)
+
+    def _status(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "started": self.started,
+            "served": self.served,
+            "running": len(self.children),
+            "idle_minutes": self.idle / 60,
+            "code_current": code_fingerprint(self.watched) == self.fingerprint,
+            "root": code_root(),
+        }
+
+    def _fork(self, connection: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+        pid = os.fork()
+        if pid:
+            self.children.add(pid)
+            self.served += 1
+            return
+        # The child: it never returns into the server's loop (whose clean-up would
+        # remove the socket); it ends in `os._exit`.
+        status = 1
+        try:
+            assert self.listener is not None
+            self.listener.close()
+            status = run_command(connection, request, fds)
+        except BaseException:  # reported on the client's stderr; the child ends anyway
+            with contextlib.suppress(Exception):
+                traceback.print_exc()
+        finally:
+            with contextlib.suppress(Exception):
+                send_message(connection, {"exit": status})
+            os._exit(0)
+
+
+def _receive_with_descriptors(connection: socket.socket) -> tuple[bytes, list[int]]:
+    """The first piece of a request and the file descriptors sent with it."""
+    data, fds, _flags, _address = socket.recv_fds(connection, _FIRST_PIECE, 3)
+    return data, list(fds)
+
+
+# ---------------------------------------------------------------- the command
+def run_command(connection: socket.socket, request: dict[str, Any], fds: list[int]) -> int:
+    """In the child: become the client's process as far as the command can tell,
+    tell the client it has started, and run it; its exit status."""
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        os.chdir(request["cwd"])
+    except OSError:
+        send_message(connection, {"refused": "the working folder is gone"})
+        os._exit(0)
+    for target, descriptor in enumerate(fds):
+        os.dup2(descriptor, target)
+        os.close(descriptor)
+    os.environ.clear()
+    os.environ.update(request["environ"])
+    time.tzset()
+    os.umask(int(request["umask"]))
+    sys.argv = ["ledger", *request["run"]]
+    sys.stdin, sys.stdout, sys.stderr = _streams(request["streams"])
+    send_message(connection, {"started": os.getpid()})
+    status = _exit_status(connection)
+    # What the command registered to run at exit, then its other threads, as an
+    # interpreter does before it ends.
+    atexit._run_exitfuncs()
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:
+            status = status or 120  # as Python ends when its output cannot be written
+    return status
+
+
+def _exit_status(connection: socket.socket) -> int:
+    from cli import main
+
+    try:
+        main()
+    except SystemExit as exit:
+        code = exit.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code & 0xFF
+        print(code, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
+    except BaseException:  # as the interpreter would: a traceback, status 1
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def _streams(settings: list[list[str]]) -> tuple[TextIO, TextIO, TextIO]:
+    """Text streams over descriptors 0-2, with the client's encodings: output line
+    by line on a terminal (stderr always), in blocks otherwise, as Python's own."""
+    (in_encoding, in_errors), (out_encoding, out_errors), (err_encoding, err_errors) = settings
+    stdin = open(0, encoding=in_encoding, errors=in_errors, closefd=False)  # noqa: SIM115
+    stdout = open(1, "w", encoding=out_encoding, errors=out_errors, closefd=False)  # noqa: SIM115
+    stderr = open(  # noqa: SIM115
+        2, "w", encoding=err_encoding, errors=err_errors, closefd=False, buffering=1
+    )
+    return stdin, stdout, stderr
+
+
+# ------------------------------------------------------------------ starting
+@contextlib.contextmanager
+def server_lock(path: str, wait: float = LOCK_WAIT) -> Iterator[bool]:
+    """Whether this process holds the socket's lock: one server per socket. A
+    server that is stopping (its code changed) still holds it for a moment, so
+    the lock is tried for `wait` seconds."""
+    descriptor = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.05)
+        yield True
+    finally:
+        os.close(descriptor)
+
+
+def prepare_run_directory() -> Path:
+    """This user's socket folder, made private if new; a folder that is not
+    private is refused rather than used (ledger.errors.InvalidInputError)."""
+    from ledger.errors import InvalidInputError
+
+    folder = Path(run_directory())
+    if len(socket_path()) > LONGEST_PATH:
+        raise InvalidInputError(
+            f"the server's socket in {folder} would have too long a name for the "
+            "system: set XDG_RUNTIME_DIR to a shorter folder"
+        )
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not private_folder(str(folder)):
+        raise InvalidInputError(
+            f"{folder} is not a folder of yours closed to other users: remove it, or "
+            "set XDG_RUNTIME_DIR to a private folder"
+        )
+    return folder
+
+
+def ask(request: dict[str, Any]) -> dict[str, Any] | None:
+    """Ask the running server something (status, stop); None when none answers."""
+    path = socket_path()
+    if not private_folder(str(Path(path).parent)):
+        return None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        try:
+            connection.connect(path)
+            if peer_uid(connection) != os.getuid():
+                return None
+            send_message(connection, request)
+            return receive_message(connection)
+        except OSError:
+            return None
+
+
+def run_server(idle_minutes: float) -> None:
+    """The server process itself (`python -m commands.server`)."""
+    path = socket_path()
+    prepare_run_directory()
+    with server_lock(path) as held:
+        if not held:
+            return  # another server started first: it serves
+        server = Server(path, idle_minutes, watched_paths())
+        warm_up()
+        # Objects made by the imports are never freed: keep the collector off them,
+        # so that children neither scan nor copy them (copy on write).
+        gc.freeze()
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        server.serve()
+
+
+@click.group("server")
+def server() -> None:
+    """A server that keeps the ledger imported, so commands start fast.
+
+    While it runs, `ledger` hands each command to it and the command runs in a
+    fresh process forked from it: the same output, exit status and files, in a
+    fraction of the start-up time. It holds no data and no connection. It is
+    this user's only, for this installation; set LEDGER_SERVER=off to run a
+    command without it.
+    """
+
+
+@server.command("start")
+@click.option(
+    "--idle",
+    "idle_minutes",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_IDLE_MINUTES,
+    show_default=True,
+    help="Stop after this many minutes without a command.",
+)
+def start(idle_minutes: float) -> None:
+    """Start this user's server in the background (nothing happens if it runs)."""
+    folder = prepare_run_directory()
+    running = ask({"ask": "status"})
+    if running is not None and running.get("code_current"):
+        click.echo(f"A ledger server is running already (pid {running['pid']}).")
+        return
+    log = folder / "server.log"
+    with log.open("ab") as output:
+        log.chmod(0o600)
+        subprocess.Popen(
+            [sys.executable, "-m", "commands.server", "--idle", str(idle_minutes)],
+            cwd="/",
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        answer = ask({"ask": "status"})
+        if answer is not None and answer.get("code_current"):
+            click.echo(
+                f"Ledger server started (pid {answer['pid']}): commands from this "
+                f"installation run in it until `ledger server stop` or "
+                f"{idle_minutes:g} minutes without one."
+            )
+            return
+        time.sleep(0.05)
+    raise click.ClickException(f"the ledger server did not start: see {log}")
+
+
+@server.command("stop")
+def stop() -> None:
+    """Stop this user's server (commands already running finish)."""
+    answer = ask({"ask": "stop"})
+    if answer is None:
+        click.echo("No ledger server is running.")
+        return
+    click.echo(f"Ledger server stopped (pid {answer['stopping']}).")
+
+
+@server.command("status")
+def status() -> None:
+    """Whether this user's server runs, since when, and how many commands it ran."""
+    answer = ask({"ask": "status"})
+    if answer is None:
+        click.echo("No ledger server is running: commands start their own process.")
+        return
+    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(answer["started"]))
+    code = "current" if answer["code_current"] else "changed on disk (stops at the next command)"
+    click.echo(
+        f"Ledger server running (pid {answer['pid']}) since {since}: "
+        f"{answer['served']} commands run, {answer['running']} running now; code {code}; "
+        f"stops after {answer['idle_minutes']:g} idle minutes."
+    )
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The ledger server (`ledger server start`).")
+    parser.add_argument("--idle", type=float, default=DEFAULT_IDLE_MINUTES)
+    run_server(parser.parse_args().idle)

@@ -1,0 +1,339 @@
+"""`ledger server`: a command handed to the warm server behaves as the same
+command in a process of its own (output, errors, exit status, what it records),
+and anything amiss before it starts there makes the client run it itself."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import pty
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from commands import client
+from commands.server import Server, code_fingerprint
+
+CLIENT = [sys.executable, "-m", "commands.client"]
+SHOWCASE = "C-00001"
+OWNER = "liu.yang"
+CALL = ("--channel", "phone", "--direction", "outbound")
+
+
+def ledger(
+    environ: dict[str, str], *args: str, server: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`ledger ARGS` as a user starts it: through the client, which uses the
+    server when one runs (`server=False`: never)."""
+    env = dict(environ, LEDGER_SERVER="on" if server else "off")
+    return subprocess.run(
+        [*CLIENT, *args], env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+@pytest.fixture
+def run_dir() -> Iterator[Path]:
+    """A private folder for the sockets with a name short enough for one (the
+    test's own temporary folder can be too long)."""
+    folder = Path(tempfile.mkdtemp(prefix="lsrv", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def plain(run_dir: Path, isolated_home: Path) -> dict[str, str]:
+    """The environment of a user with the sockets in `run_dir`, and no ledger named."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env.update(XDG_RUNTIME_DIR=str(run_dir), LEDGER_HOME=str(isolated_home))
+    return env
+
+
+@pytest.fixture
+def environ(plain: dict[str, str], db_url: str) -> dict[str, str]:
+    """`plain` with a small demo ledger on each backend."""
+    env = dict(plain, LEDGER_DATABASE_URL=db_url)
+    loaded = ledger(env, "demo", "--customers", "3", server=False)
+    assert loaded.returncode == 0, loaded.stderr
+    return env
+
+
+def start_server(environ: dict[str, str]) -> Iterator[dict[str, str]]:
+    started = ledger(environ, "server", "start", server=False)
+    assert started.returncode == 0, started.stderr
+    assert "Ledger server started" in started.stdout
+    yield environ
+    ledger(environ, "server", "stop", server=False)
+
+
+@pytest.fixture
+def served(environ: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A server running for `environ`'s user, stopped afterwards."""
+    yield from start_server(environ)
+
+
+@pytest.fixture
+def served_plain(plain: dict[str, str]) -> Iterator[dict[str, str]]:
+    yield from start_server(plain)
+
+
+def server_pid(environ: dict[str, str]) -> int:
+    answer = ledger(environ, "server", "status", server=False).stdout
+    return int(answer.split("(pid ", 1)[1].split(")", 1)[0])
+
+
+def served_count(environ: dict[str, str]) -> int:
+    answer = ledger(environ, "server", "status", server=False).stdout
+    assert "Ledger server running" in answer, answer
+    return int(answer.split(": ", 1)[1].split(" commands run")[0])
+
+
+COMMANDS = [
+    ("--as", OWNER, "customer", "show", SHOWCASE),
+    ("--as", OWNER, "history", SHOWCASE, "--format", "csv"),
+    ("--as", OWNER, "todo"),
+    ("--as", OWNER, "brief", SHOWCASE),
+    ("--as", "li.wei", "sla", "breaches"),
+    ("--as", OWNER, "customer", "show", "C-99999"),  # no such customer: exit 1
+    ("--as", "nobody", "todo"),  # no such account: refused
+    ("--as", OWNER, "contact", "log", SHOWCASE, "--channel", "pigeon", "--summary", "x"),
+    ("customer",),  # a group without a command: its help, exit 2
+    ("--help",),
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(a) for a in COMMANDS])
+def test_a_command_on_the_server_answers_as_in_a_process_of_its_own(
+    served: dict[str, str], args: tuple[str, ...]
+) -> None:
+    before = served_count(served)
+
+    alone = ledger(served, *args, server=False)
+    warm = ledger(served, *args)
+
+    assert (warm.returncode, warm.stdout, warm.stderr) == (
+        alone.returncode,
+        alone.stdout,
+        alone.stderr,
+    )
+    assert served_count(served) == before + 1  # the status is asked from here
+
+
+def test_a_write_through_the_server_is_recorded_once(served: dict[str, str]) -> None:
+    summary = "Called about the server's first write."
+
+    logged = ledger(served, "--as", OWNER, "contact", "log", SHOWCASE, *CALL, "--summary", summary)
+
+    assert logged.returncode == 0, logged.stderr
+    assert logged.stdout.startswith("Contact logged: C-00001")
+    history = ledger(served, "--as", OWNER, "history", SHOWCASE, "--format", "csv", server=False)
+    assert history.stdout.count(summary) == 1
+
+
+def test_commands_sent_at_once_all_run_and_are_all_recorded(served: dict[str, str]) -> None:
+    env = dict(served, LEDGER_SERVER="on")
+    running = [
+        subprocess.Popen(
+            [
+                *CLIENT,
+                "--as",
+                OWNER,
+                "contact",
+                "log",
+                SHOWCASE,
+                *CALL,
+                "--summary",
+                f"Call {n} of 6",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(1, 7)
+    ]
+    answers = [process.communicate(timeout=120) for process in running]
+
+    assert [process.returncode for process in running] == [0] * 6, answers
+    versions = {out.rsplit("version ", 1)[1].strip(" .\n") for out, _ in answers}
+    assert len(versions) == 6
+    history = ledger(served, "--as", OWNER, "history", SHOWCASE, "--format", "csv", server=False)
+    assert all(history.stdout.count(f"Call {n} of 6") == 1 for n in range(1, 7))
+
+
+def test_a_command_on_a_terminal_sees_the_terminal(served: dict[str, str]) -> None:
+    """Output to a terminal is a terminal's (the width, line by line) on the
+    server as in a process of its own."""
+
+    def on_terminal(server: bool) -> bytes:
+        env = dict(served, LEDGER_SERVER="on" if server else "off", COLUMNS="100")
+        leader, follower = pty.openpty()
+        process = subprocess.Popen(
+            [*CLIENT, "--as", OWNER, "todo"], env=env, stdout=follower, stderr=follower
+        )
+        os.close(follower)
+        output = bytearray()
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: everything was read
+                break
+            if not chunk:
+                break
+            output += chunk
+        os.close(leader)
+        assert process.wait(timeout=60) == 0
+        return bytes(output)
+
+    alone = on_terminal(server=False)
+    assert b"Work list of liu.yang" in alone
+    assert on_terminal(server=True) == alone
+
+
+def test_an_interrupt_from_the_terminal_reaches_the_command(
+    served_plain: dict[str, str], tmp_path: Path
+) -> None:
+    env = dict(served_plain, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(tmp_path / "big.db"))
+    process = subprocess.Popen(
+        [*CLIENT, "demo", "--customers", "2000"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    assert err.strip().endswith("Aborted!")
+
+
+def test_a_command_killed_on_the_server_is_reported_in_one_line(
+    served_plain: dict[str, str], tmp_path: Path
+) -> None:
+    env = dict(served_plain, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(tmp_path / "big.db"))
+    process = subprocess.Popen(
+        [*CLIENT, "demo", "--customers", "2000"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    pid = server_pid(served_plain)
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert children  # the demo's process
+    for child in children:
+        os.kill(int(child), signal.SIGKILL)
+    _out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    assert err.strip().splitlines()[-1].startswith("Error: the ledger server's process")
+
+
+def test_with_the_switch_off_no_command_goes_to_the_server(served: dict[str, str]) -> None:
+    before = served_count(served)
+
+    ran = ledger(served, "--as", OWNER, "todo", server=False)
+
+    assert ran.returncode == 0
+    assert served_count(served) == before
+
+
+def test_a_socket_folder_others_may_enter_is_not_used(plain: dict[str, str]) -> None:
+    folder = Path(plain["XDG_RUNTIME_DIR"]) / "ledger"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+
+    refused = ledger(plain, "server", "start", server=False)
+    ran = ledger(plain, "--help")
+
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("Error: ")
+    assert "closed to other users" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert ran.returncode == 0 and "Event-sourced" in ran.stdout
+
+
+def test_an_idle_server_stops_and_removes_its_socket(plain: dict[str, str]) -> None:
+    path = Path(client.socket_path(plain))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "commands.server", "--idle", "0.02"], env=plain
+    )
+    deadline = time.monotonic() + 30
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.exists()
+
+    assert server.wait(timeout=30) == 0
+    assert not path.exists()
+
+
+# ----------------------------------------------- refusals, before anything runs
+def _request_on(pair: tuple[socket.socket, socket.socket], **changes: object) -> None:
+    """Send a client's request for `ledger --help` down one end of `pair`."""
+    request = dict(client._request(["--help"]) or {}, **changes)
+    body = marshal.dumps(request)
+    framed = client._LENGTH.pack(len(body)) + body
+    sent = socket.send_fds(pair[0], [framed], [0, 1, 2])
+    pair[0].sendall(framed[sent:])
+
+
+def test_a_server_whose_code_changed_refuses_and_stops(tmp_path: Path) -> None:
+    watched = tmp_path / "module.py"
+    watched.write_text("A = 1\n")
+    server = Server(str(tmp_path / "s.sock"), 1, [str(watched)])
+    watched.write_text("A = 22\n")
+    pair = socket.socketpair()
+    _request_on(pair)
+
+    keeps_serving = server._handle(pair[1])
+
+    assert keeps_serving is False
+    assert client.receive_message(pair[0]) == {"refused": "the code has changed"}
+    assert server.children == set()
+
+
+def test_a_client_of_another_installation_is_refused(tmp_path: Path) -> None:
+    watched = tmp_path / "module.py"
+    watched.write_text("A = 1\n")
+    server = Server(str(tmp_path / "s.sock"), 1, [str(watched)])
+    pair = socket.socketpair()
+    _request_on(pair, installation=["/another/python", "3.0"])
+
+    keeps_serving = server._handle(pair[1])
+
+    assert keeps_serving is True
+    assert client.receive_message(pair[0]) == {"refused": "another installation"}
+    assert server.children == set()
+
+
+def test_the_code_fingerprint_sees_an_edit_a_new_file_and_a_removed_one(tmp_path: Path) -> None:
+    module = tmp_path / "module.py"
+    module.write_text("A = 1\n")
+    watched = [str(tmp_path), str(module)]
+    first = code_fingerprint(watched)
+
+    module.write_text("A = 2\n")
+    edited = code_fingerprint(watched)
+    (tmp_path / "new.py").write_text("")
+    added = code_fingerprint(watched)
+    module.unlink()
+    removed = code_fingerprint(watched)
+
+    assert len({first, edited, added, removed}) == 4
+
+
+def test_with_no_server_the_client_runs_the_command_itself(plain: dict[str, str]) -> None:
+    ran = ledger(plain, "--help")
+
+    assert ran.returncode == 0
+    assert "Event-sourced customer-interaction ledger" in ran.stdout
