@@ -22,8 +22,16 @@ imports baseline on SQLite and 2x on PostgreSQL. `--compare-with DIR` also runs 
 same command lines from another checkout (say a worktree of an older commit), with
 the same interpreter, side by side.
 
+`--server` also starts `ledger server` (in a socket folder of the run's own) and
+runs each everyday command a second way, through the `ledger` program's client,
+which hands it to the server (commands/client.py): those lines take their turns
+with the others. Their wall time is what the user waits; their CPU column is the
+client process's only, so the server's children's CPU is reported apart, as a mean
+per command (what the kernel counted for the server's children, read from /proc
+once they have all ended).
+
     .venv/bin/python -m benchmarks.bench_startup [--backend sqlite|postgres|both]
-        [--count RUNS] [--customers N] [--compare-with DIR] [--importtime]
+        [--count RUNS] [--customers N] [--compare-with DIR] [--importtime] [--server]
 """
 
 from __future__ import annotations
@@ -120,6 +128,30 @@ def starter(argv: list[str], environ: dict[str, str]) -> Callable[[], object]:
         return finished
 
     return start
+
+
+def through_client(*args: str) -> list[str]:
+    """`ledger ARGS` as the installed `ledger` program starts it: its client first,
+    which hands the command to a running server (commands/client.py)."""
+    return [sys.executable, "-c", "from commands.client import main; main()", *args]
+
+
+def start_server(environ: dict[str, str]) -> int:
+    """Start `ledger server` for `environ`; its process id."""
+    for step in ("start", "status"):
+        finished = subprocess.run(
+            from_checkout("server", step), cwd=ROOT, env=environ, capture_output=True, text=True
+        )
+        if finished.returncode != 0 or "(pid " not in finished.stdout:
+            raise SystemExit(f"ledger server {step} failed: {finished.stdout}{finished.stderr}")
+    return int(finished.stdout.split("(pid ", 1)[1].split(")", 1)[0])
+
+
+def children_cpu(pid: int) -> float:
+    """CPU seconds of the ended children of process `pid` (cutime + cstime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the name: state is field 3, cutime and cstime fields 16 and 17.
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def from_checkout(*args: str) -> list[str]:
@@ -294,6 +326,30 @@ def report_backend(
     )
 
 
+def report_served(backend: str, served: dict[str, Line], base: Line, child_cpu: float) -> None:
+    limit = TARGETS[backend]
+    rows = [
+        [
+            name,
+            ms(line.wall),
+            ratio(line, base),
+            ms(line.cpu),
+            verdict(line.wall <= limit * base.wall),
+        ]
+        for name, line in served.items()
+    ]
+    print_table(
+        f"{BACKEND_NAMES[backend]}: the same commands through `ledger server` "
+        f"(baseline: `{BASELINE}`, {ms(base.wall)})",
+        ["command", "wall", "vs imports", "client CPU", f"target <= {limit}x (wall)"],
+        rows,
+        [
+            f"the server's children: {ms(child_cpu)} CPU per command, mean over every "
+            "served command of the run (both backends, warm-up runs included)"
+        ],
+    )
+
+
 def main() -> None:
     parser = argument_parser(
         __doc__.split("\n\n")[0] if __doc__ else "",
@@ -316,6 +372,11 @@ def main() -> None:
         action="store_true",
         help="list the slowest imports of `ledger --help` even when its target is met",
     )
+    parser.add_argument(
+        "--server",
+        action="store_true",
+        help="also run each everyday command through a running `ledger server`",
+    )
     options = parser.parse_args()
     runs = options.count or DEFAULT_RUNS
     compared: Path | None = options.compare_with
@@ -328,12 +389,21 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="ledger-bench-home-") as home, ExitStack() as stack:
         environ = process_environment(home)
+        server_pid: int | None = None
+        if options.server:
+            environ["XDG_RUNTIME_DIR"] = str(Path(home) / "run")
+            Path(environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700)
+            server_pid = start_server(environ)
+            stack.callback(
+                subprocess.run, from_checkout("server", "stop"), env=environ, capture_output=True
+            )
         lines = {
             PASS: Line([sys.executable, "-c", "pass"], ROOT),
             BASELINE: Line([sys.executable, "-c", BASELINE], ROOT),
             HELP: Line([*ledger_command(), "--help"], ROOT),
         }
         per_backend: dict[str, tuple[dict[str, Line], dict[str, Line]]] = {}
+        served: dict[str, dict[str, Line]] = {}
         backends = usable_backends(options.backend)
         if "postgres" in backends:
             lines[DRIVER] = Line([sys.executable, "-c", DRIVER], ROOT)
@@ -354,6 +424,11 @@ def main() -> None:
                 else {}
             )
             per_backend[backend] = (mine, theirs)
+            if server_pid is not None:
+                served[backend] = {
+                    name: Line(through_client(*common, *args), ROOT)
+                    for name, args in commands.items()
+                }
         everything = [
             *lines.values(),
             *(
@@ -361,11 +436,21 @@ def main() -> None:
                 for mine, theirs in per_backend.values()
                 for line in (*mine.values(), *theirs.values())
             ),
+            *(line for lines_of in served.values() for line in lines_of.values()),
         ]
+        before = children_cpu(server_pid) if server_pid is not None else 0.0
         take_turns(everything, runs, environ)
         report_base(lines, runs)
         for backend, (mine, theirs) in per_backend.items():
             report_backend(backend, mine, theirs, lines[BASELINE], compared)
+        if server_pid is not None:
+            # Every child has ended once its client has its status; the server reaps
+            # them within its second's poll.
+            time.sleep(2.5)
+            spent = children_cpu(server_pid) - before
+            count = sum(len(line.walls) + 1 for s in served.values() for line in s.values())
+            for backend, lines_of in served.items():
+                report_served(backend, lines_of, lines[BASELINE], spent / count)
         if options.importtime or lines[HELP].wall > HELP_TARGET:
             report_imports(environ)
 

@@ -23,6 +23,7 @@ import fcntl
 import gc
 import importlib
 import os
+import pkgutil
 import signal
 import socket
 import subprocess
@@ -57,6 +58,19 @@ START_TIMEOUT = 30.0
 LOCK_WAIT = 5.0
 # The most bytes of a request read with its file descriptors in the first piece.
 _FIRST_PIECE = 65536
+
+
+# Library modules that commands import when they need them, not at module level.
+LIBRARIES = (
+    "cryptography.hazmat.primitives.ciphers.aead",
+    "eventsourcing.sqlite",
+    "eventsourcing.postgres",
+    "psycopg",
+    "psycopg_pool",
+    "rich.console",
+    "rich.progress",
+    "rich.table",
+)
 
 
 # ------------------------------------------------------------------- the code
@@ -94,27 +108,26 @@ def code_fingerprint(paths: list[str]) -> tuple[tuple[int, int], ...]:
 
 
 def warm_up() -> None:
-    """Import what commands use, so that no command has to."""
-    import cli
-    from ledger.domain.events import import_all
-    from projections.catalogue import CATALOGUE, projection_class
+    """Import every module of the ledger and what commands use of the libraries,
+    so that no command has to: a command imports lazily what it needs
+    (docs/decisions.md, "Start-up: a process imports what it uses"), which in a
+    child of the server would be paid again by every command."""
+    from ledger.pydantic_plugins import disable_plugins
 
-    for module, _ in cli.GROUPS.values():
-        importlib.import_module(module)
-    importlib.import_module("ledger.application")
-    import_all()
-    for name in CATALOGUE:
-        projection_class(name)
-    for module in (
-        "cryptography.hazmat.primitives.ciphers.aead",
-        "rich.console",
-        "rich.table",
-        "rich.progress",
-        "psycopg",
-        "psycopg_pool",
-    ):
+    # As `cli.main` does before any command model is built.
+    disable_plugins()
+    root = Path(code_root())
+    for package in CODE:
+        if package.endswith(".py"):
+            importlib.import_module(package.removesuffix(".py"))
+            continue
+        importlib.import_module(package)
+        for module in pkgutil.walk_packages([str(root / package)], prefix=f"{package}."):
+            importlib.import_module(module.name)
+    # What our modules import only inside the functions that use them.
+    for name in LIBRARIES:
         with contextlib.suppress(ImportError):
-            importlib.import_module(module)
+            importlib.import_module(name)
 
 
 # ----------------------------------------------------------------- the server
