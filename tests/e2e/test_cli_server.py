@@ -197,10 +197,9 @@ def test_a_command_on_a_terminal_sees_the_terminal(served: dict[str, str]) -> No
     assert on_terminal(server=True) == alone
 
 
-def test_an_interrupt_from_the_terminal_reaches_the_command(
-    served_plain: dict[str, str], tmp_path: Path
-) -> None:
-    env = dict(served_plain, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(tmp_path / "big.db"))
+def long_command_on_the_server(environ: dict[str, str], folder: Path) -> subprocess.Popen[str]:
+    """A demo of 2,000 customers loading through the server, some seconds in."""
+    env = dict(environ, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(folder / "big.db"))
     process = subprocess.Popen(
         [*CLIENT, "demo", "--customers", "2000"],
         env=env,
@@ -209,6 +208,13 @@ def test_an_interrupt_from_the_terminal_reaches_the_command(
         text=True,
     )
     time.sleep(3)
+    return process
+
+
+def test_an_interrupt_from_the_terminal_reaches_the_command(
+    served_plain: dict[str, str], tmp_path: Path
+) -> None:
+    process = long_command_on_the_server(served_plain, tmp_path)
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=60)
 
@@ -219,15 +225,7 @@ def test_an_interrupt_from_the_terminal_reaches_the_command(
 def test_a_command_killed_on_the_server_is_reported_in_one_line(
     served_plain: dict[str, str], tmp_path: Path
 ) -> None:
-    env = dict(served_plain, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(tmp_path / "big.db"))
-    process = subprocess.Popen(
-        [*CLIENT, "demo", "--customers", "2000"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(3)
+    process = long_command_on_the_server(served_plain, tmp_path)
     pid = server_pid(served_plain)
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     assert children  # the demo's process
