@@ -185,15 +185,27 @@ def payload(event: CustomerEvent) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    # The kinds nearly every value is, looked up by exact type first: the 360 view
+    # converts the payload of every event its timeline keeps.
+    if kind in _AS_IS:
+        return value
+    if kind is list:
+        return [v if type(v) in _AS_IS else _plain(v) for v in value]
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
     if hasattr(value, "hex") and not isinstance(value, str | int | float | bytes):
         return str(value)
     return value
+
+
+# Types `_plain` gives back as they are (neither a time, a container, nor a value
+# with `hex` such as an id: `float.hex` is a method, but a float stays a float).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 def describe(event: CustomerEvent, names: dict[str, str]) -> str:

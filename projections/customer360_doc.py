@@ -10,7 +10,9 @@ and the CLOSED_KEPT most recently closed ones; older closed cases are kept apart
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.base import CustomerEvent
@@ -80,21 +82,15 @@ def new_doc(customer_id: str) -> Doc:
     }
 
 
-class _Unwritten(dict[str, Any]):
-    """A timeline entry whose payload and text are worked out only when its document
-    is written (most entries have left the timeline by then), from its event and the
-    key people's names as they were when it was applied."""
-
-    __slots__ = ("names", "source")
-
-    source: CustomerEvent
-    names: dict[str, str]
+# An event noted for the timeline: when it happened, its version, the event, and the
+# key people's names as they were when it was applied.
+Noted = tuple[str, int, CustomerEvent, dict[str, str]]
 
 
 def remember_in_timeline(doc: Held, event: CustomerEvent, at: str) -> None:
     # Only noted here (a tuple, no entry): a customer's events nearly all leave its
     # timeline before its document is written. Entries are made for the newest
-    # when it is (`_settle_timeline`); meanwhile the noted are trimmed to the
+    # when it is (`write_timeline`); meanwhile the noted are trimmed to the
     # newest TIMELINE_LENGTH a few dozen at a time, not per event.
     names = doc.names
     recent = doc.recent
@@ -108,51 +104,58 @@ def remember_in_timeline(doc: Held, event: CustomerEvent, at: str) -> None:
 NOTED_AT_MOST = 4 * TIMELINE_LENGTH
 
 
-def _newest_noted(recent: list[tuple[str, int, CustomerEvent, dict[str, str]]]) -> None:
+def _newest_noted(recent: list[Noted]) -> None:
     # Versions are unique in a stream, so sorting never compares the events; noted
     # in order, as they nearly always are, the list is sorted in one pass.
     recent.sort(key=_noted_key)
     del recent[:-TIMELINE_LENGTH]
 
 
-def _settle_timeline(doc: Held) -> None:
-    """Move the newest noted events into the timeline, as unwritten entries, and
-    keep its TIMELINE_LENGTH latest, in order of (time, version)."""
+def _noted_key(noted: Noted) -> tuple[str, int]:
+    return noted[0], noted[1]
+
+
+def write_timeline(doc: Held) -> None:
+    """Move the newest noted events into the timeline and keep its TIMELINE_LENGTH
+    latest, in order of (time, version); an entry's payload and text are worked
+    out only for the events kept, from the event and the key people's names as
+    they were when it was applied."""
     recent = doc.recent
     if not recent:
         return
     _newest_noted(recent)
     timeline = doc["timeline"]
-    for at, version, event, names in recent:
-        entry = _Unwritten(
-            v=version,
-            occurred_at=at,
-            event=type(event).__name__,
-            actor=event.actor,
-            payload=None,
-            text=None,
-        )
-        entry.source = event
-        entry.names = names
-        timeline.append(entry)
+    if not timeline or timeline_key(timeline[-1]) < _noted_key(recent[0]):
+        # Noted after every entry, as events nearly always come: the oldest entries
+        # make room, the timeline being in order already.
+        del timeline[: max(0, len(timeline) + len(recent) - TIMELINE_LENGTH)]
+        timeline += [_entry(noted) for noted in recent]
+    else:
+        merged: list[tuple[tuple[str, int], Doc | Noted]] = [
+            (timeline_key(entry), entry) for entry in timeline
+        ]
+        merged += [(_noted_key(noted), noted) for noted in recent]
+        merged.sort(key=_first)
+        timeline[:] = [
+            _entry(item) if type(item) is tuple else item for _, item in merged[-TIMELINE_LENGTH:]
+        ]
     recent.clear()
-    timeline.sort(key=timeline_key)
-    del timeline[:-TIMELINE_LENGTH]
 
 
-def _noted_key(noted: tuple[str, int, CustomerEvent, dict[str, str]]) -> tuple[str, int]:
-    return noted[0], noted[1]
+def _first(pair: tuple[tuple[str, int], Any]) -> tuple[str, int]:
+    return pair[0]
 
 
-def write_timeline(doc: Held) -> None:
-    """Work out the payload and text of the timeline's unwritten entries."""
-    _settle_timeline(doc)
-    timeline = doc["timeline"]
-    for index, entry in enumerate(timeline):
-        if type(entry) is _Unwritten:
-            entry["payload"] = _payload(entry.source)
-            entry["text"] = describe(entry.source, entry.names)
-            timeline[index] = dict(entry)
+def _entry(noted: Noted) -> Doc:
+    at, version, event, names = noted
+    return {
+        "v": version,
+        "occurred_at": at,
+        "event": type(event).__name__,
+        "actor": event.actor,
+        "payload": _payload(event),
+        "text": describe(event, names),
+    }
 
 
 def timeline_key(entry: dict[str, Any]) -> tuple[str, int]:
@@ -164,18 +167,27 @@ _AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 def _payload(event: CustomerEvent) -> dict[str, Any]:
-    payload = {}
-    for name in _payload_fields(type(event)):
-        value = getattr(event, name)
-        payload[name] = value if type(value) in _AS_IS else _plain(value)
-    return payload
+    names, values = _payload_fields(type(event))
+    return {
+        name: value if type(value) in _AS_IS else _plain(value)
+        for name, value in zip(names, values(event), strict=True)
+    }
 
 
 @cache
-def _payload_fields(event_class: type[CustomerEvent]) -> tuple[str, ...]:
+def _payload_fields(
+    event_class: type[CustomerEvent],
+) -> tuple[tuple[str, ...], Callable[[CustomerEvent], tuple[Any, ...]]]:
+    """The names of the fields a payload holds, and what reads them all from an
+    event at once."""
     skip = {"originator_id", "originator_version", "timestamp", "previous_hash", "event_hash"}
     skip |= PERSONAL_EVENT_FIELDS  # never in a view as recorded (ledger.personal_reading)
-    return tuple(f.name for f in dataclasses.fields(event_class) if f.name not in skip)
+    names = tuple(f.name for f in dataclasses.fields(event_class) if f.name not in skip)
+    if len(names) > 1:
+        return names, attrgetter(*names)
+    # attrgetter of one name gives the value, not a tuple (and takes at least one)
+    one = [attrgetter(name) for name in names]
+    return names, lambda event: tuple(get(event) for get in one)
 
 
 class Held(dict[str, Any]):
@@ -184,14 +196,14 @@ class Held(dict[str, Any]):
     are never changed in place, so an unwritten entry keeps the names of its time.
     It has its closed cases kept apart at hand, and knows whether a case closed (or
     came back closed) since the closed cases it keeps were last counted. Events
-    noted for its timeline wait in `recent` until the timeline is settled."""
+    noted for its timeline wait in `recent` until the timeline is written."""
 
     __slots__ = ("closed", "names", "recent", "unsettled")
 
     names: dict[str, str] | None
     closed: ClosedCases
     unsettled: bool
-    recent: list[tuple[str, int, CustomerEvent, dict[str, str]]]
+    recent: list[Noted]
 
 
 def _names(doc: Held) -> dict[str, str]:

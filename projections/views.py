@@ -339,6 +339,9 @@ class Views(Rebuilding):
                         break
                 if last:
                     applied += self._apply(targets, events, first, last)
+                # Let go while the collector is paused: resumed, it would walk them
+                # all once more before they go.
+                del events, page
             if not last:
                 break
             if progress is not None:

@@ -78,14 +78,17 @@ class Items(dict[str, HeldItem]):
 
 
 class _Items(Replay):
-    """Each customer's open items held while events are applied; a customer's
-    rows are rewritten whole when flushed (a customer holds few)."""
+    """Each customer's open items held while events are applied; when flushed, a
+    customer's rows that changed are written (a catch-up touches many customers
+    and few of each one's items)."""
 
     def __init__(self, tx: Transaction | None) -> None:
         self.tx = tx
         self.customers: dict[str, Items] = {}
         self.changed: set[str] = set()
-        self.written: set[str] = set()  # customers whose rows this replay wrote
+        # Of each customer read from the table or written by this replay, the items
+        # and count of problems its rows hold.
+        self.stored: dict[str, tuple[dict[str, HeldItem], int]] = {}
 
     def feed(self, batch: Decoded) -> None:
         if self.tx is not None:
@@ -115,25 +118,36 @@ class _Items(Replay):
                 f"SELECT customer_id, problems FROM view_work_numbered {keyed}", chunk
             ):
                 self.customers[str(customer_id)].problems = int(problems)
+        for key in keys:
+            items = self.customers[key]
+            self.stored[key] = (dict(items), items.problems)
 
     def flush(self, tx: Transaction) -> None:
-        changed = sorted(self.changed)
-        # Rows read from the table, or written by an earlier flush, are replaced.
-        stale = changed if self.tx is not None else sorted(self.changed & self.written)
-        if stale:
-            for chunk in chunks(stale):
-                for table in ("view_work_items", "view_work_numbered"):
-                    tx.execute(
-                        f"DELETE FROM {table} WHERE customer_id IN ({tx.in_list(len(chunk))})",
-                        chunk,
-                    )
-        rows = [tuple(row) for key in changed for row in self.customers[key].values()]
+        gone: list[tuple[str, str]] = []
+        rows: list[HeldItem] = []
+        renumbered: list[str] = []
+        numbered: list[tuple[str, int]] = []
+        for key in sorted(self.changed):
+            items = self.customers[key]
+            before, problems = self.stored.get(key) or ({}, 0)
+            # Items are tuples, never changed in place: one that differs is replaced.
+            gone += [(key, item) for item, row in before.items() if items.get(item) != row]
+            rows += [row for item, row in items.items() if before.get(item) != row]
+            if items.problems != problems:
+                if problems:
+                    renumbered.append(key)
+                numbered.append((key, items.problems))
+            self.stored[key] = (dict(items), items.problems)
+        tx.executemany("DELETE FROM view_work_items WHERE customer_id = ? AND item = ?", gone)
         tx.insert_new("view_work_items", _COLUMNS, rows)
-        numbered = [(key, self.customers[key].problems) for key in changed]
+        for chunk in chunks(renumbered):
+            tx.execute(
+                f"DELETE FROM view_work_numbered WHERE customer_id IN ({tx.in_list(len(chunk))})",
+                chunk,
+            )
         tx.insert_new(
             "view_work_numbered", ("customer_id", "problems"), [n for n in numbered if n[1]]
         )
-        self.written.update(self.changed)
         self.changed.clear()
 
 
