@@ -108,23 +108,28 @@ def send_message(connection: socket.socket, message: dict[str, Any]) -> None:
 
 def receive_message(connection: socket.socket, start: bytes = b"") -> dict[str, Any] | None:
     """The next message, None if the other end closed first; `start` holds bytes
-    already read."""
+    already read. Reads no byte past the message: the next one (a command's exit
+    status right after its start) may already be waiting behind it."""
     buffer = bytearray(start)
-    while len(buffer) < _LENGTH.size:
-        chunk = connection.recv(65536)
-        if not chunk:
-            return None
-        buffer += chunk
+    if not _read_to(connection, buffer, _LENGTH.size):
+        return None
     (length,) = _LENGTH.unpack_from(buffer)
-    while len(buffer) < _LENGTH.size + length:
-        chunk = connection.recv(max(65536, length))
-        if not chunk:
-            return None
-        buffer += chunk
+    if not _read_to(connection, buffer, _LENGTH.size + length):
+        return None
     message = marshal.loads(bytes(buffer[_LENGTH.size : _LENGTH.size + length]))
     if not isinstance(message, dict):
         raise ValueError("not a message")
     return message
+
+
+def _read_to(connection: socket.socket, buffer: bytearray, size: int) -> bool:
+    """Read into `buffer` until it holds `size` bytes; False if the other end closed."""
+    while len(buffer) < size:
+        chunk = connection.recv(min(size - len(buffer), 1 << 20))
+        if not chunk:
+            return False
+        buffer += chunk
+    return True
 
 
 def _request(arguments: list[str]) -> dict[str, Any] | None:
