@@ -147,6 +147,17 @@ class Server:
         self.listener: socket.socket | None = None
         self.inode: int | None = None
 
+    def imported(self) -> None:
+        """Take the code's fingerprint again once it is imported, if no source file
+        changed meanwhile: importing writes bytecode caches, and a new `__pycache__`
+        changes its folder (the first start after an install would otherwise see
+        changed code at once, and stop at its first command). A source file edited
+        while the server imported still shows as a change."""
+        now = code_fingerprint(self.watched)
+        files = [n for n, path in enumerate(self.watched) if not os.path.isdir(path)]  # noqa: PTH112
+        if all(now[n] == self.fingerprint[n] for n in files):
+            self.fingerprint = now
+
     # -- lifetime
     def serve(self) -> None:
         listener = self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -413,6 +424,7 @@ def run_server(idle_minutes: float) -> None:
             return  # another server started first: it serves
         server = Server(path, idle_minutes, watched_paths())
         warm_up()
+        server.imported()
         # Objects made by the imports are never freed: keep the collector off them,
         # so that children neither scan nor copy them (copy on write).
         gc.freeze()
