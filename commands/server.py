@@ -134,8 +134,12 @@ def warm_up() -> None:
 class Server:
     """Listens on this installation's socket and forks a child per command."""
 
-    def __init__(self, path: str, idle_minutes: float, watched: list[str]) -> None:
+    def __init__(
+        self, path: str, idle_minutes: float, watched: list[str], lock: int | None = None
+    ) -> None:
         self.path = Path(path)
+        # The descriptor of the socket's lock (`server_lock`), which no child keeps.
+        self.lock = lock
         self.idle = idle_minutes * 60
         self.started = time.time()
         self.served = 0
@@ -268,6 +272,9 @@ class Server:
         try:
             assert self.listener is not None
             self.listener.close()
+            if self.lock is not None:
+                # A command still running must not keep the next server from starting.
+                os.close(self.lock)
             status = run_command(connection, request, fds)
         except BaseException:  # reported on the client's stderr; the child ends anyway
             with contextlib.suppress(Exception):
@@ -356,10 +363,10 @@ def _streams(settings: list[list[str]]) -> tuple[TextIO, TextIO, TextIO]:
 
 # ------------------------------------------------------------------ starting
 @contextlib.contextmanager
-def server_lock(path: str, wait: float = LOCK_WAIT) -> Iterator[bool]:
-    """Whether this process holds the socket's lock: one server per socket. A
-    server that is stopping (its code changed) still holds it for a moment, so
-    the lock is tried for `wait` seconds."""
+def server_lock(path: str, wait: float = LOCK_WAIT) -> Iterator[int | None]:
+    """The lock's descriptor while this process holds the socket's lock, None if
+    another does: one server per socket. A server that is stopping (its code
+    changed) still holds it for a moment, so the lock is tried for `wait` seconds."""
     descriptor = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + wait
     try:
@@ -371,10 +378,10 @@ def server_lock(path: str, wait: float = LOCK_WAIT) -> Iterator[bool]:
                 if error.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    yield False
+                    yield None
                     return
                 time.sleep(0.05)
-        yield True
+        yield descriptor
     finally:
         os.close(descriptor)
 
@@ -419,10 +426,10 @@ def run_server(idle_minutes: float) -> None:
     """The server process itself (`python -m commands.server`)."""
     path = socket_path()
     prepare_run_directory()
-    with server_lock(path) as held:
-        if not held:
+    with server_lock(path) as lock:
+        if lock is None:
             return  # another server started first: it serves
-        server = Server(path, idle_minutes, watched_paths())
+        server = Server(path, idle_minutes, watched_paths(), lock)
         warm_up()
         server.imported()
         # Objects made by the imports are never freed: keep the collector off them,

@@ -239,6 +239,37 @@ def test_a_command_killed_on_the_server_is_reported_in_one_line(
     assert err.strip().splitlines()[-1].startswith("Error: the ledger server's process")
 
 
+def follow_the_log(environ: dict[str, str]) -> subprocess.Popen[str]:
+    """`ledger projections run` through the server: a command that runs until it
+    is stopped, started once it says so."""
+    following = subprocess.Popen(
+        [*CLIENT, "--as", "guo.ming", "projections", "run"],
+        env=dict(environ, LEDGER_SERVER="on"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert following.stderr is not None
+    assert following.stderr.readline().startswith("Following the log")
+    return following
+
+
+def test_a_server_starts_again_while_a_command_of_the_last_one_runs(
+    served: dict[str, str],
+) -> None:
+    following = follow_the_log(served)
+    try:
+        stopped = ledger(served, "server", "stop", server=False)
+        started = ledger(served, "server", "start", server=False)
+    finally:
+        following.send_signal(signal.SIGINT)
+        following.communicate(timeout=60)
+
+    assert stopped.returncode == 0
+    assert (started.returncode, started.stderr) == (0, "")
+    assert "Ledger server started" in started.stdout
+
+
 def test_with_the_switch_off_no_command_goes_to_the_server(served: dict[str, str]) -> None:
     before = served_count(served)
 
