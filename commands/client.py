@@ -196,8 +196,10 @@ def run_on_server(arguments: list[str]) -> int | None:
 def _wait(connection: socket.socket, pid: int) -> int:
     """Wait for the command's exit status; an interrupt from the terminal, or a
     request to stop, goes on to the process that runs it."""
+    forwarded: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
+        forwarded.append(signum)
         with contextlib.suppress(OSError):  # it has ended already
             os.kill(pid, signum)
 
@@ -210,6 +212,11 @@ def _wait(connection: socket.socket, pid: int) -> int:
             continue
         except OSError:
             answer = None
+        if answer is None and forwarded:
+            # It ended of the signal passed on: so does this process, with the
+            # status the shell would have seen had the command run here.
+            signal.signal(forwarded[-1], signal.SIG_DFL)
+            os.kill(os.getpid(), forwarded[-1])
         if answer is None:
             # The process was killed before it could answer: what it did is on
             # record or not, as with any command killed half-way.

@@ -313,6 +313,7 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
     sys.argv = ["ledger", *request["run"]]
     sys.stdin, sys.stdout, sys.stderr = _streams(request["streams"])
     send_message(connection, {"started": os.getpid()})
+    threading.Thread(target=_end_with_client, args=(connection,), daemon=True).start()
     status = _exit_status(connection)
     # What the command registered to run at exit, then its other threads, as an
     # interpreter does before it ends.
@@ -326,6 +327,16 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
         except OSError:
             status = status or 120  # as Python ends when its output cannot be written
     return status
+
+
+def _end_with_client(connection: socket.socket) -> None:
+    """End the command when its client ends first (killed, say), as it would have
+    ended had it run in the client's process, instead of running on unseen (a
+    `projections run` for ever). The client sends nothing after its request, so
+    a read returns only when it has gone."""
+    with contextlib.suppress(OSError):
+        connection.recv(1)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _exit_status(connection: socket.socket) -> int:

@@ -270,6 +270,43 @@ def test_a_server_starts_again_while_a_command_of_the_last_one_runs(
     assert "Ledger server started" in started.stdout
 
 
+def server_children(environ: dict[str, str]) -> list[str]:
+    pid = server_pid(environ)
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def test_a_command_ends_when_its_client_is_killed(served: dict[str, str]) -> None:
+    following = follow_the_log(served)
+    assert len(server_children(served)) == 1
+
+    following.kill()
+    following.communicate(timeout=60)
+
+    deadline = time.monotonic() + 30
+    while server_children(served) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server_children(served) == []
+
+
+def test_a_command_stopped_by_a_signal_ends_its_client_by_that_signal(
+    served_plain: dict[str, str], tmp_path: Path
+) -> None:
+    env = dict(served_plain, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(tmp_path / "big.db"))
+    process = subprocess.Popen(
+        [*CLIENT, "demo", "--customers", "2000"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=60)
+
+    assert process.returncode == -signal.SIGTERM  # as the shell shows a command killed so
+    assert "Error:" not in err
+
+
 def test_with_the_switch_off_no_command_goes_to_the_server(served: dict[str, str]) -> None:
     before = served_count(served)
 
