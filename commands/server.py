@@ -478,6 +478,10 @@ def start(idle_minutes: float) -> None:
     if running is not None and running.get("code_current"):
         click.echo(f"A ledger server is running already (pid {running['pid']}).")
         return
+    if running is not None:
+        # Of code changed since: it would keep its lock, and the socket, until a
+        # command came; the new server imports the code as it is now.
+        ask({"ask": "stop"})
     log = folder / "server.log"
     with log.open("ab") as output:
         log.chmod(0o600)

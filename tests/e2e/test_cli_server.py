@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from commands import client
-from commands.server import Server, code_fingerprint
+from commands.server import Server, code_fingerprint, server_lock
 
 CLIENT = [sys.executable, "-m", "commands.client"]
 SHOWCASE = "C-00001"
@@ -329,6 +330,36 @@ def test_a_socket_folder_others_may_enter_is_not_used(plain: dict[str, str]) -> 
     assert "closed to other users" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     assert ran.returncode == 0 and "Event-sourced" in ran.stdout
+
+
+def test_a_start_replaces_a_server_whose_code_changed(
+    plain: dict[str, str], tmp_path: Path
+) -> None:
+    path = client.socket_path(plain)
+    Path(path).parent.mkdir(mode=0o700)
+    watched = tmp_path / "module.py"
+    watched.write_text("A = 1\n")
+
+    def old_server() -> None:
+        with server_lock(path) as lock:
+            Server(path, 1, [str(watched)], lock).serve()
+
+    old = threading.Thread(target=old_server)
+    old.start()
+    deadline = time.monotonic() + 30
+    while not Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    watched.write_text("A = 22\n")
+
+    try:
+        started = ledger(plain, "server", "start", server=False)
+    finally:
+        ledger(plain, "server", "stop", server=False)
+        old.join(timeout=30)
+
+    assert (started.returncode, started.stderr) == (0, "")
+    assert "Ledger server started" in started.stdout
+    assert not old.is_alive()
 
 
 def test_an_idle_server_stops_and_removes_its_socket(plain: dict[str, str]) -> None:
