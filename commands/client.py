@@ -35,7 +35,7 @@ import zlib
 from typing import Any
 
 # Bumped when a message changes shape: a client and a server that disagree never talk.
-PROTOCOL = 1
+PROTOCOL = 2
 # Set to "off" to run every command in its own process, server or not.
 SWITCH = "LEDGER_SERVER"
 # Each message: its length as 4 bytes, then the message in `marshal`'s format (the
@@ -139,7 +139,15 @@ def _request(arguments: list[str]) -> dict[str, Any] | None:
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         if stream is None:
             return None
-        streams.append([stream.encoding, stream.errors])
+        # As Python made it at start-up (commands/server.py `_stream`).
+        streams.append(
+            [
+                stream.encoding,
+                stream.errors,
+                stream.line_buffering,
+                getattr(stream, "write_through", False),
+            ]
+        )
     umask = os.umask(0)
     os.umask(umask)
     return {

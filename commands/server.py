@@ -22,6 +22,7 @@ import errno
 import fcntl
 import gc
 import importlib
+import io
 import os
 import pkgutil
 import signal
@@ -360,16 +361,35 @@ def _exit_status(connection: socket.socket) -> int:
     return 0
 
 
-def _streams(settings: list[list[str]]) -> tuple[TextIO, TextIO, TextIO]:
-    """Text streams over descriptors 0-2, with the client's encodings: output line
-    by line on a terminal (stderr always), in blocks otherwise, as Python's own."""
-    (in_encoding, in_errors), (out_encoding, out_errors), (err_encoding, err_errors) = settings
-    stdin = open(0, encoding=in_encoding, errors=in_errors, closefd=False)  # noqa: SIM115
-    stdout = open(1, "w", encoding=out_encoding, errors=out_errors, closefd=False)  # noqa: SIM115
-    stderr = open(  # noqa: SIM115
-        2, "w", encoding=err_encoding, errors=err_errors, closefd=False, buffering=1
-    )
+def _streams(settings: list[list[Any]]) -> tuple[TextIO, TextIO, TextIO]:
+    """Text streams over descriptors 0-2 with the client's encodings and buffering."""
+    stdin, stdout, stderr = (_stream(fd, setting) for fd, setting in enumerate(settings))
     return stdin, stdout, stderr
+
+
+NAMES = ("<stdin>", "<stdout>", "<stderr>")
+
+
+def _stream(fd: int, setting: list[Any]) -> TextIO:
+    """Standard stream `fd` as the client's interpreter made it at start-up: newlines
+    left as they are, output line by line or in blocks as there (stderr always
+    line by line; a terminal's output too), unbuffered with `python -u` or
+    PYTHONUNBUFFERED (`write_through`; input is buffered even then)."""
+    encoding, errors, line_buffering, write_through = setting
+    writes = fd > 0
+    binary = open(  # noqa: SIM115 - the command's stream until the process ends
+        fd, "wb" if writes else "rb", buffering=0 if writes and write_through else -1, closefd=False
+    )
+    raw: Any = getattr(binary, "raw", binary)
+    raw.name = NAMES[fd]
+    return io.TextIOWrapper(
+        binary,
+        encoding=encoding,
+        errors=errors,
+        newline="\n",
+        line_buffering=line_buffering,
+        write_through=write_through,
+    )
 
 
 # ------------------------------------------------------------------ starting

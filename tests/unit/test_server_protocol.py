@@ -3,8 +3,14 @@ server does around the imports (commands/server.py), without starting one."""
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from commands import client
 from commands.server import Server
@@ -57,3 +63,37 @@ def test_a_source_edited_while_the_server_imported_is_still_a_change(tmp_path: P
     server.imported()
 
     assert server._status()["code_current"] is False
+
+
+# Prints the shape of this interpreter's standard streams and of those a command's
+# process makes from this process's request, then what the made stdin reads.
+_PROBE = """
+import json, sys
+from commands.client import _request
+from commands.server import _stream
+
+def shape(stream):
+    return [stream.encoding, stream.errors, stream.line_buffering, stream.write_through,
+            type(stream.buffer).__name__, stream.name]
+
+made = [_stream(fd, setting) for fd, setting in enumerate(_request([])["streams"])]
+own = [shape(stream) for stream in (sys.stdin, sys.stdout, sys.stderr)]
+print(json.dumps([own, [shape(stream) for stream in made], made[0].read()]), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_a_command_gets_standard_streams_made_as_its_client_has_them(unbuffered: str) -> None:
+    env = dict(os.environ, PYTHONUNBUFFERED=unbuffered, PYTHONIOENCODING="latin-1:replace")
+    probed = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        input=b"one\r\ntwo\rthree\n",
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    own, made, read = json.loads(probed.stderr)
+
+    assert made == own
+    assert read == "one\r\ntwo\rthree\n"  # newlines as they came, as sys.stdin reads them
