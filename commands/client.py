@@ -144,8 +144,8 @@ def _request(arguments: list[str]) -> dict[str, Any] | None:
             [
                 stream.encoding,
                 stream.errors,
-                stream.line_buffering,
-                getattr(stream, "write_through", False),
+                bool(stream.line_buffering),
+                bool(getattr(stream, "write_through", False)),
             ]
         )
     umask = os.umask(0)

@@ -59,6 +59,10 @@ START_TIMEOUT = 30.0
 LOCK_WAIT = 5.0
 # The most bytes of a request read with its file descriptors in the first piece.
 _FIRST_PIECE = 65536
+# How long the server waits for a request once connected: it serves one connection
+# at a time, so a client that stopped before sending (suspended, say) holds up
+# every other command until then (they run in their own process if it is too long).
+REQUEST_WAIT = 5.0
 
 
 # Library modules that commands import when they need them, not at module level.
@@ -208,7 +212,7 @@ class Server:
     def _handle(self, connection: socket.socket) -> bool:
         """Serve one connection; False when the server is to stop."""
         with connection:
-            connection.settimeout(None)
+            connection.settimeout(REQUEST_WAIT)
             try:
                 if peer_uid(connection) != os.getuid():
                     return True  # another user's process: not served, not answered
@@ -219,6 +223,7 @@ class Server:
                 request = receive_message(connection, pieces)
             except (OSError, ValueError, EOFError, TypeError):
                 request = None
+            connection.settimeout(None)
             try:
                 if request is None:
                     return True
@@ -302,7 +307,8 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
     try:
         os.chdir(request["cwd"])
     except OSError:
-        send_message(connection, {"refused": "the working folder is gone"})
+        with contextlib.suppress(OSError):  # the client may have gone too
+            send_message(connection, {"refused": "the working folder is gone"})
         os._exit(0)
     for target, descriptor in enumerate(fds):
         os.dup2(descriptor, target)
@@ -313,7 +319,10 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
     os.umask(int(request["umask"]))
     sys.argv = ["ledger", *request["run"]]
     sys.stdin, sys.stdout, sys.stderr = _streams(request["streams"])
-    send_message(connection, {"started": os.getpid()})
+    try:
+        send_message(connection, {"started": os.getpid()})
+    except OSError:
+        os._exit(0)  # the client has gone: the command did not start, and no one waits
     threading.Thread(target=_end_with_client, args=(connection,), daemon=True).start()
     status = _exit_status(connection)
     # What the command registered to run at exit, then its other threads, as an

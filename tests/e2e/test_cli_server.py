@@ -308,6 +308,23 @@ def test_a_command_stopped_by_a_signal_ends_its_client_by_that_signal(
     assert "Error:" not in err
 
 
+def test_a_client_that_never_sends_holds_up_others_for_seconds_only(
+    served_plain: dict[str, str],
+) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+        silent.connect(client.socket_path(served_plain))
+        ran = subprocess.run(
+            [*CLIENT, "--help"],
+            env=dict(served_plain, LEDGER_SERVER="on"),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+
+    assert ran.returncode == 0 and "Event-sourced" in ran.stdout
+
+
 def test_with_the_switch_off_no_command_goes_to_the_server(served: dict[str, str]) -> None:
     before = served_count(served)
 
@@ -399,6 +416,25 @@ def test_a_server_whose_code_changed_refuses_and_stops(tmp_path: Path) -> None:
     assert keeps_serving is False
     assert client.receive_message(pair[0]) == {"refused": "the code has changed"}
     assert server.children == set()
+
+
+def test_a_command_whose_client_has_gone_does_not_start(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    watched = tmp_path / "module.py"
+    watched.write_text("A = 1\n")
+    server = Server(str(tmp_path / "s.sock"), 1, [str(watched)])
+    server.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    pair = socket.socketpair()
+    _request_on(pair)
+    pair[0].close()  # the client is killed once its request is sent
+
+    assert server._handle(pair[1]) is True
+    (child,) = server.children
+    os.waitpid(child, 0)
+    server.listener.close()
+
+    assert capfd.readouterr() == ("", "")  # neither the command's help nor a traceback
 
 
 def test_a_client_of_another_installation_is_refused(tmp_path: Path) -> None:
