@@ -203,7 +203,7 @@ def run_on_server(arguments: list[str]) -> int | None:
 
 def _wait(connection: socket.socket, pid: int) -> int:
     """Wait for the command's exit status; an interrupt from the terminal, or a
-    request to stop, goes on to the process that runs it."""
+    request to stop or to suspend, goes on to the process that runs it."""
     forwarded: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
@@ -211,8 +211,21 @@ def _wait(connection: socket.socket, pid: int) -> int:
         with contextlib.suppress(OSError):  # it has ended already
             os.kill(pid, signum)
 
+    def suspend(_signum: int, _frame: object) -> None:
+        # Ctrl-Z stops the command with this process. The process that runs it is
+        # not in the terminal's session, where a SIGTSTP would be ignored: it is
+        # stopped outright, and continued when this process is.
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGSTOP)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)
+        signal.signal(signal.SIGTSTP, suspend)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGCONT)
+
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, forward)
+    signal.signal(signal.SIGTSTP, suspend)
     while True:
         try:
             answer = receive_message(connection)

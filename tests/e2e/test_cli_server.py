@@ -325,6 +325,33 @@ def test_a_client_that_never_sends_holds_up_others_for_seconds_only(
     assert ran.returncode == 0 and "Event-sourced" in ran.stdout
 
 
+def process_state(pid: str) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_command_is_suspended_and_continued_with_its_client(served: dict[str, str]) -> None:
+    following = follow_the_log(served)
+    (command,) = server_children(served)
+    try:
+        following.send_signal(signal.SIGTSTP)  # Ctrl-Z
+        deadline = time.monotonic() + 30
+        while process_state(command) != "T" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        suspended = process_state(command)
+        following.send_signal(signal.SIGCONT)  # `fg`
+        deadline = time.monotonic() + 30
+        while process_state(command) == "T" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        continued = process_state(command)
+    finally:
+        following.send_signal(signal.SIGINT)
+        following.communicate(timeout=60)
+
+    assert suspended == "T"
+    assert continued != "T"
+    assert following.returncode == 0
+
+
 def test_with_the_switch_off_no_command_goes_to_the_server(served: dict[str, str]) -> None:
     before = served_count(served)
 
