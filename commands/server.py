@@ -61,7 +61,7 @@ LOCK_WAIT = 5.0
 _FIRST_PIECE = 65536
 # How long the server waits for a request once connected: it serves one connection
 # at a time, so a client that stopped before sending (suspended, say) holds up
-# every other command until then (they run in their own process if it is too long).
+# every other command until then (dropped, it runs its command itself when it goes on).
 REQUEST_WAIT = 5.0
 
 
