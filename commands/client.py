@@ -5,10 +5,10 @@ A new Python process pays for its imports before it does anything: about two
 thirds of an everyday command's time (benchmarks/README.md, "Start-up"). The
 server has paid them once; for each command it forks a process of its own, which
 takes over this process's standard input, output and error (passed over the
-socket), its working directory, environment and umask, runs the command as `cli`
-would here, and sends back the exit status. Output, terminal detection, prompts
-and pipes behave as if the command ran here (docs/decisions.md, "Start-up: a
-warm server").
+socket), its working directory, environment, umask, resource limits and
+priority, runs the command as `cli` would here, and sends back the exit status.
+Output, terminal detection, prompts and pipes behave as if the command ran here
+(docs/decisions.md, "Start-up: a warm server").
 
 This module imports only the standard library's socket support: a command that
 finds no server loses well under a millisecond before it runs here as before.
@@ -35,7 +35,7 @@ import zlib
 from typing import Any
 
 # Bumped when a message changes shape: a client and a server that disagree never talk.
-PROTOCOL = 2
+PROTOCOL = 3
 # Set to "off" to run every command in its own process, server or not.
 SWITCH = "LEDGER_SERVER"
 # Each message: its length as 4 bytes, then the message in `marshal`'s format (the
@@ -150,6 +150,14 @@ def _request(arguments: list[str]) -> dict[str, Any] | None:
         )
     umask = os.umask(0)
     os.umask(umask)
+    # Imported only here, when a server answered.
+    import resource
+
+    limits = {
+        name: resource.getrlimit(getattr(resource, name))
+        for name in dir(resource)
+        if name.startswith("RLIMIT_")
+    }
     return {
         "protocol": PROTOCOL,
         "installation": installation(),
@@ -157,6 +165,8 @@ def _request(arguments: list[str]) -> dict[str, Any] | None:
         "cwd": os.getcwd(),
         "environ": dict(os.environ),
         "umask": umask,
+        "limits": limits,
+        "priority": os.getpriority(os.PRIO_PROCESS, 0),
         "streams": streams,
     }
 

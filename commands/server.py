@@ -25,6 +25,7 @@ import importlib
 import io
 import os
 import pkgutil
+import resource
 import signal
 import socket
 import subprocess
@@ -34,7 +35,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import click
 
@@ -307,9 +308,11 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
     try:
         os.chdir(request["cwd"])
     except OSError:
-        with contextlib.suppress(OSError):  # the client may have gone too
-            send_message(connection, {"refused": "the working folder is gone"})
-        os._exit(0)
+        _refuse(connection, "the working folder is gone")
+    try:
+        _take_limits(request["limits"], request["priority"])
+    except (OSError, ValueError):
+        _refuse(connection, "the client's resource limits or priority cannot be taken")
     for target, descriptor in enumerate(fds):
         os.dup2(descriptor, target)
         os.close(descriptor)
@@ -337,6 +340,25 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
         except OSError:
             status = status or 120  # as Python ends when its output cannot be written
     return status
+
+
+def _refuse(connection: socket.socket, reason: str) -> NoReturn:
+    """End before the command starts: the client runs it itself."""
+    with contextlib.suppress(OSError):  # the client may have gone too
+        send_message(connection, {"refused": reason})
+    os._exit(0)
+
+
+def _take_limits(limits: dict[str, tuple[int, int]], priority: int) -> None:
+    """The client's resource limits (`ulimit`) and priority (`nice`): a command
+    runs within them as it would in the client's process. A limit above the
+    server's own hard limit, or a higher priority, cannot be taken (OSError)."""
+    for name, (soft, hard) in limits.items():
+        limit = getattr(resource, name, None)
+        if limit is not None and resource.getrlimit(limit) != (soft, hard):
+            resource.setrlimit(limit, (soft, hard))
+    if os.getpriority(os.PRIO_PROCESS, 0) != priority:
+        os.setpriority(os.PRIO_PROCESS, 0, priority)
 
 
 def _end_with_client(connection: socket.socket) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import marshal
 import os
 import pty
+import resource
 import shutil
 import signal
 import socket
@@ -350,6 +351,33 @@ def test_a_command_is_suspended_and_continued_with_its_client(served: dict[str, 
     assert suspended == "T"
     assert continued != "T"
     assert following.returncode == 0
+
+
+def test_a_command_runs_within_its_callers_resource_limits(
+    served: dict[str, str], tmp_path: Path
+) -> None:
+    """`ulimit -f 16`: an export larger than 16 KiB to a file stops as it would."""
+
+    def export(server: bool) -> tuple[int, bytes]:
+        target = tmp_path / f"export-{server}.jsonl"
+        _soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        with target.open("wb") as output:
+            done = subprocess.run(
+                [*CLIENT, "--as", "he.ping", "export"],
+                env=dict(served, LEDGER_SERVER="on" if server else "off"),
+                stdout=output,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (16384, hard)),
+                check=False,
+                timeout=120,
+            )
+        return done.returncode, target.read_bytes()
+
+    alone = export(server=False)
+
+    assert alone[0] != 0
+    assert len(alone[1]) <= 16384
+    assert export(server=True) == alone
 
 
 def test_with_the_switch_off_no_command_goes_to_the_server(served: dict[str, str]) -> None:
