@@ -5,10 +5,10 @@ A new Python process pays for its imports before it does anything: about two
 thirds of an everyday command's time (benchmarks/README.md, "Start-up"). The
 server has paid them once; for each command it forks a process of its own, which
 takes over this process's standard input, output and error (passed over the
-socket), its working directory, environment and umask, runs the command as `cli`
-would here, and sends back the exit status. Output, terminal detection, prompts
-and pipes behave as if the command ran here (docs/decisions.md, "Start-up: a
-warm server").
+socket), its working directory, environment, umask, resource limits and
+priority, runs the command as `cli` would here, and sends back the exit status.
+Output, terminal detection, prompts and pipes behave as if the command ran here
+(docs/decisions.md, "Start-up: a warm server").
 
 This module imports only the standard library's socket support: a command that
 finds no server loses well under a millisecond before it runs here as before.
@@ -35,7 +35,7 @@ import zlib
 from typing import Any
 
 # Bumped when a message changes shape: a client and a server that disagree never talk.
-PROTOCOL = 1
+PROTOCOL = 3
 # Set to "off" to run every command in its own process, server or not.
 SWITCH = "LEDGER_SERVER"
 # Each message: its length as 4 bytes, then the message in `marshal`'s format (the
@@ -108,23 +108,28 @@ def send_message(connection: socket.socket, message: dict[str, Any]) -> None:
 
 def receive_message(connection: socket.socket, start: bytes = b"") -> dict[str, Any] | None:
     """The next message, None if the other end closed first; `start` holds bytes
-    already read."""
+    already read. Reads no byte past the message: the next one (a command's exit
+    status right after its start) may already be waiting behind it."""
     buffer = bytearray(start)
-    while len(buffer) < _LENGTH.size:
-        chunk = connection.recv(65536)
-        if not chunk:
-            return None
-        buffer += chunk
+    if not _read_to(connection, buffer, _LENGTH.size):
+        return None
     (length,) = _LENGTH.unpack_from(buffer)
-    while len(buffer) < _LENGTH.size + length:
-        chunk = connection.recv(max(65536, length))
-        if not chunk:
-            return None
-        buffer += chunk
+    if not _read_to(connection, buffer, _LENGTH.size + length):
+        return None
     message = marshal.loads(bytes(buffer[_LENGTH.size : _LENGTH.size + length]))
     if not isinstance(message, dict):
         raise ValueError("not a message")
     return message
+
+
+def _read_to(connection: socket.socket, buffer: bytearray, size: int) -> bool:
+    """Read into `buffer` until it holds `size` bytes; False if the other end closed."""
+    while len(buffer) < size:
+        chunk = connection.recv(min(size - len(buffer), 1 << 20))
+        if not chunk:
+            return False
+        buffer += chunk
+    return True
 
 
 def _request(arguments: list[str]) -> dict[str, Any] | None:
@@ -134,9 +139,25 @@ def _request(arguments: list[str]) -> dict[str, Any] | None:
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         if stream is None:
             return None
-        streams.append([stream.encoding, stream.errors])
+        # As Python made it at start-up (commands/server.py `_stream`).
+        streams.append(
+            [
+                stream.encoding,
+                stream.errors,
+                bool(stream.line_buffering),
+                bool(getattr(stream, "write_through", False)),
+            ]
+        )
     umask = os.umask(0)
     os.umask(umask)
+    # Imported only here, when a server answered.
+    import resource
+
+    limits = {
+        name: resource.getrlimit(getattr(resource, name))
+        for name in dir(resource)
+        if name.startswith("RLIMIT_")
+    }
     return {
         "protocol": PROTOCOL,
         "installation": installation(),
@@ -144,6 +165,8 @@ def _request(arguments: list[str]) -> dict[str, Any] | None:
         "cwd": os.getcwd(),
         "environ": dict(os.environ),
         "umask": umask,
+        "limits": limits,
+        "priority": os.getpriority(os.PRIO_PROCESS, 0),
         "streams": streams,
     }
 
@@ -190,14 +213,29 @@ def run_on_server(arguments: list[str]) -> int | None:
 
 def _wait(connection: socket.socket, pid: int) -> int:
     """Wait for the command's exit status; an interrupt from the terminal, or a
-    request to stop, goes on to the process that runs it."""
+    request to stop or to suspend, goes on to the process that runs it."""
+    forwarded: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
+        forwarded.append(signum)
         with contextlib.suppress(OSError):  # it has ended already
             os.kill(pid, signum)
 
+    def suspend(_signum: int, _frame: object) -> None:
+        # Ctrl-Z stops the command with this process. The process that runs it is
+        # not in the terminal's session, where a SIGTSTP would be ignored: it is
+        # stopped outright, and continued when this process is.
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGSTOP)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)
+        signal.signal(signal.SIGTSTP, suspend)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGCONT)
+
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, forward)
+    signal.signal(signal.SIGTSTP, suspend)
     while True:
         try:
             answer = receive_message(connection)
@@ -205,6 +243,11 @@ def _wait(connection: socket.socket, pid: int) -> int:
             continue
         except OSError:
             answer = None
+        if answer is None and forwarded:
+            # It ended of the signal passed on: so does this process, with the
+            # status the shell would have seen had the command run here.
+            signal.signal(forwarded[-1], signal.SIG_DFL)
+            os.kill(os.getpid(), forwarded[-1])
         if answer is None:
             # The process was killed before it could answer: what it did is on
             # record or not, as with any command killed half-way.

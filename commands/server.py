@@ -22,8 +22,10 @@ import errno
 import fcntl
 import gc
 import importlib
+import io
 import os
 import pkgutil
+import resource
 import signal
 import socket
 import subprocess
@@ -33,7 +35,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import click
 
@@ -58,6 +60,10 @@ START_TIMEOUT = 30.0
 LOCK_WAIT = 5.0
 # The most bytes of a request read with its file descriptors in the first piece.
 _FIRST_PIECE = 65536
+# How long the server waits for a request once connected: it serves one connection
+# at a time, so a client that stopped before sending (suspended, say) holds up
+# every other command until then (dropped, it runs its command itself when it goes on).
+REQUEST_WAIT = 5.0
 
 
 # Library modules that commands import when they need them, not at module level.
@@ -134,8 +140,12 @@ def warm_up() -> None:
 class Server:
     """Listens on this installation's socket and forks a child per command."""
 
-    def __init__(self, path: str, idle_minutes: float, watched: list[str]) -> None:
+    def __init__(
+        self, path: str, idle_minutes: float, watched: list[str], lock: int | None = None
+    ) -> None:
         self.path = Path(path)
+        # The descriptor of the socket's lock (`server_lock`), which no child keeps.
+        self.lock = lock
         self.idle = idle_minutes * 60
         self.started = time.time()
         self.served = 0
@@ -146,6 +156,17 @@ class Server:
         self.fingerprint = code_fingerprint(watched)
         self.listener: socket.socket | None = None
         self.inode: int | None = None
+
+    def imported(self) -> None:
+        """Take the code's fingerprint again once it is imported, if no source file
+        changed meanwhile: importing writes bytecode caches, and a new `__pycache__`
+        changes its folder (the first start after an install would otherwise see
+        changed code at once, and stop at its first command). A source file edited
+        while the server imported still shows as a change."""
+        now = code_fingerprint(self.watched)
+        files = [n for n, path in enumerate(self.watched) if not os.path.isdir(path)]  # noqa: PTH112
+        if all(now[n] == self.fingerprint[n] for n in files):
+            self.fingerprint = now
 
     # -- lifetime
     def serve(self) -> None:
@@ -192,7 +213,7 @@ class Server:
     def _handle(self, connection: socket.socket) -> bool:
         """Serve one connection; False when the server is to stop."""
         with connection:
-            connection.settimeout(None)
+            connection.settimeout(REQUEST_WAIT)
             try:
                 if peer_uid(connection) != os.getuid():
                     return True  # another user's process: not served, not answered
@@ -203,6 +224,7 @@ class Server:
                 request = receive_message(connection, pieces)
             except (OSError, ValueError, EOFError, TypeError):
                 request = None
+            connection.settimeout(None)
             try:
                 if request is None:
                     return True
@@ -257,6 +279,9 @@ class Server:
         try:
             assert self.listener is not None
             self.listener.close()
+            if self.lock is not None:
+                # A command still running must not keep the next server from starting.
+                os.close(self.lock)
             status = run_command(connection, request, fds)
         except BaseException:  # reported on the client's stderr; the child ends anyway
             with contextlib.suppress(Exception):
@@ -283,8 +308,11 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
     try:
         os.chdir(request["cwd"])
     except OSError:
-        send_message(connection, {"refused": "the working folder is gone"})
-        os._exit(0)
+        _refuse(connection, "the working folder is gone")
+    try:
+        _take_limits(request["limits"], request["priority"])
+    except (OSError, ValueError):
+        _refuse(connection, "the client's resource limits or priority cannot be taken")
     for target, descriptor in enumerate(fds):
         os.dup2(descriptor, target)
         os.close(descriptor)
@@ -294,7 +322,11 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
     os.umask(int(request["umask"]))
     sys.argv = ["ledger", *request["run"]]
     sys.stdin, sys.stdout, sys.stderr = _streams(request["streams"])
-    send_message(connection, {"started": os.getpid()})
+    try:
+        send_message(connection, {"started": os.getpid()})
+    except OSError:
+        os._exit(0)  # the client has gone: the command did not start, and no one waits
+    threading.Thread(target=_end_with_client, args=(connection,), daemon=True).start()
     status = _exit_status(connection)
     # What the command registered to run at exit, then its other threads, as an
     # interpreter does before it ends.
@@ -308,6 +340,35 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
         except OSError:
             status = status or 120  # as Python ends when its output cannot be written
     return status
+
+
+def _refuse(connection: socket.socket, reason: str) -> NoReturn:
+    """End before the command starts: the client runs it itself."""
+    with contextlib.suppress(OSError):  # the client may have gone too
+        send_message(connection, {"refused": reason})
+    os._exit(0)
+
+
+def _take_limits(limits: dict[str, tuple[int, int]], priority: int) -> None:
+    """The client's resource limits (`ulimit`) and priority (`nice`): a command
+    runs within them as it would in the client's process. A limit above the
+    server's own hard limit, or a higher priority, cannot be taken (OSError)."""
+    for name, (soft, hard) in limits.items():
+        limit = getattr(resource, name, None)
+        if limit is not None and resource.getrlimit(limit) != (soft, hard):
+            resource.setrlimit(limit, (soft, hard))
+    if os.getpriority(os.PRIO_PROCESS, 0) != priority:
+        os.setpriority(os.PRIO_PROCESS, 0, priority)
+
+
+def _end_with_client(connection: socket.socket) -> None:
+    """End the command when its client ends first (killed, say), as it would have
+    ended had it run in the client's process, instead of running on unseen (a
+    `projections run` for ever). The client sends nothing after its request, so
+    a read returns only when it has gone."""
+    with contextlib.suppress(OSError):
+        connection.recv(1)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _exit_status(connection: socket.socket) -> int:
@@ -331,24 +392,43 @@ def _exit_status(connection: socket.socket) -> int:
     return 0
 
 
-def _streams(settings: list[list[str]]) -> tuple[TextIO, TextIO, TextIO]:
-    """Text streams over descriptors 0-2, with the client's encodings: output line
-    by line on a terminal (stderr always), in blocks otherwise, as Python's own."""
-    (in_encoding, in_errors), (out_encoding, out_errors), (err_encoding, err_errors) = settings
-    stdin = open(0, encoding=in_encoding, errors=in_errors, closefd=False)  # noqa: SIM115
-    stdout = open(1, "w", encoding=out_encoding, errors=out_errors, closefd=False)  # noqa: SIM115
-    stderr = open(  # noqa: SIM115
-        2, "w", encoding=err_encoding, errors=err_errors, closefd=False, buffering=1
-    )
+def _streams(settings: list[list[Any]]) -> tuple[TextIO, TextIO, TextIO]:
+    """Text streams over descriptors 0-2 with the client's encodings and buffering."""
+    stdin, stdout, stderr = (_stream(fd, setting) for fd, setting in enumerate(settings))
     return stdin, stdout, stderr
+
+
+NAMES = ("<stdin>", "<stdout>", "<stderr>")
+
+
+def _stream(fd: int, setting: list[Any]) -> TextIO:
+    """Standard stream `fd` as the client's interpreter made it at start-up: newlines
+    left as they are, output line by line or in blocks as there (stderr always
+    line by line; a terminal's output too), unbuffered with `python -u` or
+    PYTHONUNBUFFERED (`write_through`; input is buffered even then)."""
+    encoding, errors, line_buffering, write_through = setting
+    writes = fd > 0
+    binary = open(  # noqa: SIM115 - the command's stream until the process ends
+        fd, "wb" if writes else "rb", buffering=0 if writes and write_through else -1, closefd=False
+    )
+    raw: Any = getattr(binary, "raw", binary)
+    raw.name = NAMES[fd]
+    return io.TextIOWrapper(
+        binary,
+        encoding=encoding,
+        errors=errors,
+        newline="\n",
+        line_buffering=line_buffering,
+        write_through=write_through,
+    )
 
 
 # ------------------------------------------------------------------ starting
 @contextlib.contextmanager
-def server_lock(path: str, wait: float = LOCK_WAIT) -> Iterator[bool]:
-    """Whether this process holds the socket's lock: one server per socket. A
-    server that is stopping (its code changed) still holds it for a moment, so
-    the lock is tried for `wait` seconds."""
+def server_lock(path: str, wait: float = LOCK_WAIT) -> Iterator[int | None]:
+    """The lock's descriptor while this process holds the socket's lock, None if
+    another does: one server per socket. A server that is stopping (its code
+    changed) still holds it for a moment, so the lock is tried for `wait` seconds."""
     descriptor = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + wait
     try:
@@ -360,10 +440,10 @@ def server_lock(path: str, wait: float = LOCK_WAIT) -> Iterator[bool]:
                 if error.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    yield False
+                    yield None
                     return
                 time.sleep(0.05)
-        yield True
+        yield descriptor
     finally:
         os.close(descriptor)
 
@@ -408,11 +488,12 @@ def run_server(idle_minutes: float) -> None:
     """The server process itself (`python -m commands.server`)."""
     path = socket_path()
     prepare_run_directory()
-    with server_lock(path) as held:
-        if not held:
+    with server_lock(path) as lock:
+        if lock is None:
             return  # another server started first: it serves
-        server = Server(path, idle_minutes, watched_paths())
+        server = Server(path, idle_minutes, watched_paths(), lock)
         warm_up()
+        server.imported()
         # Objects made by the imports are never freed: keep the collector off them,
         # so that children neither scan nor copy them (copy on write).
         gc.freeze()
@@ -448,6 +529,10 @@ def start(idle_minutes: float) -> None:
     if running is not None and running.get("code_current"):
         click.echo(f"A ledger server is running already (pid {running['pid']}).")
         return
+    if running is not None:
+        # Of code changed since: it would keep its lock, and the socket, until a
+        # command came; the new server imports the code as it is now.
+        ask({"ask": "stop"})
     log = folder / "server.log"
     with log.open("ab") as output:
         log.chmod(0o600)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import marshal
 import os
 import pty
+import resource
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from commands import client
-from commands.server import Server, code_fingerprint
+from commands.server import Server, code_fingerprint, server_lock
 
 CLIENT = [sys.executable, "-m", "commands.client"]
 SHOWCASE = "C-00001"
@@ -240,6 +242,145 @@ def test_a_command_killed_on_the_server_is_reported_in_one_line(
     assert err.strip().splitlines()[-1].startswith("Error: the ledger server's process")
 
 
+def follow_the_log(environ: dict[str, str]) -> subprocess.Popen[str]:
+    """`ledger projections run` through the server: a command that runs until it
+    is stopped, started once it says so."""
+    following = subprocess.Popen(
+        [*CLIENT, "--as", "guo.ming", "projections", "run"],
+        env=dict(environ, LEDGER_SERVER="on"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert following.stderr is not None
+    assert following.stderr.readline().startswith("Following the log")
+    return following
+
+
+def test_a_server_starts_again_while_a_command_of_the_last_one_runs(
+    served: dict[str, str],
+) -> None:
+    following = follow_the_log(served)
+    try:
+        stopped = ledger(served, "server", "stop", server=False)
+        started = ledger(served, "server", "start", server=False)
+    finally:
+        following.send_signal(signal.SIGINT)
+        following.communicate(timeout=60)
+
+    assert stopped.returncode == 0
+    assert (started.returncode, started.stderr) == (0, "")
+    assert "Ledger server started" in started.stdout
+
+
+def server_children(environ: dict[str, str]) -> list[str]:
+    pid = server_pid(environ)
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def test_a_command_ends_when_its_client_is_killed(served: dict[str, str]) -> None:
+    following = follow_the_log(served)
+    assert len(server_children(served)) == 1
+
+    following.kill()
+    following.communicate(timeout=60)
+
+    deadline = time.monotonic() + 30
+    while server_children(served) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server_children(served) == []
+
+
+def test_a_command_stopped_by_a_signal_ends_its_client_by_that_signal(
+    served_plain: dict[str, str], tmp_path: Path
+) -> None:
+    env = dict(served_plain, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(tmp_path / "big.db"))
+    process = subprocess.Popen(
+        [*CLIENT, "demo", "--customers", "2000"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=60)
+
+    assert process.returncode == -signal.SIGTERM  # as the shell shows a command killed so
+    assert "Error:" not in err
+
+
+def test_a_client_that_never_sends_holds_up_others_for_seconds_only(
+    served_plain: dict[str, str],
+) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+        silent.connect(client.socket_path(served_plain))
+        ran = subprocess.run(
+            [*CLIENT, "--help"],
+            env=dict(served_plain, LEDGER_SERVER="on"),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+
+    assert ran.returncode == 0 and "Event-sourced" in ran.stdout
+
+
+def process_state(pid: str) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_command_is_suspended_and_continued_with_its_client(served: dict[str, str]) -> None:
+    following = follow_the_log(served)
+    (command,) = server_children(served)
+    try:
+        following.send_signal(signal.SIGTSTP)  # Ctrl-Z
+        deadline = time.monotonic() + 30
+        while process_state(command) != "T" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        suspended = process_state(command)
+        following.send_signal(signal.SIGCONT)  # `fg`
+        deadline = time.monotonic() + 30
+        while process_state(command) == "T" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        continued = process_state(command)
+    finally:
+        following.send_signal(signal.SIGINT)
+        following.communicate(timeout=60)
+
+    assert suspended == "T"
+    assert continued != "T"
+    assert following.returncode == 0
+
+
+def test_a_command_runs_within_its_callers_resource_limits(
+    served: dict[str, str], tmp_path: Path
+) -> None:
+    """`ulimit -f 16`: an export larger than 16 KiB to a file stops as it would."""
+
+    def export(server: bool) -> tuple[int, bytes]:
+        target = tmp_path / f"export-{server}.jsonl"
+        _soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        with target.open("wb") as output:
+            done = subprocess.run(
+                [*CLIENT, "--as", "he.ping", "export"],
+                env=dict(served, LEDGER_SERVER="on" if server else "off"),
+                stdout=output,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (16384, hard)),
+                check=False,
+                timeout=120,
+            )
+        return done.returncode, target.read_bytes()
+
+    alone = export(server=False)
+
+    assert alone[0] != 0
+    assert len(alone[1]) <= 16384
+    assert export(server=True) == alone
+
+
 def test_with_the_switch_off_no_command_goes_to_the_server(served: dict[str, str]) -> None:
     before = served_count(served)
 
@@ -262,6 +403,36 @@ def test_a_socket_folder_others_may_enter_is_not_used(plain: dict[str, str]) -> 
     assert "closed to other users" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     assert ran.returncode == 0 and "Event-sourced" in ran.stdout
+
+
+def test_a_start_replaces_a_server_whose_code_changed(
+    plain: dict[str, str], tmp_path: Path
+) -> None:
+    path = client.socket_path(plain)
+    Path(path).parent.mkdir(mode=0o700)
+    watched = tmp_path / "module.py"
+    watched.write_text("A = 1\n")
+
+    def old_server() -> None:
+        with server_lock(path) as lock:
+            Server(path, 1, [str(watched)], lock).serve()
+
+    old = threading.Thread(target=old_server)
+    old.start()
+    deadline = time.monotonic() + 30
+    while not Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    watched.write_text("A = 22\n")
+
+    try:
+        started = ledger(plain, "server", "start", server=False)
+    finally:
+        ledger(plain, "server", "stop", server=False)
+        old.join(timeout=30)
+
+    assert (started.returncode, started.stderr) == (0, "")
+    assert "Ledger server started" in started.stdout
+    assert not old.is_alive()
 
 
 def test_an_idle_server_stops_and_removes_its_socket(plain: dict[str, str]) -> None:
@@ -301,6 +472,25 @@ def test_a_server_whose_code_changed_refuses_and_stops(tmp_path: Path) -> None:
     assert keeps_serving is False
     assert client.receive_message(pair[0]) == {"refused": "the code has changed"}
     assert server.children == set()
+
+
+def test_a_command_whose_client_has_gone_does_not_start(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    watched = tmp_path / "module.py"
+    watched.write_text("A = 1\n")
+    server = Server(str(tmp_path / "s.sock"), 1, [str(watched)])
+    server.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    pair = socket.socketpair()
+    _request_on(pair)
+    pair[0].close()  # the client is killed once its request is sent
+
+    assert server._handle(pair[1]) is True
+    (child,) = server.children
+    os.waitpid(child, 0)
+    server.listener.close()
+
+    assert capfd.readouterr() == ("", "")  # neither the command's help nor a traceback
 
 
 def test_a_client_of_another_installation_is_refused(tmp_path: Path) -> None:
