@@ -16,26 +16,22 @@ with no server.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import errno
 import fcntl
 import gc
 import importlib
-import io
 import os
 import pkgutil
-import resource
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any
 
 import click
 
@@ -52,6 +48,7 @@ from commands.client import (
     send_message,
     socket_path,
 )
+from commands.server_child import run_command
 
 DEFAULT_IDLE_MINUTES = 8 * 60
 # How long `ledger server start` waits for the new server to answer.
@@ -296,131 +293,6 @@ def _receive_with_descriptors(connection: socket.socket) -> tuple[bytes, list[in
     """The first piece of a request and the file descriptors sent with it."""
     data, fds, _flags, _address = socket.recv_fds(connection, _FIRST_PIECE, 3)
     return data, list(fds)
-
-
-# ---------------------------------------------------------------- the command
-def run_command(connection: socket.socket, request: dict[str, Any], fds: list[int]) -> int:
-    """In the child: become the client's process as far as the command can tell,
-    tell the client it has started, and run it; its exit status."""
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
-        signal.signal(signum, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        os.chdir(request["cwd"])
-    except OSError:
-        _refuse(connection, "the working folder is gone")
-    try:
-        _take_limits(request["limits"], request["priority"])
-    except (OSError, ValueError):
-        _refuse(connection, "the client's resource limits or priority cannot be taken")
-    for target, descriptor in enumerate(fds):
-        os.dup2(descriptor, target)
-        os.close(descriptor)
-    os.environ.clear()
-    os.environ.update(request["environ"])
-    time.tzset()
-    os.umask(int(request["umask"]))
-    sys.argv = ["ledger", *request["run"]]
-    sys.stdin, sys.stdout, sys.stderr = _streams(request["streams"])
-    try:
-        send_message(connection, {"started": os.getpid()})
-    except OSError:
-        os._exit(0)  # the client has gone: the command did not start, and no one waits
-    threading.Thread(target=_end_with_client, args=(connection,), daemon=True).start()
-    status = _exit_status(connection)
-    # What the command registered to run at exit, then its other threads, as an
-    # interpreter does before it ends.
-    atexit._run_exitfuncs()
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except OSError:
-            status = status or 120  # as Python ends when its output cannot be written
-    return status
-
-
-def _refuse(connection: socket.socket, reason: str) -> NoReturn:
-    """End before the command starts: the client runs it itself."""
-    with contextlib.suppress(OSError):  # the client may have gone too
-        send_message(connection, {"refused": reason})
-    os._exit(0)
-
-
-def _take_limits(limits: dict[str, tuple[int, int]], priority: int) -> None:
-    """The client's resource limits (`ulimit`) and priority (`nice`): a command
-    runs within them as it would in the client's process. A limit above the
-    server's own hard limit, or a higher priority, cannot be taken (OSError)."""
-    for name, (soft, hard) in limits.items():
-        limit = getattr(resource, name, None)
-        if limit is not None and resource.getrlimit(limit) != (soft, hard):
-            resource.setrlimit(limit, (soft, hard))
-    if os.getpriority(os.PRIO_PROCESS, 0) != priority:
-        os.setpriority(os.PRIO_PROCESS, 0, priority)
-
-
-def _end_with_client(connection: socket.socket) -> None:
-    """End the command when its client ends first (killed, say), as it would have
-    ended had it run in the client's process, instead of running on unseen (a
-    `projections run` for ever). The client sends nothing after its request, so
-    a read returns only when it has gone."""
-    with contextlib.suppress(OSError):
-        connection.recv(1)
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _exit_status(connection: socket.socket) -> int:
-    from cli import main
-
-    try:
-        main()
-    except SystemExit as exit:
-        code = exit.code
-        if code is None:
-            return 0
-        if isinstance(code, int):
-            return code & 0xFF
-        print(code, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 128 + signal.SIGINT
-    except BaseException:  # as the interpreter would: a traceback, status 1
-        traceback.print_exc()
-        return 1
-    return 0
-
-
-def _streams(settings: list[list[Any]]) -> tuple[TextIO, TextIO, TextIO]:
-    """Text streams over descriptors 0-2 with the client's encodings and buffering."""
-    stdin, stdout, stderr = (_stream(fd, setting) for fd, setting in enumerate(settings))
-    return stdin, stdout, stderr
-
-
-NAMES = ("<stdin>", "<stdout>", "<stderr>")
-
-
-def _stream(fd: int, setting: list[Any]) -> TextIO:
-    """Standard stream `fd` as the client's interpreter made it at start-up: newlines
-    left as they are, output line by line or in blocks as there (stderr always
-    line by line; a terminal's output too), unbuffered with `python -u` or
-    PYTHONUNBUFFERED (`write_through`; input is buffered even then)."""
-    encoding, errors, line_buffering, write_through = setting
-    writes = fd > 0
-    binary = open(  # noqa: SIM115 - the command's stream until the process ends
-        fd, "wb" if writes else "rb", buffering=0 if writes and write_through else -1, closefd=False
-    )
-    raw: Any = getattr(binary, "raw", binary)
-    raw.name = NAMES[fd]
-    return io.TextIOWrapper(
-        binary,
-        encoding=encoding,
-        errors=errors,
-        newline="\n",
-        line_buffering=line_buffering,
-        write_through=write_through,
-    )
 
 
 # ------------------------------------------------------------------ starting

@@ -70,7 +70,7 @@ def test_a_source_edited_while_the_server_imported_is_still_a_change(tmp_path: P
 _PROBE = """
 import json, sys
 from commands.client import _request
-from commands.server import _stream
+from commands.server_child import _stream
 
 def shape(stream):
     return [stream.encoding, stream.errors, stream.line_buffering, stream.write_through,
