@@ -54,10 +54,13 @@ def code_root() -> str:
 
 def installation() -> list[str]:
     """What a server must share with a client to run its commands as the client
-    would: the interpreter, its flags, the code's place and the module path. The
-    server compares it whole; the socket's name only hashes it."""
+    would: the interpreter (its environment and version, so that `python` and
+    `python3` of one virtual environment share a server), its flags, the code's
+    place and the module path. The server compares it whole; the socket's name
+    only hashes it."""
     return [
-        sys.executable,
+        sys.prefix,
+        sys.base_prefix,
         sys.version,
         repr(sys.flags),
         code_root(),

@@ -97,3 +97,25 @@ def test_a_command_gets_standard_streams_made_as_its_client_has_them(unbuffered:
 
     assert made == own
     assert read == "one\r\ntwo\rthree\n"  # newlines as they came, as sys.stdin reads them
+
+
+def test_python_and_python3_of_one_environment_share_a_server() -> None:
+    folder = Path(sys.executable).parent
+    names = [name for name in ("python", "python3") if (folder / name).exists()]
+    if len(names) < 2:
+        pytest.skip("this interpreter has no second name beside it")
+    paths = {
+        subprocess.run(
+            [
+                str(folder / name),
+                "-c",
+                "from commands.client import socket_path; print(socket_path())",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for name in names
+    }
+
+    assert len(paths) == 1
