@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ledger.domain.plain_json import is_plain
+
 GENESIS = ""
 # Fields the event store keeps outside the state, or that are the link itself.
 NOT_HASHED = frozenset({"originator_id", "originator_version", "event_hash", "class_version"})
@@ -32,7 +34,7 @@ def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any
     # otherwise call back into Python for each (`_canonical`), which doubled the cost
     # of hashing an event as it is recorded. The bytes hashed are the same.
     body: dict[str, Any] = {}
-    plain = True  # JSON's own types only, and no float: orjson may write the text
+    plain = True  # what orjson writes as the json module does (`is_plain`)
     for k, v in content.items():
         if k in NOT_HASHED:
             continue
@@ -42,7 +44,7 @@ def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any
         elif kind is UUID:
             v = {"_type_": "uuid_hex", "_data_": v.hex}
         elif plain and kind not in _SCALARS:
-            plain = _plain(v)
+            plain = is_plain(v)
         body[k] = v
     if plain:
         # orjson writes the very text of `_ENCODER` for such a body (see
@@ -59,18 +61,6 @@ def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any
 
 
 _SCALARS = frozenset({str, int, bool, type(None)})
-
-
-def _plain(value: Any) -> bool:
-    """Whether `value` holds JSON's own types only (text, integers, booleans,
-    nulls, lists and objects with text keys), no float, datetime or UUID."""
-    if value is None or isinstance(value, str | int):  # bool is an int; a text enum, text
-        return True
-    if isinstance(value, list | tuple):
-        return all(_plain(item) for item in value)
-    if isinstance(value, dict):
-        return all(type(k) is str and _plain(item) for k, item in value.items())
-    return False
 
 
 _dumps_sorted: Callable[[Any], bytes] | None = None
