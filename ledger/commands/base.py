@@ -3,6 +3,7 @@ types commands share."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 from uuid import uuid4
@@ -50,6 +51,10 @@ def holds_nul(value: Any) -> bool:
     return False
 
 
+# Values that hold no text (their exact types; a subclass, an enum say, is looked into).
+_WITHOUT_TEXT = frozenset({datetime, date, int, float, bool, Decimal, type(None)})
+
+
 class Command(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
@@ -62,9 +67,12 @@ class Command(BaseModel):
         # stored, but no view could take it, and every read catching up would stop.
         # Most values are text: looked at here, without a call per value (a bulk
         # import builds a command for every row).
-        if type(value) is str:
+        kind = type(value)
+        if kind is str:
             if NUL in value:
                 raise ValueError(NUL_REFUSAL)
+            return value
+        if kind in _WITHOUT_TEXT:  # a time, a date, a number: nothing to look into
             return value
         if holds_nul(value):
             raise ValueError(NUL_REFUSAL)
