@@ -45,7 +45,8 @@ def holds_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
-        return any(holds_nul(v) for v in value)
+        # Most items are text: looked at here, without a call for each.
+        return any(NUL in v if type(v) is str else holds_nul(v) for v in value)
     if isinstance(value, BaseModel):
         return any(holds_nul(v) for v in value.__dict__.values())
     return False
@@ -74,7 +75,7 @@ class Command(BaseModel):
             return value
         if kind in _WITHOUT_TEXT:  # a time, a date, a number: nothing to look into
             return value
-        if holds_nul(value):
+        if holds_nul(value):  # a text enum, a list...
             raise ValueError(NUL_REFUSAL)
         return value
 
