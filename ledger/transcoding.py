@@ -3,18 +3,19 @@ bytes faster (docs/decisions.md, "Storing an event writes its JSON with orjson")
 
 The library writes an event's state with `json.JSONEncoder(separators=(",", ":"),
 ensure_ascii=False)`, calling back into Python for every datetime and UUID (its
-`default`, which tags them `{"_type_": ..., "_data_": ...}`). Here the state's
-top-level datetimes and UUIDs (every event's times) are tagged first, as that
-callback tags them, and a state that then holds only what orjson writes as the
-json module does (`ledger.domain.plain_json.is_plain`) is written by orjson, in
-its own key order, as the library does; anything else goes the library's way.
-Reading is the library's.
+`default`, which tags them `{"_type_": ..., "_data_": ...}`). Here a state whose
+top-level values are datetimes (every event's times), UUIDs, or what orjson writes
+as the json module does (`ledger.domain.plain_json.is_plain`) is written by
+orjson, in its own key order as the library does, the datetimes and UUIDs tagged
+as the library tags them; anything else goes the library's way. Reading is the
+library's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -51,24 +52,35 @@ class StoreTranscoder(JSONTranscoder):
     def _plain_text(self, state: dict[str, Any]) -> bytes | None:
         """The state as the library's encoder writes it, or None when orjson might
         write it otherwise."""
-        tagged: dict[str, Any] = {}
-        for key, value in state.items():
+        ids = False
+        for value in state.values():
             kind = type(value)
-            if kind is datetime:
-                value = {"_type_": DatetimeAsISO.name, "_data_": value.isoformat()}
-            elif kind is UUID:
-                value = {"_type_": UUIDAsHex.name, "_data_": value.hex}
-            elif kind not in _SCALARS and not is_plain(value):
+            if kind is UUID:
+                ids = True
+            elif kind is not datetime and kind not in _SCALARS and not is_plain(value):
                 return None
-            if type(key) is not str:
-                return None
-            tagged[key] = value
+        if ids:  # orjson writes a UUID its own way: tagged here, as the library tags it
+            state = {k: _tagged_id(v) if type(v) is UUID else v for k, v in state.items()}
         if self._dumps is None:
             # Imported on first write: a process that only reads never needs it.
             import orjson
 
-            self._dumps = orjson.dumps
+            # Datetimes are handed to `_tagged_time` (`default`), as the library's
+            # encoder hands them to its own: no copy of the state is made for them.
+            self._dumps = partial(
+                orjson.dumps, default=_tagged_time, option=orjson.OPT_PASSTHROUGH_DATETIME
+            )
         try:
-            return self._dumps(tagged)
-        except TypeError:  # orjson.JSONEncodeError: a lone surrogate, an integer too large
-            return None
+            return self._dumps(state)
+        except TypeError:  # orjson.JSONEncodeError: a lone surrogate, an integer too
+            return None  # large, a key that is not text
+
+
+def _tagged_time(value: Any) -> dict[str, str]:
+    if type(value) is datetime:
+        return {"_type_": DatetimeAsISO.name, "_data_": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is left to the library's encoder")
+
+
+def _tagged_id(value: UUID) -> dict[str, str]:
+    return {"_type_": UUIDAsHex.name, "_data_": value.hex}
