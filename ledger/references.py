@@ -15,7 +15,7 @@ CODE_PATTERN = re.compile(r"^[Cc]-?(\d{1,9})$")
 LOCAL_PATTERN = re.compile(r"^([A-Za-z]{1,2})(\d{1,9})$")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def parse_code(text: str) -> str | None:
     """`C-00042`, `c-42` and `C42` all name customer number 42; a name gives None.
     Remembered: a command reads its customer's code twice (to find it, then to check
