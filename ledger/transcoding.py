@@ -1,5 +1,5 @@
 """The event store's transcoder: the library's JSON transcoder, writing the same
-bytes faster (docs/decisions.md, "Storing an event writes its JSON with orjson").
+bytes faster (docs/decisions.md, "An import's CPU per row").
 
 The library writes an event's state with `json.JSONEncoder(separators=(",", ":"),
 ensure_ascii=False)`, calling back into Python for every datetime and UUID (its

@@ -1,5 +1,5 @@
 """How an import has Python's cyclic garbage collector work (docs/decisions.md,
-"An import spends less CPU per row").
+"An import's CPU per row").
 
 An import allocates millions of small objects that live until their batch is
 committed (commands, events, their dicts), and almost none of them is in a
