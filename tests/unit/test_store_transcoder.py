@@ -35,6 +35,7 @@ values = st.recursive(
     | st.booleans()
     | st.integers()
     | st.text()
+    | st.text(st.characters(exclude_categories=()))  # lone surrogates too
     | st.floats()
     | st.datetimes(timezones=st.just(UTC) | st.just(timezone(timedelta(hours=8))))
     | st.uuids()
@@ -44,9 +45,17 @@ values = st.recursive(
 )
 
 
+def written(transcoder: JSONTranscoder, state: dict[str, Any]) -> bytes | str:
+    """The bytes, or the kind of error (a lone surrogate cannot be written as UTF-8)."""
+    try:
+        return transcoder.encode(state)
+    except ValueError as error:
+        return type(error).__name__
+
+
 @given(st.dictionaries(st.text(), values, max_size=10))
 def test_a_state_is_written_as_the_library_writes_it(state: dict[str, Any]) -> None:
-    assert OURS.encode(state) == LIBRARY.encode(state)
+    assert written(OURS, state) == written(LIBRARY, state)
 
 
 def test_an_event_like_state_is_written_as_the_library_writes_it() -> None:
