@@ -90,6 +90,9 @@ class Figures:
     events: int | None = None
     note: str = ""
     cpu_seconds: float | None = None
+    # The import's CPU apart: the importing process's own, its views' follower's.
+    own_cpu_seconds: float | None = None
+    follower_cpu_seconds: float | None = None
 
     @property
     def rate(self) -> float:
@@ -154,6 +157,14 @@ def run_import(
         str(folder),
     ]
     env = {**os.environ, "LEDGER_HOME": str(folder / "home")}
+    # A checkout's cli.py runs inside `process_cpu.py`, which says how the CPU time
+    # splits between the importing process and its views' follower.
+    split = len(command) == 2 and command[1].endswith(".py")
+    cpu_file = folder / "home" / "import-cpu.txt"
+    if split:
+        cpu_file.parent.mkdir(exist_ok=True)
+        cpu_file.unlink(missing_ok=True)
+        args = [command[0], str(ROOT / "benchmarks" / "process_cpu.py"), str(cpu_file), *args[1:]]
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
         process = subprocess.Popen(args, env=env, stdout=output, stderr=output, cwd=folder)
@@ -172,9 +183,13 @@ def run_import(
     # the children it waited for (its views' follower), not their sum. The CPU
     # time counts both: on a shared machine it is the steadier figure.
     cpu = usage.ru_utime + usage.ru_stime
-    return Figures(
+    figures = Figures(
         rows=rows, seconds=seconds, peak_mb=usage.ru_maxrss / 1024, note=note, cpu_seconds=cpu
     )
+    if split and cpu_file.exists():
+        own, follower = (float(part) for part in cpu_file.read_text().split())
+        figures.own_cpu_seconds, figures.follower_cpu_seconds = own, follower
+    return figures
 
 
 def _url_with_password(storage: Storage) -> str:
@@ -431,6 +446,13 @@ def _report(
             notes.append(
                 f"import's CPU (user + system, its views' follower included): "
                 f"{import_figures.cpu_seconds:.1f} s"
+            )
+        if import_figures.own_cpu_seconds is not None:
+            own = import_figures.own_cpu_seconds
+            notes.append(
+                f"  of which the importing process {own:.1f} s "
+                f"({rows / own if own else 0:,.0f} rows per CPU-second), "
+                f"its views' follower {import_figures.follower_cpu_seconds or 0:.1f} s"
             )
         notes.append(f"import's last line: {import_figures.note}")
     elif not importing:

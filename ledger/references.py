@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ledger.domain.local_ids import KIND_BY_PREFIX
 from ledger.errors import InvalidInputError
@@ -14,8 +15,11 @@ CODE_PATTERN = re.compile(r"^[Cc]-?(\d{1,9})$")
 LOCAL_PATTERN = re.compile(r"^([A-Za-z]{1,2})(\d{1,9})$")
 
 
+@lru_cache(maxsize=1024)
 def parse_code(text: str) -> str | None:
-    """`C-00042`, `c-42` and `C42` all name customer number 42; a name gives None."""
+    """`C-00042`, `c-42` and `C42` all name customer number 42; a name gives None.
+    Remembered: a command reads its customer's code twice (to find it, then to check
+    the directory), and a bulk writer names the same few customers over and over."""
     match = CODE_PATTERN.match(text.strip())
     if match is None:
         return None

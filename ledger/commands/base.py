@@ -3,6 +3,7 @@ types commands share."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 from uuid import uuid4
@@ -44,10 +45,15 @@ def holds_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
-        return any(holds_nul(v) for v in value)
+        # Most items are text: looked at here, without a call for each.
+        return any(NUL in v if type(v) is str else holds_nul(v) for v in value)
     if isinstance(value, BaseModel):
         return any(holds_nul(v) for v in value.__dict__.values())
     return False
+
+
+# Values that hold no text (their exact types; a subclass, an enum say, is looked into).
+_WITHOUT_TEXT = frozenset({datetime, date, int, float, bool, Decimal, type(None)})
 
 
 class Command(BaseModel):
@@ -62,11 +68,14 @@ class Command(BaseModel):
         # stored, but no view could take it, and every read catching up would stop.
         # Most values are text: looked at here, without a call per value (a bulk
         # import builds a command for every row).
-        if type(value) is str:
+        kind = type(value)
+        if kind is str:
             if NUL in value:
                 raise ValueError(NUL_REFUSAL)
             return value
-        if holds_nul(value):
+        if kind in _WITHOUT_TEXT:  # a time, a date, a number: nothing to look into
+            return value
+        if holds_nul(value):  # a text enum, a list...
             raise ValueError(NUL_REFUSAL)
         return value
 

@@ -17,8 +17,11 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache, partial
 from typing import Any
 from uuid import UUID
+
+from ledger.domain.plain_json import is_plain
 
 GENESIS = ""
 # Fields the event store keeps outside the state, or that are the link itself.
@@ -32,7 +35,7 @@ def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any
     # otherwise call back into Python for each (`_canonical`), which doubled the cost
     # of hashing an event as it is recorded. The bytes hashed are the same.
     body: dict[str, Any] = {}
-    plain = True  # JSON's own types only, and no float: orjson may write the text
+    plain = True  # what orjson writes as the json module does (`is_plain`)
     for k, v in content.items():
         if k in NOT_HASHED:
             continue
@@ -42,7 +45,7 @@ def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any
         elif kind is UUID:
             v = {"_type_": "uuid_hex", "_data_": v.hex}
         elif plain and kind not in _SCALARS:
-            plain = _plain(v)
+            plain = is_plain(v)
         body[k] = v
     if plain:
         # orjson writes the very text of `_ENCODER` for such a body (see
@@ -50,7 +53,7 @@ def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any
         # recording an event. It refuses what it cannot write the same way (an
         # integer beyond 64 bits, a lone surrogate), which goes the canonical way.
         try:
-            material = _dumps()([str(stream_id), version, topic, body])
+            material = _dumps()([_stream_text(stream_id), version, topic, body])
         except TypeError:  # orjson.JSONEncodeError is a TypeError
             pass
         else:
@@ -61,16 +64,11 @@ def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 
-def _plain(value: Any) -> bool:
-    """Whether `value` holds JSON's own types only (text, integers, booleans,
-    nulls, lists and objects with text keys), no float, datetime or UUID."""
-    if value is None or isinstance(value, str | int):  # bool is an int; a text enum, text
-        return True
-    if isinstance(value, list | tuple):
-        return all(_plain(item) for item in value)
-    if isinstance(value, dict):
-        return all(type(k) is str and _plain(item) for k, item in value.items())
-    return False
+@lru_cache(maxsize=1024)
+def _stream_text(stream_id: UUID) -> str:
+    """A stream's id as text, remembered: a batch records many events on each of a
+    few hundred streams, and writing a UUID out costs more than finding it here."""
+    return str(stream_id)
 
 
 _dumps_sorted: Callable[[Any], bytes] | None = None
@@ -83,12 +81,8 @@ def _dumps() -> Callable[[Any], bytes]:
     if _dumps_sorted is None:
         import orjson
 
-        def dumps(
-            value: Any, _dumps: Any = orjson.dumps, _sort: int = orjson.OPT_SORT_KEYS
-        ) -> bytes:
-            return bytes(_dumps(value, option=_sort))
-
-        _dumps_sorted = dumps
+        # A partial, not a function of ours: no Python frame per event hashed.
+        _dumps_sorted = partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
     return _dumps_sorted
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -42,8 +43,11 @@ class Origin:
     source: str  # `<file>:<line>`
 
 
+@lru_cache(maxsize=2048)
 def import_command_id(system: str, kind: str, external_id: str, step: str = "") -> str:
-    """The command id of one step of one imported record (stable across runs)."""
+    """The command id of one step of one imported record (stable across runs).
+    Remembered: an import names each step twice, planning a customer's steps and
+    then running each (most customers have far fewer steps than are kept)."""
     # Quoted, so an external id holding ':' reads back whole (`origin_of`).
     base = f"{PREFIX}{_quoted(system)}:{kind}:{_quoted(external_id)}"
     return f"{base}:{step}" if step else base

@@ -35,6 +35,7 @@ from ledger.domain.provenance import (
     import_correlation_id,
 )
 from ledger.errors import ConcurrencyError, LedgerError
+from ledger.imports.collector import bulk_collection
 from ledger.imports.contract import Kind, RowRejected, SourceRow, Step
 from ledger.imports.rejects import remove_stale, write_rejects
 from ledger.imports.session import Session
@@ -174,7 +175,7 @@ class Importer:
         result = ImportResult(summaries, dry_run=self.dry_run)
         names = [s.name for s in sources]
         self._source_kinds = [s.kind for s in sources]
-        with Spool() as spool:
+        with bulk_collection(), Spool() as spool:
             self._spool(sources, spool, summaries, progress)
             total = spool.rows
             done = 0

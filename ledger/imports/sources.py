@@ -56,6 +56,7 @@ class Source:
     def rows(self) -> Iterator[SourceRow | Unreadable]:
         """Every record after the header, in file order."""
         bad_lines: set[int] = set()
+        record_text = RecordWriter(self.encoding.delimiter)
         with self.path.open("rb") as handle:
             lines = _decoded_lines(handle, self.encoding.codec, bad_lines)
             reader = csv.reader(lines, delimiter=self.encoding.delimiter)
@@ -78,7 +79,7 @@ class Source:
                 if not cells or all(not cell.strip() for cell in cells):
                     continue  # a blank line separates nothing and records nothing
                 self.rows_read += 1
-                raw = _record_text(cells, self.encoding.delimiter)
+                raw = record_text(cells)
                 broken = [n for n in range(start, end + 1) if n in bad_lines]
                 if broken:
                     bad_lines.difference_update(broken)
@@ -236,15 +237,23 @@ def _decoded_lines(handle: io.BufferedReader, codec: str, bad: set[int]) -> Iter
             yield line.decode(UTF8 if codec == UTF8_SIG else codec, errors="surrogateescape")
 
 
-def _record_text(cells: list[str], delimiter: str) -> str:
-    """A record as one CSV record (quoted as needed, no line end)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(cells)
-    return buffer.getvalue()
+class RecordWriter:
+    """Records as CSV text (quoted as needed, no line end), one at a time, through
+    one writer: a writer and its buffer made for each row cost more than writing it."""
+
+    def __init__(self, delimiter: str) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="")
+
+    def __call__(self, cells: list[str]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(cells)
+        return self._buffer.getvalue()
 
 
 def header_text(source: Source) -> str:
-    return _record_text(source.header, source.encoding.delimiter)
+    return RecordWriter(source.encoding.delimiter)(source.header)
 
 
 # ------------------------------------------------------------------ mapping

@@ -78,3 +78,12 @@ def test_an_event_with_a_time_and_an_id_is_hashed_the_canonical_way() -> None:
     body = {k: v for k, v in content.items() if k != "event_hash"}
 
     assert event_hash(STREAM, 2, "t", content) == hash_body(STREAM, 2, "t", body)
+
+
+def test_an_event_with_floats_is_hashed_the_canonical_way_on_either_side_of_the_plain_range() -> (
+    None
+):
+    for minutes in (10.0, 0.75, 1e-4, 9.999999999999999e-05, 1e-05, 1e15, 1e16, -0.0):
+        content = {"sla_policy": {"minutes": minutes, "calendar": {"days": ["mon"]}}}
+
+        assert event_hash(STREAM, 4, "t", content) == hash_body(STREAM, 4, "t", content)

@@ -119,3 +119,22 @@ def test_an_sla_setting_that_is_not_a_table_is_refused(isolated_home: Path) -> N
 
     with pytest.raises(InvalidInputError, match="sla must be a table"):
         load_settings()
+
+
+def test_each_case_gets_its_own_copy_of_the_stamp_of_the_configuration_in_force() -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from ledger.domain.sla.calendar_config import CalendarConfig, calendar_record
+    from ledger.domain.sla.policy import CALENDAR_KEY, stamp
+
+    policy = SlaPolicy(version="2026.1", inquiry_first_answer=timedelta(minutes=30))
+    calendar = CalendarConfig(holidays=frozenset({date(2026, 10, 1), date(2026, 1, 1)}))
+    zone = ZoneInfo("Asia/Shanghai")
+    first = stamp(policy, calendar, zone)
+    first[CALENDAR_KEY]["holidays"].append("2026-12-25")  # type: ignore[index]
+
+    second = stamp(policy, calendar, zone)
+    assert second == {**policy.as_record(), CALENDAR_KEY: calendar_record(calendar, zone)}
+    assert second[CALENDAR_KEY]["holidays"] == ["2026-01-01", "2026-10-01"]  # type: ignore[index]
+    assert stamp(SlaPolicy(), calendar, zone)["policy_version"] == DEFAULT_POLICY_VERSION
