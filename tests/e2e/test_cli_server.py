@@ -294,15 +294,7 @@ def test_a_command_ends_when_its_client_is_killed(served: dict[str, str]) -> Non
 def test_a_command_stopped_by_a_signal_ends_its_client_by_that_signal(
     served_plain: dict[str, str], tmp_path: Path
 ) -> None:
-    env = dict(served_plain, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(tmp_path / "big.db"))
-    process = subprocess.Popen(
-        [*CLIENT, "demo", "--customers", "2000"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(3)
+    process = long_command_on_the_server(served_plain, tmp_path)
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=60)
 
