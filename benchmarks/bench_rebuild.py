@@ -34,11 +34,13 @@ of all projections under cProfile and prints where the time went.
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import io
 import os
 import pstats
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -620,7 +622,10 @@ def clean_environment() -> None:
     for key in list(os.environ):
         if key.startswith("LEDGER_") and key != "LEDGER_BENCH_DATABASE_URL":
             del os.environ[key]
-    os.environ["LEDGER_HOME"] = tempfile.mkdtemp(prefix="ledger-bench-home-")
+    home = tempfile.mkdtemp(prefix="ledger-bench-home-")
+    # Removed at exit: a run of every benchmark that calls this left one behind.
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    os.environ["LEDGER_HOME"] = home
 
 
 def data_shape(events: float, customers: int | None) -> tuple[int, int]:
