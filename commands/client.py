@@ -174,7 +174,9 @@ def _request(arguments: list[str]) -> dict[str, Any] | None:
     }
 
 
-def _connect(path: str) -> socket.socket | None:
+def connect(path: str) -> socket.socket | None:
+    """A connection to the server at `path`, if one of this user's answers there
+    (the folder private, the peer this user); None otherwise."""
     if len(path) > LONGEST_PATH or not private_folder(os.path.dirname(path)):
         return None
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -194,7 +196,7 @@ def run_on_server(arguments: list[str]) -> int | None:
     if os.environ.get(SWITCH, "").lower() in ("off", "0", "no"):
         return None
     path = socket_path()
-    connection = _connect(path)
+    connection = connect(path)
     if connection is None:
         return None
     with connection:

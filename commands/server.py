@@ -40,6 +40,7 @@ from commands.client import (
     LONGEST_PATH,
     PROTOCOL,
     code_root,
+    connect,
     installation,
     peer_uid,
     private_folder,
@@ -342,14 +343,11 @@ def prepare_run_directory() -> Path:
 
 def ask(request: dict[str, Any]) -> dict[str, Any] | None:
     """Ask the running server something (status, stop); None when none answers."""
-    path = socket_path()
-    if not private_folder(str(Path(path).parent)):
+    connection = connect(socket_path())
+    if connection is None:
         return None
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+    with connection:
         try:
-            connection.connect(path)
-            if peer_uid(connection) != os.getuid():
-                return None
             send_message(connection, request)
             return receive_message(connection)
         except OSError:

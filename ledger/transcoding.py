@@ -21,9 +21,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding, UUIDAsHex
 
-from ledger.domain.plain_json import is_plain
-
-_SCALARS = frozenset({str, int, bool, type(None)})
+from ledger.domain.plain_json import PLAIN_SCALARS, is_plain
 
 
 class StoreTranscoder(JSONTranscoder):
@@ -57,7 +55,7 @@ class StoreTranscoder(JSONTranscoder):
             kind = type(value)
             if kind is UUID:
                 ids = True
-            elif kind is not datetime and kind not in _SCALARS and not is_plain(value):
+            elif kind is not datetime and kind not in PLAIN_SCALARS and not is_plain(value):
                 return None
         if ids:  # orjson writes a UUID its own way: tagged here, as the library tags it
             state = {k: _tagged_id(v) if type(v) is UUID else v for k, v in state.items()}

@@ -21,7 +21,7 @@ from functools import lru_cache, partial
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.plain_json import is_plain
+from ledger.domain.plain_json import PLAIN_SCALARS, is_plain
 
 GENESIS = ""
 # Fields the event store keeps outside the state, or that are the link itself.
@@ -44,7 +44,7 @@ def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any
             v = _tagged_datetime(v)
         elif kind is UUID:
             v = {"_type_": "uuid_hex", "_data_": v.hex}
-        elif plain and kind not in _SCALARS:
+        elif plain and kind not in PLAIN_SCALARS:
             plain = is_plain(v)
         body[k] = v
     if plain:
@@ -59,9 +59,6 @@ def event_hash(stream_id: UUID, version: int, topic: str, content: dict[str, Any
         else:
             return hashlib.sha256(material).hexdigest()
     return hash_body(stream_id, version, topic, body)
-
-
-_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 @lru_cache(maxsize=1024)

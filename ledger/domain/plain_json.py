@@ -19,6 +19,8 @@ from typing import Any
 # `repr` turns to an exponent below, to 1e16, where both turn to one (`1e+16`).
 PLAIN_FLOAT_LOW = 1e-4
 PLAIN_FLOAT_HIGH = 1e16
+# The types both write alike whatever their value (a quick test before `is_plain`).
+PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def is_plain(value: Any) -> bool:
