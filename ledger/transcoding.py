@@ -21,7 +21,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding, UUIDAsHex
 
-from ledger.domain.plain_json import PLAIN_SCALARS, is_plain
+from ledger.domain.plain_json import PLAIN_SCALARS, is_plain, reraise_interrupt
 
 
 class StoreTranscoder(JSONTranscoder):
@@ -73,8 +73,9 @@ class StoreTranscoder(JSONTranscoder):
             # save holds a batch's thousands of states at once (30 MB more at the
             # peak of a 50,000-row import); the copy is exactly its length.
             return bytes(memoryview(self._dumps(state)))
-        except TypeError:  # orjson.JSONEncodeError: a lone surrogate, an integer too
-            return None  # large, a key that is not text
+        except TypeError as error:  # orjson.JSONEncodeError: a lone surrogate, an
+            reraise_interrupt(error)  # integer too large, a key that is not text
+            return None
 
 
 def _tagged_time(value: Any) -> dict[str, str]:

@@ -29,6 +29,7 @@ from uuid import UUID
 import orjson
 
 from ledger.domain.base import CustomerEvent
+from ledger.domain.plain_json import reraise_interrupt
 from projections.store import Transaction, chunks
 
 H = TypeVar("H", bound=Callable[..., Any])
@@ -365,8 +366,9 @@ def dumps(doc: Any) -> str:
     events writes some 400,000 documents and rows."""
     try:
         return orjson.dumps(doc, default=_plain, option=_TEXT_KEYS).decode()
-    except orjson.JSONEncodeError:
+    except orjson.JSONEncodeError as error:
         # A key that is not text (or a value no view holds, which fails again).
+        reraise_interrupt(error)
         return orjson.dumps(doc, default=_plain, option=_OPTIONS).decode()
 
 

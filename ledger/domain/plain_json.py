@@ -50,3 +50,12 @@ def is_plain(value: Any) -> bool:
     # A text or integer enum: both write its value. Other subclasses (of float, of
     # dict or list) are left to the json module.
     return isinstance(value, str | int)
+
+
+def reraise_interrupt(error: TypeError) -> None:
+    """orjson hands what its `default` raised back as its own encoding error (a
+    TypeError), which callers answer by writing the text another way: an interrupt
+    (Ctrl-C, SystemExit) raised meanwhile goes on instead of being swallowed."""
+    cause = error.__cause__
+    if cause is not None and not isinstance(cause, Exception):
+        raise cause from None

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import pytest
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 from hypothesis import given
 from hypothesis import strategies as st
@@ -95,3 +96,34 @@ def test_an_unregistered_type_is_refused_as_the_library_refuses_it() -> None:
 def test_decimals_keep_the_library_s_transcoding() -> None:
     state = {"amount": Decimal("12.50"), "at": datetime(2025, 1, 1, tzinfo=UTC)}
     assert OURS.encode(state) == LIBRARY.encode(state)
+
+
+def test_an_interrupt_while_a_time_is_written_is_not_swallowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """orjson hands what its `default` raised back as an encoding error, which the
+    transcoder answers by writing the library's way: an interrupt must go on."""
+    import ledger.transcoding
+
+    def interrupted(value: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ledger.transcoding, "_tagged_time", interrupted)
+    _, ours = transcoders()
+
+    with pytest.raises(KeyboardInterrupt):
+        ours.encode({"occurred_at": datetime(2026, 12, 5, tzinfo=UTC), "n": 1})
+
+
+def test_an_interrupt_while_a_view_document_is_written_is_not_swallowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import projections.base
+
+    def interrupted(value: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(projections.base, "_plain", interrupted)
+
+    with pytest.raises(KeyboardInterrupt):
+        projections.base.dumps({"at": datetime(2026, 12, 5, tzinfo=UTC)})
