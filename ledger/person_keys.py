@@ -18,7 +18,13 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ledger.errors import LedgerError
-from ledger.storage import POSTGRES_MODULES, make_private, postgres_connection, resolve
+from ledger.storage import (
+    POSTGRES_MODULES,
+    SQLITE_MODULES,
+    make_private,
+    postgres_connection,
+    resolve,
+)
 
 TABLE = "ledger_person_keys"
 KEY_BYTES = 32  # AES-256
@@ -47,11 +53,11 @@ def open_key_store(env: Mapping[str, str], elsewhere: str | None) -> KeyStore:
             make_private(storage)
         env = storage.env
     module = env.get("PERSISTENCE_MODULE", "")
-    if module == "eventsourcing.sqlite" and env.get("SQLITE_DBNAME", ":memory:") != ":memory:":
+    if module in SQLITE_MODULES and env.get("SQLITE_DBNAME", ":memory:") != ":memory:":
         return SqliteKeys(env["SQLITE_DBNAME"])
     if module in POSTGRES_MODULES:
         return PostgresKeys(env)
-    if module in ("", "eventsourcing.popo") or module == "eventsourcing.sqlite":
+    if module in ("", "eventsourcing.popo", *SQLITE_MODULES):
         # A ledger held in memory: its keys live as long as it does.
         return MemoryKeys()
     # Keys kept in memory for a stored ledger would be lost at exit, and with them

@@ -42,6 +42,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from ledger.write_turns import AdvisoryTurns
+
 # From this many events on, a batch is copied. Below it the library's insert is as
 # quick (a command saves one to a few events) and is the path most tested.
 COPY_THRESHOLD = 20
@@ -66,6 +68,16 @@ class CopyingApplicationRecorder(PostgresApplicationRecorder):
             "SELECT originator_id, originator_version, notification_id FROM {0} "
             "WHERE notification_id > %s AND notification_id <= %s"
         ).format(table)
+        self.turns = AdvisoryTurns(self.datastore, self.events_table_name)
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # Every save takes the writers' turn shared, in its own transaction and sent
+        # with the insert (ledger/write_turns.py); the writer holding it alone does not.
+        if not self.turns.held:
+            curs.execute("SELECT pg_advisory_xact_lock_shared(%s)", (self.turns.key,))
+        super()._insert_events(curs, stored_events, **kwargs)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(

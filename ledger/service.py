@@ -37,6 +37,7 @@ from ledger.personal_service import PersonalService
 from ledger.references import parse_code
 from ledger.staffing import StaffService
 from ledger.storage import create_private
+from ledger.write_turns import LOSSES_BEFORE_TURN, WriteTurns
 
 if TYPE_CHECKING:
     # Commands are pydantic models, costly to import: reads never need them.
@@ -185,8 +186,9 @@ class LedgerCore(StaffService, PersonalService, Application[UUID]):
     snapshotting_intervals = ByTopic[int](dict.fromkeys(SNAPSHOTTED, 200))
     snapshotting_projectors = ByTopic[Callable[..., Any]](dict.fromkeys(SNAPSHOTTED, replay))
     # A writer that loses a race tends to lose the next one too (the winner is already
-    # saving again while it reloads): with 4 writers on one customer 8 attempts ran
-    # out about one run in three, 25 kept 8 writers within 16.
+    # saving again while it reloads), so after a few losses it takes a turn alone
+    # (ledger/write_turns.py). The bound is for writers that take no turns (the
+    # library's stock recorders), which only an attempt's own pause spreads out.
     MAX_ATTEMPTS = 25
 
     def __init__(self, env: dict[str, str] | None = None, settings: Settings | None = None):
@@ -271,9 +273,16 @@ class LedgerCore(StaffService, PersonalService, Application[UUID]):
             return None
 
     def _retrying(self, attempt: Callable[[], T]) -> T:
+        # The library's stock recorders have no turns: every attempt is optimistic.
+        turns: WriteTurns = getattr(self.recorder, "turns", None) or WriteTurns()
         for n in range(self.MAX_ATTEMPTS):
             try:
-                return attempt()
+                if n < LOSSES_BEFORE_TURN:
+                    return attempt()
+                # A writer that keeps losing has its next attempt alone
+                # (ledger/write_turns.py): nobody who takes turns can win it.
+                with turns.alone():
+                    return attempt()
             except IntegrityError:
                 # Someone saved this customer since we loaded it: reload and retry,
                 # after a short random pause so racing writers spread out.

@@ -27,6 +27,10 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 # which an environment written by hand may still name.
 POSTGRES_PERSISTENCE = "ledger.pg_recorders:CreatedOncePostgresFactory"
 POSTGRES_MODULES = (POSTGRES_PERSISTENCE, "eventsourcing.postgres")
+# The library's SQLite persistence, its saves taking writers' turns
+# (ledger/sqlite_recorders.py), and the library's own module.
+SQLITE_PERSISTENCE = "ledger.sqlite_recorders:TurnTakingSQLiteFactory"
+SQLITE_MODULES = (SQLITE_PERSISTENCE, "eventsourcing.sqlite")
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def _sqlite(path: Path) -> Storage:
             f"--db {path} is a directory: give a file path such as {path / SQLITE_FILENAME}"
         )
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": SQLITE_PERSISTENCE,
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "10",
         "CREATE_TABLE": "y",

@@ -227,6 +227,7 @@ def test_a_new_ledger_is_private_to_its_owner_whatever_the_umask(
         "ledger.sqlite3": 0o600,
         "ledger.sqlite3-wal": 0o600,
         "ledger.sqlite3-shm": 0o600,
+        "ledger.sqlite3-turns": 0o600,
     }
     assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
 

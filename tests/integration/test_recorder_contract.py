@@ -5,9 +5,11 @@ On PostgreSQL the ledger's event log copies large batches into the library's tab
 (ledger/pg_copy.py); its contract is run twice: as the ledger uses it (small
 batches take the library's insert, large ones are copied) and with every batch
 copied, so each of the library's cases exercises the copy. On SQLite the ledger
-keeps the library's recorders (benchmarks/README.md, "Import", says why); the
+keeps the library's recorders (benchmarks/README.md, "Import", says why), the
+event log's saves taking writers' turns (ledger/sqlite_recorders.py); the
 contract is run on what `resolve()` selects, so a change of recorder there is
-checked too.
+checked too. On both, every save takes the writers' turn (ledger/write_turns.py),
+so the library's cases of concurrent writers run through it.
 
 Which of the library's cases run (eventsourcing 9.5, `eventsourcing.tests.persistence`):
 `AggregateRecorderTestCase` (the snapshot store), `ApplicationRecorderTestCase`

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ledger.errors import InvalidInputError, StorageNotFoundError
-from ledger.storage import prepare_for_writing, require_existing, resolve
+from ledger.storage import SQLITE_PERSISTENCE, prepare_for_writing, require_existing, resolve
 
 PG_URL = "postgresql://staff:s3cret@db.example:6543/crm"
 
@@ -16,7 +16,7 @@ def test_the_embedded_default_is_a_sqlite_file_in_ledger_home(tmp_path: Path) ->
     storage = resolve(None, environ={"LEDGER_HOME": str(tmp_path)})
 
     assert (storage.kind, storage.location) == ("sqlite", str(tmp_path / "ledger.sqlite3"))
-    assert storage.env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert storage.env["PERSISTENCE_MODULE"] == SQLITE_PERSISTENCE
     assert storage.env["SQLITE_DBNAME"] == str(tmp_path / "ledger.sqlite3")
 
 

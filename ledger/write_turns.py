@@ -1,0 +1,215 @@
+"""Turns for writers that keep losing races (docs/decisions.md, "A writer that
+keeps losing takes a turn").
+
+Writes are optimistic: a command loads its customer, decides, and saves the next
+version; if someone saved that version first, the save is refused and the command
+tries again (`LedgerCore._retrying`). Under sustained contention on one customer
+the loser tends to lose again, because the winner is already saving its next
+command while the loser reloads; a bound on attempts then fails a command that did
+nothing wrong.
+
+So every save of events takes the ledger's turn in shared mode, which costs
+nothing while nobody waits for it, and a writer that has lost `LOSSES_BEFORE_TURN`
+races takes it exclusively for its next attempt: it waits for the saves in flight
+to finish, new saves wait for it, and its load, decision and save run alone, so
+the attempt cannot lose to anyone who takes turns. Waiting writers queue in
+arrival order (PostgreSQL's lock queue; on SQLite a gate taken before the turn),
+so a loser is never overtaken for ever.
+
+Correctness never rests on a turn: the store still refuses a version saved twice,
+and every wait is bounded, after which the write goes ahead without its turn (a
+writer stopped while it held the turn, say by Ctrl-Z, holds up the others for at
+most that long).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# Three races lost in a row is rare unless the customer is busy; before that the
+# optimistic attempt is cheaper than waiting for everyone else's saves to drain.
+LOSSES_BEFORE_TURN = 3
+
+# How long a saver waits for a turn held by someone else, and a loser for its own
+# turn, before going ahead without it (module doc).
+SAVE_WAIT = 10.0
+TURN_WAIT = 30.0
+
+
+class WriteTurns:
+    """No turns at all: a ledger in memory has one process, and a store written
+    by the library's stock recorders gives nobody a turn to take."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @property
+    def held(self) -> bool:
+        """Whether this thread holds the turn exclusively (its own saves then take
+        no shared turn: they would wait for themselves)."""
+        return bool(getattr(self._local, "held", False))
+
+    @contextlib.contextmanager
+    def saving(self) -> Iterator[None]:
+        """Around one save of events: the turn in shared mode."""
+        yield
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        """Around a loser's attempt: the turn exclusively, so nobody saves meanwhile."""
+        yield
+
+    @contextlib.contextmanager
+    def _holding(self) -> Iterator[None]:
+        self._local.held = True
+        try:
+            yield
+        finally:
+            self._local.held = False
+
+
+# Byte offsets in the turns file: the gate queues writers; the turn is what savers
+# share and a loser holds alone.
+_GATE = 0
+_TURN = 1
+
+
+class FileTurns(WriteTurns):
+    """Turns for an SQLite file, as POSIX record locks on a file beside it
+    (`ledger.db-turns`, as SQLite keeps `ledger.db-wal`). The kernel releases them
+    when a process ends, however it ends.
+
+    Record locks give no priority to a writer waiting for an exclusive lock, so
+    every writer passes a gate first: a saver holds it only while it takes its
+    shared turn, a loser until its attempt is done, so no new saver slips in while
+    a loser waits for the saves in flight to finish."""
+
+    def __init__(self, database: Path) -> None:
+        super().__init__()
+        self._path = database.with_name(database.name + "-turns")
+        self._fd: int | None = None
+        self._unusable = False
+
+    def _file(self) -> int | None:
+        if self._fd is None and not self._unusable:
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:
+                # A folder this process cannot write in: the database itself will say
+                # so; without the file, writes are as optimistic as they always were.
+                self._unusable = True
+        return self._fd
+
+    @contextlib.contextmanager
+    def saving(self) -> Iterator[None]:
+        fd = None if self.held else self._file()
+        if fd is None:
+            yield
+            return
+        deadline = time.monotonic() + SAVE_WAIT
+        shared = False
+        if _lock(fd, _GATE, exclusive=True, deadline=deadline):
+            shared = _lock(fd, _TURN, exclusive=False, deadline=deadline)
+            _unlock(fd, _GATE)
+        try:
+            yield
+        finally:
+            if shared:
+                _unlock(fd, _TURN)
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        fd = None if self.held else self._file()
+        if fd is None:
+            yield
+            return
+        deadline = time.monotonic() + TURN_WAIT
+        if not _lock(fd, _GATE, exclusive=True, deadline=deadline):
+            yield
+            return
+        try:
+            if not _lock(fd, _TURN, exclusive=True, deadline=deadline):
+                yield
+                return
+            try:
+                with self._holding():
+                    yield
+            finally:
+                _unlock(fd, _TURN)
+        finally:
+            _unlock(fd, _GATE)
+
+
+def _lock(fd: int, offset: int, *, exclusive: bool, deadline: float) -> bool:
+    """Lock one byte of the turns file, polling until `deadline` (a blocking lock
+    could not be given up on); whether it was taken."""
+    mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.lockf(fd, mode, 1, offset)
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
+
+
+def _unlock(fd: int, offset: int) -> None:
+    fcntl.lockf(fd, fcntl.LOCK_UN, 1, offset)
+
+
+class AdvisoryTurns(WriteTurns):
+    """Turns for a PostgreSQL event store, as an advisory lock named for its
+    table. A save takes it shared inside its own transaction (the recorder's
+    `_insert_events`, sent with the insert, so it costs no round trip); a loser
+    takes it exclusively on a connection of its own for its attempt. PostgreSQL
+    queues lock requests in order, and a shared request waits behind an exclusive
+    one already waiting, so nobody overtakes the loser."""
+
+    def __init__(self, datastore: Any, table: str) -> None:
+        super().__init__()
+        self._datastore = datastore
+        self.key = advisory_key(f"{datastore.schema}.{table}")
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        if self.held:
+            yield
+            return
+        import psycopg
+
+        with self._datastore.get_connection() as conn:
+            try:
+                conn.execute(f"SET lock_timeout = '{int(TURN_WAIT * 1000)}ms'")
+                conn.execute("SELECT pg_advisory_lock(%s)", (self.key,))
+                taken = True
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                # The turn was not had in time: the attempt goes ahead without it.
+                taken = False
+            if not taken:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("RESET lock_timeout")
+                yield
+                return
+            try:
+                with self._holding():
+                    yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+                conn.execute("RESET lock_timeout")
+
+
+def advisory_key(name: str) -> int:
+    """A signed 64-bit advisory lock key for `name` (each schema's ledger its own)."""
+    digest = hashlib.blake2b(f"ledger write turns: {name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
