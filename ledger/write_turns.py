@@ -12,14 +12,15 @@ So every save of events takes the ledger's turn in shared mode, which costs
 nothing while nobody waits for it, and a writer that has lost `LOSSES_BEFORE_TURN`
 races takes it exclusively for its next attempt: it waits for the saves in flight
 to finish, new saves wait for it, and its load, decision and save run alone, so
-the attempt cannot lose to anyone who takes turns. Waiting writers queue in
-arrival order (PostgreSQL's lock queue; on SQLite a gate taken before the turn),
-so a loser is never overtaken for ever.
+the attempt cannot lose to anyone who takes turns. Saves that come after a loser
+asked for the turn wait behind it (PostgreSQL's lock queue; on SQLite a gate
+taken before the turn), so a loser is never overtaken for ever.
 
 Correctness never rests on a turn: the store still refuses a version saved twice,
-and every wait is bounded, after which the write goes ahead without its turn (a
-writer stopped while it held the turn, say by Ctrl-Z, holds up the others for at
-most that long).
+and every wait is bounded, after which the write goes ahead without its turn. A
+writer stopped while it holds the turn (Ctrl-Z) holds the others up for at most
+`SAVE_WAIT`: on SQLite each save waits that long for it and goes ahead; on
+PostgreSQL the server ends the stopped writer's session after that long idle.
 """
 
 from __future__ import annotations
@@ -90,62 +91,67 @@ class FileTurns(WriteTurns):
     Record locks give no priority to a writer waiting for an exclusive lock, so
     every writer passes a gate first: a saver holds it only while it takes its
     shared turn, a loser until its attempt is done, so no new saver slips in while
-    a loser waits for the saves in flight to finish."""
+    a loser waits for the saves in flight to finish. Waiters poll (a blocking lock
+    could not be given up on), so the order among losers is not strictly theirs
+    of arrival; a loser waits for the saves in flight, not for later ones.
+
+    The file is opened for each turn and closed after it: a ledger opened and
+    closed many times in one process keeps nothing open. Record locks belong to
+    the process, not to a thread or a file handle, so the turn is held for the
+    whole process, and while it is, no thread of it takes a shared turn (which
+    would turn the process's exclusive lock into a shared one)."""
 
     def __init__(self, database: Path) -> None:
         super().__init__()
         self._path = database.with_name(database.name + "-turns")
-        self._fd: int | None = None
-        self._unusable = False
+        self._process_holds = False
 
-    def _file(self) -> int | None:
-        if self._fd is None and not self._unusable:
-            try:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            except OSError:
-                # A folder this process cannot write in: the database itself will say
-                # so; without the file, writes are as optimistic as they always were.
-                self._unusable = True
-        return self._fd
+    @property
+    def held(self) -> bool:
+        return self._process_holds
+
+    def _open(self) -> int | None:
+        try:
+            return os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            # A folder this process cannot write in (the database itself will say
+            # so), or no file handle left: this write is as optimistic as all were.
+            return None
 
     @contextlib.contextmanager
     def saving(self) -> Iterator[None]:
-        fd = None if self.held else self._file()
+        fd = None if self.held else self._open()
         if fd is None:
             yield
             return
-        deadline = time.monotonic() + SAVE_WAIT
-        shared = False
-        if _lock(fd, _GATE, exclusive=True, deadline=deadline):
-            shared = _lock(fd, _TURN, exclusive=False, deadline=deadline)
-            _unlock(fd, _GATE)
         try:
+            deadline = time.monotonic() + SAVE_WAIT
+            if _lock(fd, _GATE, exclusive=True, deadline=deadline):
+                try:
+                    _lock(fd, _TURN, exclusive=False, deadline=deadline)
+                finally:
+                    _unlock(fd, _GATE)
             yield
         finally:
-            if shared:
-                _unlock(fd, _TURN)
+            # Closing the file drops whatever this process held of it.
+            os.close(fd)
 
     @contextlib.contextmanager
     def alone(self) -> Iterator[None]:
-        fd = None if self.held else self._file()
+        fd = None if self.held else self._open()
         if fd is None:
             yield
             return
-        deadline = time.monotonic() + TURN_WAIT
-        if not _lock(fd, _GATE, exclusive=True, deadline=deadline):
-            yield
-            return
         try:
-            if not _lock(fd, _TURN, exclusive=True, deadline=deadline):
-                yield
-                return
-            try:
-                with self._holding():
-                    yield
-            finally:
-                _unlock(fd, _TURN)
+            deadline = time.monotonic() + TURN_WAIT
+            if _lock(fd, _GATE, exclusive=True, deadline=deadline) and _lock(
+                fd, _TURN, exclusive=True, deadline=deadline
+            ):
+                self._process_holds = True
+            yield
         finally:
-            _unlock(fd, _GATE)
+            self._process_holds = False
+            os.close(fd)
 
 
 def _lock(fd: int, offset: int, *, exclusive: bool, deadline: float) -> bool:
@@ -174,7 +180,13 @@ class AdvisoryTurns(WriteTurns):
     `_insert_events`, sent with the insert, so it costs no round trip); a loser
     takes it exclusively on a connection of its own for its attempt. PostgreSQL
     queues lock requests in order, and a shared request waits behind an exclusive
-    one already waiting, so nobody overtakes the loser."""
+    one already waiting, so nobody overtakes the loser.
+
+    The loser's connection sits idle while the attempt runs on others, so the
+    server is told to end its session after `SAVE_WAIT` idle (PostgreSQL 14 on):
+    a loser stopped while it holds the turn (Ctrl-Z) then loses it, and the saves
+    waiting behind it go on. An attempt that outlasts that goes on without its
+    turn, as a loser that waited too long does."""
 
     def __init__(self, datastore: Any, table: str) -> None:
         super().__init__()
@@ -191,22 +203,31 @@ class AdvisoryTurns(WriteTurns):
         with self._datastore.get_connection() as conn:
             try:
                 conn.execute(f"SET lock_timeout = '{int(TURN_WAIT * 1000)}ms'")
+                if conn.info.server_version >= IDLE_SESSION_TIMEOUT_FROM:
+                    conn.execute(f"SET idle_session_timeout = '{int(SAVE_WAIT * 1000)}ms'")
                 conn.execute("SELECT pg_advisory_lock(%s)", (self.key,))
                 taken = True
             except (psycopg.OperationalError, psycopg.InterfaceError):
                 # The turn was not had in time: the attempt goes ahead without it.
                 taken = False
-            if not taken:
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute("RESET lock_timeout")
-                yield
-                return
             try:
-                with self._holding():
+                if taken:
+                    with self._holding():
+                        yield
+                else:
                     yield
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
-                conn.execute("RESET lock_timeout")
+                # A session the server ended has let go of its lock already; the
+                # pool drops a connection found broken.
+                with contextlib.suppress(psycopg.Error):
+                    if taken:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+                    conn.execute("RESET lock_timeout")
+                    conn.execute("RESET idle_session_timeout")
+
+
+# `idle_session_timeout` came with PostgreSQL 14.
+IDLE_SESSION_TIMEOUT_FROM = 140000
 
 
 def advisory_key(name: str) -> int:

@@ -6,6 +6,8 @@ turn is a lock on a file, which a process's own threads would share."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -19,7 +21,7 @@ from eventsourcing.persistence import IntegrityError
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.domain.events import ContactLogged
-from ledger.storage import Storage
+from ledger.storage import Storage, resolve
 from ledger.vocabulary import Channel, Direction
 from ledger.write_turns import LOSSES_BEFORE_TURN
 from tests.staffing import seed_staff
@@ -62,10 +64,12 @@ SAVER = textwrap.dedent(
     """
     import sys
     from ledger import commands as c
+    from ledger import write_turns
     from ledger.application import Ledger
     from ledger.storage import resolve
     from ledger.vocabulary import Channel, Direction
 
+    write_turns.SAVE_WAIT = float(sys.argv[2])
     app = Ledger(env=resolve(sys.argv[1], environ={}).env)
     print("loaded", flush=True)
     app.log_contact(c.LogContact(
@@ -74,6 +78,25 @@ SAVER = textwrap.dedent(
     ))
     app.close()
     print("saved", flush=True)
+    """
+)
+
+
+# Runs in a process of its own: takes the turn alone and keeps it until killed,
+# with every bound on waiting for a turn cut to a second.
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from ledger import write_turns
+    from ledger.application import Ledger
+    from ledger.storage import resolve
+
+    write_turns.SAVE_WAIT = 1.0
+    app = Ledger(env=resolve(sys.argv[1], environ={}).env)
+    with app.recorder.turns.alone():
+        assert app.recorder.turns.held
+        print("held", flush=True)
+        time.sleep(600)
     """
 )
 
@@ -121,7 +144,7 @@ def test_writers_racing_on_one_customer_all_get_recorded_once_losers_take_turns(
 def test_while_a_loser_holds_its_turn_no_one_else_saves(one_customer: Ledger, db_url: str) -> None:
     turns = one_customer.recorder.turns  # type: ignore[attr-defined]
     with turns.alone():
-        saver = _python(SAVER, db_url)
+        saver = _python(SAVER, db_url, "10")
         assert saver.stdout is not None
         assert saver.stdout.readline().strip() == "loaded"
         time.sleep(1.0)
@@ -175,3 +198,50 @@ def test_a_writer_takes_its_turn_only_after_losing_the_first_races(
     assert not turns.held
     assert receipt.version == 2
     one_customer.close()
+
+
+def test_a_writer_stopped_while_it_holds_the_turn_holds_the_others_up_only_briefly(
+    one_customer: Ledger, db_url: str
+) -> None:
+    holder = _python(HOLDER, db_url)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        # Ctrl-Z in the milliseconds a loser holds the turn.
+        os.kill(holder.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        saver = _python(SAVER, db_url, "1")
+        out, err = saver.communicate(timeout=60)
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.communicate()
+
+    assert saver.returncode == 0, err
+    assert out.split() == ["loaded", "saved"]
+    # A second for the turn (PostgreSQL: the stopped holder's session ended after
+    # a second idle), plus starting a process, which is far less than a minute.
+    assert waited < 30
+    assert _summaries(one_customer) == ["while the turn was held"]
+    one_customer.close()
+
+
+def test_a_ledger_keeps_no_file_open_for_its_turns_between_saves(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    turns_file = str(tmp_path / "ledger.sqlite3-turns")
+
+    def open_on_turns() -> int:
+        handles = Path("/proc/self/fd").iterdir()
+        return sum(1 for fd in handles if os.path.realpath(fd) == turns_file)
+
+    for n in range(20):
+        app = Ledger(env=resolve(str(db), environ={}).env)
+        if n == 0:
+            seed_staff(app)
+        with app.recorder.turns.alone():  # type: ignore[attr-defined]
+            assert open_on_turns() == 1
+        app.add_staff(c.AddStaff(actor="ops", staff=f"s{n}", name=f"S {n}", role="executive"))
+        assert open_on_turns() == 0
+        app.close()
+
+    assert Path(turns_file).exists()
