@@ -19,7 +19,7 @@ once started, the command's status is the server's answer.
 
 # Paths are strings here, not pathlib's: importing pathlib would cost a command
 # that finds no server more than all of this module.
-# ruff: noqa: PTH109, PTH117, PTH118, PTH120
+# ruff: noqa: PTH103, PTH109, PTH117, PTH118, PTH120
 
 from __future__ import annotations
 
@@ -36,8 +36,11 @@ from typing import Any
 
 # Bumped when a message changes shape: a client and a server that disagree never talk.
 PROTOCOL = 3
-# Set to "off" to run every command in its own process, server or not.
+# Set to "off" to run every command in its own process, server or not; to "auto"
+# to have a command that finds no server start one for the commands after it.
 SWITCH = "LEDGER_SERVER"
+# A server started by `auto`, not by the user, stops sooner when left unused.
+AUTO_IDLE_MINUTES = 60
 # Each message: its length as 4 bytes, then the message in `marshal`'s format (the
 # peer is always a process of the same user, checked; nothing else is trusted).
 _LENGTH = struct.Struct("!I")
@@ -193,11 +196,14 @@ def connect(path: str) -> socket.socket | None:
 def run_on_server(arguments: list[str]) -> int | None:
     """Run the command on this installation's server; its exit status, or None if
     it was not started there (the caller then runs it here)."""
-    if os.environ.get(SWITCH, "").lower() in ("off", "0", "no"):
+    switch = os.environ.get(SWITCH, "").lower()
+    if switch in ("off", "0", "no"):
         return None
     path = socket_path()
     connection = connect(path)
     if connection is None:
+        if switch == "auto":
+            start_in_background(path)
         return None
     with connection:
         try:
@@ -214,6 +220,61 @@ def run_on_server(arguments: list[str]) -> int | None:
         if answer is None or "started" not in answer:
             return None  # refused (a server of older code) or gone: nothing ran
         return _wait(connection, int(answer["started"]))
+
+
+def start_in_background(path: str) -> None:
+    """Start a server for the commands after this one (`LEDGER_SERVER=auto`), as
+    `ledger server start --idle AUTO_IDLE_MINUTES` would, without waiting for it:
+    this command runs here meanwhile. Nothing is started when the socket folder is
+    not private, or when a server is starting already (it holds the socket's lock
+    while it imports); two clients racing both start one, and the second to take
+    the lock leaves at once."""
+    import fcntl
+
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not private_folder(folder):
+            return
+        lock = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # a server holds it: starting, or stopping for new code
+        finally:
+            os.close(lock)
+        log = os.open(
+            os.path.join(folder, "server.log"),
+            os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC,
+            0o600,
+        )
+    except OSError:
+        return
+    command = [sys.executable, "-m", "commands.server", "--idle", str(AUTO_IDLE_MINUTES)]
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(log)
+        return
+    if pid == 0:  # the child: its only work is to start the server
+        try:
+            # Its own session, away from this terminal's Ctrl-C and hang-up; the root
+            # folder, so that neither a folder it would pin nor a `commands` package
+            # in this one is used. Forked twice, so that no process of this command
+            # is left to collect its exit status.
+            os.setsid()
+            if os.fork() == 0:
+                os.chdir("/")
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                os.execv(sys.executable, command)
+        finally:
+            os._exit(0)
+    os.close(log)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
 
 
 def _wait(connection: socket.socket, pid: int) -> int:

@@ -520,3 +520,60 @@ def test_with_no_server_the_client_runs_the_command_itself(plain: dict[str, str]
 
     assert ran.returncode == 0
     assert "Event-sourced customer-interaction ledger" in ran.stdout
+
+
+def _status_when_up(environ: dict[str, str], seconds: float) -> str:
+    """The server's status line once one answers, or the last answer after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = ledger(environ, "server", "status", server=False).stdout
+        if "Ledger server running" in answer or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
+
+
+def test_with_the_switch_on_auto_a_command_that_finds_no_server_starts_one(
+    plain: dict[str, str],
+) -> None:
+    auto = dict(plain, LEDGER_SERVER="auto")
+    first = subprocess.run(
+        [*CLIENT, "--help"], env=auto, capture_output=True, text=True, check=False, timeout=120
+    )
+    try:
+        status = _status_when_up(plain, 60)
+        assert "Ledger server running" in status, status
+        assert "stops after 60 idle minutes" in status
+        before = served_count(plain)
+        again = subprocess.run(
+            [*CLIENT, "--help"], env=auto, capture_output=True, text=True, check=False, timeout=60
+        )
+        after = served_count(plain)
+    finally:
+        ledger(plain, "server", "stop", server=False)
+
+    # The first ran in its own process, the second on the server it started, and
+    # both answered alike.
+    assert first.returncode == 0 and "Event-sourced" in first.stdout
+    assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, first.stderr)
+    assert after == before + 1
+
+
+def test_without_the_switch_on_auto_no_command_starts_a_server(plain: dict[str, str]) -> None:
+    ran = ledger(plain, "--help")
+    time.sleep(2)
+
+    assert ran.returncode == 0
+    assert "No ledger server is running" in ledger(plain, "server", "status", server=False).stdout
+    assert not list(Path(plain["XDG_RUNTIME_DIR"], "ledger").glob("*.sock"))
+
+
+def test_on_auto_a_socket_folder_others_may_enter_starts_nothing(plain: dict[str, str]) -> None:
+    folder = Path(plain["XDG_RUNTIME_DIR"]) / "ledger"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+
+    ran = ledger(dict(plain, LEDGER_SERVER="auto"), "--help")
+    time.sleep(2)
+
+    assert ran.returncode == 0 and "Event-sourced" in ran.stdout
+    assert list(folder.iterdir()) == []
