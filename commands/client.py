@@ -269,6 +269,9 @@ def start_in_background(path: str) -> None:
                 os.dup2(null, 0)
                 os.dup2(log, 1)
                 os.dup2(log, 2)
+                # Nothing else of this command's: a pipe end inherited from its
+                # caller, held for an hour, would keep the reader from ever ending.
+                os.closerange(3, os.sysconf("SC_OPEN_MAX"))
                 os.execv(sys.executable, command)
         finally:
             os._exit(0)

@@ -577,3 +577,35 @@ def test_on_auto_a_socket_folder_others_may_enter_starts_nothing(plain: dict[str
 
     assert ran.returncode == 0 and "Event-sourced" in ran.stdout
     assert list(folder.iterdir()) == []
+
+
+def test_a_server_started_on_auto_keeps_none_of_its_starters_pipes(plain: dict[str, str]) -> None:
+    # A caller's pipe the command inherited (a build tool's, a shell's) must reach
+    # its end when the command ends, though the server it started lives on.
+    read_end, write_end = os.pipe()
+    try:
+        ran = subprocess.run(
+            [*CLIENT, "--help"],
+            env=dict(plain, LEDGER_SERVER="auto"),
+            pass_fds=(write_end,),
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+        os.close(write_end)
+        status = _status_when_up(plain, 60)
+        ended = threading.Event()
+
+        def read_to_the_end() -> None:
+            os.read(read_end, 1)
+            ended.set()
+
+        threading.Thread(target=read_to_the_end, daemon=True).start()
+        ended.wait(5)
+    finally:
+        ledger(plain, "server", "stop", server=False)
+        os.close(read_end)
+
+    assert ran.returncode == 0
+    assert "Ledger server running" in status
+    assert ended.is_set()
