@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError
 from ledger import commands as c
 from ledger.application import Ledger
 from ledger.domain.events import ContactLogged
+from ledger.receipts import Receipt
 from ledger.storage import Storage, resolve
 from ledger.vocabulary import Channel, Direction
 from ledger.write_turns import LOSSES_BEFORE_TURN
@@ -121,6 +122,18 @@ def one_customer(storage: Storage) -> Ledger:
     return app
 
 
+def _log_call(app: Ledger, summary: str) -> Receipt:
+    return app.log_contact(
+        c.LogContact(
+            actor="li.wei",
+            customer="C-00001",
+            summary=summary,
+            channel=Channel.PHONE,
+            direction=Direction.INBOUND,
+        )
+    )
+
+
 def _summaries(app: Ledger) -> list[str]:
     _, events = app.customer_events("C-00001")
     return [e.summary for e in events if isinstance(e, ContactLogged)]
@@ -152,15 +165,7 @@ def test_while_a_loser_holds_its_turn_no_one_else_saves(one_customer: Ledger, db
         assert saver.poll() is None
         assert _summaries(one_customer) == []
         # The holder's own save is not held up by its turn.
-        one_customer.log_contact(
-            c.LogContact(
-                actor="li.wei",
-                customer="C-00001",
-                summary="the holder's own",
-                channel=Channel.PHONE,
-                direction=Direction.INBOUND,
-            )
-        )
+        _log_call(one_customer, "the holder's own")
     out, err = saver.communicate(timeout=60)
     assert saver.returncode == 0, err
     assert out.strip() == "saved"
@@ -184,15 +189,7 @@ def test_a_writer_takes_its_turn_only_after_losing_the_first_races(
     monkeypatch.setattr(one_customer, "save", loses_until_alone)
     monkeypatch.setattr("ledger.service.time.sleep", lambda seconds: None)
 
-    receipt = one_customer.log_contact(
-        c.LogContact(
-            actor="li.wei",
-            customer="C-00001",
-            summary="at last",
-            channel=Channel.PHONE,
-            direction=Direction.INBOUND,
-        )
-    )
+    receipt = _log_call(one_customer, "at last")
 
     assert held_at_each_attempt == [False] * LOSSES_BEFORE_TURN + [True]
     assert not turns.held
