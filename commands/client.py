@@ -19,7 +19,7 @@ once started, the command's status is the server's answer.
 
 # Paths are strings here, not pathlib's: importing pathlib would cost a command
 # that finds no server more than all of this module.
-# ruff: noqa: PTH103, PTH109, PTH117, PTH118, PTH120
+# ruff: noqa: PTH103, PTH109, PTH116, PTH117, PTH118, PTH120
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ PROTOCOL = 3
 SWITCH = "LEDGER_SERVER"
 # A server started by `auto`, not by the user, stops sooner when left unused.
 AUTO_IDLE_MINUTES = 60
+# Left in the socket folder by a server that failed to start: for this long, `auto`
+# starts none (each would fail alike, at a whole start's cost to the machine).
+FAILED_STAMP = "server.failed"
+AUTO_RETRY_AFTER = 600.0
+# A log of failed starts is cut short rather than left to grow.
+LOG_LIMIT = 1 << 20
 # Each message: its length as 4 bytes, then the message in `marshal`'s format (the
 # peer is always a process of the same user, checked; nothing else is trusted).
 _LENGTH = struct.Struct("!I")
@@ -202,7 +208,8 @@ def run_on_server(arguments: list[str]) -> int | None:
     path = socket_path()
     connection = connect(path)
     if connection is None:
-        if switch == "auto":
+        # Not for `ledger server ...`: `server stop` would start one again.
+        if switch == "auto" and "server" not in arguments:
             start_in_background(path)
         return None
     with connection:
@@ -225,17 +232,29 @@ def run_on_server(arguments: list[str]) -> int | None:
 def start_in_background(path: str) -> None:
     """Start a server for the commands after this one (`LEDGER_SERVER=auto`), as
     `ledger server start --idle AUTO_IDLE_MINUTES` would, without waiting for it:
-    this command runs here meanwhile. Nothing is started when the socket folder is
-    not private, or when a server is starting already (it holds the socket's lock
-    while it imports); two clients racing both start one, and the second to take
-    the lock leaves at once."""
+    this command runs here meanwhile.
+
+    Nothing is started when it could not serve: a socket folder not private or not
+    writable, a socket path too long, a start that failed lately (`FAILED_STAMP`),
+    or a command run with a lower priority than the usual (`nice`), whose server
+    could serve no command of normal priority. Nor when a server is starting
+    already (it holds the socket's lock while it imports); two clients racing both
+    start one, and the second to take the lock leaves."""
     import fcntl
+    import time
 
     folder = os.path.dirname(path)
+    if len(path) > LONGEST_PATH or os.getpriority(os.PRIO_PROCESS, 0) > 0:
+        return
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        if not private_folder(folder):
+        if not private_folder(folder) or not os.access(folder, os.W_OK | os.X_OK):
             return
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - os.stat(os.path.join(folder, FAILED_STAMP)).st_mtime < (
+                AUTO_RETRY_AFTER
+            ):
+                return
         lock = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -248,9 +267,11 @@ def start_in_background(path: str) -> None:
             os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC,
             0o600,
         )
+        if os.fstat(log).st_size > LOG_LIMIT:
+            os.truncate(log, 0)
     except OSError:
         return
-    command = [sys.executable, "-m", "commands.server", "--idle", str(AUTO_IDLE_MINUTES)]
+    command = [sys.executable, "-m", "commands.server", "--idle", str(AUTO_IDLE_MINUTES), "--auto"]
     try:
         pid = os.fork()
     except OSError:

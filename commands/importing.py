@@ -284,17 +284,30 @@ def _follow_views(
     db: str | None, lock: Any, wake: Any, stop: Any, parent: int
 ) -> None:  # pragma: no cover (runs in the follower process)
     """The follower's loop (`ViewsFollower`)."""
-    from contextlib import nullcontext
-
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         views = LedgerContext(db=db, actor=None, output_format="table").views()
+
+        def import_goes_on() -> bool:
+            return not stop.is_set() and os.getppid() == parent
+
         try:
-            while not stop.is_set() and os.getppid() == parent:
-                if wake.wait(FOLLOW_POLL_SECONDS):
-                    wake.clear()
-                    with lock if lock is not None else nullcontext():
-                        views.catch_up()
+            while import_goes_on():
+                if not wake.wait(FOLLOW_POLL_SECONDS):
+                    continue
+                wake.clear()
+                if lock is None:
+                    views.catch_up()
+                    continue
+                # An import killed during its commit never gives the lock back:
+                # waiting for it without looking would keep this process for ever.
+                while not lock.acquire(timeout=FOLLOW_POLL_SECONDS):
+                    if not import_goes_on():
+                        return
+                try:
+                    views.catch_up()
+                finally:
+                    lock.release()
         finally:
             views.close()
     except BaseException:

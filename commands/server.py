@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ import click
 
 from commands.client import (
     CODE,
+    FAILED_STAMP,
     LONGEST_PATH,
     PROTOCOL,
     code_root,
@@ -49,7 +50,7 @@ from commands.client import (
     send_message,
     socket_path,
 )
-from commands.server_child import run_command
+from commands.server_child import limits_within_reach, run_command
 
 DEFAULT_IDLE_MINUTES = 8 * 60
 # How long `ledger server start` waits for the new server to answer.
@@ -139,9 +140,19 @@ class Server:
     """Listens on this installation's socket and forks a child per command."""
 
     def __init__(
-        self, path: str, idle_minutes: float, watched: list[str], lock: int | None = None
+        self,
+        path: str,
+        idle_minutes: float,
+        watched: list[str],
+        lock: int | None = None,
+        *,
+        auto: bool = False,
     ) -> None:
         self.path = Path(path)
+        # Started by a command (`LEDGER_SERVER=auto`), with that command's limits and
+        # priority: when another's are out of its reach, it makes way for a server
+        # the next command starts with its own.
+        self.auto = auto
         # The descriptor of the socket's lock (`server_lock`), which no child keeps.
         self.lock = lock
         self.idle = idle_minutes * 60
@@ -167,7 +178,7 @@ class Server:
             self.fingerprint = now
 
     # -- lifetime
-    def serve(self) -> None:
+    def serve(self, started: Callable[[], None] = lambda: None) -> None:
         listener = self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         # A dead server's socket: its lock was free.
         self.path.unlink(missing_ok=True)
@@ -175,6 +186,7 @@ class Server:
         self.path.chmod(0o600)
         self.inode = self.path.stat().st_ino
         listener.listen(64)
+        started()
         listener.settimeout(1.0)
         last = time.monotonic()
         try:
@@ -240,6 +252,9 @@ class Server:
                 if len(descriptors) != 3:
                     send_message(connection, {"refused": "no standard streams"})
                     return True
+                if not limits_within_reach(request["limits"], request["priority"]):
+                    send_message(connection, {"refused": "limits or priority out of reach"})
+                    return not self.auto
                 if code_fingerprint(self.watched) != self.fingerprint:
                     # The client runs this command itself; the next start of a
                     # server imports the code as it is now.
@@ -354,21 +369,29 @@ def ask(request: dict[str, Any]) -> dict[str, Any] | None:
             return None
 
 
-def run_server(idle_minutes: float) -> None:
-    """The server process itself (`python -m commands.server`)."""
+def run_server(idle_minutes: float, *, auto: bool = False) -> None:
+    """The server process itself (`python -m commands.server`). A start that fails
+    leaves a stamp (`FAILED_STAMP`) that keeps commands on `LEDGER_SERVER=auto` from
+    starting another for a while (each would fail the same way, at a cost)."""
     path = socket_path()
-    prepare_run_directory()
-    with server_lock(path) as lock:
-        if lock is None:
-            return  # another server started first: it serves
-        server = Server(path, idle_minutes, watched_paths(), lock)
-        warm_up()
-        server.imported()
-        # Objects made by the imports are never freed: keep the collector off them,
-        # so that children neither scan nor copy them (copy on write).
-        gc.freeze()
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        server.serve()
+    stamp = Path(run_directory()) / FAILED_STAMP
+    try:
+        prepare_run_directory()
+        with server_lock(path) as lock:
+            if lock is None:
+                return  # another server started first: it serves
+            server = Server(path, idle_minutes, watched_paths(), lock, auto=auto)
+            warm_up()
+            server.imported()
+            # Objects made by the imports are never freed: keep the collector off
+            # them, so that children neither scan nor copy them (copy on write).
+            gc.freeze()
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            server.serve(started=lambda: stamp.unlink(missing_ok=True))
+    except Exception:
+        with contextlib.suppress(OSError):
+            stamp.touch(mode=0o600)
+        raise
 
 
 @click.group("server")
@@ -459,4 +482,10 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description="The ledger server (`ledger server start`).")
     parser.add_argument("--idle", type=float, default=DEFAULT_IDLE_MINUTES)
-    run_server(parser.parse_args().idle)
+    parser.add_argument("--auto", action="store_true", help="started by LEDGER_SERVER=auto")
+    options = parser.parse_args()
+    # `-m` put the working folder ("/") first on the module path: it holds no code
+    # of ours, and watched as code, any file made there would stop the server.
+    if sys.path and sys.path[0] == str(Path.cwd()):
+        del sys.path[0]
+    run_server(options.idle, auto=options.auto)

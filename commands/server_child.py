@@ -83,6 +83,21 @@ def _take_limits(limits: dict[str, tuple[int, int]], priority: int) -> None:
         os.setpriority(os.PRIO_PROCESS, 0, priority)
 
 
+def limits_within_reach(limits: dict[str, tuple[int, int]], priority: int) -> bool:
+    """Whether a process of this one's can take the client's limits and priority
+    (`_take_limits`): no hard limit above this process's own, no priority higher
+    (a lower niceness) than its own."""
+
+    def ceiling(value: int) -> float:
+        return float("inf") if value == resource.RLIM_INFINITY else value
+
+    for name, (_soft, hard) in limits.items():
+        limit = getattr(resource, name, None)
+        if limit is not None and ceiling(hard) > ceiling(resource.getrlimit(limit)[1]):
+            return False
+    return priority >= os.getpriority(os.PRIO_PROCESS, 0)
+
+
 def _end_with_client(connection: socket.socket) -> None:
     """End the command when its client ends first (killed, say), as it would have
     ended had it run in the client's process, instead of running on unseen (a

@@ -3,7 +3,13 @@ changed rows, rejected rows and the exit code, dry runs, who may import."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -369,3 +375,54 @@ def test_a_rerun_leaves_an_erased_persons_details_out_and_says_so_under_its_file
     ]
     assert lines[at + 1].startswith("  line 2: personal details of C-00001/P1 not imported")
     assert not (files / "people.rejects.csv").exists()
+
+
+# Runs in a process of its own, as an import does: starts its views' follower,
+# takes the commit lock as a commit would, wakes the follower (which then waits
+# for the lock) and says the follower's pid; then it is killed mid-commit.
+KILLED_MID_COMMIT = textwrap.dedent(
+    """
+    import sys, time
+    from commands.importing import ViewsFollower
+
+    follower = ViewsFollower(sys.argv[1], locking=True)
+    follower.lock.acquire()
+    follower.wake()
+    print(follower._process.pid, flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie no one has collected is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_the_follower_of_an_import_killed_during_a_commit_leaves(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    Ledger(env=resolve(str(db), environ={}).env).close()
+    importer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MID_COMMIT, str(db)],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert importer.stdout is not None
+    follower = int(importer.stdout.readline())
+    time.sleep(2)  # the follower has started and waits for the lock
+    importer.kill()
+    importer.wait()
+
+    deadline = time.monotonic() + 20
+    while _running(follower) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = not _running(follower)
+    if not left:
+        os.kill(follower, signal.SIGKILL)
+
+    assert left

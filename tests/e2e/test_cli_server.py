@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,11 +51,13 @@ def run_dir() -> Iterator[Path]:
 
 
 @pytest.fixture
-def plain(run_dir: Path, isolated_home: Path) -> dict[str, str]:
-    """The environment of a user with the sockets in `run_dir`, and no ledger named."""
+def plain(run_dir: Path, isolated_home: Path) -> Iterator[dict[str, str]]:
+    """The environment of a user with the sockets in `run_dir`, and no ledger named;
+    any server started for it is stopped afterwards, whatever the test did."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env.update(XDG_RUNTIME_DIR=str(run_dir), LEDGER_HOME=str(isolated_home))
-    return env
+    yield env
+    ledger(env, "server", "stop", server=False)
 
 
 @pytest.fixture
@@ -609,3 +611,91 @@ def test_a_server_started_on_auto_keeps_none_of_its_starters_pipes(plain: dict[s
     assert ran.returncode == 0
     assert "Ledger server running" in status
     assert ended.is_set()
+
+
+def _auto(
+    plain: dict[str, str], *args: str, before: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`ledger ARGS` with LEDGER_SERVER=auto; `before` runs in its process first."""
+    return subprocess.run(
+        [*CLIENT, *args],
+        env=dict(plain, LEDGER_SERVER="auto"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        preexec_fn=before,
+    )
+
+
+def _no_server_after(plain: dict[str, str], seconds: float) -> bool:
+    time.sleep(seconds)
+    answer = ledger(plain, "server", "status", server=False).stdout
+    return "No ledger server is running" in answer
+
+
+def test_on_auto_the_server_commands_start_no_server(plain: dict[str, str]) -> None:
+    stopped = _auto(plain, "server", "stop")
+    status = _auto(plain, "server", "status")
+
+    assert stopped.stdout.strip() == "No ledger server is running."
+    assert status.stdout.startswith("No ledger server is running")
+    assert _no_server_after(plain, 2)
+
+
+def test_on_auto_a_niced_command_starts_no_server(plain: dict[str, str]) -> None:
+    def lower_priority() -> None:
+        os.nice(5)
+
+    ran = _auto(plain, "--help", before=lower_priority)
+
+    assert ran.returncode == 0 and "Event-sourced" in ran.stdout
+    assert _no_server_after(plain, 2)
+
+
+def test_after_a_failed_start_auto_waits_before_starting_another(plain: dict[str, str]) -> None:
+    folder = Path(plain["XDG_RUNTIME_DIR"]) / "ledger"
+    folder.mkdir(mode=0o700)
+    # Something in the socket's place that no server can remove.
+    Path(client.socket_path(plain)).mkdir()
+    failed = subprocess.run(
+        [sys.executable, "-m", "commands.server", "--auto", "--idle", "1"],
+        env=plain,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert failed.returncode != 0
+    assert (folder / client.FAILED_STAMP).exists()
+    Path(client.socket_path(plain)).rmdir()
+
+    ran = _auto(plain, "--help")
+
+    assert ran.returncode == 0 and "Event-sourced" in ran.stdout
+    assert _no_server_after(plain, 2)
+
+
+def test_an_auto_server_makes_way_for_a_command_whose_limits_it_cannot_take(
+    plain: dict[str, str],
+) -> None:
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+    def lower_hard_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    first = _auto(plain, "--help", before=lower_hard_limit)
+    assert "Ledger server running" in _status_when_up(plain, 60)
+    try:
+        # A command with the usual limits: the server cannot run it within them.
+        second = _auto(plain, "--help")
+        gone = _no_server_after(plain, 2)
+        third = _auto(plain, "--help")
+        restarted = _status_when_up(plain, 60)
+    finally:
+        ledger(plain, "server", "stop", server=False)
+
+    assert hard > 256
+    assert first.stdout == second.stdout == third.stdout
+    assert gone
+    assert "Ledger server running" in restarted
