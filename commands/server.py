@@ -451,10 +451,37 @@ def start(idle_minutes: float) -> None:
     raise click.ClickException(f"the ledger server did not start: see {log}")
 
 
+def starting() -> bool:
+    """Whether a server holds the socket's lock without answering yet: it is
+    importing the ledger (or stopping for changed code)."""
+    try:
+        descriptor = os.open(f"{socket_path()}.lock", os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def ask_once_up(request: dict[str, Any]) -> dict[str, Any] | None:
+    """`ask`, waiting for a server that is starting (one `LEDGER_SERVER=auto` has
+    just started, say) rather than answering that none runs."""
+    answer = ask(request)
+    deadline = time.monotonic() + START_TIMEOUT
+    while answer is None and starting() and time.monotonic() < deadline:
+        time.sleep(0.05)
+        answer = ask(request)
+    return answer
+
+
 @server.command("stop")
 def stop() -> None:
     """Stop this user's server (commands already running finish)."""
-    answer = ask({"ask": "stop"})
+    answer = ask_once_up({"ask": "stop"})
     if answer is None:
         click.echo("No ledger server is running.")
         return
@@ -464,7 +491,7 @@ def stop() -> None:
 @server.command("status")
 def status() -> None:
     """Whether this user's server runs, since when, and how many commands it ran."""
-    answer = ask({"ask": "status"})
+    answer = ask_once_up({"ask": "status"})
     if answer is None:
         click.echo("No ledger server is running: commands start their own process.")
         return

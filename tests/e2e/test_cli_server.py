@@ -4,6 +4,7 @@ and anything amiss before it starts there makes the client run it itself."""
 
 from __future__ import annotations
 
+import fcntl
 import marshal
 import os
 import pty
@@ -699,3 +700,38 @@ def test_an_auto_server_makes_way_for_a_command_whose_limits_it_cannot_take(
     assert first.stdout == second.stdout == third.stdout
     assert gone
     assert "Ledger server running" in restarted
+
+
+def _held(lock: Path) -> bool:
+    try:
+        descriptor = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def test_a_stop_while_a_server_starts_waits_for_it_and_stops_it(plain: dict[str, str]) -> None:
+    # As when LEDGER_SERVER=auto has just started one: it holds its lock while it
+    # imports the ledger, and answers only then.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "commands.server", "--idle", "1"],
+        env=plain,
+        cwd="/",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    lock = Path(client.socket_path(plain) + ".lock")
+    deadline = time.monotonic() + 30
+    while not _held(lock) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    stopped = ledger(plain, "server", "stop", server=False)
+
+    assert "Ledger server stopped" in stopped.stdout, stopped.stdout
+    assert server.wait(timeout=30) == 0
