@@ -451,11 +451,12 @@ def start(idle_minutes: float) -> None:
     raise click.ClickException(f"the ledger server did not start: see {log}")
 
 
-def starting() -> bool:
-    """Whether a server holds the socket's lock without answering yet: it is
-    importing the ledger (or stopping for changed code)."""
+def starting(environ: dict[str, str] | None = None) -> bool:
+    """Whether a server holds the socket's lock (of the user `environ` describes).
+    One that holds it and does not answer is importing the ledger (or stopping for
+    changed code)."""
     try:
-        descriptor = os.open(f"{socket_path()}.lock", os.O_RDWR)
+        descriptor = os.open(f"{socket_path(environ)}.lock", os.O_RDWR)
     except OSError:
         return False
     try:

@@ -4,7 +4,6 @@ and anything amiss before it starts there makes the client run it itself."""
 
 from __future__ import annotations
 
-import fcntl
 import marshal
 import os
 import pty
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from commands import client
-from commands.server import Server, code_fingerprint, server_lock
+from commands.server import Server, code_fingerprint, server_lock, starting
 
 CLIENT = [sys.executable, "-m", "commands.client"]
 SHOWCASE = "C-00001"
@@ -702,20 +701,6 @@ def test_an_auto_server_makes_way_for_a_command_whose_limits_it_cannot_take(
     assert "Ledger server running" in restarted
 
 
-def _held(lock: Path) -> bool:
-    try:
-        descriptor = os.open(lock, os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    finally:
-        os.close(descriptor)
-    return False
-
-
 def test_a_stop_while_a_server_starts_waits_for_it_and_stops_it(plain: dict[str, str]) -> None:
     # As when LEDGER_SERVER=auto has just started one: it holds its lock while it
     # imports the ledger, and answers only then.
@@ -726,9 +711,8 @@ def test_a_stop_while_a_server_starts_waits_for_it_and_stops_it(plain: dict[str,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    lock = Path(client.socket_path(plain) + ".lock")
     deadline = time.monotonic() + 30
-    while not _held(lock) and time.monotonic() < deadline:
+    while not starting(plain) and time.monotonic() < deadline:
         time.sleep(0.01)
 
     stopped = ledger(plain, "server", "stop", server=False)
