@@ -77,6 +77,12 @@ class WriteTurns:
             self._local.held = False
 
 
+# The turns files whose turn this process holds. Per file, not per ledger object:
+# another ledger on the same database in this process must not take a shared turn
+# meanwhile (its lock would downgrade the process's own, and its closing the file
+# would drop it).
+_HELD_BY_THIS_PROCESS: set[Path] = set()
+
 # Byte offsets in the turns file: the gate queues writers; the turn is what savers
 # share and a loser holds alone.
 _GATE = 0
@@ -98,17 +104,17 @@ class FileTurns(WriteTurns):
     The file is opened for each turn and closed after it: a ledger opened and
     closed many times in one process keeps nothing open. Record locks belong to
     the process, not to a thread or a file handle, so the turn is held for the
-    whole process, and while it is, no thread of it takes a shared turn (which
-    would turn the process's exclusive lock into a shared one)."""
+    whole process, and while it is, no thread or ledger of it takes a shared turn
+    (which would turn the process's exclusive lock into a shared one)."""
 
     def __init__(self, database: Path) -> None:
         super().__init__()
+        database = database.resolve()  # one file, however a ledger names it
         self._path = database.with_name(database.name + "-turns")
-        self._process_holds = False
 
     @property
     def held(self) -> bool:
-        return self._process_holds
+        return self._path in _HELD_BY_THIS_PROCESS
 
     def _open(self) -> int | None:
         try:
@@ -147,10 +153,10 @@ class FileTurns(WriteTurns):
             if _lock(fd, _GATE, exclusive=True, deadline=deadline) and _lock(
                 fd, _TURN, exclusive=True, deadline=deadline
             ):
-                self._process_holds = True
+                _HELD_BY_THIS_PROCESS.add(self._path)
             yield
         finally:
-            self._process_holds = False
+            _HELD_BY_THIS_PROCESS.discard(self._path)
             os.close(fd)
 
 

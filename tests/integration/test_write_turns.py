@@ -242,3 +242,22 @@ def test_a_ledger_keeps_no_file_open_for_its_turns_between_saves(tmp_path: Path)
         app.close()
 
     assert Path(turns_file).exists()
+
+
+def test_a_turn_is_the_whole_processs_for_every_ledger_it_has_on_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    first = Ledger(env=resolve(str(tmp_path / "ledger.sqlite3"), environ={}).env)
+    second = Ledger(env=resolve("ledger.sqlite3", environ={}).env)
+    seed_staff(first)
+    try:
+        with first.recorder.turns.alone():  # type: ignore[attr-defined]
+            # The second ledger's saves take no shared turn meanwhile: theirs would
+            # downgrade the process's lock, and closing the file would drop it.
+            assert second.recorder.turns.held  # type: ignore[attr-defined]
+            second.add_staff(c.AddStaff(actor="ops", staff="s1", name="S 1", role="executive"))
+        assert not second.recorder.turns.held  # type: ignore[attr-defined]
+    finally:
+        first.close()
+        second.close()
