@@ -39,6 +39,9 @@ PROTOCOL = 3
 # Set to "off" to run every command in its own process, server or not; to "auto"
 # to have a command that finds no server start one for the commands after it.
 SWITCH = "LEDGER_SERVER"
+SWITCH_OFF = ("off", "0", "no", "false")
+SWITCH_ON = ("", "on", "1", "yes", "true")
+SWITCH_AUTO = "auto"
 # A server started by `auto`, not by the user, stops sooner when left unused.
 AUTO_IDLE_MINUTES = 60
 # Left in the socket folder by a server that failed to start: for this long, `auto`
@@ -202,14 +205,14 @@ def connect(path: str) -> socket.socket | None:
 def run_on_server(arguments: list[str]) -> int | None:
     """Run the command on this installation's server; its exit status, or None if
     it was not started there (the caller then runs it here)."""
-    switch = os.environ.get(SWITCH, "").lower()
-    if switch in ("off", "0", "no"):
+    switch = os.environ.get(SWITCH, "").strip().lower()
+    if switch in SWITCH_OFF:
         return None
     path = socket_path()
     connection = connect(path)
     if connection is None:
         # Not for `ledger server ...`: `server stop` would start one again.
-        if switch == "auto" and "server" not in arguments:
+        if switch == SWITCH_AUTO and "server" not in arguments:
             start_in_background(path)
         return None
     with connection:
@@ -353,6 +356,14 @@ def _wait(connection: socket.socket, pid: int) -> int:
 
 
 def main() -> None:
+    switch = os.environ.get(SWITCH, "").strip().lower()
+    if switch not in (*SWITCH_OFF, *SWITCH_ON, SWITCH_AUTO):
+        print(
+            f"Error: {SWITCH}={os.environ[SWITCH]!r} is not a setting: use on (the "
+            "server when one runs), off or auto (start one when none runs)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     status = run_on_server(sys.argv[1:])
     if status is None:
         from cli import main as run_here

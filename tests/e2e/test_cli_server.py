@@ -719,3 +719,21 @@ def test_a_stop_while_a_server_starts_waits_for_it_and_stops_it(plain: dict[str,
 
     assert "Ledger server stopped" in stopped.stdout, stopped.stdout
     assert server.wait(timeout=30) == 0
+
+
+def test_a_setting_of_the_switch_that_is_none_is_refused_in_one_line(
+    plain: dict[str, str],
+) -> None:
+    ran = subprocess.run(
+        [*CLIENT, "--help"],
+        env=dict(plain, LEDGER_SERVER="sometimes"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert ran.returncode == 2
+    assert ran.stdout == ""
+    assert ran.stderr.startswith("Error: LEDGER_SERVER='sometimes' is not a setting")
+    assert len(ran.stderr.strip().splitlines()) == 1
