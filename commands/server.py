@@ -402,7 +402,8 @@ def server() -> None:
     fresh process forked from it: the same output, exit status and files, in a
     fraction of the start-up time. It holds no data and no connection. It is
     this user's only, for this installation; set LEDGER_SERVER=off to run a
-    command without it.
+    command without it, or LEDGER_SERVER=auto to have a command that finds none
+    start one (it stops after an idle hour).
     """
 
 
