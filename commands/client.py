@@ -202,10 +202,33 @@ def connect(path: str) -> socket.socket | None:
     return connection
 
 
+def switch_setting() -> str:
+    """`LEDGER_SERVER` as set, in one spelling."""
+    return os.environ.get(SWITCH, "").strip().lower()
+
+
+def server_holds_lock(path: str) -> bool:
+    """Whether a server holds the lock of the socket at `path`: one that does not
+    answer yet is importing the ledger (or stopping for changed code)."""
+    import fcntl
+
+    try:
+        descriptor = os.open(f"{path}.lock", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
 def run_on_server(arguments: list[str]) -> int | None:
     """Run the command on this installation's server; its exit status, or None if
     it was not started there (the caller then runs it here)."""
-    switch = os.environ.get(SWITCH, "").strip().lower()
+    switch = switch_setting()
     if switch in SWITCH_OFF:
         return None
     path = socket_path()
@@ -243,7 +266,6 @@ def start_in_background(path: str) -> None:
     could serve no command of normal priority. Nor when a server is starting
     already (it holds the socket's lock while it imports); two clients racing both
     start one, and the second to take the lock leaves."""
-    import fcntl
     import time
 
     folder = os.path.dirname(path)
@@ -258,13 +280,8 @@ def start_in_background(path: str) -> None:
                 AUTO_RETRY_AFTER
             ):
                 return
-        lock = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return  # a server holds it: starting, or stopping for new code
-        finally:
-            os.close(lock)
+        if server_holds_lock(path):
+            return  # starting, or stopping for new code
         log = os.open(
             os.path.join(folder, "server.log"),
             os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC,
@@ -356,8 +373,7 @@ def _wait(connection: socket.socket, pid: int) -> int:
 
 
 def main() -> None:
-    switch = os.environ.get(SWITCH, "").strip().lower()
-    if switch not in (*SWITCH_OFF, *SWITCH_ON, SWITCH_AUTO):
+    if switch_setting() not in (*SWITCH_OFF, *SWITCH_ON, SWITCH_AUTO):
         print(
             f"Error: {SWITCH}={os.environ[SWITCH]!r} is not a setting: use on (the "
             "server when one runs), off or auto (start one when none runs)",

@@ -48,6 +48,7 @@ from commands.client import (
     receive_message,
     run_directory,
     send_message,
+    server_holds_lock,
     socket_path,
 )
 from commands.server_child import limits_within_reach, run_command
@@ -456,17 +457,7 @@ def starting(environ: dict[str, str] | None = None) -> bool:
     """Whether a server holds the socket's lock (of the user `environ` describes).
     One that holds it and does not answer is importing the ledger (or stopping for
     changed code)."""
-    try:
-        descriptor = os.open(f"{socket_path(environ)}.lock", os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    finally:
-        os.close(descriptor)
-    return False
+    return server_holds_lock(socket_path(environ))
 
 
 def ask_once_up(request: dict[str, Any]) -> dict[str, Any] | None:

@@ -37,7 +37,7 @@ from ledger.personal_service import PersonalService
 from ledger.references import parse_code
 from ledger.staffing import StaffService
 from ledger.storage import create_private
-from ledger.write_turns import LOSSES_BEFORE_TURN, WriteTurns
+from ledger.write_turns import LOSSES_BEFORE_TURN, NO_TURNS, WriteTurns
 
 if TYPE_CHECKING:
     # Commands are pydantic models, costly to import: reads never need them.
@@ -274,7 +274,7 @@ class LedgerCore(StaffService, PersonalService, Application[UUID]):
 
     def _retrying(self, attempt: Callable[[], T]) -> T:
         # The library's stock recorders have no turns: every attempt is optimistic.
-        turns: WriteTurns = getattr(self.recorder, "turns", None) or WriteTurns()
+        turns: WriteTurns = getattr(self.recorder, "turns", NO_TURNS)
         for n in range(self.MAX_ATTEMPTS):
             try:
                 if n < LOSSES_BEFORE_TURN:

@@ -14,7 +14,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteFactory
 
-from ledger.write_turns import FileTurns, WriteTurns
+from ledger.write_turns import NO_TURNS, FileTurns, WriteTurns
 
 
 class TurnTakingApplicationRecorder(SQLiteApplicationRecorder):
@@ -24,7 +24,9 @@ class TurnTakingApplicationRecorder(SQLiteApplicationRecorder):
         super().__init__(*args, **kwargs)
         pool = self.datastore.pool
         # A database in memory belongs to one process: nobody to take turns with.
-        self.turns = WriteTurns() if pool.is_sqlite_memory_mode else FileTurns(Path(pool.db_name))
+        self.turns: WriteTurns = (
+            NO_TURNS if pool.is_sqlite_memory_mode else FileTurns(Path(pool.db_name))
+        )
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -49,14 +49,11 @@ class WriteTurns:
     """No turns at all: a ledger in memory has one process, and a store written
     by the library's stock recorders gives nobody a turn to take."""
 
-    def __init__(self) -> None:
-        self._local = threading.local()
-
     @property
     def held(self) -> bool:
-        """Whether this thread holds the turn exclusively (its own saves then take
+        """Whether the caller holds the turn exclusively (its own saves then take
         no shared turn: they would wait for themselves)."""
-        return bool(getattr(self._local, "held", False))
+        return False
 
     @contextlib.contextmanager
     def saving(self) -> Iterator[None]:
@@ -68,13 +65,8 @@ class WriteTurns:
         """Around a loser's attempt: the turn exclusively, so nobody saves meanwhile."""
         yield
 
-    @contextlib.contextmanager
-    def _holding(self) -> Iterator[None]:
-        self._local.held = True
-        try:
-            yield
-        finally:
-            self._local.held = False
+
+NO_TURNS = WriteTurns()
 
 
 # The turns files whose turn this process holds. Per file, not per ledger object:
@@ -108,7 +100,6 @@ class FileTurns(WriteTurns):
     (which would turn the process's exclusive lock into a shared one)."""
 
     def __init__(self, database: Path) -> None:
-        super().__init__()
         database = database.resolve()  # one file, however a ledger names it
         self._path = database.with_name(database.name + "-turns")
 
@@ -116,48 +107,50 @@ class FileTurns(WriteTurns):
     def held(self) -> bool:
         return self._path in _HELD_BY_THIS_PROCESS
 
-    def _open(self) -> int | None:
+    @contextlib.contextmanager
+    def _file(self) -> Iterator[int | None]:
+        """The turns file, open for one turn; None when this process holds the turn
+        already, or when the file cannot be opened (a folder this process cannot
+        write in, which the database itself will report, or no file handle left):
+        that write is then as optimistic as all were."""
+        fd = None
+        if not self.held:
+            with contextlib.suppress(OSError):
+                fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            return os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except OSError:
-            # A folder this process cannot write in (the database itself will say
-            # so), or no file handle left: this write is as optimistic as all were.
-            return None
+            yield fd
+        finally:
+            if fd is not None:
+                os.close(fd)  # which drops whatever this process held of it
 
     @contextlib.contextmanager
     def saving(self) -> Iterator[None]:
-        fd = None if self.held else self._open()
-        if fd is None:
+        with self._file() as fd:
+            if fd is not None:
+                deadline = time.monotonic() + SAVE_WAIT
+                if _lock(fd, _GATE, exclusive=True, deadline=deadline):
+                    try:
+                        _lock(fd, _TURN, exclusive=False, deadline=deadline)
+                    finally:
+                        _unlock(fd, _GATE)
             yield
-            return
-        try:
-            deadline = time.monotonic() + SAVE_WAIT
-            if _lock(fd, _GATE, exclusive=True, deadline=deadline):
-                try:
-                    _lock(fd, _TURN, exclusive=False, deadline=deadline)
-                finally:
-                    _unlock(fd, _GATE)
-            yield
-        finally:
-            # Closing the file drops whatever this process held of it.
-            os.close(fd)
 
     @contextlib.contextmanager
     def alone(self) -> Iterator[None]:
-        fd = None if self.held else self._open()
-        if fd is None:
-            yield
-            return
-        try:
+        with self._file() as fd:
             deadline = time.monotonic() + TURN_WAIT
-            if _lock(fd, _GATE, exclusive=True, deadline=deadline) and _lock(
-                fd, _TURN, exclusive=True, deadline=deadline
-            ):
+            taken = (
+                fd is not None
+                and _lock(fd, _GATE, exclusive=True, deadline=deadline)
+                and _lock(fd, _TURN, exclusive=True, deadline=deadline)
+            )
+            if taken:
                 _HELD_BY_THIS_PROCESS.add(self._path)
-            yield
-        finally:
-            _HELD_BY_THIS_PROCESS.discard(self._path)
-            os.close(fd)
+            try:
+                yield
+            finally:
+                if taken:
+                    _HELD_BY_THIS_PROCESS.discard(self._path)
 
 
 def _lock(fd: int, offset: int, *, exclusive: bool, deadline: float) -> bool:
@@ -195,9 +188,14 @@ class AdvisoryTurns(WriteTurns):
     turn, as a loser that waited too long does."""
 
     def __init__(self, datastore: Any, table: str) -> None:
-        super().__init__()
         self._datastore = datastore
         self.key = advisory_key(f"{datastore.schema}.{table}")
+        # Locks belong to connections: the turn is held by the thread that took it.
+        self._local = threading.local()
+
+    @property
+    def held(self) -> bool:
+        return bool(getattr(self._local, "held", False))
 
     @contextlib.contextmanager
     def alone(self) -> Iterator[None]:
@@ -216,13 +214,11 @@ class AdvisoryTurns(WriteTurns):
             except (psycopg.OperationalError, psycopg.InterfaceError):
                 # The turn was not had in time: the attempt goes ahead without it.
                 taken = False
+            self._local.held = taken
             try:
-                if taken:
-                    with self._holding():
-                        yield
-                else:
-                    yield
+                yield
             finally:
+                self._local.held = False
                 # A session the server ended has let go of its lock already; the
                 # pool drops a connection found broken.
                 with contextlib.suppress(psycopg.Error):

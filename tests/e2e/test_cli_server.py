@@ -31,13 +31,24 @@ CALL = ("--channel", "phone", "--direction", "outbound")
 
 
 def ledger(
-    environ: dict[str, str], *args: str, server: bool = True
+    environ: dict[str, str],
+    *args: str,
+    server: bool = True,
+    switch: str | None = None,
+    before: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`ledger ARGS` as a user starts it: through the client, which uses the
-    server when one runs (`server=False`: never)."""
-    env = dict(environ, LEDGER_SERVER="on" if server else "off")
+    server when one runs (`server=False`: never; `switch`: LEDGER_SERVER set so);
+    `before` runs in its process first."""
+    env = dict(environ, LEDGER_SERVER=switch or ("on" if server else "off"))
     return subprocess.run(
-        [*CLIENT, *args], env=env, capture_output=True, text=True, check=False, timeout=120
+        [*CLIENT, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        preexec_fn=before,
     )
 
 
@@ -537,18 +548,13 @@ def _status_when_up(environ: dict[str, str], seconds: float) -> str:
 def test_with_the_switch_on_auto_a_command_that_finds_no_server_starts_one(
     plain: dict[str, str],
 ) -> None:
-    auto = dict(plain, LEDGER_SERVER="auto")
-    first = subprocess.run(
-        [*CLIENT, "--help"], env=auto, capture_output=True, text=True, check=False, timeout=120
-    )
+    first = _auto(plain, "--help")
     try:
         status = _status_when_up(plain, 60)
         assert "Ledger server running" in status, status
         assert "stops after 60 idle minutes" in status
         before = served_count(plain)
-        again = subprocess.run(
-            [*CLIENT, "--help"], env=auto, capture_output=True, text=True, check=False, timeout=60
-        )
+        again = _auto(plain, "--help")
         after = served_count(plain)
     finally:
         ledger(plain, "server", "stop", server=False)
@@ -574,7 +580,7 @@ def test_on_auto_a_socket_folder_others_may_enter_starts_nothing(plain: dict[str
     folder.mkdir(mode=0o755)
     folder.chmod(0o755)
 
-    ran = ledger(dict(plain, LEDGER_SERVER="auto"), "--help")
+    ran = _auto(plain, "--help")
     time.sleep(2)
 
     assert ran.returncode == 0 and "Event-sourced" in ran.stdout
@@ -617,15 +623,7 @@ def _auto(
     plain: dict[str, str], *args: str, before: Callable[[], None] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`ledger ARGS` with LEDGER_SERVER=auto; `before` runs in its process first."""
-    return subprocess.run(
-        [*CLIENT, *args],
-        env=dict(plain, LEDGER_SERVER="auto"),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        preexec_fn=before,
-    )
+    return ledger(plain, *args, switch="auto", before=before)
 
 
 def _no_server_after(plain: dict[str, str], seconds: float) -> bool:
@@ -724,14 +722,7 @@ def test_a_stop_while_a_server_starts_waits_for_it_and_stops_it(plain: dict[str,
 def test_a_setting_of_the_switch_that_is_none_is_refused_in_one_line(
     plain: dict[str, str],
 ) -> None:
-    ran = subprocess.run(
-        [*CLIENT, "--help"],
-        env=dict(plain, LEDGER_SERVER="sometimes"),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    ran = ledger(plain, "--help", switch="sometimes")
 
     assert ran.returncode == 2
     assert ran.stdout == ""
