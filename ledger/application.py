@@ -204,7 +204,7 @@ class Ledger(
         meta = self.meta_for(command)
         numbering = self._get_or_none(CustomerNumbering.SINGLETON_ID)
         numbering = numbering or CustomerNumbering.start()
-        code = format_code(numbering.issue(customer_id))
+        code = format_code(numbering.issue(customer_id, self.reserved_number(customer_id)))
         customer = Customer.register(
             customer_id=customer_id,
             code=code,

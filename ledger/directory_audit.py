@@ -61,6 +61,9 @@ class DirectoryCheck:
     codes: dict[UUID, str] = field(default_factory=dict)  # customer id -> registered code
     names: dict[UUID, str] = field(default_factory=dict)  # customer id -> current name
     issued: dict[int, UUID] = field(default_factory=dict)
+    # Numbers set aside for customers an import may register (`NumbersReserved`):
+    # one whose customer was never registered is a gap, not a finding.
+    reserved: dict[int, UUID] = field(default_factory=dict)
     last_number: int = 0
     numbering_problem: str = ""
 
@@ -91,6 +94,13 @@ class DirectoryCheck:
                 if isinstance(number, int) and isinstance(customer, UUID):
                     self.issued[number] = customer
                     self.last_number = number
+            elif name.endswith(".NumbersReserved"):
+                first, customers = content.get("first"), content.get("customer_ids")
+                if isinstance(first, int) and isinstance(customers, list):
+                    for offset, customer in enumerate(customers):
+                        if isinstance(customer, UUID):
+                            self.reserved[first + offset] = customer
+                    self.last_number = first + len(customers) - 1
             return
         entry = self.keys.setdefault(stream, _Key())
         if content is None:
@@ -168,7 +178,10 @@ class DirectoryCheck:
             return [DirectoryFinding("numbering", "", "", self.numbering_problem)]
         numbers = [n for code in self.codes.values() if (n := _code_number(code))]
         highest = max(numbers, default=0)
-        if self.last_number != highest:
+        # Past the highest code, only numbers reserved and never used.
+        if self.last_number < highest or any(
+            n not in self.reserved for n in range(highest + 1, self.last_number + 1)
+        ):
             return [
                 DirectoryFinding(
                     "numbering",
@@ -180,12 +193,17 @@ class DirectoryCheck:
         wrong = [
             n for n, cid in sorted(self.issued.items()) if self.codes.get(cid) != format_code(n)
         ]
+        # A reserved number's code, if someone has it, is its customer's.
+        code_holders = {_code_number(code): cid for cid, code in self.codes.items()}
+        wrong.extend(
+            n for n, cid in sorted(self.reserved.items()) if code_holders.get(n, cid) != cid
+        )
         if wrong:
             n = wrong[0]
             return [
                 DirectoryFinding(
                     "numbering",
-                    self._label(self.issued[n]),
+                    self._label(self.issued.get(n) or self.reserved[n]),
                     format_code(n),
                     f"number {n} is recorded as issued to another customer",
                 )

@@ -104,6 +104,9 @@ class Batch:
         self._saves: list[tuple[UUID, int]] = []
         # Key people's new keys (key id -> key), stored just before the events.
         self.keys: dict[str, bytes] = {}
+        # Numbers reserved for this batch's new customers (`UnitOfWork.reserve_numbers`):
+        # their registrations take these and leave the numbering as it is.
+        self.numbers: dict[UUID, int] = {}
 
     def get(self, aggregate_id: UUID) -> Any:
         found = self.aggregates.get(aggregate_id)
@@ -274,6 +277,30 @@ class UnitOfWork:
             repository.batch = None
             # Codes looked up during the batch may name customers never committed.
             self._ids_by_code.clear()
+
+    def reserve_numbers(self, customer_ids: list[UUID]) -> dict[UUID, int]:
+        """Numbers for the customers a batch may register, set aside in one event
+        of the numbering (`CustomerNumbering.reserve`): saved now, on its own, when
+        no batch is open, so that batches committed by other processes meanwhile
+        never conflict over the numbering; in an open batch (a dry run's) it joins
+        the batch. Give them to the batch as `Batch.numbers`."""
+        if not customer_ids:
+            return {}
+        retrying: Any = getattr(self, "_retrying")  # noqa: B009 (LedgerCore's)
+        loading: Any = getattr(self, "_get_or_none")  # noqa: B009
+
+        def attempt() -> dict[UUID, int]:
+            numbering = loading(CustomerNumbering.SINGLETON_ID) or CustomerNumbering.start()
+            numbers = numbering.reserve(customer_ids)
+            self.save(numbering)
+            return numbers
+
+        reserved: dict[UUID, int] = retrying(attempt)
+        return reserved
+
+    def reserved_number(self, customer_id: UUID) -> int | None:
+        """The number reserved for `customer_id` in the open batch, if any."""
+        return self._batch.numbers.get(customer_id) if self._batch is not None else None
 
     def rollback_batch(self, batch: Batch, mark: Mark) -> None:
         batch.rollback(mark)

@@ -44,13 +44,35 @@ class CustomerNumbering(Aggregate):
     def start(cls) -> CustomerNumbering:
         return cls._create(cls.Started, id=cls.SINGLETON_ID)
 
-    def issue(self, customer_id: UUID) -> int:
+    def issue(self, customer_id: UUID, reserved: int | None = None) -> int:
+        """The customer's number: the next one, recorded here; or `reserved`, a number
+        a reservation (`reserve`) set aside for it, which records nothing more.
+        Either way the customer's code key, claimed with it, makes the number used once
+        (docs/decisions.md, "Two import workers: numbers reserved per batch")."""
+        if reserved is not None:
+            if not 0 < reserved <= self.last_number:
+                raise ValueError(f"number {reserved} was never reserved")
+            return reserved
         self._issued(number=self.last_number + 1, customer_id=customer_id)
         return self.last_number
 
     @event("NumberIssued")
     def _issued(self, number: int, customer_id: UUID) -> None:
         self.last_number = number
+
+    def reserve(self, customer_ids: list[UUID]) -> dict[UUID, int]:
+        """The next numbers, one per customer in order, set aside in one event, so
+        that the customers can be registered in a batch that does not write here: two
+        import workers' batches then never conflict over the numbering. A number
+        whose customer is never registered (its rows rejected, the import stopped)
+        is a gap: numbers are names, and one someone may have seen is never reused."""
+        first = self.last_number + 1
+        self._reserved(first=first, customer_ids=list(customer_ids))
+        return {customer_id: first + i for i, customer_id in enumerate(customer_ids)}
+
+    @event("NumbersReserved")
+    def _reserved(self, first: int, customer_ids: list[UUID]) -> None:
+        self.last_number = first + len(customer_ids) - 1
 
 
 class CustomerKey(Aggregate):

@@ -238,9 +238,46 @@ class Importer:
         summaries: list[FileSummary],
     ) -> int:
         """Run a batch of customers and commit it; returns the events written."""
+        written, work = self.work_batch(groups, self.reserve_numbers(groups))
+        if written and self.committed is not None:
+            self.committed()
+        self.account(groups, work, spool, summaries)
+        return written
+
+    def reserve_numbers(
+        self, groups: list[tuple[str, list[tuple[int, SourceRow]]]]
+    ) -> dict[UUID, int]:
+        """Numbers for the customers of `groups` that a row registers and the ledger
+        does not hold yet, reserved (and committed) before their batch runs, in the
+        order the batches are made: so a batch does not write the numbering, and
+        batches run side by side (`ledger/imports/workers.py`) never conflict over
+        it. A dry run reserves in its batch instead (`work_batch`), writing nothing."""
+        if self.dry_run:
+            return {}
+        with self.commit_lock:
+            return self.app.reserve_numbers(self._new_customers(groups))
+
+    def _new_customers(self, groups: list[tuple[str, list[tuple[int, SourceRow]]]]) -> list[UUID]:
+        found: list[UUID] = []
+        for external_id, rows in groups:
+            # Rank 0: the kind whose rows register customers (`Kind.rank`).
+            if any(self.kinds[self._source_kinds[source]].rank == 0 for source, _ in rows):
+                customer_id = self.customer_id(external_id)
+                if not self.app.recorder.select_events(customer_id, limit=1):
+                    found.append(customer_id)
+        return found
+
+    def work_batch(
+        self, groups: list[tuple[str, list[tuple[int, SourceRow]]]], numbers: dict[UUID, int]
+    ) -> tuple[int, list[CustomerWork]]:
+        """Run a batch of customers, their new ones taking `numbers`, and commit it:
+        the events written, and what each customer's rows came to."""
         for _ in range(MAX_BATCH_ATTEMPTS):
             carried = self._carried if self.dry_run else None
             with self.app.open_batch(self.caller, carried) as batch:
+                if self.dry_run:
+                    numbers = self.app.reserve_numbers(self._new_customers(groups))
+                batch.numbers = numbers
                 work = [
                     self._run_customer(batch, external_id, rows) for external_id, rows in groups
                 ]
@@ -253,23 +290,31 @@ class Importer:
                             written = self.app.commit_batch(batch)
                     except IntegrityError:
                         continue  # someone wrote meanwhile: run the batch again on fresh state
-            if written and self.committed is not None:
-                self.committed()
-            for (_, rows), done in zip(groups, work, strict=True):
-                for index, (source, row) in enumerate(rows):
-                    if index in done.reasons:
-                        spool.reject(source, row.line, row.raw, done.reasons[index])
-                        summaries[source].count(REJECTED)
-                    else:
-                        summaries[source].count(done.outcomes.get(index, PRESENT))
-                        summaries[source].notes.extend(
-                            f"line {row.line}: {text}" for text in done.notes.get(index, ())
-                        )
-            return written
+            return written, work
         raise ConcurrencyError(
             "customers kept being registered while the import ran; what was committed "
             "stays: run the same import again to finish it"
         )
+
+    @staticmethod
+    def account(
+        groups: list[tuple[str, list[tuple[int, SourceRow]]]],
+        work: list[CustomerWork],
+        spool: Spool,
+        summaries: list[FileSummary],
+    ) -> None:
+        """Count each row of a batch run by `work_batch` in its file's summary, and
+        spool the rejected ones for their rejects files."""
+        for (_, rows), done in zip(groups, work, strict=True):
+            for index, (source, row) in enumerate(rows):
+                if index in done.reasons:
+                    spool.reject(source, row.line, row.raw, done.reasons[index])
+                    summaries[source].count(REJECTED)
+                else:
+                    summaries[source].count(done.outcomes.get(index, PRESENT))
+                    summaries[source].notes.extend(
+                        f"line {row.line}: {text}" for text in done.notes.get(index, ())
+                    )
 
     def _run_customer(
         self, batch: Batch, external_id: str, rows: list[tuple[int, SourceRow]]

@@ -14,7 +14,8 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger import commands as c
 from ledger.application import Ledger
-from ledger.domain.directory import CustomerNumbering
+from ledger.audit import Auditor
+from ledger.domain.directory import CustomerNumbering, customer_id_for_command
 from ledger.domain.events import ContactLogged, CorrectionRecorded
 from ledger.domain.provenance import import_command_id
 from ledger.imports import run as import_run
@@ -238,8 +239,37 @@ def test_a_commit_that_conflicts_runs_the_batch_again_on_fresh_state(
 
     def commit_after_a_rival(self: Ledger, batch: Any) -> int:
         if not raced:
-            raced.append(True)  # a typed registration takes the next number first
+            raced.append(True)  # a typed registration claims a name of the batch first
+            other.register_customer(registration("Beta Airport", "rival"))
+        return commit(self, batch)
+
+    monkeypatch.setattr(Ledger, "commit_batch", commit_after_a_rival)
+    try:
+        result = run_import(app, tmp_path, customers=CUSTOMERS)
+    finally:
+        other.close()
+    assert [(s.imported, s.rejected) for s in result.files] == [(1, 1)]
+    # The import reserved numbers 1 and 2 before its batch ran: the typed
+    # registration took the next, and Beta's number stays unused.
+    assert [(r.code, r.name) for r in app.list_customers()] == [
+        ("C-00001", "Alpha Airport"),
+        ("C-00003", "Beta Airport"),
+    ]
+    assert app.get_customer("C-00003").id == customer_id_for_command("rival")
+    assert Auditor(app.recorder, app.mapper).verify_all().ok
+
+
+def test_a_typed_registration_during_an_import_never_conflicts_with_its_batch(
+    app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = Ledger(env=storage.env)
+    commit = Ledger.commit_batch
+    commits: list[int] = []
+
+    def commit_after_a_rival(self: Ledger, batch: Any) -> int:
+        if not commits:
             other.register_customer(registration("Rival Airport", "rival"))
+        commits.append(len(batch.pending()))
         return commit(self, batch)
 
     monkeypatch.setattr(Ledger, "commit_batch", commit_after_a_rival)
@@ -248,10 +278,11 @@ def test_a_commit_that_conflicts_runs_the_batch_again_on_fresh_state(
     finally:
         other.close()
     assert [s.imported for s in result.files] == [2]
+    assert len(commits) == 1  # committed at the first attempt
     assert [(r.code, r.name) for r in app.list_customers()] == [
-        ("C-00001", "Rival Airport"),
-        ("C-00002", "Alpha Airport"),
-        ("C-00003", "Beta Airport"),
+        ("C-00001", "Alpha Airport"),
+        ("C-00002", "Beta Airport"),
+        ("C-00003", "Rival Airport"),
     ]
 
 
@@ -390,7 +421,8 @@ def test_a_dry_run_rejects_what_the_real_run_rejects_across_batches(
     )
     assert dry_rejects == rejects(tmp_path, "customers", "people")
     assert "a customer named 'alpha AIRPORT' exists already" in dry_rejects["customers"][1]
-    assert "C-00003 was registered on 2024-01-05" in dry_rejects["people"][1]
+    # C3's number was reserved for it and stays unused: D4 is C-00004 in both runs.
+    assert "C-00004 was registered on 2024-01-05" in dry_rejects["people"][1]
 
 
 def test_a_dry_run_sees_a_name_an_earlier_batch_renamed_away_as_free(
