@@ -139,9 +139,15 @@ def create_accounts(storage: Storage, folder: Path) -> None:
 
 
 def run_import(
-    command: list[str], storage: Storage, folder: Path, rows: int, kinds: list[str]
+    command: list[str],
+    storage: Storage,
+    folder: Path,
+    rows: int,
+    kinds: list[str],
+    workers: int | None = None,
 ) -> Figures:
-    """`ledger import` as a process of its own; its wall time and peak memory."""
+    """`ledger import` as a process of its own (with `--workers` if given); its wall
+    time and peak memory."""
     db = storage.location if storage.kind == "sqlite" else _url_with_password(storage)
     args = [
         *command,
@@ -155,6 +161,7 @@ def run_import(
         "bench",
         "--rejects",
         str(folder),
+        *(["--workers", str(workers)] if workers is not None else []),
     ]
     env = {**os.environ, "LEDGER_HOME": str(folder / "home")}
     # A checkout's cli.py runs inside `process_cpu.py`, which says how the CPU time
@@ -368,19 +375,31 @@ def measure(
     kinds: list[str],
     command: list[str],
     synthetic: bool,
+    workers: list[int | None],
 ) -> None:
     rows = count_rows(folder, kinds)
     results: list[tuple[str, Figures]] = []
     importing = has_import(command)
     import_figures = None
     before = 0
+    label = "ledger import (views caught up)"
+    # Other worker counts first, each on a database of its own; the last one's
+    # events are the ones the library's save() is given.
+    for count in workers[:-1] if importing else []:
+        with fresh_storage(backend, "import") as storage:
+            create_accounts(storage, folder)
+            before = count_events(storage)
+            figures = run_import(command, storage, folder, rows, kinds, count)
+            figures.events = count_events(storage) - before
+            results.append((f"{label}, {count} worker(s)", figures))
     with fresh_storage(backend, "import") as storage:
         if importing:
             create_accounts(storage, folder)
             before = count_events(storage)
-            import_figures = run_import(command, storage, folder, rows, kinds)
+            import_figures = run_import(command, storage, folder, rows, kinds, workers[-1])
             import_figures.events = count_events(storage) - before
-            results.append(("ledger import (views caught up)", import_figures))
+            named = f", {workers[-1]} worker(s)" if workers[-1] is not None else ""
+            results.append((label + named, import_figures))
         if backend == "postgres":
             with fresh_storage(backend, "copy") as plain:
                 results.append(("COPY into plain tables", postgres_copy(plain, folder, kinds)))
@@ -484,7 +503,15 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(import_data.FILES),
         help="which of the files to import and load (default: all, in import order)",
     )
+    parser.add_argument(
+        "--workers",
+        help="import with these `--workers` counts in turn, e.g. 1,2 (default: the "
+        "import's own choice; a checkout without the option takes none)",
+    )
     args = parser.parse_args(argv)
+    workers: list[int | None] = (
+        [int(n) for n in args.workers.split(",")] if args.workers else [None]
+    )
     kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
     unknown = sorted(set(kinds) - set(import_data.FILES))
     if unknown:
@@ -495,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         for backend in usable_backends(args.backend):
             if backend == "postgres":
                 print(f"PostgreSQL at {POSTGRES_URL}")
-            measure(backend, folder, kinds, command, args.synthetic)
+            measure(backend, folder, kinds, command, args.synthetic, workers)
     return 0
 
 

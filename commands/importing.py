@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ledger.imports.contract import Kind
     from ledger.imports.run import ImportResult
     from ledger.imports.sources import Source
+    from ledger.imports.workers import CommitTurn
 
 EXIT_REJECTED = 3
 DEFAULT_SYSTEM = "legacy"
@@ -32,6 +33,9 @@ DEFAULT_SYSTEM = "legacy"
 # caught up by a second process (`ViewsFollower`); below it, starting one costs more
 # than it saves.
 FOLLOW_FROM_BYTES = 5_000_000
+# Past a few processes running batches, the importing process (reading files,
+# reserving numbers, counting rows) and the database's one writer set the pace.
+MOST_IMPORT_WORKERS = 4
 # How long the follower waits for the next commit before looking anyway (and
 # whether the import that started it is still there).
 FOLLOW_POLL_SECONDS = 0.5
@@ -59,6 +63,12 @@ FOLLOW_POLL_SECONDS = 0.5
     help="Folder for the rejects files (default: beside each source file).",
 )
 @click.option("--dry-run", is_flag=True, help="Check every row, rules included; write nothing.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, MOST_IMPORT_WORKERS),
+    help="Processes running batches side by side (default: one per core, up to "
+    f"{MOST_IMPORT_WORKERS}, for files over {FOLLOW_FROM_BYTES // 1_000_000} MB; 1 otherwise).",
+)
 @pass_ledger
 def import_(
     obj: LedgerContext,
@@ -69,6 +79,7 @@ def import_(
     segment: str | None,
     rejects_dir: Path | None,
     dry_run: bool,
+    workers: int | None,
 ) -> None:
     """Import customers, key people, contacts, visits, cases... from CSV files.
 
@@ -110,9 +121,14 @@ def import_(
     # a batch's worth in memory, where one at the end held the whole import's. A
     # large import leaves that to a second process, which catches up while this one
     # runs the next batch (docs/import.md, "How an import runs").
+    large = sum(s.path.stat().st_size for s in sources) >= FOLLOW_FROM_BYTES
     follower = None
-    if not dry_run and sum(s.path.stat().st_size for s in sources) >= FOLLOW_FROM_BYTES:
+    if not dry_run and large:
         follower = ViewsFollower(obj.db, locking=not obj.storage.is_postgres)
+    if workers is None:
+        from projections.workers import usable_cores
+
+        workers = min(usable_cores(), MOST_IMPORT_WORKERS) if large else 1
 
     def committed() -> None:
         if follower is not None and follower.follows():
@@ -130,6 +146,7 @@ def import_(
         rejects_folder=rejects_dir,
         committed=committed,
         commit_lock=follower,
+        workers=workers,
     )
     started = time.monotonic()
     try:
@@ -234,39 +251,43 @@ class ViewsFollower:
     import is gone (killed): what it has not caught up, the next catch-up does."""
 
     def __init__(self, db: str | None, *, locking: bool) -> None:
+        from ledger.imports.workers import CommitTurn
+
         # A fresh interpreter: forking would copy this process's open connections.
         context = multiprocessing.get_context("spawn")
-        self.lock: Any = context.Lock() if locking else None
-        self._held = False
+        # Shared with the import's workers, if it has any (`Importer.workers`).
+        self.turn = CommitTurn(context) if locking else None
         self._wake = context.Event()
         self._stop = context.Event()
         self._process = context.Process(
             target=_follow_views,
-            args=(db, self.lock, self._wake, self._stop, os.getpid()),
+            args=(db, self.turn, self._wake, self._stop, os.getpid()),
             name="ledger-import-views",
-            daemon=True,
+            # Not a daemon: a catch-up far behind rebuilds, and a rebuild of a long log
+            # splits over processes of its own, which a daemon may not start. It
+            # leaves by itself once the import is gone (`_follow_views`).
+            daemon=False,
         )
         self._process.start()
 
     def follows(self) -> bool:
         return self._process.is_alive()
 
+    def watch(self) -> None:
+        """A follower that died holding the turn never gives it back: its turn ends
+        with it, for the import's workers too."""
+        if self.turn is not None and not self.follows():
+            self.turn.given_up.set()
+
     # The import holds the follower (`Importer.commit_lock`) around each commit.
     def __enter__(self) -> None:
-        self._held = False
-        if self.lock is None:
-            return
-        # A follower that died holding the lock never gives it back: its turn
-        # ends with it.
-        while not self.lock.acquire(timeout=FOLLOW_POLL_SECONDS):
-            if not self.follows():
-                return
-        self._held = True
+        if self.turn is not None:
+            self.watch()
+            self.turn.take(self.watch)
 
     def __exit__(self, *exc: object) -> None:
-        if self._held:
-            self.lock.release()
-            self._held = False
+        if self.turn is not None:
+            self.turn.__exit__()
 
     def wake(self) -> None:
         self._wake.set()
@@ -280,10 +301,29 @@ class ViewsFollower:
             self._process.join()
 
 
+class _TurnWhile:
+    """`turn` taken for a transaction, `watch` called while waiting (it raises to
+    stop waiting)."""
+
+    def __init__(self, turn: CommitTurn, watch: Callable[[], None]) -> None:
+        self.turn, self.watch = turn, watch
+
+    def __enter__(self) -> None:
+        self.turn.take(self.watch)
+
+    def __exit__(self, *exc: object) -> None:
+        self.turn.__exit__()
+
+
+class _ImportGone(Exception):
+    """The follower's import ended (or was killed) while it waited for a turn."""
+
+
 def _follow_views(
-    db: str | None, lock: Any, wake: Any, stop: Any, parent: int
+    db: str | None, turn: CommitTurn | None, wake: Any, stop: Any, parent: int
 ) -> None:  # pragma: no cover (runs in the follower process)
-    """The follower's loop (`ViewsFollower`)."""
+    """The follower's loop (`ViewsFollower`): it takes the commit turn for each
+    transaction of its catch-up, so the import's commits go in between."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         views = LedgerContext(db=db, actor=None, output_format="table").views()
@@ -291,23 +331,21 @@ def _follow_views(
         def import_goes_on() -> bool:
             return not stop.is_set() and os.getppid() == parent
 
+        def still_wanted() -> None:
+            # An import killed during its commit never gives the turn back:
+            # waiting for it without looking would keep this process for ever.
+            if not import_goes_on():
+                raise _ImportGone
+
+        taking_turns = _TurnWhile(turn, still_wanted) if turn is not None else None
         try:
             while import_goes_on():
                 if not wake.wait(FOLLOW_POLL_SECONDS):
                     continue
                 wake.clear()
-                if lock is None:
-                    views.catch_up()
-                    continue
-                # An import killed during its commit never gives the lock back:
-                # waiting for it without looking would keep this process for ever.
-                while not lock.acquire(timeout=FOLLOW_POLL_SECONDS):
-                    if not import_goes_on():
-                        return
-                try:
-                    views.catch_up()
-                finally:
-                    lock.release()
+                views.catch_up(turn=taking_turns)
+        except _ImportGone:
+            return
         finally:
             views.close()
     except BaseException:

@@ -43,7 +43,7 @@ from ledger.storage import Storage
 from projections.base import Decoded, Projection, Replay
 from projections.collector import collector_paused
 from projections.store import Transaction, ViewStore
-from projections.workers import MOST_WORKERS
+from projections.workers import MOST_WORKERS, usable_cores
 
 # Below this many events in the log a rebuild runs in this process: starting a
 # worker (a new interpreter importing the ledger) takes about half a second.
@@ -71,13 +71,6 @@ def worker_count(requested: int | None, events: int) -> int:
     if events < PARALLEL_FROM:
         return 1
     return usable_cores()
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (all of the machine's where the system
-    cannot say, as on macOS)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

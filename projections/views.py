@@ -21,6 +21,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -265,11 +266,15 @@ class Views(Rebuilding):
         names: Iterable[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
         batch_size: int | None = None,
+        turn: AbstractContextManager[object] | None = None,
     ) -> int:
         """Bring views up to the head of the log; returns how many events were
         applied. Views far behind, or built by other logic, are rebuilt
         (`rebuilds_to_catch_up`); the others read the log `batch_size` events at a
-        time (default `BATCH`)."""
+        time (default `BATCH`). `turn` is held around each transaction that writes
+        (and around a whole rebuild): an import's views follower shares SQLite's
+        one write lock with the import's commits that way, taking turns."""
+        turn = turn or nullcontext()
         targets = self._select(names)
         self._ensure_tables(targets)
         head = self.app.recorder.max_notification_id() or 0
@@ -283,7 +288,7 @@ class Views(Rebuilding):
         left: list[Projection] = []
         rebuilding = any(rebuilds_to_catch_up(p, tracked.get(p.name), head) for p in targets)
         if rebuilding:
-            with rebuild_lock(self.store, wait=False) as held:
+            with turn, rebuild_lock(self.store, wait=False) as held:
                 # Read again once the lock is tried: a rebuild that held it may have
                 # brought these views up meanwhile.
                 with self.store.transaction() as tx:
@@ -301,7 +306,7 @@ class Views(Rebuilding):
         # re-reads the positions under lock anyway): on PostgreSQL each read is a
         # round trip or three, and every read command catches up once or twice.
         known = None if rebuilding else (tracked, head)
-        return applied + self._catch_up_in_batches(rest, progress, batch_size, known)
+        return applied + self._catch_up_in_batches(rest, progress, batch_size, known, turn)
 
     def _catch_up_in_batches(
         self,
@@ -309,6 +314,7 @@ class Views(Rebuilding):
         progress: Callable[[int, int], None] | None,
         batch_size: int | None,
         known: tuple[dict[str, tuple[int, str]], int] | None = None,
+        turn: AbstractContextManager[object] | None = None,
     ) -> int:
         """Read the log from the earliest position of `targets` to its head in
         batches; `known`: the positions and head, if just read."""
@@ -338,7 +344,8 @@ class Views(Rebuilding):
                     if start > head:
                         break
                 if last:
-                    applied += self._apply(targets, events, first, last)
+                    with turn or nullcontext():
+                        applied += self._apply(targets, events, first, last)
                 # Let go while the collector is paused: resumed, it would walk them
                 # all once more before they go.
                 del events, page

@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +41,8 @@ from ledger.imports.rejects import remove_stale, write_rejects
 from ledger.imports.session import Session
 from ledger.imports.sources import REASON_COLUMN, Source, Unreadable
 from ledger.imports.spool import Spool
+from ledger.imports.workers import BatchWorkers, Groups, WorkerSetup
+from ledger.streams_present import streams_present
 
 if TYPE_CHECKING:
     from ledger.access import Caller
@@ -139,6 +141,7 @@ class Importer:
         started: datetime | None = None,
         committed: Callable[[], object] | None = None,
         commit_lock: AbstractContextManager[object] | None = None,
+        workers: int = 1,
     ) -> None:
         self.app = app
         self.caller = caller
@@ -152,6 +155,9 @@ class Importer:
         # Held around each commit: on SQLite the views' follower takes the same lock
         # around its catch-up, so the two never wait on the database's one write lock.
         self.commit_lock = commit_lock or nullcontext()
+        # Processes running batches side by side (`ledger/imports/workers.py`); a
+        # dry run carries each batch's directory into the next, so it runs alone.
+        self.workers = 1 if dry_run else max(1, workers)
         # A dry run's directory entries changed by its earlier batches
         # (`Batch.carry_over`): what the real run's later batches would read stored.
         self._carried: dict[UUID, Any] = {}
@@ -177,24 +183,16 @@ class Importer:
         self._source_kinds = [s.kind for s in sources]
         with bulk_collection(), Spool() as spool:
             self._spool(sources, spool, summaries, progress)
-            total = spool.rows
-            done = 0
-            pending: list[tuple[str, list[tuple[int, SourceRow]]]] = []
-            pending_rows = 0
-            for group in spool.groups(names):
-                pending.append(group)
-                pending_rows += len(group[1])
-                if len(pending) >= BATCH_CUSTOMERS or pending_rows >= BATCH_ROWS:
-                    result.events += self._run_batch(pending, spool, summaries)
-                    done += pending_rows
+            batches = self._batches(spool, names)
+            if self.workers > 1:
+                result.events += self._run_in_workers(batches, spool, summaries, progress)
+            else:
+                done = 0
+                for groups in batches:
+                    result.events += self._run_batch(groups, spool, summaries)
+                    done += sum(len(rows) for _, rows in groups)
                     if progress is not None:
-                        progress(done, total)
-                    pending, pending_rows = [], 0
-            if pending:
-                result.events += self._run_batch(pending, spool, summaries)
-                done += pending_rows
-                if progress is not None:
-                    progress(done, total)
+                        progress(done, spool.rows)
             for index, source in enumerate(sources):
                 if summaries[index].rejected:
                     summaries[index].rejects_file = write_rejects(
@@ -204,6 +202,77 @@ class Importer:
                     remove_stale(source, self.rejects_folder)
         result.seconds = (datetime.now(UTC) - self.started).total_seconds()
         return result
+
+    def use_sources(self, kinds: list[str]) -> None:
+        """The kinds of the sources, by index, as `run` knows them (a worker runs
+        batches of an import whose sources it never opened)."""
+        self._source_kinds = kinds
+
+    @staticmethod
+    def _batches(spool: Spool, names: list[str]) -> Iterator[Groups]:
+        pending: Groups = []
+        pending_rows = 0
+        for group in spool.groups(names):
+            pending.append(group)
+            pending_rows += len(group[1])
+            if len(pending) >= BATCH_CUSTOMERS or pending_rows >= BATCH_ROWS:
+                yield pending
+                pending, pending_rows = [], 0
+        if pending:
+            yield pending
+
+    def _run_in_workers(
+        self,
+        batches: Iterator[Groups],
+        spool: Spool,
+        summaries: list[FileSummary],
+        progress: Progress | None,
+    ) -> int:
+        """Run the batches in worker processes (`ledger/imports/workers.py`), their
+        numbers reserved here in the order they are handed out, and count them in
+        that order. Returns the events written."""
+        turn = getattr(self.commit_lock, "turn", None)
+        watch = getattr(self.commit_lock, "watch", None)
+        setup = WorkerSetup(
+            env=dict(self.app.env),
+            settings=self.app.settings,
+            actor=self.caller.staff_id,
+            kinds=self.kinds,
+            source_kinds=self._source_kinds,
+            system=self.system,
+            defaults=dict(self.session.defaults),
+            started=self.started,
+            turn=turn,
+        )
+        handed: dict[int, Groups] = {}
+        back: dict[int, tuple[int, list[CustomerWork]]] = {}
+        counted = written = done = 0
+
+        def count_what_is_back() -> None:
+            nonlocal counted, written, done
+            while counted in back:
+                events, work = back.pop(counted)
+                groups = handed.pop(counted)
+                if events and self.committed is not None:
+                    self.committed()
+                self.account(groups, work, spool, summaries)
+                written += events
+                done += sum(len(rows) for _, rows in groups)
+                counted += 1
+                if progress is not None:
+                    progress(done, spool.rows)
+
+        with BatchWorkers(self.workers, setup) as workers:
+            for index, groups in enumerate(batches):
+                while not workers.free():
+                    back.update((n, (events, work)) for n, events, work in workers.receive(watch))
+                    count_what_is_back()
+                handed[index] = groups
+                workers.submit(index, groups, self.reserve_numbers(groups))
+            while workers.busy():
+                back.update((n, (events, work)) for n, events, work in workers.receive(watch))
+                count_what_is_back()
+        return written
 
     def _spool(
         self,
@@ -233,7 +302,7 @@ class Importer:
     # ---------------------------------------------------------------- batches
     def _run_batch(
         self,
-        groups: list[tuple[str, list[tuple[int, SourceRow]]]],
+        groups: Groups,
         spool: Spool,
         summaries: list[FileSummary],
     ) -> int:
@@ -244,9 +313,7 @@ class Importer:
         self.account(groups, work, spool, summaries)
         return written
 
-    def reserve_numbers(
-        self, groups: list[tuple[str, list[tuple[int, SourceRow]]]]
-    ) -> dict[UUID, int]:
+    def reserve_numbers(self, groups: Groups) -> dict[UUID, int]:
         """Numbers for the customers of `groups` that a row registers and the ledger
         does not hold yet, reserved (and committed) before their batch runs, in the
         order the batches are made: so a batch does not write the numbering, and
@@ -257,18 +324,18 @@ class Importer:
         with self.commit_lock:
             return self.app.reserve_numbers(self._new_customers(groups))
 
-    def _new_customers(self, groups: list[tuple[str, list[tuple[int, SourceRow]]]]) -> list[UUID]:
-        found: list[UUID] = []
-        for external_id, rows in groups:
-            # Rank 0: the kind whose rows register customers (`Kind.rank`).
-            if any(self.kinds[self._source_kinds[source]].rank == 0 for source, _ in rows):
-                customer_id = self.customer_id(external_id)
-                if not self.app.recorder.select_events(customer_id, limit=1):
-                    found.append(customer_id)
-        return found
+    def _new_customers(self, groups: Groups) -> list[UUID]:
+        # Rank 0: the kind whose rows register customers (`Kind.rank`).
+        registering = [
+            self.customer_id(external_id)
+            for external_id, rows in groups
+            if any(self.kinds[self._source_kinds[source]].rank == 0 for source, _ in rows)
+        ]
+        present = streams_present(self.app.recorder, registering)
+        return [customer_id for customer_id in registering if customer_id not in present]
 
     def work_batch(
-        self, groups: list[tuple[str, list[tuple[int, SourceRow]]]], numbers: dict[UUID, int]
+        self, groups: Groups, numbers: dict[UUID, int]
     ) -> tuple[int, list[CustomerWork]]:
         """Run a batch of customers, their new ones taking `numbers`, and commit it:
         the events written, and what each customer's rows came to."""
@@ -298,7 +365,7 @@ class Importer:
 
     @staticmethod
     def account(
-        groups: list[tuple[str, list[tuple[int, SourceRow]]]],
+        groups: Groups,
         work: list[CustomerWork],
         spool: Spool,
         summaries: list[FileSummary],

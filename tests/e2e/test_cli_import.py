@@ -21,6 +21,7 @@ from ledger.imports import run
 from ledger.storage import resolve
 from projections.views import Views
 from tests.e2e.conftest import LedgerCli
+from tests.staffing import seed_staff
 from tests.view_state import view_rows
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
@@ -386,7 +387,7 @@ KILLED_MID_COMMIT = textwrap.dedent(
     from commands.importing import ViewsFollower
 
     follower = ViewsFollower(sys.argv[1], locking=True)
-    follower.lock.acquire()
+    follower.turn.lock.acquire()
     follower.wake()
     print(follower._process.pid, flush=True)
     time.sleep(600)
@@ -405,7 +406,10 @@ def _running(pid: int) -> bool:
 
 def test_the_follower_of_an_import_killed_during_a_commit_leaves(tmp_path: Path) -> None:
     db = tmp_path / "ledger.sqlite3"
-    Ledger(env=resolve(str(db), environ={}).env).close()
+    # Something to catch up: the follower waits for the turn to write it.
+    app = Ledger(env=resolve(str(db), environ={}).env)
+    seed_staff(app)
+    app.close()
     importer = subprocess.Popen(
         [sys.executable, "-c", KILLED_MID_COMMIT, str(db)],
         cwd=Path(__file__).resolve().parents[2],

@@ -25,11 +25,11 @@ from ledger.storage import Storage, resolve
 from projections import parallel
 from projections.base import Decoded, StatementProjection
 from projections.customer360 import Customer360, as_of
-from projections.parallel import PARALLEL_FROM, RebuildFailedError, usable_cores, worker_count
+from projections.parallel import PARALLEL_FROM, RebuildFailedError, worker_count
 from projections.recorded import RecordedVersions
 from projections.store import Transaction
 from projections.views import Views
-from projections.workers import MOST_WORKERS
+from projections.workers import MOST_WORKERS, usable_cores
 from tests.staffing import ADMIN, EXECUTIVES, seed_staff, staffed_ledger
 from tests.view_state import view_rows
 

@@ -89,13 +89,14 @@ def logged(db: str) -> int:
         app.close()
 
 
-def start_import(db: str, files: list[str]) -> subprocess.Popen[bytes]:
+def start_import(db: str, files: list[str], workers: int = 2) -> subprocess.Popen[bytes]:
+    """The import, its batches run by `workers` processes (1: by itself)."""
     return subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.import_worker", "--db", db, "--as", "li.wei",
-         "import", *files],
+         "import", *files, "--workers", str(workers)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )  # fmt: skip
 
 
@@ -139,7 +140,10 @@ def assert_whole(db: str, complete: bool) -> None:
         assert len(events) == CUSTOMERS * (1 + PEOPLE)
 
 
-def test_an_import_killed_again_and_again_completes_on_a_rerun(db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_import_killed_again_and_again_completes_on_a_rerun(
+    db_url: str, tmp_path: Path, workers: int
+) -> None:
     app = Ledger(env=resolve(db_url, environ={}).env)
     seed_staff(app)
     app.close()
@@ -148,15 +152,80 @@ def test_an_import_killed_again_and_again_completes_on_a_rerun(db_url: str, tmp_
 
     # Each run picks up where the killed one stopped, and is killed in its turn.
     for share in KILL_POINTS:
-        kill_at(start_import(db_url, files), db_url, share, baseline)
+        kill_at(start_import(db_url, files, workers), db_url, share, baseline)
         assert_whole(db_url, complete=False)
 
-    assert start_import(db_url, files).wait(timeout=300) == 0
+    assert start_import(db_url, files, workers).wait(timeout=300) == 0
     assert_whole(db_url, complete=True)
     # Once complete, the same import writes nothing more.
     before = logged(db_url)
-    assert start_import(db_url, files).wait(timeout=300) == 0
+    assert start_import(db_url, files, workers).wait(timeout=300) == 0
     assert logged(db_url) == before
+
+
+def children_of(pid: int) -> list[int]:
+    """The live processes `pid` started: its workers and views follower (not the
+    resource tracker Python's multiprocessing starts beside them)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except (FileNotFoundError, IndexError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z" and b"resource_tracker" not in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_an_import_whose_workers_are_killed_says_so_in_one_line_and_a_rerun_completes(
+    db_url: str, tmp_path: Path
+) -> None:
+    app = Ledger(env=resolve(db_url, environ={}).env)
+    seed_staff(app)
+    app.close()
+    files = write_sources(tmp_path)
+    baseline = logged(db_url)
+    importing = start_import(db_url, files)
+    target = baseline + CUSTOMERS * LOGGED_PER_CUSTOMER // 3
+    deadline = time.monotonic() + 120
+    while logged(db_url) < target and importing.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    helpers = children_of(importing.pid)
+    assert helpers, "the import has no worker processes"
+    for pid in helpers:
+        os.kill(pid, signal.SIGKILL)
+    _, errors = importing.communicate(timeout=120)
+
+    assert importing.returncode not in (0, 3)
+    lines = errors.decode().strip().splitlines()
+    assert len(lines) == 1 and "run the same import again" in lines[-1], lines
+    assert_whole(db_url, complete=False)
+    assert start_import(db_url, files).wait(timeout=300) == 0
+    assert_whole(db_url, complete=True)
+
+
+def test_the_workers_of_an_import_killed_with_sigkill_stop_with_it(
+    db_url: str, tmp_path: Path
+) -> None:
+    app = Ledger(env=resolve(db_url, environ={}).env)
+    seed_staff(app)
+    app.close()
+    files = write_sources(tmp_path)
+    importing = start_import(db_url, files)
+    deadline = time.monotonic() + 60
+    while len(children_of(importing.pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)  # two workers and the views' follower
+    helpers = children_of(importing.pid)
+    importing.kill()
+    importing.wait()
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in helpers if Path(f"/proc/{pid}").exists()]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert len(helpers) >= 2 and left == []
 
 
 def test_a_rerun_of_changed_files_killed_half_way_records_each_change_once(
