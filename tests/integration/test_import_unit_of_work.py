@@ -442,3 +442,31 @@ def test_a_dry_run_sees_a_name_an_earlier_batch_renamed_away_as_free(
         "Beta Airport",
         "Alpha Airport",
     ]
+
+
+def test_the_directory_audit_accepts_a_reserved_number_left_unused(app: Ledger) -> None:
+    unused, taken = customer_id_for_command("never"), customer_id_for_command("b1")
+    numbers = app.reserve_numbers([taken, unused])  # the last number reserved stays unused
+    with app.open_batch(app.caller(IMPORTER)) as batch:
+        batch.numbers = numbers
+        assert app.register_customer(registration("Beta Airport", "b1")).customer_code == "C-00001"
+        app.commit_batch(batch)
+
+    assert Auditor(app.recorder, app.mapper).verify_all().ok
+
+
+def test_the_directory_audit_finds_a_reserved_number_given_to_another_customer(
+    app: Ledger,
+) -> None:
+    numbers = app.reserve_numbers([customer_id_for_command("a1")])
+    with app.open_batch(app.caller(IMPORTER)) as batch:
+        # A number reserved for one customer, taken by another.
+        batch.numbers = {customer_id_for_command("b1"): numbers[customer_id_for_command("a1")]}
+        app.register_customer(registration("Beta Airport", "b1"))
+        app.commit_batch(batch)
+
+    report = Auditor(app.recorder, app.mapper).verify_all()
+    assert not report.ok
+    assert [(f.key, f.detail) for f in report.directory] == [
+        ("numbering", "number 1 is recorded as issued to another customer")
+    ]
