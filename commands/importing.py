@@ -251,14 +251,16 @@ class ViewsFollower:
     import is gone (killed): what it has not caught up, the next catch-up does."""
 
     def __init__(self, db: str | None, *, locking: bool) -> None:
-        from ledger.imports.workers import CommitTurn
+        from ledger.imports.workers import CommitTurn, Flag
 
         # A fresh interpreter: forking would copy this process's open connections.
         context = multiprocessing.get_context("spawn")
         # Shared with the import's workers, if it has any (`Importer.workers`).
         self.turn = CommitTurn(context) if locking else None
-        self._wake = context.Event()
-        self._stop = context.Event()
+        # A semaphore, not an Event, and a `Flag`: an import killed with -9 while
+        # waking the follower leaves no lock held that the follower would wait on.
+        self._wake = context.Semaphore(0)
+        self._stop = Flag(context)
         self._process = context.Process(
             target=_follow_views,
             args=(db, self.turn, self._wake, self._stop, os.getpid()),
@@ -290,11 +292,11 @@ class ViewsFollower:
             self.turn.__exit__()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._wake.release()
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self._wake.release()
         self._process.join(timeout=600)
         if self._process.is_alive():
             self._process.terminate()
@@ -340,9 +342,10 @@ def _follow_views(
         taking_turns = _TurnWhile(turn, still_wanted) if turn is not None else None
         try:
             while import_goes_on():
-                if not wake.wait(FOLLOW_POLL_SECONDS):
+                if not wake.acquire(timeout=FOLLOW_POLL_SECONDS):
                     continue
-                wake.clear()
+                while wake.acquire(block=False):
+                    pass  # one catch-up serves every commit so far
                 views.catch_up(turn=taking_turns)
         except _ImportGone:
             return

@@ -55,6 +55,23 @@ class ImportWorkerFailedError(LedgerError):
     """A worker process of an import failed or was stopped; what was committed stays."""
 
 
+class Flag:
+    """A yes/no shared by the processes of one import, set once. Not a
+    multiprocessing `Event`: its waits and reads take a lock inside it, which a
+    process killed while setting it holds for ever, and every later look at it
+    then hangs (a views follower was left waiting so, its import killed with -9).
+    A byte in shared memory has no lock to leave held."""
+
+    def __init__(self, context: Any) -> None:
+        self._value = context.RawValue("b", 0)
+
+    def set(self) -> None:
+        self._value.value = 1
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
+
+
 class CommitTurn:
     """The turn to write a commit, shared by the processes of one import on SQLite
     (its one write lock: the views' follower catches up in its turns, the import's
@@ -63,7 +80,7 @@ class CommitTurn:
 
     def __init__(self, context: Any) -> None:
         self.lock = context.Lock()
-        self.given_up = context.Event()
+        self.given_up = Flag(context)
         self._held = False
 
     def __getstate__(self) -> dict[str, Any]:
