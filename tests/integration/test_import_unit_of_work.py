@@ -230,24 +230,36 @@ def test_the_recorded_actor_is_the_rows_staff_even_one_who_has_left(
     assert isinstance(logged, ContactLogged) and logged.actor == "old.hand"
 
 
-def test_a_commit_that_conflicts_runs_the_batch_again_on_fresh_state(
-    app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def import_with_a_rival(
+    app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rival: str
+) -> tuple[ImportResult, int]:
+    """The import of CUSTOMERS, a typed registration of `rival` made by another
+    writer just before its first commit; the result, and how many commits were
+    tried."""
     other = Ledger(env=storage.env)
     commit = Ledger.commit_batch
-    raced: list[bool] = []
+    commits: list[bool] = []
 
     def commit_after_a_rival(self: Ledger, batch: Any) -> int:
-        if not raced:
-            raced.append(True)  # a typed registration claims a name of the batch first
-            other.register_customer(registration("Beta Airport", "rival"))
+        if not commits:
+            other.register_customer(registration(rival, "rival"))
+        commits.append(True)
         return commit(self, batch)
 
     monkeypatch.setattr(Ledger, "commit_batch", commit_after_a_rival)
     try:
-        result = run_import(app, tmp_path, customers=CUSTOMERS)
+        return run_import(app, tmp_path, customers=CUSTOMERS), len(commits)
     finally:
         other.close()
+
+
+def test_a_commit_that_conflicts_runs_the_batch_again_on_fresh_state(
+    app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The rival claims a name of the batch first.
+    result, commits = import_with_a_rival(app, storage, tmp_path, monkeypatch, "Beta Airport")
+
+    assert commits == 2
     assert [(s.imported, s.rejected) for s in result.files] == [(1, 1)]
     # The import reserved numbers 1 and 2 before its batch ran: the typed
     # registration took the next, and Beta's number stays unused.
@@ -262,23 +274,10 @@ def test_a_commit_that_conflicts_runs_the_batch_again_on_fresh_state(
 def test_a_typed_registration_during_an_import_never_conflicts_with_its_batch(
     app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    other = Ledger(env=storage.env)
-    commit = Ledger.commit_batch
-    commits: list[int] = []
+    result, commits = import_with_a_rival(app, storage, tmp_path, monkeypatch, "Rival Airport")
 
-    def commit_after_a_rival(self: Ledger, batch: Any) -> int:
-        if not commits:
-            other.register_customer(registration("Rival Airport", "rival"))
-        commits.append(len(batch.pending()))
-        return commit(self, batch)
-
-    monkeypatch.setattr(Ledger, "commit_batch", commit_after_a_rival)
-    try:
-        result = run_import(app, tmp_path, customers=CUSTOMERS)
-    finally:
-        other.close()
     assert [s.imported for s in result.files] == [2]
-    assert len(commits) == 1  # committed at the first attempt
+    assert commits == 1  # committed at the first attempt
     assert [(r.code, r.name) for r in app.list_customers()] == [
         ("C-00001", "Alpha Airport"),
         ("C-00002", "Beta Airport"),

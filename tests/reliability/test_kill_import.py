@@ -109,16 +109,29 @@ def kill_at(
 ) -> None:
     """SIGKILL the import once `share` of what it writes (`per_customer` events
     each) is committed."""
-    target = baseline + round(share * CUSTOMERS * per_customer)
-    deadline = time.monotonic() + 120
     if share == 0.0:
         time.sleep(0.3)  # started, reading its files: nothing committed yet, or little
-    while share > 0.0 and process.poll() is None and time.monotonic() < deadline:
-        if logged(db) >= target:
-            break
-        time.sleep(0.01)
+    else:
+        wait_until_logged(process, db, baseline + round(share * CUSTOMERS * per_customer))
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=60)
+
+
+def wait_until_logged(process: subprocess.Popen[bytes], db: str, target: int) -> None:
+    """Until the log holds `target` events, or the import has ended."""
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if logged(db) >= target:
+            return
+        time.sleep(0.01)
+
+
+def staffed_sources(db: str, folder: Path) -> list[str]:
+    """The ledger's staff, and the files of the import (`write_sources`)."""
+    app = Ledger(env=resolve(db, environ={}).env)
+    seed_staff(app)
+    app.close()
+    return write_sources(folder)
 
 
 def assert_whole(db: str, complete: bool) -> None:
@@ -144,10 +157,7 @@ def assert_whole(db: str, complete: bool) -> None:
 def test_an_import_killed_again_and_again_completes_on_a_rerun(
     db_url: str, tmp_path: Path, workers: int
 ) -> None:
-    app = Ledger(env=resolve(db_url, environ={}).env)
-    seed_staff(app)
-    app.close()
-    files = write_sources(tmp_path)
+    files = staffed_sources(db_url, tmp_path)
     baseline = logged(db_url)
 
     # Each run picks up where the killed one stopped, and is killed in its turn.
@@ -181,16 +191,10 @@ def children_of(pid: int) -> list[int]:
 def test_an_import_whose_workers_are_killed_says_so_in_one_line_and_a_rerun_completes(
     db_url: str, tmp_path: Path
 ) -> None:
-    app = Ledger(env=resolve(db_url, environ={}).env)
-    seed_staff(app)
-    app.close()
-    files = write_sources(tmp_path)
+    files = staffed_sources(db_url, tmp_path)
     baseline = logged(db_url)
     importing = start_import(db_url, files)
-    target = baseline + CUSTOMERS * LOGGED_PER_CUSTOMER // 3
-    deadline = time.monotonic() + 120
-    while logged(db_url) < target and importing.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until_logged(importing, db_url, baseline + CUSTOMERS * LOGGED_PER_CUSTOMER // 3)
     helpers = children_of(importing.pid)
     assert helpers, "the import has no worker processes"
     for pid in helpers:
@@ -208,10 +212,7 @@ def test_an_import_whose_workers_are_killed_says_so_in_one_line_and_a_rerun_comp
 def test_the_workers_of_an_import_killed_with_sigkill_stop_with_it(
     db_url: str, tmp_path: Path
 ) -> None:
-    app = Ledger(env=resolve(db_url, environ={}).env)
-    seed_staff(app)
-    app.close()
-    files = write_sources(tmp_path)
+    files = staffed_sources(db_url, tmp_path)
     importing = start_import(db_url, files)
     deadline = time.monotonic() + 60
     while len(children_of(importing.pid)) < 3 and time.monotonic() < deadline:
