@@ -276,10 +276,10 @@ class ViewsFollower:
         return self._process.is_alive()
 
     def watch(self) -> None:
-        """A follower that died holding the turn never gives it back: its turn ends
-        with it, for the import's workers too."""
-        if self.turn is not None and not self.follows():
-            self.turn.given_up.set()
+        """A follower that died holding the turn never gives it back: given back
+        here, for the import and its workers."""
+        if self.turn is not None and not self.follows() and self._process.pid is not None:
+            self.turn.rescue({self._process.pid})
 
     # The import holds the follower (`Importer.commit_lock`) around each commit.
     def __enter__(self) -> None:

@@ -22,13 +22,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from ledger.domain.directory import customer_id_for_command
+from ledger.domain.directory import CustomerKey, customer_id_for_command
 from ledger.domain.provenance import (
     import_change_id,
     import_command_id,
@@ -41,7 +43,14 @@ from ledger.imports.rejects import remove_stale, write_rejects
 from ledger.imports.session import Session
 from ledger.imports.sources import REASON_COLUMN, Source, Unreadable
 from ledger.imports.spool import Spool
-from ledger.imports.workers import BatchWorkers, Groups, WorkerSetup
+from ledger.imports.workers import (
+    BatchWorkers,
+    CommitOrder,
+    CommitTurn,
+    Groups,
+    Watchdog,
+    WorkerSetup,
+)
 from ledger.streams_present import streams_present
 
 if TYPE_CHECKING:
@@ -142,6 +151,7 @@ class Importer:
         committed: Callable[[], object] | None = None,
         commit_lock: AbstractContextManager[object] | None = None,
         workers: int = 1,
+        commit_order: CommitOrder | None = None,
     ) -> None:
         self.app = app
         self.caller = caller
@@ -158,9 +168,13 @@ class Importer:
         # Processes running batches side by side (`ledger/imports/workers.py`); a
         # dry run carries each batch's directory into the next, so it runs alone.
         self.workers = 1 if dry_run else max(1, workers)
+        # In a worker: the order its batches commit in, with the other workers'.
+        self.commit_order = commit_order
         # A dry run's directory entries changed by its earlier batches
         # (`Batch.carry_over`): what the real run's later batches would read stored.
         self._carried: dict[UUID, Any] = {}
+        # The name keys the batches' registrations were tried with (`_registering`).
+        self._claimed: dict[UUID, Any] = {}
         self.started = started or datetime.now(UTC)
         run = self.started.strftime("%Y%m%dT%H%M%SZ")
         self.session = Session(
@@ -231,8 +245,8 @@ class Importer:
         """Run the batches in worker processes (`ledger/imports/workers.py`), their
         numbers reserved here in the order they are handed out, and count them in
         that order. Returns the events written."""
-        turn = getattr(self.commit_lock, "turn", None)
-        watch = getattr(self.commit_lock, "watch", None)
+        turn: CommitTurn | None = getattr(self.commit_lock, "turn", None)
+        follower_watch: Callable[[], object] | None = getattr(self.commit_lock, "watch", None)
         setup = WorkerSetup(
             env=dict(self.app.env),
             settings=self.app.settings,
@@ -243,6 +257,7 @@ class Importer:
             defaults=dict(self.session.defaults),
             started=self.started,
             turn=turn,
+            order=CommitOrder(get_context("spawn")),
         )
         handed: dict[int, Groups] = {}
         back: dict[int, tuple[int, list[CustomerWork]]] = {}
@@ -262,15 +277,15 @@ class Importer:
                 if progress is not None:
                     progress(done, spool.rows)
 
-        with BatchWorkers(self.workers, setup) as workers:
+        with BatchWorkers(self.workers, setup) as workers, Watchdog(workers, turn, follower_watch):
             for index, groups in enumerate(batches):
                 while not workers.free():
-                    back.update((n, (events, work)) for n, events, work in workers.receive(watch))
+                    back.update((n, (events, work)) for n, events, work in workers.receive())
                     count_what_is_back()
                 handed[index] = groups
                 workers.submit(index, groups, self.reserve_numbers(groups))
             while workers.busy():
-                back.update((n, (events, work)) for n, events, work in workers.receive(watch))
+                back.update((n, (events, work)) for n, events, work in workers.receive())
                 count_what_is_back()
         return written
 
@@ -314,36 +329,64 @@ class Importer:
         return written
 
     def reserve_numbers(self, groups: Groups) -> dict[UUID, int]:
-        """Numbers for the customers of `groups` that a row registers and the ledger
-        does not hold yet, reserved (and committed) before their batch runs, in the
-        order the batches are made: so a batch does not write the numbering, and
-        batches run side by side (`ledger/imports/workers.py`) never conflict over
-        it. A dry run reserves in its batch instead (`work_batch`), writing nothing."""
-        if self.dry_run:
+        """Numbers for the customers of `groups` the batch will register, reserved
+        (and committed) before it runs, in the order the batches are made: so a
+        batch does not write the numbering, and batches run side by side
+        (`ledger/imports/workers.py`) never conflict over it. A dry run reserves in
+        what it carries from batch to batch, writing nothing."""
+        registering = self._registering(groups)
+        if not registering:
             return {}
+        if self.dry_run:
+            with self.app.open_batch(self.caller, self._carried) as batch:
+                numbers = self.app.reserve_numbers(registering)
+                self._carried.update(batch.carry_over())
+            return numbers
         with self.commit_lock:
-            return self.app.reserve_numbers(self._new_customers(groups))
+            return self.app.reserve_numbers(registering)
 
-    def _new_customers(self, groups: Groups) -> list[UUID]:
-        # Rank 0: the kind whose rows register customers (`Kind.rank`).
-        registering = [
-            self.customer_id(external_id)
-            for external_id, rows in groups
-            if any(self.kinds[self._source_kinds[source]].rank == 0 for source, _ in rows)
-        ]
-        present = streams_present(self.app.recorder, registering)
-        return [customer_id for customer_id in registering if customer_id not in present]
+    def _registering(self, groups: Groups) -> list[UUID]:
+        """The customers of `groups` a row registers, that the ledger does not hold
+        yet and whose registration the domain takes: tried in a batch dropped
+        afterwards, so that a row the rules refuse (a name taken, an unknown owner)
+        reserves no number, on the first run or on any re-run."""
+        candidates: list[tuple[UUID, str, list[tuple[int, SourceRow]]]] = []
+        for external_id, rows in groups:
+            # Rank 0: the kind whose rows register customers (`Kind.rank`).
+            own = [(s, r) for s, r in rows if self.kinds[self._source_kinds[s]].rank == 0]
+            if own:
+                candidates.append((self.customer_id(external_id), external_id, own))
+        present = streams_present(self.app.recorder, [c for c, _, _ in candidates])
+        candidates = [c for c in candidates if c[0] not in present]
+        if not candidates:
+            return []
+        # The names the earlier batches' trials claimed, over what a dry run carries:
+        # whether those batches have committed yet or not (they may still be running
+        # in a worker), a later registration of one of their names is refused here,
+        # as one process would refuse it, and gets no number.
+        carried = {**self._carried, **self._claimed} if self.dry_run else self._claimed
+        with self.app.open_batch(self.caller, carried) as trial:
+            for _, external_id, own in candidates:
+                self._run_customer(trial, external_id, own)
+            self._claimed.update(
+                (key, entry)
+                for key, entry in trial.carry_over().items()
+                if isinstance(entry, CustomerKey)
+            )
+            return [c for c, _, _ in candidates if c in trial.aggregates]
 
     def work_batch(
-        self, groups: Groups, numbers: dict[UUID, int]
+        self, groups: Groups, numbers: dict[UUID, int], index: int | None = None
     ) -> tuple[int, list[CustomerWork]]:
-        """Run a batch of customers, their new ones taking `numbers`, and commit it:
-        the events written, and what each customer's rows came to."""
+        """Run a batch of customers, their new ones taking `numbers`, and commit it
+        (as batch `index` of `commit_order`, if given): the events written, and what
+        each customer's rows came to."""
+        in_order: Any = nullcontext
+        if self.commit_order is not None and index is not None:
+            in_order = partial(self.commit_order.at, index)
         for _ in range(MAX_BATCH_ATTEMPTS):
             carried = self._carried if self.dry_run else None
             with self.app.open_batch(self.caller, carried) as batch:
-                if self.dry_run:
-                    numbers = self.app.reserve_numbers(self._new_customers(groups))
                 batch.numbers = numbers
                 work = [
                     self._run_customer(batch, external_id, rows) for external_id, rows in groups
@@ -353,7 +396,7 @@ class Importer:
                     self._carried.update(batch.carry_over())
                 else:
                     try:
-                        with self.commit_lock:
+                        with in_order(), self.commit_lock:
                             written = self.app.commit_batch(batch)
                     except IntegrityError:
                         continue  # someone wrote meanwhile: run the batch again on fresh state

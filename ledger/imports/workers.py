@@ -23,13 +23,17 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import queue
 import signal
 import sys
-from collections.abc import Callable, Mapping
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing import get_context
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
@@ -47,6 +51,9 @@ if TYPE_CHECKING:
 DEPTH = 2
 # How often a wait for a worker or for the commit turn looks whether to give up.
 POLL_SECONDS = 0.5
+# How often a batch ready to commit looks whether the one before it has (it
+# usually has: a commit is a tenth of a batch's work).
+ORDER_POLL_SECONDS = 0.002
 
 Groups = list[tuple[str, list[tuple[int, "SourceRow"]]]]
 
@@ -75,19 +82,26 @@ class Flag:
 class CommitTurn:
     """The turn to write a commit, shared by the processes of one import on SQLite
     (its one write lock: the views' follower catches up in its turns, the import's
-    processes commit in theirs). `given_up` is set when the follower is gone:
-    whatever turn it held is over. Passed to each worker when it starts."""
+    processes commit and reserve in theirs). Passed to each worker when it starts.
+
+    A process killed while it holds the turn never gives it back: the importing
+    process, which sees its helpers die, gives it back for it (`rescue`), knowing
+    who holds it (`holder`). Should a helper die before saying it holds the turn,
+    the turn is given up (`given_up`): everyone writes without it, SQLite's own
+    lock still keeping the writes apart."""
 
     def __init__(self, context: Any) -> None:
         self.lock = context.Lock()
         self.given_up = Flag(context)
+        self.holder = context.RawValue("i", 0)
         self._held = False
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"lock": self.lock, "given_up": self.given_up}
+        return {"lock": self.lock, "given_up": self.given_up, "holder": self.holder}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.lock, self.given_up, self._held = state["lock"], state["given_up"], False
+        self.lock, self.given_up, self.holder = state["lock"], state["given_up"], state["holder"]
+        self._held = False
 
     def __enter__(self) -> None:
         self.take()
@@ -100,12 +114,56 @@ class CommitTurn:
                 watch()
             if self.given_up.is_set():
                 return
+        self.holder.value = os.getpid()
         self._held = True
 
     def __exit__(self, *exc: object) -> None:
         if self._held:
+            self.holder.value = 0
             self.lock.release()
             self._held = False
+
+    def rescue(self, dead: Collection[int]) -> None:
+        """Give back the turn a process of `dead` (pids) holds (in the importing
+        process only, which knows who died)."""
+        if not dead:
+            return
+        with _RESCUING:
+            holder = self.holder.value
+            if holder in dead:
+                self.holder.value = 0
+                self.lock.release()
+            elif holder == 0 and not self._free():
+                self.given_up.set()
+
+    def _free(self) -> bool:
+        if self.lock.acquire(False):
+            self.lock.release()
+            return True
+        return False
+
+
+# The importing process looks at its helpers from two threads (`Importer.run`'s and
+# its watchdog's): one gives a turn back, once.
+_RESCUING = threading.Lock()
+
+
+class CommitOrder:
+    """Batches run side by side commit in the order they were handed out, as one
+    process commits them: so a name two batches claim goes to the earlier one, as
+    it would have, and the later one runs again and is told the name is taken."""
+
+    def __init__(self, context: Any) -> None:
+        self._next = context.RawValue("q", 0)
+
+    @contextmanager
+    def at(self, index: int) -> Iterator[None]:
+        """Wait until batch `index` is next; it is done once the block ends without
+        an error (a commit that conflicts runs again, still next)."""
+        while self._next.value != index:
+            time.sleep(ORDER_POLL_SECONDS)
+        yield
+        self._next.value = index + 1
 
 
 @dataclass(frozen=True)
@@ -121,17 +179,21 @@ class WorkerSetup:
     defaults: dict[str, str]
     started: datetime
     turn: CommitTurn | None
+    order: CommitOrder
 
 
 class BatchWorkers:
     """`count` worker processes taking batches (`submit`) and giving back, in any
-    order, what each came to (`receive`)."""
+    order, what each came to (`receive`). A thread per worker reads what it sends
+    as it comes: a worker blocked sending a large result while this process is
+    blocked sending it the next batch would otherwise wait for each other for ever."""
 
     def __init__(self, count: int, setup: WorkerSetup) -> None:
         context = get_context("spawn")
         self._channels: list[Connection] = []
         self._processes: list[BaseProcess] = []
         self._out: list[int] = []
+        self._heard: queue.Queue[tuple[int, Any]] = queue.Queue()
         try:
             for number in range(count):
                 ours, theirs = context.Pipe()
@@ -146,8 +208,9 @@ class BatchWorkers:
                 self._channels.append(ours)
                 self._processes.append(process)
                 self._out.append(0)
+                threading.Thread(target=self._listen, args=(number,), daemon=True).start()
         except BaseException:
-            self.close()
+            self.close(now=True)
             raise
 
     def __enter__(self) -> Self:
@@ -156,6 +219,16 @@ class BatchWorkers:
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.close(now=kind is not None)
 
+    def _listen(self, worker: int) -> None:
+        channel = self._channels[worker]
+        while True:
+            try:
+                message = channel.recv()
+            except (EOFError, OSError):
+                self._heard.put((worker, None))
+                return
+            self._heard.put((worker, message))
+
     def free(self) -> bool:
         """Whether a worker can take another batch now."""
         return min(self._out) < DEPTH
@@ -163,33 +236,29 @@ class BatchWorkers:
     def busy(self) -> bool:
         return any(self._out)
 
+    def dead(self) -> set[int]:
+        """The process ids of workers that have ended."""
+        return {p.pid for p in self._processes if p.pid is not None and not p.is_alive()}
+
     def submit(self, index: int, groups: Groups, numbers: dict[UUID, int]) -> None:
         worker = self._out.index(min(self._out))
-        self._send(worker, (index, groups, numbers))
+        try:
+            self._channels[worker].send((index, groups, numbers))
+        except OSError:
+            raise _stopped(worker) from None
         self._out[worker] += 1
 
-    def receive(
-        self, watch: Callable[[], object] | None = None
-    ) -> list[tuple[int, int, list[CustomerWork]]]:
+    def receive(self) -> list[tuple[int, int, list[CustomerWork]]]:
         """The batches workers are done with, waiting for one at least: (its index,
-        events written, each customer's work). Every worker that is done is heard,
-        or one that is always done first would be the only one given work.
-        `watch` is called while waiting."""
-        while True:
-            ready = wait(self._channels, timeout=POLL_SECONDS)
-            if watch is not None:
-                watch()
-            done: list[tuple[int, int, list[CustomerWork]]] = []
-            for worker, channel in enumerate(self._channels):
-                if channel not in ready:
-                    continue
-                try:
-                    message: Any = channel.recv()
-                except (EOFError, OSError):
-                    raise ImportWorkerFailedError(
-                        f"import worker {worker + 1} stopped; what was committed stays: "
-                        "run the same import again to finish it"
-                    ) from None
+        events written, each customer's work)."""
+        done: list[tuple[int, int, list[CustomerWork]]] = []
+        while not done:
+            heard = [self._heard.get()]
+            while not self._heard.empty():
+                heard.append(self._heard.get_nowait())
+            for worker, message in heard:
+                if message is None:
+                    raise _stopped(worker)
                 if message[0] == "failed":
                     raise ImportWorkerFailedError(
                         f"{message[1]} (in import worker {worker + 1}; what was committed "
@@ -198,34 +267,66 @@ class BatchWorkers:
                 self._out[worker] -= 1
                 _, index, written, work = message
                 done.append((int(index), int(written), work))
-            if done:
-                return done
-
-    def _send(self, worker: int, message: Any) -> None:
-        try:
-            self._channels[worker].send(message)
-        except OSError:
-            raise ImportWorkerFailedError(
-                f"import worker {worker + 1} stopped; what was committed stays: "
-                "run the same import again to finish it"
-            ) from None
+        return done
 
     def close(self, *, now: bool = False) -> None:
-        """Ask each worker to leave after its batches (stop them `now`: the import
-        failed or was interrupted); stop one that does not leave."""
-        for channel in self._channels:
-            with contextlib.suppress(OSError):
-                channel.send(None)
+        """Ask each worker to leave once its batches are done (every one has been
+        received), or stop them `now` (the import failed or was interrupted: a
+        worker cut short in a commit has its transaction rolled back by the
+        database, its customers whole or absent)."""
+        if not now:
+            for channel in self._channels:
+                with contextlib.suppress(OSError):
+                    channel.send(None)
         for process in self._processes:
             process.join(timeout=0 if now else 60)
             if process.is_alive():
-                # Killed between two statements of a commit, a worker's transaction
-                # is rolled back by the database: its customers are whole or absent.
                 process.terminate()
                 process.join()
         for channel in self._channels:
             channel.close()
         self._channels.clear()
+
+
+class Watchdog:
+    """While the block runs, a thread of the importing process looks every
+    `POLL_SECONDS` at its helpers: the views follower (`follower_watch`, which gives
+    its turn back if it died) and the workers (the turn a dead one held is given
+    back). A thread, because the importing process may be blocked meanwhile,
+    handing a worker a batch it takes only once it has committed the last one,
+    which may wait for that very turn."""
+
+    def __init__(
+        self,
+        workers: BatchWorkers,
+        turn: CommitTurn | None,
+        follower_watch: Callable[[], object] | None,
+    ) -> None:
+        self._workers, self._turn, self._follower_watch = workers, turn, follower_watch
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._look, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _look(self) -> None:
+        while not self._stop.wait(POLL_SECONDS):
+            if self._follower_watch is not None:
+                self._follower_watch()
+            if self._turn is not None:
+                self._turn.rescue(self._workers.dead())
+
+
+def _stopped(worker: int) -> ImportWorkerFailedError:
+    return ImportWorkerFailedError(
+        f"import worker {worker + 1} stopped; what was committed stays: "
+        "run the same import again to finish it"
+    )
 
 
 def _work(setup: WorkerSetup, channel: Connection, parent: int) -> None:  # pragma: no cover
@@ -251,6 +352,7 @@ def _work(setup: WorkerSetup, channel: Connection, parent: int) -> None:  # prag
                 defaults=setup.defaults,
                 started=setup.started,
                 commit_lock=setup.turn if setup.turn is not None else nullcontext(),
+                commit_order=setup.order,
             )
             importer.use_sources(setup.source_kinds)
             with bulk_collection():
@@ -262,7 +364,7 @@ def _work(setup: WorkerSetup, channel: Connection, parent: int) -> None:  # prag
                     if message is None:
                         break
                     index, groups, numbers = message
-                    written, work = importer.work_batch(groups, numbers)
+                    written, work = importer.work_batch(groups, numbers, index)
                     channel.send(("done", index, written, work))
         finally:
             app.close()

@@ -6,6 +6,9 @@ summary and rejects files; and a re-run writes nothing."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +23,9 @@ from ledger.audit import Auditor
 from ledger.imports import run
 from ledger.storage import resolve
 from tests.conftest import postgres_or_skip
+from tests.staffing import seed_staff
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # About 30 customers, some rows spoiled; batches of 4 customers: 8 batches.
 ROWS = 1500
@@ -28,8 +34,17 @@ BATCH_CUSTOMERS = 4
 
 @pytest.fixture(scope="module")
 def spoiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated files with spoiled rows, and a customer of a later batch named as
+    one of the first batch (the domain refuses the second registration)."""
     folder = tmp_path_factory.mktemp("spoiled")
     generate(folder, ROWS, seed=11, defects=True)
+    path = folder / "customers.csv"
+    header, *rows = path.read_text(encoding="utf-8-sig").splitlines()
+    name = header.split(",").index("name")
+    first, later = rows[0].split(","), rows[3 * BATCH_CUSTOMERS].split(",")
+    later[name] = first[name]
+    rows[3 * BATCH_CUSTOMERS] = ",".join(later)
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return folder
 
 
@@ -61,9 +76,11 @@ def import_with(db: str, folder: Path, workers: int, tmp_path: Path) -> dict[str
             "--system", "bench", "--rejects", str(rejects), "--workers", str(workers)]  # fmt: skip
     result = CliRunner().invoke(ledger, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    again = CliRunner().invoke(ledger, args)
     app = Ledger(env=resolve(db, environ={}).env)
+    logged = app.recorder.max_notification_id() or 0
+    again = CliRunner().invoke(ledger, args)
     try:
+        rerun_wrote = (app.recorder.max_notification_id() or 0) - logged
         report = Auditor(app.recorder, app.mapper).verify_all()
         customers = {
             row.code: (row.name, [type(e).__name__ for e in app.customer_events(row.code)[1]])
@@ -80,7 +97,7 @@ def import_with(db: str, folder: Path, workers: int, tmp_path: Path) -> dict[str
         "rejects": {p.name: p.read_bytes() for p in sorted(rejects.iterdir())},
         "customers": customers,
         "verified": report.ok,
-        "again": (again.exit_code, "0 events written" in again.output),
+        "again": (again.exit_code, "0 events written" in again.output, rerun_wrote),
     }
 
 
@@ -94,5 +111,54 @@ def test_two_workers_import_what_one_process_imports(
     assert alone["exit"] == 3  # some rows were rejected
     assert alone["rejects"] and alone["verified"]
     assert len(alone["customers"]) > 2 * BATCH_CUSTOMERS  # type: ignore[arg-type]
-    assert alone["again"] == (3, True)  # the same rows rejected again; nothing written
+    assert alone["again"] == (3, True, 0)  # the same rows rejected again; nothing written
+    assert "exists already" in str(alone["rejects"])  # the name taken by an earlier batch
     assert side_by_side == alone
+
+
+MANY_REJECTED = textwrap.dedent(
+    """
+    import sys
+    from ledger.imports import run
+    from cli import ledger
+
+    run.BATCH_CUSTOMERS = 40
+    ledger.main(args=sys.argv[1:], prog_name="ledger")
+    """
+)
+
+
+def test_batches_with_thousands_of_rejected_rows_each_come_back_whole(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A worker's answer (thousands of reasons) and its next batch are each larger
+    than a pipe holds: neither side may wait for the other to read."""
+    customers, contacts = tmp_path / "customers.csv", tmp_path / "contacts.csv"
+    customers.write_text(
+        "customer_id,name,segment,owner,registered_at\n"
+        + "".join(f"K{n:03d},Customer {n:03d},airport,li.wei,2024-01-02\n" for n in range(120)),
+        encoding="utf-8",
+    )
+    contacts.write_text(
+        "customer,contact_id,occurred_at,staff,channel,direction,summary\n"
+        + "".join(
+            f"K{n:03d},K{n:03d}-{c},2024-03-01 10:00,li.wei,pigeon,in,{'a long summary ' * 8}\n"
+            for n in range(120)
+            for c in range(100)
+        ),
+        encoding="utf-8",
+    )
+    seed = Ledger(env=resolve(db_url, environ={}).env)
+    seed_staff(seed)
+    seed.close()
+    importing = subprocess.run(
+        [sys.executable, "-c", MANY_REJECTED, "--db", db_url, "--as", "li.wei", "import",
+         str(customers), str(contacts), "--workers", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+
+    assert importing.returncode == 3, importing.stderr
+    assert "12,000 rejected" in importing.stdout
+    assert (
+        len((tmp_path / "contacts.rejects.csv").read_text(encoding="utf-8").splitlines()) == 12_001
+    )

@@ -420,8 +420,8 @@ def test_a_dry_run_rejects_what_the_real_run_rejects_across_batches(
     )
     assert dry_rejects == rejects(tmp_path, "customers", "people")
     assert "a customer named 'alpha AIRPORT' exists already" in dry_rejects["customers"][1]
-    # C3's number was reserved for it and stays unused: D4 is C-00004 in both runs.
-    assert "C-00004 was registered on 2024-01-05" in dry_rejects["people"][1]
+    # C3's registration is refused, so no number is reserved for it: D4 is C-00003.
+    assert "C-00003 was registered on 2024-01-05" in dry_rejects["people"][1]
 
 
 def test_a_dry_run_sees_a_name_an_earlier_batch_renamed_away_as_free(
