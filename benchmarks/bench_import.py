@@ -463,7 +463,7 @@ def _report(
         )
         if import_figures.cpu_seconds is not None:
             notes.append(
-                f"import's CPU (user + system, its views' follower included): "
+                f"import's CPU (user + system, its worker processes and views' follower included): "
                 f"{import_figures.cpu_seconds:.1f} s"
             )
         if import_figures.own_cpu_seconds is not None:
@@ -471,7 +471,7 @@ def _report(
             notes.append(
                 f"  of which the importing process {own:.1f} s "
                 f"({rows / own if own else 0:,.0f} rows per CPU-second), "
-                f"its views' follower {import_figures.follower_cpu_seconds or 0:.1f} s"
+                f"its workers and views' follower {import_figures.follower_cpu_seconds or 0:.1f} s"
             )
         notes.append(f"import's last line: {import_figures.note}")
     elif not importing:

@@ -1,5 +1,6 @@
 """Run a `ledger` checkout's cli.py in this process, and when it ends write this
-process's own CPU time (user + system) and its children's (the views' follower)
+process's own CPU time (user + system) and its children's (its worker processes and
+the views' follower)
 to a file, one line: `<own seconds> <children's seconds>`.
 
     python benchmarks/process_cpu.py OUT_FILE /path/to/checkout/cli.py ARGS...

@@ -201,12 +201,7 @@ class Importer:
             if self.workers > 1:
                 result.events += self._run_in_workers(batches, spool, summaries, progress)
             else:
-                done = 0
-                for groups in batches:
-                    result.events += self._run_batch(groups, spool, summaries)
-                    done += sum(len(rows) for _, rows in groups)
-                    if progress is not None:
-                        progress(done, spool.rows)
+                result.events += self._run_here(batches, spool, summaries, progress)
             for index, source in enumerate(sources):
                 if summaries[index].rejected:
                     summaries[index].rejects_file = write_rejects(
@@ -315,17 +310,32 @@ class Importer:
                 spool.add(customer, index, row)
 
     # ---------------------------------------------------------------- batches
-    def _run_batch(
+    def _run_here(
         self,
-        groups: Groups,
+        batches: Iterator[Groups],
         spool: Spool,
         summaries: list[FileSummary],
+        progress: Progress | None,
     ) -> int:
-        """Run a batch of customers and commit it; returns the events written."""
-        written, work = self.work_batch(groups, self.reserve_numbers(groups))
-        if written and self.committed is not None:
-            self.committed()
-        self.account(groups, work, spool, summaries)
+        """Run the batches in this process, one after the other; returns the events
+        written. Each batch's numbers are reserved once the one before has committed
+        and before the views' follower is woken for it: the follower's catch-up
+        would hold the commit turn the reservation waits for."""
+        written = done = 0
+        groups = next(batches, None)
+        numbers = self.reserve_numbers(groups) if groups is not None else {}
+        while groups is not None:
+            events, work = self.work_batch(groups, numbers)
+            following = next(batches, None)
+            numbers = self.reserve_numbers(following) if following is not None else {}
+            if events and self.committed is not None:
+                self.committed()
+            self.account(groups, work, spool, summaries)
+            written += events
+            done += sum(len(rows) for _, rows in groups)
+            if progress is not None:
+                progress(done, spool.rows)
+            groups = following
         return written
 
     def reserve_numbers(self, groups: Groups) -> dict[UUID, int]:
