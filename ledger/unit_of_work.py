@@ -39,7 +39,7 @@ reads those entries before the store (`open_batch(carried=...)`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -128,6 +128,12 @@ class Batch:
             raise
         self.aggregates[aggregate_id] = aggregate
         return aggregate
+
+    def known_absent(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Streams just found to have no event (one query for many): not asked again.
+        Only for a batch that is never committed (an import's trial): a batch that
+        commits asks, since a stream may be written meanwhile."""
+        self._absent.update(aggregate_ids)
 
     def _from_carried(self, aggregate_id: UUID) -> Any:
         found = self._carried.get(aggregate_id)

@@ -318,16 +318,11 @@ class Importer:
         progress: Progress | None,
     ) -> int:
         """Run the batches in this process, one after the other; returns the events
-        written. Each batch's numbers are reserved once the one before has committed
-        and before the views' follower is woken for it: the follower's catch-up
-        would hold the commit turn the reservation waits for."""
+        written. Registrations issue their numbers as they go, as typed ones do:
+        nobody else commits this import's batches meanwhile."""
         written = done = 0
-        groups = next(batches, None)
-        numbers = self.reserve_numbers(groups) if groups is not None else {}
-        while groups is not None:
-            events, work = self.work_batch(groups, numbers)
-            following = next(batches, None)
-            numbers = self.reserve_numbers(following) if following is not None else {}
+        for groups in batches:
+            events, work = self.work_batch(groups, {})
             if events and self.committed is not None:
                 self.committed()
             self.account(groups, work, spool, summaries)
@@ -335,23 +330,16 @@ class Importer:
             done += sum(len(rows) for _, rows in groups)
             if progress is not None:
                 progress(done, spool.rows)
-            groups = following
         return written
 
     def reserve_numbers(self, groups: Groups) -> dict[UUID, int]:
         """Numbers for the customers of `groups` the batch will register, reserved
-        (and committed) before it runs, in the order the batches are made: so a
-        batch does not write the numbering, and batches run side by side
-        (`ledger/imports/workers.py`) never conflict over it. A dry run reserves in
-        what it carries from batch to batch, writing nothing."""
+        (and committed) before a worker runs it, in the order the batches are made:
+        so a batch does not write the numbering, and batches committed side by side
+        (`ledger/imports/workers.py`) never conflict over it."""
         registering = self._registering(groups)
         if not registering:
             return {}
-        if self.dry_run:
-            with self.app.open_batch(self.caller, self._carried) as batch:
-                numbers = self.app.reserve_numbers(registering)
-                self._carried.update(batch.carry_over())
-            return numbers
         with self.commit_lock:
             return self.app.reserve_numbers(registering)
 
@@ -370,12 +358,12 @@ class Importer:
         candidates = [c for c in candidates if c[0] not in present]
         if not candidates:
             return []
-        # The names the earlier batches' trials claimed, over what a dry run carries:
-        # whether those batches have committed yet or not (they may still be running
-        # in a worker), a later registration of one of their names is refused here,
-        # as one process would refuse it, and gets no number.
-        carried = {**self._carried, **self._claimed} if self.dry_run else self._claimed
-        with self.app.open_batch(self.caller, carried) as trial:
+        # The names the earlier batches' trials claimed: whether those batches have
+        # committed yet or not (they may still be running in a worker), a later
+        # registration of one of their names is refused here, as one process would
+        # refuse it, and gets no number.
+        with self.app.open_batch(self.caller, self._claimed) as trial:
+            trial.known_absent(c for c, _, _ in candidates)
             for _, external_id, own in candidates:
                 self._run_customer(trial, external_id, own)
             self._claimed.update(

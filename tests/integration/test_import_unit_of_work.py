@@ -230,59 +230,56 @@ def test_the_recorded_actor_is_the_rows_staff_even_one_who_has_left(
     assert isinstance(logged, ContactLogged) and logged.actor == "old.hand"
 
 
-def import_with_a_rival(
-    app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rival: str
-) -> tuple[ImportResult, int]:
-    """The import of CUSTOMERS, a typed registration of `rival` made by another
-    writer just before its first commit; the result, and how many commits were
-    tried."""
+def test_a_commit_that_conflicts_runs_the_batch_again_on_fresh_state(
+    app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     other = Ledger(env=storage.env)
     commit = Ledger.commit_batch
     commits: list[bool] = []
 
     def commit_after_a_rival(self: Ledger, batch: Any) -> int:
-        if not commits:
-            other.register_customer(registration(rival, "rival"))
+        if not commits:  # a typed registration takes the next number first
+            other.register_customer(registration("Rival Airport", "rival"))
         commits.append(True)
         return commit(self, batch)
 
     monkeypatch.setattr(Ledger, "commit_batch", commit_after_a_rival)
     try:
-        return run_import(app, tmp_path, customers=CUSTOMERS), len(commits)
+        result = run_import(app, tmp_path, customers=CUSTOMERS)
     finally:
         other.close()
-
-
-def test_a_commit_that_conflicts_runs_the_batch_again_on_fresh_state(
-    app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The rival claims a name of the batch first.
-    result, commits = import_with_a_rival(app, storage, tmp_path, monkeypatch, "Beta Airport")
-
-    assert commits == 2
-    assert [(s.imported, s.rejected) for s in result.files] == [(1, 1)]
-    # The import reserved numbers 1 and 2 before its batch ran: the typed
-    # registration took the next, and Beta's number stays unused.
+    assert [s.imported for s in result.files] == [2]
+    assert len(commits) == 2
     assert [(r.code, r.name) for r in app.list_customers()] == [
-        ("C-00001", "Alpha Airport"),
+        ("C-00001", "Rival Airport"),
+        ("C-00002", "Alpha Airport"),
         ("C-00003", "Beta Airport"),
     ]
-    assert app.get_customer("C-00003").id == customer_id_for_command("rival")
-    assert Auditor(app.recorder, app.mapper).verify_all().ok
 
 
-def test_a_typed_registration_during_an_import_never_conflicts_with_its_batch(
-    app: Ledger, storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_batch_with_reserved_numbers_never_conflicts_with_a_typed_registration(
+    app: Ledger, storage: Storage
 ) -> None:
-    result, commits = import_with_a_rival(app, storage, tmp_path, monkeypatch, "Rival Airport")
+    """How import workers commit side by side (docs/decisions.md, "Two import
+    workers"): a batch whose numbers were reserved does not write the numbering."""
+    numbers = app.reserve_numbers([customer_id_for_command("a1"), customer_id_for_command("b1")])
+    with app.open_batch(app.caller(IMPORTER)) as batch:
+        batch.numbers = numbers
+        app.register_customer(registration("Alpha Airport", "a1"))
+        app.register_customer(registration("Beta Airport", "b1"))
+        other = Ledger(env=storage.env)
+        try:
+            other.register_customer(registration("Rival Airport", "rival"))
+        finally:
+            other.close()
+        app.commit_batch(batch)  # no IntegrityError
 
-    assert [s.imported for s in result.files] == [2]
-    assert commits == 1  # committed at the first attempt
     assert [(r.code, r.name) for r in app.list_customers()] == [
         ("C-00001", "Alpha Airport"),
         ("C-00002", "Beta Airport"),
         ("C-00003", "Rival Airport"),
     ]
+    assert Auditor(app.recorder, app.mapper).verify_all().ok
 
 
 def test_customers_commit_in_batches(
