@@ -36,6 +36,9 @@ FOLLOW_FROM_BYTES = 5_000_000
 # Past a few processes running batches, the importing process (reading files,
 # reserving numbers, counting rows) and the database's one writer set the pace.
 MOST_IMPORT_WORKERS = 4
+# How far the views may fall behind a large import before it waits for them
+# (`ViewsFollower.keep_up`): about two batches' events, a few seconds' catch-up.
+VIEWS_LAG = 30_000
 # How long the follower waits for the next commit before looking anyway (and
 # whether the import that started it is still there).
 FOLLOW_POLL_SECONDS = 0.5
@@ -261,9 +264,11 @@ class ViewsFollower:
         # waking the follower leaves no lock held that the follower would wait on.
         self._wake = context.Semaphore(0)
         self._stop = Flag(context)
+        # The log position the views are caught up to, as the follower says.
+        self._caught_up = context.RawValue("q", 0)
         self._process = context.Process(
             target=_follow_views,
-            args=(db, self.turn, self._wake, self._stop, os.getpid()),
+            args=(db, self.turn, self._wake, self._stop, self._caught_up, os.getpid()),
             name="ledger-import-views",
             # Not a daemon: a catch-up far behind rebuilds, and a rebuild of a long log
             # splits over processes of its own, which a daemon may not start. It
@@ -294,6 +299,15 @@ class ViewsFollower:
     def wake(self) -> None:
         self._wake.release()
 
+    def keep_up(self, head: int) -> None:
+        """Wait while the views are more than `VIEWS_LAG` events behind `head` (the
+        log's last position): an import's workers write faster than the follower
+        catches up on the same cores, and what it has not caught up when the import
+        ends is caught up then, by one process, while the rest wait."""
+        while self.follows() and head - self._caught_up.value > VIEWS_LAG:
+            self.wake()
+            time.sleep(FOLLOW_POLL_SECONDS / 10)
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.release()
@@ -322,7 +336,7 @@ class _ImportGone(Exception):
 
 
 def _follow_views(
-    db: str | None, turn: CommitTurn | None, wake: Any, stop: Any, parent: int
+    db: str | None, turn: CommitTurn | None, wake: Any, stop: Any, caught_up: Any, parent: int
 ) -> None:  # pragma: no cover (runs in the follower process)
     """The follower's loop (`ViewsFollower`): it takes the commit turn for each
     transaction of its catch-up, so the import's commits go in between."""
@@ -346,7 +360,13 @@ def _follow_views(
                     continue
                 while wake.acquire(block=False):
                     pass  # one catch-up serves every commit so far
-                views.catch_up(turn=taking_turns)
+                head = views.app.recorder.max_notification_id() or 0
+
+                def passed(position: int, _head: int) -> None:
+                    caught_up.value = position
+
+                views.catch_up(progress=passed, turn=taking_turns)
+                caught_up.value = max(caught_up.value, head)
         except _ImportGone:
             return
         finally:

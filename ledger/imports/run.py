@@ -242,6 +242,9 @@ class Importer:
         that order. Returns the events written."""
         turn: CommitTurn | None = getattr(self.commit_lock, "turn", None)
         follower_watch: Callable[[], object] | None = getattr(self.commit_lock, "watch", None)
+        # Workers write faster than the views' follower keeps up on the same cores:
+        # a batch is handed out once the views are near enough (`keep_up`).
+        keep_up: Callable[[int], object] | None = getattr(self.commit_lock, "keep_up", None)
         setup = WorkerSetup(
             env=dict(self.app.env),
             settings=self.app.settings,
@@ -277,6 +280,8 @@ class Importer:
                 while not workers.free():
                     back.update((n, (events, work)) for n, events, work in workers.receive())
                     count_what_is_back()
+                if keep_up is not None:
+                    keep_up(self.app.recorder.max_notification_id() or 0)
                 handed[index] = groups
                 workers.submit(index, groups, self.reserve_numbers(groups))
             while workers.busy():
