@@ -198,10 +198,12 @@ class Importer:
         with bulk_collection(), Spool() as spool:
             self._spool(sources, spool, summaries, progress)
             batches = self._batches(spool, names)
+            tally = _Tally(self, spool, summaries, progress)
             if self.workers > 1:
-                result.events += self._run_in_workers(batches, spool, summaries, progress)
+                self._run_in_workers(batches, tally)
             else:
-                result.events += self._run_here(batches, spool, summaries, progress)
+                self._run_here(batches, tally)
+            result.events += tally.events
             for index, source in enumerate(sources):
                 if summaries[index].rejected:
                     summaries[index].rejects_file = write_rejects(
@@ -230,16 +232,10 @@ class Importer:
         if pending:
             yield pending
 
-    def _run_in_workers(
-        self,
-        batches: Iterator[Groups],
-        spool: Spool,
-        summaries: list[FileSummary],
-        progress: Progress | None,
-    ) -> int:
+    def _run_in_workers(self, batches: Iterator[Groups], tally: _Tally) -> None:
         """Run the batches in worker processes (`ledger/imports/workers.py`), their
         numbers reserved here in the order they are handed out, and count them in
-        that order. Returns the events written."""
+        that order."""
         turn: CommitTurn | None = getattr(self.commit_lock, "turn", None)
         follower_watch: Callable[[], object] | None = getattr(self.commit_lock, "watch", None)
         # Workers write faster than the views' follower keeps up on the same cores:
@@ -259,21 +255,14 @@ class Importer:
         )
         handed: dict[int, Groups] = {}
         back: dict[int, tuple[int, list[CustomerWork]]] = {}
-        counted = written = done = 0
+        counted = 0
 
         def count_what_is_back() -> None:
-            nonlocal counted, written, done
+            nonlocal counted
             while counted in back:
                 events, work = back.pop(counted)
-                groups = handed.pop(counted)
-                if events and self.committed is not None:
-                    self.committed()
-                self.account(groups, work, spool, summaries)
-                written += events
-                done += sum(len(rows) for _, rows in groups)
+                tally.batch_done(handed.pop(counted), events, work)
                 counted += 1
-                if progress is not None:
-                    progress(done, spool.rows)
 
         with BatchWorkers(self.workers, setup) as workers, Watchdog(workers, turn, follower_watch):
             for index, groups in enumerate(batches):
@@ -287,7 +276,6 @@ class Importer:
             while workers.busy():
                 back.update((n, (events, work)) for n, events, work in workers.receive())
                 count_what_is_back()
-        return written
 
     def _spool(
         self,
@@ -315,27 +303,12 @@ class Importer:
                 spool.add(customer, index, row)
 
     # ---------------------------------------------------------------- batches
-    def _run_here(
-        self,
-        batches: Iterator[Groups],
-        spool: Spool,
-        summaries: list[FileSummary],
-        progress: Progress | None,
-    ) -> int:
-        """Run the batches in this process, one after the other; returns the events
-        written. Registrations issue their numbers as they go, as typed ones do:
-        nobody else commits this import's batches meanwhile."""
-        written = done = 0
+    def _run_here(self, batches: Iterator[Groups], tally: _Tally) -> None:
+        """Run the batches in this process, one after the other. Registrations
+        issue their numbers as they go, as typed ones do: nobody else commits this
+        import's batches meanwhile."""
         for groups in batches:
-            events, work = self.work_batch(groups, {})
-            if events and self.committed is not None:
-                self.committed()
-            self.account(groups, work, spool, summaries)
-            written += events
-            done += sum(len(rows) for _, rows in groups)
-            if progress is not None:
-                progress(done, spool.rows)
-        return written
+            tally.batch_done(groups, *self.work_batch(groups, {}))
 
     def reserve_numbers(self, groups: Groups) -> dict[UUID, int]:
         """Numbers for the customers of `groups` the batch will register, reserved
@@ -618,3 +591,26 @@ def correction_text(value: object) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(str(item) for item in value)
     return str(getattr(value, "value", value))
+
+
+@dataclass
+class _Tally:
+    """What the batches of one run came to, counted in the order they were made."""
+
+    importer: Importer
+    spool: Spool
+    summaries: list[FileSummary]
+    progress: Progress | None
+    events: int = 0
+    rows: int = 0
+
+    def batch_done(self, groups: Groups, events: int, work: list[CustomerWork]) -> None:
+        """A batch has committed (or, in a dry run, been checked): the views are told,
+        its rows counted in their files' summaries, the progress moved on."""
+        if events and self.importer.committed is not None:
+            self.importer.committed()
+        self.importer.account(groups, work, self.spool, self.summaries)
+        self.events += events
+        self.rows += sum(len(rows) for _, rows in groups)
+        if self.progress is not None:
+            self.progress(self.rows, self.spool.rows)
