@@ -1,21 +1,23 @@
-"""Import batches run side by side in worker processes (docs/import.md, "Two
-import workers").
+"""Import batches run side by side in worker processes (docs/decisions.md, "Two
+import workers: numbers reserved per batch"; docs/import.md, "How an import
+runs").
 
 An import is Python work on every row, which one process does on one core. Its
 batches are independent but for the customer numbering, which the importing
-process now reserves for each batch before handing it out
+process reserves for each batch before handing it out
 (`Importer.reserve_numbers`): so a worker process runs a batch and commits it
-(`Importer.work_batch`) while another runs the next. The importing process reads
-the files, reserves, hands batches out, and counts what comes back in the order
-it handed them out, so summaries, notes and rejects files read as a single
-process's would.
+(`Importer.work_batch`) while another runs the next, the commits in the order
+the batches were handed out (`CommitOrder`). The importing process reads the
+files, reserves, hands batches out, and counts what comes back in that order,
+so summaries, notes, rejects files and codes are a single process's.
 
 Workers are fresh interpreters (a fork would share this process's open
 connections). Each commits its batches itself, in one transaction each, as the
 single process did: a worker stopped at any moment leaves whole customers or
 none. A worker dies with the importing process (`PR_SET_PDEATHSIG` on Linux; it
 notices the closed pipe elsewhere), and ignores Ctrl-C: the importing process
-stops it.
+stops it. On SQLite the processes take turns to write (`CommitTurn`); one killed
+holding the turn has it given back by the importing process (`Watchdog`).
 """
 
 from __future__ import annotations
