@@ -148,7 +148,7 @@ def import_(
         dry_run=dry_run,
         rejects_folder=rejects_dir,
         committed=committed,
-        commit_lock=follower,
+        follower=follower,
         workers=workers,
     )
     started = time.monotonic()
@@ -286,7 +286,7 @@ class ViewsFollower:
         if self.turn is not None and not self.follows() and self._process.pid is not None:
             self.turn.rescue({self._process.pid})
 
-    # The import holds the follower (`Importer.commit_lock`) around each commit.
+    # The import holds the follower (`Importer.follower`) around each commit.
     def __enter__(self) -> None:
         if self.turn is not None:
             self.watch()
@@ -317,20 +317,6 @@ class ViewsFollower:
             self._process.join()
 
 
-class _TurnWhile:
-    """`turn` taken for a transaction, `watch` called while waiting (it raises to
-    stop waiting)."""
-
-    def __init__(self, turn: CommitTurn, watch: Callable[[], None]) -> None:
-        self.turn, self.watch = turn, watch
-
-    def __enter__(self) -> None:
-        self.turn.take(self.watch)
-
-    def __exit__(self, *exc: object) -> None:
-        self.turn.__exit__()
-
-
 class _ImportGone(Exception):
     """The follower's import ended (or was killed) while it waited for a turn."""
 
@@ -353,7 +339,10 @@ def _follow_views(
             if not import_goes_on():
                 raise _ImportGone
 
-        taking_turns = _TurnWhile(turn, still_wanted) if turn is not None else None
+        def passed(position: int, _head: int) -> None:
+            caught_up.value = position
+
+        taking_turns = turn.watched(still_wanted) if turn is not None else None
         try:
             while import_goes_on():
                 if not wake.acquire(timeout=FOLLOW_POLL_SECONDS):
@@ -361,10 +350,6 @@ def _follow_views(
                 while wake.acquire(block=False):
                     pass  # one catch-up serves every commit so far
                 head = views.app.recorder.max_notification_id() or 0
-
-                def passed(position: int, _head: int) -> None:
-                    caught_up.value = position
-
                 views.catch_up(progress=passed, turn=taking_turns)
                 caught_up.value = max(caught_up.value, head)
         except _ImportGone:

@@ -288,8 +288,8 @@ class UnitOfWork:
         """Numbers for the customers a batch may register, set aside in one event
         of the numbering (`CustomerNumbering.reserve`): saved now, on its own, when
         no batch is open, so that batches committed by other processes meanwhile
-        never conflict over the numbering; in an open batch (a dry run's) it joins
-        the batch. Give them to the batch as `Batch.numbers`."""
+        never conflict over the numbering; in an open batch it joins the batch.
+        Give them to the batch as `Batch.numbers`."""
         if not customer_ids:
             return {}
         retrying: Any = getattr(self, "_retrying")  # noqa: B009 (LedgerCore's)

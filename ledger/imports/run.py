@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,7 +45,7 @@ from ledger.imports.spool import Spool
 from ledger.imports.workers import (
     BatchWorkers,
     CommitOrder,
-    CommitTurn,
+    Follower,
     Groups,
     Watchdog,
     WorkerSetup,
@@ -150,6 +149,7 @@ class Importer:
         started: datetime | None = None,
         committed: Callable[[], object] | None = None,
         commit_lock: AbstractContextManager[object] | None = None,
+        follower: Follower | None = None,
         workers: int = 1,
         commit_order: CommitOrder | None = None,
     ) -> None:
@@ -164,7 +164,10 @@ class Importer:
         self.committed = committed
         # Held around each commit: on SQLite the views' follower takes the same lock
         # around its catch-up, so the two never wait on the database's one write lock.
-        self.commit_lock = commit_lock or nullcontext()
+        self.commit_lock = commit_lock or follower or nullcontext()
+        # The views' follower of a large import: its turn is the commit lock, and
+        # workers share it and wait for it (`_run_in_workers`).
+        self.follower = follower
         # Processes running batches side by side (`ledger/imports/workers.py`); a
         # dry run carries each batch's directory into the next, so it runs alone.
         self.workers = 1 if dry_run else max(1, workers)
@@ -236,11 +239,8 @@ class Importer:
         """Run the batches in worker processes (`ledger/imports/workers.py`), their
         numbers reserved here in the order they are handed out, and count them in
         that order."""
-        turn: CommitTurn | None = getattr(self.commit_lock, "turn", None)
-        follower_watch: Callable[[], object] | None = getattr(self.commit_lock, "watch", None)
-        # Workers write faster than the views' follower keeps up on the same cores:
-        # a batch is handed out once the views are near enough (`keep_up`).
-        keep_up: Callable[[int], object] | None = getattr(self.commit_lock, "keep_up", None)
+        follower = self.follower
+        turn = follower.turn if follower is not None else None
         setup = WorkerSetup(
             env=dict(self.app.env),
             settings=self.app.settings,
@@ -264,13 +264,15 @@ class Importer:
                 tally.batch_done(handed.pop(counted), events, work)
                 counted += 1
 
-        with BatchWorkers(self.workers, setup) as workers, Watchdog(workers, turn, follower_watch):
+        with BatchWorkers(self.workers, setup) as workers, Watchdog(workers, follower):
             for index, groups in enumerate(batches):
                 while not workers.free():
                     back.update((n, (events, work)) for n, events, work in workers.receive())
                     count_what_is_back()
-                if keep_up is not None:
-                    keep_up(self.app.recorder.max_notification_id() or 0)
+                if follower is not None:
+                    # Workers write faster than the follower keeps up on the same
+                    # cores: a batch is handed out once the views are near enough.
+                    follower.keep_up(self.app.recorder.max_notification_id() or 0)
                 handed[index] = groups
                 workers.submit(index, groups, self.reserve_numbers(groups))
             while workers.busy():
@@ -357,9 +359,6 @@ class Importer:
         """Run a batch of customers, their new ones taking `numbers`, and commit it
         (as batch `index` of `commit_order`, if given): the events written, and what
         each customer's rows came to."""
-        in_order: Any = nullcontext
-        if self.commit_order is not None and index is not None:
-            in_order = partial(self.commit_order.at, index)
         for _ in range(MAX_BATCH_ATTEMPTS):
             carried = self._carried if self.dry_run else None
             with self.app.open_batch(self.caller, carried) as batch:
@@ -372,7 +371,7 @@ class Importer:
                     self._carried.update(batch.carry_over())
                 else:
                     try:
-                        with in_order(), self.commit_lock:
+                        with self._in_order(index), self.commit_lock:
                             written = self.app.commit_batch(batch)
                     except IntegrityError:
                         continue  # someone wrote meanwhile: run the batch again on fresh state
@@ -382,25 +381,11 @@ class Importer:
             "stays: run the same import again to finish it"
         )
 
-    @staticmethod
-    def account(
-        groups: Groups,
-        work: list[CustomerWork],
-        spool: Spool,
-        summaries: list[FileSummary],
-    ) -> None:
-        """Count each row of a batch run by `work_batch` in its file's summary, and
-        spool the rejected ones for their rejects files."""
-        for (_, rows), done in zip(groups, work, strict=True):
-            for index, (source, row) in enumerate(rows):
-                if index in done.reasons:
-                    spool.reject(source, row.line, row.raw, done.reasons[index])
-                    summaries[source].count(REJECTED)
-                else:
-                    summaries[source].count(done.outcomes.get(index, PRESENT))
-                    summaries[source].notes.extend(
-                        f"line {row.line}: {text}" for text in done.notes.get(index, ())
-                    )
+    def _in_order(self, index: int | None) -> AbstractContextManager[None]:
+        """Batch `index`'s place among the workers' commits (`CommitOrder`), if any."""
+        if self.commit_order is None or index is None:
+            return nullcontext()
+        return self.commit_order.at(index)
 
     def _run_customer(
         self, batch: Batch, external_id: str, rows: list[tuple[int, SourceRow]]
@@ -606,10 +591,20 @@ class _Tally:
 
     def batch_done(self, groups: Groups, events: int, work: list[CustomerWork]) -> None:
         """A batch has committed (or, in a dry run, been checked): the views are told,
-        its rows counted in their files' summaries, the progress moved on."""
+        each row counted in its file's summary (a rejected one spooled for its
+        rejects file), the progress moved on."""
         if events and self.importer.committed is not None:
             self.importer.committed()
-        self.importer.account(groups, work, self.spool, self.summaries)
+        for (_, rows), done in zip(groups, work, strict=True):
+            for index, (source, row) in enumerate(rows):
+                if index in done.reasons:
+                    self.spool.reject(source, row.line, row.raw, done.reasons[index])
+                    self.summaries[source].count(REJECTED)
+                else:
+                    self.summaries[source].count(done.outcomes.get(index, PRESENT))
+                    self.summaries[source].notes.extend(
+                        f"line {row.line}: {text}" for text in done.notes.get(index, ())
+                    )
         self.events += events
         self.rows += sum(len(rows) for _, rows in groups)
         if self.progress is not None:

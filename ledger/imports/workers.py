@@ -37,7 +37,7 @@ from datetime import datetime
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from uuid import UUID
 
 from ledger.errors import LedgerError
@@ -125,6 +125,11 @@ class CommitTurn:
             self.lock.release()
             self._held = False
 
+    def watched(self, watch: Callable[[], object]) -> WatchedTurn:
+        """The turn as a context to hold it in, as often as needed, `watch` called
+        while waiting (it may raise to stop waiting)."""
+        return WatchedTurn(self, watch)
+
     def rescue(self, dead: Collection[int]) -> None:
         """Give back the turn a process of `dead` (pids) holds (in the importing
         process only, which knows who died)."""
@@ -143,6 +148,19 @@ class CommitTurn:
             self.lock.release()
             return True
         return False
+
+
+class WatchedTurn:
+    """`CommitTurn.watched`: reusable, as a catch-up holds it once per transaction."""
+
+    def __init__(self, turn: CommitTurn, watch: Callable[[], object]) -> None:
+        self.turn, self.watch = turn, watch
+
+    def __enter__(self) -> None:
+        self.turn.take(self.watch)
+
+    def __exit__(self, *exc: object) -> None:
+        self.turn.__exit__()
 
 
 # The importing process looks at its helpers from two threads (`Importer.run`'s and
@@ -166,6 +184,23 @@ class CommitOrder:
             time.sleep(ORDER_POLL_SECONDS)
         yield
         self._next.value = index + 1
+
+
+class Follower(Protocol):
+    """What an import asks of its views' follower (`commands/importing.py`,
+    `ViewsFollower`): its commit turn, held around each commit (`__enter__`), shared
+    with the workers (`turn`, None on PostgreSQL); a look at whether it died
+    holding the turn (`watch`); and a wait while the views lag (`keep_up`)."""
+
+    turn: CommitTurn | None
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def watch(self) -> None: ...
+
+    def keep_up(self, head: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -292,19 +327,14 @@ class BatchWorkers:
 
 class Watchdog:
     """While the block runs, a thread of the importing process looks every
-    `POLL_SECONDS` at its helpers: the views follower (`follower_watch`, which gives
+    `POLL_SECONDS` at its helpers: the views follower (`Follower.watch`, which gives
     its turn back if it died) and the workers (the turn a dead one held is given
     back). A thread, because the importing process may be blocked meanwhile,
     handing a worker a batch it takes only once it has committed the last one,
     which may wait for that very turn."""
 
-    def __init__(
-        self,
-        workers: BatchWorkers,
-        turn: CommitTurn | None,
-        follower_watch: Callable[[], object] | None,
-    ) -> None:
-        self._workers, self._turn, self._follower_watch = workers, turn, follower_watch
+    def __init__(self, workers: BatchWorkers, follower: Follower | None) -> None:
+        self._workers, self._follower = workers, follower
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._look, daemon=True)
 
@@ -318,10 +348,10 @@ class Watchdog:
 
     def _look(self) -> None:
         while not self._stop.wait(POLL_SECONDS):
-            if self._follower_watch is not None:
-                self._follower_watch()
-            if self._turn is not None:
-                self._turn.rescue(self._workers.dead())
+            if self._follower is not None:
+                self._follower.watch()
+                if self._follower.turn is not None:
+                    self._follower.turn.rescue(self._workers.dead())
 
 
 def _stopped(worker: int) -> ImportWorkerFailedError:
