@@ -44,6 +44,10 @@ EARLIEST = datetime(2019, 1, 1, 8, 0)
 # The history ends here, whatever day it is generated on (same seed, same bytes).
 LATEST = datetime(2025, 12, 31, 18, 0)
 DEFECT_EVERY = 200
+# Only about one key person in ninety is met by no contact or visit, and only those
+# may be spoiled (`generate`): they are spoiled more often, so that a spoiled set
+# of a few thousand rows has some.
+PERSON_DEFECT_EVERY = 4
 
 SEGMENTS = ("airport", "technology", "real_estate", "manufacturing", "healthcare", "logistics")
 STAFF_PER_SEGMENT = 9  # a head and eight account managers
@@ -657,18 +661,24 @@ def generate(out: Path, rows: int, seed: int = 7, defects: bool = False) -> Writ
         defect_rng = random.Random(f"import-data/{seed}/defects")
         for index in range(customers):
             customer = make_customer(seed, index)
-            # A spoiled row is rejected alone: never spoil one that others name.
+            # A spoiled row is rejected alone: never spoil one that others name (a
+            # case an escalation names, a person a contact or visit met), nor a
+            # customer, whose rows all follow it.
             named = {row[2] for row in customer.rows.get("escalations", [])}
+            named |= _people_named(customer.rows)
             for kind, kind_rows in customer.rows.items():
                 for row in kind_rows:
                     written.rows[kind] += 1
                     # Line 1 is the header; no value here spans lines.
                     line = written.rows[kind] + 1
-                    spoilable = kind not in ("customers", "people") and row[1] not in named
+                    spoilable = kind != "customers" and row[1] not in named
                     if (
                         rejects is not None
                         and spoilable
-                        and defect_rng.randrange(DEFECT_EVERY) == 0
+                        and defect_rng.randrange(
+                            PERSON_DEFECT_EVERY if kind == "people" else DEFECT_EVERY
+                        )
+                        == 0
                     ):
                         defect = defect_rng.choice(DEFECTS)
                         if spoil(kind, row, defect):
@@ -683,6 +693,16 @@ def generate(out: Path, rows: int, seed: int = 7, defects: bool = False) -> Writ
             for member in team:
                 writer.writerow((member.staff_id, member.name, member.role, member.segment))
     return written
+
+
+def _people_named(rows: dict[str, list[list[str]]]) -> set[str]:
+    """The key people the customer's contacts and visits name."""
+    named: set[str] = set()
+    for kind, column in (("contacts", "people"), ("visits", "people_met")):
+        at = FILES[kind][0].index(column)
+        for row in rows.get(kind, []):
+            named.update(filter(None, row[at].split(";")))
+    return named
 
 
 def staff_accounts(folder: Path) -> Iterator[Member]:

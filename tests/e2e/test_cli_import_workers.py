@@ -5,6 +5,7 @@ summary and rejects files; and a re-run writes nothing."""
 
 from __future__ import annotations
 
+import csv
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from benchmarks.bench_import import IMPORTER, create_accounts
-from benchmarks.import_data import generate, import_files
+from benchmarks.import_data import EXPECTED_REJECTS, FILES, generate, import_files
 from cli import ledger
 from ledger.application import Ledger
 from ledger.audit import Auditor
@@ -117,6 +118,31 @@ def test_two_workers_import_what_one_process_imports(
     assert alone["again"] == (3, True, 0)  # the same rows rejected again; nothing written
     assert "exists already" in str(alone["rejects"])  # the name taken by an earlier batch
     assert side_by_side == alone
+
+
+def test_the_rows_the_generator_spoiled_are_the_rows_rejected(db_url: str, tmp_path: Path) -> None:
+    """Each spoiled row (key people's among them) is rejected, and no other: the
+    spoiled sets the tests above use mean what they say."""
+    folder = tmp_path / "files"
+    generate(folder, ROWS, seed=11, defects=True)
+    spoiled = set()
+    with (folder / EXPECTED_REJECTS).open(encoding="utf-8", newline="") as handle:
+        for listed in csv.DictReader(handle):
+            kind = listed["file"].removesuffix(".csv")
+            _, encoding, delimiter = FILES[kind]
+            lines = (folder / listed["file"]).read_text(encoding=encoding).splitlines()
+            spoiled.add((kind, lines[int(listed["line"]) - 1].split(delimiter)[1]))
+    assert "people" in {kind for kind, _ in spoiled}
+
+    imported = import_with(db_url, folder, 1, tmp_path)
+
+    rejected = set()
+    for name, text in imported["rejects"].items():  # type: ignore[attr-defined]
+        kind = name.removesuffix(".rejects.csv")
+        _, encoding, delimiter = FILES[kind]
+        rows = list(csv.reader(text.decode(encoding).splitlines()[1:], delimiter=delimiter))
+        rejected |= {(kind, row[1]) for row in rows}
+    assert rejected == spoiled
 
 
 MANY_REJECTED = textwrap.dedent(

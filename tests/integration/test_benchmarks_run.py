@@ -4,11 +4,14 @@ someone needs its figures. The figures themselves are not checked here."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import postgres_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,3 +53,26 @@ def test_the_benchmark_runs_and_prints_its_figures(script: str, tmp_path: Path) 
     )
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert "baseline" in finished.stdout
+
+
+@pytest.mark.postgres
+def test_the_import_benchmark_prints_the_floor_of_any_import_on_postgresql(
+    tmp_path: Path,
+) -> None:
+    """Beside the plain COPY, the import's own finished events copied into the
+    library's table: the ceiling of any import that writes that table."""
+    url = postgres_or_skip()
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_import", "--backend", "postgres",
+         "--rows", "300"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        env={"PATH": str(Path(sys.executable).parent), "LEDGER_HOME": str(tmp_path),
+             "HOME": str(tmp_path), "LEDGER_BENCH_DATABASE_URL": url},
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    floor = re.search(
+        r"COPY of the finished events, library's table +([\d,]+) +([\d,]+)", finished.stdout
+    )
+    assert floor is not None, finished.stdout
+    assert floor.group(2) != "0"  # the import's events, every one copied
+    assert re.search(r"the finished events alone, copied: [\d.]+x of COPY", finished.stdout)
