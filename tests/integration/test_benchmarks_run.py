@@ -76,3 +76,28 @@ def test_the_import_benchmark_prints_the_floor_of_any_import_on_postgresql(
     assert floor is not None, finished.stdout
     assert floor.group(2) != "0"  # the import's events, every one copied
     assert re.search(r"the finished events alone, copied: [\d.]+x of COPY", finished.stdout)
+
+
+def test_the_catch_up_floor_makes_the_recorded_writes_again(tmp_path: Path) -> None:
+    """`catchup_pairs --floor`: the catch-ups' own writes, made again alone, bound
+    the best rate any catch-up writing them could reach."""
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.catchup_pairs", "--backend", "sqlite",
+         "--events", "2000", "--keep", str(tmp_path), "--no-alone", "--no-whole",
+         "--tail", "300", "--steps", "50", "--floor"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        env={"PATH": str(Path(sys.executable).parent), "LEDGER_HOME": str(tmp_path),
+             "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    floor = re.search(
+        r"its ([\d,]+) transactions' ([\d,]+) statements alone: [\d.]+ s \((.*)\), "
+        r"so at best ([\d.]+)x of raw",
+        finished.stdout,
+    )
+    assert floor is not None, finished.stdout
+    assert int(floor.group(1).replace(",", "")) == 6  # one per catch-up of 50 of the 300
+    # Each transaction wrote its views' rows and their positions, then committed.
+    assert int(floor.group(2).replace(",", "")) >= 6 * 2
+    assert "commit" in floor.group(3) and "view_" in floor.group(3)
+    assert 0 < float(floor.group(4)) < 1
