@@ -68,15 +68,18 @@ def rebuild(obj: LedgerContext, names: tuple[str, ...], workers: int | None) -> 
     from ledger.access import may_run_views
 
     obj.require(may_run_views, "rebuilding projections is for admins and executives")
-    from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
     from commands.runtime import stderr_progress
 
     views = obj.views()
+    # The count shows "?" for the whole until the rebuild has read the head: a
+    # format of `task.total` would fail on None.
     with stderr_progress(
         TextColumn("rebuilding"),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} log positions"),
+        MofNCompleteColumn(),
+        TextColumn("log positions"),
         TimeRemainingColumn(),
     ) as progress:
         task = progress.add_task("rebuild", total=None)

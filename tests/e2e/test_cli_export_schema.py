@@ -22,6 +22,7 @@ from ledger.application import Ledger
 from ledger.storage import resolve
 from tests.e2e.conftest import ACTOR, LedgerCli, assert_refused, assert_usage_error, no_customer
 from tests.staffing import seed_staff
+from tests.terminal import read_until_closed
 from tests.unit.test_schemas import every_kind_of_event
 
 
@@ -188,7 +189,7 @@ def test_a_large_export_shows_progress_on_a_terminal_and_keeps_stdout_clean(
     app.close()
     terminal, stderr_end = pty.openpty()
     drawn: list[bytes] = []
-    reader = threading.Thread(target=_read_until_closed, args=(terminal, drawn))
+    reader = threading.Thread(target=read_until_closed, args=(terminal, drawn))
 
     command = [sys.executable, "-c", "from cli import main; main()", "--db", str(db)]
 
@@ -205,14 +206,3 @@ def test_a_large_export_shows_progress_on_a_terminal_and_keeps_stdout_clean(
     assert child.returncode == 0, b"".join(drawn)
     assert len(jsonl(stdout.decode())) == recorded, b"".join(drawn)
     assert b"exporting" in b"".join(drawn)
-
-
-def _read_until_closed(terminal: int, chunks: list[bytes]) -> None:
-    """What a terminal shows, until the last process writing to it is gone."""
-    try:
-        while chunk := os.read(terminal, 65536):
-            chunks.append(chunk)
-    except OSError:  # Linux reports the closed far end as an I/O error
-        pass
-    finally:
-        os.close(terminal)

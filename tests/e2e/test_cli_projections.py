@@ -4,7 +4,12 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +25,7 @@ from tests.e2e.conftest import (
     no_customer,
 )
 from tests.staffing import EXECUTIVES
+from tests.terminal import read_until_closed
 
 NAMES = [projection.name for projection in all_projections()]
 # The staff views take in the seeded accounts' events, one StaffAdded each, besides
@@ -349,3 +355,28 @@ def test_history_as_of_before_the_customer_was_recorded_is_refused(
     assert_refused(
         result, f"{customer} had not been recorded yet at 2000-01-01: try a later --as-of"
     )
+
+
+def test_a_rebuild_on_a_terminal_draws_its_progress_and_rebuilds(
+    cli: LedgerCli, customer: str
+) -> None:
+    """Before the rebuild has read the head its total is unknown: the bar must
+    draw that too (it once failed formatting the missing total, on terminals only)."""
+    terminal, stderr_end = pty.openpty()
+    drawn: list[bytes] = []
+    reader = threading.Thread(target=read_until_closed, args=(terminal, drawn))
+    command = [sys.executable, "-c", "from cli import main; main()", "--db", cli.db]
+    with subprocess.Popen(
+        [*command, "--as", "li.wei", "projections", "rebuild"],
+        stdout=subprocess.PIPE,
+        stderr=stderr_end,
+        env={**os.environ, "LEDGER_SERVER": "off"},
+    ) as child:
+        os.close(stderr_end)
+        reader.start()
+        stdout, _ = child.communicate(timeout=120)
+    reader.join(timeout=10)
+
+    assert child.returncode == 0, b"".join(drawn).decode(errors="replace")
+    assert stdout.decode().startswith("Rebuilt ")
+    assert b"Traceback" not in b"".join(drawn)
