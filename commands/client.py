@@ -5,8 +5,9 @@ A new Python process pays for its imports before it does anything: about two
 thirds of an everyday command's time (benchmarks/README.md, "Start-up"). The
 server has paid them once; for each command it forks a process of its own, which
 takes over this process's standard input, output and error (passed over the
-socket), its working directory, environment, umask, resource limits and
-priority, runs the command as `cli` would here, and sends back the exit status.
+socket, with any other descriptor its caller gave it), its working directory,
+environment, umask, resource limits and priority, runs the command as `cli`
+would here, and sends back the exit status.
 Output, terminal detection, prompts and pipes behave as if the command ran here
 (docs/decisions.md, "Start-up: a warm server").
 
@@ -19,7 +20,7 @@ once started, the command's status is the server's answer.
 
 # Paths are strings here, not pathlib's: importing pathlib would cost a command
 # that finds no server more than all of this module.
-# ruff: noqa: PTH103, PTH109, PTH116, PTH117, PTH118, PTH120
+# ruff: noqa: PTH103, PTH109, PTH116, PTH117, PTH118, PTH120, PTH208
 
 from __future__ import annotations
 
@@ -35,7 +36,11 @@ import zlib
 from typing import Any
 
 # Bumped when a message changes shape: a client and a server that disagree never talk.
-PROTOCOL = 3
+PROTOCOL = 4
+# Descriptors a command may be handed: the standard three and those its caller
+# opened for it (`inherited_descriptors`). A process given more runs its command
+# itself.
+MOST_DESCRIPTORS = 64
 # Set to "off" to run every command in its own process, server or not; to "auto"
 # to have a command that finds no server start one for the commands after it.
 SWITCH = "LEDGER_SERVER"
@@ -147,7 +152,29 @@ def _read_to(connection: socket.socket, buffer: bytearray, size: int) -> bool:
     return True
 
 
-def _request(arguments: list[str]) -> dict[str, Any] | None:
+def inherited_descriptors() -> list[int]:
+    """The descriptors above the standard three that this process's caller opened
+    for it (a shell's `3>heads.txt`, a `<(...)` read as /dev/fd/63): those without
+    close-on-exec, as every descriptor a new program inherits is. The command may
+    name them (`/dev/fd/3`), so its process must hold them under the same
+    numbers (commands/server_child.py, `adopt_descriptors`)."""
+    import fcntl
+
+    found = []
+    for name in os.listdir("/proc/self/fd"):
+        descriptor = int(name)
+        if descriptor <= 2:
+            continue
+        try:
+            flags = fcntl.fcntl(descriptor, fcntl.F_GETFD)
+        except OSError:
+            continue  # the listing's own, closed by now
+        if not flags & fcntl.FD_CLOEXEC:
+            found.append(descriptor)
+    return sorted(found)
+
+
+def _request(arguments: list[str], descriptors: list[int]) -> dict[str, Any] | None:
     """What the server needs to run the command as this process would (None when
     this process cannot hand it over: a standard stream closed)."""
     streams = []
@@ -183,6 +210,7 @@ def _request(arguments: list[str]) -> dict[str, Any] | None:
         "limits": limits,
         "priority": os.getpriority(os.PRIO_PROCESS, 0),
         "streams": streams,
+        "descriptors": descriptors,
     }
 
 
@@ -240,12 +268,15 @@ def run_on_server(arguments: list[str]) -> int | None:
         return None
     with connection:
         try:
-            request = _request(arguments)
+            descriptors = [0, 1, 2, *inherited_descriptors()]
+            if len(descriptors) > MOST_DESCRIPTORS:
+                return None
+            request = _request(arguments, descriptors)
             if request is None:
                 return None
             body = marshal.dumps(request)
             framed = _LENGTH.pack(len(body)) + body
-            sent = socket.send_fds(connection, [framed], [0, 1, 2])
+            sent = socket.send_fds(connection, [framed], descriptors)
             connection.sendall(framed[sent:])
             answer = receive_message(connection)
         except (OSError, ValueError):

@@ -39,6 +39,7 @@ from commands.client import (
     CODE,
     FAILED_STAMP,
     LONGEST_PATH,
+    MOST_DESCRIPTORS,
     PROTOCOL,
     code_root,
     connect,
@@ -51,7 +52,7 @@ from commands.client import (
     server_holds_lock,
     socket_path,
 )
-from commands.server_child import limits_within_reach, run_command
+from commands.server_child import adopt_descriptors, limits_within_reach, run_command
 
 DEFAULT_IDLE_MINUTES = 8 * 60
 # How long `ledger server start` waits for the new server to answer.
@@ -250,8 +251,13 @@ class Server:
                 ):
                     send_message(connection, {"refused": "another installation"})
                     return True
-                if len(descriptors) != 3:
-                    send_message(connection, {"refused": "no standard streams"})
+                wanted = request.get("descriptors")
+                if (
+                    not isinstance(wanted, list)
+                    or wanted[:3] != [0, 1, 2]
+                    or len(descriptors) != len(wanted)
+                ):
+                    send_message(connection, {"refused": "descriptors missing"})
                     return True
                 if not limits_within_reach(request["limits"], request["priority"]):
                     send_message(connection, {"refused": "limits or priority out of reach"})
@@ -296,7 +302,10 @@ class Server:
             if self.lock is not None:
                 # A command still running must not keep the next server from starting.
                 os.close(self.lock)
-            status = run_command(connection, request, fds)
+            # Before anything else: until then the command's descriptors may sit on
+            # the numbers it will use.
+            connection = adopt_descriptors(connection, request["descriptors"], fds)
+            status = run_command(connection, request)
         except BaseException:  # reported on the client's stderr; the child ends anyway
             with contextlib.suppress(Exception):
                 traceback.print_exc()
@@ -308,7 +317,7 @@ class Server:
 
 def _receive_with_descriptors(connection: socket.socket) -> tuple[bytes, list[int]]:
     """The first piece of a request and the file descriptors sent with it."""
-    data, fds, _flags, _address = socket.recv_fds(connection, _FIRST_PIECE, 3)
+    data, fds, _flags, _address = socket.recv_fds(connection, _FIRST_PIECE, MOST_DESCRIPTORS)
     return data, list(fds)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import io
 import os
 import resource
@@ -21,7 +22,28 @@ from typing import Any, NoReturn, TextIO
 from commands.client import send_message
 
 
-def run_command(connection: socket.socket, request: dict[str, Any], fds: list[int]) -> int:
+def adopt_descriptors(
+    connection: socket.socket, numbers: list[int], fds: list[int]
+) -> socket.socket:
+    """Put each descriptor the client sent (`fds`, as received) under the number it
+    had there (`numbers`: the standard three, and any its caller opened for it),
+    so that the command finds them where the client's process had them, `/dev/fd/N`
+    included. Whatever of this process's own sits on those numbers gives way; the
+    connection to the client, which may be one of them, is moved above them all
+    and returned anew."""
+    above = max([*numbers, *fds, connection.fileno()]) + 1
+    moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, above) for fd in fds]
+    kept = fcntl.fcntl(connection.fileno(), fcntl.F_DUPFD_CLOEXEC, above)
+    for fd in fds:
+        os.close(fd)
+    connection.close()
+    for number, fd in zip(numbers, moved, strict=True):
+        os.dup2(fd, number)  # inheritable, as in the client's process
+        os.close(fd)
+    return socket.socket(fileno=kept)
+
+
+def run_command(connection: socket.socket, request: dict[str, Any]) -> int:
     """In the child: become the client's process as far as the command can tell,
     tell the client it has started, and run it; its exit status."""
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
@@ -35,9 +57,6 @@ def run_command(connection: socket.socket, request: dict[str, Any], fds: list[in
         _take_limits(request["limits"], request["priority"])
     except (OSError, ValueError):
         _refuse(connection, "the client's resource limits or priority cannot be taken")
-    for target, descriptor in enumerate(fds):
-        os.dup2(descriptor, target)
-        os.close(descriptor)
     os.environ.clear()
     os.environ.update(request["environ"])
     time.tzset()

@@ -155,6 +155,69 @@ def test_a_write_through_the_server_is_recorded_once(served: dict[str, str]) -> 
     assert history.stdout.count(summary) == 1
 
 
+def test_a_descriptor_its_caller_opened_is_the_commands_under_its_number(
+    served: dict[str, str], tmp_path: Path
+) -> None:
+    """`ledger audit digest --heads /dev/fd/N N>heads.txt`: the heads go to the
+    caller's file, as they do without a server, and nothing else is touched (the
+    command's process once opened its own descriptor N, the ledger's database)."""
+
+    def digest(server: bool) -> tuple[int, str, bytes]:
+        heads = tmp_path / f"heads-{server}.txt"
+        with heads.open("wb") as output:
+            number = output.fileno()
+            done = subprocess.run(
+                [*CLIENT, "--as", "he.ping", "audit", "digest", "--heads", f"/dev/fd/{number}"],
+                env=dict(served, LEDGER_SERVER="on" if server else "off"),
+                capture_output=True,
+                text=True,
+                pass_fds=(number,),
+                check=False,
+                timeout=120,
+            )
+        return done.returncode, done.stdout, heads.read_bytes()
+
+    alone = digest(server=False)
+    before = served_count(served)
+    warm = digest(server=True)
+
+    assert alone[0] == 0 and alone[2]
+    assert warm == alone
+    assert served_count(served) == before + 1  # it was served
+    after = ledger(served, "--as", OWNER, "customer", "show", SHOWCASE)
+    assert after.returncode == 0, after.stderr
+
+
+def test_a_file_its_caller_opened_is_read_by_the_command(
+    served: dict[str, str], tmp_path: Path
+) -> None:
+    """`ledger import contacts=/dev/fd/N N<calls.csv`: the command reads the
+    caller's file, as it would without a server."""
+    calls = tmp_path / "calls.csv"
+    calls.write_text("customer,contact_id,occurred_at,staff,channel,direction,summary\n")
+
+    def dry_run(server: bool) -> tuple[int, str, str]:
+        with calls.open("rb") as given:
+            number = given.fileno()
+            done = subprocess.run(
+                [*CLIENT, "--as", "guo.ming", "import", f"contacts=/dev/fd/{number}", "--dry-run"],
+                env=dict(served, LEDGER_SERVER="on" if server else "off"),
+                capture_output=True,
+                text=True,
+                pass_fds=(number,),
+                check=False,
+                timeout=120,
+            )
+        return done.returncode, done.stdout, done.stderr
+
+    alone = dry_run(server=False)
+    before = served_count(served)
+
+    assert dry_run(server=True) == alone
+    assert alone[0] == 0 and "0 imported" in alone[1]
+    assert served_count(served) == before + 1
+
+
 def test_commands_sent_at_once_all_run_and_are_all_recorded(served: dict[str, str]) -> None:
     env = dict(served, LEDGER_SERVER="on")
     running = [
@@ -457,7 +520,7 @@ def test_an_idle_server_stops_and_removes_its_socket(plain: dict[str, str]) -> N
 # ----------------------------------------------- refusals, before anything runs
 def _request_on(pair: tuple[socket.socket, socket.socket], **changes: object) -> None:
     """Send a client's request for `ledger --help` down one end of `pair`."""
-    request = dict(client._request(["--help"]) or {}, **changes)
+    request = dict(client._request(["--help"], [0, 1, 2]) or {}, **changes)
     body = marshal.dumps(request)
     framed = client._LENGTH.pack(len(body)) + body
     sent = socket.send_fds(pair[0], [framed], [0, 1, 2])
@@ -476,6 +539,18 @@ def test_a_server_whose_code_changed_refuses_and_stops(tmp_path: Path) -> None:
 
     assert keeps_serving is False
     assert client.receive_message(pair[0]) == {"refused": "the code has changed"}
+    assert server.children == set()
+
+
+def test_a_request_whose_descriptors_did_not_all_come_is_refused(tmp_path: Path) -> None:
+    watched = tmp_path / "module.py"
+    watched.write_text("A = 1\n")
+    server = Server(str(tmp_path / "s.sock"), 1, [str(watched)])
+    pair = socket.socketpair()
+    _request_on(pair, descriptors=[0, 1, 2, 9])  # only the standard three are sent
+
+    assert server._handle(pair[1]) is True
+    assert client.receive_message(pair[0]) == {"refused": "descriptors missing"}
     assert server.children == set()
 
 

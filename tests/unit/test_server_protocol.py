@@ -76,7 +76,7 @@ def shape(stream):
     return [stream.encoding, stream.errors, stream.line_buffering, stream.write_through,
             type(stream.buffer).__name__, stream.name]
 
-made = [_stream(fd, setting) for fd, setting in enumerate(_request([])["streams"])]
+made = [_stream(fd, setting) for fd, setting in enumerate(_request([], [0, 1, 2])["streams"])]
 own = [shape(stream) for stream in (sys.stdin, sys.stdout, sys.stderr)]
 print(json.dumps([own, [shape(stream) for stream in made], made[0].read()]), file=sys.stderr)
 """
