@@ -60,6 +60,8 @@ LOG_LIMIT = 1 << 20
 _LENGTH = struct.Struct("!I")
 # The socket's path must fit `sockaddr_un` (108 bytes with its terminating zero).
 LONGEST_PATH = 100
+# Signals sent to the client that go on to the command's process (`_wait`).
+PASSED_ON = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # The code a server runs: a change to any of it means a new server.
 CODE = ("cli.py", "commands", "demo", "ledger", "projections")
 
@@ -211,6 +213,9 @@ def _request(arguments: list[str], descriptors: list[int]) -> dict[str, Any] | N
         "priority": os.getpriority(os.PRIO_PROCESS, 0),
         "streams": streams,
         "descriptors": descriptors,
+        # A `nohup`, a `trap '' HUP` or a shell's background job ignores these: so
+        # must the command (`_wait` leaves them ignored here too).
+        "ignored": [int(s) for s in PASSED_ON if signal.getsignal(s) == signal.SIG_IGN],
     }
 
 
@@ -374,8 +379,9 @@ def _wait(connection: socket.socket, pid: int) -> int:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGCONT)
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, forward)
+    for signum in PASSED_ON:
+        if signal.getsignal(signum) != signal.SIG_IGN:
+            signal.signal(signum, forward)
     signal.signal(signal.SIGTSTP, suspend)
     while True:
         try:

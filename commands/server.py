@@ -161,6 +161,10 @@ class Server:
         self.started = time.time()
         self.served = 0
         self.children: set[int] = set()
+        # Each running child's connection to its client, kept here too: a client
+        # that is gone while its child is stopped (Ctrl-Z, then kill -9) is seen
+        # here, as the stopped child cannot see it (`_reap`).
+        self.clients: dict[int, socket.socket] = {}
         # Taken before the code is imported: an edit made while the server imports
         # shows as a change at the first command.
         self.watched = watched
@@ -214,12 +218,23 @@ class Server:
                 self.path.unlink()
 
     def _reap(self) -> None:
+        """Collect the children that ended, and end those whose client has gone.
+        A child ends itself when its client goes (`_end_with_client`), unless it is
+        stopped: then it would wait for ever, holding its locks and transactions.
+        Killed, it ends as a command in the client's own process would have ended
+        with it."""
         for pid in list(self.children):
             with contextlib.suppress(ChildProcessError):
                 done, _ = os.waitpid(pid, os.WNOHANG)
                 if done == 0:
+                    if _gone(self.clients.get(pid)):
+                        with contextlib.suppress(OSError):
+                            os.kill(pid, signal.SIGKILL)
                     continue
             self.children.discard(pid)
+            client = self.clients.pop(pid, None)
+            if client is not None:
+                client.close()
 
     # -- one connection
     def _handle(self, connection: socket.socket) -> bool:
@@ -291,6 +306,7 @@ class Server:
         pid = os.fork()
         if pid:
             self.children.add(pid)
+            self.clients[pid] = connection.dup()
             self.served += 1
             return
         # The child: it never returns into the server's loop (whose clean-up would
@@ -299,6 +315,8 @@ class Server:
         try:
             assert self.listener is not None
             self.listener.close()
+            for other in self.clients.values():  # the other commands' clients
+                other.close()
             if self.lock is not None:
                 # A command still running must not keep the next server from starting.
                 os.close(self.lock)
@@ -313,6 +331,19 @@ class Server:
             with contextlib.suppress(Exception):
                 send_message(connection, {"exit": status})
             os._exit(0)
+
+
+def _gone(client: socket.socket | None) -> bool:
+    """Whether the client at the other end has gone: it sends nothing after its
+    request, so anything to read is its end of the connection."""
+    if client is None:
+        return False
+    try:
+        return client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def _receive_with_descriptors(connection: socket.socket) -> tuple[bytes, list[int]]:

@@ -49,6 +49,10 @@ def run_command(connection: socket.socket, request: dict[str, Any]) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # What the client's caller ignores, the command ignores, as a new interpreter
+    # keeps an ignored SIGINT ignored.
+    for signum in request.get("ignored", ()):
+        signal.signal(signum, signal.SIG_IGN)
     try:
         os.chdir(request["cwd"])
     except OSError:

@@ -422,6 +422,78 @@ def test_a_command_is_suspended_and_continued_with_its_client(served: dict[str, 
     assert following.returncode == 0
 
 
+def test_a_command_suspended_with_its_client_ends_when_the_client_is_killed(
+    served: dict[str, str],
+) -> None:
+    """Ctrl-Z, then `kill -9` of the client: the stopped command cannot see its
+    client go, and would hold its locks for ever; the server ends it."""
+    following = follow_the_log(served)
+    (command,) = server_children(served)
+    following.send_signal(signal.SIGTSTP)  # Ctrl-Z
+    deadline = time.monotonic() + 30
+    while process_state(command) != "T" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process_state(command) == "T"
+
+    following.kill()
+    following.communicate(timeout=60)
+
+    deadline = time.monotonic() + 30
+    while server_children(served) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server_children(served) == []
+
+
+def test_a_hang_up_its_caller_ignores_the_command_ignores(served: dict[str, str]) -> None:
+    """`nohup ledger projections run ...`, then the terminal goes: the command runs
+    on, as it would in its own process."""
+
+    def follow(server: bool) -> tuple[int, str]:
+        following = subprocess.Popen(
+            [*CLIENT, "--as", "guo.ming", "projections", "run", "--seconds", "2"],
+            env=dict(served, LEDGER_SERVER="on" if server else "off"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+        )
+        assert following.stderr is not None
+        assert following.stderr.readline().startswith("Following the log")
+        following.send_signal(signal.SIGHUP)
+        _out, err = following.communicate(timeout=60)
+        return following.returncode, err
+
+    alone = follow(server=False)
+    before = served_count(served)
+
+    assert follow(server=True) == alone
+    assert alone[0] == 0
+    assert served_count(served) == before + 1
+
+
+def test_an_interrupt_its_caller_ignores_the_command_ignores(
+    served_plain: dict[str, str], tmp_path: Path
+) -> None:
+    """A script's background job ignores SIGINT (`ledger demo ... &`, then `kill
+    -INT`): the command is not aborted, as it would not be in its own process."""
+    env = dict(served_plain, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(tmp_path / "d.db"))
+    loading = subprocess.Popen(
+        [*CLIENT, "demo", "--customers", "200"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    time.sleep(2)
+    loading.send_signal(signal.SIGINT)
+    _out, err = loading.communicate(timeout=120)
+
+    assert loading.returncode == 0, err
+    assert "Aborted" not in err
+    assert served_count(served_plain) == 1
+
+
 def test_a_command_runs_within_its_callers_resource_limits(
     served: dict[str, str], tmp_path: Path
 ) -> None:
