@@ -118,9 +118,14 @@ def private_folder(folder: str) -> bool:
 
 def peer_uid(connection: socket.socket) -> int:
     """The user id of the process at the other end of a Unix socket (Linux)."""
+    return peer_credentials(connection)[1]
+
+
+def peer_credentials(connection: socket.socket) -> tuple[int, int, int]:
+    """The process id, user id and group id of the process at the other end."""
     credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
-    _pid, uid, _gid = struct.unpack("3i", credentials)
-    return int(uid)
+    pid, uid, gid = struct.unpack("3i", credentials)
+    return int(pid), int(uid), int(gid)
 
 
 def send_message(connection: socket.socket, message: dict[str, Any]) -> None:

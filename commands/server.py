@@ -44,6 +44,7 @@ from commands.client import (
     code_root,
     connect,
     installation,
+    peer_credentials,
     peer_uid,
     private_folder,
     receive_message,
@@ -52,7 +53,12 @@ from commands.client import (
     server_holds_lock,
     socket_path,
 )
-from commands.server_child import adopt_descriptors, limits_within_reach, run_command
+from commands.server_child import (
+    adopt_descriptors,
+    limits_within_reach,
+    memory_limited,
+    run_command,
+)
 
 DEFAULT_IDLE_MINUTES = 8 * 60
 # How long `ledger server start` waits for the new server to answer.
@@ -277,6 +283,12 @@ class Server:
                 if not limits_within_reach(request["limits"], request["priority"]):
                     send_message(connection, {"refused": "limits or priority out of reach"})
                     return not self.auto
+                if memory_limited(request["limits"]):
+                    send_message(connection, {"refused": "memory limited"})
+                    return True
+                # The client's process, whose CPUs, I/O priority and control group
+                # the command's must share (`run_command`).
+                request["peer"] = peer_credentials(connection)[0]
                 if code_fingerprint(self.watched) != self.fingerprint:
                     # The client runs this command itself; the next start of a
                     # server imports the code as it is now.

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from commands.client import send_message
@@ -59,8 +60,9 @@ def run_command(connection: socket.socket, request: dict[str, Any]) -> int:
         _refuse(connection, "the working folder is gone")
     try:
         _take_limits(request["limits"], request["priority"])
+        _take_placement(int(request["peer"]))
     except (OSError, ValueError):
-        _refuse(connection, "the client's resource limits or priority cannot be taken")
+        _refuse(connection, "the client's resource limits, priority or place cannot be taken")
     os.environ.clear()
     os.environ.update(request["environ"])
     time.tzset()
@@ -68,10 +70,15 @@ def run_command(connection: socket.socket, request: dict[str, Any]) -> int:
     sys.argv = ["ledger", *request["run"]]
     sys.stdin, sys.stdout, sys.stderr = _streams(request["streams"])
     try:
+        # Started before the command is: a process that may not start a thread (a
+        # limit on processes) leaves the command to the client.
+        threading.Thread(target=_end_with_client, args=(connection,), daemon=True).start()
+    except RuntimeError:
+        _refuse(connection, "no thread may be started")
+    try:
         send_message(connection, {"started": os.getpid()})
     except OSError:
         os._exit(0)  # the client has gone: the command did not start, and no one waits
-    threading.Thread(target=_end_with_client, args=(connection,), daemon=True).start()
     status = _exit_status(connection)
     # The command's other threads, then what it registered to run at exit, as an
     # interpreter does before it ends.
@@ -104,6 +111,60 @@ def _take_limits(limits: dict[str, tuple[int, int]], priority: int) -> None:
             resource.setrlimit(limit, (soft, hard))
     if os.getpriority(os.PRIO_PROCESS, 0) != priority:
         os.setpriority(os.PRIO_PROCESS, 0, priority)
+
+
+def memory_limited(limits: dict[str, tuple[int, int]]) -> bool:
+    """Whether the client limits its memory (`ulimit -v`, `-d`): the command's
+    process, a fork of the warm server, starts with the server's whole address
+    space, far more than a new process, and would fail where the client's own
+    process succeeds. Such a command runs in the client's process."""
+    return any(
+        limits.get(name, (resource.RLIM_INFINITY,))[0] != resource.RLIM_INFINITY
+        for name in ("RLIMIT_AS", "RLIMIT_DATA")
+    )
+
+
+def _take_placement(client: int) -> None:
+    """Run where the client's process runs: on its CPUs (`taskset`), at its I/O
+    priority (`ionice`), in its control group. The first two are taken; a control
+    group cannot be joined (nor, where the I/O priority cannot be read, can it be
+    compared): OSError, and the client runs the command itself."""
+    cpus = os.sched_getaffinity(client)
+    if cpus != os.sched_getaffinity(0):
+        os.sched_setaffinity(0, cpus)
+    if Path(f"/proc/{client}/cgroup").read_text() != Path("/proc/self/cgroup").read_text():
+        raise OSError("the client runs in another control group")
+    wanted = _io_priority(client)
+    if wanted != _io_priority(0):
+        _set_io_priority(wanted)
+
+
+# ioprio_set and ioprio_get (Linux has no other way to them; Python has none).
+_IOPRIO_CALLS = {"x86_64": (251, 252), "aarch64": (30, 31)}
+_IOPRIO_WHO_PROCESS = 1
+
+
+def _io_calls() -> tuple[Any, tuple[int, int]]:
+    import ctypes  # imported by the warm server already (ledger/imports/workers.py)
+
+    calls = _IOPRIO_CALLS.get(os.uname().machine)
+    if calls is None:
+        raise OSError("the I/O priority cannot be read on this machine")
+    return ctypes.CDLL(None, use_errno=True), calls
+
+
+def _io_priority(pid: int) -> int:
+    libc, (_set, get) = _io_calls()
+    value = int(libc.syscall(get, _IOPRIO_WHO_PROCESS, pid))
+    if value < 0:
+        raise OSError("the I/O priority cannot be read")
+    return value
+
+
+def _set_io_priority(value: int) -> None:
+    libc, (set_, _get) = _io_calls()
+    if libc.syscall(set_, _IOPRIO_WHO_PROCESS, 0, value) < 0:
+        raise OSError("the I/O priority cannot be taken")
 
 
 def limits_within_reach(limits: dict[str, tuple[int, int]], priority: int) -> bool:

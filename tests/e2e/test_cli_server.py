@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from commands import client
+from commands import client, server_child
 from commands.server import Server, code_fingerprint, server_lock, starting
 
 CLIENT = [sys.executable, "-m", "commands.client"]
@@ -519,6 +519,62 @@ def test_a_command_runs_within_its_callers_resource_limits(
     assert alone[0] != 0
     assert len(alone[1]) <= 16384
     assert export(server=True) == alone
+
+
+def test_a_command_whose_caller_limits_its_memory_runs_in_the_callers_process(
+    served: dict[str, str],
+) -> None:
+    """`ulimit -v`: a fork of the warm server starts far larger than a new process,
+    so the command runs in the client's own process, and works there."""
+    before = served_count(served)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+
+    shown = ledger(
+        served,
+        "--as",
+        OWNER,
+        "history",
+        SHOWCASE,
+        before=lambda: resource.setrlimit(resource.RLIMIT_AS, (2 << 30, hard)),
+    )
+
+    assert shown.returncode == 0, shown.stderr
+    assert served_count(served) == before
+
+
+def command_placement(served: dict[str, str], before: Callable[[], None]) -> tuple[str, int]:
+    """The CPUs and I/O priority of a served command's process started so."""
+    following = subprocess.Popen(
+        [*CLIENT, "--as", "guo.ming", "projections", "run"],
+        env=dict(served, LEDGER_SERVER="on"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=before,
+    )
+    try:
+        assert following.stderr is not None
+        assert following.stderr.readline().startswith("Following the log")
+        (command,) = server_children(served)
+        status = Path(f"/proc/{command}/status").read_text()
+        cpus = status.split("Cpus_allowed_list:", 1)[1].split()[0]
+        return cpus, server_child._io_priority(int(command))
+    finally:
+        following.send_signal(signal.SIGINT)
+        following.communicate(timeout=60)
+
+
+IDLE_IO = 3 << 13  # `ionice -c 3`: the idle class
+
+
+def test_a_command_runs_on_its_callers_cpus_at_its_io_priority(served: dict[str, str]) -> None:
+    """`taskset -c 0 ionice -c 3 ledger ...`: the command's process is placed so."""
+
+    def pinned() -> None:
+        os.sched_setaffinity(0, {0})
+        server_child._set_io_priority(IDLE_IO)
+
+    assert command_placement(served, pinned) == ("0", IDLE_IO)
 
 
 def test_with_the_switch_off_no_command_goes_to_the_server(served: dict[str, str]) -> None:
