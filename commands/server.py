@@ -400,7 +400,15 @@ def prepare_run_directory() -> Path:
             f"the server's socket in {folder} would have too long a name for the "
             "system: set XDG_RUNTIME_DIR to a shorter folder"
         )
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        # A session's runtime folder removed at log-out, say, while a terminal
+        # multiplexer kept the shell that names it.
+        raise InvalidInputError(
+            f"the server's socket folder {folder} cannot be made ({error.strerror}): "
+            "set XDG_RUNTIME_DIR to a folder of yours that exists"
+        ) from None
     if not private_folder(str(folder)):
         raise InvalidInputError(
             f"{folder} is not a folder of yours closed to other users: remove it, or "

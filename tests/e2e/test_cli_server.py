@@ -922,6 +922,20 @@ def test_a_stop_while_a_server_starts_waits_for_it_and_stops_it(plain: dict[str,
     assert server.wait(timeout=30) == 0
 
 
+def test_a_socket_folder_that_cannot_be_made_is_named_in_one_line(
+    plain: dict[str, str], tmp_path: Path
+) -> None:
+    """The session's runtime folder gone (or never a folder) is no traceback."""
+    not_a_folder = tmp_path / "runtime"
+    not_a_folder.write_text("")
+
+    started = ledger(dict(plain, XDG_RUNTIME_DIR=str(not_a_folder)), "server", "start")
+
+    assert started.returncode == 2
+    assert started.stderr.startswith("Error: the server's socket folder ")
+    assert len(started.stderr.strip().splitlines()) == 1, started.stderr
+
+
 def test_a_setting_of_the_switch_that_is_none_is_refused_in_one_line(
     plain: dict[str, str],
 ) -> None:
