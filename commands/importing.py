@@ -93,6 +93,7 @@ def import_(
     """
     from ledger.access import may_import
     from ledger.imports.kinds import KINDS
+    from ledger.imports.rejects import check_rejects_paths
     from ledger.imports.run import Importer
     from ledger.imports.sources import read_mapping
 
@@ -113,6 +114,7 @@ def import_(
     twice = sorted({s.name for s, p in zip(sources, paths, strict=True) if paths.count(p) > 1})
     if twice:
         raise click.BadParameter(f"{twice[0]} is given more than once: name each file once")
+    check_rejects_paths(sources, rejects_dir)
     app = obj.ledger(writing=not dry_run)
     # A default owner is checked before any row: a mistyped one would otherwise
     # reject every customer row that names no owner, one by one.

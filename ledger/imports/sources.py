@@ -23,8 +23,11 @@ from ledger.imports.contract import Columns, SourceRow
 SNIFF_BYTES = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF8, UTF8_SIG, GB18030 = "utf-8", "utf-8-sig", "gb18030"
-# Python's csv refuses longer fields by default (128 KiB); a visit summary may be long.
-FIELD_LIMIT = 1024 * 1024
+# Python's csv refuses longer fields by default (128 KiB); a visit summary may be
+# long, a pasted mail thread longer. A field past the limit makes the reader lose
+# its place (each line after it would be read as a record), so the limit is far
+# above any cell a person writes; a record is held in memory one at a time.
+FIELD_LIMIT = 64 * 1024 * 1024
 csv.field_size_limit(FIELD_LIMIT)
 
 # The column a rejects file adds: never a kind's own (escalations have `reason`).
@@ -64,6 +67,11 @@ class Source:
                 next(reader)  # the header, read already
             except StopIteration:
                 return
+            except csv.Error as error:
+                raise InvalidInputError(
+                    f"{self.name}: its first line cannot be read as CSV ({error}): save "
+                    "it as CSV with one header line"
+                ) from None
             previous_end = reader.line_num
             while True:
                 try:
@@ -127,6 +135,12 @@ def open_source(
         raise InvalidInputError(f"{name}: no such file")
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
+    if b"\r" in head and b"\n" not in head:
+        # Lines ended by a carriage return alone (classic Mac OS): read as one line.
+        raise InvalidInputError(
+            f"{name}: its lines end in a carriage return alone (an old Mac format): "
+            "save it with Windows or Unix line endings"
+        )
     encoding_codec = sniff_encoding(head, name)
     text = head.decode(encoding_codec, errors="replace")
     first_line = text.splitlines()[0] if text.strip() else ""

@@ -302,6 +302,92 @@ def test_a_file_given_twice_is_refused(db_cli: LedgerCli, files: Path) -> None:
     assert "is given more than once: name each file once" in result.stderr
 
 
+def test_a_file_with_old_mac_line_endings_is_refused_in_one_line(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    customers = files / "customers.csv"
+    customers.write_bytes(customers.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    before = db_cli.events_recorded()
+
+    result = db_cli.run(*import_args(files, "customers.csv"))
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {customers}: its lines end in a carriage return alone (an old Mac "
+        "format): save it with Windows or Unix line endings\n"
+    )
+    assert db_cli.events_recorded() == before
+
+
+def test_a_cell_over_a_mebibyte_is_read_as_one_cell(db_cli: LedgerCli, files: Path) -> None:
+    """A pasted mail thread: long, many lines, quoted. Its row is rejected by the
+    summary's own rule, as it stands, and the rows after it import (the reader once
+    lost its place in it, and rejected a row per line)."""
+    contacts = files / "contacts.csv"
+    header, first, *rest = contacts.read_text(encoding="utf-8").splitlines()
+    cells = first.split(",")
+    at = header.split(",").index("summary")
+    cells[at] = '"' + "\n".join(["a long line of a long mail thread " * 30] * 1100) + '"'
+    contacts.write_text("\n".join([header, ",".join(cells), *rest]) + "\n", encoding="utf-8")
+
+    result = db_cli.run(*import_args(files, "customers.csv", "people.csv", "contacts.csv"))
+
+    assert result.exit_code == EXIT_REJECTED, result.output
+    assert f"{len(rest)} imported, 0 already present, 0 changed, 1 rejected" in result.stdout
+    rejected = (files / "contacts.rejects.csv").read_bytes().decode("utf-8")
+    assert rejected.count("\r\n") == 2  # the header and the one record, whole
+    assert "summary: string should have at most 4000 characters" in rejected
+
+
+def test_rejects_that_would_be_lost_or_overwrite_a_source_are_refused_first(
+    db_cli: LedgerCli, files: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(files / "contacts.csv", other / "contacts.csv")
+    (files / "contacts.rejects.csv").write_text((files / "contacts.csv").read_text())
+    before = db_cli.events_recorded()
+
+    both = db_cli.run(
+        *import_args(files, "customers.csv", "contacts.csv"),
+        f"contacts={other / 'contacts.csv'}",
+        "--rejects",
+        str(tmp_path),
+    )
+    fixed = db_cli.run(*import_args(files, "customers.csv", "contacts.csv", "contacts.rejects.csv"))
+
+    assert both.exit_code == 2
+    assert both.stderr == (
+        f"Error: {files / 'contacts.csv'} and {other / 'contacts.csv'} would both write "
+        f"their rejects to {tmp_path / 'contacts.rejects.csv'}: import them in runs of "
+        "their own, or rename one\n"
+    )
+    assert fixed.exit_code == 2
+    assert fixed.stderr == (
+        f"Error: {files / 'contacts.csv'} would write its rejects over "
+        f"{files / 'contacts.rejects.csv'}, which is imported too: import the fixed "
+        "rejects file in a run of its own\n"
+    )
+    assert db_cli.events_recorded() == before
+
+
+def test_a_rejects_file_that_cannot_be_written_is_refused_before_any_row(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    (files / "contacts.rejects.csv").mkdir()
+    before = db_cli.events_recorded()
+
+    result = db_cli.run(*import_args(files, "customers.csv", "contacts.csv"))
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {files / 'contacts.rejects.csv'}: the rejects file of "
+        f"{files / 'contacts.csv'} could not be written: name a writable folder with "
+        "--rejects DIR\n"
+    )
+    assert db_cli.events_recorded() == before
+
+
 def test_an_unknown_default_owner_is_refused_before_any_row(db_cli: LedgerCli, files: Path) -> None:
     before = db_cli.events_recorded()
     result = db_cli.run(*import_args(files), "--owner", "no.body")
