@@ -119,6 +119,31 @@ def test_a_changed_row_records_exactly_one_update_and_its_rerun_nothing(
     assert db_cli.events_recorded() == before + 1
 
 
+def test_a_rerun_that_finds_who_did_it_changed_rejects_the_row(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    """Who made a contact is not corrected: a row now naming someone else is
+    rejected with the rule's words, not passed over as already present."""
+    names = ("customers.csv", "people.csv", "contacts.csv")
+    db_cli.ok(*import_args(files, *names))
+    before = db_cli.events_recorded()
+    contacts = files / "contacts.csv"
+    header, first, *rest = contacts.read_text(encoding="utf-8").splitlines()
+    assert ",li.wei," in first
+    contacts.write_text(
+        "\n".join([header, first.replace(",li.wei,", ",zhang.min,"), *rest]) + "\n",
+        encoding="utf-8",
+    )
+
+    result = db_cli.run(*import_args(files, *names))
+
+    assert result.exit_code == EXIT_REJECTED, result.output
+    assert f"0 imported, {len(rest)} already present, 0 changed, 1 rejected" in result.stdout
+    reason = (files / "contacts.rejects.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert "actor changed since the row was imported, which a correction cannot record" in reason
+    assert db_cli.events_recorded() == before
+
+
 def test_a_changed_customer_profile_is_updated_not_corrected(
     db_cli: LedgerCli, files: Path
 ) -> None:

@@ -88,6 +88,7 @@ def test_the_step_names_the_fields_the_row_decides(session: Session) -> None:
     assert step.command_id == "import:crm:contacts:CT-1001"
     assert step.fields == {
         "occurred_at": datetime(2024, 3, 5, 2, 30, tzinfo=UTC),
+        "actor": "zhang.min",
         "channel": "phone",
         "direction": "outbound",
         "summary": "Called about the lounge renewal",

@@ -88,7 +88,7 @@ class Complaints(v.NamesItsCustomer):
                 make_step(
                     system=system, kind=self.name, external_id=complaint, step=step,
                     when=when, order=len(steps), run=run, fields=fields,
-                    opened=None if opens else filed,
+                    actor=row.get("staff"), opened=None if opens else filed,
                 )
             )  # fmt: skip
 

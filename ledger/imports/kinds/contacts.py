@@ -71,6 +71,6 @@ class Contacts(v.NamesItsCustomer):
         return [
             make_step(
                 system=system, kind=self.name, external_id=contact, step="", when=when,
-                order=0, run=run, fields=fields,
+                order=0, run=run, fields=fields, actor=row.get("staff"),
             )
         ]  # fmt: skip

@@ -76,7 +76,7 @@ class Escalations(v.NamesItsCustomer):
             make_step(
                 system=system, kind=self.name, external_id=escalation, step=RAISE,
                 when=raised, order=0, run=raise_it,
-                fields={"level": level, "to": to, "reason": reason},
+                fields={"level": level, "to": to, "reason": reason}, actor=row.get("staff"),
             )
         ]  # fmt: skip
         if resolved is None:
@@ -104,7 +104,7 @@ class Escalations(v.NamesItsCustomer):
             make_step(
                 system=system, kind=self.name, external_id=escalation, step=RESOLVE,
                 when=resolved, order=1, run=resolve_it, fields={"resolution": resolution},
-                opened=raised,
+                actor=row.get("staff"), opened=raised,
             )
         )  # fmt: skip
         return steps

@@ -67,6 +67,7 @@ class Inquiries(v.NamesItsCustomer):
                 system=system, kind=self.name, external_id=inquiry, step=RECEIVE,
                 when=received, order=0, run=receive,
                 fields={"channel": channel.value, "title": title, "question": question},
+                actor=row.get("staff"),
             )
         ]  # fmt: skip
         if answered is None:
@@ -88,7 +89,7 @@ class Inquiries(v.NamesItsCustomer):
             make_step(
                 system=system, kind=self.name, external_id=inquiry, step=ANSWER,
                 when=answered, order=1, run=answer_it, fields={"answer": answer},
-                opened=received,
+                actor=row.get("answered_by") or row.get("staff"), opened=received,
             )
         )  # fmt: skip
         return steps

@@ -93,7 +93,7 @@ class Opportunities(v.NamesItsCustomer):
             steps.append(
                 make_step(
                     system=system, kind=self.name, external_id=ext, step=step, when=when,
-                    order=len(steps), run=run, fields=fields,
+                    order=len(steps), run=run, fields=fields, actor=row.get("staff"),
                     opened=None if first else floor,
                 )
             )  # fmt: skip

@@ -107,11 +107,16 @@ def make_step(
     order: int,
     run: Callable[[ImportSession], Receipt | None],
     fields: Mapping[str, object],
+    actor: str,
     opened: datetime | None = None,
     recorded_as: Callable[[ImportSession], str | None] | None = None,
 ) -> Step:
     """A step with its stable command id. `fields` always holds the time, as the
-    event holds it (`occurred_at`).
+    event holds it (`occurred_at`), and the staff id the row names as who did it
+    (`actor`, the cell of the step's actor column): a re-run that finds either
+    changed tries to correct it, which the corrections' rule refuses (who did
+    what, and when a registration was, stay as recorded), so the row is rejected
+    instead of its change being passed over.
 
     A step on a case the same row opens (`opened`: when it opens) runs no earlier
     than the opening, whatever its own time: a resolution dated before the filing
@@ -122,7 +127,7 @@ def make_step(
         order=order,
         command_id=import_command_id(system, kind, external_id, step),
         run=run,
-        fields={"occurred_at": when, **fields},
+        fields={"occurred_at": when, "actor": actor, **fields},
         recorded_as=recorded_as,
     )
 

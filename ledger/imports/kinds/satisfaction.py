@@ -144,6 +144,6 @@ class Satisfaction(v.NamesItsCustomer):
             make_step(
                 system=system, kind=self.name, external_id=ext, step="", when=when, order=0,
                 run=run, fields={"score": score, "source": source.value, "note": note},
-                recorded_as=None if given else recorded_as,
+                actor=row.get("staff"), recorded_as=None if given else recorded_as,
             )
         ]  # fmt: skip

@@ -95,7 +95,7 @@ class Visits(v.NamesItsCustomer):
         return [
             make_step(
                 system=system, kind=self.name, external_id=visit, step="", when=when,
-                order=0, run=run, fields=fields,
+                order=0, run=run, fields=fields, actor=row.get("visitor"),
             )
         ]  # fmt: skip
 
