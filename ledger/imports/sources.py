@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -135,17 +136,25 @@ def open_source(
         raise InvalidInputError(f"{name}: no such file")
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
+        # ASCII reads alike in both encodings: the first line that is not ASCII
+        # tells them apart, however far down it is.
+        sample = head if not head.isascii() else _first_non_ascii(handle, head)
     if b"\r" in head and b"\n" not in head:
         # Lines ended by a carriage return alone (classic Mac OS): read as one line.
         raise InvalidInputError(
             f"{name}: its lines end in a carriage return alone (an old Mac format): "
             "save it with Windows or Unix line endings"
         )
-    encoding_codec = sniff_encoding(head, name)
+    encoding_codec = sniff_encoding(sample, name)
     text = head.decode(encoding_codec, errors="replace")
     first_line = text.splitlines()[0] if text.strip() else ""
-    if not first_line.strip():
+    if not text.strip():
         raise InvalidInputError(f"{name}: the file is empty: its first line must name the columns")
+    if not first_line.strip():
+        raise InvalidInputError(
+            f"{name}: its first line is blank: remove the blank lines before the header, "
+            "which must be the first line"
+        )
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     header = [cell.strip() for cell in next(csv.reader([first_line], delimiter=delimiter))]
     # A rejects file's reason column is dropped, so a fixed rejects file imports
@@ -192,6 +201,26 @@ def sniff_encoding(head: bytes, name: str) -> str:
             f"{name}: is neither UTF-8 nor GB18030 text: save it as UTF-8 (or GB18030) CSV"
         )
     return best[1]
+
+
+def _first_non_ascii(handle: io.BufferedReader, head: bytes) -> bytes:
+    """About `SNIFF_BYTES` from the start of the first line holding a byte that is
+    not ASCII, read on from `head` (a GB18030 export whose first thousand rows
+    are ASCII names); `head` itself when there is none."""
+    carried = head[head.rfind(b"\n") + 1 :]
+    while chunk := handle.read(1 << 20):
+        data = carried + chunk
+        found = _NOT_ASCII.search(data)
+        if found is not None:
+            start = data.rfind(b"\n", 0, found.start()) + 1
+            return data[start : start + SNIFF_BYTES] + handle.read(
+                max(0, start + SNIFF_BYTES - len(data))
+            )
+        carried = data[data.rfind(b"\n") + 1 :]
+    return head
+
+
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def _decodes(line: bytes, codec: str) -> bool:

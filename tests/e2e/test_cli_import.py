@@ -3,6 +3,8 @@ changed rows, rejected rows and the exit code, dry runs, who may import."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import signal
@@ -16,7 +18,7 @@ import pytest
 
 from commands import importing
 from ledger.application import Ledger
-from ledger.domain.events import KeyPersonUpdated, ProfileUpdated
+from ledger.domain.events import CustomerRegistered, KeyPersonUpdated, ProfileUpdated
 from ledger.imports import run
 from ledger.storage import resolve
 from projections.views import Views
@@ -342,6 +344,47 @@ def test_a_file_with_old_mac_line_endings_is_refused_in_one_line(
         "format): save it with Windows or Unix line endings\n"
     )
     assert db_cli.events_recorded() == before
+
+
+def test_a_gb18030_file_whose_first_rows_are_ascii_is_read_as_gb18030(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    """ASCII reads alike in both encodings: the first line that is not ASCII, past
+    the first 64 KiB here, tells them apart (its rows were once rejected as "not
+    valid UTF-8")."""
+    customers = files / "customers.csv"
+    with customers.open(encoding="utf-8-sig", newline="") as given:
+        header, first, *_ = list(csv.reader(given))
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    for n in range(1200):  # some 80 KiB of ASCII
+        writer.writerow([f"ASCII-{n:04d}", f"Ascii Trading {n:04d} Co", *first[2:]])
+    writer.writerow(["GB-0001", "北京首都机场物流有限公司", *first[2:]])
+    customers.write_bytes(text.getvalue().encode("gb18030"))
+
+    result = db_cli.run(*import_args(files, "customers.csv"))
+
+    assert result.exit_code == 0, result.output
+    assert "1,201 imported, 0 already present, 0 changed, 0 rejected" in result.stdout
+    assert db_cli.recorded("北京首都机场物流有限公司", CustomerRegistered).name == (
+        "北京首都机场物流有限公司"
+    )
+
+
+def test_a_file_starting_with_blank_lines_is_refused_for_what_it_is(
+    db_cli: LedgerCli, files: Path
+) -> None:
+    customers = files / "customers.csv"
+    customers.write_text("\n\n" + customers.read_text(encoding="utf-8-sig"), encoding="utf-8")
+
+    result = db_cli.run(*import_args(files, "customers.csv"))
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {customers}: its first line is blank: remove the blank lines before the "
+        "header, which must be the first line\n"
+    )
 
 
 def test_a_cell_over_a_mebibyte_is_read_as_one_cell(db_cli: LedgerCli, files: Path) -> None:
