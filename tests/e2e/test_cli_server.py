@@ -155,6 +155,22 @@ def test_a_write_through_the_server_is_recorded_once(served: dict[str, str]) -> 
     assert history.stdout.count(summary) == 1
 
 
+def given_descriptor(
+    environ: dict[str, str], server: bool, number: int, *args: str, prefix: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`ledger ARGS PREFIX/dev/fd/NUMBER`, its caller having opened descriptor NUMBER
+    for it (as a shell's `NUMBER>file` does)."""
+    return subprocess.run(
+        [*CLIENT, *args, f"{prefix}/dev/fd/{number}"],
+        env=dict(environ, LEDGER_SERVER="on" if server else "off"),
+        capture_output=True,
+        text=True,
+        pass_fds=(number,),
+        check=False,
+        timeout=120,
+    )
+
+
 def test_a_descriptor_its_caller_opened_is_the_commands_under_its_number(
     served: dict[str, str], tmp_path: Path
 ) -> None:
@@ -166,14 +182,8 @@ def test_a_descriptor_its_caller_opened_is_the_commands_under_its_number(
         heads = tmp_path / f"heads-{server}.txt"
         with heads.open("wb") as output:
             number = output.fileno()
-            done = subprocess.run(
-                [*CLIENT, "--as", "he.ping", "audit", "digest", "--heads", f"/dev/fd/{number}"],
-                env=dict(served, LEDGER_SERVER="on" if server else "off"),
-                capture_output=True,
-                text=True,
-                pass_fds=(number,),
-                check=False,
-                timeout=120,
+            done = given_descriptor(
+                served, server, number, "--as", "he.ping", "audit", "digest", "--heads"
             )
         return done.returncode, done.stdout, heads.read_bytes()
 
@@ -198,16 +208,10 @@ def test_a_file_its_caller_opened_is_read_by_the_command(
 
     def dry_run(server: bool) -> tuple[int, str, str]:
         with calls.open("rb") as given:
-            number = given.fileno()
-            done = subprocess.run(
-                [*CLIENT, "--as", "guo.ming", "import", f"contacts=/dev/fd/{number}", "--dry-run"],
-                env=dict(served, LEDGER_SERVER="on" if server else "off"),
-                capture_output=True,
-                text=True,
-                pass_fds=(number,),
-                check=False,
-                timeout=120,
-            )
+            done = given_descriptor(
+                served, server, given.fileno(), "--as", "guo.ming", "import", "--dry-run",
+                prefix="contacts=",
+            )  # fmt: skip
         return done.returncode, done.stdout, done.stderr
 
     alone = dry_run(server=False)
@@ -278,17 +282,24 @@ def test_a_command_on_a_terminal_sees_the_terminal(served: dict[str, str]) -> No
     assert on_terminal(server=True) == alone
 
 
-def long_command_on_the_server(environ: dict[str, str], folder: Path) -> subprocess.Popen[str]:
-    """A demo of 2,000 customers loading through the server, some seconds in."""
+def long_command_on_the_server(
+    environ: dict[str, str],
+    folder: Path,
+    customers: int = 2000,
+    before: Callable[[], object] | None = None,
+) -> subprocess.Popen[str]:
+    """A demo of `customers` loading through the server, some seconds in; `before`
+    runs in the client's process first."""
     env = dict(environ, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(folder / "big.db"))
     process = subprocess.Popen(
-        [*CLIENT, "demo", "--customers", "2000"],
+        [*CLIENT, "demo", "--customers", str(customers)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=before,
     )
-    time.sleep(3)
+    time.sleep(2)
     return process
 
 
@@ -361,9 +372,7 @@ def test_a_command_ends_when_its_client_is_killed(served: dict[str, str]) -> Non
     following.kill()
     following.communicate(timeout=60)
 
-    deadline = time.monotonic() + 30
-    while server_children(served) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: not server_children(served))
     assert server_children(served) == []
 
 
@@ -395,6 +404,13 @@ def test_a_client_that_never_sends_holds_up_others_for_seconds_only(
     assert ran.returncode == 0 and "Event-sourced" in ran.stdout
 
 
+def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
+    """Until `condition` holds, or `seconds` have passed (the caller asserts)."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def process_state(pid: str) -> str:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
 
@@ -404,14 +420,10 @@ def test_a_command_is_suspended_and_continued_with_its_client(served: dict[str, 
     (command,) = server_children(served)
     try:
         following.send_signal(signal.SIGTSTP)  # Ctrl-Z
-        deadline = time.monotonic() + 30
-        while process_state(command) != "T" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: process_state(command) == "T")
         suspended = process_state(command)
         following.send_signal(signal.SIGCONT)  # `fg`
-        deadline = time.monotonic() + 30
-        while process_state(command) == "T" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: process_state(command) != "T")
         continued = process_state(command)
     finally:
         following.send_signal(signal.SIGINT)
@@ -430,17 +442,13 @@ def test_a_command_suspended_with_its_client_ends_when_the_client_is_killed(
     following = follow_the_log(served)
     (command,) = server_children(served)
     following.send_signal(signal.SIGTSTP)  # Ctrl-Z
-    deadline = time.monotonic() + 30
-    while process_state(command) != "T" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: process_state(command) == "T")
     assert process_state(command) == "T"
 
     following.kill()
     following.communicate(timeout=60)
 
-    deadline = time.monotonic() + 30
-    while server_children(served) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: not server_children(served))
     assert server_children(served) == []
 
 
@@ -476,16 +484,9 @@ def test_an_interrupt_its_caller_ignores_the_command_ignores(
 ) -> None:
     """A script's background job ignores SIGINT (`ledger demo ... &`, then `kill
     -INT`): the command is not aborted, as it would not be in its own process."""
-    env = dict(served_plain, LEDGER_SERVER="on", LEDGER_DATABASE_URL=str(tmp_path / "d.db"))
-    loading = subprocess.Popen(
-        [*CLIENT, "demo", "--customers", "200"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    loading = long_command_on_the_server(
+        served_plain, tmp_path, 200, lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)
     )
-    time.sleep(2)
     loading.send_signal(signal.SIGINT)
     _out, err = loading.communicate(timeout=120)
 
@@ -615,9 +616,7 @@ def test_a_start_replaces_a_server_whose_code_changed(
 
     old = threading.Thread(target=old_server)
     old.start()
-    deadline = time.monotonic() + 30
-    while not Path(path).exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(Path(path).exists)
     watched.write_text("A = 22\n")
 
     try:
@@ -636,9 +635,7 @@ def test_an_idle_server_stops_and_removes_its_socket(plain: dict[str, str]) -> N
     server = subprocess.Popen(
         [sys.executable, "-m", "commands.server", "--idle", "0.02"], env=plain
     )
-    deadline = time.monotonic() + 30
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(path.exists)
     assert path.exists()
 
     assert server.wait(timeout=30) == 0
