@@ -104,6 +104,10 @@ class Batch:
         self._saves: list[tuple[UUID, int]] = []
         # Key people's new keys (key id -> key), stored just before the events.
         self.keys: dict[str, bytes] = {}
+        # Customers' name keys as first read from the store, by id -> version: kept
+        # through rollbacks, since a registration refused for a name held by another
+        # customer leaves nothing else of its read (`UnitOfWork.commit_batch`).
+        self._names_read: dict[UUID, int] = {}
         # Numbers reserved for this batch's new customers (`UnitOfWork.reserve_numbers`):
         # their registrations take these and leave the numbering as it is.
         self.numbers: dict[UUID, int] = {}
@@ -126,6 +130,8 @@ class Batch:
         except AggregateNotFoundError:
             self._absent.add(aggregate_id)
             raise
+        if isinstance(aggregate, CustomerKey) and is_name_key(aggregate.key):
+            self._names_read.setdefault(aggregate_id, aggregate.version)
         self.aggregates[aggregate_id] = aggregate
         return aggregate
 
@@ -151,6 +157,12 @@ class Batch:
             if isinstance(aggregate, CustomerNumbering)
             or (isinstance(aggregate, CustomerKey) and is_name_key(aggregate.key))
         }
+
+    def read_names(self) -> dict[UUID, int]:
+        """The customers' name keys read from the store and not written here, with
+        the version read (those written are checked by the save itself)."""
+        written = {a.id for a in self.aggregates.values() if a.pending_events}
+        return {key: v for key, v in self._names_read.items() if key not in written}
 
     def get_or_none(self, aggregate_id: UUID) -> Any:
         try:
@@ -312,11 +324,19 @@ class UnitOfWork:
         batch.rollback(mark)
         self._ids_by_code.clear()
 
-    def commit_batch(self, batch: Batch) -> int:
+    def commit_batch(self, batch: Batch, *, check_reads: bool = False) -> int:
         """Write every aggregate of `batch` with new events in one `save` (one
         transaction); returns how many events were written. The batch is closed
         for the save (the library takes snapshots after it through the
-        repository, which must read the store)."""
+        repository, which must read the store).
+
+        With `check_reads` (batches worked out side by side, committed in turn): a
+        name the batch read from the store and did not write, held by another
+        customer when read, that another batch has since changed (a rename freed
+        it) fails the commit as a write conflict would, and the batch runs again
+        on what is stored now, as one process would have run it."""
+        if check_reads:
+            self._check_names_read(batch)
         aggregates = batch.pending()
         if not aggregates:
             return 0
@@ -339,6 +359,13 @@ class UnitOfWork:
             repository.batch = batch
         batch.aggregates.clear()
         return count
+
+    def _check_names_read(self, batch: Batch) -> None:
+        recorder: Any = getattr(self, "recorder")  # noqa: B009 (the application's)
+        for key_id, version in batch.read_names().items():
+            newest = recorder.select_events(key_id, desc=True, limit=1)
+            if newest and newest[0].originator_version != version:
+                raise IntegrityError("a name the batch read was changed by an earlier batch")
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         if self._batch is not None:

@@ -29,7 +29,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from ledger.domain.directory import CustomerKey, customer_id_for_command
+from ledger.domain.directory import CustomerKey, customer_id_for_command, name_key
 from ledger.domain.provenance import (
     import_change_id,
     import_command_id,
@@ -328,23 +328,27 @@ class Importer:
         yet and whose registration the domain takes: tried in a batch dropped
         afterwards, so that a row the rules refuse (a name taken, an unknown owner)
         reserves no number, on the first run or on any re-run."""
-        candidates: list[tuple[UUID, str, list[tuple[int, SourceRow]]]] = []
+        customers: list[tuple[UUID, str, list[tuple[int, SourceRow]]]] = []
         for external_id, rows in groups:
             # Rank 0: the kind whose rows register customers (`Kind.rank`).
             own = [(s, r) for s, r in rows if self.kinds[self._source_kinds[s]].rank == 0]
             if own:
-                candidates.append((self.customer_id(external_id), external_id, own))
-        present = streams_present(self.app.recorder, [c for c, _, _ in candidates])
-        candidates = [c for c in candidates if c[0] not in present]
-        if not candidates:
+                customers.append((self.customer_id(external_id), external_id, own))
+        present = streams_present(self.app.recorder, [c for c, _, _ in customers])
+        candidates = [c for c in customers if c[0] not in present]
+        if not customers:
             return []
-        # The names the earlier batches' trials claimed: whether those batches have
-        # committed yet or not (they may still be running in a worker), a later
-        # registration of one of their names is refused here, as one process would
-        # refuse it, and gets no number.
+        # The names the earlier batches' trials claimed or gave up: whether those
+        # batches have committed yet or not (they may still be running in a
+        # worker), a later registration of one of their names is refused here, as
+        # one process would refuse it, and gets no number; one of a name a rename
+        # gave up is taken. The customers already held run their rows too (a
+        # rename), in the batch's order, for the names they claim or give up.
         with self.app.open_batch(self.caller, self._claimed) as trial:
             trial.known_absent(c for c, _, _ in candidates)
-            for _, external_id, own in candidates:
+            for customer_id, external_id, own in customers:
+                if customer_id in present and not _may_rename(trial, customer_id, own):
+                    continue  # its name is its own already: loading it would tell nothing
                 self._run_customer(trial, external_id, own)
             self._claimed.update(
                 (key, entry)
@@ -372,7 +376,11 @@ class Importer:
                 else:
                     try:
                         with self._in_order(index), self.commit_lock:
-                            written = self.app.commit_batch(batch)
+                            written = (
+                                self.app.commit_batch(batch)
+                                if index is None
+                                else self.app.commit_batch(batch, check_reads=True)
+                            )
                     except IntegrityError:
                         continue  # someone wrote meanwhile: run the batch again on fresh state
             return written, work
@@ -525,6 +533,20 @@ def customer_uuid(system: str, external_id: str) -> UUID:
     """The id of the customer imported from `system` with `external_id`: its
     registration's command id gives it (`customer_id_for_command`)."""
     return customer_id_for_command(import_command_id(system, "customers", external_id))
+
+
+def _may_rename(trial: Batch, customer_id: UUID, rows: list[tuple[int, SourceRow]]) -> bool:
+    """Whether a row of a customer the ledger holds names it otherwise than its name
+    key says (a rename, or a name another customer holds): only such a row can
+    claim or give up a name, so only it is worth its customer's loading in a trial."""
+    for _source, row in rows:
+        name = row.get("name")
+        if not name:
+            continue
+        entry = trial.get_or_none(CustomerKey.id_for(name_key(name)))
+        if entry is None or entry.customer_id != customer_id:
+            return True
+    return False
 
 
 def _copies_that_differ(

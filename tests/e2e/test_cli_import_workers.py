@@ -145,6 +145,56 @@ def test_the_rows_the_generator_spoiled_are_the_rows_rejected(db_url: str, tmp_p
     assert rejected == spoiled
 
 
+def test_a_name_a_rename_gives_up_is_taken_by_a_later_batch_as_in_one_process(
+    db_url: str, other_db_url: str, tmp_path: Path
+) -> None:
+    """A re-run renames A0001 from Foo to Bar in its first batch and registers
+    Z0001 as Foo in a later one: one process takes the name in turn, and so must
+    two workers (the later batch once read Foo as still held, and rejected Z0001)."""
+    # The first batch (A0001 and most fillers) takes longer than the second (the
+    # last fillers and Z0001), which is worked out meanwhile.
+    header = "customer_id,name,segment,owner,registered_at\n"
+    fillers = "".join(
+        f"F{n:04d},Filler {n:04d},airport,li.wei,2024-01-02\n"
+        for n in range(run.BATCH_CUSTOMERS + 50)
+    )
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "customers.csv").write_text(header + "A0001,Foo,airport,li.wei,2024-01-02\n" + fillers)
+    (second / "customers.csv").write_text(
+        header + "A0001,Bar,airport,li.wei,2024-01-02\n" + fillers
+        + "Z0001,Foo,airport,li.wei,2024-01-03\n"
+    )  # fmt: skip
+
+    def imported(db: str, workers: int) -> tuple[int, str, list[tuple[str, str]]]:
+        seed = Ledger(env=resolve(db, environ={}).env)
+        seed_staff(seed)
+        seed.close()
+        runner = CliRunner()
+        for folder in (first, second):
+            done = runner.invoke(
+                ledger,
+                ["--db", db, "--as", "li.wei", "import", str(folder / "customers.csv"),
+                 "--workers", str(workers)],
+            )  # fmt: skip
+        app = Ledger(env=resolve(db, environ={}).env)
+        try:
+            named = sorted((row.code, row.name) for row in app.list_customers())
+        finally:
+            app.close()
+        return done.exit_code, done.output.split(" events written")[0].rsplit("\n", 1)[0], named
+
+    alone = imported(db_url, 1)
+    side_by_side = imported(other_db_url, 2)
+
+    assert alone[0] == 0, alone[1]
+    assert ("C-00001", "Bar") in alone[2]
+    assert (f"C-{run.BATCH_CUSTOMERS + 52:05d}", "Foo") in alone[2]
+    assert side_by_side[:2] == alone[:2], side_by_side[1]
+    assert side_by_side == alone
+
+
 MANY_REJECTED = textwrap.dedent(
     """
     import sys

@@ -18,8 +18,8 @@ def main(argv: list[str]) -> None:
     run.BATCH_CUSTOMERS = 3
     commit = Ledger.commit_batch
 
-    def commit_then_pause(self: Ledger, batch: Any) -> int:
-        written = commit(self, batch)
+    def commit_then_pause(self: Ledger, batch: Any, **options: Any) -> int:
+        written = commit(self, batch, **options)
         time.sleep(0.02)
         return written
 
