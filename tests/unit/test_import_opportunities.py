@@ -131,6 +131,7 @@ def test_running_the_row_again_records_nothing(session: Session) -> None:
             {"closed_at": "2024-01-15"},
             "closed_at: C-00001/OP1 was opened at 2024-02-01 02:00",
         ),
+        ({"won_value": "abc"}, "^won_value: input should be a valid decimal"),
     ],
 )
 def test_a_bad_value_rejects_the_row(
