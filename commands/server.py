@@ -45,7 +45,6 @@ from commands.client import (
     connect,
     installation,
     peer_credentials,
-    peer_uid,
     private_folder,
     receive_message,
     run_directory,
@@ -248,7 +247,10 @@ class Server:
         with connection:
             connection.settimeout(REQUEST_WAIT)
             try:
-                if peer_uid(connection) != os.getuid():
+                # The client's process: its CPUs, I/O priority and control group are
+                # the command's too (`run_command`).
+                client, uid, _gid = peer_credentials(connection)
+                if uid != os.getuid():
                     return True  # another user's process: not served, not answered
                 pieces, descriptors = _receive_with_descriptors(connection)
             except OSError:
@@ -286,9 +288,7 @@ class Server:
                 if memory_limited(request["limits"]):
                     send_message(connection, {"refused": "memory limited"})
                     return True
-                # The client's process, whose CPUs, I/O priority and control group
-                # the command's must share (`run_command`).
-                request["peer"] = peer_credentials(connection)[0]
+                request["peer"] = client
                 if code_fingerprint(self.watched) != self.fingerprint:
                     # The client runs this command itself; the next start of a
                     # server imports the code as it is now.

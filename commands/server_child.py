@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
+import functools
 import io
 import os
 import resource
@@ -144,7 +145,10 @@ _IOPRIO_CALLS = {"x86_64": (251, 252), "aarch64": (30, 31)}
 _IOPRIO_WHO_PROCESS = 1
 
 
+@functools.cache
 def _io_calls() -> tuple[Any, tuple[int, int]]:
+    """The C library and the two calls' numbers, found once per process (a child
+    reads its client's I/O priority, compares it with its own and may set it)."""
     import ctypes  # imported by the warm server already (ledger/imports/workers.py)
 
     calls = _IOPRIO_CALLS.get(os.uname().machine)

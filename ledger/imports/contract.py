@@ -165,8 +165,11 @@ class ImportSession(Protocol):
         code), whose record the step with `command_id` added: as the import
         recorded them and as known now; None when they cannot be read (erased)."""
 
-    def build(self, model: type[M], payload: dict[str, Any]) -> M:
-        """The typed command, or the row rejected with its first validation error."""
+    def build(
+        self, model: type[M], payload: dict[str, Any], columns: Mapping[str, str] | None = None
+    ) -> M:
+        """The typed command, or the row rejected with its first validation error
+        (named by the row's column, `columns`: field -> column, where they differ)."""
 
 
 class Kind(Protocol):

@@ -193,11 +193,13 @@ class Session:
         found: Customer = self.app.repository.get(self.app.resolve_customer(customer))
         return found
 
-    def build(self, model: type[M], payload: dict[str, Any]) -> M:
+    def build(
+        self, model: type[M], payload: dict[str, Any], columns: Mapping[str, str] | None = None
+    ) -> M:
         try:
             return model(**payload)
         except ValidationError as error:
-            raise RowRejected(describe(error)) from None
+            raise RowRejected(describe(error, columns)) from None
 
     # -------------------------------------------------------------- re-runs
     def recorded_event(self, customer: Customer, version: int) -> CustomerEvent | None:

@@ -4,6 +4,7 @@ vocabularies the ledger's own enums (`ledger.vocabulary`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -92,10 +93,13 @@ class NamesItsCustomer:
 SHOWN = 60
 
 
-def describe(error: ValidationError) -> str:
-    """The first problem of a command built from a row, in one line."""
+def describe(error: ValidationError, columns: Mapping[str, str] | None = None) -> str:
+    """The first problem of a command built from a row, in one line, named by the
+    row's column where it differs from the command's field (`columns`: field ->
+    column, such as an opportunity's `value` won -> `won_value`)."""
     first = error.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ()) if not isinstance(part, int))
+    where = (columns or {}).get(where, where)
     message = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
     given = first.get("input")
     if isinstance(given, str) and len(given) > SHOWN:

@@ -329,15 +329,18 @@ def test_a_command_killed_on_the_server_is_reported_in_one_line(
     assert err.strip().splitlines()[-1].startswith("Error: the ledger server's process")
 
 
-def follow_the_log(environ: dict[str, str]) -> subprocess.Popen[str]:
+def follow_the_log(
+    environ: dict[str, str], before: Callable[[], object] | None = None
+) -> subprocess.Popen[str]:
     """`ledger projections run` through the server: a command that runs until it
-    is stopped, started once it says so."""
+    is stopped, started once it says so; `before` runs in the client's process first."""
     following = subprocess.Popen(
         [*CLIENT, "--as", "guo.ming", "projections", "run"],
         env=dict(environ, LEDGER_SERVER="on"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=before,
     )
     assert following.stderr is not None
     assert following.stderr.readline().startswith("Following the log")
@@ -545,17 +548,8 @@ def test_a_command_whose_caller_limits_its_memory_runs_in_the_callers_process(
 
 def command_placement(served: dict[str, str], before: Callable[[], None]) -> tuple[str, int]:
     """The CPUs and I/O priority of a served command's process started so."""
-    following = subprocess.Popen(
-        [*CLIENT, "--as", "guo.ming", "projections", "run"],
-        env=dict(served, LEDGER_SERVER="on"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=before,
-    )
+    following = follow_the_log(served, before)
     try:
-        assert following.stderr is not None
-        assert following.stderr.readline().startswith("Following the log")
         (command,) = server_children(served)
         status = Path(f"/proc/{command}/status").read_text()
         cpus = status.split("Cpus_allowed_list:", 1)[1].split()[0]

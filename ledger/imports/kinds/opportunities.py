@@ -139,21 +139,13 @@ class Opportunities(v.NamesItsCustomer):
             add(step, when, "stages", {"stage": moved_to.value}, move_it(step, when, moved_to))
         if closed is not None and outcome == WON:
             won_value = _amount(row, "won_value")
-
-            def win(s: ImportSession, case: str) -> Receipt:
-                # The command's `value` is the row's won_value: a reason names that.
-                try:
-                    winning = build(
-                        s, c.WinOpportunity, WON, closed, case=case, value=won_value, note=reason
-                    )
-                except RowRejected as error:
-                    text = str(error)
-                    if not text.startswith("value:"):
-                        raise
-                    raise RowRejected("won_value:" + text.removeprefix("value:")) from None
-                return s.app.win_opportunity(winning)
-
-            add(WON, closed, "closed_at", {"value": won_value, "note": reason}, win)
+            add(
+                WON, closed, "closed_at", {"value": won_value, "note": reason},
+                lambda s, case: s.app.win_opportunity(build(
+                    s, c.WinOpportunity, WON, closed, case=case, value=won_value, note=reason,
+                    columns={"value": "won_value"},
+                )),
+            )  # fmt: skip
         elif closed is not None:
             add(
                 LOST, closed, "closed_at", {"reason": reason},

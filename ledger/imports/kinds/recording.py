@@ -77,6 +77,7 @@ def command(
     when: datetime,
     customer: str,
     actor_column: str = "staff",
+    columns: Mapping[str, str] | None = None,
     **values: Any,
 ) -> M:
     """The typed command one step of a row of kind `of` records: the import's
@@ -89,7 +90,7 @@ def command(
         "customer": session.customer_ref(row, customer),
         **values,
     }
-    return session.build(model, payload)
+    return session.build(model, payload, columns)
 
 
 def staff_list(session: ImportSession, row: SourceRow, column: str, ids: list[str]) -> list[str]:
